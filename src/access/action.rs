@@ -1,0 +1,111 @@
+//! The actions written to the access log, and the capability each one needs.
+
+use crate::access::Capability;
+
+/// One kind of access-log entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    /// A dataset was created.
+    CreateDataset,
+    /// A successful unlock.
+    Login,
+    /// A failed unlock, recorded on this device and entered at the next successful unlock.
+    LoginFailed,
+    /// The workspace was locked (or closed).
+    Lock,
+    /// Recovery key used to set a password.
+    Recover,
+    /// The log does not hold this device's stored head, or another integrity alarm.
+    IntegrityAlert,
+    /// The compliance lead accepted the current log head as this device's anchor.
+    Reanchor,
+    /// The access log was viewed.
+    ViewAccessLog,
+    /// The access log and databases were verified.
+    VerifyAccessLog,
+    /// The access log was exported.
+    ExportAccessLog,
+    /// The user list was viewed.
+    ListUsers,
+    /// A user was added.
+    AddUser,
+    /// A user was revoked (keys rotated).
+    RevokeUser,
+    /// A user's password was set by someone else.
+    ResetPassword,
+    /// A user changed their own password.
+    ChangeOwnPassword,
+    /// The session list was viewed.
+    ListSessions,
+    /// The page list was viewed.
+    ListPages,
+}
+
+impl Action {
+    /// Stable name in the log.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::CreateDataset => "create-dataset",
+            Action::Login => "login",
+            Action::LoginFailed => "login-failed",
+            Action::Lock => "lock",
+            Action::Recover => "recover",
+            Action::IntegrityAlert => "integrity-alert",
+            Action::Reanchor => "reanchor",
+            Action::ViewAccessLog => "view-access-log",
+            Action::VerifyAccessLog => "verify-access-log",
+            Action::ExportAccessLog => "export-access-log",
+            Action::ListUsers => "list-users",
+            Action::AddUser => "add-user",
+            Action::RevokeUser => "revoke-user",
+            Action::ResetPassword => "reset-password",
+            Action::ChangeOwnPassword => "change-own-password",
+            Action::ListSessions => "list-sessions",
+            Action::ListPages => "list-pages",
+        }
+    }
+
+    /// The capability the gate checks, or `None` for actions every signed-in user may take.
+    pub fn capability(self) -> Option<Capability> {
+        match self {
+            Action::CreateDataset
+            | Action::Login
+            | Action::LoginFailed
+            | Action::Lock
+            | Action::Recover
+            | Action::IntegrityAlert
+            | Action::ChangeOwnPassword => None,
+            Action::ViewAccessLog
+            | Action::VerifyAccessLog
+            | Action::ExportAccessLog
+            | Action::Reanchor => Some(Capability::AccessLog),
+            Action::ListUsers | Action::AddUser | Action::RevokeUser | Action::ResetPassword => {
+                Some(Capability::ManageUsers)
+            }
+            Action::ListSessions => Some(Capability::ListSessions),
+            Action::ListPages => Some(Capability::ViewHeatmaps),
+        }
+    }
+}
+
+/// How an attempt ended, as written in the log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// The gate allowed it.
+    Allowed,
+    /// The gate refused it.
+    Denied,
+    /// It was allowed but did not complete (or a login failed).
+    Failed,
+}
+
+impl Outcome {
+    /// Stable name in the log.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Allowed => "allowed",
+            Outcome::Denied => "denied",
+            Outcome::Failed => "failed",
+        }
+    }
+}

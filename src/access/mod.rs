@@ -1,0 +1,20 @@
+//! Roles, the permission matrix, the access gate ([`Workspace`]) and the hash-chained log.
+
+mod action;
+mod anchor;
+pub mod log;
+mod matrix;
+mod role;
+pub mod throttle;
+mod users;
+mod workspace;
+
+pub use action::{Action, Outcome};
+pub use anchor::Keychain;
+pub use log::{ChainProblem, ChainReport, Head, LogEntry, LogQuery};
+pub use matrix::Capability;
+pub use role::Role;
+pub use users::{UserInfo, check_new_password, check_user_name};
+pub use workspace::{
+    LogFormat, Notice, NoticeLevel, PageSummary, SessionSummary, VerifyReport, Workspace,
+};

@@ -1,0 +1,623 @@
+//! The access gate. A [`Workspace`] exists only after a successful unlock and is the sole path
+//! from the databases to the screen, an export or the CLI: each data method checks the
+//! permission matrix, appends an access-log entry (allowed or denied) and commits it, and only
+//! then reads and returns data.
+
+use std::cell::RefCell;
+use std::io::Write;
+use std::path::PathBuf;
+
+use rusqlite::{Connection, OptionalExtension};
+use serde::Serialize;
+
+use crate::access::log::{self, ChainReport, Head, LogEntry, LogQuery, NewEntry};
+use crate::access::throttle::Throttle;
+use crate::access::{Action, Capability, Outcome, Role};
+use crate::clock::{now_ms, rfc3339};
+use crate::dataset::{BundleLock, Header, Tier, TierKeys, db};
+use crate::device::Device;
+use crate::error::{Error, Result};
+
+/// How loudly a notice should be shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NoticeLevel {
+    /// Good to know.
+    Info,
+    /// Something the user should act on.
+    Warning,
+    /// Tampering, corruption or a rollback.
+    Integrity,
+}
+
+/// A message for the person who just unlocked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Notice {
+    /// How loudly.
+    pub level: NoticeLevel,
+    /// What to say.
+    pub text: String,
+}
+
+impl Notice {
+    /// An informational notice.
+    pub fn info(text: impl Into<String>) -> Notice {
+        Notice {
+            level: NoticeLevel::Info,
+            text: text.into(),
+        }
+    }
+    /// A warning.
+    pub fn warning(text: impl Into<String>) -> Notice {
+        Notice {
+            level: NoticeLevel::Warning,
+            text: text.into(),
+        }
+    }
+    /// An integrity alarm.
+    pub fn integrity(text: impl Into<String>) -> Notice {
+        Notice {
+            level: NoticeLevel::Integrity,
+            text: text.into(),
+        }
+    }
+}
+
+/// An unlocked dataset, bound to one user and role.
+pub struct Workspace {
+    pub(crate) dir: PathBuf,
+    pub(crate) header: Header,
+    pub(crate) user: String,
+    pub(crate) role: Role,
+    pub(crate) keys: TierKeys,
+    pub(crate) core: Connection,
+    pub(crate) recordings: Option<Connection>,
+    pub(crate) device: Device,
+    pub(crate) bundle_lock: BundleLock,
+    /// False when the keychain's head is not in this log: we stop moving the anchor forward so
+    /// the alarm is not silenced by our own appends.
+    anchor_trusted: bool,
+    notices: RefCell<Vec<Notice>>,
+}
+
+/// One row of the session list.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SessionSummary {
+    /// Session id.
+    pub id: String,
+    /// Subject pseudonym.
+    pub subject: String,
+    /// Start (RFC 3339).
+    pub started_at: String,
+    /// Length.
+    pub duration_ms: i64,
+    /// desktop, tablet or mobile.
+    pub device: String,
+    /// CSS width of the viewport.
+    pub viewport_width: i64,
+    /// Region or jurisdiction.
+    pub region: String,
+    /// Page patterns visited.
+    pub pages: Vec<String>,
+    /// Clicks and taps.
+    pub clicks: i64,
+    /// Rage clicks.
+    pub rage_clicks: i64,
+}
+
+/// One row of the page list.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PageSummary {
+    /// Page pattern.
+    pub page: String,
+    /// Viewport classes with a screenshot.
+    pub viewports: Vec<String>,
+    /// Sessions that visited the page.
+    pub sessions: i64,
+}
+
+/// What `verify` found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifyReport {
+    /// The chain walk (and keychain comparison).
+    pub chain: ChainReport,
+    /// Pages that failed SQLCipher's HMAC check, per database file.
+    pub damaged_pages: Vec<(&'static str, String)>,
+    /// Whether this device had an anchor to compare with.
+    pub anchor_checked: bool,
+}
+
+impl VerifyReport {
+    /// True when nothing is wrong.
+    pub fn is_intact(&self) -> bool {
+        self.chain.problem.is_none() && self.damaged_pages.is_empty()
+    }
+}
+
+/// Export formats of the access log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Comma-separated values with a header row; the last row's hash is the chain head.
+    Csv,
+    /// One JSON object per entry, then a final `{"chain_head": …}` line.
+    Jsonl,
+}
+
+impl Workspace {
+    /// Opens the databases with unwrapped keys and records the login. Called by
+    /// [`crate::dataset::Dataset::unlock`] only.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn open(
+        dir: PathBuf,
+        header: Header,
+        user: String,
+        role: Role,
+        keys: TierKeys,
+        device: Device,
+        throttle: &Throttle,
+        notices: Vec<Notice>,
+    ) -> Result<Workspace> {
+        let bundle_lock = BundleLock::shared(&dir)?;
+        crate::dataset::remove_orphans(&dir, &header, &bundle_lock);
+        let id = header.dataset_id.clone();
+        let open_tier = |tier: Tier| -> Result<Option<Connection>> {
+            let Some(key) = keys.get(tier) else {
+                return Ok(None);
+            };
+            let conn = db::open(&header.db_path(&dir, tier), tier, key, false)?;
+            let stored: Option<String> = conn
+                .query_row("SELECT value FROM meta WHERE key = 'dataset_id'", [], |r| {
+                    r.get(0)
+                })
+                .optional()
+                .map_err(|e| db::sql_error(db::tier_file(tier), e))?;
+            if stored.as_deref() != Some(id.as_str()) {
+                return Err(Error::Integrity(format!(
+                    "{} does not belong to this dataset.",
+                    db::tier_file(tier)
+                )));
+            }
+            Ok(Some(conn))
+        };
+        let core = open_tier(Tier::Core)?
+            .ok_or_else(|| Error::Integrity("this key slot holds no core key.".into()))?;
+        let recordings = open_tier(Tier::Recordings)?;
+        let ws = Workspace {
+            dir,
+            header,
+            user,
+            role,
+            keys,
+            core,
+            recordings,
+            device,
+            bundle_lock,
+            anchor_trusted: true,
+            notices: RefCell::new(notices),
+        };
+        ws.record_login(throttle)
+    }
+
+    fn record_login(mut self, throttle: &Throttle) -> Result<Workspace> {
+        let (pending, dropped) = throttle.take_pending()?;
+        for attempt in &pending {
+            let (user, role) = match attempt.user.as_deref().and_then(|u| self.header.slot(u)) {
+                Some(slot) => (slot.user.clone(), slot.role.as_str()),
+                None => ("(unknown)".to_owned(), "-"),
+            };
+            self.append_raw(
+                attempt.time_ms,
+                &user,
+                role,
+                Action::LoginFailed,
+                "",
+                "",
+                Outcome::Failed,
+            )?;
+        }
+        if dropped > 0 {
+            self.add_notice(Notice::warning(format!(
+                "{dropped} older failed attempts on this device were not kept individually."
+            )));
+        }
+        self.check_anchor()?;
+        let failures = self.failures_since_last_login()?;
+        if failures > 0 {
+            let s = if failures == 1 { "" } else { "s" };
+            self.add_notice(Notice::warning(format!(
+                "{failures} failed attempt{s} since your last login."
+            )));
+        }
+        self.log(Action::Login, "", "", Outcome::Allowed)?;
+        self.core
+            .execute(
+                "UPDATE users SET last_login_ms = ?1 WHERE name = ?2",
+                rusqlite::params![now_ms(), self.user],
+            )
+            .map_err(|e| db::sql_error("core.db", e))?;
+        Ok(self)
+    }
+
+    fn check_anchor(&mut self) -> Result<()> {
+        let keychain = self.device.keychain().clone();
+        if !keychain.is_available() {
+            self.add_notice(Notice::info(format!(
+                "Rollback check is off on this device: {}.",
+                keychain.description()
+            )));
+            return Ok(());
+        }
+        match keychain.load_head(&self.header.dataset_id) {
+            Ok(Some(anchor)) if !log::contains(&self.core, anchor)? => {
+                self.anchor_trusted = false;
+                let text = format!(
+                    "This dataset's access log does not contain entry {} as this device last saw it: an older or swapped copy of the dataset may have been put in place.",
+                    anchor.seq
+                );
+                self.log(
+                    Action::IntegrityAlert,
+                    "access log",
+                    "rollback check",
+                    Outcome::Failed,
+                )?;
+                self.add_notice(Notice::integrity(text));
+            }
+            Ok(_) => {}
+            Err(e) => self.add_notice(Notice::warning(format!(
+                "Could not read the log anchor: {e}."
+            ))),
+        }
+        Ok(())
+    }
+
+    fn failures_since_last_login(&self) -> Result<i64> {
+        let last_login: i64 = self
+            .core
+            .query_row(
+                "SELECT coalesce(max(seq), 0) FROM access_log WHERE user = ?1 AND action = 'login' AND outcome = 'allowed'",
+                [&self.user],
+                |r| r.get(0),
+            )
+            .map_err(|e| db::sql_error("core.db", e))?;
+        self.core
+            .query_row(
+                "SELECT count(*) FROM access_log WHERE user = ?1 AND action = 'login-failed' AND seq > ?2",
+                rusqlite::params![self.user, last_login],
+                |r| r.get(0),
+            )
+            .map_err(|e| db::sql_error("core.db", e))
+    }
+
+    pub(crate) fn add_notice(&self, notice: Notice) {
+        self.notices.borrow_mut().push(notice);
+    }
+
+    /// The signed-in user.
+    pub fn user(&self) -> &str {
+        &self.user
+    }
+
+    /// Their role.
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    /// Dataset display name.
+    pub fn dataset_name(&self) -> &str {
+        &self.header.name
+    }
+
+    /// Dataset id.
+    pub fn dataset_id(&self) -> &str {
+        &self.header.dataset_id
+    }
+
+    /// The bundle folder.
+    pub fn dir(&self) -> &std::path::Path {
+        &self.dir
+    }
+
+    /// Notices gathered since unlock (failed attempts, keychain and integrity warnings).
+    pub fn notices(&self) -> Vec<Notice> {
+        self.notices.borrow().clone()
+    }
+
+    /// Whether the role may use `capability` (for enabling buttons; the gate decides anyway).
+    pub fn may(&self, capability: Capability) -> bool {
+        capability.allows(self.role)
+    }
+
+    /// Whether this workspace holds the key of `tier`.
+    pub fn holds(&self, tier: Tier) -> bool {
+        self.keys.get(tier).is_some()
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn append_raw(
+        &self,
+        time_ms: i64,
+        user: &str,
+        role: &str,
+        action: Action,
+        object: &str,
+        purpose: &str,
+        outcome: Outcome,
+    ) -> Result<Head> {
+        let head = log::append(
+            &self.core,
+            &self.header.dataset_id,
+            &NewEntry {
+                time_ms,
+                user,
+                role,
+                action,
+                object,
+                purpose,
+                outcome,
+            },
+        )?;
+        if self.anchor_trusted
+            && let Err(e) = self
+                .device
+                .keychain()
+                .store_head(&self.header.dataset_id, head)
+        {
+            self.add_notice(Notice::warning(format!(
+                "Could not store the log anchor: {e}."
+            )));
+        }
+        Ok(head)
+    }
+
+    /// Appends an entry as the signed-in user.
+    pub(crate) fn log(
+        &self,
+        action: Action,
+        object: &str,
+        purpose: &str,
+        outcome: Outcome,
+    ) -> Result<Head> {
+        self.append_raw(
+            now_ms(),
+            &self.user,
+            self.role.as_str(),
+            action,
+            object,
+            purpose,
+            outcome,
+        )
+    }
+
+    /// The gate: checks the matrix, logs the attempt and commits, and refuses if denied.
+    pub(crate) fn gate(&self, action: Action, object: &str, purpose: &str) -> Result<()> {
+        match action.capability() {
+            Some(capability) if !capability.allows(self.role) => {
+                self.log(action, object, purpose, Outcome::Denied)?;
+                Err(Error::Denied {
+                    role: self.role,
+                    capability,
+                })
+            }
+            _ => self
+                .log(action, object, purpose, Outcome::Allowed)
+                .map(drop),
+        }
+    }
+
+    /// Logs that an allowed action did not complete, and passes the error on.
+    pub(crate) fn failed<T>(&self, action: Action, object: &str, err: Error) -> Result<T> {
+        // The original error matters more than a failure to log it.
+        let _logged = self.log(action, object, "", Outcome::Failed);
+        Err(err)
+    }
+
+    /// Reads the access log (compliance lead).
+    pub fn access_log(&self, query: &LogQuery) -> Result<Vec<LogEntry>> {
+        self.gate(Action::ViewAccessLog, "access log", "")?;
+        log::read(&self.core, query)
+    }
+
+    /// Verifies the log chain against this device's anchor and checks every database page's
+    /// HMAC (compliance lead).
+    pub fn verify(&self) -> Result<VerifyReport> {
+        self.gate(Action::VerifyAccessLog, "access log and databases", "")?;
+        let anchor = self
+            .device
+            .keychain()
+            .load_head(&self.header.dataset_id)
+            .ok()
+            .flatten();
+        let chain = log::verify(&self.core, &self.header.dataset_id, anchor)?;
+        let mut damaged_pages = Vec::new();
+        for (file, conn) in [
+            ("core.db", Some(&self.core)),
+            ("recordings.db", self.recordings.as_ref()),
+        ] {
+            if let Some(conn) = conn {
+                damaged_pages.extend(
+                    db::cipher_integrity_check(conn, file)?
+                        .into_iter()
+                        .map(|p| (file, p)),
+                );
+            }
+        }
+        Ok(VerifyReport {
+            chain,
+            damaged_pages,
+            anchor_checked: anchor.is_some(),
+        })
+    }
+
+    /// Accepts the current log head as this device's anchor after a rollback alarm
+    /// (compliance lead). The alarm and this decision stay in the log.
+    pub fn reanchor(&mut self) -> Result<()> {
+        self.gate(
+            Action::Reanchor,
+            "access log",
+            "accept current head after review",
+        )?;
+        self.anchor_trusted = true;
+        if let Some(head) = log::head(&self.core)? {
+            self.device
+                .keychain()
+                .store_head(&self.header.dataset_id, head)
+                .map_err(|e| Error::Invalid(format!("Could not store the log anchor: {e}.")))?;
+        }
+        Ok(())
+    }
+
+    /// Writes the whole log to `out` (compliance lead); returns the number of entries.
+    pub fn export_log(&self, format: LogFormat, out: &mut dyn Write) -> Result<usize> {
+        let name = match format {
+            LogFormat::Csv => "csv",
+            LogFormat::Jsonl => "jsonl",
+        };
+        self.gate(Action::ExportAccessLog, &format!("access log ({name})"), "")?;
+        let entries = log::read(&self.core, &LogQuery::default())?;
+        let io = |e: std::io::Error| Error::Io {
+            action: "write",
+            path: PathBuf::from("export"),
+            source: e,
+        };
+        match format {
+            LogFormat::Csv => {
+                writeln!(
+                    out,
+                    "seq,time,user,role,action,object,purpose,outcome,prev_hash,hash"
+                )
+                .map_err(io)?;
+                for e in &entries {
+                    let fields = [
+                        e.seq.to_string(),
+                        rfc3339(e.time_ms),
+                        e.user.clone(),
+                        e.role.clone(),
+                        e.action.clone(),
+                        e.object.clone(),
+                        e.purpose.clone(),
+                        e.outcome.clone(),
+                        hex::encode(e.prev_hash),
+                        hex::encode(e.hash),
+                    ];
+                    let row: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
+                    writeln!(out, "{}", row.join(",")).map_err(io)?;
+                }
+            }
+            LogFormat::Jsonl => {
+                for e in &entries {
+                    let line = serde_json::json!({
+                        "seq": e.seq, "time": rfc3339(e.time_ms), "time_ms": e.time_ms,
+                        "user": e.user, "role": e.role, "action": e.action, "object": e.object,
+                        "purpose": e.purpose, "outcome": e.outcome,
+                        "prev_hash": hex::encode(e.prev_hash), "hash": hex::encode(e.hash),
+                    });
+                    writeln!(out, "{line}").map_err(io)?;
+                }
+                let head = entries
+                    .last()
+                    .map(|e| serde_json::json!({"seq": e.seq, "hash": hex::encode(e.hash)}));
+                writeln!(
+                    out,
+                    "{}",
+                    serde_json::json!({ "chain_head": head, "dataset_id": self.header.dataset_id })
+                )
+                .map_err(io)?;
+            }
+        }
+        out.flush().map_err(io)?;
+        Ok(entries.len())
+    }
+
+    /// The session list, newest first (analyst, compliance lead, data engineer).
+    pub fn sessions(&self, limit: Option<usize>) -> Result<Vec<SessionSummary>> {
+        self.gate(Action::ListSessions, "sessions", "")?;
+        let conn = self.recordings.as_ref().ok_or(Error::Denied {
+            role: self.role,
+            capability: Capability::ListSessions,
+        })?;
+        let limit = limit.map_or(-1, |l| l as i64);
+        let mut stmt = conn
+            .prepare(
+                "SELECT id, subject, started_at_ms, duration_ms, device, viewport_width, region, pages, clicks, rage_clicks
+                 FROM sessions ORDER BY started_at_ms DESC LIMIT ?1",
+            )
+            .map_err(|e| db::sql_error("recordings.db", e))?;
+        let rows = stmt
+            .query_map([limit], |r| {
+                let pages: String = r.get(7)?;
+                Ok(SessionSummary {
+                    id: r.get(0)?,
+                    subject: r.get(1)?,
+                    started_at: rfc3339(r.get(2)?),
+                    duration_ms: r.get(3)?,
+                    device: r.get(4)?,
+                    viewport_width: r.get(5)?,
+                    region: r.get(6)?,
+                    pages: serde_json::from_str(&pages).unwrap_or_default(),
+                    clicks: r.get(8)?,
+                    rage_clicks: r.get(9)?,
+                })
+            })
+            .map_err(|e| db::sql_error("recordings.db", e))?;
+        rows.map(|r| r.map_err(|e| db::sql_error("recordings.db", e)))
+            .collect()
+    }
+
+    /// The page list with screenshot viewports and session counts (every role).
+    pub fn pages(&self) -> Result<Vec<PageSummary>> {
+        self.gate(Action::ListPages, "pages", "")?;
+        let mut stmt = self
+            .core
+            .prepare(
+                "SELECT p.pattern,
+                        (SELECT group_concat(viewport, ',') FROM screenshots s WHERE s.page_id = p.id),
+                        (SELECT count(*) FROM page_sessions ps WHERE ps.page_id = p.id)
+                 FROM pages p ORDER BY p.pattern",
+            )
+            .map_err(|e| db::sql_error("core.db", e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                let viewports: Option<String> = r.get(1)?;
+                Ok(PageSummary {
+                    page: r.get(0)?,
+                    viewports: viewports
+                        .map(|v| v.split(',').map(str::to_owned).collect())
+                        .unwrap_or_default(),
+                    sessions: r.get(2)?,
+                })
+            })
+            .map_err(|e| db::sql_error("core.db", e))?;
+        rows.map(|r| r.map_err(|e| db::sql_error("core.db", e)))
+            .collect()
+    }
+
+    /// Locks: logs it, writes the databases back to their main files and drops keys and
+    /// connections.
+    pub fn lock(self) -> Result<()> {
+        self.log(Action::Lock, "", "", Outcome::Allowed)?;
+        Ok(())
+    }
+}
+
+impl Drop for Workspace {
+    fn drop(&mut self) {
+        db::checkpoint(&self.core);
+        if let Some(conn) = &self.recordings {
+            db::checkpoint(conn);
+        }
+    }
+}
+
+fn csv_field(value: &str) -> String {
+    // A leading formula character is neutralised so a spreadsheet never runs log content.
+    let value = if value.len() > 1 && value.starts_with(['=', '+', '-', '@']) {
+        format!("'{value}")
+    } else {
+        value.to_owned()
+    };
+    if value.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", value.replace('"', "\"\""))
+    } else {
+        value
+    }
+}

@@ -1,0 +1,263 @@
+//! The eframe application: owns the state, runs commands from the views and background jobs.
+//! `logic` drains job results and commands once per frame; `ui` only draws.
+
+mod jobs;
+mod recent;
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use crate::access::{Notice, Workspace};
+use crate::dataset::Dataset;
+use crate::device::Device;
+use crate::error::Error;
+use crate::ui::login::{LoginState, login_ui};
+use crate::ui::workbench::{FrameInfo, workbench_ui};
+
+/// Idle time before the workbench locks itself (policy default).
+pub const IDLE_LOCK: Duration = Duration::from_secs(10 * 60);
+
+/// What a view asks the app to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[must_use]
+pub enum Command {
+    /// Read the header of the dataset at this folder and select it.
+    SelectDataset(PathBuf),
+    /// Show a folder picker for a dataset.
+    PickDataset,
+    /// Unlock the selected dataset with the typed user name and password.
+    Unlock,
+    /// Lock now: drop keys, connections and decoded data.
+    Lock,
+}
+
+/// The top-level screen. A workbench exists only with a workspace, so no view can reach data
+/// without having unlocked.
+enum Screen {
+    Login(LoginState),
+    Workbench(Box<Workbench>),
+}
+
+struct Workbench {
+    ws: Workspace,
+    notices: Vec<Notice>,
+    last_activity: Instant,
+}
+
+/// The Sightline application.
+pub struct SightlineApp {
+    device: Device,
+    screen: Screen,
+    dataset: Option<Dataset>,
+    unlock_job: Option<jobs::Job<Result<Workspace, Error>>>,
+}
+
+impl SightlineApp {
+    /// A new app on the login screen, with `dataset` (or the most recent one) selected.
+    pub fn new(device: Device, dataset: Option<PathBuf>) -> SightlineApp {
+        let mut app = SightlineApp {
+            screen: Screen::Login(LoginState::default()),
+            dataset: None,
+            unlock_job: None,
+            device,
+        };
+        if let Some(path) =
+            dataset.or_else(|| recent::load(app.device.state_dir()).into_iter().next())
+        {
+            app.run(Command::SelectDataset(path));
+        }
+        app
+    }
+
+    /// The signed-in workspace, if unlocked (tests look at it).
+    pub fn workspace(&self) -> Option<&Workspace> {
+        match &self.screen {
+            Screen::Workbench(w) => Some(&w.ws),
+            Screen::Login(_) => None,
+        }
+    }
+
+    /// Whether an unlock is running in the background.
+    pub fn is_busy(&self) -> bool {
+        self.unlock_job.is_some()
+    }
+
+    /// Once per frame, before drawing: finishes jobs, applies shortcuts and the idle lock.
+    pub fn logic(&mut self, ctx: &egui::Context) {
+        if let Some(job) = &self.unlock_job
+            && let Some(result) = job.try_take()
+        {
+            self.unlock_job = None;
+            self.finish_unlock(result);
+        }
+        if let Screen::Workbench(w) = &mut self.screen {
+            let active = ctx.input(|i| !i.events.is_empty() || i.pointer.is_moving());
+            if active {
+                w.last_activity = Instant::now();
+            }
+            if ctx.input_mut(|i| {
+                i.consume_shortcut(&egui::KeyboardShortcut::new(
+                    egui::Modifiers::COMMAND,
+                    egui::Key::L,
+                ))
+            }) {
+                self.run(Command::Lock);
+            } else if w.last_activity.elapsed() >= IDLE_LOCK {
+                self.lock(Some(format!(
+                    "Locked after {} minutes without activity.",
+                    IDLE_LOCK.as_secs() / 60
+                )));
+            } else {
+                ctx.request_repaint_after(Duration::from_secs(1));
+            }
+        }
+    }
+
+    /// Draws the current screen and runs what it asks for.
+    pub fn ui(&mut self, ui: &mut egui::Ui) {
+        let command = match &mut self.screen {
+            Screen::Login(state) => {
+                state.busy = self.unlock_job.is_some();
+                login_ui(ui, state)
+            }
+            Screen::Workbench(w) => {
+                let idle_lock_in_s = IDLE_LOCK
+                    .saturating_sub(w.last_activity.elapsed())
+                    .as_secs();
+                workbench_ui(
+                    ui,
+                    &FrameInfo {
+                        dataset: w.ws.dataset_name(),
+                        user: w.ws.user(),
+                        role: w.ws.role(),
+                        idle_lock_in_s,
+                        notices: &w.notices,
+                    },
+                )
+            }
+        };
+        if let Some(command) = command {
+            self.run(command);
+        }
+    }
+
+    /// Runs one command.
+    pub fn run(&mut self, command: Command) {
+        match command {
+            Command::SelectDataset(path) => self.select_dataset(path),
+            Command::PickDataset => {
+                if let Some(path) = rfd::FileDialog::new()
+                    .set_title("Open a Sightline dataset")
+                    .pick_folder()
+                {
+                    self.select_dataset(path);
+                }
+            }
+            Command::Unlock => self.start_unlock(),
+            Command::Lock => self.lock(None),
+        }
+    }
+
+    fn select_dataset(&mut self, path: PathBuf) {
+        let Screen::Login(state) = &mut self.screen else {
+            return;
+        };
+        state.dataset_path = path.display().to_string();
+        match Dataset::open(&path) {
+            Ok(dataset) => {
+                state.dataset_name = Some(dataset.name().to_owned());
+                state.dataset_error = None;
+                recent::remember(self.device.state_dir(), &path);
+                self.dataset = Some(dataset);
+            }
+            Err(e) => {
+                state.dataset_name = None;
+                state.dataset_error = Some(e.to_string());
+                self.dataset = None;
+            }
+        }
+    }
+
+    fn start_unlock(&mut self) {
+        let (Screen::Login(state), Some(dataset)) = (&mut self.screen, &self.dataset) else {
+            return;
+        };
+        if self.unlock_job.is_some() {
+            return;
+        }
+        let user = state.user.trim().to_owned();
+        let password = std::mem::take(&mut state.password);
+        let dataset = dataset.clone();
+        let device = self.device.clone();
+        state.error = None;
+        self.unlock_job = Some(jobs::Job::spawn(move || {
+            dataset.unlock(&user, &password, &device)
+        }));
+    }
+
+    fn finish_unlock(&mut self, result: Result<Workspace, Error>) {
+        match result {
+            Ok(ws) => {
+                let mut notices = ws.notices();
+                if let Some(text) = self.dataset.as_ref().and_then(|d| d.header_notice()) {
+                    notices.push(Notice::warning(text));
+                }
+                self.screen = Screen::Workbench(Box::new(Workbench {
+                    ws,
+                    notices,
+                    last_activity: Instant::now(),
+                }));
+            }
+            Err(e) => {
+                let Screen::Login(state) = &mut self.screen else {
+                    return;
+                };
+                state.retry_at = match &e {
+                    Error::LockedOut { retry_after } => Some(Instant::now() + *retry_after),
+                    _ => self
+                        .dataset
+                        .as_ref()
+                        .and_then(|d| d.retry_after(&self.device))
+                        .map(|d| Instant::now() + d),
+                };
+                state.error = Some(match &e {
+                    Error::LockedOut { .. } => "Too many failed attempts.".to_owned(),
+                    other => other.to_string(),
+                });
+            }
+        }
+    }
+
+    fn lock(&mut self, message: Option<String>) {
+        let Screen::Workbench(w) =
+            std::mem::replace(&mut self.screen, Screen::Login(LoginState::default()))
+        else {
+            return;
+        };
+        let user = w.ws.user().to_owned();
+        let error =
+            w.ws.lock()
+                .err()
+                .map(|e| format!("The lock was not logged: {e}"));
+        let mut state = LoginState {
+            user,
+            message: message.or(error),
+            ..LoginState::default()
+        };
+        if let Some(dataset) = &self.dataset {
+            state.dataset_path = dataset.dir().display().to_string();
+            state.dataset_name = Some(dataset.name().to_owned());
+        }
+        self.screen = Screen::Login(state);
+    }
+}
+
+impl eframe::App for SightlineApp {
+    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        SightlineApp::logic(self, ctx);
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        SightlineApp::ui(self, ui);
+    }
+}

@@ -1,0 +1,204 @@
+//! The command-line grammar of CLI.md, as clap types.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::access::Role;
+
+/// Sightline: encrypted behavioural-analytics datasets, heatmaps, masked replay, access log.
+#[derive(Debug, Parser)]
+#[command(name = "sightline", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do; without a command the GUI opens.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    /// Dataset to select on the GUI's login screen.
+    #[arg(long, value_name = "PATH")]
+    pub dataset: Option<PathBuf>,
+}
+
+/// Who is acting, and how their password is given.
+#[derive(Debug, Args)]
+pub struct Auth {
+    /// The acting user. The password is read from the terminal, else from SIGHTLINE_PASSWORD.
+    #[arg(long = "as", value_name = "USER")]
+    pub user: String,
+
+    /// Read the password from the first line of standard input.
+    #[arg(long)]
+    pub password_stdin: bool,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Show format version, name, id, users and roles (no password needed).
+    Info {
+        /// Dataset folder.
+        path: PathBuf,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Create a dataset; the first user is a compliance lead. Prints the recovery key once.
+    Create {
+        /// New dataset folder.
+        path: PathBuf,
+        /// Display name.
+        #[arg(long)]
+        name: String,
+        /// The first user's name (password from the terminal or SIGHTLINE_NEW_PASSWORD).
+        #[arg(long)]
+        admin: String,
+    },
+    /// Manage users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Set a user's password with the recovery key (terminal or SIGHTLINE_RECOVERY_KEY).
+    Recover {
+        /// Dataset folder.
+        path: PathBuf,
+        /// Whose password to set.
+        #[arg(long)]
+        user: String,
+    },
+    /// Read, verify and export the access log.
+    #[command(subcommand)]
+    Log(LogCommand),
+    /// Session metadata.
+    #[command(subcommand)]
+    Sessions(SessionsCommand),
+    /// List pages with their screenshot viewports and session counts.
+    Pages {
+        /// Dataset folder.
+        path: PathBuf,
+        #[command(flatten)]
+        auth: Auth,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `sightline user …`
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a user (password from the terminal or SIGHTLINE_NEW_PASSWORD).
+    Add {
+        /// Dataset folder.
+        path: PathBuf,
+        #[command(flatten)]
+        auth: Auth,
+        /// The new user's name.
+        #[arg(long = "user", value_name = "NAME")]
+        name: String,
+        /// compliance-lead, analyst, data-engineer or ux-liaison.
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+    },
+    /// List users and roles.
+    List {
+        /// Dataset folder.
+        path: PathBuf,
+        #[command(flatten)]
+        auth: Auth,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke a user and rotate the keys they held.
+    Revoke {
+        /// Dataset folder.
+        path: PathBuf,
+        #[command(flatten)]
+        auth: Auth,
+        /// The user to revoke.
+        #[arg(long = "user", value_name = "NAME")]
+        name: String,
+    },
+    /// Change your password, or (compliance lead) set another user's.
+    Passwd {
+        /// Dataset folder.
+        path: PathBuf,
+        #[command(flatten)]
+        auth: Auth,
+        /// Whose password (default: your own).
+        #[arg(long = "user", value_name = "NAME")]
+        name: Option<String>,
+    },
+}
+
+/// `sightline log …`
+#[derive(Debug, Subcommand)]
+pub enum LogCommand {
+    /// Show entries, oldest first.
+    Show {
+        /// Dataset folder.
+        path: PathBuf,
+        #[command(flatten)]
+        auth: Auth,
+        /// Only the newest N entries.
+        #[arg(long)]
+        limit: Option<usize>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Verify the hash chain, the keychain anchor and every database page. Exit 5 on a problem.
+    Verify {
+        /// Dataset folder.
+        path: PathBuf,
+        #[command(flatten)]
+        auth: Auth,
+        /// After a rollback alarm you have investigated: accept the current head as this
+        /// device's anchor (logged).
+        #[arg(long)]
+        reanchor: bool,
+    },
+    /// Export the log with its chain head.
+    Export {
+        /// Dataset folder.
+        path: PathBuf,
+        #[command(flatten)]
+        auth: Auth,
+        /// csv or jsonl.
+        #[arg(long, value_enum)]
+        format: ExportFormat,
+        /// Output file.
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+/// `sightline sessions …`
+#[derive(Debug, Subcommand)]
+pub enum SessionsCommand {
+    /// List sessions, newest first.
+    List {
+        /// Dataset folder.
+        path: PathBuf,
+        #[command(flatten)]
+        auth: Auth,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+        /// At most N sessions.
+        #[arg(long)]
+        limit: Option<usize>,
+    },
+}
+
+/// Log export formats.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ExportFormat {
+    /// Comma-separated values.
+    Csv,
+    /// JSON Lines with a final chain-head line.
+    Jsonl,
+}
+
+fn parse_role(s: &str) -> Result<Role, String> {
+    s.parse()
+}

@@ -1,0 +1,286 @@
+//! Runs one parsed CLI command against the core.
+
+use std::fs;
+use std::io::{BufWriter, Write};
+use std::path::Path;
+use std::process::ExitCode;
+
+use crate::access::{LogFormat, LogQuery, NoticeLevel, Workspace};
+use crate::cli::args::{Auth, Command, ExportFormat, LogCommand, SessionsCommand, UserCommand};
+use crate::cli::{output, secrets};
+use crate::dataset::{Dataset, RecoveryKey, RotationProgress};
+use crate::device::Device;
+use crate::error::{Error, Result};
+
+/// Exit code for an integrity problem reported alongside a completed command.
+const INTEGRITY_EXIT: u8 = 5;
+
+/// Runs `command`; returns the exit code, or an error carrying one.
+pub fn run(command: Command, device: &Device) -> Result<ExitCode> {
+    match command {
+        Command::Info { path, json } => {
+            let info = Dataset::open(&path)?.info();
+            if json {
+                output::json(&info)?
+            } else {
+                output::lines(output::info_text(&info))?
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Create { path, name, admin } => create(&path, &name, &admin),
+        Command::Recover { path, user } => {
+            let dataset = Dataset::open(&path)?;
+            let key = RecoveryKey::parse(&secrets::recovery_key()?)?;
+            let password = secrets::new_password(&user)?;
+            dataset.recover(&key, &user, &password, device)?;
+            output::lines([format!(
+                "New password set for {user}. The recovery key still works; keep it safe."
+            )])?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::User(cmd) => user(cmd, device),
+        Command::Log(cmd) => log(cmd, device),
+        Command::Sessions(SessionsCommand::List {
+            path,
+            auth,
+            json,
+            limit,
+        }) => with_workspace(&path, &auth, device, |ws| {
+            let sessions = ws.sessions(limit)?;
+            if json {
+                output::json(&sessions)
+            } else {
+                output::lines(output::sessions_text(&sessions))
+            }
+        }),
+        Command::Pages { path, auth, json } => with_workspace(&path, &auth, device, |ws| {
+            let pages = ws.pages()?;
+            if json {
+                output::json(&pages)
+            } else {
+                output::lines(output::pages_text(&pages))
+            }
+        }),
+    }
+}
+
+fn create(path: &Path, name: &str, admin: &str) -> Result<ExitCode> {
+    let password = secrets::new_password(admin)?;
+    let (dataset, key) = Dataset::create(path, name, admin, &password)?;
+    output::lines([
+        format!(
+            "Created dataset \"{}\" at {} (id {}).",
+            dataset.name(),
+            path.display(),
+            dataset.info().id
+        ),
+        format!("{admin} is its compliance lead."),
+        String::new(),
+        "Recovery key (shown once; store it offline, it opens every part of the dataset):".into(),
+        String::new(),
+        format!("    {key}"),
+        String::new(),
+    ])?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Unlocks as `auth.user`, prints notices to stderr, runs `body`, and locks again. An integrity
+/// notice (rollback) turns a completed command's exit code into 5.
+fn with_workspace(
+    path: &Path,
+    auth: &Auth,
+    device: &Device,
+    body: impl FnOnce(&mut Workspace) -> Result<()>,
+) -> Result<ExitCode> {
+    let dataset = Dataset::open(path)?;
+    let password = secrets::password(auth)?;
+    let mut ws = dataset.unlock(&auth.user, &password, device)?;
+    drop(password);
+    let mut integrity = false;
+    for notice in ws.notices() {
+        match notice.level {
+            NoticeLevel::Info => {
+                if first_time(device, "keychain-notice") {
+                    eprintln!("note: {}", notice.text);
+                }
+            }
+            NoticeLevel::Warning => eprintln!("warning: {}", notice.text),
+            NoticeLevel::Integrity => {
+                integrity = true;
+                eprintln!("INTEGRITY: {}", notice.text);
+            }
+        }
+    }
+    let result = body(&mut ws);
+    let locked = ws.lock();
+    result?;
+    locked?;
+    Ok(if integrity {
+        ExitCode::from(INTEGRITY_EXIT)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// True the first time it is called for `marker` on this device.
+fn first_time(device: &Device, marker: &str) -> bool {
+    let path = device.state_dir().join(marker);
+    if path.exists() {
+        return false;
+    }
+    // If the marker cannot be written the note is shown again next time: harmless.
+    let _written =
+        fs::create_dir_all(device.state_dir()).and_then(|()| fs::write(&path, b"shown\n"));
+    true
+}
+
+fn user(cmd: UserCommand, device: &Device) -> Result<ExitCode> {
+    match cmd {
+        UserCommand::Add {
+            path,
+            auth,
+            name,
+            role,
+        } => {
+            let password = secrets::new_password(&name)?;
+            with_workspace(&path, &auth, device, |ws| {
+                ws.add_user(&name, role, &password)?;
+                output::lines([format!("Added {name} as {}.", role.label().to_lowercase())])
+            })
+        }
+        UserCommand::List { path, auth, json } => with_workspace(&path, &auth, device, |ws| {
+            let users = ws.users()?;
+            if json {
+                output::json(&users)
+            } else {
+                output::lines(output::users_text(&users))
+            }
+        }),
+        UserCommand::Revoke { path, auth, name } => with_workspace(&path, &auth, device, |ws| {
+            ws.revoke_user(&name, &mut |p: RotationProgress| {
+                eprintln!("[{}/{}] {}", p.done, p.total, p.step)
+            })?;
+            output::lines([format!(
+                "Revoked {name}. Every key they held has been replaced."
+            )])
+        }),
+        UserCommand::Passwd { path, auth, name } => {
+            let target = name.unwrap_or_else(|| auth.user.clone());
+            let password = secrets::new_password(&target)?;
+            with_workspace(&path, &auth, device, |ws| {
+                ws.set_password(&target, &password)?;
+                output::lines([format!("Password changed for {target}.")])
+            })
+        }
+    }
+}
+
+fn log(cmd: LogCommand, device: &Device) -> Result<ExitCode> {
+    match cmd {
+        LogCommand::Show {
+            path,
+            auth,
+            limit,
+            json,
+        } => with_workspace(&path, &auth, device, |ws| {
+            let mut entries = ws.access_log(&LogQuery {
+                newest: limit,
+                ..LogQuery::default()
+            })?;
+            if limit.is_some() {
+                entries.reverse();
+            }
+            if json {
+                output::json(&entries)
+            } else {
+                output::lines(output::log_text(&entries))
+            }
+        }),
+        LogCommand::Verify {
+            path,
+            auth,
+            reanchor,
+        } => {
+            let mut intact = true;
+            let code = with_workspace(&path, &auth, device, |ws| {
+                let report = ws.verify()?;
+                intact = report.is_intact();
+                let mut lines = Vec::new();
+                match &report.chain.problem {
+                    None => lines.push(format!(
+                        "Access log intact: {} entries, head #{} {}.",
+                        report.chain.entries,
+                        report.chain.head.map_or(0, |h| h.seq),
+                        report
+                            .chain
+                            .head
+                            .map(|h| hex::encode(h.hash))
+                            .unwrap_or_default()
+                    )),
+                    Some(p) => lines.push(format!(
+                        "Access log problem at entry {}: {}.",
+                        p.seq, p.reason
+                    )),
+                }
+                if report.damaged_pages.is_empty() {
+                    lines.push("Every database page authenticated.".into());
+                }
+                for (file, page) in &report.damaged_pages {
+                    lines.push(format!("Damaged page in {file}: {page}"));
+                }
+                if !report.anchor_checked {
+                    lines.push("No keychain anchor on this device: removal of the newest entries cannot be detected here.".into());
+                }
+                output::lines(lines)?;
+                if reanchor {
+                    ws.reanchor()?;
+                    output::lines([
+                        "This device's anchor now points at the current head.".to_owned()
+                    ])?;
+                }
+                Ok(())
+            })?;
+            Ok(if intact {
+                code
+            } else {
+                ExitCode::from(INTEGRITY_EXIT)
+            })
+        }
+        LogCommand::Export {
+            path,
+            auth,
+            format,
+            out,
+        } => with_workspace(&path, &auth, device, |ws| {
+            let format = match format {
+                ExportFormat::Csv => LogFormat::Csv,
+                ExportFormat::Jsonl => LogFormat::Jsonl,
+            };
+            let count = write_atomically(&out, |w| ws.export_log(format, w))?;
+            output::lines([format!("Exported {count} entries to {}.", out.display())])
+        }),
+    }
+}
+
+/// Writes through a temporary file beside `path`, renamed into place only when complete.
+fn write_atomically<T>(path: &Path, write: impl FnOnce(&mut dyn Write) -> Result<T>) -> Result<T> {
+    let mut tmp_name = path.as_os_str().to_owned();
+    tmp_name.push(".partial");
+    let tmp = std::path::PathBuf::from(tmp_name);
+    let file = fs::File::create(&tmp).map_err(Error::io("create", &tmp))?;
+    let mut writer = BufWriter::new(file);
+    let value = match write(&mut writer) {
+        Ok(v) => v,
+        Err(e) => {
+            drop(writer);
+            let _removed = fs::remove_file(&tmp);
+            return Err(e);
+        }
+    };
+    let file = writer
+        .into_inner()
+        .map_err(|e| Error::io("write", &tmp)(e.into_error()))?;
+    file.sync_all().map_err(Error::io("sync", &tmp))?;
+    fs::rename(&tmp, path).map_err(Error::io("write", path))?;
+    Ok(value)
+}

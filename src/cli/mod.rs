@@ -1,0 +1,12 @@
+//! The command-line interface (CLI.md): the same core as the GUI, through the same gate.
+//!
+//! Parsing is clap's; [`run`] turns a parsed command into calls on [`crate::dataset::Dataset`]
+//! and [`crate::access::Workspace`] and prints the result. Errors carry their exit code.
+
+mod args;
+mod commands;
+mod output;
+mod secrets;
+
+pub use args::{Auth, Cli, Command, LogCommand, SessionsCommand, UserCommand};
+pub use commands::run;

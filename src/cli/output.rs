@@ -1,0 +1,136 @@
+//! Plain-text and JSON rendering of CLI results. With `--json`, stdout carries one JSON
+//! document and nothing else; notes go to stderr.
+
+use std::io::Write;
+
+use serde::Serialize;
+
+use crate::access::{LogEntry, PageSummary, SessionSummary, UserInfo};
+use crate::clock::rfc3339;
+use crate::dataset::DatasetInfo;
+use crate::error::{Error, Result};
+
+fn io_error(e: std::io::Error) -> Error {
+    Error::Io {
+        action: "write",
+        path: "standard output".into(),
+        source: e,
+    }
+}
+
+/// Prints `value` as pretty JSON.
+pub fn json<T: Serialize + ?Sized>(value: &T) -> Result<()> {
+    let text = serde_json::to_string_pretty(value).map_err(|e| Error::Format(e.to_string()))?;
+    writeln!(std::io::stdout().lock(), "{text}").map_err(io_error)
+}
+
+/// Prints lines of text.
+pub fn lines(lines: impl IntoIterator<Item = String>) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    for line in lines {
+        writeln!(out, "{line}").map_err(io_error)?;
+    }
+    Ok(())
+}
+
+/// `sightline info`.
+pub fn info_text(info: &DatasetInfo) -> Vec<String> {
+    let mut out = vec![
+        format!("Name            {}", info.name),
+        format!("Id              {}", info.id),
+        format!("Format version  {}", info.format_version),
+        format!("Created         {}", info.created_at),
+        format!("Users           {}", info.users.len()),
+    ];
+    out.extend(
+        info.users
+            .iter()
+            .map(|(name, role)| format!("  {name:<24} {role}")),
+    );
+    out
+}
+
+/// `sightline log show`.
+pub fn log_text(entries: &[LogEntry]) -> Vec<String> {
+    let mut out = vec![format!(
+        "{:>6}  {:<24}  {:<16} {:<15} {:<20} {:<8} {:<28} {}",
+        "seq", "time", "user", "role", "action", "outcome", "object", "purpose"
+    )];
+    out.extend(entries.iter().map(|e| {
+        format!(
+            "{:>6}  {:<24}  {:<16} {:<15} {:<20} {:<8} {:<28} {}",
+            e.seq,
+            rfc3339(e.time_ms),
+            e.user,
+            e.role,
+            e.action,
+            e.outcome,
+            e.object,
+            e.purpose
+        )
+    }));
+    out
+}
+
+/// `sightline user list`.
+pub fn users_text(users: &[UserInfo]) -> Vec<String> {
+    let mut out = vec![format!(
+        "{:<24} {:<16} {:<26} {}",
+        "user", "role", "created", "last login"
+    )];
+    out.extend(users.iter().map(|u| {
+        format!(
+            "{:<24} {:<16} {:<26} {}",
+            u.name,
+            u.role.as_str(),
+            u.created_at,
+            u.last_login.as_deref().unwrap_or("never")
+        )
+    }));
+    out
+}
+
+/// `sightline sessions list`.
+pub fn sessions_text(sessions: &[SessionSummary]) -> Vec<String> {
+    if sessions.is_empty() {
+        return vec![
+            "No sessions yet. A data engineer imports recordings with `sightline import`.".into(),
+        ];
+    }
+    let mut out = vec![format!(
+        "{:<24} {:<22} {:>10} {:<8} {:>6} {:<8} {:>6} {:>5}  pages",
+        "id", "started", "duration", "device", "width", "region", "clicks", "rage"
+    )];
+    out.extend(sessions.iter().map(|s| {
+        format!(
+            "{:<24} {:<22} {:>9}s {:<8} {:>6} {:<8} {:>6} {:>5}  {}",
+            s.id,
+            s.started_at,
+            s.duration_ms / 1000,
+            s.device,
+            s.viewport_width,
+            s.region,
+            s.clicks,
+            s.rage_clicks,
+            s.pages.join(" ")
+        )
+    }));
+    out
+}
+
+/// `sightline pages`.
+pub fn pages_text(pages: &[PageSummary]) -> Vec<String> {
+    if pages.is_empty() {
+        return vec!["No pages yet. A data engineer imports screenshots and recordings with `sightline import`.".into()];
+    }
+    let mut out = vec![format!("{:<48} {:>8}  viewports", "page", "sessions")];
+    out.extend(pages.iter().map(|p| {
+        format!(
+            "{:<48} {:>8}  {}",
+            p.page,
+            p.sessions,
+            p.viewports.join(", ")
+        )
+    }));
+    out
+}

@@ -1,0 +1,120 @@
+//! Schemas of the tier databases and their forward migrations, tracked by `user_version`.
+//!
+//! A migration list only grows: a dataset written by an older build opens in a newer one.
+
+use rusqlite::Connection;
+
+use crate::dataset::Tier;
+use crate::dataset::db::{sql_error, tier_file};
+use crate::error::{Error, Result};
+
+/// Migrations of `core.db`; entry `i` takes `user_version` from `i` to `i + 1`.
+const CORE: &[&str] = &["
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+    CREATE TABLE users (
+        name TEXT PRIMARY KEY,
+        role TEXT NOT NULL,
+        created_at_ms INTEGER NOT NULL,
+        last_login_ms INTEGER,
+        revoked_at_ms INTEGER
+    ) STRICT;
+    CREATE TABLE access_log (
+        seq INTEGER PRIMARY KEY,
+        time_ms INTEGER NOT NULL,
+        user TEXT NOT NULL,
+        role TEXT NOT NULL,
+        action TEXT NOT NULL,
+        object TEXT NOT NULL,
+        purpose TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        prev_hash BLOB NOT NULL,
+        hash BLOB NOT NULL
+    ) STRICT;
+    CREATE TABLE pages (
+        id INTEGER PRIMARY KEY,
+        pattern TEXT NOT NULL UNIQUE,
+        title TEXT
+    ) STRICT;
+    CREATE TABLE screenshots (
+        page_id INTEGER NOT NULL REFERENCES pages(id),
+        viewport TEXT NOT NULL,
+        css_width INTEGER NOT NULL,
+        width_px INTEGER NOT NULL,
+        height_px INTEGER NOT NULL,
+        png BLOB NOT NULL,
+        PRIMARY KEY (page_id, viewport)
+    ) STRICT;
+    CREATE TABLE page_sessions (
+        page_id INTEGER NOT NULL REFERENCES pages(id),
+        session_id TEXT NOT NULL,
+        PRIMARY KEY (page_id, session_id)
+    ) STRICT;
+"];
+
+/// Migrations of `recordings.db`.
+const RECORDINGS: &[&str] = &["
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+    CREATE TABLE sessions (
+        id TEXT PRIMARY KEY,
+        subject TEXT NOT NULL,
+        started_at_ms INTEGER NOT NULL,
+        duration_ms INTEGER NOT NULL,
+        device TEXT NOT NULL,
+        viewport_width INTEGER NOT NULL,
+        region TEXT NOT NULL,
+        pages TEXT NOT NULL,
+        clicks INTEGER NOT NULL,
+        rage_clicks INTEGER NOT NULL
+    ) STRICT;
+"];
+
+fn migrations(tier: Tier) -> &'static [&'static str] {
+    match tier {
+        Tier::Core => CORE,
+        Tier::Recordings => RECORDINGS,
+    }
+}
+
+/// The schema version this build writes for `tier`.
+pub fn current_version(tier: Tier) -> u32 {
+    migrations(tier).len() as u32
+}
+
+/// Brings the database up to the current schema, one transaction per step. A database from a
+/// newer build is refused rather than misread.
+pub fn migrate(conn: &Connection, tier: Tier) -> Result<()> {
+    let file = tier_file(tier);
+    let all = migrations(tier);
+    loop {
+        conn.execute_batch("BEGIN IMMEDIATE")
+            .map_err(|e| sql_error(file, e))?;
+        let step = (|| {
+            let version: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+            let Some(step) = all.get(version as usize) else {
+                return Ok(Some(version));
+            };
+            conn.execute_batch(&format!("{step}; PRAGMA user_version = {};", version + 1))?;
+            Ok(None)
+        })();
+        match step {
+            Ok(None) => conn
+                .execute_batch("COMMIT")
+                .map_err(|e| sql_error(file, e))?,
+            Ok(Some(version)) => {
+                conn.execute_batch("ROLLBACK")
+                    .map_err(|e| sql_error(file, e))?;
+                if version as usize > all.len() {
+                    return Err(Error::Format(format!(
+                        "{file} has schema version {version}, made by a newer Sightline; this build knows up to {}.",
+                        all.len()
+                    )));
+                }
+                return Ok(());
+            }
+            Err(e) => {
+                let _ = conn.execute_batch("ROLLBACK");
+                return Err(sql_error(file, e));
+            }
+        }
+    }
+}

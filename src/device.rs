@@ -1,0 +1,51 @@
+//! What this device contributes to security: a state folder (login back-off, recent datasets)
+//! and the OS keychain (log anchors). Neither holds secrets of a dataset.
+
+use std::path::{Path, PathBuf};
+
+use crate::access::Keychain;
+
+/// Environment variable that moves the state folder (portable installs, tests).
+pub const STATE_DIR_ENV: &str = "SIGHTLINE_STATE_DIR";
+
+/// This device's state folder and keychain.
+#[derive(Debug, Clone)]
+pub struct Device {
+    state_dir: PathBuf,
+    keychain: Keychain,
+}
+
+impl Device {
+    /// A device with an explicit state folder and keychain.
+    pub fn new(state_dir: impl Into<PathBuf>, keychain: Keychain) -> Device {
+        Device {
+            state_dir: state_dir.into(),
+            keychain,
+        }
+    }
+
+    /// The platform's data folder (or `SIGHTLINE_STATE_DIR`) and the platform keychain.
+    pub fn from_env() -> Device {
+        Device::new(default_state_dir(), Keychain::platform())
+    }
+
+    /// Where back-off records and the recent-datasets list live.
+    pub fn state_dir(&self) -> &Path {
+        &self.state_dir
+    }
+
+    /// The keychain used for log anchors.
+    pub fn keychain(&self) -> &Keychain {
+        &self.keychain
+    }
+}
+
+/// The state folder: `SIGHTLINE_STATE_DIR`, or the platform's local data folder.
+pub fn default_state_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os(STATE_DIR_ENV).filter(|d| !d.is_empty()) {
+        return PathBuf::from(dir);
+    }
+    directories::ProjectDirs::from("", "", "Sightline")
+        .map(|p| p.data_local_dir().to_path_buf())
+        .unwrap_or_else(|| PathBuf::from(".sightline-state"))
+}

@@ -1,0 +1,23 @@
+//! Sightline: an offline workbench for privacy-sensitive behavioural analytics.
+//!
+//! What lives where:
+//! - [`dataset`]: the encrypted bundle (header, key slots, SQLCipher databases, rotation).
+//! - [`access`]: roles, the permission matrix, the access gate ([`access::Workspace`]) and the
+//!   hash-chained access log with its keychain anchor.
+//! - [`cli`]: the command-line interface over the same core.
+//! - [`app`] and [`ui`]: the eframe application (state, commands) and its views.
+//!
+//! Domain modules (`dataset`, `access`) never use egui or eframe; a test keeps that true.
+//! Library code returns [`error::Error`]; the binary adds context and maps it to exit codes.
+//! Passwords, keys and recorded content never appear in errors or logs.
+
+pub mod access;
+pub mod app;
+pub mod cli;
+pub mod clock;
+pub mod dataset;
+pub mod device;
+pub mod error;
+pub mod ui;
+
+pub use error::{Error, Result};

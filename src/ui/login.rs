@@ -1,0 +1,162 @@
+//! The login screen: which dataset, user name, password, Unlock.
+
+use std::time::Instant;
+
+use egui::{Align, Layout, RichText, TextEdit};
+use zeroize::Zeroizing;
+
+use crate::app::Command;
+use crate::ui::theme;
+
+/// What the login screen holds between frames.
+#[derive(Default)]
+pub struct LoginState {
+    /// The selected dataset's folder, as typed or picked.
+    pub dataset_path: String,
+    /// Name shown for the selected dataset, once its header was read.
+    pub dataset_name: Option<String>,
+    /// Why the selected folder cannot be used, if it cannot.
+    pub dataset_error: Option<String>,
+    /// User name field (kept after a lock).
+    pub user: String,
+    /// Password field; wiped on drop and after each attempt.
+    pub password: Zeroizing<String>,
+    /// The last unlock error, in words.
+    pub error: Option<String>,
+    /// No attempt before this instant (back-off).
+    pub retry_at: Option<Instant>,
+    /// An unlock is running.
+    pub busy: bool,
+    /// Notices to show before the next login (e.g. "locked after 10 minutes idle").
+    pub message: Option<String>,
+}
+
+/// Draws the login screen.
+pub fn login_ui(ui: &mut egui::Ui, state: &mut LoginState) -> Option<Command> {
+    let mut command = None;
+    let now = Instant::now();
+    let wait_s = state
+        .retry_at
+        .map(|t| t.saturating_duration_since(now).as_secs_f32().ceil() as u64)
+        .filter(|s| *s > 0);
+    if wait_s.is_some() {
+        ui.ctx()
+            .request_repaint_after(std::time::Duration::from_millis(250));
+    }
+    let visuals = ui.visuals().clone();
+    egui::CentralPanel::default().show(ui, |ui| {
+        ui.vertical_centered(|ui| {
+            ui.add_space(ui.available_height() * 0.15);
+            ui.heading(RichText::new("Sightline").size(28.0));
+            ui.label(RichText::new("Encrypted behavioural analytics").color(theme::weak(&visuals)));
+            ui.add_space(theme::GAP * 2.0);
+            ui.allocate_ui_with_layout(
+                egui::vec2(theme::LOGIN_WIDTH, 0.0),
+                Layout::top_down(Align::Min),
+                |ui| {
+                    if let Some(message) = &state.message {
+                        ui.label(RichText::new(message).color(theme::warning(&visuals)));
+                        ui.add_space(theme::GAP);
+                    }
+                    dataset_ui(ui, state, &mut command);
+                    ui.add_space(theme::GAP);
+                    let user_label = ui.label("User name");
+                    let user = ui
+                        .add(
+                            TextEdit::singleline(&mut state.user)
+                                .desired_width(f32::INFINITY)
+                                .hint_text("e.g. analyst"),
+                        )
+                        .labelled_by(user_label.id);
+                    ui.add_space(theme::GAP / 2.0);
+                    let password_label = ui.label("Password");
+                    let password = ui
+                        .add(
+                            TextEdit::singleline(&mut *state.password)
+                                .password(true)
+                                .desired_width(f32::INFINITY),
+                        )
+                        .labelled_by(password_label.id);
+                    if state.user.is_empty() && !user.has_focus() && !password.has_focus() {
+                        user.request_focus();
+                    } else if !state.user.is_empty()
+                        && state.password.is_empty()
+                        && !user.has_focus()
+                        && !password.has_focus()
+                    {
+                        password.request_focus();
+                    }
+                    ui.add_space(theme::GAP);
+                    let ready = state.dataset_name.is_some()
+                        && !state.user.is_empty()
+                        && !state.password.is_empty();
+                    let enabled = ready && !state.busy && wait_s.is_none();
+                    ui.horizontal(|ui| {
+                        let unlock = ui
+                            .add_enabled(enabled, egui::Button::new("Unlock"))
+                            .on_hover_text("Unlock the dataset (Enter)");
+                        let enter =
+                            password.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+                        if unlock.clicked() || (enter && enabled) {
+                            command = Some(Command::Unlock);
+                        }
+                        if state.busy {
+                            ui.spinner();
+                            ui.label("Unlocking…");
+                        }
+                    });
+                    if let Some(error) = &state.error {
+                        ui.add_space(theme::GAP / 2.0);
+                        let text = match wait_s {
+                            Some(s) => format!(
+                                "{} Try again in {s} s.",
+                                error.trim_end_matches(&[' ', '.'][..]).to_owned() + "."
+                            ),
+                            None => error.clone(),
+                        };
+                        ui.label(RichText::new(text).color(theme::error(&visuals)));
+                    }
+                },
+            );
+        });
+    });
+    command
+}
+
+fn dataset_ui(ui: &mut egui::Ui, state: &mut LoginState, command: &mut Option<Command>) {
+    let visuals = ui.visuals().clone();
+    let label = ui.label("Dataset");
+    ui.horizontal(|ui| {
+        let field = ui
+            .add(
+                TextEdit::singleline(&mut state.dataset_path)
+                    .desired_width(theme::LOGIN_WIDTH - 140.0)
+                    .hint_text("folder ending in .sightline"),
+            )
+            .labelled_by(label.id);
+        if field.lost_focus() || (field.changed() && state.dataset_path.ends_with(".sightline")) {
+            *command = Some(Command::SelectDataset(state.dataset_path.clone().into()));
+        }
+        if ui
+            .button("Open dataset…")
+            .on_hover_text("Choose a dataset folder")
+            .clicked()
+        {
+            *command = Some(Command::PickDataset);
+        }
+    });
+    match (&state.dataset_name, &state.dataset_error) {
+        (_, Some(error)) => {
+            ui.label(RichText::new(error).color(theme::error(&visuals)));
+        }
+        (Some(name), None) => {
+            ui.label(RichText::new(format!("“{name}”")).color(theme::weak(&visuals)));
+        }
+        (None, None) => {
+            ui.label(
+                RichText::new("Choose a dataset folder, or create one with `sightline create`.")
+                    .color(theme::weak(&visuals)),
+            );
+        }
+    }
+}

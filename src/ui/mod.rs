@@ -1,0 +1,6 @@
+//! Views: each draws from what it is given and returns the commands it wants run. No view
+//! touches the databases; the app runs commands through the access gate.
+
+pub mod login;
+pub mod theme;
+pub mod workbench;
