@@ -19,10 +19,21 @@ impl<T: Send + 'static> Job<T> {
     }
 
     /// The result, once the job has finished.
-    pub fn try_take(&self) -> Option<T> {
+    pub fn poll(&self) -> Poll<T> {
         match self.rx.try_recv() {
-            Ok(value) => Some(value),
-            Err(TryRecvError::Empty | TryRecvError::Disconnected) => None,
+            Ok(value) => Poll::Done(value),
+            Err(TryRecvError::Empty) => Poll::Running,
+            Err(TryRecvError::Disconnected) => Poll::Lost,
         }
     }
+}
+
+/// Where a job is.
+pub enum Poll<T> {
+    /// Still working.
+    Running,
+    /// Finished with this result.
+    Done(T),
+    /// The worker died (a panic) without a result.
+    Lost,
 }

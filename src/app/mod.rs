@@ -84,11 +84,20 @@ impl SightlineApp {
 
     /// Once per frame, before drawing: finishes jobs, applies shortcuts and the idle lock.
     pub fn logic(&mut self, ctx: &egui::Context) {
-        if let Some(job) = &self.unlock_job
-            && let Some(result) = job.try_take()
-        {
-            self.unlock_job = None;
-            self.finish_unlock(result);
+        if let Some(job) = &self.unlock_job {
+            match job.poll() {
+                jobs::Poll::Running => {}
+                jobs::Poll::Done(result) => {
+                    self.unlock_job = None;
+                    self.finish_unlock(result);
+                }
+                jobs::Poll::Lost => {
+                    self.unlock_job = None;
+                    self.finish_unlock(Err(Error::Invalid(
+                        "The unlock stopped unexpectedly. Try again.".into(),
+                    )));
+                }
+            }
         }
         if let Screen::Workbench(w) = &mut self.screen {
             let active = ctx.input(|i| !i.events.is_empty() || i.pointer.is_moving());

@@ -31,6 +31,9 @@ pub fn open(path: &Path, tier: Tier, key: &[u8; 32], create: bool) -> Result<Con
         | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let file = tier_file(tier);
     let conn = Connection::open_with_flags(path, flags).map_err(|e| sql_error(file, e))?;
+    // SQLCipher would print page-level failures to stderr; we report them ourselves, once.
+    conn.execute_batch("PRAGMA cipher_log_level = NONE;")
+        .map_err(|e| sql_error(file, e))?;
     apply_key(&conn, "main", key).map_err(|e| sql_error(file, e))?;
     // The first read checks the key and page 1's HMAC.
     conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {

@@ -159,6 +159,8 @@ impl Dataset {
             )?],
             recovery: RecoverySlot::new(&dataset_id, &recovery_key, &keys)?,
         };
+        // Twice, so that header.json.prev exists from the start.
+        header.store(&dir)?;
         header.store(&dir)?;
         BundleLock::create(&dir)?;
         Ok((

@@ -1,0 +1,354 @@
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// Runs the real binary with a private state folder and the given environment.
+fn sightline(state: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sightline"));
+    cmd.args(args)
+        .env("SIGHTLINE_STATE_DIR", state)
+        .env_remove("SIGHTLINE_PASSWORD")
+        .env_remove("SIGHTLINE_NEW_PASSWORD")
+        .env_remove("SIGHTLINE_RECOVERY_KEY")
+        .stdin(std::process::Stdio::null());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("run sightline")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+struct Cli {
+    _tmp: tempfile::TempDir,
+    state: PathBuf,
+    path: PathBuf,
+    recovery_key: String,
+}
+
+impl Cli {
+    /// `sightline create` plus an analyst and a UX liaison, all through the CLI.
+    fn new() -> Cli {
+        let tmp = tempfile::tempdir().unwrap();
+        let state = tmp.path().join("state");
+        let path = tmp.path().join("cli.sightline");
+        let p = path.to_str().unwrap();
+        let out = sightline(
+            &state,
+            &["create", p, "--name", "CLI test", "--admin", "lead"],
+            &[("SIGHTLINE_NEW_PASSWORD", "lead-password-1")],
+        );
+        assert!(out.status.success(), "{}", stderr(&out));
+        let text = stdout(&out);
+        let recovery_key = text
+            .lines()
+            .map(str::trim)
+            .find(|l| l.len() == 39 && l.matches('-').count() == 7)
+            .expect("recovery key printed")
+            .to_owned();
+        let cli = Cli {
+            _tmp: tmp,
+            state,
+            path: path.clone(),
+            recovery_key,
+        };
+        let p = path.to_str().unwrap();
+        for (user, role, password) in [
+            ("ana", "analyst", "ana-password-1"),
+            ("uma", "ux-liaison", "uma-password-1"),
+        ] {
+            let out = cli.run_as(
+                "lead",
+                &[
+                    "user", "add", p, "--as", "lead", "--user", user, "--role", role,
+                ],
+                &[("SIGHTLINE_NEW_PASSWORD", password)],
+            );
+            assert!(out.status.success(), "{}", stderr(&out));
+        }
+        cli
+    }
+
+    fn p(&self) -> &str {
+        self.path.to_str().unwrap()
+    }
+
+    fn run_as(&self, user: &str, args: &[&str], extra: &[(&str, &str)]) -> Output {
+        let password = format!("{user}-password-1");
+        let mut env = vec![("SIGHTLINE_PASSWORD", password.as_str())];
+        env.extend_from_slice(extra);
+        sightline(&self.state, args, &env)
+    }
+}
+
+#[test]
+fn create_prints_the_recovery_key_once_and_info_needs_no_password() {
+    let cli = Cli::new();
+    let out = sightline(&cli.state, &["info", cli.p(), "--json"], &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let info: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(info["name"], "CLI test");
+    assert_eq!(info["format_version"], 1);
+    assert_eq!(info["users"].as_array().unwrap().len(), 3);
+    // The recovery key is stored nowhere in the bundle.
+    for entry in fs::read_dir(&cli.path).unwrap() {
+        let bytes = fs::read(entry.unwrap().path()).unwrap();
+        assert!(!String::from_utf8_lossy(&bytes).contains(&cli.recovery_key));
+    }
+}
+
+#[test]
+fn passwords_never_appear_in_output_or_the_log() {
+    let cli = Cli::new();
+    let out = cli.run_as(
+        "lead",
+        &["log", "show", cli.p(), "--as", "lead", "--json"],
+        &[],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let entries: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(entries.len() >= 5);
+    let all = format!("{}{}", stdout(&out), stderr(&out));
+    for secret in ["lead-password-1", "ana-password-1", "uma-password-1"] {
+        assert!(!all.contains(secret));
+    }
+}
+
+#[test]
+fn exit_codes_follow_the_contract() {
+    let cli = Cli::new();
+    // 3: wrong password and unknown user, with the same message.
+    let wrong = sightline(
+        &cli.state,
+        &["pages", cli.p(), "--as", "ana"],
+        &[("SIGHTLINE_PASSWORD", "nope-nope-nope")],
+    );
+    let unknown = sightline(
+        &cli.state,
+        &["pages", cli.p(), "--as", "zed"],
+        &[("SIGHTLINE_PASSWORD", "nope-nope-nope")],
+    );
+    assert_eq!(wrong.status.code(), Some(3));
+    assert_eq!(unknown.status.code(), Some(3));
+    assert_eq!(stderr(&wrong), stderr(&unknown));
+    // 4: a UX liaison may not list sessions; the denial is logged.
+    let denied = cli.run_as(
+        "uma",
+        &["sessions", "list", cli.p(), "--as", "uma", "--json"],
+        &[],
+    );
+    assert_eq!(denied.status.code(), Some(4), "{}", stderr(&denied));
+    assert!(stderr(&denied).contains("Access denied"));
+    assert!(denied.stdout.is_empty());
+    let log = cli.run_as(
+        "lead",
+        &["log", "show", cli.p(), "--as", "lead", "--json"],
+        &[],
+    );
+    let entries: Vec<serde_json::Value> = serde_json::from_slice(&log.stdout).unwrap();
+    assert!(
+        entries.iter().any(|e| e["user"] == "uma"
+            && e["action"] == "list-sessions"
+            && e["outcome"] == "denied")
+    );
+    // 2: usage.
+    let usage = sightline(
+        &cli.state,
+        &[
+            "user",
+            "add",
+            cli.p(),
+            "--as",
+            "lead",
+            "--user",
+            "x",
+            "--role",
+            "boss",
+        ],
+        &[],
+    );
+    assert_eq!(usage.status.code(), Some(2));
+    // 1: no password available without a terminal.
+    let none = sightline(&cli.state, &["pages", cli.p(), "--as", "ana"], &[]);
+    assert_eq!(none.status.code(), Some(1));
+    assert!(stderr(&none).contains("SIGHTLINE_PASSWORD"));
+}
+
+#[test]
+fn sessions_and_pages_exist_and_are_empty_before_any_import() {
+    let cli = Cli::new();
+    let sessions = cli.run_as(
+        "ana",
+        &[
+            "sessions",
+            "list",
+            cli.p(),
+            "--as",
+            "ana",
+            "--json",
+            "--limit",
+            "10",
+        ],
+        &[],
+    );
+    assert!(sessions.status.success(), "{}", stderr(&sessions));
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(&sessions.stdout).unwrap(),
+        serde_json::json!([])
+    );
+    let pages = cli.run_as("uma", &["pages", cli.p(), "--as", "uma", "--json"], &[]);
+    assert!(pages.status.success(), "{}", stderr(&pages));
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(&pages.stdout).unwrap(),
+        serde_json::json!([])
+    );
+}
+
+#[test]
+fn password_from_stdin_works() {
+    let cli = Cli::new();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sightline"))
+        .args([
+            "user",
+            "list",
+            cli.p(),
+            "--as",
+            "lead",
+            "--password-stdin",
+            "--json",
+        ])
+        .env("SIGHTLINE_STATE_DIR", &cli.state)
+        .env_remove("SIGHTLINE_PASSWORD")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write as _;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"lead-password-1\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let users: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let names: Vec<&str> = users.iter().map(|u| u["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["lead", "ana", "uma"]);
+}
+
+#[test]
+fn a_flipped_byte_gives_exit_5() {
+    let cli = Cli::new();
+    let core = cli.path.join("core.db");
+    let mut bytes = fs::read(&core).unwrap();
+    let middle = (bytes.len() / 4096 / 2) * 4096 + 2000;
+    bytes[middle] ^= 0x40;
+    fs::write(&core, bytes).unwrap();
+    let out = cli.run_as("lead", &["log", "verify", cli.p(), "--as", "lead"], &[]);
+    assert_eq!(
+        out.status.code(),
+        Some(5),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+}
+
+#[test]
+fn log_export_writes_csv_and_jsonl_with_the_chain_head() {
+    let cli = Cli::new();
+    let dir = cli.path.parent().unwrap().to_path_buf();
+    let jsonl = dir.join("log.jsonl");
+    let csv = dir.join("log.csv");
+    for (format, file) in [("jsonl", &jsonl), ("csv", &csv)] {
+        let out = cli.run_as(
+            "lead",
+            &[
+                "log",
+                "export",
+                cli.p(),
+                "--as",
+                "lead",
+                "--format",
+                format,
+                "--out",
+                file.to_str().unwrap(),
+            ],
+            &[],
+        );
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    let text = fs::read_to_string(&jsonl).unwrap();
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let (last, entries) = lines.split_last().unwrap();
+    assert_eq!(last["chain_head"]["seq"], entries.last().unwrap()["seq"]);
+    assert_eq!(last["chain_head"]["hash"], entries.last().unwrap()["hash"]);
+    let csv_text = fs::read_to_string(&csv).unwrap();
+    assert!(
+        csv_text.starts_with("seq,time,user,role,action,object,purpose,outcome,prev_hash,hash\n")
+    );
+    assert!(csv_text.lines().count() >= entries.len());
+    let verify = cli.run_as("lead", &["log", "verify", cli.p(), "--as", "lead"], &[]);
+    assert!(verify.status.success(), "{}", stdout(&verify));
+    assert!(stdout(&verify).contains("Access log intact"));
+}
+
+#[test]
+fn recover_revoke_and_passwd_work_from_scripts() {
+    let cli = Cli::new();
+    let out = sightline(
+        &cli.state,
+        &["recover", cli.p(), "--user", "lead"],
+        &[
+            ("SIGHTLINE_RECOVERY_KEY", &cli.recovery_key),
+            ("SIGHTLINE_NEW_PASSWORD", "lead-password-2"),
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let bad = sightline(
+        &cli.state,
+        &["recover", cli.p(), "--user", "lead"],
+        &[
+            (
+                "SIGHTLINE_RECOVERY_KEY",
+                "0000-0000-0000-0000-0000-0000-0000-0000",
+            ),
+            ("SIGHTLINE_NEW_PASSWORD", "lead-password-3"),
+        ],
+    );
+    assert_eq!(bad.status.code(), Some(1));
+    let lead2 = [("SIGHTLINE_PASSWORD", "lead-password-2")];
+    let revoke = sightline(
+        &cli.state,
+        &["user", "revoke", cli.p(), "--as", "lead", "--user", "ana"],
+        &lead2,
+    );
+    assert!(revoke.status.success(), "{}", stderr(&revoke));
+    let ana = cli.run_as("ana", &["pages", cli.p(), "--as", "ana"], &[]);
+    assert_eq!(ana.status.code(), Some(3));
+    let passwd = sightline(
+        &cli.state,
+        &["user", "passwd", cli.p(), "--as", "uma"],
+        &[
+            ("SIGHTLINE_PASSWORD", "uma-password-1"),
+            ("SIGHTLINE_NEW_PASSWORD", "uma-password-2"),
+        ],
+    );
+    assert!(passwd.status.success(), "{}", stderr(&passwd));
+    let uma = sightline(
+        &cli.state,
+        &["pages", cli.p(), "--as", "uma"],
+        &[("SIGHTLINE_PASSWORD", "uma-password-2")],
+    );
+    assert!(uma.status.success());
+}

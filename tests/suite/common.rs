@@ -1,0 +1,125 @@
+//! Shared fixtures for the integration tests.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use sightline::access::{Keychain, Role, Workspace};
+use sightline::dataset::{Dataset, RecoveryKey, Tier, TierKeys, db};
+use sightline::device::Device;
+
+pub const LEAD: (&str, &str) = ("lead", "lead-password-1");
+pub const ANALYST: (&str, &str) = ("ana", "ana-password-1");
+pub const ENGINEER: (&str, &str) = ("eddie", "eddie-password-1");
+pub const UX: (&str, &str) = ("uma", "uma-password-1");
+
+/// The user of each role in [`Fixture::with_all_roles`].
+pub fn user_of(role: Role) -> (&'static str, &'static str) {
+    match role {
+        Role::ComplianceLead => LEAD,
+        Role::Analyst => ANALYST,
+        Role::DataEngineer => ENGINEER,
+        Role::UxLiaison => UX,
+    }
+}
+
+/// A device whose keychain is a fresh keyring-core mock store.
+pub fn mock_device(state_dir: &Path) -> Device {
+    let store = keyring_core::mock::Store::new().expect("mock store");
+    Device::new(state_dir, Keychain::with_store(store, "mock keychain"))
+}
+
+/// A dataset in a temporary folder, with its device and recovery key.
+pub struct Fixture {
+    pub tmp: tempfile::TempDir,
+    pub path: PathBuf,
+    pub device: Device,
+    pub recovery: RecoveryKey,
+}
+
+impl Fixture {
+    /// A dataset with only the compliance lead.
+    pub fn new() -> Fixture {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let path = tmp.path().join("test.sightline");
+        let device = mock_device(&tmp.path().join("state"));
+        let (_, recovery) = Dataset::create(&path, "Test dataset", LEAD.0, LEAD.1).expect("create");
+        Fixture {
+            tmp,
+            path,
+            device,
+            recovery,
+        }
+    }
+
+    /// A dataset with one user per role.
+    pub fn with_all_roles() -> Fixture {
+        let fx = Fixture::new();
+        let mut ws = fx.unlock(LEAD);
+        for (user, role) in [
+            (ANALYST, Role::Analyst),
+            (ENGINEER, Role::DataEngineer),
+            (UX, Role::UxLiaison),
+        ] {
+            ws.add_user(user.0, role, user.1).expect("add user");
+        }
+        ws.lock().expect("lock");
+        fx
+    }
+
+    pub fn dataset(&self) -> Dataset {
+        Dataset::open(&self.path).expect("open dataset")
+    }
+
+    pub fn unlock(&self, (user, password): (&str, &str)) -> Workspace {
+        self.dataset()
+            .unlock(user, password, &self.device)
+            .expect("unlock")
+    }
+
+    /// The keys a user's slot unwraps, read straight from the header (as an attacker with the
+    /// password and the files could).
+    pub fn slot_keys(&self, (user, password): (&str, &str)) -> TierKeys {
+        let dataset = self.dataset();
+        let header = dataset.header();
+        let slot = header.slot(user).expect("slot");
+        slot.unlock(&header.dataset_id, password)
+            .expect("slot opens")
+    }
+
+    /// A raw connection to the current core database, for tampering.
+    pub fn raw_core(&self) -> rusqlite::Connection {
+        let keys = self.slot_keys(LEAD);
+        let dataset = self.dataset();
+        let path = dataset.header().db_path(&self.path, Tier::Core);
+        db::open(
+            &path,
+            Tier::Core,
+            keys.get(Tier::Core).expect("core key"),
+            false,
+        )
+        .expect("raw core")
+    }
+}
+
+/// Every file in `dir` with its bytes.
+pub fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    fs::read_dir(dir)
+        .expect("read dir")
+        .map(|e| {
+            let e = e.expect("entry");
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                fs::read(e.path()).expect("read"),
+            )
+        })
+        .collect()
+}
+
+/// Copies the files of `from` into a new folder `to`.
+pub fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).expect("mkdir");
+    for (name, bytes) in snapshot(from) {
+        fs::write(to.join(name), bytes).expect("write");
+    }
+}

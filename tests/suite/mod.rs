@@ -1,0 +1,23 @@
+//! The test modules.
+
+/// Shared fixtures: datasets with one user per role, a mock keychain, file snapshots.
+mod common;
+
+/// The command-line contract, scripted with environment variables.
+mod cli;
+/// The login screen and workbench frame, driven headless with egui_kittest.
+mod gui;
+/// Database integrity: flipped bytes, header crash states.
+mod integrity;
+/// Domain modules never import the UI.
+mod layering;
+/// The access log: each kind of tampering found and pointed at; rollback via the anchor.
+mod log_tamper;
+/// Login: generic errors, files untouched, back-off, failed attempts logged and announced.
+mod login;
+/// The permission matrix, enforced by the gate and logged, for every role.
+mod matrix;
+/// Revocation rotates keys; an old header opens nothing written after it.
+mod revoke;
+/// Key slots: header edits refuse, UX keys cannot open recordings, recovery, password change.
+mod slots;
