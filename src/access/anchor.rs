@@ -119,6 +119,26 @@ impl Keychain {
     }
 }
 
+impl Keychain {
+    /// Moves the anchor to `head`, unless the stored anchor is missing from `conn`'s chain: a
+    /// rollback alarm stays until a compliance lead accepts the current head.
+    pub(crate) fn advance(
+        &self,
+        conn: &rusqlite::Connection,
+        dataset_id: &str,
+        head: Head,
+    ) -> Result<(), String> {
+        if let Some(anchor) = self.load_head(dataset_id)? {
+            let contained =
+                crate::access::log::contains(conn, anchor).map_err(|e| e.to_string())?;
+            if !contained {
+                return Ok(());
+            }
+        }
+        self.store_head(dataset_id, head)
+    }
+}
+
 fn platform_name() -> String {
     if cfg!(target_os = "macos") {
         "the macOS Keychain".into()

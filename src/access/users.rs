@@ -1,6 +1,7 @@
 //! User management through the gate: list, add, change or reset passwords. Revocation, which
 //! rotates keys, lives in `dataset::rotate`.
 
+use rusqlite::OptionalExtension;
 use serde::Serialize;
 
 use crate::access::{Action, Role, Workspace};
@@ -68,7 +69,9 @@ impl Workspace {
                     [&slot.user],
                     |r| r.get(0),
                 )
-                .unwrap_or(None);
+                .optional()
+                .map_err(|e| db::sql_error("core.db", e))?
+                .flatten();
             out.push(UserInfo {
                 name: slot.user.clone(),
                 role: slot.role,

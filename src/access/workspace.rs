@@ -199,6 +199,8 @@ impl Workspace {
     }
 
     fn record_login(mut self, throttle: &Throttle) -> Result<Workspace> {
+        // First, before any append could move the anchor onto a rolled-back chain.
+        self.check_anchor()?;
         let (pending, dropped) = throttle.take_pending()?;
         for attempt in &pending {
             let (user, role) = match attempt.user.as_deref().and_then(|u| self.header.slot(u)) {
@@ -220,7 +222,6 @@ impl Workspace {
                 "{dropped} older failed attempts on this device were not kept individually."
             )));
         }
-        self.check_anchor()?;
         let failures = self.failures_since_last_login()?;
         if failures > 0 {
             let s = if failures == 1 { "" } else { "s" };

@@ -207,10 +207,7 @@ impl SightlineApp {
     fn finish_unlock(&mut self, result: Result<Workspace, Error>) {
         match result {
             Ok(ws) => {
-                let mut notices = ws.notices();
-                if let Some(text) = self.dataset.as_ref().and_then(|d| d.header_notice()) {
-                    notices.push(Notice::warning(text));
-                }
+                let notices = ws.notices();
                 self.screen = Screen::Workbench(Box::new(Workbench {
                     ws,
                     notices,

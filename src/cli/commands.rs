@@ -27,7 +27,7 @@ pub fn run(command: Command, device: &Device) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Create { path, name, admin } => create(&path, &name, &admin),
+        Command::Create { path, name, admin } => create(&path, &name, &admin, device),
         Command::Recover { path, user } => {
             let dataset = Dataset::open(&path)?;
             let key = RecoveryKey::parse(&secrets::recovery_key()?)?;
@@ -64,9 +64,9 @@ pub fn run(command: Command, device: &Device) -> Result<ExitCode> {
     }
 }
 
-fn create(path: &Path, name: &str, admin: &str) -> Result<ExitCode> {
+fn create(path: &Path, name: &str, admin: &str, device: &Device) -> Result<ExitCode> {
     let password = secrets::new_password(admin)?;
-    let (dataset, key) = Dataset::create(path, name, admin, &password)?;
+    let (dataset, key) = Dataset::create(path, name, admin, &password, device)?;
     output::lines([
         format!(
             "Created dataset \"{}\" at {} (id {}).",

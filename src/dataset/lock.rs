@@ -33,13 +33,19 @@ impl BundleLock {
         open_lock_file(&dir.join(BUNDLE_LOCK)).map(drop)
     }
 
-    /// Takes the lock shared; fails while a rotation holds it.
+    /// Takes the lock shared; fails while a rotation holds it. Another unlock holds it
+    /// exclusively for a moment (to tidy leftover files), so a short wait is allowed first.
     pub(crate) fn shared(dir: &Path) -> Result<BundleLock> {
         let file = open_lock_file(&dir.join(BUNDLE_LOCK))?;
-        file.try_lock_shared().map_err(|_| {
-            Error::Busy("A key rotation is running on this dataset. Try again in a moment.".into())
-        })?;
-        Ok(BundleLock { file })
+        for _ in 0..40 {
+            if file.try_lock_shared().is_ok() {
+                return Ok(BundleLock { file });
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        Err(Error::Busy(
+            "A key rotation is running on this dataset. Try again in a moment.".into(),
+        ))
     }
 
     /// Upgrades to exclusive; fails while any other workspace has the dataset open.

@@ -80,6 +80,7 @@ impl Dataset {
         name: &str,
         admin: &str,
         password: &str,
+        device: &Device,
     ) -> Result<(Dataset, RecoveryKey)> {
         let dir = dir.as_ref().to_path_buf();
         check_user_name(admin)?;
@@ -122,7 +123,7 @@ impl Dataset {
                     rusqlite::params![admin, Role::ComplianceLead.as_str(), now],
                 )
                 .map_err(|e| db::sql_error("core.db", e))?;
-                log::append(
+                let head = log::append(
                     &conn,
                     &dataset_id,
                     &NewEntry {
@@ -135,6 +136,8 @@ impl Dataset {
                         outcome: Outcome::Allowed,
                     },
                 )?;
+                // Best effort: without a keychain the first unlock says the check is off.
+                let _anchored = device.keychain().store_head(&dataset_id, head);
             }
             db::checkpoint(&conn);
         }
@@ -309,7 +312,7 @@ impl Dataset {
         header.store(&self.dir)?;
         db::checkpoint(&core);
         // Anchoring is best effort here: the next unlock reports a keychain that fails.
-        let _anchored = device.keychain().store_head(&id, head);
+        let _anchored = device.keychain().advance(&core, &id, head);
         Ok(())
     }
 }

@@ -43,7 +43,8 @@ impl Fixture {
         let tmp = tempfile::tempdir().expect("tempdir");
         let path = tmp.path().join("test.sightline");
         let device = mock_device(&tmp.path().join("state"));
-        let (_, recovery) = Dataset::create(&path, "Test dataset", LEAD.0, LEAD.1).expect("create");
+        let (_, recovery) =
+            Dataset::create(&path, "Test dataset", LEAD.0, LEAD.1, &device).expect("create");
         Fixture {
             tmp,
             path,

@@ -159,6 +159,13 @@ fn a_rolled_back_copy_is_reported_at_unlock_and_by_verify() {
     // Put the older copy back in place.
     std::fs::remove_dir_all(&fx.path).unwrap();
     copy_dir(&old_copy, &fx.path);
+    // A failed attempt waits to be logged at the next unlock; logging it must not move the
+    // anchor onto the rolled-back chain before the check.
+    assert!(
+        fx.dataset()
+            .unlock(LEAD.0, "wrong-password", &fx.device)
+            .is_err()
+    );
 
     let ws = fx.unlock(LEAD);
     let alarm = ws
