@@ -4,6 +4,8 @@
 //! - [`dataset`]: the encrypted bundle (header, key slots, SQLCipher databases, rotation).
 //! - [`access`]: roles, the permission matrix, the access gate ([`access::Workspace`]) and the
 //!   hash-chained access log with its keychain anchor.
+//! - [`ingest`], [`privacy`], [`session`]: import with minimisation, PII detectors and
+//!   pseudonyms, and the masked session model.
 //! - [`cli`]: the command-line interface over the same core.
 //! - [`app`] and [`ui`]: the eframe application (state, commands) and its views.
 //!
@@ -18,6 +20,9 @@ pub mod clock;
 pub mod dataset;
 pub mod device;
 pub mod error;
+pub mod ingest;
+pub mod privacy;
+pub mod session;
 pub mod ui;
 
 pub use error::{Error, Result};

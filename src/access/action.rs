@@ -39,6 +39,10 @@ pub enum Action {
     ListSessions,
     /// The page list was viewed.
     ListPages,
+    /// Recordings were imported.
+    Import,
+    /// A session's masked events were opened.
+    ReplaySession,
 }
 
 impl Action {
@@ -62,6 +66,8 @@ impl Action {
             Action::ChangeOwnPassword => "change-own-password",
             Action::ListSessions => "list-sessions",
             Action::ListPages => "list-pages",
+            Action::Import => "import",
+            Action::ReplaySession => "replay-session",
         }
     }
 
@@ -84,6 +90,8 @@ impl Action {
             }
             Action::ListSessions => Some(Capability::ListSessions),
             Action::ListPages => Some(Capability::ViewHeatmaps),
+            Action::Import => Some(Capability::ImportData),
+            Action::ReplaySession => Some(Capability::ReplaySession),
         }
     }
 }

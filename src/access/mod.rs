@@ -2,6 +2,7 @@
 
 mod action;
 mod anchor;
+mod data;
 pub mod log;
 mod matrix;
 mod role;

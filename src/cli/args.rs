@@ -70,6 +70,29 @@ pub enum Command {
     /// Session metadata.
     #[command(subcommand)]
     Sessions(SessionsCommand),
+    /// Import recordings (rrweb JSON arrays, PostHog JSON Lines) with minimisation.
+    Import {
+        /// Dataset folder.
+        path: PathBuf,
+        #[command(flatten)]
+        auth: Auth,
+        /// CSV or JSON with per-session subject, start, region, consent, variant, cohort.
+        #[arg(long)]
+        manifest: Option<PathBuf>,
+        /// Purposes consented upstream, for sessions without a consent record
+        /// (heatmaps,recordings). Needs --reason; logged.
+        #[arg(long, value_name = "PURPOSES", requires = "reason")]
+        assume_consent: Option<String>,
+        /// Why consent may be assumed (goes into the access log).
+        #[arg(long, requires = "assume_consent")]
+        reason: Option<String>,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Recording files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
     /// List pages with their screenshot viewports and session counts.
     Pages {
         /// Dataset folder.
@@ -187,6 +210,22 @@ pub enum SessionsCommand {
         /// At most N sessions.
         #[arg(long)]
         limit: Option<usize>,
+    },
+    /// A session's masked event stream, as the player sees it (asks for a purpose).
+    Events {
+        /// Dataset folder.
+        path: PathBuf,
+        #[command(flatten)]
+        auth: Auth,
+        /// Session id (from `sessions list`).
+        #[arg(long)]
+        session: String,
+        /// Why you open it: free text or a ticket id (logged).
+        #[arg(long)]
+        purpose: String,
+        /// Print JSON Lines.
+        #[arg(long)]
+        json: bool,
     },
 }
 

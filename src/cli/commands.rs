@@ -11,6 +11,9 @@ use crate::cli::{output, secrets};
 use crate::dataset::{Dataset, RecoveryKey, RotationProgress};
 use crate::device::Device;
 use crate::error::{Error, Result};
+use crate::ingest::manifest::Manifest;
+use crate::ingest::{ImportOptions, Purposes};
+use std::sync::atomic::AtomicBool;
 
 /// Exit code for an integrity problem reported alongside a completed command.
 const INTEGRITY_EXIT: u8 = 5;
@@ -40,6 +43,20 @@ pub fn run(command: Command, device: &Device) -> Result<ExitCode> {
         }
         Command::User(cmd) => user(cmd, device),
         Command::Log(cmd) => log(cmd, device),
+        Command::Sessions(SessionsCommand::Events {
+            path,
+            auth,
+            session,
+            purpose,
+            json,
+        }) => with_workspace(&path, &auth, device, |ws| {
+            let events = ws.session_events(&session, &purpose)?;
+            if json {
+                output::json_lines(&events)
+            } else {
+                output::lines(output::events_text(&events))
+            }
+        }),
         Command::Sessions(SessionsCommand::List {
             path,
             auth,
@@ -53,6 +70,47 @@ pub fn run(command: Command, device: &Device) -> Result<ExitCode> {
                 output::lines(output::sessions_text(&sessions))
             }
         }),
+        Command::Import {
+            path,
+            auth,
+            manifest,
+            assume_consent,
+            reason,
+            json,
+            files,
+        } => {
+            let options = ImportOptions {
+                manifest: manifest.as_deref().map(Manifest::load).transpose()?,
+                assume_consent: match (assume_consent, reason) {
+                    (Some(list), Some(reason)) if !reason.trim().is_empty() => {
+                        Some((Purposes::parse(&list)?, reason))
+                    }
+                    (Some(_), _) => {
+                        return Err(Error::Invalid("--assume-consent needs a --reason.".into()));
+                    }
+                    _ => None,
+                },
+            };
+            with_workspace(&path, &auth, device, |ws| {
+                let cancel = AtomicBool::new(false);
+                let report = ws.import(
+                    &files,
+                    &options,
+                    &mut |p| {
+                        eprintln!(
+                            "[{}/{}] {} sessions stored",
+                            p.files_done, p.files_total, p.sessions_stored
+                        )
+                    },
+                    &cancel,
+                )?;
+                if json {
+                    output::json(&report)
+                } else {
+                    output::lines(output::import_text(&report))
+                }
+            })
+        }
         Command::Pages { path, auth, json } => with_workspace(&path, &auth, device, |ws| {
             let pages = ws.pages()?;
             if json {

@@ -9,6 +9,8 @@ use crate::access::{LogEntry, PageSummary, SessionSummary, UserInfo};
 use crate::clock::rfc3339;
 use crate::dataset::DatasetInfo;
 use crate::error::{Error, Result};
+use crate::ingest::ImportReport;
+use crate::session::SessionEvent;
 
 fn io_error(e: std::io::Error) -> Error {
     Error::Io {
@@ -22,6 +24,16 @@ fn io_error(e: std::io::Error) -> Error {
 pub fn json<T: Serialize + ?Sized>(value: &T) -> Result<()> {
     let text = serde_json::to_string_pretty(value).map_err(|e| Error::Format(e.to_string()))?;
     writeln!(std::io::stdout().lock(), "{text}").map_err(io_error)
+}
+
+/// Prints one compact JSON document per line.
+pub fn json_lines<T: Serialize>(values: &[T]) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    for value in values {
+        let line = serde_json::to_string(value).map_err(|e| Error::Format(e.to_string()))?;
+        writeln!(out, "{line}").map_err(io_error)?;
+    }
+    Ok(())
 }
 
 /// Prints lines of text.
@@ -133,4 +145,68 @@ pub fn pages_text(pages: &[PageSummary]) -> Vec<String> {
         )
     }));
     out
+}
+
+/// `sightline import`.
+pub fn import_text(r: &ImportReport) -> Vec<String> {
+    let mut out = vec![
+        format!(
+            "Files            {} ({} could not be read)",
+            r.files,
+            r.failed_files.len()
+        ),
+        format!("Recordings       {}", r.recordings),
+        format!("Replays stored   {}", r.replays_stored),
+        format!("Heatmap sessions {}", r.heatmap_sessions),
+        format!(
+            "Events           {} read; {} of {} interactions kept; {} content events not kept; {} duplicates; {} invalid",
+            r.counts.events_read,
+            r.counts.interactions_kept,
+            r.counts.interactions_read,
+            r.counts.content_dropped,
+            r.counts.duplicates_dropped,
+            r.counts.invalid_dropped
+        ),
+        format!(
+            "Masked           {} input values; {} PII matches redacted",
+            r.counts.values_masked, r.counts.pii_redacted
+        ),
+    ];
+    for (reason, n) in &r.sessions_dropped {
+        out.push(format!("Not stored       {n} ({reason})"));
+    }
+    for (file, why) in &r.failed_files {
+        out.push(format!("Failed           {file}: {why}"));
+    }
+    if r.cancelled {
+        out.push("Cancelled before the end; everything listed above was committed.".into());
+    }
+    out
+}
+
+/// `sightline sessions events` without --json.
+pub fn events_text(events: &[SessionEvent]) -> Vec<String> {
+    events
+        .iter()
+        .map(|e| {
+            let mut line = format!("{:>9} ms  {:<14}", e.t_ms, e.kind.as_str());
+            if let (Some(x), Some(y)) = (e.x, e.y) {
+                line.push_str(&format!(" ({x:.0}, {y:.0})"));
+            }
+            for text in [&e.url, &e.target, &e.value, &e.detail]
+                .into_iter()
+                .flatten()
+            {
+                line.push(' ');
+                line.push_str(text);
+            }
+            if e.rage {
+                line.push_str(" [rage]");
+            }
+            if e.dead {
+                line.push_str(" [dead]");
+            }
+            line
+        })
+        .collect()
 }

@@ -49,10 +49,44 @@ const CORE: &[&str] = &["
         session_id TEXT NOT NULL,
         PRIMARY KEY (page_id, session_id)
     ) STRICT;
+", "
+    CREATE TABLE masking_rules (id INTEGER PRIMARY KEY, rule TEXT NOT NULL) STRICT;
+    CREATE TABLE heatmap_sessions (
+        ref INTEGER PRIMARY KEY,
+        day TEXT NOT NULL,
+        device TEXT NOT NULL,
+        viewport_width INTEGER NOT NULL,
+        region TEXT NOT NULL,
+        variant TEXT NOT NULL,
+        cohort TEXT NOT NULL,
+        pending INTEGER NOT NULL DEFAULT 0
+    ) STRICT;
+    CREATE TABLE point_chunks (
+        id INTEGER PRIMARY KEY,
+        page_id INTEGER NOT NULL REFERENCES pages(id),
+        viewport TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        ref INTEGER,
+        count INTEGER NOT NULL,
+        xs BLOB NOT NULL,
+        ys BLOB NOT NULL,
+        refs BLOB NOT NULL
+    ) STRICT;
+    CREATE INDEX point_chunks_by_page ON point_chunks (page_id, viewport, kind);
+    CREATE INDEX point_chunks_by_ref ON point_chunks (ref);
+    CREATE TABLE page_depths (
+        ref INTEGER NOT NULL,
+        page_id INTEGER NOT NULL REFERENCES pages(id),
+        viewport_height INTEGER NOT NULL,
+        max_bottom_px REAL NOT NULL,
+        PRIMARY KEY (ref, page_id)
+    ) STRICT;
+    CREATE TABLE imports (id INTEGER PRIMARY KEY, time_ms INTEGER NOT NULL, user TEXT NOT NULL, report TEXT NOT NULL) STRICT;
 "];
 
 /// Migrations of `recordings.db`.
-const RECORDINGS: &[&str] = &["
+const RECORDINGS: &[&str] = &[
+    "
     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
     CREATE TABLE sessions (
         id TEXT PRIMARY KEY,
@@ -66,7 +100,21 @@ const RECORDINGS: &[&str] = &["
         clicks INTEGER NOT NULL,
         rage_clicks INTEGER NOT NULL
     ) STRICT;
-"];
+",
+    "
+    ALTER TABLE sessions ADD COLUMN source_key TEXT NOT NULL DEFAULT '';
+    ALTER TABLE sessions ADD COLUMN dead_clicks INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE sessions ADD COLUMN variant TEXT NOT NULL DEFAULT '';
+    ALTER TABLE sessions ADD COLUMN cohort TEXT NOT NULL DEFAULT '';
+    ALTER TABLE sessions ADD COLUMN heatmap_ref INTEGER;
+    CREATE INDEX sessions_by_source ON sessions (source_key);
+    CREATE INDEX sessions_by_subject ON sessions (subject);
+    CREATE TABLE session_events (
+        session_id TEXT PRIMARY KEY REFERENCES sessions(id) ON DELETE CASCADE,
+        events BLOB NOT NULL
+    ) STRICT;
+",
+];
 
 fn migrations(tier: Tier) -> &'static [&'static str] {
     match tier {

@@ -7,6 +7,8 @@ mod common;
 mod cli;
 /// The login screen and workbench frame, driven headless with egui_kittest.
 mod gui;
+/// Import with minimisation: fixtures, canary PII, consent, hostile input.
+mod import;
 /// Database integrity: flipped bytes, header crash states.
 mod integrity;
 /// Domain modules never import the UI.

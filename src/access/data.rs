@@ -1,0 +1,100 @@
+//! Gated access to imported data: running an import (data engineer) and reading a session's
+//! masked events (replay roles, with a purpose).
+
+use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
+
+use rusqlite::OptionalExtension;
+
+use crate::access::{Action, Capability, Outcome, Workspace};
+use crate::dataset::db::sql_error;
+use crate::error::{Error, Result};
+use crate::ingest::{self, ImportOptions, ImportProgress, ImportReport};
+use crate::session::SessionEvent;
+
+impl Workspace {
+    /// Imports recordings (data engineer). The attempt, any assumed consent and its reason, and
+    /// the outcome are logged; the report is kept in the dataset.
+    pub fn import(
+        &mut self,
+        files: &[PathBuf],
+        options: &ImportOptions,
+        progress: &mut dyn FnMut(ImportProgress),
+        cancel: &AtomicBool,
+    ) -> Result<ImportReport> {
+        let object = format!("{} file(s)", files.len());
+        let purpose = match &options.assume_consent {
+            Some((p, reason)) => format!(
+                "consent assumed for {}{}: {reason}",
+                if p.heatmaps { "heatmaps " } else { "" },
+                if p.recordings { "recordings" } else { "" }
+            ),
+            None => String::new(),
+        };
+        self.gate(Action::Import, &object, &purpose)?;
+        let rec = self.recordings.as_ref().ok_or(Error::Denied {
+            role: self.role,
+            capability: Capability::ImportData,
+        })?;
+        let result = ingest::run(&self.core, rec, files, options, progress, cancel);
+        let report = match result {
+            Ok(r) => r,
+            Err(e) => return self.failed(Action::Import, &object, e),
+        };
+        let json = serde_json::to_string(&report).unwrap_or_default();
+        self.core
+            .execute(
+                "INSERT INTO imports (time_ms, user, report) VALUES (?1, ?2, ?3)",
+                rusqlite::params![crate::clock::now_ms(), self.user, json],
+            )
+            .map_err(|e| sql_error("core.db", e))?;
+        let summary = format!(
+            "{} replays, {} heatmap sessions, {} dropped",
+            report.replays_stored,
+            report.heatmap_sessions,
+            report.sessions_dropped.values().sum::<usize>()
+        );
+        self.log(
+            Action::Import,
+            &summary,
+            "import finished",
+            Outcome::Allowed,
+        )?;
+        Ok(report)
+    }
+
+    /// A session's masked events, in time order (compliance lead, analyst). The purpose is
+    /// required and logged.
+    pub fn session_events(&self, session_id: &str, purpose: &str) -> Result<Vec<SessionEvent>> {
+        let purpose = purpose.trim();
+        if purpose.is_empty() {
+            return Err(Error::Invalid(
+                "Say why you are opening this session (a purpose or ticket id).".into(),
+            ));
+        }
+        self.gate(
+            Action::ReplaySession,
+            &format!("session {session_id}"),
+            purpose,
+        )?;
+        let rec = self.recordings.as_ref().ok_or(Error::Denied {
+            role: self.role,
+            capability: Capability::ReplaySession,
+        })?;
+        let blob: Option<Vec<u8>> = rec
+            .query_row(
+                "SELECT events FROM session_events WHERE session_id = ?1",
+                [session_id],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| sql_error("recordings.db", e))?;
+        let blob =
+            blob.ok_or_else(|| Error::Invalid(format!("There is no session '{session_id}'.")))?;
+        serde_json::from_slice(&blob).map_err(|_| {
+            Error::Integrity(format!(
+                "the events of session {session_id} are unreadable."
+            ))
+        })
+    }
+}

@@ -1,0 +1,373 @@
+//! Turning one raw rrweb recording into the masked session model. Every interaction (pointer
+//! samples, clicks and taps, scrolls, viewport changes, inputs) becomes a [`SessionEvent`]; DOM
+//! content (snapshots, mutations, styles, canvas, fonts) only updates the private mirror and is
+//! never kept. Input values are always replaced by the mask, whatever the recorder did.
+
+use std::collections::HashSet;
+
+use serde_json::Value;
+
+use crate::ingest::counts::Counts;
+use crate::ingest::rrweb::mirror::Mirror;
+use crate::privacy::markers::MaskingRule;
+use crate::privacy::{pii, url};
+use crate::session::{EventKind, MASKED_VALUE, SessionEvent};
+
+/// Coordinates beyond this are treated as garbage.
+const MAX_COORD: f64 = 1.0e6;
+
+/// A converted recording, before consent and storage.
+#[derive(Debug, Clone, Default)]
+pub struct Converted {
+    /// Absolute start (ms since the Unix epoch), from the earliest event.
+    pub started_at_ms: i64,
+    /// From the first to the last kept event.
+    pub duration_ms: i64,
+    /// Kept events, sorted by time.
+    pub events: Vec<SessionEvent>,
+    /// Times (ms from start) at which the page changed on its own (DOM mutations), for
+    /// dead-click detection. Not stored.
+    pub mutation_times: Vec<i64>,
+    /// The largest viewport width seen.
+    pub viewport_width: u32,
+    /// Page patterns visited, in order of first visit.
+    pub pages: Vec<String>,
+    /// What was read, kept and dropped.
+    pub counts: Counts,
+}
+
+struct State<'a> {
+    rules: &'a [MaskingRule],
+    mirror: Mirror,
+    scroll: (f64, f64),
+    page: Option<String>,
+    out: Vec<(i64, SessionEvent)>,
+    mutations: Vec<i64>,
+    counts: Counts,
+    viewport_width: u32,
+    pages: Vec<String>,
+}
+
+fn number(v: &Value, key: &str) -> Option<f64> {
+    v.get(key)
+        .and_then(Value::as_f64)
+        .filter(|n| n.is_finite() && n.abs() <= MAX_COORD)
+}
+
+/// Converts the events of one recording.
+pub fn convert(events: &[Value], rules: &[MaskingRule]) -> Converted {
+    let mut state = State {
+        rules,
+        mirror: Mirror::default(),
+        scroll: (0.0, 0.0),
+        page: None,
+        out: Vec::new(),
+        mutations: Vec::new(),
+        counts: Counts::default(),
+        viewport_width: 0,
+        pages: Vec::new(),
+    };
+    // Stable sort by timestamp; events without one keep the time of the one before.
+    let mut last_ts = 0i64;
+    let mut timed: Vec<(i64, &Value)> = Vec::with_capacity(events.len());
+    let mut seen = HashSet::new();
+    for event in events {
+        state.counts.events_read += 1;
+        let ts = event
+            .get("timestamp")
+            .and_then(Value::as_f64)
+            // Anything beyond ±10^13 ms (about the year 2286) is not a clock reading.
+            .filter(|t| t.abs() <= 1.0e13)
+            .map(|t| t as i64);
+        let ts = ts.unwrap_or(last_ts);
+        last_ts = ts;
+        // Exact duplicates (a batch sent twice) are dropped once, and counted.
+        let fingerprint = event.to_string();
+        if !seen.insert(fingerprint) {
+            state.counts.duplicates_dropped += 1;
+            continue;
+        }
+        timed.push((ts, event));
+    }
+    timed.sort_by_key(|(ts, _)| *ts);
+    for (ts, event) in timed {
+        state.event(ts, event);
+    }
+    state.finish()
+}
+
+impl State<'_> {
+    fn push(&mut self, abs_ms: i64, event: SessionEvent) {
+        self.out.push((abs_ms, event));
+    }
+
+    fn push_interaction(&mut self, abs_ms: i64, event: SessionEvent) {
+        self.counts.interactions_kept += 1;
+        self.out.push((abs_ms, event));
+    }
+
+    fn event(&mut self, ts: i64, event: &Value) {
+        let data = event.get("data").unwrap_or(&Value::Null);
+        match event.get("type").and_then(Value::as_i64) {
+            Some(2) => {
+                self.mirror.clear();
+                if let Some(node) = data.get("node") {
+                    self.mirror.add_tree(node, 0, self.rules);
+                }
+                if let Some(offset) = data.get("initialOffset") {
+                    self.scroll = (
+                        number(offset, "left").unwrap_or(0.0),
+                        number(offset, "top").unwrap_or(0.0),
+                    );
+                }
+                self.counts.content_dropped += 1;
+            }
+            Some(3) => self.incremental(ts, data),
+            Some(4) => self.meta(ts, data),
+            Some(5) => {
+                let tag = data.get("tag").and_then(Value::as_str).unwrap_or("custom");
+                let (tag, n) = pii::redact(tag);
+                self.counts.pii_redacted += n as u64;
+                let mut e = SessionEvent::new(0, EventKind::Custom);
+                e.detail = Some(tag.chars().take(64).collect());
+                self.push(ts, e);
+            }
+            Some(6) => {
+                let is_error = data
+                    .get("plugin")
+                    .and_then(Value::as_str)
+                    .is_some_and(|p| p.starts_with("rrweb/console"))
+                    && data.pointer("/payload/level").and_then(Value::as_str) == Some("error");
+                if is_error {
+                    let mut e = SessionEvent::new(0, EventKind::Error);
+                    e.detail = Some("console error".into());
+                    self.push(ts, e);
+                } else {
+                    self.counts.content_dropped += 1;
+                }
+            }
+            _ => self.counts.content_dropped += 1,
+        }
+    }
+
+    fn meta(&mut self, ts: i64, data: &Value) {
+        if let Some(href) = data.get("href").and_then(Value::as_str) {
+            let pattern = url::page_pattern(href);
+            if self.page.as_deref() != Some(&pattern) {
+                let mut e = SessionEvent::new(0, EventKind::Navigation);
+                e.url = Some(pattern.clone());
+                if !self.pages.contains(&pattern) {
+                    self.pages.push(pattern.clone());
+                }
+                self.page = Some(pattern);
+                self.scroll = (0.0, 0.0);
+                self.push(ts, e);
+            }
+        }
+        self.viewport(ts, data);
+    }
+
+    fn viewport(&mut self, ts: i64, data: &Value) -> bool {
+        let (Some(w), Some(h)) = (number(data, "width"), number(data, "height")) else {
+            return false;
+        };
+        let mut e = SessionEvent::new(0, EventKind::Viewport);
+        e.width = Some(w.max(0.0) as u32);
+        e.height = Some(h.max(0.0) as u32);
+        self.viewport_width = self.viewport_width.max(w.max(0.0) as u32);
+        self.push(ts, e);
+        true
+    }
+
+    fn incremental(&mut self, ts: i64, data: &Value) {
+        match data.get("source").and_then(Value::as_i64) {
+            Some(0) => self.mutation(ts, data),
+            Some(1 | 6 | 12) => self.positions(ts, data),
+            Some(2) => self.interaction(ts, data),
+            Some(3) => self.scroll(ts, data),
+            Some(4) => {
+                self.counts.interactions_read += 1;
+                if self.viewport(ts, data) {
+                    self.counts.interactions_kept += 1;
+                } else {
+                    self.counts.invalid_dropped += 1;
+                }
+            }
+            Some(5) => self.input(ts, data),
+            _ => self.counts.content_dropped += 1,
+        }
+    }
+
+    fn mutation(&mut self, ts: i64, data: &Value) {
+        self.counts.content_dropped += 1;
+        self.mutations.push(ts);
+        if let Some(Value::Array(removes)) = data.get("removes") {
+            for r in removes {
+                if let Some(id) = r.get("id").and_then(Value::as_i64) {
+                    self.mirror.remove(id);
+                }
+            }
+        }
+        if let Some(Value::Array(adds)) = data.get("adds") {
+            for add in adds {
+                if let (Some(parent), Some(node)) =
+                    (add.get("parentId").and_then(Value::as_i64), add.get("node"))
+                {
+                    self.mirror.add_tree(node, parent, self.rules);
+                }
+            }
+        }
+        if let Some(Value::Array(changes)) = data.get("attributes") {
+            for change in changes {
+                if let (Some(id), Some(attrs)) = (
+                    change.get("id").and_then(Value::as_i64),
+                    change.get("attributes").and_then(Value::as_object),
+                ) {
+                    self.mirror.set_attributes(id, attrs, self.rules);
+                }
+            }
+        }
+    }
+
+    fn positions(&mut self, ts: i64, data: &Value) {
+        let Some(Value::Array(positions)) = data.get("positions") else {
+            self.counts.invalid_dropped += 1;
+            return;
+        };
+        for p in positions {
+            self.counts.interactions_read += 1;
+            let (Some(x), Some(y)) = (number(p, "x"), number(p, "y")) else {
+                self.counts.invalid_dropped += 1;
+                continue;
+            };
+            let offset = p
+                .get("timeOffset")
+                .and_then(Value::as_f64)
+                .filter(|o| o.is_finite())
+                .unwrap_or(0.0);
+            let offset = offset.clamp(-3_600_000.0, 3_600_000.0) as i64;
+            let mut e = SessionEvent::new(0, EventKind::Move);
+            e.x = Some((x + self.scroll.0) as f32);
+            e.y = Some((y + self.scroll.1) as f32);
+            self.push_interaction(ts.saturating_add(offset), e);
+        }
+    }
+
+    fn interaction(&mut self, ts: i64, data: &Value) {
+        self.counts.interactions_read += 1;
+        let kind = data.get("type").and_then(Value::as_i64).unwrap_or(-1);
+        let touch = data.get("pointerType").and_then(Value::as_i64) == Some(2);
+        let name = match kind {
+            0 => "mouseup",
+            1 => "mousedown",
+            2 => "click",
+            3 => "contextmenu",
+            4 => "dblclick",
+            5 => "focus",
+            6 => "blur",
+            7 => "touchstart",
+            9 => "touchend",
+            10 => "touchcancel",
+            _ => "pointer",
+        };
+        let mut e = SessionEvent::new(
+            0,
+            match (kind, touch) {
+                (2, true) => EventKind::Tap,
+                (2, false) => EventKind::Click,
+                _ => EventKind::Pointer,
+            },
+        );
+        if e.kind == EventKind::Pointer {
+            e.detail = Some(name.into());
+        }
+        if let (Some(x), Some(y)) = (number(data, "x"), number(data, "y")) {
+            e.x = Some((x + self.scroll.0) as f32);
+            e.y = Some((y + self.scroll.1) as f32);
+        }
+        if let Some(node) = data
+            .get("id")
+            .and_then(Value::as_i64)
+            .and_then(|id| self.mirror.get(id))
+        {
+            e.target = Some(node.selector.clone());
+        }
+        self.push_interaction(ts, e);
+    }
+
+    fn scroll(&mut self, ts: i64, data: &Value) {
+        self.counts.interactions_read += 1;
+        let (Some(x), Some(y)) = (number(data, "x"), number(data, "y")) else {
+            self.counts.invalid_dropped += 1;
+            return;
+        };
+        let node = data
+            .get("id")
+            .and_then(Value::as_i64)
+            .and_then(|id| self.mirror.get(id));
+        // Scrolls on the document move the page; on the top page its id is 1 even when the
+        // snapshot is missing.
+        let is_document = match node {
+            Some(n) => n.is_document,
+            None => data.get("id").and_then(Value::as_i64) == Some(1),
+        };
+        let mut e = SessionEvent::new(
+            0,
+            if is_document {
+                EventKind::Scroll
+            } else {
+                EventKind::ElementScroll
+            },
+        );
+        e.x = Some(x as f32);
+        e.y = Some(y as f32);
+        if is_document {
+            self.scroll = (x, y);
+        } else {
+            e.target = node.map(|n| n.selector.clone());
+        }
+        self.push_interaction(ts, e);
+    }
+
+    fn input(&mut self, ts: i64, data: &Value) {
+        self.counts.interactions_read += 1;
+        let node = data
+            .get("id")
+            .and_then(Value::as_i64)
+            .and_then(|id| self.mirror.get(id));
+        let mut e = SessionEvent::new(0, EventKind::Input);
+        e.target = Some(node.map_or_else(|| "input".to_owned(), |n| n.selector.clone()));
+        e.value = Some(MASKED_VALUE.into());
+        self.counts.values_masked += 1;
+        self.push_interaction(ts, e);
+    }
+
+    fn finish(mut self) -> Converted {
+        self.out.sort_by_key(|(t, _)| *t);
+        let start = self.out.first().map_or(0, |(t, _)| *t);
+        let end = self.out.last().map_or(start, |(t, _)| *t);
+        let mut events: Vec<SessionEvent> = self
+            .out
+            .into_iter()
+            .map(|(t, mut e)| {
+                e.t_ms = t.saturating_sub(start);
+                e
+            })
+            .collect();
+        let mutation_times: Vec<i64> = self
+            .mutations
+            .iter()
+            .map(|t| t.saturating_sub(start))
+            .collect();
+        crate::ingest::signals::mark(&mut events, &mutation_times);
+        Converted {
+            started_at_ms: start,
+            duration_ms: end.saturating_sub(start),
+            events,
+            mutation_times,
+            viewport_width: self.viewport_width,
+            pages: self.pages,
+            counts: self.counts,
+        }
+    }
+}

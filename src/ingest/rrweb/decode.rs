@@ -1,0 +1,113 @@
+//! Undoing the two compressions an importer meets: rrweb's packer (each event a latin-1 string
+//! of zlib-deflated JSON) and PostHog's `cv` fields (gzip'ed latin-1 strings). Output sizes are
+//! capped so a small hostile file cannot expand without bound.
+
+use std::io::Read;
+
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+
+/// The most one compressed string may expand to.
+const MAX_INFLATED: u64 = 256 * 1024 * 1024;
+
+fn latin1_bytes(s: &str) -> Option<Vec<u8>> {
+    s.chars().map(|c| u8::try_from(u32::from(c)).ok()).collect()
+}
+
+fn inflate(file: &str, bytes: &[u8]) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    let result = match bytes {
+        [0x1f, 0x8b, ..] => flate2::read::GzDecoder::new(bytes)
+            .take(MAX_INFLATED + 1)
+            .read_to_end(&mut out),
+        [0x78, ..] => flate2::read::ZlibDecoder::new(bytes)
+            .take(MAX_INFLATED + 1)
+            .read_to_end(&mut out),
+        [0x28, 0xb5, 0x2f, 0xfd, ..] => {
+            return Err(Error::Format(format!(
+                "{file}: zstd-compressed events are not supported yet"
+            )));
+        }
+        _ => {
+            return Err(Error::Format(format!(
+                "{file}: a compressed event in an unknown format"
+            )));
+        }
+    };
+    result
+        .map_err(|e| Error::Format(format!("{file}: a compressed event does not inflate: {e}")))?;
+    if out.len() as u64 > MAX_INFLATED {
+        return Err(Error::Format(format!(
+            "{file}: a compressed event expands beyond 256 MiB"
+        )));
+    }
+    Ok(out)
+}
+
+fn decompress_json(file: &str, s: &str) -> Result<Value> {
+    let bytes = latin1_bytes(s)
+        .ok_or_else(|| Error::Format(format!("{file}: a packed event is not a byte string")))?;
+    let json = inflate(file, &bytes)?;
+    serde_json::from_slice(&json)
+        .map_err(|e| Error::Format(format!("{file}: a packed event holds invalid JSON: {e}")))
+}
+
+/// Unpacks packer strings and PostHog-compressed fields of every event.
+pub fn unpack_all(file: &str, events: Vec<Value>) -> Result<Vec<Value>> {
+    events
+        .into_iter()
+        .map(|event| match event {
+            Value::String(s) => decompress_json(file, &s),
+            Value::Object(mut map) if map.contains_key("cv") => {
+                if let Some(Value::String(s)) = map.get("data") {
+                    let data = decompress_json(file, s)?;
+                    map.insert("data".into(), data);
+                } else if let Some(Value::Object(data)) = map.get_mut("data") {
+                    for key in ["texts", "attributes", "removes", "adds"] {
+                        if let Some(Value::String(s)) = data.get(key) {
+                            let decoded = decompress_json(file, s)?;
+                            data.insert(key.into(), decoded);
+                        }
+                    }
+                }
+                Ok(Value::Object(map))
+            }
+            other => Ok(other),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use super::*;
+
+    fn latin1(bytes: &[u8]) -> String {
+        bytes.iter().map(|b| char::from(*b)).collect()
+    }
+
+    #[test]
+    fn packed_and_posthog_compressed_events_unpack() -> Result<()> {
+        let event = br#"{"type":4,"data":{"href":"https://x.test/","width":800,"height":600},"timestamp":1,"v":"v1"}"#;
+        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+        z.write_all(event)
+            .map_err(|e| Error::Format(e.to_string()))?;
+        let packed = latin1(&z.finish().map_err(|e| Error::Format(e.to_string()))?);
+
+        let data =
+            br#"{"node":{"type":0,"id":1,"childNodes":[]},"initialOffset":{"top":0,"left":0}}"#;
+        let mut g = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        g.write_all(data)
+            .map_err(|e| Error::Format(e.to_string()))?;
+        let gz = latin1(&g.finish().map_err(|e| Error::Format(e.to_string()))?);
+        let posthog = serde_json::json!({"type": 2, "cv": "2024-10", "timestamp": 2, "data": gz});
+
+        let out = unpack_all("t", vec![Value::String(packed), posthog])?;
+        assert_eq!(out[0]["data"]["width"], 800);
+        assert_eq!(out[1]["data"]["node"]["id"], 1);
+        assert!(unpack_all("t", vec![Value::String("garbage".into())]).is_err());
+        Ok(())
+    }
+}

@@ -1,0 +1,179 @@
+//! A minimal mirror of the recorded DOM: for each node id, its parent, a selector, whether it
+//! is the document, whether it is interactive, and which privacy markers apply to it or an
+//! ancestor. No text and no attribute values other than id and classes are kept.
+
+use std::collections::HashMap;
+
+use serde_json::Value;
+
+use crate::privacy::markers::{Effect, MaskingRule};
+use crate::privacy::pii;
+
+/// What the importer needs to know about a node.
+#[derive(Debug, Clone, Default)]
+pub struct Node {
+    /// The node's parent id (0 for none).
+    pub parent: i64,
+    /// A masked CSS-like selector (`button#send.primary`).
+    pub selector: String,
+    /// A document node (scrolls on it move the page).
+    pub is_document: bool,
+    /// The node or an ancestor is a link, button, field or has an interactive role.
+    pub interactive: bool,
+    /// The node or an ancestor is blocked.
+    pub blocked: bool,
+    /// The node or an ancestor is masked.
+    pub masked: bool,
+    /// The node or an ancestor is ignored.
+    pub ignored: bool,
+}
+
+/// Node ids of the current page.
+#[derive(Debug, Default)]
+pub struct Mirror {
+    nodes: HashMap<i64, Node>,
+}
+
+const INTERACTIVE_TAGS: &[&str] = &[
+    "a", "button", "input", "select", "textarea", "label", "summary", "option", "details",
+];
+const INTERACTIVE_ROLES: &[&str] = &[
+    "button", "link", "checkbox", "menuitem", "tab", "switch", "radio", "option", "textbox",
+];
+
+impl Mirror {
+    /// Forgets every node (a new full snapshot).
+    pub fn clear(&mut self) {
+        self.nodes.clear();
+    }
+
+    /// A node by id.
+    pub fn get(&self, id: i64) -> Option<&Node> {
+        self.nodes.get(&id)
+    }
+
+    /// Removes a node (its descendants become unreachable and are ignored).
+    pub fn remove(&mut self, id: i64) {
+        self.nodes.remove(&id);
+    }
+
+    /// Adds a serialized node and its subtree under `parent`. Iterative, so deep trees cannot
+    /// exhaust the stack; returns how many nodes were added.
+    pub fn add_tree(&mut self, root: &Value, parent: i64, rules: &[MaskingRule]) -> usize {
+        let mut stack = vec![(root, parent)];
+        let mut added = 0;
+        while let Some((value, parent)) = stack.pop() {
+            let Some(id) = value.get("id").and_then(Value::as_i64) else {
+                continue;
+            };
+            let node = self.make_node(value, parent, rules);
+            self.nodes.insert(id, node);
+            added += 1;
+            if let Some(Value::Array(children)) = value.get("childNodes") {
+                for child in children.iter().rev() {
+                    stack.push((child, id));
+                }
+            }
+        }
+        added
+    }
+
+    /// Updates class-dependent flags after an attribute mutation.
+    pub fn set_attributes(
+        &mut self,
+        id: i64,
+        attributes: &serde_json::Map<String, Value>,
+        rules: &[MaskingRule],
+    ) {
+        let Some(node) = self.nodes.get(&id) else {
+            return;
+        };
+        let parent = node.parent;
+        let tag = node
+            .selector
+            .split(['#', '.'])
+            .next()
+            .unwrap_or("")
+            .to_owned();
+        let fake = serde_json::json!({ "type": 2, "tagName": tag, "attributes": attributes });
+        let mut updated = self.make_node(&fake, parent, rules);
+        // Attribute mutations list only what changed: keep what was already known.
+        if let Some(old) = self.nodes.get(&id) {
+            updated.blocked |= old.blocked;
+            updated.masked |= old.masked;
+            updated.ignored |= old.ignored;
+            updated.interactive |= old.interactive;
+            if !attributes.contains_key("class") && !attributes.contains_key("id") {
+                updated.selector = old.selector.clone();
+            }
+        }
+        self.nodes.insert(id, updated);
+    }
+
+    fn make_node(&self, value: &Value, parent: i64, rules: &[MaskingRule]) -> Node {
+        let inherited = self.nodes.get(&parent).cloned().unwrap_or_default();
+        let node_type = value.get("type").and_then(Value::as_i64).unwrap_or(-1);
+        let mut node = Node {
+            parent,
+            selector: String::new(),
+            is_document: node_type == 0,
+            interactive: inherited.interactive,
+            blocked: inherited.blocked,
+            masked: inherited.masked,
+            ignored: inherited.ignored,
+        };
+        if node_type != 2 {
+            node.selector = match node_type {
+                0 => "document".into(),
+                3 => "#text".into(),
+                _ => String::new(),
+            };
+            return node;
+        }
+        let tag = value
+            .get("tagName")
+            .and_then(Value::as_str)
+            .unwrap_or("element")
+            .to_ascii_lowercase();
+        let attributes = value.get("attributes").and_then(Value::as_object);
+        let attr = |name: &str| attributes.and_then(|a| a.get(name)).and_then(Value::as_str);
+        let classes: Vec<String> = attr("class")
+            .unwrap_or("")
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect();
+        let names = || {
+            attributes
+                .into_iter()
+                .flat_map(|a| a.keys().map(String::as_str))
+        };
+        for rule in rules {
+            if rule.matches(&classes, names()) {
+                match rule.effect {
+                    Effect::Block => node.blocked = true,
+                    Effect::Mask => node.masked = true,
+                    Effect::Ignore => node.ignored = true,
+                }
+            }
+        }
+        // rrweb marks blocked elements itself by replacing their attributes with a size.
+        if attr("rr_width").is_some() && attr("rr_height").is_some() {
+            node.blocked = true;
+        }
+        let role = attr("role").unwrap_or("");
+        node.interactive |= INTERACTIVE_TAGS.contains(&tag.as_str())
+            || INTERACTIVE_ROLES.contains(&role)
+            || attributes.is_some_and(|a| a.contains_key("onclick") || a.contains_key("tabindex"));
+        let mut selector = tag;
+        if let Some(id) = attr("id").filter(|s| !s.is_empty()) {
+            selector.push('#');
+            selector.push_str(id);
+        }
+        for class in classes.iter().take(2) {
+            selector.push('.');
+            selector.push_str(class);
+        }
+        node.selector = pii::redact(&selector).0.into_owned();
+        node
+    }
+}

@@ -1,0 +1,10 @@
+//! The rrweb importer: file formats, decompression, the DOM mirror, and conversion to the
+//! masked session model. See `../shared/RRWEB_FORMAT.md` for the format.
+
+pub mod convert;
+pub mod decode;
+pub mod mirror;
+pub mod split;
+
+pub use convert::{Converted, convert};
+pub use split::{Recording, split};

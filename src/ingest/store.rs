@@ -1,0 +1,322 @@
+//! Writing converted sessions: heatmap points (core.db, columnar chunks) and masked replays
+//! (recordings.db). Each session is committed on its own; a session whose points are written but
+//! whose replay is not yet is marked pending and is invisible until completed, and a crash in
+//! between is repaired by [`reconcile`] at the next import.
+
+use std::collections::BTreeMap;
+
+use rusqlite::{Connection, OptionalExtension, params};
+use zeroize::Zeroizing;
+
+use crate::clock::rfc3339;
+use crate::dataset::crypto::random_key;
+use crate::dataset::db::sql_error;
+use crate::error::Result;
+use crate::ingest::rrweb::Converted;
+use crate::privacy::markers::{MaskingRule, default_rules};
+use crate::session::{EventKind, device_class};
+
+const CORE: &str = "core.db";
+const REC: &str = "recordings.db";
+
+/// A converted session with everything decided about it.
+pub struct SessionRecord<'a> {
+    /// The converted events.
+    pub converted: &'a Converted,
+    /// The stored session id.
+    pub session_id: String,
+    /// Keyed hash of the source id, to recognise a re-import.
+    pub source_key: String,
+    /// Subject pseudonym.
+    pub subject: String,
+    /// Absolute start.
+    pub started_at_ms: i64,
+    /// Region or jurisdiction.
+    pub region: String,
+    /// A/B variant.
+    pub variant: String,
+    /// Cohort.
+    pub cohort: String,
+    /// Aggregate its points.
+    pub heatmaps: bool,
+    /// Keep its replay.
+    pub recordings: bool,
+}
+
+/// The dataset's pseudonym key, made on first use. It lives in recordings.db, which UX liaisons
+/// cannot open.
+pub fn pseudonym_key(rec: &Connection) -> Result<Zeroizing<[u8; 32]>> {
+    let stored: Option<String> = rec
+        .query_row(
+            "SELECT value FROM meta WHERE key = 'pseudonym_key'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(|e| sql_error(REC, e))?;
+    if let Some(key) = stored
+        .and_then(|h| hex::decode(h).ok())
+        .and_then(|b| <[u8; 32]>::try_from(b).ok())
+    {
+        return Ok(Zeroizing::new(key));
+    }
+    let key = random_key()?;
+    let text = Zeroizing::new(hex::encode(*key));
+    rec.execute(
+        "INSERT OR REPLACE INTO meta (key, value) VALUES ('pseudonym_key', ?1)",
+        [text.as_str()],
+    )
+    .map_err(|e| sql_error(REC, e))?;
+    Ok(key)
+}
+
+/// The masking rules, seeded with the vendors' defaults on first use.
+pub fn masking_rules(core: &Connection) -> Result<Vec<MaskingRule>> {
+    let mut stmt = core
+        .prepare("SELECT rule FROM masking_rules ORDER BY id")
+        .map_err(|e| sql_error(CORE, e))?;
+    let rules: Vec<String> = stmt
+        .query_map([], |r| r.get(0))
+        .map_err(|e| sql_error(CORE, e))?
+        .collect::<rusqlite::Result<_>>()
+        .map_err(|e| sql_error(CORE, e))?;
+    if rules.is_empty() {
+        let defaults = default_rules();
+        for rule in &defaults {
+            let json = serde_json::to_string(rule).unwrap_or_default();
+            core.execute("INSERT INTO masking_rules (rule) VALUES (?1)", [json])
+                .map_err(|e| sql_error(CORE, e))?;
+        }
+        return Ok(defaults);
+    }
+    Ok(rules
+        .iter()
+        .filter_map(|r| serde_json::from_str(r).ok())
+        .collect())
+}
+
+/// Whether a recording with this source key was imported before.
+pub fn already_imported(rec: &Connection, source_key: &str) -> Result<bool> {
+    rec.query_row(
+        "SELECT 1 FROM sessions WHERE source_key = ?1",
+        [source_key],
+        |_| Ok(()),
+    )
+    .optional()
+    .map(|r| r.is_some())
+    .map_err(|e| sql_error(REC, e))
+}
+
+fn page_id(core: &Connection, pattern: &str) -> rusqlite::Result<i64> {
+    core.execute(
+        "INSERT OR IGNORE INTO pages (pattern) VALUES (?1)",
+        [pattern],
+    )?;
+    core.query_row("SELECT id FROM pages WHERE pattern = ?1", [pattern], |r| {
+        r.get(0)
+    })
+}
+
+#[derive(Default)]
+struct Chunk {
+    xs: Vec<u8>,
+    ys: Vec<u8>,
+    count: i64,
+}
+
+/// Stores one session. Points and replay are each committed atomically; see the module notes.
+pub fn store(core: &Connection, rec: &Connection, s: &SessionRecord<'_>) -> Result<()> {
+    let heatmap_ref = if s.heatmaps {
+        Some(store_points(core, s).map_err(|e| sql_error(CORE, e))?)
+    } else {
+        None
+    };
+    if s.recordings {
+        store_replay(rec, s, heatmap_ref).map_err(|e| sql_error(REC, e))?;
+        match heatmap_ref {
+            Some(r) => {
+                core.execute(
+                    "UPDATE heatmap_sessions SET pending = 0 WHERE ref = ?1",
+                    [r],
+                )
+                .map_err(|e| sql_error(CORE, e))?;
+            }
+            None => link_pages(core, &s.converted.pages, &s.session_id)
+                .map_err(|e| sql_error(CORE, e))?,
+        }
+    }
+    Ok(())
+}
+
+fn link_pages(core: &Connection, pages: &[String], key: &str) -> rusqlite::Result<()> {
+    let tx = core.unchecked_transaction()?;
+    for pattern in pages {
+        let id = page_id(&tx, pattern)?;
+        tx.execute(
+            "INSERT OR IGNORE INTO page_sessions (page_id, session_id) VALUES (?1, ?2)",
+            params![id, key],
+        )?;
+    }
+    tx.commit()
+}
+
+fn store_points(core: &Connection, s: &SessionRecord<'_>) -> rusqlite::Result<i64> {
+    let c = s.converted;
+    let tx = core.unchecked_transaction()?;
+    let day = rfc3339(s.started_at_ms)
+        .chars()
+        .take(10)
+        .collect::<String>();
+    tx.execute(
+        "INSERT INTO heatmap_sessions (day, device, viewport_width, region, variant, cohort, pending)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![day, device_class(c.viewport_width), c.viewport_width, s.region, s.variant, s.cohort, s.recordings],
+    )?;
+    let heatmap_ref = tx.last_insert_rowid();
+    let mut chunks: BTreeMap<(String, &'static str, &'static str), Chunk> = BTreeMap::new();
+    let mut depths: BTreeMap<String, (u32, f32)> = BTreeMap::new();
+    let (mut page, mut width, mut height) = (None::<String>, c.viewport_width, 0u32);
+    let mut scroll_y = 0f32;
+    for e in &c.events {
+        match e.kind {
+            EventKind::Navigation => {
+                page.clone_from(&e.url);
+                scroll_y = 0.0;
+            }
+            EventKind::Viewport => {
+                width = e.width.unwrap_or(width);
+                height = e.height.unwrap_or(height);
+            }
+            EventKind::Scroll => scroll_y = e.y.unwrap_or(0.0),
+            _ => {}
+        }
+        let Some(p) = &page else { continue };
+        let depth = depths.entry(p.clone()).or_insert((height, 0.0));
+        depth.0 = depth.0.max(height);
+        depth.1 = depth.1.max(scroll_y + height as f32);
+        let kind = match e.kind {
+            EventKind::Click | EventKind::Tap => "click",
+            EventKind::Move => "move",
+            _ => continue,
+        };
+        let (Some(x), Some(y)) = (e.x, e.y) else {
+            continue;
+        };
+        let chunk = chunks
+            .entry((p.clone(), device_class(width), kind))
+            .or_default();
+        chunk.xs.extend_from_slice(&x.to_le_bytes());
+        chunk.ys.extend_from_slice(&y.to_le_bytes());
+        chunk.count += 1;
+    }
+    for ((pattern, viewport, kind), chunk) in &chunks {
+        let id = page_id(&tx, pattern)?;
+        let refs: Vec<u8> =
+            std::iter::repeat_n((heatmap_ref as u32).to_le_bytes(), chunk.count as usize)
+                .flatten()
+                .collect();
+        tx.execute(
+            "INSERT INTO point_chunks (page_id, viewport, kind, ref, count, xs, ys, refs) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![id, viewport, kind, heatmap_ref, chunk.count, chunk.xs, chunk.ys, refs],
+        )?;
+    }
+    for pattern in &c.pages {
+        let id = page_id(&tx, pattern)?;
+        tx.execute(
+            "INSERT OR IGNORE INTO page_sessions (page_id, session_id) VALUES (?1, ?2)",
+            params![id, format!("h{heatmap_ref}")],
+        )?;
+        if let Some((h, bottom)) = depths.get(pattern) {
+            tx.execute(
+                "INSERT OR REPLACE INTO page_depths (ref, page_id, viewport_height, max_bottom_px) VALUES (?1, ?2, ?3, ?4)",
+                params![heatmap_ref, id, h, bottom],
+            )?;
+        }
+    }
+    tx.commit()?;
+    Ok(heatmap_ref)
+}
+
+fn store_replay(
+    rec: &Connection,
+    s: &SessionRecord<'_>,
+    heatmap_ref: Option<i64>,
+) -> rusqlite::Result<()> {
+    let c = s.converted;
+    let clicks = c.events.iter().filter(|e| e.is_click()).count() as i64;
+    let dead = c.events.iter().filter(|e| e.dead).count() as i64;
+    let rage = crate::ingest::signals::rage_bursts(&c.events) as i64;
+    let events = serde_json::to_vec(&c.events).unwrap_or_default();
+    let tx = rec.unchecked_transaction()?;
+    tx.execute(
+        "INSERT INTO sessions (id, subject, started_at_ms, duration_ms, device, viewport_width, region, pages, clicks,
+                               rage_clicks, source_key, dead_clicks, variant, cohort, heatmap_ref)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+        params![
+            s.session_id,
+            s.subject,
+            s.started_at_ms,
+            c.duration_ms,
+            device_class(c.viewport_width),
+            c.viewport_width,
+            s.region,
+            serde_json::to_string(&c.pages).unwrap_or_default(),
+            clicks,
+            rage,
+            s.source_key,
+            dead,
+            s.variant,
+            s.cohort,
+            heatmap_ref
+        ],
+    )?;
+    tx.execute(
+        "INSERT INTO session_events (session_id, events) VALUES (?1, ?2)",
+        params![s.session_id, events],
+    )?;
+    tx.commit()
+}
+
+/// Completes or removes sessions left pending by an interrupted import; returns how many were
+/// removed.
+pub fn reconcile(core: &Connection, rec: &Connection) -> Result<usize> {
+    let mut stmt = core
+        .prepare("SELECT ref FROM heatmap_sessions WHERE pending = 1")
+        .map_err(|e| sql_error(CORE, e))?;
+    let pending: Vec<i64> = stmt
+        .query_map([], |r| r.get(0))
+        .map_err(|e| sql_error(CORE, e))?
+        .collect::<rusqlite::Result<_>>()
+        .map_err(|e| sql_error(CORE, e))?;
+    let mut removed = 0;
+    for r in pending {
+        let has_replay = rec
+            .query_row("SELECT 1 FROM sessions WHERE heatmap_ref = ?1", [r], |_| {
+                Ok(())
+            })
+            .optional()
+            .map_err(|e| sql_error(REC, e))?
+            .is_some();
+        let sql = if has_replay {
+            "UPDATE heatmap_sessions SET pending = 0 WHERE ref = ?1"
+        } else {
+            removed += 1;
+            "DELETE FROM point_chunks WHERE ref = ?1;"
+        };
+        let tx = core
+            .unchecked_transaction()
+            .map_err(|e| sql_error(CORE, e))?;
+        tx.execute(sql, [r]).map_err(|e| sql_error(CORE, e))?;
+        if !has_replay {
+            for cleanup in [
+                "DELETE FROM page_depths WHERE ref = ?1",
+                "DELETE FROM page_sessions WHERE session_id = 'h' || ?1",
+                "DELETE FROM heatmap_sessions WHERE ref = ?1",
+            ] {
+                tx.execute(cleanup, [r]).map_err(|e| sql_error(CORE, e))?;
+            }
+        }
+        tx.commit().map_err(|e| sql_error(CORE, e))?;
+    }
+    Ok(removed)
+}

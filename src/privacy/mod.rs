@@ -1,0 +1,7 @@
+//! Minimisation: PII detectors, URL and IP reduction, keyed pseudonyms, and the masking
+//! markers of recording vendors. Everything an import keeps passes through here first.
+
+pub mod markers;
+pub mod pii;
+pub mod pseudonym;
+pub mod url;

@@ -1,0 +1,457 @@
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+
+use sightline::Error;
+use sightline::access::{LogFormat, LogQuery, Role};
+use sightline::dataset::{Tier, db};
+use sightline::ingest::manifest::Manifest;
+use sightline::ingest::{ImportOptions, ImportReport, Purposes};
+use sightline::session::{EventKind, MASKED_VALUE};
+
+use super::common::{ANALYST, ENGINEER, Fixture, LEAD, UX};
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/rrweb")
+        .join(name)
+}
+
+const ALL_FIXTURES: &[&str] = &[
+    "posthog-localhost-recording_snapshots.jsonl",
+    "rrweb-integration-clicks-touch.json",
+    "rrweb-integration-form-maskAllInputs.json",
+    "rrweb-integration-form-unmasked.json",
+    "rrweb-integration-masking-examples.json",
+    "rrweb-player-demoit-react.json",
+    "rrweb-test-scroll-synthetic.json",
+];
+
+fn assumed() -> ImportOptions {
+    ImportOptions {
+        manifest: None,
+        assume_consent: Some((
+            Purposes {
+                heatmaps: true,
+                recordings: true,
+            },
+            "consent handled upstream (test)".into(),
+        )),
+    }
+}
+
+fn import(fx: &Fixture, files: &[PathBuf], options: &ImportOptions) -> Result<ImportReport, Error> {
+    let mut ws = fx.unlock(ENGINEER);
+    let report = ws.import(files, options, &mut |_| {}, &AtomicBool::new(false));
+    ws.lock().unwrap();
+    report
+}
+
+#[test]
+fn every_public_fixture_imports_and_every_interaction_survives() {
+    let fx = Fixture::with_all_roles();
+    let files: Vec<PathBuf> = ALL_FIXTURES.iter().map(|f| fixture(f)).collect();
+    let report = import(&fx, &files, &assumed()).unwrap();
+    assert!(report.failed_files.is_empty(), "{:?}", report.failed_files);
+    assert_eq!(report.recordings, 10, "{report:?}");
+    assert_eq!(
+        report.counts.interactions_kept + report.counts.invalid_dropped,
+        report.counts.interactions_read,
+        "masking must never drop an interaction"
+    );
+    assert_eq!(report.counts.invalid_dropped, 0);
+    assert!(report.replays_stored >= 7, "{report:?}");
+
+    let ws = fx.unlock(ANALYST);
+    let sessions = ws.sessions(None).unwrap();
+    assert_eq!(sessions.len(), report.replays_stored);
+    let posthog: Vec<_> = sessions
+        .iter()
+        .filter(|s| s.pages == ["http://localhost:3000/"])
+        .collect();
+    assert_eq!(posthog.len(), 2, "two PostHog windows");
+    assert!(
+        posthog
+            .iter()
+            .all(|s| s.viewport_width == 2560 && s.device == "desktop")
+    );
+    // The demoit recording: 87 pointer samples, 14 interactions, 12 element scrolls.
+    let demoit = sessions
+        .iter()
+        .find(|s| s.pages == ["https://demoit.app/e/react"])
+        .unwrap();
+    let events = ws.session_events(&demoit.id, "import test").unwrap();
+    let count = |k: EventKind| events.iter().filter(|e| e.kind == k).count();
+    assert_eq!(count(EventKind::Move), 87);
+    assert_eq!(count(EventKind::Click) + count(EventKind::Pointer), 14);
+    assert_eq!(count(EventKind::ElementScroll), 12);
+    assert!(
+        events.windows(2).all(|w| w[0].t_ms <= w[1].t_ms),
+        "events are in time order"
+    );
+}
+
+#[test]
+fn input_values_are_always_masked_even_when_the_recorder_did_not() {
+    let fx = Fixture::with_all_roles();
+    let report = import(
+        &fx,
+        &[fixture("rrweb-integration-form-unmasked.json")],
+        &assumed(),
+    )
+    .unwrap();
+    assert_eq!(report.counts.values_masked, 21);
+    let ws = fx.unlock(ANALYST);
+    let id = ws.sessions(None).unwrap()[0].id.clone();
+    let inputs: Vec<_> = ws
+        .session_events(&id, "masking check")
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.kind == EventKind::Input)
+        .collect();
+    assert_eq!(inputs.len(), 21);
+    assert!(
+        inputs
+            .iter()
+            .all(|e| e.value.as_deref() == Some(MASKED_VALUE))
+    );
+}
+
+#[test]
+fn touch_taps_are_taps_and_clicks_are_clicks() {
+    let fx = Fixture::with_all_roles();
+    import(
+        &fx,
+        &[fixture("rrweb-integration-clicks-touch.json")],
+        &assumed(),
+    )
+    .unwrap();
+    let ws = fx.unlock(LEAD);
+    let id = ws.sessions(None).unwrap()[0].id.clone();
+    let events = ws.session_events(&id, "tap check").unwrap();
+    assert_eq!(
+        events.iter().filter(|e| e.kind == EventKind::Tap).count(),
+        1
+    );
+    assert_eq!(
+        events.iter().filter(|e| e.kind == EventKind::Click).count(),
+        2
+    );
+}
+
+const CANARIES: &[&str] = &[
+    "canary.person@example.org",
+    "+44 20 7946 0958",
+    "4111 1111 1111 1111",
+    "Winifred Canaryhaus",
+    "DE89370400440532013000",
+    "203.0.113.77",
+];
+
+/// A recording that carries each canary in every place a recorder can put text.
+fn canary_recording(dir: &Path) -> PathBuf {
+    let [email, phone, card, name, iban, ip] = CANARIES else {
+        unreachable!()
+    };
+    let events = serde_json::json!([
+        {"type": 4, "timestamp": 1_700_000_000_000i64, "data": {"href": format!("https://app.test/inbox/{email}?to={email}&ip={ip}#{phone}"), "width": 1440, "height": 900}},
+        {"type": 2, "timestamp": 1_700_000_000_001i64, "data": {"initialOffset": {"top": 0, "left": 0}, "node":
+            {"type": 0, "id": 1, "childNodes": [
+                {"type": 2, "id": 2, "tagName": "body", "attributes": {}, "childNodes": [
+                    {"type": 2, "id": 3, "tagName": "p", "attributes": {"title": name}, "childNodes": [{"type": 3, "id": 4, "textContent": format!("Message from {name}: call {phone}")}]},
+                    {"type": 2, "id": 5, "tagName": "input", "attributes": {"id": email, "value": card, "placeholder": iban}, "childNodes": []},
+                    {"type": 2, "id": 6, "tagName": "button", "attributes": {"class": "send"}, "childNodes": [{"type": 3, "id": 7, "textContent": "Send"}]}
+                ]}
+            ]}}},
+        {"type": 3, "timestamp": 1_700_000_000_500i64, "data": {"source": 1, "positions": [{"x": 100, "y": 200, "id": 5, "timeOffset": -100}, {"x": 110, "y": 210, "id": 5, "timeOffset": 0}]}},
+        {"type": 3, "timestamp": 1_700_000_001_000i64, "data": {"source": 2, "type": 2, "id": 5, "x": 110, "y": 210}},
+        {"type": 3, "timestamp": 1_700_000_001_100i64, "data": {"source": 5, "id": 5, "text": card, "isChecked": false}},
+        {"type": 3, "timestamp": 1_700_000_001_200i64, "data": {"source": 5, "id": 5, "text": format!("{email} {phone} {name}"), "isChecked": false}},
+        {"type": 3, "timestamp": 1_700_000_001_300i64, "data": {"source": 0, "texts": [{"id": 4, "value": format!("{name} wrote {iban}")}], "attributes": [], "removes": [], "adds": []}},
+        {"type": 3, "timestamp": 1_700_000_001_400i64, "data": {"source": 3, "id": 1, "x": 0, "y": 300}},
+        {"type": 3, "timestamp": 1_700_000_001_500i64, "data": {"source": 2, "type": 2, "id": 6, "x": 40, "y": 100, "pointerType": 2}},
+        {"type": 5, "timestamp": 1_700_000_001_600i64, "data": {"tag": format!("sent-to-{email}"), "payload": {"body": name}}},
+        {"type": 6, "timestamp": 1_700_000_001_700i64, "data": {"plugin": "rrweb/console@1", "payload": {"level": "error", "payload": [format!("failed for {email}")]}}}
+    ]);
+    let path = dir.join("canary-recording.json");
+    std::fs::write(&path, serde_json::to_vec(&events).unwrap()).unwrap();
+    path
+}
+
+/// Every byte of the decrypted databases: exported to plaintext SQLite with sqlcipher_export.
+fn decrypted_bytes(fx: &Fixture) -> Vec<u8> {
+    let keys = fx.slot_keys(LEAD);
+    let dataset = fx.dataset();
+    let mut all = Vec::new();
+    for tier in Tier::ALL {
+        let conn = db::open(
+            &dataset.header().db_path(&fx.path, tier),
+            tier,
+            keys.get(tier).unwrap(),
+            false,
+        )
+        .unwrap();
+        let plain = fx.tmp.path().join(format!("plain-{}.db", tier.as_str()));
+        conn.execute(
+            &format!("ATTACH DATABASE '{}' AS plain KEY ''", plain.display()),
+            [],
+        )
+        .unwrap();
+        conn.query_row("SELECT sqlcipher_export('plain')", [], |_| Ok(()))
+            .unwrap();
+        conn.execute_batch("DETACH DATABASE plain").unwrap();
+        all.extend(std::fs::read(&plain).unwrap());
+    }
+    all
+}
+
+#[test]
+fn canary_pii_appears_nowhere_in_the_dataset_its_files_or_outputs() {
+    let fx = Fixture::with_all_roles();
+    let file = canary_recording(fx.tmp.path());
+    let report = import(&fx, &[file], &assumed()).unwrap();
+    assert_eq!(report.replays_stored, 1, "{report:?}");
+    assert_eq!(
+        report.counts.interactions_kept,
+        report.counts.interactions_read
+    );
+    assert_eq!(report.counts.interactions_read, 7);
+
+    let ws = fx.unlock(LEAD);
+    let sessions = ws.sessions(None).unwrap();
+    let events = ws.session_events(&sessions[0].id, "privacy test").unwrap();
+    let mut log = Vec::new();
+    ws.export_log(LogFormat::Jsonl, &mut log).unwrap();
+    let pages = ws.pages().unwrap();
+    drop(ws);
+
+    let mut haystacks: Vec<(String, Vec<u8>)> = vec![
+        ("decrypted databases".into(), decrypted_bytes(&fx)),
+        (
+            "session list".into(),
+            serde_json::to_vec(&sessions).unwrap(),
+        ),
+        ("events".into(), serde_json::to_vec(&events).unwrap()),
+        ("page list".into(), serde_json::to_vec(&pages).unwrap()),
+        ("access log".into(), log),
+        ("import report".into(), serde_json::to_vec(&report).unwrap()),
+    ];
+    for entry in std::fs::read_dir(&fx.path).unwrap() {
+        let entry = entry.unwrap();
+        haystacks.push((
+            entry.file_name().to_string_lossy().into_owned(),
+            std::fs::read(entry.path()).unwrap(),
+        ));
+    }
+    for entry in std::fs::read_dir(fx.tmp.path().join("state"))
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        if entry.path().is_file() {
+            haystacks.push((
+                entry.file_name().to_string_lossy().into_owned(),
+                std::fs::read(entry.path()).unwrap(),
+            ));
+        }
+    }
+    // The scan reads real plaintext: what was kept is there to be found.
+    let plain = String::from_utf8_lossy(&haystacks[0].1).into_owned();
+    assert!(plain.contains("https://app.test/inbox/:redacted") && plain.contains(MASKED_VALUE));
+    for (what, bytes) in &haystacks {
+        let text = String::from_utf8_lossy(bytes);
+        for canary in CANARIES {
+            let compact = canary.replace(' ', "");
+            assert!(
+                !text.contains(canary) && !text.contains(&compact),
+                "{canary} found in {what}"
+            );
+        }
+        assert!(!text.contains("Canaryhaus"), "a name found in {what}");
+    }
+    // Content is redacted, interactions are not.
+    assert!(events.iter().any(|e| e.kind == EventKind::Tap));
+    assert!(
+        events
+            .iter()
+            .filter(|e| e.kind == EventKind::Input)
+            .all(|e| e.value.as_deref() == Some(MASKED_VALUE))
+    );
+    assert!(events.iter().any(|e| e.kind == EventKind::Error));
+    assert_eq!(
+        events
+            .iter()
+            .find(|e| e.kind == EventKind::Navigation)
+            .unwrap()
+            .url
+            .as_deref(),
+        Some("https://app.test/inbox/:redacted")
+    );
+}
+
+#[test]
+fn without_a_consent_record_nothing_is_stored() {
+    let fx = Fixture::with_all_roles();
+    let report = import(
+        &fx,
+        &[fixture("rrweb-player-demoit-react.json")],
+        &ImportOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(report.replays_stored + report.heatmap_sessions, 0);
+    assert_eq!(report.sessions_dropped.get("no consent record"), Some(&1));
+    let ws = fx.unlock(LEAD);
+    assert!(ws.sessions(None).unwrap().is_empty());
+    assert!(ws.pages().unwrap().is_empty());
+}
+
+#[test]
+fn the_manifest_decides_per_purpose() {
+    let fx = Fixture::with_all_roles();
+    let manifest = fx.tmp.path().join("manifest.csv");
+    std::fs::write(
+        &manifest,
+        "session,subject,region,consent_heatmaps,consent_recordings,variant\n\
+         0182d1f9-4c5a-7000-8000-000000000001,user-1,EU-DE,yes,no,A\n\
+         0182d1f9-4c5a-7000-8000-000000000002,user-2,US-CA,no,no,B\n",
+    )
+    .unwrap();
+    // The PostHog windows are named by the fixture's window ids; use whatever they are.
+    let recordings = sightline::ingest::rrweb::split(
+        "p",
+        &std::fs::read(fixture("posthog-localhost-recording_snapshots.jsonl")).unwrap(),
+    )
+    .unwrap();
+    let ids: Vec<String> = recordings.iter().map(|r| r.source_id.clone()).collect();
+    let text = std::fs::read_to_string(&manifest)
+        .unwrap()
+        .replace("0182d1f9-4c5a-7000-8000-000000000001", &ids[0])
+        .replace("0182d1f9-4c5a-7000-8000-000000000002", &ids[1]);
+    std::fs::write(&manifest, text).unwrap();
+    let options = ImportOptions {
+        manifest: Some(Manifest::load(&manifest).unwrap()),
+        assume_consent: None,
+    };
+    let report = import(
+        &fx,
+        &[fixture("posthog-localhost-recording_snapshots.jsonl")],
+        &options,
+    )
+    .unwrap();
+    assert_eq!(
+        (report.replays_stored, report.heatmap_sessions),
+        (0, 1),
+        "{report:?}"
+    );
+    assert_eq!(report.sessions_dropped.get("consent refused"), Some(&1));
+    let ws = fx.unlock(UX);
+    let pages = ws.pages().unwrap();
+    assert_eq!(pages.len(), 1);
+    assert_eq!(pages[0].sessions, 1);
+}
+
+#[test]
+fn hostile_and_broken_files_are_reported_by_name_and_store_nothing() {
+    let fx = Fixture::with_all_roles();
+    let dir = fx.tmp.path();
+    let demoit = std::fs::read(fixture("rrweb-player-demoit-react.json")).unwrap();
+    let truncated = dir.join("truncated.json");
+    std::fs::write(&truncated, &demoit[..demoit.len() / 2]).unwrap();
+    let deep = dir.join("deep.json");
+    std::fs::write(
+        &deep,
+        format!("[{}{}]", "[".repeat(100_000), "]".repeat(100_000)),
+    )
+    .unwrap();
+    let not_json = dir.join("binary.json");
+    std::fs::write(&not_json, [0xff, 0xfe, 0x00, 0x01]).unwrap();
+    let object = dir.join("object.json");
+    std::fs::write(&object, br#"{"hello": "world"}"#).unwrap();
+    let huge = dir.join("huge-numbers.json");
+    std::fs::write(
+        &huge,
+        serde_json::to_vec(&serde_json::json!([
+            {"type": 4, "timestamp": -5, "data": {"href": "https://x.test/", "width": 1e300, "height": 800}},
+            {"type": 3, "timestamp": -4, "data": {"source": 1, "positions": [{"x": 1e300, "y": 5, "id": 1, "timeOffset": -1e300}, {"x": 5, "y": 5, "id": 1, "timeOffset": -10}]}},
+            {"type": 3, "timestamp": 1e300, "data": {"source": 2, "type": 2, "id": 1, "x": 3, "y": 4}},
+            {"type": 3, "data": {"source": 3, "id": 1, "x": 0, "y": -1e308}}
+        ]))
+        .unwrap(),
+    )
+    .unwrap();
+    let report = import(&fx, &[truncated, deep, not_json, object, huge], &assumed()).unwrap();
+    let failed: Vec<&str> = report
+        .failed_files
+        .iter()
+        .map(|(f, _)| f.as_str())
+        .collect();
+    assert_eq!(
+        failed,
+        ["truncated.json", "deep.json", "binary.json", "object.json"]
+    );
+    assert!(
+        report.failed_files[0].1.contains("truncated"),
+        "{:?}",
+        report.failed_files[0]
+    );
+    assert!(
+        report.failed_files[0].1.contains("line"),
+        "the position is named"
+    );
+    // The absurd numbers are dropped and counted; the sane ones are kept.
+    assert_eq!(report.counts.invalid_dropped, 2, "{report:?}");
+    assert_eq!(report.replays_stored, 1);
+    let ws = fx.unlock(LEAD);
+    assert_eq!(ws.sessions(None).unwrap().len(), 1);
+}
+
+#[test]
+fn only_data_engineers_import_and_only_replay_roles_read_events() {
+    let fx = Fixture::with_all_roles();
+    for role in [Role::ComplianceLead, Role::Analyst, Role::UxLiaison] {
+        let user = super::common::user_of(role);
+        let mut ws = fx.unlock(user);
+        let denied = ws.import(
+            &[fixture("rrweb-test-scroll-synthetic.json")],
+            &assumed(),
+            &mut |_| {},
+            &AtomicBool::new(false),
+        );
+        assert!(
+            matches!(denied, Err(Error::Denied { .. })),
+            "{role} imported"
+        );
+    }
+    import(
+        &fx,
+        &[fixture("rrweb-test-scroll-synthetic.json")],
+        &assumed(),
+    )
+    .unwrap();
+    let id = fx.unlock(LEAD).sessions(None).unwrap()[0].id.clone();
+    for user in [ENGINEER, UX] {
+        let ws = fx.unlock(user);
+        assert!(matches!(
+            ws.session_events(&id, "curious"),
+            Err(Error::Denied { .. })
+        ));
+    }
+    let ws = fx.unlock(ANALYST);
+    assert!(
+        matches!(ws.session_events(&id, "  "), Err(Error::Invalid(_))),
+        "a purpose is required"
+    );
+    ws.session_events(&id, "TICKET-42").unwrap();
+    let lead = fx.unlock(LEAD);
+    let replays = lead
+        .access_log(&LogQuery {
+            action: Some("replay-session".into()),
+            ..LogQuery::default()
+        })
+        .unwrap();
+    assert!(
+        replays
+            .iter()
+            .any(|e| e.user == ANALYST.0 && e.purpose == "TICKET-42" && e.outcome == "allowed")
+    );
+    assert_eq!(replays.iter().filter(|e| e.outcome == "denied").count(), 2);
+}
