@@ -455,3 +455,103 @@ fn only_data_engineers_import_and_only_replay_roles_read_events() {
     );
     assert_eq!(replays.iter().filter(|e| e.outcome == "denied").count(), 2);
 }
+
+#[test]
+fn kill_9_during_an_import_loses_no_committed_session_and_leaves_no_half_session() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+
+    let fx = Fixture::with_all_roles();
+    let base: Vec<serde_json::Value> = serde_json::from_slice(
+        &std::fs::read(fixture("posthog-localhost-two-windows.json")).unwrap(),
+    )
+    .unwrap();
+    let mut files = Vec::new();
+    for i in 0..400 {
+        // Same events, a new window id per file: 400 distinct sessions, two per file.
+        let events: Vec<serde_json::Value> = base
+            .iter()
+            .map(|e| {
+                let mut e = e.clone();
+                let window = e["windowId"].as_str().unwrap_or("w").to_owned();
+                e["windowId"] = format!("{window}-{i}").into();
+                e
+            })
+            .collect();
+        let path = fx.tmp.path().join(format!("rec-{i:03}.json"));
+        std::fs::write(&path, serde_json::to_vec(&events).unwrap()).unwrap();
+        files.push(path);
+    }
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sightline"))
+        .args(["import", fx.path.to_str().unwrap(), "--as", ENGINEER.0])
+        .args([
+            "--assume-consent",
+            "heatmaps,recordings",
+            "--reason",
+            "kill test",
+        ])
+        .args(&files)
+        .env("SIGHTLINE_PASSWORD", ENGINEER.1)
+        .env("SIGHTLINE_STATE_DIR", fx.tmp.path().join("cli-state"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let mut seen = 0;
+    for line in BufReader::new(stderr).lines() {
+        let line = line.unwrap();
+        if line.starts_with('[') {
+            seen += 1;
+            if seen == 30 {
+                break;
+            }
+        }
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(
+        seen, 30,
+        "the import finished or failed before it could be killed"
+    );
+
+    // Everything committed is whole: each listed session has its events and its points.
+    let ws = fx.unlock(LEAD);
+    let sessions = ws.sessions(None).unwrap();
+    assert!(
+        sessions.len() >= 60 && sessions.len() < 800,
+        "{} sessions",
+        sessions.len()
+    );
+    for s in &sessions {
+        assert!(!ws.session_events(&s.id, "kill test").unwrap().is_empty());
+    }
+    assert!(ws.verify().unwrap().is_intact());
+    drop(ws);
+    // The next import repairs anything pending, then the counts agree.
+    let report = import(
+        &fx,
+        &[fixture("rrweb-test-scroll-synthetic.json")],
+        &assumed(),
+    )
+    .unwrap();
+    assert_eq!(report.replays_stored, 1);
+    let ws = fx.unlock(LEAD);
+    let replays = ws.sessions(None).unwrap().len() as i64;
+    let keys = fx.slot_keys(LEAD);
+    let core_path = fx.dataset().header().db_path(&fx.path, Tier::Core);
+    drop(ws);
+    let core = db::open(&core_path, Tier::Core, keys.get(Tier::Core).unwrap(), false).unwrap();
+    let (heatmap, pending): (i64, i64) = core
+        .query_row(
+            "SELECT count(*), coalesce(sum(pending), 0) FROM heatmap_sessions",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(pending, 0);
+    assert_eq!(
+        heatmap, replays,
+        "every replay has its points and no points lack a replay"
+    );
+}
