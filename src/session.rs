@@ -92,6 +92,10 @@ pub struct SessionEvent {
     /// A click nothing responded to within a second.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub dead: bool,
+    /// A tap that was really the start or end of a scroll gesture: kept in the replay, left
+    /// out of heatmaps.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub accidental: bool,
 }
 
 impl SessionEvent {
@@ -110,6 +114,7 @@ impl SessionEvent {
             detail: None,
             rage: false,
             dead: false,
+            accidental: false,
         }
     }
 

@@ -9,6 +9,7 @@ use rusqlite::OptionalExtension;
 use crate::access::{Action, Capability, Outcome, Workspace};
 use crate::dataset::db::sql_error;
 use crate::error::{Error, Result};
+use crate::ingest::screenshot::{self, ScreenshotInfo};
 use crate::ingest::{self, ImportOptions, ImportProgress, ImportReport};
 use crate::session::SessionEvent;
 
@@ -61,6 +62,25 @@ impl Workspace {
             Outcome::Allowed,
         )?;
         Ok(report)
+    }
+
+    /// Stores a full-page screenshot of `page_url` taken at `css_width` (data engineer).
+    pub fn import_screenshot(
+        &mut self,
+        page_url: &str,
+        css_width: u32,
+        path: &std::path::Path,
+    ) -> Result<ScreenshotInfo> {
+        let file = path
+            .file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+        let pattern = crate::privacy::url::page_pattern(page_url);
+        let object = format!("screenshot of {pattern} at {css_width} px");
+        self.gate(Action::Import, &object, "")?;
+        let stored = std::fs::read(path)
+            .map_err(Error::io("read", path))
+            .and_then(|bytes| screenshot::store(&self.core, &file, page_url, css_width, &bytes));
+        stored.or_else(|e| self.failed(Action::Import, &object, e))
     }
 
     /// A session's masked events, in time order (compliance lead, analyst). The purpose is

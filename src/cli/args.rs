@@ -89,7 +89,14 @@ pub enum Command {
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,
-        /// Recording files.
+        /// Import one page screenshot instead: the page's URL.
+        #[arg(long, value_name = "URL", requires = "css_width")]
+        page: Option<String>,
+        /// The CSS width the screenshot was taken at.
+        #[arg(long, value_name = "N", requires = "page")]
+        css_width: Option<u32>,
+        /// Recording files (rrweb JSON, PostHog JSONL, native JSONL) and consent/survey CSVs;
+        /// with --page, one PNG or JPEG.
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },

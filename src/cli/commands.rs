@@ -77,8 +77,28 @@ pub fn run(command: Command, device: &Device) -> Result<ExitCode> {
             assume_consent,
             reason,
             json,
+            page,
+            css_width,
             files,
         } => {
+            if let (Some(page), Some(css_width)) = (page, css_width) {
+                let [file] = files.as_slice() else {
+                    return Err(Error::Invalid(
+                        "With --page, give exactly one screenshot file.".into(),
+                    ));
+                };
+                return with_workspace(&path, &auth, device, |ws| {
+                    let info = ws.import_screenshot(&page, css_width, file)?;
+                    if json {
+                        output::json(&info)
+                    } else {
+                        output::lines([format!(
+                            "Stored the {} screenshot of {} ({}×{} px, taken at {} CSS px).",
+                            info.viewport, info.page, info.width_px, info.height_px, info.css_width
+                        )])
+                    }
+                });
+            }
             let options = ImportOptions {
                 manifest: manifest.as_deref().map(Manifest::load).transpose()?,
                 assume_consent: match (assume_consent, reason) {

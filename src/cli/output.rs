@@ -172,6 +172,18 @@ pub fn import_text(r: &ImportReport) -> Vec<String> {
             r.counts.values_masked, r.counts.pii_redacted
         ),
     ];
+    if r.consent_records + r.survey_responses + r.rows_invalid > 0 {
+        out.push(format!(
+            "Tables           {} consent records, {} survey responses, {} rows skipped",
+            r.consent_records, r.survey_responses, r.rows_invalid
+        ));
+    }
+    if r.counts.accidental_taps > 0 {
+        out.push(format!(
+            "Noise            {} accidental taps left out of heatmaps",
+            r.counts.accidental_taps
+        ));
+    }
     for (reason, n) in &r.sessions_dropped {
         out.push(format!("Not stored       {n} ({reason})"));
     }

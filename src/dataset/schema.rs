@@ -82,6 +82,18 @@ const CORE: &[&str] = &["
         PRIMARY KEY (ref, page_id)
     ) STRICT;
     CREATE TABLE imports (id INTEGER PRIMARY KEY, time_ms INTEGER NOT NULL, user TEXT NOT NULL, report TEXT NOT NULL) STRICT;
+", "
+    ALTER TABLE heatmap_sessions ADD COLUMN survey_score INTEGER;
+    ALTER TABLE page_depths ADD COLUMN attention BLOB;
+    ALTER TABLE screenshots ADD COLUMN format TEXT NOT NULL DEFAULT 'png';
+    CREATE TABLE consent_stats (
+        day TEXT NOT NULL,
+        jurisdiction TEXT NOT NULL,
+        purpose TEXT NOT NULL,
+        granted INTEGER NOT NULL,
+        total INTEGER NOT NULL,
+        PRIMARY KEY (day, jurisdiction, purpose)
+    ) STRICT;
 "];
 
 /// Migrations of `recordings.db`.
@@ -113,6 +125,26 @@ const RECORDINGS: &[&str] = &[
         session_id TEXT PRIMARY KEY REFERENCES sessions(id) ON DELETE CASCADE,
         events BLOB NOT NULL
     ) STRICT;
+",
+    "
+    ALTER TABLE sessions ADD COLUMN survey_score INTEGER;
+    CREATE TABLE consent (
+        subject TEXT NOT NULL,
+        purpose TEXT NOT NULL,
+        granted INTEGER NOT NULL,
+        jurisdiction TEXT NOT NULL,
+        recorded_at_ms INTEGER NOT NULL,
+        PRIMARY KEY (subject, purpose)
+    ) STRICT;
+    CREATE TABLE surveys (
+        id INTEGER PRIMARY KEY,
+        subject TEXT NOT NULL,
+        session_key TEXT NOT NULL,
+        score INTEGER NOT NULL,
+        comment TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX surveys_by_subject ON surveys (subject);
+    CREATE INDEX surveys_by_session ON surveys (session_key);
 ",
 ];
 

@@ -21,6 +21,8 @@ pub struct Counts {
     pub values_masked: u64,
     /// PII found and redacted in kept text (tags, selectors, URLs).
     pub pii_redacted: u64,
+    /// Taps during a scroll gesture, kept in replays but left out of heatmaps.
+    pub accidental_taps: u64,
 }
 
 impl Counts {
@@ -34,5 +36,6 @@ impl Counts {
         self.invalid_dropped += other.invalid_dropped;
         self.values_masked += other.values_masked;
         self.pii_redacted += other.pii_redacted;
+        self.accidental_taps += other.accidental_taps;
     }
 }

@@ -61,6 +61,8 @@ impl ManifestRow {
     }
 }
 
+const COLUMNS: &str = "expected columns: session, subject, started_at, region, consent_heatmaps, consent_recordings, variant, cohort";
+
 /// Manifest rows by `session`.
 #[derive(Debug, Clone, Default)]
 pub struct Manifest {
@@ -74,23 +76,35 @@ impl Manifest {
         let name = path
             .file_name()
             .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-        let rows: Vec<ManifestRow> = if bytes.iter().find(|b| !b.is_ascii_whitespace())
-            == Some(&b'[')
-        {
-            serde_json::from_slice(&bytes)
-                .map_err(|e| Error::Format(format!("{name}: manifest line {}: {e}", e.line())))?
-        } else {
-            let mut reader = csv::ReaderBuilder::new()
-                .trim(csv::Trim::All)
-                .from_reader(bytes.as_slice());
-            reader
-                .deserialize()
-                .enumerate()
-                .map(|(i, row)| {
-                    row.map_err(|e| Error::Format(format!("{name}: manifest row {}: {e}", i + 2)))
-                })
-                .collect::<Result<_>>()?
-        };
+        let rows: Vec<ManifestRow> =
+            if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+                serde_json::from_slice(&bytes)
+                    // serde's message can quote the offending value, which may be personal: only
+                    // the position is reported.
+                    .map_err(|e| {
+                        Error::Format(format!(
+                            "{name}: manifest line {}, column {} is not understood ({COLUMNS}).",
+                            e.line(),
+                            e.column()
+                        ))
+                    })?
+            } else {
+                let mut reader = csv::ReaderBuilder::new()
+                    .trim(csv::Trim::All)
+                    .from_reader(bytes.as_slice());
+                reader
+                    .deserialize()
+                    .enumerate()
+                    .map(|(i, row)| {
+                        row.map_err(|_| {
+                            Error::Format(format!(
+                                "{name}: manifest row {} is not understood ({COLUMNS}).",
+                                i + 2
+                            ))
+                        })
+                    })
+                    .collect::<Result<_>>()?
+            };
         Ok(Manifest {
             rows: rows.into_iter().map(|r| (r.session.clone(), r)).collect(),
         })

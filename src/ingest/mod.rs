@@ -3,10 +3,14 @@
 //! stores nothing. The entry point is [`crate::access::Workspace::import`], which gates and logs.
 
 pub mod counts;
+pub mod depth;
 pub mod manifest;
+pub mod native;
 pub mod rrweb;
+pub mod screenshot;
 pub mod signals;
 pub mod store;
+pub mod tables;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -84,6 +88,12 @@ pub struct ImportReport {
     pub replays_stored: usize,
     /// Sessions whose points were aggregated.
     pub heatmap_sessions: usize,
+    /// Consent records read from consent CSVs.
+    pub consent_records: usize,
+    /// Survey responses read from survey CSVs.
+    pub survey_responses: usize,
+    /// CSV rows skipped because a required value was missing or invalid.
+    pub rows_invalid: usize,
     /// Sessions not stored at all, by reason.
     pub sessions_dropped: BTreeMap<String, usize>,
     /// Event counts.
@@ -120,6 +130,15 @@ pub fn looks_automated(c: &rrweb::Converted) -> Option<&'static str> {
     None
 }
 
+/// What every session of an import shares.
+struct Context<'a> {
+    core: &'a Connection,
+    rec: &'a Connection,
+    rules: Vec<crate::privacy::markers::MaskingRule>,
+    key: zeroize::Zeroizing<[u8; 32]>,
+    options: &'a ImportOptions,
+}
+
 /// Runs an import into open connections. Called through the gate only.
 pub(crate) fn run(
     core: &Connection,
@@ -130,37 +149,48 @@ pub(crate) fn run(
     cancel: &AtomicBool,
 ) -> Result<ImportReport> {
     store::reconcile(core, rec)?;
-    let rules = store::masking_rules(core)?;
-    let key = store::pseudonym_key(rec)?;
+    let ctx = Context {
+        core,
+        rec,
+        rules: store::masking_rules(core)?,
+        key: store::pseudonym_key(rec)?,
+        options,
+    };
     let mut report = ImportReport {
         files: files.len(),
         ..ImportReport::default()
     };
-    for (done, path) in files.iter().enumerate() {
+    // Consent and survey tables first, so that sessions find their consent and scores.
+    let (tables, recordings): (Vec<&PathBuf>, Vec<&PathBuf>) = files
+        .iter()
+        .partition(|p| p.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")));
+    for (done, path) in tables.iter().chain(recordings.iter()).enumerate() {
         if cancel.load(Ordering::Relaxed) {
             report.cancelled = true;
             break;
         }
         let name = display_name(path);
-        let recordings = std::fs::read(path)
-            .map_err(Error::io("read", path))
-            .and_then(|bytes| rrweb::split(&name, &bytes));
-        let recordings = match recordings {
-            Ok(r) => r,
-            Err(e) => {
+        let text = std::fs::read(path)
+            .map_err(Error::io("read", *path))
+            .and_then(|bytes| {
+                String::from_utf8(bytes).map_err(|e| {
+                    Error::Format(format!(
+                        "{name}: not UTF-8 text (byte {})",
+                        e.utf8_error().valid_up_to()
+                    ))
+                })
+            });
+        let outcome =
+            text.and_then(|text| import_file(&ctx, &name, &text, path, &mut report, cancel));
+        if let Err(e) = outcome {
+            // A file that cannot be read at all stores nothing; other files go on.
+            if matches!(e, Error::Format(_) | Error::Io { .. }) {
                 report
                     .failed_files
                     .push((name.clone(), pii::redact(&e.to_string()).0.into_owned()));
-                continue;
+            } else {
+                return Err(e);
             }
-        };
-        for recording in recordings {
-            if cancel.load(Ordering::Relaxed) {
-                report.cancelled = true;
-                break;
-            }
-            report.recordings += 1;
-            import_recording(core, rec, &recording, &rules, &key, options, &mut report)?;
         }
         progress(ImportProgress {
             files_done: done + 1,
@@ -171,72 +201,159 @@ pub(crate) fn run(
     Ok(report)
 }
 
-fn import_recording(
-    core: &Connection,
-    rec: &Connection,
-    recording: &rrweb::Recording,
-    rules: &[crate::privacy::markers::MaskingRule],
-    key: &[u8; 32],
-    options: &ImportOptions,
+fn import_file(
+    ctx: &Context<'_>,
+    name: &str,
+    text: &str,
+    path: &Path,
+    report: &mut ImportReport,
+    cancel: &AtomicBool,
+) -> Result<()> {
+    if path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
+    {
+        let invalid = match tables::kind_of(name, text)? {
+            tables::TableKind::Consent => {
+                let (stored, invalid) = tables::import_consent(ctx.core, ctx.rec, &ctx.key, text)?;
+                report.consent_records += stored;
+                invalid
+            }
+            tables::TableKind::Survey => {
+                let (stored, invalid) = tables::import_surveys(ctx.rec, &ctx.key, text)?;
+                report.survey_responses += stored;
+                invalid
+            }
+        };
+        report.rows_invalid += invalid;
+        return Ok(());
+    }
+    if native::is_native(text) {
+        for session in native::parse(name, text)? {
+            if cancel.load(Ordering::Relaxed) {
+                report.cancelled = true;
+                break;
+            }
+            report.recordings += 1;
+            import_session(
+                ctx,
+                &session.source_id,
+                &session.converted,
+                Some((&session.header, session.consent)),
+                report,
+            )?;
+        }
+        return Ok(());
+    }
+    for recording in rrweb::split(name, text.as_bytes())? {
+        if cancel.load(Ordering::Relaxed) {
+            report.cancelled = true;
+            break;
+        }
+        report.recordings += 1;
+        let converted = rrweb::convert(&recording.events, &ctx.rules);
+        import_session(ctx, &recording.source_id, &converted, None, report)?;
+    }
+    Ok(())
+}
+
+/// Consent from the subject's consent records, if there are any.
+fn recorded_consent(rec: &Connection, subject: &str) -> Result<Option<Purposes>> {
+    let mut stmt = rec
+        .prepare("SELECT purpose, granted FROM consent WHERE subject = ?1")
+        .map_err(|e| crate::dataset::db::sql_error("recordings.db", e))?;
+    let rows: Vec<(String, bool)> = stmt
+        .query_map([subject], |r| Ok((r.get(0)?, r.get(1)?)))
+        .and_then(Iterator::collect)
+        .map_err(|e| crate::dataset::db::sql_error("recordings.db", e))?;
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    let granted = |p: &str| rows.iter().any(|(purpose, g)| purpose == p && *g);
+    Ok(Some(Purposes {
+        heatmaps: granted("heatmaps"),
+        recordings: granted("recordings"),
+    }))
+}
+
+fn survey_score(rec: &Connection, session_key: &str, subject: &str) -> Result<Option<i64>> {
+    use rusqlite::OptionalExtension;
+    rec.query_row(
+        "SELECT score FROM surveys WHERE session_key = ?1 OR (session_key = '' AND subject = ?2) ORDER BY session_key = ?1 DESC, id DESC LIMIT 1",
+        [session_key, subject],
+        |r| r.get(0),
+    )
+    .optional()
+    .map_err(|e| crate::dataset::db::sql_error("recordings.db", e))
+}
+
+fn import_session(
+    ctx: &Context<'_>,
+    source_id: &str,
+    converted: &rrweb::Converted,
+    header: Option<(&manifest::ManifestRow, Option<Purposes>)>,
     report: &mut ImportReport,
 ) -> Result<()> {
-    let converted = rrweb::convert(&recording.events, rules);
     report.counts.add(&converted.counts);
-    let row = options
-        .manifest
-        .as_ref()
-        .and_then(|m| m.get(&recording.source_id));
-    let consent = match (row, &options.assume_consent) {
-        (Some(row), _) => Purposes {
+    let listed = ctx.options.manifest.as_ref().and_then(|m| m.get(source_id));
+    let row = listed.or(header.map(|(h, _)| h));
+    let subject_source = row
+        .and_then(|r| r.subject.clone())
+        .unwrap_or_else(|| format!("recording:{source_id}"));
+    let subject = pseudonym(&ctx.key, &subject_source);
+    let consent = if let Some(row) = listed {
+        Some(Purposes {
             heatmaps: row.consent_heatmaps,
             recordings: row.consent_recordings,
-        },
-        (None, Some((assumed, _))) => *assumed,
-        (None, None) => {
-            report.drop_session("no consent record");
-            return Ok(());
-        }
+        })
+    } else if let Some(p) = header.and_then(|(_, c)| c) {
+        Some(p)
+    } else if let Some(p) = recorded_consent(ctx.rec, &subject)? {
+        Some(p)
+    } else {
+        ctx.options.assume_consent.as_ref().map(|(p, _)| *p)
+    };
+    let Some(consent) = consent else {
+        report.drop_session("no consent record");
+        return Ok(());
     };
     if !consent.heatmaps && !consent.recordings {
         report.drop_session("consent refused");
         return Ok(());
     }
-    if let Some(reason) = looks_automated(&converted) {
+    if let Some(reason) = looks_automated(converted) {
         report.drop_session(reason);
         return Ok(());
     }
-    let source_key = pseudonym(key, &format!("source:{}", recording.source_id));
-    if store::already_imported(rec, &source_key)? {
+    let source_key = pseudonym(&ctx.key, &format!("source:{source_id}"));
+    if store::already_imported(ctx.rec, &source_key)? {
         report.drop_session("already imported");
         return Ok(());
     }
-    let started_at_ms = row
-        .and_then(|r| r.started_at_ms())
-        .unwrap_or(converted.started_at_ms);
-    let subject_source = row
-        .and_then(|r| r.subject.clone())
-        .unwrap_or_else(|| format!("recording:{}", recording.source_id));
     let clean = |v: Option<&String>, default: &str| {
         v.map(|s| pii::redact(s.trim()).0.chars().take(64).collect::<String>())
             .filter(|s| !s.is_empty())
             .unwrap_or_else(|| default.to_owned())
     };
     let record = SessionRecord {
-        converted: &converted,
+        converted,
         session_id: format!(
             "ses_{}",
-            &pseudonym(key, &format!("session:{}", recording.source_id))[2..18]
+            &pseudonym(&ctx.key, &format!("session:{source_id}"))[2..18]
         ),
+        survey_score: survey_score(ctx.rec, &source_key, &subject)?,
         source_key,
-        subject: pseudonym(key, &subject_source),
-        started_at_ms,
+        subject,
+        started_at_ms: row
+            .and_then(|r| r.started_at_ms())
+            .unwrap_or(converted.started_at_ms),
         region: clean(row.and_then(|r| r.region.as_ref()), "unknown"),
         variant: clean(row.and_then(|r| r.variant.as_ref()), ""),
         cohort: clean(row.and_then(|r| r.cohort.as_ref()), ""),
         heatmaps: consent.heatmaps,
         recordings: consent.recordings,
     };
-    store::store(core, rec, &record)?;
+    store::store(ctx.core, ctx.rec, &record)?;
     if consent.recordings {
         report.replays_stored += 1;
     } else {

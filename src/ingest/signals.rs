@@ -11,10 +11,22 @@ pub const RAGE_WINDOW_MS: i64 = 1000;
 pub const RAGE_RADIUS_PX: f32 = 30.0;
 /// How long a click may go unanswered before it counts as dead.
 pub const DEAD_AFTER_MS: i64 = 1000;
+/// A tap this close in time to a page scroll was part of the scroll gesture.
+pub const ACCIDENTAL_TAP_MS: i64 = 150;
 
-/// Marks `rage` and `dead` on the clicks of `events` (sorted by time). `mutation_times` are the
-/// times the page changed on its own.
+/// Marks `rage`, `dead` and `accidental` on the clicks of `events` (sorted by time).
+/// `mutation_times` are the times the page changed on its own.
 pub fn mark(events: &mut [SessionEvent], mutation_times: &[i64]) {
+    let scrolls: Vec<i64> = events
+        .iter()
+        .filter(|e| e.kind == EventKind::Scroll)
+        .map(|e| e.t_ms)
+        .collect();
+    for e in events.iter_mut().filter(|e| e.kind == EventKind::Tap) {
+        e.accidental = scrolls
+            .iter()
+            .any(|s| (s - e.t_ms).abs() <= ACCIDENTAL_TAP_MS);
+    }
     let clicks: Vec<usize> = (0..events.len())
         .filter(|&i| events[i].is_click() && events[i].x.is_some() && events[i].y.is_some())
         .collect();
@@ -105,6 +117,18 @@ mod tests {
         assert_eq!(rage_bursts(&events), 1);
         assert!(!events[3].dead, "a mutation 200 ms later answered it");
         assert!(events[4].dead);
+    }
+
+    #[test]
+    fn a_tap_inside_a_scroll_gesture_is_accidental() {
+        let mut tap = click(1000, 10.0);
+        tap.kind = EventKind::Tap;
+        let mut late = tap.clone();
+        late.t_ms = 3000;
+        let mut events = vec![SessionEvent::new(950, EventKind::Scroll), tap, late];
+        mark(&mut events, &[]);
+        assert!(events[1].accidental);
+        assert!(!events[2].accidental);
     }
 
     #[test]

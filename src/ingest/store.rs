@@ -37,6 +37,8 @@ pub struct SessionRecord<'a> {
     pub variant: String,
     /// Cohort.
     pub cohort: String,
+    /// Survey score (1–5) linked to the session or its subject.
+    pub survey_score: Option<i64>,
     /// Aggregate its points.
     pub heatmaps: bool,
     /// Keep its replay.
@@ -168,34 +170,22 @@ fn store_points(core: &Connection, s: &SessionRecord<'_>) -> rusqlite::Result<i6
         .take(10)
         .collect::<String>();
     tx.execute(
-        "INSERT INTO heatmap_sessions (day, device, viewport_width, region, variant, cohort, pending)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![day, device_class(c.viewport_width), c.viewport_width, s.region, s.variant, s.cohort, s.recordings],
+        "INSERT INTO heatmap_sessions (day, device, viewport_width, region, variant, cohort, pending, survey_score)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![day, device_class(c.viewport_width), c.viewport_width, s.region, s.variant, s.cohort, s.recordings, s.survey_score],
     )?;
     let heatmap_ref = tx.last_insert_rowid();
     let mut chunks: BTreeMap<(String, &'static str, &'static str), Chunk> = BTreeMap::new();
-    let mut depths: BTreeMap<String, (u32, f32)> = BTreeMap::new();
-    let (mut page, mut width, mut height) = (None::<String>, c.viewport_width, 0u32);
-    let mut scroll_y = 0f32;
+    let (mut page, mut width) = (None::<String>, c.viewport_width);
     for e in &c.events {
         match e.kind {
-            EventKind::Navigation => {
-                page.clone_from(&e.url);
-                scroll_y = 0.0;
-            }
-            EventKind::Viewport => {
-                width = e.width.unwrap_or(width);
-                height = e.height.unwrap_or(height);
-            }
-            EventKind::Scroll => scroll_y = e.y.unwrap_or(0.0),
+            EventKind::Navigation => page.clone_from(&e.url),
+            EventKind::Viewport => width = e.width.unwrap_or(width),
             _ => {}
         }
         let Some(p) = &page else { continue };
-        let depth = depths.entry(p.clone()).or_insert((height, 0.0));
-        depth.0 = depth.0.max(height);
-        depth.1 = depth.1.max(scroll_y + height as f32);
         let kind = match e.kind {
-            EventKind::Click | EventKind::Tap => "click",
+            EventKind::Click | EventKind::Tap if !e.accidental => "click",
             EventKind::Move => "move",
             _ => continue,
         };
@@ -220,16 +210,23 @@ fn store_points(core: &Connection, s: &SessionRecord<'_>) -> rusqlite::Result<i6
             params![id, viewport, kind, heatmap_ref, chunk.count, chunk.xs, chunk.ys, refs],
         )?;
     }
+    let depths = crate::ingest::depth::page_depths(&c.events);
     for pattern in &c.pages {
         let id = page_id(&tx, pattern)?;
         tx.execute(
             "INSERT OR IGNORE INTO page_sessions (page_id, session_id) VALUES (?1, ?2)",
             params![id, format!("h{heatmap_ref}")],
         )?;
-        if let Some((h, bottom)) = depths.get(pattern) {
+        if let Some(d) = depths.get(pattern) {
+            let attention: Vec<u8> = d
+                .attention_ms
+                .iter()
+                .flat_map(|ms| ms.to_le_bytes())
+                .collect();
             tx.execute(
-                "INSERT OR REPLACE INTO page_depths (ref, page_id, viewport_height, max_bottom_px) VALUES (?1, ?2, ?3, ?4)",
-                params![heatmap_ref, id, h, bottom],
+                "INSERT OR REPLACE INTO page_depths (ref, page_id, viewport_height, max_bottom_px, attention)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![heatmap_ref, id, d.viewport_height, d.max_bottom_px, attention],
             )?;
         }
     }
@@ -250,8 +247,8 @@ fn store_replay(
     let tx = rec.unchecked_transaction()?;
     tx.execute(
         "INSERT INTO sessions (id, subject, started_at_ms, duration_ms, device, viewport_width, region, pages, clicks,
-                               rage_clicks, source_key, dead_clicks, variant, cohort, heatmap_ref)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+                               rage_clicks, source_key, dead_clicks, variant, cohort, heatmap_ref, survey_score)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
         params![
             s.session_id,
             s.subject,
@@ -267,7 +264,8 @@ fn store_replay(
             dead,
             s.variant,
             s.cohort,
-            heatmap_ref
+            heatmap_ref,
+            s.survey_score
         ],
     )?;
     tx.execute(

@@ -29,6 +29,8 @@ pub struct LoginState {
     pub busy: bool,
     /// Notices to show before the next login (e.g. "locked after 10 minutes idle").
     pub message: Option<String>,
+    /// Initial keyboard focus has been placed.
+    pub focused: bool,
 }
 
 /// Draws the login screen.
@@ -77,14 +79,14 @@ pub fn login_ui(ui: &mut egui::Ui, state: &mut LoginState) -> Option<Command> {
                                 .desired_width(f32::INFINITY),
                         )
                         .labelled_by(password_label.id);
-                    if state.user.is_empty() && !user.has_focus() && !password.has_focus() {
-                        user.request_focus();
-                    } else if !state.user.is_empty()
-                        && state.password.is_empty()
-                        && !user.has_focus()
-                        && !password.has_focus()
-                    {
-                        password.request_focus();
+                    // Once per screen: asking every frame would keep egui repainting forever.
+                    if !state.focused {
+                        state.focused = true;
+                        if state.user.is_empty() {
+                            user.request_focus();
+                        } else {
+                            password.request_focus();
+                        }
                     }
                     ui.add_space(theme::GAP);
                     let ready = state.dataset_name.is_some()

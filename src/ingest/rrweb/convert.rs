@@ -360,6 +360,7 @@ impl State<'_> {
             .map(|t| t.saturating_sub(start))
             .collect();
         crate::ingest::signals::mark(&mut events, &mutation_times);
+        self.counts.accidental_taps = events.iter().filter(|e| e.accidental).count() as u64;
         Converted {
             started_at_ms: start,
             duration_ms: end.saturating_sub(start),
