@@ -103,6 +103,12 @@ pub struct SessionSummary {
     pub clicks: i64,
     /// Rage clicks.
     pub rage_clicks: i64,
+    /// Dead clicks.
+    pub dead_clicks: i64,
+    /// A/B variant.
+    pub variant: String,
+    /// Survey score (1–5), if the subject answered.
+    pub survey_score: Option<i64>,
 }
 
 /// One row of the page list.
@@ -539,7 +545,8 @@ impl Workspace {
         let limit = limit.map_or(-1, |l| l as i64);
         let mut stmt = conn
             .prepare(
-                "SELECT id, subject, started_at_ms, duration_ms, device, viewport_width, region, pages, clicks, rage_clicks
+                "SELECT id, subject, started_at_ms, duration_ms, device, viewport_width, region, pages, clicks, rage_clicks,
+                        dead_clicks, variant, survey_score
                  FROM sessions ORDER BY started_at_ms DESC LIMIT ?1",
             )
             .map_err(|e| db::sql_error("recordings.db", e))?;
@@ -557,6 +564,9 @@ impl Workspace {
                     pages: serde_json::from_str(&pages).unwrap_or_default(),
                     clicks: r.get(8)?,
                     rage_clicks: r.get(9)?,
+                    dead_clicks: r.get(10)?,
+                    variant: r.get(11)?,
+                    survey_score: r.get(12)?,
                 })
             })
             .map_err(|e| db::sql_error("recordings.db", e))?;

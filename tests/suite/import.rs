@@ -555,3 +555,198 @@ fn kill_9_during_an_import_loses_no_committed_session_and_leaves_no_half_session
         "every replay has its points and no points lack a replay"
     );
 }
+
+const NATIVE: &str = r#"{"sightline": 1, "session": "n-1", "subject": "u-7", "started_at": "2026-11-20T09:00:00Z", "region": "EU-DE", "variant": "B", "consent": {"heatmaps": true, "recordings": true}, "url": "https://app.test/c/991?q=call+me", "viewport": {"width": 390, "height": 844}}
+{"t": 100, "kind": "move", "x": 10, "y": 20}
+{"t": 400, "kind": "tap", "x": 12, "y": 22, "target": "button#send"}
+{"t": 1000, "kind": "scroll", "x": 0, "y": 600}
+{"t": 1050, "kind": "tap", "x": 50, "y": 700}
+{"t": 2000, "kind": "input", "target": "input#search", "value": "my secret"}
+{"sightline": 1, "session": "n-2", "subject": "u-8", "url": "https://app.test/pricing", "viewport": {"width": 1440, "height": 900}}
+{"t": 100, "kind": "click", "x": 700, "y": 300}
+{"t": 300, "kind": "move", "x": 710, "y": 320}
+"#;
+
+#[test]
+fn native_sessions_consent_and_survey_tables_work_together() {
+    let fx = Fixture::with_all_roles();
+    let dir = fx.tmp.path();
+    let native = dir.join("pipeline.jsonl");
+    std::fs::write(&native, NATIVE).unwrap();
+    let consent = dir.join("consent.csv");
+    std::fs::write(
+        &consent,
+        "subject,purpose,granted,jurisdiction,recorded_at\n\
+         u-8,heatmaps,yes,US-CA,2026-11-01T10:00:00Z\n\
+         u-8,recordings,no,US-CA,2026-11-01T10:00:00Z\n\
+         u-9,heatmaps,no,EU-FR,2026-11-02T10:00:00Z\n\
+         ,heatmaps,yes,EU-FR,2026-11-02T10:00:00Z\n",
+    )
+    .unwrap();
+    let surveys = dir.join("surveys.csv");
+    std::fs::write(
+        &surveys,
+        "subject,session,score,comment\n\
+         u-7,n-1,2,\"Slow. Mail me at canary.person@example.org\"\n\
+         u-8,,5,great\n\
+         u-9,,9,out of range\n",
+    )
+    .unwrap();
+    let report = import(&fx, &[native, consent, surveys], &ImportOptions::default()).unwrap();
+    assert!(report.failed_files.is_empty(), "{:?}", report.failed_files);
+    assert_eq!(
+        (
+            report.consent_records,
+            report.survey_responses,
+            report.rows_invalid
+        ),
+        (3, 2, 2),
+        "{report:?}"
+    );
+    // n-1 consents in its header; n-2 has no header consent but its subject's records say
+    // heatmaps yes, recordings no.
+    assert_eq!(
+        (report.replays_stored, report.heatmap_sessions),
+        (1, 2),
+        "{report:?}"
+    );
+    assert_eq!(
+        report.counts.accidental_taps, 1,
+        "the tap 50 ms after a scroll"
+    );
+
+    let ws = fx.unlock(ANALYST);
+    let sessions = ws.sessions(None).unwrap();
+    assert_eq!(sessions.len(), 1);
+    let s = &sessions[0];
+    assert_eq!(
+        (
+            s.device.as_str(),
+            s.region.as_str(),
+            s.variant.as_str(),
+            s.survey_score
+        ),
+        ("mobile", "EU-DE", "B", Some(2))
+    );
+    assert_eq!(s.pages, ["https://app.test/c/:id"]);
+    let events = ws.session_events(&s.id, "native check").unwrap();
+    assert!(events.iter().any(|e| e.accidental));
+    assert!(!serde_json::to_string(&events).unwrap().contains("secret"));
+    drop(ws);
+
+    let text = String::from_utf8_lossy(&decrypted_bytes(&fx)).into_owned();
+    assert!(
+        !text.contains("canary.person@example.org"),
+        "a survey comment kept an email"
+    );
+    assert!(
+        text.contains("Slow. Mail me at [email]"),
+        "the redacted comment is kept"
+    );
+    assert!(
+        !text.contains("u-7") && !text.contains("u-8"),
+        "subjects are pseudonymised"
+    );
+    // Consent aggregates for the dashboard: US-CA heatmaps 1/1, recordings 0/1; EU-FR 0/1.
+    let core = fx.raw_core();
+    let stats: Vec<(String, String, i64, i64)> = core
+        .prepare("SELECT jurisdiction, purpose, granted, total FROM consent_stats ORDER BY jurisdiction, purpose")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(
+        stats,
+        [
+            ("EU-FR".into(), "heatmaps".into(), 0, 1),
+            ("US-CA".into(), "heatmaps".into(), 1, 1),
+            ("US-CA".into(), "recordings".into(), 0, 1)
+        ]
+    );
+    // The accidental tap is not a heatmap point: n-1 has one tap and n-2 one click.
+    let clicks: i64 = core
+        .query_row(
+            "SELECT sum(count) FROM point_chunks WHERE kind = 'click'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(clicks, 2);
+}
+
+fn png(width: u32, height: u32) -> Vec<u8> {
+    let image = image::RgbaImage::from_pixel(width, height, image::Rgba([200, 220, 240, 255]));
+    let mut out = Vec::new();
+    image::DynamicImage::ImageRgba8(image)
+        .write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
+        .unwrap();
+    out
+}
+
+#[test]
+fn screenshots_are_stored_per_page_and_viewport_class() {
+    let fx = Fixture::with_all_roles();
+    let dir = fx.tmp.path();
+    let mobile = dir.join("inbox-390.png");
+    std::fs::write(&mobile, png(390, 2000)).unwrap();
+    let desktop = dir.join("inbox-1440.jpg");
+    let jpeg = {
+        let image = image::RgbImage::from_pixel(1440, 3000, image::Rgb([250, 250, 250]));
+        let mut out = Vec::new();
+        image::DynamicImage::ImageRgb8(image)
+            .write_to(
+                &mut std::io::Cursor::new(&mut out),
+                image::ImageFormat::Jpeg,
+            )
+            .unwrap();
+        out
+    };
+    std::fs::write(&desktop, jpeg).unwrap();
+    let junk = dir.join("junk.png");
+    std::fs::write(&junk, b"not an image").unwrap();
+
+    let mut ws = fx.unlock(ENGINEER);
+    let info = ws
+        .import_screenshot("https://app.test/inbox?tab=2", 390, &mobile)
+        .unwrap();
+    assert_eq!(
+        (info.page.as_str(), info.viewport.as_str(), info.height_px),
+        ("https://app.test/inbox", "mobile", 2000)
+    );
+    let info = ws
+        .import_screenshot("https://app.test/inbox", 1440, &desktop)
+        .unwrap();
+    assert_eq!((info.viewport.as_str(), info.width_px), ("desktop", 1440));
+    assert!(matches!(
+        ws.import_screenshot("https://app.test/inbox", 1440, &junk),
+        Err(Error::Format(_))
+    ));
+    assert!(matches!(
+        ws.import_screenshot("https://app.test/inbox", 5, &mobile),
+        Err(Error::Invalid(_))
+    ));
+    drop(ws);
+
+    let ws = fx.unlock(UX);
+    let pages = ws.pages().unwrap();
+    assert_eq!(pages.len(), 1);
+    let mut viewports = pages[0].viewports.clone();
+    viewports.sort();
+    assert_eq!(viewports, ["desktop", "mobile"]);
+    let mut ux = fx.unlock(UX);
+    assert!(matches!(
+        ux.import_screenshot("https://app.test/x", 390, &mobile),
+        Err(Error::Denied { .. })
+    ));
+    // Stored as PNG, whatever came in.
+    let core = fx.raw_core();
+    let stored: Vec<u8> = core
+        .query_row(
+            "SELECT png FROM screenshots WHERE viewport = 'desktop'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(stored.starts_with(b"\x89PNG"));
+}
