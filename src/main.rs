@@ -23,18 +23,13 @@ fn main() -> ExitCode {
 }
 
 fn run_gui(device: Device, dataset: Option<std::path::PathBuf>) -> ExitCode {
-    let mut options = eframe::NativeOptions {
+    let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("Sightline")
             .with_inner_size([1280.0, 800.0])
             .with_min_inner_size([960.0, 600.0]),
         ..Default::default()
     };
-    // Egui repaints on demand, so vsync buys little; without it, software Vulkan under a
-    // virtual X server (screenshots, remote desktops) does not stall on presentation.
-    if std::env::var_os("SIGHTLINE_VSYNC").is_none_or(|v| v != "1") {
-        options.wgpu_options.surface.present_mode = eframe::wgpu::PresentMode::AutoNoVsync;
-    }
     let result = eframe::run_native(
         "Sightline",
         options,

@@ -3,10 +3,12 @@
 //   ../screenshots/<page>-<width>.png   full-page screenshots at CSS widths 1440, 768, 390
 //   ../layouts/<page>-<width>.json      element boxes (page CSS px) for the synthetic session generator
 //   ../recordings/<visit>.json          real rrweb recordings of scripted visits (one JSON array per visit)
+//   ../manifest.csv, ../consent.csv, ../surveys.csv   fictional subjects, consent and survey answers
 //
 // Usage (from this folder):
 //   npm ci && node make-samples.mjs                 # everything
-//   node make-samples.mjs screenshots|recordings    # only one part
+//   node make-samples.mjs screenshots|recordings|tables   # only one part
+//   node make-samples.mjs recordings mobile         # only the visits whose file name contains 'mobile'
 // Dependencies may live elsewhere: SAMPLES_DEPS_DIR=/tmp/deps node make-samples.mjs
 // (a folder whose node_modules holds playwright-core and rrweb at the versions in package.json).
 // Needs a Chromium binary (CHROMIUM=/usr/bin/chromium by default); never downloads a browser.
@@ -106,19 +108,20 @@ function collectLayout() {
     const tag = el.tagName.toLowerCase();
     if (el.matches('.message')) return `Message ${idx.message = (idx.message || 0) + 1}`;
     if (el.matches('.thread')) return `Conversation thread ${idx.thread = (idx.thread || 0) + 1}`;
-    if (el.matches(PRIVATE) || el.querySelector(PRIVATE) && role === 'text') return 'Private content';
     if (role === 'input') {
       const lab = el.id && document.querySelector(`label[for="${el.id}"]`);
       let t = el.getAttribute('aria-label') || (lab && clean(lab.innerText)) || el.name || tag;
       if (el.type === 'checkbox') t = t.replace(/ —.*$/, '');
       return short(t);
     }
+    if (el.matches(PRIVATE) || el.querySelector(PRIVATE) && role === 'text') return 'Private content';
     if (role === 'image') return short(el.getAttribute('aria-label') || el.getAttribute('alt') || 'image');
     if (role === 'region') {
       const aria = el.getAttribute('aria-label');
       if (aria) return short(aria);
-      const h = el.querySelector('h1, h2, h3, legend');
-      if (h && !h.closest(PRIVATE)) return short(h.innerText);
+      if (['main', 'header', 'footer'].includes(tag)) return el.id || tag;
+      const h = Array.from(el.querySelectorAll('h1, h2, h3, legend')).find((n) => visible(n) && !n.closest(PRIVATE));
+      if (h) return short(h.innerText);
       return el.id ? el.id : tag;
     }
     let t = el.getAttribute('aria-label') || el.innerText;
@@ -211,14 +214,23 @@ class Human {
   }
   async scroll(dy) {
     if (this.touch) {
+      // a finger swipe made of real touch events (Input.synthesizeScrollGesture does not scroll in headless mode)
       const vp = this.page.viewportSize();
+      const travel = Math.min(Math.abs(dy), vp.height * 0.55);
+      const x0 = vp.width * between(0.4, 0.7);
+      const y0 = dy > 0 ? vp.height * between(0.7, 0.8) : vp.height * between(0.2, 0.3);
+      const dir = dy > 0 ? -1 : 1;
+      const steps = Math.max(6, Math.round(travel / 22));
       const cdp = await this.page.context().newCDPSession(this.page);
-      await cdp.send('Input.synthesizeScrollGesture', {
-        x: Math.round(vp.width * between(0.45, 0.7)), y: Math.round(vp.height * between(0.45, 0.65)),
-        yDistance: -Math.round(dy), speed: Math.round(between(700, 1100)), gestureSourceType: 'touch', repeatCount: 1,
-      });
+      await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: [{ x: x0, y: y0 }] });
+      for (let i = 1; i <= steps; i++) {
+        const t = i / steps;
+        await cdp.send('Input.dispatchTouchEvent', { type: 'touchMove', touchPoints: [{ x: x0 + 12 * t * t, y: y0 + dir * travel * t }] });
+        await sleep(between(12, 20));
+      }
+      await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
       await cdp.detach();
-      await this.pause(350, 700);
+      await this.pause(450, 800);
     } else {
       const steps = Math.max(1, Math.round(Math.abs(dy) / 100));
       for (let i = 0; i < steps; i++) { await this.page.mouse.wheel(0, dy / steps); await sleep(between(40, 90)); }
@@ -397,6 +409,70 @@ const VISITS = [
   } },
 ];
 
+// ---------- CSV tables (deterministic; no browser needed) ----------
+// Who made each recorded visit. consent_* must agree with the subject's rows in consent.csv.
+const MANIFEST = {
+  'desktop-inbox-conversation.json': ['u-1001', 'EU-DE', 'yes', 'yes', 'A', 'paid'],
+  'desktop-signup-consent.json': ['u-1002', 'US-CA', 'yes', 'yes', 'B', 'trial'],
+  'tablet-pricing-scroll.json': ['u-1003', 'UK', 'yes', 'yes', 'A', 'trial'],
+  'mobile-inbox-conversation.json': ['u-1004', 'EU-FR', 'yes', 'yes', 'B', 'paid'],
+  'mobile-signup-heatmaps-only.json': ['u-1005', 'EU-DE', 'yes', 'no', 'A', 'trial'],
+  'desktop-settings-privacy.json': ['u-1006', 'US-NY', 'yes', 'yes', 'B', 'paid'],
+  'tablet-conversation-checkout.json': ['u-1007', 'EU-FR', 'yes', 'yes', 'A', 'trial'],
+  'mobile-pricing-trial.json': ['u-1008', 'US-CA', 'yes', 'yes', 'B', 'trial'],
+};
+const SURVEY_COMMENTS = [
+  'Attach file button does nothing, clicked it many times', 'Clean and calm, love it', 'Pricing page is very long on my tablet',
+  'Could not find where to turn off recordings', 'Fast to sign up', 'Please add dark mode', 'call me on +1 555 0199 about the invoice',
+  'The menu on mobile is easy to use', 'Search should also look in channel names', 'Great privacy settings page',
+  'mail ada@parley.example if you need more details', 'Emoji picker missing', 'Too many steps to upgrade',
+  'Works fine on my tablet', 'Notifications are a bit noisy', 'Export my data took a while', 'Nice and simple',
+  'Trial length is fine', 'The compare table helped me choose', 'Send button is hard to hit on mobile',
+];
+function tables() {
+  seed = 4242;
+  const csvLine = (cells) => cells.map((c) => (/[",\n]/.test(String(c)) ? `"${String(c).replace(/"/g, '""')}"` : c)).join(',');
+  const man = [['session', 'subject', 'started_at', 'region', 'consent_heatmaps', 'consent_recordings', 'variant', 'cohort']];
+  const known = new Map();
+  for (const v of VISITS) {
+    const [subject, region, heat, rec, variant, cohort] = MANIFEST[v.file];
+    man.push([v.file, subject, v.startedAt, region, heat, rec, variant, cohort]);
+    known.set(subject, { region, heat, rec, at: Date.parse(v.startedAt) });
+  }
+  writeFileSync(join(ROOT, 'manifest.csv'), man.map(csvLine).join('\n') + '\n');
+  // consent.csv: 40 subjects x 2 purposes; grant rates vary by jurisdiction (about 75% overall)
+  const REGIONS = ['EU-DE', 'EU-FR', 'UK', 'US-CA', 'US-NY'];
+  const RATE = { 'EU-DE': 0.72, 'EU-FR': 0.78, UK: 0.82, 'US-CA': 0.92, 'US-NY': 0.95 };
+  const con = [['subject', 'purpose', 'granted', 'jurisdiction', 'recorded_at']];
+  let granted = 0;
+  for (let n = 1001; n <= 1040; n++) {
+    const subject = `u-${n}`;
+    const k = known.get(subject);
+    const region = k ? k.region : REGIONS[Math.floor(rand() * REGIONS.length)];
+    const at = k ? k.at - Math.round(between(2, 20) * 86400e3) : Date.parse('2026-10-01T08:00:00Z') + Math.round(rand() * 58 * 86400e3);
+    const stamp = new Date(Math.floor(at / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+    for (const purpose of ['heatmaps', 'recordings']) {
+      let g = k ? (purpose === 'heatmaps' ? k.heat : k.rec) : (rand() < RATE[region] ? 'yes' : 'no');
+      if (!k && purpose === 'recordings' && con.at(-1)[2] === 'no' && rand() < 0.5) g = 'no'; // refusals cluster per person
+      granted += g === 'yes';
+      con.push([subject, purpose, g, region, stamp]);
+    }
+  }
+  writeFileSync(join(ROOT, 'consent.csv'), con.map(csvLine).join('\n') + '\n');
+  // surveys.csv: 20 answers; the first 8 belong to the recorded visits, the rest to no recorded session
+  const sur = [['subject', 'session', 'score', 'comment']];
+  const files = VISITS.map((v) => v.file);
+  for (let i = 0; i < 20; i++) {
+    const subject = i < 8 ? MANIFEST[files[i]][0] : `u-${1009 + i * 1}`;
+    const session = i < 8 ? files[i] : '';
+    const comment = SURVEY_COMMENTS[i];
+    const score = /nothing|hard|Too many|Could not|noisy|missing/.test(comment) ? 1 + Math.floor(rand() * 2) : 3 + Math.floor(rand() * 3);
+    sur.push([subject, session, score, comment]);
+  }
+  writeFileSync(join(ROOT, 'surveys.csv'), sur.map(csvLine).join('\n') + '\n');
+  console.log(`tables: ${man.length - 1} manifest rows, ${con.length - 1} consent rows (${Math.round((100 * granted) / (con.length - 1))}% granted), ${sur.length - 1} survey rows`);
+}
+
 async function record(browser, visit) {
   const userScript = readFileSync(RRWEB_UMD, 'utf8');
   const ctx = await browser.newContext(contextOptions(visit.width));
@@ -409,7 +485,10 @@ async function record(browser, visit) {
   await page.waitForFunction(() => window.__rrStarted === true);
   const h = new Human(page, visit.width <= 480);
   await h.pause(800, 1400);
-  await visit.script(h);
+  try { await visit.script(h); } catch (e) {
+    if (process.env.SAMPLES_DEBUG) await page.screenshot({ path: join(process.env.SAMPLES_DEBUG, `fail-${visit.file}.png`) });
+    throw e;
+  }
   await h.pause(900, 1200); // let rrweb flush batched mouse moves
   await ctx.close();
   events.sort((a, b) => a.timestamp - b.timestamp);
@@ -422,6 +501,8 @@ async function record(browser, visit) {
 async function main() {
   const what = process.argv[2] || 'all';
   const only = process.argv[3];
+  if (what === 'all' || what === 'tables') tables();
+  if (what === 'tables') return;
   const server = await serve();
   // chromium.launch() gives every run a fresh temporary user-data-dir (removed on close).
   const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: LAUNCH_ARGS });
