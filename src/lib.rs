@@ -22,6 +22,7 @@ pub mod device;
 pub mod error;
 pub mod ingest;
 pub mod privacy;
+pub mod sample;
 pub mod session;
 pub mod ui;
 

@@ -10,7 +10,7 @@ use crate::access::{Action, Capability, Outcome, Workspace};
 use crate::dataset::db::sql_error;
 use crate::error::{Error, Result};
 use crate::ingest::screenshot::{self, ScreenshotInfo};
-use crate::ingest::{self, ImportOptions, ImportProgress, ImportReport};
+use crate::ingest::{self, ImportInput, ImportOptions, ImportProgress, ImportReport};
 use crate::session::SessionEvent;
 
 impl Workspace {
@@ -19,6 +19,18 @@ impl Workspace {
     pub fn import(
         &mut self,
         files: &[PathBuf],
+        options: &ImportOptions,
+        progress: &mut dyn FnMut(ImportProgress),
+        cancel: &AtomicBool,
+    ) -> Result<ImportReport> {
+        let inputs: Vec<ImportInput> = files.iter().cloned().map(ImportInput::File).collect();
+        self.import_inputs(&inputs, options, progress, cancel)
+    }
+
+    /// [`Workspace::import`] for inputs that may be in memory.
+    pub fn import_inputs(
+        &mut self,
+        files: &[ImportInput],
         options: &ImportOptions,
         progress: &mut dyn FnMut(ImportProgress),
         cancel: &AtomicBool,
@@ -74,13 +86,23 @@ impl Workspace {
         let file = path
             .file_name()
             .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+        let bytes = std::fs::read(path).map_err(Error::io("read", path))?;
+        self.import_screenshot_bytes(page_url, css_width, &file, &bytes)
+    }
+
+    /// [`Workspace::import_screenshot`] for an image already in memory.
+    pub fn import_screenshot_bytes(
+        &mut self,
+        page_url: &str,
+        css_width: u32,
+        name: &str,
+        bytes: &[u8],
+    ) -> Result<ScreenshotInfo> {
         let pattern = crate::privacy::url::page_pattern(page_url);
         let object = format!("screenshot of {pattern} at {css_width} px");
         self.gate(Action::Import, &object, "")?;
-        let stored = std::fs::read(path)
-            .map_err(Error::io("read", path))
-            .and_then(|bytes| screenshot::store(&self.core, &file, page_url, css_width, &bytes));
-        stored.or_else(|e| self.failed(Action::Import, &object, e))
+        screenshot::store(&self.core, name, page_url, css_width, bytes)
+            .or_else(|e| self.failed(Action::Import, &object, e))
     }
 
     /// A session's masked events, in time order (compliance lead, analyst). The purpose is

@@ -100,6 +100,15 @@ pub enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Build the demo dataset: one account per role (password sightline-demo), the sample
+    /// screenshots and recordings, and generated sessions.
+    Demo {
+        /// Where to create it (default: the data folder the GUI looks in).
+        path: Option<PathBuf>,
+        /// How many sessions to generate.
+        #[arg(long, default_value_t = crate::sample::demo::DEFAULT_SESSIONS)]
+        sessions: usize,
+    },
     /// List pages with their screenshot viewports and session counts.
     Pages {
         /// Dataset folder.

@@ -131,6 +131,35 @@ pub fn run(command: Command, device: &Device) -> Result<ExitCode> {
                 }
             })
         }
+        Command::Demo { path, sessions } => {
+            let path = path.unwrap_or_else(crate::sample::demo::default_path);
+            let started = std::time::Instant::now();
+            let summary =
+                crate::sample::demo::build(&path, sessions, device, &mut |step, fraction| {
+                    eprint!("\r[{:>3.0}%] {step:<40}", fraction * 100.0);
+                })?;
+            eprintln!();
+            let mut lines = vec![
+                format!(
+                    "Demo dataset ready at {} in {:.1} s.",
+                    summary.path.display(),
+                    started.elapsed().as_secs_f32()
+                ),
+                format!(
+                    "Accounts (password {}):",
+                    crate::sample::demo::DEMO_PASSWORD
+                ),
+            ];
+            lines.extend(
+                crate::sample::demo::DEMO_USERS
+                    .iter()
+                    .map(|(u, r)| format!("  {u:<16} {}", r.label())),
+            );
+            lines.push(String::new());
+            lines.extend(output::import_text(&summary.report));
+            output::lines(lines)?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Pages { path, auth, json } => with_workspace(&path, &auth, device, |ws| {
             let pages = ws.pages()?;
             if json {

@@ -76,9 +76,14 @@ impl Manifest {
         let name = path
             .file_name()
             .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+        Manifest::parse(&name, &bytes)
+    }
+
+    /// Parses manifest bytes; `name` is used in messages.
+    pub fn parse(name: &str, bytes: &[u8]) -> Result<Manifest> {
         let rows: Vec<ManifestRow> =
             if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
-                serde_json::from_slice(&bytes)
+                serde_json::from_slice(bytes)
                     // serde's message can quote the offending value, which may be personal: only
                     // the position is reported.
                     .map_err(|e| {
@@ -91,7 +96,7 @@ impl Manifest {
             } else {
                 let mut reader = csv::ReaderBuilder::new()
                     .trim(csv::Trim::All)
-                    .from_reader(bytes.as_slice());
+                    .from_reader(bytes);
                 reader
                     .deserialize()
                     .enumerate()

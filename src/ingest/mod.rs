@@ -54,6 +54,54 @@ impl Purposes {
     }
 }
 
+/// One thing to import: a file, or text already in memory (generated sessions, bundled
+/// sample data).
+#[derive(Debug, Clone)]
+pub enum ImportInput {
+    /// A file on disk.
+    File(PathBuf),
+    /// Named text; the name decides CSV or recording, as a file name would.
+    Memory {
+        /// A file-like name (`consent.csv`, `generated-00001.json`).
+        name: String,
+        /// The content.
+        text: String,
+    },
+}
+
+impl ImportInput {
+    fn name(&self) -> String {
+        match self {
+            ImportInput::File(path) => display_name(path),
+            ImportInput::Memory { name, .. } => pii::redact(name).0.into_owned(),
+        }
+    }
+
+    fn text(&self, name: &str) -> Result<String> {
+        match self {
+            ImportInput::File(path) => {
+                let bytes = std::fs::read(path).map_err(Error::io("read", path))?;
+                String::from_utf8(bytes).map_err(|e| {
+                    Error::Format(format!(
+                        "{name}: not UTF-8 text (byte {})",
+                        e.utf8_error().valid_up_to()
+                    ))
+                })
+            }
+            ImportInput::Memory { text, .. } => Ok(text.clone()),
+        }
+    }
+
+    fn is_csv(&self) -> bool {
+        match self {
+            ImportInput::File(path) => path
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("csv")),
+            ImportInput::Memory { name, .. } => name.to_ascii_lowercase().ends_with(".csv"),
+        }
+    }
+}
+
 /// How to import.
 #[derive(Debug, Clone, Default)]
 pub struct ImportOptions {
@@ -143,7 +191,7 @@ struct Context<'a> {
 pub(crate) fn run(
     core: &Connection,
     rec: &Connection,
-    files: &[PathBuf],
+    inputs: &[ImportInput],
     options: &ImportOptions,
     progress: &mut dyn FnMut(ImportProgress),
     cancel: &AtomicBool,
@@ -157,31 +205,21 @@ pub(crate) fn run(
         options,
     };
     let mut report = ImportReport {
-        files: files.len(),
+        files: inputs.len(),
         ..ImportReport::default()
     };
     // Consent and survey tables first, so that sessions find their consent and scores.
-    let (tables, recordings): (Vec<&PathBuf>, Vec<&PathBuf>) = files
-        .iter()
-        .partition(|p| p.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")));
-    for (done, path) in tables.iter().chain(recordings.iter()).enumerate() {
+    let (tables, recordings): (Vec<&ImportInput>, Vec<&ImportInput>) =
+        inputs.iter().partition(|i| i.is_csv());
+    for (done, input) in tables.iter().chain(recordings.iter()).enumerate() {
         if cancel.load(Ordering::Relaxed) {
             report.cancelled = true;
             break;
         }
-        let name = display_name(path);
-        let text = std::fs::read(path)
-            .map_err(Error::io("read", *path))
-            .and_then(|bytes| {
-                String::from_utf8(bytes).map_err(|e| {
-                    Error::Format(format!(
-                        "{name}: not UTF-8 text (byte {})",
-                        e.utf8_error().valid_up_to()
-                    ))
-                })
-            });
-        let outcome =
-            text.and_then(|text| import_file(&ctx, &name, &text, path, &mut report, cancel));
+        let name = input.name();
+        let outcome = input
+            .text(&name)
+            .and_then(|text| import_file(&ctx, &name, &text, input.is_csv(), &mut report, cancel));
         if let Err(e) = outcome {
             // A file that cannot be read at all stores nothing; other files go on.
             if matches!(e, Error::Format(_) | Error::Io { .. }) {
@@ -194,7 +232,7 @@ pub(crate) fn run(
         }
         progress(ImportProgress {
             files_done: done + 1,
-            files_total: files.len(),
+            files_total: inputs.len(),
             sessions_stored: report.replays_stored,
         });
     }
@@ -205,14 +243,11 @@ fn import_file(
     ctx: &Context<'_>,
     name: &str,
     text: &str,
-    path: &Path,
+    is_csv: bool,
     report: &mut ImportReport,
     cancel: &AtomicBool,
 ) -> Result<()> {
-    if path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
-    {
+    if is_csv {
         let invalid = match tables::kind_of(name, text)? {
             tables::TableKind::Consent => {
                 let (stored, invalid) = tables::import_consent(ctx.core, ctx.rec, &ctx.key, text)?;

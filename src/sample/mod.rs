@@ -1,0 +1,7 @@
+//! Sample data and the demo: the shipped Parley pages, layouts and recordings, a deterministic
+//! session generator, and the builder of the demo dataset.
+
+pub mod assets;
+pub mod demo;
+pub mod generate;
+pub mod rng;
