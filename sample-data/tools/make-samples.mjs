@@ -12,7 +12,9 @@
 // Dependencies may live elsewhere: SAMPLES_DEPS_DIR=/tmp/deps node make-samples.mjs
 // (a folder whose node_modules holds playwright-core and rrweb at the versions in package.json).
 // Needs a Chromium binary (CHROMIUM=/usr/bin/chromium by default); never downloads a browser.
-// The site is served from http://127.0.0.1:8765 only (PORT to override), loopback only.
+// The site is served from http://127.0.0.1:8765 only (PORT to override), loopback only. Chromium maps the
+// app's own host, app.parley.example, to that server (--host-resolver-rules), so pages are loaded as
+// http://app.parley.example/<page>.html and that is the href the recordings carry.
 //
 // This script is not part of the Rust build.
 
@@ -27,7 +29,9 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..');
 const SITE = join(ROOT, 'site');
 const PORT = Number(process.env.PORT || 8765);
-const BASE = `http://127.0.0.1:${PORT}`;
+const BASE = `http://127.0.0.1:${PORT}`;            // where the local server listens
+const APP_HOST = 'app.parley.example';               // the host the browser (and the recordings) see
+const APP_BASE = `http://${APP_HOST}`;
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const depsBase = process.env.SAMPLES_DEPS_DIR ? join(process.env.SAMPLES_DEPS_DIR, 'noop.js') : import.meta.url;
 const require = createRequire(depsBase);
@@ -37,7 +41,8 @@ const RRWEB_UMD = join(dirname(require.resolve('rrweb')), 'rrweb.umd.cjs');
 const PAGES = ['inbox', 'conversation', 'signup', 'settings-privacy', 'pricing'];
 const WIDTHS = [1440, 768, 390];
 const LAUNCH_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  `--host-resolver-rules=MAP ${APP_HOST} 127.0.0.1:${PORT}`];
 
 // ---------- deterministic randomness for pointer paths ----------
 let seed = 20261101;
@@ -170,7 +175,7 @@ async function screenshots(browser) {
     const ctx = await browser.newContext(contextOptions(width));
     const page = await ctx.newPage();
     for (const name of PAGES) {
-      await page.goto(`${BASE}/${name}.html`, { waitUntil: 'load' });
+      await page.goto(`${APP_BASE}/${name}.html`, { waitUntil: 'load' });
       await page.evaluate(() => document.fonts.ready);
       const png = join(ROOT, 'screenshots', `${name}-${width}.png`);
       await page.screenshot({ path: png, fullPage: true, animations: 'disabled', caret: 'hide' });
@@ -481,7 +486,7 @@ async function record(browser, visit) {
   await ctx.addInitScript({ content: userScript + '\n;' + RECORDER });
   const page = await ctx.newPage();
   page.on('pageerror', (e) => console.warn(`  page error (${visit.file}): ${e.message}`));
-  await page.goto(`${BASE}/${visit.start}.html`, { waitUntil: 'load' });
+  await page.goto(`${APP_BASE}/${visit.start}.html`, { waitUntil: 'load' });
   await page.waitForFunction(() => window.__rrStarted === true);
   const h = new Human(page, visit.width <= 480);
   await h.pause(800, 1400);
@@ -492,6 +497,8 @@ async function record(browser, visit) {
   await h.pause(900, 1200); // let rrweb flush batched mouse moves
   await ctx.close();
   events.sort((a, b) => a.timestamp - b.timestamp);
+  const stray = events.filter((e) => e.type === 4 && !String(e.data.href).startsWith(`${APP_BASE}/`));
+  if (stray.length) throw new Error(`${visit.file}: Meta href not on ${APP_BASE}: ${stray[0].data.href}`);
   const shift = Date.parse(visit.startedAt) - events[0].timestamp;
   for (const e of events) e.timestamp += shift;
   writeFileSync(join(ROOT, 'recordings', visit.file), JSON.stringify(events) + '\n');

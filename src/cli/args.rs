@@ -109,6 +109,9 @@ pub enum Command {
         #[arg(long, default_value_t = crate::sample::demo::DEFAULT_SESSIONS)]
         sessions: usize,
     },
+    /// Measure performance; prints key=value lines, the headline last.
+    #[command(subcommand)]
+    Bench(BenchCommand),
     /// List pages with their screenshot viewports and session counts.
     Pages {
         /// Dataset folder.
@@ -242,6 +245,20 @@ pub enum SessionsCommand {
         /// Print JSON Lines.
         #[arg(long)]
         json: bool,
+    },
+}
+
+/// `sightline bench …`
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Import throughput of generated rrweb JSON, end to end into a fresh dataset.
+    Import {
+        /// How many sessions to generate.
+        #[arg(long, default_value_t = 1000)]
+        sessions: usize,
+        /// Timed runs after one warm-up run.
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
     },
 }
 

@@ -8,5 +8,5 @@ mod commands;
 mod output;
 mod secrets;
 
-pub use args::{Auth, Cli, Command, LogCommand, SessionsCommand, UserCommand};
+pub use args::{Auth, BenchCommand, Cli, Command, LogCommand, SessionsCommand, UserCommand};
 pub use commands::run;

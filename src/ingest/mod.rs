@@ -178,6 +178,70 @@ pub fn looks_automated(c: &rrweb::Converted) -> Option<&'static str> {
     None
 }
 
+/// Sessions committed together: fewer, larger transactions (and fsyncs) make imports fast,
+/// while each session still commits whole or not at all. A batch closes after
+/// [`BATCH_SESSIONS`] sessions or [`BATCH_TIME`], whichever comes first.
+struct Batch {
+    open_since: Option<std::time::Instant>,
+    sessions: usize,
+    confirm: Vec<i64>,
+    committed: usize,
+}
+
+/// Most sessions in one batch.
+const BATCH_SESSIONS: usize = 128;
+/// Longest a batch stays open, so progress (and a crash) never loses much.
+const BATCH_TIME: std::time::Duration = std::time::Duration::from_millis(250);
+
+impl Batch {
+    fn begin(&mut self, ctx: &Context<'_>) -> Result<()> {
+        if self.open_since.is_none() {
+            ctx.core
+                .execute_batch("BEGIN IMMEDIATE")
+                .map_err(|e| crate::dataset::db::sql_error("core.db", e))?;
+            if let Err(e) = ctx.rec.execute_batch("BEGIN IMMEDIATE") {
+                let _rolled_back = ctx.core.execute_batch("ROLLBACK");
+                return Err(crate::dataset::db::sql_error("recordings.db", e));
+            }
+            self.open_since = Some(std::time::Instant::now());
+        }
+        Ok(())
+    }
+
+    fn due(&self) -> bool {
+        self.open_since
+            .is_some_and(|t| self.sessions >= BATCH_SESSIONS || t.elapsed() >= BATCH_TIME)
+    }
+
+    /// Commits points, then replays, then marks the points complete.
+    fn commit(&mut self, ctx: &Context<'_>) -> Result<()> {
+        if self.open_since.take().is_none() {
+            return Ok(());
+        }
+        ctx.core
+            .execute_batch("COMMIT")
+            .map_err(|e| crate::dataset::db::sql_error("core.db", e))?;
+        ctx.rec
+            .execute_batch("COMMIT")
+            .map_err(|e| crate::dataset::db::sql_error("recordings.db", e))?;
+        store::confirm(ctx.core, &self.confirm)?;
+        self.confirm.clear();
+        self.committed += self.sessions;
+        self.sessions = 0;
+        Ok(())
+    }
+
+    fn rollback(&mut self, ctx: &Context<'_>) {
+        if self.open_since.take().is_some() {
+            // Nothing of the batch stays; the import reports the error that caused this.
+            let _core = ctx.core.execute_batch("ROLLBACK");
+            let _rec = ctx.rec.execute_batch("ROLLBACK");
+        }
+        self.sessions = 0;
+        self.confirm.clear();
+    }
+}
+
 /// What every session of an import shares.
 struct Context<'a> {
     core: &'a Connection,
@@ -208,6 +272,29 @@ pub(crate) fn run(
         files: inputs.len(),
         ..ImportReport::default()
     };
+    let mut batch = Batch {
+        open_since: None,
+        sessions: 0,
+        confirm: Vec::new(),
+        committed: 0,
+    };
+    let result = run_inputs(&ctx, inputs, &mut batch, &mut report, progress, cancel)
+        .and_then(|()| batch.commit(&ctx));
+    if let Err(e) = result {
+        batch.rollback(&ctx);
+        return Err(e);
+    }
+    Ok(report)
+}
+
+fn run_inputs(
+    ctx: &Context<'_>,
+    inputs: &[ImportInput],
+    batch: &mut Batch,
+    report: &mut ImportReport,
+    progress: &mut dyn FnMut(ImportProgress),
+    cancel: &AtomicBool,
+) -> Result<()> {
     // Consent and survey tables first, so that sessions find their consent and scores.
     let (tables, recordings): (Vec<&ImportInput>, Vec<&ImportInput>) =
         inputs.iter().partition(|i| i.is_csv());
@@ -217,9 +304,14 @@ pub(crate) fn run(
             break;
         }
         let name = input.name();
-        let outcome = input
-            .text(&name)
-            .and_then(|text| import_file(&ctx, &name, &text, input.is_csv(), &mut report, cancel));
+        let outcome = input.text(&name).and_then(|text| {
+            if input.is_csv() {
+                batch.commit(ctx)?;
+                import_table(ctx, &name, &text, report)
+            } else {
+                import_file(ctx, &name, &text, batch, report, cancel)
+            }
+        });
         if let Err(e) = outcome {
             // A file that cannot be read at all stores nothing; other files go on.
             if matches!(e, Error::Format(_) | Error::Io { .. }) {
@@ -230,39 +322,48 @@ pub(crate) fn run(
                 return Err(e);
             }
         }
+        if batch.due() {
+            batch.commit(ctx)?;
+        }
         progress(ImportProgress {
             files_done: done + 1,
             files_total: inputs.len(),
-            sessions_stored: report.replays_stored,
+            sessions_stored: batch.committed,
         });
     }
-    Ok(report)
+    Ok(())
+}
+
+fn import_table(
+    ctx: &Context<'_>,
+    name: &str,
+    text: &str,
+    report: &mut ImportReport,
+) -> Result<()> {
+    let invalid = match tables::kind_of(name, text)? {
+        tables::TableKind::Consent => {
+            let (stored, invalid) = tables::import_consent(ctx.core, ctx.rec, &ctx.key, text)?;
+            report.consent_records += stored;
+            invalid
+        }
+        tables::TableKind::Survey => {
+            let (stored, invalid) = tables::import_surveys(ctx.rec, &ctx.key, text)?;
+            report.survey_responses += stored;
+            invalid
+        }
+    };
+    report.rows_invalid += invalid;
+    Ok(())
 }
 
 fn import_file(
     ctx: &Context<'_>,
     name: &str,
     text: &str,
-    is_csv: bool,
+    batch: &mut Batch,
     report: &mut ImportReport,
     cancel: &AtomicBool,
 ) -> Result<()> {
-    if is_csv {
-        let invalid = match tables::kind_of(name, text)? {
-            tables::TableKind::Consent => {
-                let (stored, invalid) = tables::import_consent(ctx.core, ctx.rec, &ctx.key, text)?;
-                report.consent_records += stored;
-                invalid
-            }
-            tables::TableKind::Survey => {
-                let (stored, invalid) = tables::import_surveys(ctx.rec, &ctx.key, text)?;
-                report.survey_responses += stored;
-                invalid
-            }
-        };
-        report.rows_invalid += invalid;
-        return Ok(());
-    }
     if native::is_native(text) {
         for session in native::parse(name, text)? {
             if cancel.load(Ordering::Relaxed) {
@@ -272,6 +373,7 @@ fn import_file(
             report.recordings += 1;
             import_session(
                 ctx,
+                batch,
                 &session.source_id,
                 &session.converted,
                 Some((&session.header, session.consent)),
@@ -287,7 +389,7 @@ fn import_file(
         }
         report.recordings += 1;
         let converted = rrweb::convert(&recording.events, &ctx.rules);
-        import_session(ctx, &recording.source_id, &converted, None, report)?;
+        import_session(ctx, batch, &recording.source_id, &converted, None, report)?;
     }
     Ok(())
 }
@@ -324,6 +426,7 @@ fn survey_score(rec: &Connection, session_key: &str, subject: &str) -> Result<Op
 
 fn import_session(
     ctx: &Context<'_>,
+    batch: &mut Batch,
     source_id: &str,
     converted: &rrweb::Converted,
     header: Option<(&manifest::ManifestRow, Option<Purposes>)>,
@@ -388,7 +491,11 @@ fn import_session(
         heatmaps: consent.heatmaps,
         recordings: consent.recordings,
     };
-    store::store(ctx.core, ctx.rec, &record)?;
+    batch.begin(ctx)?;
+    if let Some(heatmap_ref) = store::store(ctx.core, ctx.rec, &record)? {
+        batch.confirm.push(heatmap_ref);
+    }
+    batch.sessions += 1;
     if consent.recordings {
         report.replays_stored += 1;
     } else {

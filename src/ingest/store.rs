@@ -126,45 +126,71 @@ struct Chunk {
     count: i64,
 }
 
-/// Stores one session. Points and replay are each committed atomically; see the module notes.
-pub fn store(core: &Connection, rec: &Connection, s: &SessionRecord<'_>) -> Result<()> {
+/// Runs `f` inside a savepoint: on its own a transaction, inside an import batch a nested one,
+/// so that a failing session never leaves half its rows.
+fn savepoint<T>(
+    conn: &Connection,
+    f: impl FnOnce(&Connection) -> rusqlite::Result<T>,
+) -> rusqlite::Result<T> {
+    conn.execute_batch("SAVEPOINT session")?;
+    match f(conn) {
+        Ok(v) => {
+            conn.execute_batch("RELEASE session")?;
+            Ok(v)
+        }
+        Err(e) => {
+            // The original error matters more than a failure to roll back.
+            let _rolled_back = conn.execute_batch("ROLLBACK TO session; RELEASE session");
+            Err(e)
+        }
+    }
+}
+
+/// Stores one session. Its points are written as pending when a replay follows; the returned
+/// heatmap ref must be confirmed with [`confirm`] once both databases have committed.
+pub fn store(core: &Connection, rec: &Connection, s: &SessionRecord<'_>) -> Result<Option<i64>> {
     let heatmap_ref = if s.heatmaps {
-        Some(store_points(core, s).map_err(|e| sql_error(CORE, e))?)
+        Some(savepoint(core, |c| store_points(c, s)).map_err(|e| sql_error(CORE, e))?)
     } else {
         None
     };
     if s.recordings {
-        store_replay(rec, s, heatmap_ref).map_err(|e| sql_error(REC, e))?;
-        match heatmap_ref {
-            Some(r) => {
-                core.execute(
-                    "UPDATE heatmap_sessions SET pending = 0 WHERE ref = ?1",
-                    [r],
-                )
+        savepoint(rec, |r| store_replay(r, s, heatmap_ref)).map_err(|e| sql_error(REC, e))?;
+        if heatmap_ref.is_none() {
+            savepoint(core, |c| link_pages(c, &s.converted.pages, &s.session_id))
                 .map_err(|e| sql_error(CORE, e))?;
-            }
-            None => link_pages(core, &s.converted.pages, &s.session_id)
-                .map_err(|e| sql_error(CORE, e))?,
         }
+        return Ok(heatmap_ref);
     }
-    Ok(())
+    Ok(None)
 }
 
-fn link_pages(core: &Connection, pages: &[String], key: &str) -> rusqlite::Result<()> {
-    let tx = core.unchecked_transaction()?;
+/// Marks sessions whose replays are committed as complete.
+pub fn confirm(core: &Connection, refs: &[i64]) -> Result<()> {
+    savepoint(core, |c| {
+        let mut stmt =
+            c.prepare_cached("UPDATE heatmap_sessions SET pending = 0 WHERE ref = ?1")?;
+        for r in refs {
+            stmt.execute([r])?;
+        }
+        Ok(())
+    })
+    .map_err(|e| sql_error(CORE, e))
+}
+
+fn link_pages(tx: &Connection, pages: &[String], key: &str) -> rusqlite::Result<()> {
     for pattern in pages {
-        let id = page_id(&tx, pattern)?;
+        let id = page_id(tx, pattern)?;
         tx.execute(
             "INSERT OR IGNORE INTO page_sessions (page_id, session_id) VALUES (?1, ?2)",
             params![id, key],
         )?;
     }
-    tx.commit()
+    Ok(())
 }
 
-fn store_points(core: &Connection, s: &SessionRecord<'_>) -> rusqlite::Result<i64> {
+fn store_points(tx: &Connection, s: &SessionRecord<'_>) -> rusqlite::Result<i64> {
     let c = s.converted;
-    let tx = core.unchecked_transaction()?;
     let day = rfc3339(s.started_at_ms)
         .chars()
         .take(10)
@@ -200,7 +226,7 @@ fn store_points(core: &Connection, s: &SessionRecord<'_>) -> rusqlite::Result<i6
         chunk.count += 1;
     }
     for ((pattern, viewport, kind), chunk) in &chunks {
-        let id = page_id(&tx, pattern)?;
+        let id = page_id(tx, pattern)?;
         let refs: Vec<u8> =
             std::iter::repeat_n((heatmap_ref as u32).to_le_bytes(), chunk.count as usize)
                 .flatten()
@@ -212,7 +238,7 @@ fn store_points(core: &Connection, s: &SessionRecord<'_>) -> rusqlite::Result<i6
     }
     let depths = crate::ingest::depth::page_depths(&c.events);
     for pattern in &c.pages {
-        let id = page_id(&tx, pattern)?;
+        let id = page_id(tx, pattern)?;
         tx.execute(
             "INSERT OR IGNORE INTO page_sessions (page_id, session_id) VALUES (?1, ?2)",
             params![id, format!("h{heatmap_ref}")],
@@ -230,12 +256,11 @@ fn store_points(core: &Connection, s: &SessionRecord<'_>) -> rusqlite::Result<i6
             )?;
         }
     }
-    tx.commit()?;
     Ok(heatmap_ref)
 }
 
 fn store_replay(
-    rec: &Connection,
+    tx: &Connection,
     s: &SessionRecord<'_>,
     heatmap_ref: Option<i64>,
 ) -> rusqlite::Result<()> {
@@ -244,7 +269,6 @@ fn store_replay(
     let dead = c.events.iter().filter(|e| e.dead).count() as i64;
     let rage = crate::ingest::signals::rage_bursts(&c.events) as i64;
     let events = serde_json::to_vec(&c.events).unwrap_or_default();
-    let tx = rec.unchecked_transaction()?;
     tx.execute(
         "INSERT INTO sessions (id, subject, started_at_ms, duration_ms, device, viewport_width, region, pages, clicks,
                                rage_clicks, source_key, dead_clicks, variant, cohort, heatmap_ref, survey_score)
@@ -272,7 +296,7 @@ fn store_replay(
         "INSERT INTO session_events (session_id, events) VALUES (?1, ?2)",
         params![s.session_id, events],
     )?;
-    tx.commit()
+    Ok(())
 }
 
 /// Completes or removes sessions left pending by an interrupted import; returns how many were

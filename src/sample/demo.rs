@@ -41,12 +41,6 @@ pub struct DemoSummary {
     pub report: ImportReport,
 }
 
-/// The sample recordings were made on a local test server; the demo presents them under the
-/// sample app's host, so they line up with the generated sessions and the screenshots.
-fn on_sample_host(recording: &str) -> String {
-    recording.replace("http://127.0.0.1:8765/", BASE_URL)
-}
-
 /// Builds the demo dataset at `path`. `progress` receives a step description and a fraction.
 pub fn build(
     path: &Path,
@@ -107,7 +101,7 @@ pub fn build(
             .iter()
             .map(|(name, text)| ImportInput::Memory {
                 name: (*name).to_owned(),
-                text: on_sample_host(text),
+                text: (*text).to_owned(),
             }),
     );
     inputs.extend(generated.into_iter().map(|s| ImportInput::Memory {

@@ -2,6 +2,7 @@
 //! session generator, and the builder of the demo dataset.
 
 pub mod assets;
+pub mod bench;
 pub mod demo;
 pub mod generate;
 pub mod rng;

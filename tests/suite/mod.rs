@@ -3,10 +3,10 @@
 /// Shared fixtures: datasets with one user per role, a mock keychain, file snapshots.
 mod common;
 
-/// The demo dataset: accounts, screenshots, sample and generated sessions.
-mod demo;
 /// The command-line contract, scripted with environment variables.
 mod cli;
+/// The demo dataset: accounts, screenshots, sample and generated sessions.
+mod demo;
 /// The login screen and workbench frame, driven headless with egui_kittest.
 mod gui;
 /// Import with minimisation: fixtures, canary PII, consent, hostile input.

@@ -54,6 +54,18 @@ fn number(v: &Value, key: &str) -> Option<f64> {
         .filter(|n| n.is_finite() && n.abs() <= MAX_COORD)
 }
 
+/// Snapshots, mutations and other DOM content: they feed the mirror and are never kept.
+fn is_content(event: &Value) -> bool {
+    match event.get("type").and_then(Value::as_i64) {
+        Some(2) => true,
+        Some(3) => !matches!(
+            event.pointer("/data/source").and_then(Value::as_i64),
+            Some(1..=6 | 12)
+        ),
+        _ => false,
+    }
+}
+
 /// Converts the events of one recording.
 pub fn convert(events: &[Value], rules: &[MaskingRule]) -> Converted {
     let mut state = State {
@@ -81,9 +93,9 @@ pub fn convert(events: &[Value], rules: &[MaskingRule]) -> Converted {
             .map(|t| t as i64);
         let ts = ts.unwrap_or(last_ts);
         last_ts = ts;
-        // Exact duplicates (a batch sent twice) are dropped once, and counted.
-        let fingerprint = event.to_string();
-        if !seen.insert(fingerprint) {
+        // Exact duplicates of kept events (a batch sent twice) are dropped once, and counted.
+        // Content events are never kept, so they are not worth serialising to compare.
+        if !is_content(event) && !seen.insert(event.to_string()) {
             state.counts.duplicates_dropped += 1;
             continue;
         }
