@@ -1,6 +1,7 @@
 //! The eframe application: owns the state, runs commands from the views and background jobs.
 //! `logic` drains job results and commands once per frame; `ui` only draws.
 
+mod first_run;
 mod jobs;
 mod recent;
 
@@ -50,23 +51,48 @@ pub struct SightlineApp {
     screen: Screen,
     dataset: Option<Dataset>,
     unlock_job: Option<jobs::Job<Result<Workspace, Error>>>,
+    demo_build: Option<first_run::DemoBuild>,
 }
 
 impl SightlineApp {
-    /// A new app on the login screen, with `dataset` (or the most recent one) selected.
+    /// A new app on the login screen, with `dataset` (or the most recent one) selected. With
+    /// no dataset known, the demo dataset is opened, or built first.
     pub fn new(device: Device, dataset: Option<PathBuf>) -> SightlineApp {
+        SightlineApp::with_demo_sessions(device, dataset, crate::sample::demo::DEFAULT_SESSIONS)
+    }
+
+    /// [`SightlineApp::new`] with the number of sessions a first-run demo gets.
+    pub fn with_demo_sessions(
+        device: Device,
+        dataset: Option<PathBuf>,
+        demo_sessions: usize,
+    ) -> SightlineApp {
         let mut app = SightlineApp {
             screen: Screen::Login(LoginState::default()),
             dataset: None,
             unlock_job: None,
+            demo_build: None,
             device,
         };
-        if let Some(path) =
-            dataset.or_else(|| recent::load(app.device.state_dir()).into_iter().next())
-        {
-            app.run(Command::SelectDataset(path));
+        let known = dataset.or_else(|| recent::load(app.device.state_dir()).into_iter().next());
+        let demo = first_run::demo_path(&app.device);
+        match known {
+            Some(path) => app.run(Command::SelectDataset(path)),
+            None if demo.join("header.json").is_file() => app.run(Command::SelectDataset(demo)),
+            None => {
+                app.demo_build = Some(first_run::DemoBuild::start(
+                    app.device.clone(),
+                    demo,
+                    demo_sessions,
+                ))
+            }
         }
         app
+    }
+
+    /// Whether the first-run demo is still being built.
+    pub fn is_preparing(&self) -> bool {
+        self.demo_build.is_some()
     }
 
     /// The signed-in workspace, if unlocked (tests look at it).
@@ -84,6 +110,28 @@ impl SightlineApp {
 
     /// Once per frame, before drawing: finishes jobs, applies shortcuts and the idle lock.
     pub fn logic(&mut self, ctx: &egui::Context) {
+        if let Some(build) = &self.demo_build {
+            let poll = build.poll();
+            let progress = build.progress();
+            match poll {
+                jobs::Poll::Running => {
+                    if let Screen::Login(state) = &mut self.screen {
+                        state.preparing = Some(progress);
+                    }
+                    ctx.request_repaint_after(Duration::from_millis(100));
+                }
+                jobs::Poll::Done(result) => {
+                    self.demo_build = None;
+                    self.finish_demo(result);
+                }
+                jobs::Poll::Lost => {
+                    self.demo_build = None;
+                    self.finish_demo(Err(Error::Invalid(
+                        "Building the demo stopped unexpectedly.".into(),
+                    )));
+                }
+            }
+        }
         if let Some(job) = &self.unlock_job {
             match job.poll() {
                 jobs::Poll::Running => {}
@@ -164,6 +212,26 @@ impl SightlineApp {
             }
             Command::Unlock => self.start_unlock(),
             Command::Lock => self.lock(None),
+        }
+    }
+
+    fn finish_demo(&mut self, result: Result<PathBuf, Error>) {
+        match result {
+            Ok(path) => {
+                self.select_dataset(path);
+                if let Screen::Login(state) = &mut self.screen {
+                    state.preparing = None;
+                    state.message = Some(first_run::ready_message());
+                }
+            }
+            Err(e) => {
+                if let Screen::Login(state) = &mut self.screen {
+                    state.preparing = None;
+                    state.message = Some(format!(
+                        "The demo dataset could not be built: {e}. Open or create a dataset instead."
+                    ));
+                }
+            }
         }
     }
 

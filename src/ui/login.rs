@@ -31,6 +31,8 @@ pub struct LoginState {
     pub message: Option<String>,
     /// Initial keyboard focus has been placed.
     pub focused: bool,
+    /// The first-run demo is being built: step and fraction done.
+    pub preparing: Option<(String, f32)>,
 }
 
 /// Draws the login screen.
@@ -56,6 +58,12 @@ pub fn login_ui(ui: &mut egui::Ui, state: &mut LoginState) -> Option<Command> {
                 egui::vec2(theme::LOGIN_WIDTH, 0.0),
                 Layout::top_down(Align::Min),
                 |ui| {
+                    if let Some((step, fraction)) = &state.preparing {
+                        ui.label("Building the demo dataset (first run only)…");
+                        ui.add(egui::ProgressBar::new(*fraction).show_percentage());
+                        ui.label(RichText::new(step).color(theme::weak(&visuals)));
+                        return;
+                    }
                     if let Some(message) = &state.message {
                         ui.label(RichText::new(message).color(theme::warning(&visuals)));
                         ui.add_space(theme::GAP);
