@@ -1,6 +1,9 @@
 //! Import throughput, end to end: generated rrweb JSON in memory → parse, mask, consent,
 //! committed storage in a fresh encrypted dataset. Goal (PRODUCT.md): ≥ 50 MB/s on 2 cores.
 
+// A benchmark that cannot set up should stop loudly.
+#![allow(clippy::expect_used)]
+
 use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};

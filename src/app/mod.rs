@@ -35,7 +35,7 @@ pub enum Command {
 /// The top-level screen. A workbench exists only with a workspace, so no view can reach data
 /// without having unlocked.
 enum Screen {
-    Login(LoginState),
+    Login(Box<LoginState>),
     Workbench(Box<Workbench>),
 }
 
@@ -68,7 +68,7 @@ impl SightlineApp {
         demo_sessions: usize,
     ) -> SightlineApp {
         let mut app = SightlineApp {
-            screen: Screen::Login(LoginState::default()),
+            screen: Screen::Login(Box::default()),
             dataset: None,
             unlock_job: None,
             demo_build: None,
@@ -304,7 +304,7 @@ impl SightlineApp {
 
     fn lock(&mut self, message: Option<String>) {
         let Screen::Workbench(w) =
-            std::mem::replace(&mut self.screen, Screen::Login(LoginState::default()))
+            std::mem::replace(&mut self.screen, Screen::Login(Box::default()))
         else {
             return;
         };
@@ -322,7 +322,7 @@ impl SightlineApp {
             state.dataset_path = dataset.dir().display().to_string();
             state.dataset_name = Some(dataset.name().to_owned());
         }
-        self.screen = Screen::Login(state);
+        self.screen = Screen::Login(Box::new(state));
     }
 }
 

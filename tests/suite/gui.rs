@@ -158,27 +158,47 @@ fn first_run_builds_the_demo_with_progress_then_offers_its_accounts() {
     let tmp = tempfile::tempdir().unwrap();
     let device = super::common::mock_device(&tmp.path().join("state"));
     let app = SightlineApp::with_demo_sessions(device.clone(), None, 20);
-    let mut harness = Harness::builder().with_size(egui::vec2(1280.0, 800.0)).build_ui_state(
-        |ui, app: &mut SightlineApp| {
-            app.logic(ui.ctx());
-            app.ui(ui);
-        },
-        app,
-    );
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1280.0, 800.0))
+        .build_ui_state(
+            |ui, app: &mut SightlineApp| {
+                app.logic(ui.ctx());
+                app.ui(ui);
+            },
+            app,
+        );
     harness.run_steps(1);
     assert!(harness.state().is_preparing());
-    assert!(harness.query_by_label_contains("Building the demo dataset").is_some());
+    assert!(
+        harness
+            .query_by_label_contains("Building the demo dataset")
+            .is_some()
+    );
     let start = Instant::now();
     while harness.state().is_preparing() {
-        assert!(start.elapsed() < Duration::from_secs(120), "the demo build did not finish");
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "the demo build did not finish"
+        );
         std::thread::sleep(Duration::from_millis(50));
         harness.step();
     }
     harness.run_steps(2);
-    assert!(harness.query_by_label_contains("Demo dataset ready").is_some());
+    assert!(
+        harness
+            .query_by_label_contains("Demo dataset ready")
+            .is_some()
+    );
     assert!(harness.query_by_label_contains("Parley demo").is_some());
     log_in(&mut harness, ("analyst", "sightline-demo"));
-    assert_eq!(harness.state().workspace().map(|w| w.user().to_owned()).as_deref(), Some("analyst"));
+    assert_eq!(
+        harness
+            .state()
+            .workspace()
+            .map(|w| w.user().to_owned())
+            .as_deref(),
+        Some("analyst")
+    );
 
     // The next start opens the same demo without building it again.
     let again = SightlineApp::with_demo_sessions(device, None, 20);
