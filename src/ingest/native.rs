@@ -133,15 +133,8 @@ fn header(file: &str, line: usize, v: &Value) -> Result<NativeSession> {
         );
     }
     if let Some(vp) = v.get("viewport") {
-        let mut e = SessionEvent::new(0, EventKind::Viewport);
-        e.width = vp
-            .get("width")
-            .and_then(Value::as_u64)
-            .map(|w| w.min(100_000) as u32);
-        e.height = vp
-            .get("height")
-            .and_then(Value::as_u64)
-            .map(|h| h.min(100_000) as u32);
+        // The initial viewport is context, like rrweb's Meta, not an interaction.
+        let e = viewport_event(0, vp);
         converted.viewport_width = converted.viewport_width.max(e.width.unwrap_or(0));
         first.push((0, e));
     }
@@ -187,15 +180,7 @@ fn event(v: &Value, c: &mut Converted, events: &mut Vec<(i64, SessionEvent)>) {
             true
         }
         "viewport" => {
-            e.kind = EventKind::Viewport;
-            e.width = v
-                .get("width")
-                .and_then(Value::as_u64)
-                .map(|w| w.min(100_000) as u32);
-            e.height = v
-                .get("height")
-                .and_then(Value::as_u64)
-                .map(|h| h.min(100_000) as u32);
+            e = viewport_event(t, v);
             c.viewport_width = c.viewport_width.max(e.width.unwrap_or(0));
             e.width.is_some() && e.height.is_some()
         }
@@ -246,6 +231,18 @@ fn event(v: &Value, c: &mut Converted, events: &mut Vec<(i64, SessionEvent)>) {
         c.counts.interactions_kept += 1;
     }
     events.push((t, e));
+}
+
+fn viewport_event(t: i64, v: &Value) -> SessionEvent {
+    let size = |key: &str| {
+        v.get(key)
+            .and_then(Value::as_u64)
+            .map(|n| n.min(100_000) as u32)
+    };
+    let mut e = SessionEvent::new(t, EventKind::Viewport);
+    e.width = size("width");
+    e.height = size("height");
+    e
 }
 
 fn finish(mut session: NativeSession, lines: Vec<(i64, SessionEvent)>) -> NativeSession {

@@ -7,7 +7,10 @@ use sightline::app::{Command, SightlineApp};
 use super::common::{ANALYST, Fixture, LEAD, UX};
 
 fn harness(fx: &Fixture) -> Harness<'static, SightlineApp> {
-    let app = SightlineApp::new(fx.device.clone(), Some(fx.path.clone()));
+    harness_for(SightlineApp::new(fx.device.clone(), Some(fx.path.clone())))
+}
+
+fn harness_for(app: SightlineApp) -> Harness<'static, SightlineApp> {
     Harness::builder()
         .with_size(egui::vec2(1280.0, 800.0))
         .build_ui_state(
@@ -157,16 +160,7 @@ fn a_folder_that_is_not_a_dataset_is_explained() {
 fn first_run_builds_the_demo_with_progress_then_offers_its_accounts() {
     let tmp = tempfile::tempdir().unwrap();
     let device = super::common::mock_device(&tmp.path().join("state"));
-    let app = SightlineApp::with_demo_sessions(device.clone(), None, 20);
-    let mut harness = Harness::builder()
-        .with_size(egui::vec2(1280.0, 800.0))
-        .build_ui_state(
-            |ui, app: &mut SightlineApp| {
-                app.logic(ui.ctx());
-                app.ui(ui);
-            },
-            app,
-        );
+    let mut harness = harness_for(SightlineApp::with_demo_sessions(device.clone(), None, 20));
     harness.run_steps(1);
     assert!(harness.state().is_preparing());
     assert!(
