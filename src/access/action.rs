@@ -43,6 +43,8 @@ pub enum Action {
     Import,
     /// A session's masked events were opened.
     ReplaySession,
+    /// Masking rules were read or changed.
+    ManageMasking,
 }
 
 impl Action {
@@ -68,6 +70,7 @@ impl Action {
             Action::ListPages => "list-pages",
             Action::Import => "import",
             Action::ReplaySession => "replay-session",
+            Action::ManageMasking => "manage-masking",
         }
     }
 
@@ -92,6 +95,7 @@ impl Action {
             Action::ListPages => Some(Capability::ViewHeatmaps),
             Action::Import => Some(Capability::ImportData),
             Action::ReplaySession => Some(Capability::ReplaySession),
+            Action::ManageMasking => Some(Capability::ImportData),
         }
     }
 }

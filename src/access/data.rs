@@ -11,6 +11,7 @@ use crate::dataset::db::sql_error;
 use crate::error::{Error, Result};
 use crate::ingest::screenshot::{self, ScreenshotInfo};
 use crate::ingest::{self, ImportInput, ImportOptions, ImportProgress, ImportReport};
+use crate::privacy::markers::MaskingRule;
 use crate::session::SessionEvent;
 
 impl Workspace {
@@ -103,6 +104,40 @@ impl Workspace {
         self.gate(Action::Import, &object, "")?;
         screenshot::store(&self.core, name, page_url, css_width, bytes)
             .or_else(|e| self.failed(Action::Import, &object, e))
+    }
+
+    /// The masking rules with their ids (data engineer).
+    pub fn masking_rules(&self) -> Result<Vec<(i64, MaskingRule)>> {
+        self.gate(Action::ManageMasking, "masking rules", "")?;
+        ingest::store::masking_rules_with_ids(&self.core)
+    }
+
+    /// Adds a masking rule; later imports honour it (data engineer).
+    pub fn add_masking_rule(&mut self, rule: &MaskingRule) -> Result<i64> {
+        let json = serde_json::to_string(rule).map_err(|e| Error::Format(e.to_string()))?;
+        self.gate(Action::ManageMasking, &format!("add rule {json}"), "")?;
+        ingest::store::masking_rules(&self.core)?;
+        self.core
+            .execute("INSERT INTO masking_rules (rule) VALUES (?1)", [&json])
+            .map_err(|e| sql_error("core.db", e))?;
+        Ok(self.core.last_insert_rowid())
+    }
+
+    /// Removes a masking rule by id (data engineer).
+    pub fn remove_masking_rule(&mut self, id: i64) -> Result<()> {
+        self.gate(Action::ManageMasking, &format!("remove rule {id}"), "")?;
+        let removed = self
+            .core
+            .execute("DELETE FROM masking_rules WHERE id = ?1", [id])
+            .map_err(|e| sql_error("core.db", e))?;
+        if removed == 0 {
+            return self.failed(
+                Action::ManageMasking,
+                &format!("remove rule {id}"),
+                Error::Invalid(format!("There is no masking rule {id}.")),
+            );
+        }
+        Ok(())
     }
 
     /// A session's masked events, in time order (compliance lead, analyst). The purpose is

@@ -109,6 +109,9 @@ pub enum Command {
         #[arg(long, default_value_t = crate::sample::demo::DEFAULT_SESSIONS)]
         sessions: usize,
     },
+    /// Masking rules: the vendors' block/mask/ignore markers honoured at import.
+    #[command(subcommand)]
+    Masking(MaskingCommand),
     /// Measure performance; prints key=value lines, the headline last.
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -245,6 +248,51 @@ pub enum SessionsCommand {
         /// Print JSON Lines.
         #[arg(long)]
         json: bool,
+    },
+}
+
+/// `sightline masking …`
+#[derive(Debug, Subcommand)]
+pub enum MaskingCommand {
+    /// List the rules with their ids.
+    List {
+        /// Dataset folder.
+        path: PathBuf,
+        #[command(flatten)]
+        auth: Auth,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add a rule for elements with a class or an attribute (a trailing * matches a prefix).
+    Add {
+        /// Dataset folder.
+        path: PathBuf,
+        #[command(flatten)]
+        auth: Auth,
+        /// A class name that marks elements.
+        #[arg(
+            long,
+            conflicts_with = "attribute",
+            required_unless_present = "attribute"
+        )]
+        class: Option<String>,
+        /// An attribute name that marks elements.
+        #[arg(long)]
+        attribute: Option<String>,
+        /// block, mask or ignore.
+        #[arg(long, value_parser = ["block", "mask", "ignore"])]
+        effect: String,
+    },
+    /// Remove a rule by id.
+    Remove {
+        /// Dataset folder.
+        path: PathBuf,
+        #[command(flatten)]
+        auth: Auth,
+        /// The rule's id (from `masking list`).
+        #[arg(long)]
+        id: i64,
     },
 }
 

@@ -7,7 +7,8 @@ use std::process::ExitCode;
 
 use crate::access::{LogFormat, LogQuery, NoticeLevel, Workspace};
 use crate::cli::args::{
-    Auth, BenchCommand, Command, ExportFormat, LogCommand, SessionsCommand, UserCommand,
+    Auth, BenchCommand, Command, ExportFormat, LogCommand, MaskingCommand, SessionsCommand,
+    UserCommand,
 };
 use crate::cli::{output, secrets};
 use crate::dataset::{Dataset, RecoveryKey, RotationProgress};
@@ -165,6 +166,7 @@ pub fn run(command: Command, device: &Device) -> Result<ExitCode> {
         Command::Bench(BenchCommand::Import { sessions, runs }) => {
             bench_import(sessions, runs, device)
         }
+        Command::Masking(cmd) => masking(cmd, device),
         Command::Pages { path, auth, json } => with_workspace(&path, &auth, device, |ws| {
             let pages = ws.pages()?;
             if json {
@@ -425,4 +427,58 @@ fn bench_import(sessions: usize, runs: usize, device: &Device) -> Result<ExitCod
         mb / median
     )])?;
     Ok(ExitCode::SUCCESS)
+}
+
+fn masking(cmd: MaskingCommand, device: &Device) -> Result<ExitCode> {
+    use crate::privacy::markers::{Effect, Marker, MaskingRule};
+    match cmd {
+        MaskingCommand::List { path, auth, json } => with_workspace(&path, &auth, device, |ws| {
+            let rules = ws.masking_rules()?;
+            if json {
+                let rows: Vec<_> = rules
+                    .iter()
+                    .map(|(id, rule)| serde_json::json!({"id": id, "rule": rule}))
+                    .collect();
+                return output::json(&rows);
+            }
+            output::lines(rules.iter().map(|(id, rule)| {
+                let (on, name) = match &rule.marker {
+                    Marker::Class(n) => ("class", n),
+                    Marker::Attribute(n) => ("attribute", n),
+                };
+                format!(
+                    "{id:>4}  {:<7} {on:<10} {name}",
+                    format!("{:?}", rule.effect).to_lowercase()
+                )
+            }))
+        }),
+        MaskingCommand::Add {
+            path,
+            auth,
+            class,
+            attribute,
+            effect,
+        } => {
+            let marker = match (class, attribute) {
+                (Some(c), _) => Marker::Class(c),
+                (None, Some(a)) => Marker::Attribute(a),
+                (None, None) => return Err(Error::Invalid("Give --class or --attribute.".into())),
+            };
+            let effect = match effect.as_str() {
+                "block" => Effect::Block,
+                "mask" => Effect::Mask,
+                _ => Effect::Ignore,
+            };
+            with_workspace(&path, &auth, device, |ws| {
+                let id = ws.add_masking_rule(&MaskingRule { marker, effect })?;
+                output::lines([format!(
+                    "Added masking rule {id}; it applies to the next imports."
+                )])
+            })
+        }
+        MaskingCommand::Remove { path, auth, id } => with_workspace(&path, &auth, device, |ws| {
+            ws.remove_masking_rule(id)?;
+            output::lines([format!("Removed masking rule {id}.")])
+        }),
+    }
 }

@@ -8,5 +8,7 @@ mod commands;
 mod output;
 mod secrets;
 
-pub use args::{Auth, BenchCommand, Cli, Command, LogCommand, SessionsCommand, UserCommand};
+pub use args::{
+    Auth, BenchCommand, Cli, Command, LogCommand, MaskingCommand, SessionsCommand, UserCommand,
+};
 pub use commands::run;

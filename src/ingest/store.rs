@@ -72,6 +72,22 @@ pub fn pseudonym_key(rec: &Connection) -> Result<Zeroizing<[u8; 32]>> {
     Ok(key)
 }
 
+/// The masking rules with their ids, seeded with the vendors' defaults on first use.
+pub fn masking_rules_with_ids(core: &Connection) -> Result<Vec<(i64, MaskingRule)>> {
+    masking_rules(core)?;
+    let mut stmt = core
+        .prepare("SELECT id, rule FROM masking_rules ORDER BY id")
+        .map_err(|e| sql_error(CORE, e))?;
+    let rows: Vec<(i64, String)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .and_then(Iterator::collect)
+        .map_err(|e| sql_error(CORE, e))?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, json)| serde_json::from_str(&json).ok().map(|r| (id, r)))
+        .collect())
+}
+
 /// The masking rules, seeded with the vendors' defaults on first use.
 pub fn masking_rules(core: &Connection) -> Result<Vec<MaskingRule>> {
     let mut stmt = core

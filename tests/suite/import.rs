@@ -756,3 +756,58 @@ fn screenshots_are_stored_per_page_and_viewport_class() {
         .unwrap();
     assert!(stored.starts_with(b"\x89PNG"));
 }
+
+#[test]
+fn data_engineers_edit_masking_rules_and_imports_honour_them() {
+    use sightline::privacy::markers::{Effect, Marker, MaskingRule};
+    let fx = Fixture::with_all_roles();
+    let recording = |window: &str| {
+        serde_json::json!([
+            {"type": 4, "timestamp": 1_700_000_000_000i64, "windowId": window, "data": {"href": "https://app.test/", "width": 1440, "height": 900}},
+            {"type": 2, "timestamp": 1_700_000_000_001i64, "windowId": window, "data": {"initialOffset": {"top": 0, "left": 0}, "node":
+                {"type": 0, "id": 1, "childNodes": [{"type": 2, "id": 2, "tagName": "div", "attributes": {"id": "ledger", "class": "secret-zone"}, "childNodes": []}]}}},
+            {"type": 3, "timestamp": 1_700_000_000_500i64, "windowId": window, "data": {"source": 2, "type": 2, "id": 2, "x": 10, "y": 10}}
+        ])
+    };
+    let dir = fx.tmp.path();
+    let before = dir.join("before.json");
+    std::fs::write(&before, serde_json::to_vec(&recording("w-before")).unwrap()).unwrap();
+    let after = dir.join("after.json");
+    std::fs::write(&after, serde_json::to_vec(&recording("w-after")).unwrap()).unwrap();
+
+    for user in [LEAD, ANALYST, UX] {
+        let mut ws = fx.unlock(user);
+        assert!(matches!(ws.masking_rules(), Err(Error::Denied { .. })), "{} read the rules", user.0);
+        let rule = MaskingRule { marker: Marker::Class("x".into()), effect: Effect::Mask };
+        assert!(matches!(ws.add_masking_rule(&rule), Err(Error::Denied { .. })));
+    }
+    let mut ws = fx.unlock(ENGINEER);
+    let defaults = ws.masking_rules().unwrap();
+    assert!(defaults.iter().any(|(_, r)| r.marker == Marker::Class("ph-no-capture".into()) && r.effect == Effect::Block));
+    ws.lock().unwrap();
+    import(&fx, &[before], &assumed()).unwrap();
+
+    let mut ws = fx.unlock(ENGINEER);
+    let id = ws.add_masking_rule(&MaskingRule { marker: Marker::Class("secret-zone".into()), effect: Effect::Block }).unwrap();
+    assert_eq!(ws.masking_rules().unwrap().len(), defaults.len() + 1);
+    ws.lock().unwrap();
+    import(&fx, &[after], &assumed()).unwrap();
+
+    let lead = fx.unlock(LEAD);
+    let mut targets: Vec<(String, String)> = lead
+        .sessions(None)
+        .unwrap()
+        .iter()
+        .map(|s| {
+            let click = lead.session_events(&s.id, "rule check").unwrap().into_iter().find(|e| e.is_click()).unwrap();
+            (s.started_at.clone(), click.target.unwrap())
+        })
+        .collect();
+    targets.sort();
+    let names: Vec<&str> = targets.iter().map(|(_, t)| t.as_str()).collect();
+    assert!(names.contains(&"div#ledger.secret-zone") && names.contains(&"[blocked element]"), "{names:?}");
+    drop(lead);
+    let mut ws = fx.unlock(ENGINEER);
+    ws.remove_masking_rule(id).unwrap();
+    assert!(matches!(ws.remove_masking_rule(id), Err(Error::Invalid(_))));
+}

@@ -302,7 +302,7 @@ impl State<'_> {
             .and_then(Value::as_i64)
             .and_then(|id| self.mirror.get(id))
         {
-            e.target = Some(node.selector.clone());
+            e.target = Some(node.target().to_owned());
         }
         self.push_interaction(ts, e);
     }
@@ -336,7 +336,7 @@ impl State<'_> {
         if is_document {
             self.scroll = (x, y);
         } else {
-            e.target = node.map(|n| n.selector.clone());
+            e.target = node.map(|n| n.target().to_owned());
         }
         self.push_interaction(ts, e);
     }
@@ -348,7 +348,7 @@ impl State<'_> {
             .and_then(Value::as_i64)
             .and_then(|id| self.mirror.get(id));
         let mut e = SessionEvent::new(0, EventKind::Input);
-        e.target = Some(node.map_or_else(|| "input".to_owned(), |n| n.selector.clone()));
+        e.target = Some(node.map_or("input", |n| n.target()).to_owned());
         e.value = Some(MASKED_VALUE.into());
         self.counts.values_masked += 1;
         self.push_interaction(ts, e);

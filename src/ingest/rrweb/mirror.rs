@@ -28,6 +28,17 @@ pub struct Node {
     pub ignored: bool,
 }
 
+impl Node {
+    /// How kept events name this node: its selector, unless a marker blocks it.
+    pub fn target(&self) -> &str {
+        if self.blocked {
+            "[blocked element]"
+        } else {
+            &self.selector
+        }
+    }
+}
+
 /// Node ids of the current page.
 #[derive(Debug, Default)]
 pub struct Mirror {
