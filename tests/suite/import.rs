@@ -777,18 +777,35 @@ fn data_engineers_edit_masking_rules_and_imports_honour_them() {
 
     for user in [LEAD, ANALYST, UX] {
         let mut ws = fx.unlock(user);
-        assert!(matches!(ws.masking_rules(), Err(Error::Denied { .. })), "{} read the rules", user.0);
-        let rule = MaskingRule { marker: Marker::Class("x".into()), effect: Effect::Mask };
-        assert!(matches!(ws.add_masking_rule(&rule), Err(Error::Denied { .. })));
+        assert!(
+            matches!(ws.masking_rules(), Err(Error::Denied { .. })),
+            "{} read the rules",
+            user.0
+        );
+        let rule = MaskingRule {
+            marker: Marker::Class("x".into()),
+            effect: Effect::Mask,
+        };
+        assert!(matches!(
+            ws.add_masking_rule(&rule),
+            Err(Error::Denied { .. })
+        ));
     }
-    let mut ws = fx.unlock(ENGINEER);
+    let ws = fx.unlock(ENGINEER);
     let defaults = ws.masking_rules().unwrap();
-    assert!(defaults.iter().any(|(_, r)| r.marker == Marker::Class("ph-no-capture".into()) && r.effect == Effect::Block));
+    assert!(defaults.iter().any(
+        |(_, r)| r.marker == Marker::Class("ph-no-capture".into()) && r.effect == Effect::Block
+    ));
     ws.lock().unwrap();
     import(&fx, &[before], &assumed()).unwrap();
 
     let mut ws = fx.unlock(ENGINEER);
-    let id = ws.add_masking_rule(&MaskingRule { marker: Marker::Class("secret-zone".into()), effect: Effect::Block }).unwrap();
+    let id = ws
+        .add_masking_rule(&MaskingRule {
+            marker: Marker::Class("secret-zone".into()),
+            effect: Effect::Block,
+        })
+        .unwrap();
     assert_eq!(ws.masking_rules().unwrap().len(), defaults.len() + 1);
     ws.lock().unwrap();
     import(&fx, &[after], &assumed()).unwrap();
@@ -799,13 +816,21 @@ fn data_engineers_edit_masking_rules_and_imports_honour_them() {
         .unwrap()
         .iter()
         .map(|s| {
-            let click = lead.session_events(&s.id, "rule check").unwrap().into_iter().find(|e| e.is_click()).unwrap();
+            let click = lead
+                .session_events(&s.id, "rule check")
+                .unwrap()
+                .into_iter()
+                .find(|e| e.is_click())
+                .unwrap();
             (s.started_at.clone(), click.target.unwrap())
         })
         .collect();
     targets.sort();
     let names: Vec<&str> = targets.iter().map(|(_, t)| t.as_str()).collect();
-    assert!(names.contains(&"div#ledger.secret-zone") && names.contains(&"[blocked element]"), "{names:?}");
+    assert!(
+        names.contains(&"div#ledger.secret-zone") && names.contains(&"[blocked element]"),
+        "{names:?}"
+    );
     drop(lead);
     let mut ws = fx.unlock(ENGINEER);
     ws.remove_masking_rule(id).unwrap();
