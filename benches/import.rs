@@ -6,6 +6,10 @@
 
 use std::time::Duration;
 
+// The same allocator as the shipped binary, so the figure is the one users get.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use sightline::access::Keychain;
 use sightline::device::Device;

@@ -2,6 +2,10 @@
 
 use std::process::ExitCode;
 
+// Imports build many small JSON values; mimalloc roughly halves the time spent allocating them.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::Parser;
 use sightline::app::SightlineApp;
 use sightline::cli::{self, Cli};

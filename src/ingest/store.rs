@@ -197,10 +197,10 @@ pub fn confirm(core: &Connection, refs: &[i64]) -> Result<()> {
 fn link_pages(tx: &Connection, pages: &[String], key: &str) -> rusqlite::Result<()> {
     for pattern in pages {
         let id = page_id(tx, pattern)?;
-        tx.execute(
+        tx.prepare_cached(
             "INSERT OR IGNORE INTO page_sessions (page_id, session_id) VALUES (?1, ?2)",
-            params![id, key],
-        )?;
+        )?
+        .execute(params![id, key])?;
     }
     Ok(())
 }
@@ -211,11 +211,8 @@ fn store_points(tx: &Connection, s: &SessionRecord<'_>) -> rusqlite::Result<i64>
         .chars()
         .take(10)
         .collect::<String>();
-    tx.execute(
-        "INSERT INTO heatmap_sessions (day, device, viewport_width, region, variant, cohort, pending, survey_score)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        params![day, device_class(c.viewport_width), c.viewport_width, s.region, s.variant, s.cohort, s.recordings, s.survey_score],
-    )?;
+    tx.prepare_cached("INSERT INTO heatmap_sessions (day, device, viewport_width, region, variant, cohort, pending, survey_score)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")?.execute(params![day, device_class(c.viewport_width), c.viewport_width, s.region, s.variant, s.cohort, s.recordings, s.survey_score])?;
     let heatmap_ref = tx.last_insert_rowid();
     let mut chunks: BTreeMap<(String, &'static str, &'static str), Chunk> = BTreeMap::new();
     let (mut page, mut width) = (None::<String>, c.viewport_width);
@@ -247,29 +244,23 @@ fn store_points(tx: &Connection, s: &SessionRecord<'_>) -> rusqlite::Result<i64>
             std::iter::repeat_n((heatmap_ref as u32).to_le_bytes(), chunk.count as usize)
                 .flatten()
                 .collect();
-        tx.execute(
-            "INSERT INTO point_chunks (page_id, viewport, kind, ref, count, xs, ys, refs) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            params![id, viewport, kind, heatmap_ref, chunk.count, chunk.xs, chunk.ys, refs],
-        )?;
+        tx.prepare_cached("INSERT INTO point_chunks (page_id, viewport, kind, ref, count, xs, ys, refs) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")?.execute(params![id, viewport, kind, heatmap_ref, chunk.count, chunk.xs, chunk.ys, refs])?;
     }
     let depths = crate::ingest::depth::page_depths(&c.events);
     for pattern in &c.pages {
         let id = page_id(tx, pattern)?;
-        tx.execute(
+        tx.prepare_cached(
             "INSERT OR IGNORE INTO page_sessions (page_id, session_id) VALUES (?1, ?2)",
-            params![id, format!("h{heatmap_ref}")],
-        )?;
+        )?
+        .execute(params![id, format!("h{heatmap_ref}")])?;
         if let Some(d) = depths.get(pattern) {
             let attention: Vec<u8> = d
                 .attention_ms
                 .iter()
                 .flat_map(|ms| ms.to_le_bytes())
                 .collect();
-            tx.execute(
-                "INSERT OR REPLACE INTO page_depths (ref, page_id, viewport_height, max_bottom_px, attention)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![heatmap_ref, id, d.viewport_height, d.max_bottom_px, attention],
-            )?;
+            tx.prepare_cached("INSERT OR REPLACE INTO page_depths (ref, page_id, viewport_height, max_bottom_px, attention)
+                 VALUES (?1, ?2, ?3, ?4, ?5)")?.execute(params![heatmap_ref, id, d.viewport_height, d.max_bottom_px, attention])?;
         }
     }
     Ok(heatmap_ref)
@@ -285,11 +276,9 @@ fn store_replay(
     let dead = c.events.iter().filter(|e| e.dead).count() as i64;
     let rage = crate::ingest::signals::rage_bursts(&c.events) as i64;
     let events = serde_json::to_vec(&c.events).unwrap_or_default();
-    tx.execute(
-        "INSERT INTO sessions (id, subject, started_at_ms, duration_ms, device, viewport_width, region, pages, clicks,
+    tx.prepare_cached("INSERT INTO sessions (id, subject, started_at_ms, duration_ms, device, viewport_width, region, pages, clicks,
                                rage_clicks, source_key, dead_clicks, variant, cohort, heatmap_ref, survey_score)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
-        params![
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)")?.execute(params![
             s.session_id,
             s.subject,
             s.started_at_ms,
@@ -306,12 +295,9 @@ fn store_replay(
             s.cohort,
             heatmap_ref,
             s.survey_score
-        ],
-    )?;
-    tx.execute(
-        "INSERT INTO session_events (session_id, events) VALUES (?1, ?2)",
-        params![s.session_id, events],
-    )?;
+        ])?;
+    tx.prepare_cached("INSERT INTO session_events (session_id, events) VALUES (?1, ?2)")?
+        .execute(params![s.session_id, events])?;
     Ok(())
 }
 
