@@ -388,7 +388,7 @@ fn import_file(
             break;
         }
         report.recordings += 1;
-        let converted = rrweb::convert(&recording.events, &ctx.rules);
+        let converted = rrweb::convert(&recording, &ctx.rules);
         import_session(ctx, batch, &recording.source_id, &converted, None, report)?;
     }
     Ok(())

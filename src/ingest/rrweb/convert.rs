@@ -8,7 +8,9 @@ use std::collections::HashSet;
 use serde_json::Value;
 
 use crate::ingest::counts::Counts;
+use crate::ingest::rrweb::event::{Data, Event};
 use crate::ingest::rrweb::mirror::Mirror;
+use crate::ingest::rrweb::split::Recording;
 use crate::privacy::markers::MaskingRule;
 use crate::privacy::{pii, url};
 use crate::session::{EventKind, MASKED_VALUE, SessionEvent};
@@ -48,26 +50,21 @@ struct State<'a> {
     pages: Vec<String>,
 }
 
-fn number(v: &Value, key: &str) -> Option<f64> {
-    v.get(key)
-        .and_then(Value::as_f64)
-        .filter(|n| n.is_finite() && n.abs() <= MAX_COORD)
+fn valid(n: Option<f64>) -> Option<f64> {
+    n.filter(|n| n.is_finite() && n.abs() <= MAX_COORD)
 }
 
 /// Snapshots, mutations and other DOM content: they feed the mirror and are never kept.
-fn is_content(event: &Value) -> bool {
-    match event.get("type").and_then(Value::as_i64) {
+fn is_content(event: &Event) -> bool {
+    match event.kind {
         Some(2) => true,
-        Some(3) => !matches!(
-            event.pointer("/data/source").and_then(Value::as_i64),
-            Some(1..=6 | 12)
-        ),
+        Some(3) => !matches!(event.data.source, Some(1..=6 | 12)),
         _ => false,
     }
 }
 
 /// Converts the events of one recording.
-pub fn convert(events: &[Value], rules: &[MaskingRule]) -> Converted {
+pub fn convert(recording: &Recording, rules: &[MaskingRule]) -> Converted {
     let mut state = State {
         rules,
         mirror: Mirror::default(),
@@ -81,21 +78,19 @@ pub fn convert(events: &[Value], rules: &[MaskingRule]) -> Converted {
     };
     // Stable sort by timestamp; events without one keep the time of the one before.
     let mut last_ts = 0i64;
-    let mut timed: Vec<(i64, &Value)> = Vec::with_capacity(events.len());
+    let mut timed: Vec<(i64, &Event)> = Vec::with_capacity(recording.events.len());
     let mut seen = HashSet::new();
-    for event in events {
+    for (event, print) in recording.events.iter().zip(&recording.fingerprints) {
         state.counts.events_read += 1;
+        // Anything beyond ±10^13 ms (about the year 2286) is not a clock reading.
         let ts = event
-            .get("timestamp")
-            .and_then(Value::as_f64)
-            // Anything beyond ±10^13 ms (about the year 2286) is not a clock reading.
+            .timestamp
             .filter(|t| t.abs() <= 1.0e13)
             .map(|t| t as i64);
         let ts = ts.unwrap_or(last_ts);
         last_ts = ts;
         // Exact duplicates of kept events (a batch sent twice) are dropped once, and counted.
-        // Content events are never kept, so they are not worth serialising to compare.
-        if !is_content(event) && !seen.insert(event.to_string()) {
+        if !is_content(event) && !seen.insert(*print) {
             state.counts.duplicates_dropped += 1;
             continue;
         }
@@ -118,18 +113,18 @@ impl State<'_> {
         self.out.push((abs_ms, event));
     }
 
-    fn event(&mut self, ts: i64, event: &Value) {
-        let data = event.get("data").unwrap_or(&Value::Null);
-        match event.get("type").and_then(Value::as_i64) {
+    fn event(&mut self, ts: i64, event: &Event) {
+        let data = &event.data;
+        match event.kind {
             Some(2) => {
                 self.mirror.clear();
-                if let Some(node) = data.get("node") {
+                if let Some(node) = &data.node {
                     self.mirror.add_tree(node, 0, self.rules);
                 }
-                if let Some(offset) = data.get("initialOffset") {
+                if let Some(offset) = &data.initial_offset {
                     self.scroll = (
-                        number(offset, "left").unwrap_or(0.0),
-                        number(offset, "top").unwrap_or(0.0),
+                        valid(offset.left).unwrap_or(0.0),
+                        valid(offset.top).unwrap_or(0.0),
                     );
                 }
                 self.counts.content_dropped += 1;
@@ -137,8 +132,7 @@ impl State<'_> {
             Some(3) => self.incremental(ts, data),
             Some(4) => self.meta(ts, data),
             Some(5) => {
-                let tag = data.get("tag").and_then(Value::as_str).unwrap_or("custom");
-                let (tag, n) = pii::redact(tag);
+                let (tag, n) = pii::redact(data.tag.as_deref().unwrap_or("custom"));
                 self.counts.pii_redacted += n as u64;
                 let mut e = SessionEvent::new(0, EventKind::Custom);
                 e.detail = Some(tag.chars().take(64).collect());
@@ -146,10 +140,15 @@ impl State<'_> {
             }
             Some(6) => {
                 let is_error = data
-                    .get("plugin")
-                    .and_then(Value::as_str)
+                    .plugin
+                    .as_deref()
                     .is_some_and(|p| p.starts_with("rrweb/console"))
-                    && data.pointer("/payload/level").and_then(Value::as_str) == Some("error");
+                    && data
+                        .payload
+                        .as_ref()
+                        .and_then(|p| p.get("level"))
+                        .and_then(Value::as_str)
+                        == Some("error");
                 if is_error {
                     let mut e = SessionEvent::new(0, EventKind::Error);
                     e.detail = Some("console error".into());
@@ -162,8 +161,8 @@ impl State<'_> {
         }
     }
 
-    fn meta(&mut self, ts: i64, data: &Value) {
-        if let Some(href) = data.get("href").and_then(Value::as_str) {
+    fn meta(&mut self, ts: i64, data: &Data) {
+        if let Some(href) = &data.href {
             let pattern = url::page_pattern(href);
             if self.page.as_deref() != Some(&pattern) {
                 let mut e = SessionEvent::new(0, EventKind::Navigation);
@@ -179,8 +178,8 @@ impl State<'_> {
         self.viewport(ts, data);
     }
 
-    fn viewport(&mut self, ts: i64, data: &Value) -> bool {
-        let (Some(w), Some(h)) = (number(data, "width"), number(data, "height")) else {
+    fn viewport(&mut self, ts: i64, data: &Data) -> bool {
+        let (Some(w), Some(h)) = (valid(data.width), valid(data.height)) else {
             return false;
         };
         let mut e = SessionEvent::new(0, EventKind::Viewport);
@@ -191,8 +190,8 @@ impl State<'_> {
         true
     }
 
-    fn incremental(&mut self, ts: i64, data: &Value) {
-        match data.get("source").and_then(Value::as_i64) {
+    fn incremental(&mut self, ts: i64, data: &Data) {
+        match data.source {
             Some(0) => self.mutation(ts, data),
             Some(1 | 6 | 12) => self.positions(ts, data),
             Some(2) => self.interaction(ts, data),
@@ -210,17 +209,17 @@ impl State<'_> {
         }
     }
 
-    fn mutation(&mut self, ts: i64, data: &Value) {
+    fn mutation(&mut self, ts: i64, data: &Data) {
         self.counts.content_dropped += 1;
         self.mutations.push(ts);
-        if let Some(Value::Array(removes)) = data.get("removes") {
+        if let Some(Value::Array(removes)) = &data.removes {
             for r in removes {
                 if let Some(id) = r.get("id").and_then(Value::as_i64) {
                     self.mirror.remove(id);
                 }
             }
         }
-        if let Some(Value::Array(adds)) = data.get("adds") {
+        if let Some(Value::Array(adds)) = &data.adds {
             for add in adds {
                 if let (Some(parent), Some(node)) =
                     (add.get("parentId").and_then(Value::as_i64), add.get("node"))
@@ -229,7 +228,7 @@ impl State<'_> {
                 }
             }
         }
-        if let Some(Value::Array(changes)) = data.get("attributes") {
+        if let Some(Value::Array(changes)) = &data.attributes {
             for change in changes {
                 if let (Some(id), Some(attrs)) = (
                     change.get("id").and_then(Value::as_i64),
@@ -241,22 +240,18 @@ impl State<'_> {
         }
     }
 
-    fn positions(&mut self, ts: i64, data: &Value) {
-        let Some(Value::Array(positions)) = data.get("positions") else {
+    fn positions(&mut self, ts: i64, data: &Data) {
+        let Some(positions) = &data.positions else {
             self.counts.invalid_dropped += 1;
             return;
         };
         for p in positions {
             self.counts.interactions_read += 1;
-            let (Some(x), Some(y)) = (number(p, "x"), number(p, "y")) else {
+            let (Some(x), Some(y)) = (valid(p.x), valid(p.y)) else {
                 self.counts.invalid_dropped += 1;
                 continue;
             };
-            let offset = p
-                .get("timeOffset")
-                .and_then(Value::as_f64)
-                .filter(|o| o.is_finite())
-                .unwrap_or(0.0);
+            let offset = p.time_offset.filter(|o| o.is_finite()).unwrap_or(0.0);
             let offset = offset.clamp(-3_600_000.0, 3_600_000.0) as i64;
             let mut e = SessionEvent::new(0, EventKind::Move);
             e.x = Some((x + self.scroll.0) as f32);
@@ -265,10 +260,10 @@ impl State<'_> {
         }
     }
 
-    fn interaction(&mut self, ts: i64, data: &Value) {
+    fn interaction(&mut self, ts: i64, data: &Data) {
         self.counts.interactions_read += 1;
-        let kind = data.get("type").and_then(Value::as_i64).unwrap_or(-1);
-        let touch = data.get("pointerType").and_then(Value::as_i64) == Some(2);
+        let kind = data.kind.unwrap_or(-1);
+        let touch = data.pointer_type == Some(2);
         let name = match kind {
             0 => "mouseup",
             1 => "mousedown",
@@ -293,35 +288,28 @@ impl State<'_> {
         if e.kind == EventKind::Pointer {
             e.detail = Some(name.into());
         }
-        if let (Some(x), Some(y)) = (number(data, "x"), number(data, "y")) {
+        if let (Some(x), Some(y)) = (valid(data.x), valid(data.y)) {
             e.x = Some((x + self.scroll.0) as f32);
             e.y = Some((y + self.scroll.1) as f32);
         }
-        if let Some(node) = data
-            .get("id")
-            .and_then(Value::as_i64)
-            .and_then(|id| self.mirror.get(id))
-        {
+        if let Some(node) = data.id.and_then(|id| self.mirror.get(id)) {
             e.target = Some(node.target().to_owned());
         }
         self.push_interaction(ts, e);
     }
 
-    fn scroll(&mut self, ts: i64, data: &Value) {
+    fn scroll(&mut self, ts: i64, data: &Data) {
         self.counts.interactions_read += 1;
-        let (Some(x), Some(y)) = (number(data, "x"), number(data, "y")) else {
+        let (Some(x), Some(y)) = (valid(data.x), valid(data.y)) else {
             self.counts.invalid_dropped += 1;
             return;
         };
-        let node = data
-            .get("id")
-            .and_then(Value::as_i64)
-            .and_then(|id| self.mirror.get(id));
+        let node = data.id.and_then(|id| self.mirror.get(id));
         // Scrolls on the document move the page; on the top page its id is 1 even when the
         // snapshot is missing.
         let is_document = match node {
             Some(n) => n.is_document,
-            None => data.get("id").and_then(Value::as_i64) == Some(1),
+            None => data.id == Some(1),
         };
         let mut e = SessionEvent::new(
             0,
@@ -341,12 +329,9 @@ impl State<'_> {
         self.push_interaction(ts, e);
     }
 
-    fn input(&mut self, ts: i64, data: &Value) {
+    fn input(&mut self, ts: i64, data: &Data) {
         self.counts.interactions_read += 1;
-        let node = data
-            .get("id")
-            .and_then(Value::as_i64)
-            .and_then(|id| self.mirror.get(id));
+        let node = data.id.and_then(|id| self.mirror.get(id));
         let mut e = SessionEvent::new(0, EventKind::Input);
         e.target = Some(node.map_or("input", |n| n.target()).to_owned());
         e.value = Some(MASKED_VALUE.into());

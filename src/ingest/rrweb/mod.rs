@@ -3,6 +3,7 @@
 
 pub mod convert;
 pub mod decode;
+pub mod event;
 pub mod mirror;
 pub mod split;
 

@@ -1,23 +1,37 @@
 //! Finding the recordings in a file: a JSON array of events (optionally tagged with `windowId`),
 //! PostHog's JSON Lines of `{"window_id", "data": [...]}`, PostHog's older
-//! `{"snapshot_data_by_window_id": {...}}`, or an object of named event arrays.
+//! `{"snapshot_data_by_window_id": {...}}`, or an object of named event arrays. Events are
+//! decoded straight into typed [`Event`]s from borrowed slices of the file; only packed and
+//! PostHog-compressed events take the slower detour through `serde_json::Value`.
 
 use std::collections::BTreeMap;
+use std::hash::{Hash, Hasher};
 
+use serde::Deserialize;
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 use crate::error::{Error, Result};
 use crate::ingest::rrweb::decode;
+use crate::ingest::rrweb::event::Event;
 
-/// The events of one recording (one browser window), still raw.
-#[derive(Debug, Clone)]
+/// The events of one recording (one browser window).
+#[derive(Debug, Default)]
 pub struct Recording {
     /// Where it came from: `file`, `file#window`, or `file#name`.
     pub label: String,
     /// The identifier a manifest refers to: a window id, a session id, a name, or the file name.
     pub source_id: String,
-    /// Raw rrweb events, unpacked and decompressed.
-    pub events: Vec<Value>,
+    /// Decoded events, in file order.
+    pub events: Vec<Event>,
+    /// A hash of each event's JSON text, to recognise exact duplicates.
+    pub fingerprints: Vec<u64>,
+}
+
+fn fingerprint(text: &str) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    text.hash(&mut h);
+    h.finish()
 }
 
 fn json_error(file: &str, e: &serde_json::Error, line_offset: usize) -> Error {
@@ -37,6 +51,39 @@ fn json_error(file: &str, e: &serde_json::Error, line_offset: usize) -> Error {
     ))
 }
 
+/// Decodes one event from its JSON text: directly when plain, through `Value` when packed or
+/// compressed.
+fn decode_one(file: &str, raw: &RawValue) -> Result<(Event, u64)> {
+    let text = raw.get();
+    let print = fingerprint(text);
+    if text.starts_with('"') || text.contains("\"cv\"") {
+        let value: Value = serde_json::from_str(text).map_err(|e| json_error(file, &e, 0))?;
+        let mut unpacked = decode::unpack_all(file, vec![value])?;
+        let value = unpacked.pop().unwrap_or(Value::Null);
+        let event = Event::deserialize(value).unwrap_or_default();
+        return Ok((event, print));
+    }
+    let event = serde_json::from_str::<Event>(text).map_err(|e| json_error(file, &e, 0))?;
+    Ok((event, print))
+}
+
+fn decode_all(file: &str, raws: &[&RawValue]) -> Result<(Vec<Event>, Vec<u64>)> {
+    let mut events = Vec::with_capacity(raws.len());
+    let mut prints = Vec::with_capacity(raws.len());
+    for (i, raw) in raws.iter().enumerate() {
+        if !raw.get().starts_with(['{', '"']) {
+            return Err(Error::Format(format!(
+                "{file}: event {} is not a JSON object",
+                i + 1
+            )));
+        }
+        let (event, print) = decode_one(file, raw)?;
+        events.push(event);
+        prints.push(print);
+    }
+    Ok((events, prints))
+}
+
 /// Splits the bytes of `file` into recordings.
 pub fn split(file: &str, bytes: &[u8]) -> Result<Vec<Recording>> {
     let text = std::str::from_utf8(bytes)
@@ -45,8 +92,14 @@ pub fn split(file: &str, bytes: &[u8]) -> Result<Vec<Recording>> {
     if trimmed.is_empty() {
         return Err(Error::Format(format!("{file}: the file is empty")));
     }
+    if trimmed.starts_with('[') {
+        let raws: Vec<&RawValue> =
+            serde_json::from_str(trimmed).map_err(|e| json_error(file, &e, 0))?;
+        let (events, prints) = decode_all(file, &raws)?;
+        return Ok(by_window(file, events, prints));
+    }
     match serde_json::from_str::<Value>(trimmed) {
-        Ok(value) => from_value(file, value),
+        Ok(value) => from_object(file, value),
         Err(e)
             if trimmed.starts_with('{')
                 && e.classify() == serde_json::error::Category::Syntax
@@ -58,136 +111,158 @@ pub fn split(file: &str, bytes: &[u8]) -> Result<Vec<Recording>> {
     }
 }
 
-fn from_value(file: &str, value: Value) -> Result<Vec<Recording>> {
-    match value {
-        Value::Array(events) => Ok(by_window(file, decode::unpack_all(file, events)?)),
-        Value::Object(mut map) => {
-            if let Some(Value::Object(windows)) = map.remove("snapshot_data_by_window_id") {
-                return windows
-                    .into_iter()
-                    .map(|(window, events)| window_recording(file, &window, events))
-                    .collect();
-            }
-            if let (Some(Value::String(window)), Some(data)) =
-                (map.get("window_id").cloned(), map.remove("data"))
-            {
-                return Ok(vec![window_recording(file, &window, data)?]);
-            }
-            if !map.is_empty() && map.values().all(Value::is_array) {
-                return map
-                    .into_iter()
-                    .map(|(name, events)| {
-                        let Value::Array(events) = events else {
-                            unreachable_array()
-                        };
-                        Ok(Recording {
-                            label: format!("{file}#{name}"),
-                            source_id: name,
-                            events: decode::unpack_all(file, events)?,
-                        })
-                    })
-                    .collect();
-            }
-            Err(Error::Format(format!(
-                "{file}: a JSON object, but not a recording this importer knows (expected an array of rrweb events, or PostHog's window_id/data)"
-            )))
-        }
-        _ => Err(Error::Format(format!(
-            "{file}: expected a JSON array of rrweb events"
-        ))),
-    }
+/// Events from already parsed values (the less common object layouts).
+fn from_values(
+    file: &str,
+    label: String,
+    source_id: String,
+    values: Vec<Value>,
+) -> Result<Recording> {
+    let values = decode::unpack_all(file, values)?;
+    let prints = values.iter().map(|v| fingerprint(&v.to_string())).collect();
+    let events = values
+        .into_iter()
+        .map(|v| Event::deserialize(v).unwrap_or_default())
+        .collect();
+    Ok(Recording {
+        label,
+        source_id,
+        events,
+        fingerprints: prints,
+    })
 }
 
-// Only reached after `all(Value::is_array)`.
-fn unreachable_array() -> ! {
-    unreachable!("checked to be an array")
-}
-
-fn window_recording(file: &str, window: &str, data: Value) -> Result<Recording> {
-    let Value::Array(events) = data else {
+fn from_object(file: &str, value: Value) -> Result<Vec<Recording>> {
+    let Value::Object(mut map) = value else {
         return Err(Error::Format(format!(
-            "{file}: window {window} has no event array"
+            "{file}: expected a JSON array of rrweb events"
         )));
     };
-    Ok(Recording {
-        label: format!("{file}#{window}"),
-        source_id: window.to_owned(),
-        events: decode::unpack_all(file, events)?,
-    })
+    if let Some(Value::Object(windows)) = map.remove("snapshot_data_by_window_id") {
+        return windows
+            .into_iter()
+            .map(|(window, events)| match events {
+                Value::Array(values) => {
+                    from_values(file, format!("{file}#{window}"), window, values)
+                }
+                _ => Err(Error::Format(format!(
+                    "{file}: window {window} has no event array"
+                ))),
+            })
+            .collect();
+    }
+    if let (Some(Value::String(window)), Some(data)) =
+        (map.get("window_id").cloned(), map.remove("data"))
+    {
+        let Value::Array(values) = data else {
+            return Err(Error::Format(format!(
+                "{file}: window {window} has no event array"
+            )));
+        };
+        return Ok(vec![from_values(
+            file,
+            format!("{file}#{window}"),
+            window,
+            values,
+        )?]);
+    }
+    if !map.is_empty() && map.values().all(Value::is_array) {
+        return map
+            .into_iter()
+            .map(|(name, events)| {
+                let values = match events {
+                    Value::Array(v) => v,
+                    _ => Vec::new(),
+                };
+                from_values(file, format!("{file}#{name}"), name, values)
+            })
+            .collect();
+    }
+    Err(Error::Format(format!(
+        "{file}: a JSON object, but not a recording this importer knows (expected an array of rrweb events, or PostHog's window_id/data)"
+    )))
+}
+
+#[derive(Deserialize)]
+struct Line<'a> {
+    #[serde(default)]
+    window_id: Option<Value>,
+    #[serde(borrow, default)]
+    data: Option<Vec<&'a RawValue>>,
 }
 
 /// PostHog's export: one `{"window_id", "data"}` object per line; lines of the same window join.
 fn json_lines(file: &str, text: &str) -> Result<Vec<Recording>> {
-    let mut windows: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+    let mut windows: BTreeMap<String, (Vec<Event>, Vec<u64>)> = BTreeMap::new();
     for (i, line) in text.lines().enumerate() {
         if line.trim().is_empty() {
             continue;
         }
-        let value: Value = serde_json::from_str(line).map_err(|e| json_error(file, &e, i))?;
-        let Value::Object(mut map) = value else {
-            return Err(Error::Format(format!(
-                "{file}: line {} is not a JSON object",
-                i + 1
-            )));
-        };
-        match (map.remove("window_id"), map.remove("data")) {
-            (Some(window), Some(Value::Array(events))) => {
-                let window = window
+        let parsed: Line<'_> = serde_json::from_str(line).map_err(|e| json_error(file, &e, i))?;
+        match (parsed.window_id, parsed.data) {
+            (Some(window), Some(raws)) => {
+                let key = window
                     .as_str()
                     .map_or_else(|| window.to_string(), str::to_owned);
-                windows.entry(window).or_default().extend(events);
+                let (events, prints) = decode_all(file, &raws)?;
+                let slot = windows.entry(key).or_default();
+                slot.0.extend(events);
+                slot.1.extend(prints);
             }
             _ => {
                 // A plain event per line.
-                windows
-                    .entry(String::new())
-                    .or_default()
-                    .push(Value::Object(map));
+                let raw: &RawValue =
+                    serde_json::from_str(line).map_err(|e| json_error(file, &e, i))?;
+                let (event, print) = decode_one(file, raw)?;
+                let slot = windows.entry(String::new()).or_default();
+                slot.0.push(event);
+                slot.1.push(print);
             }
         }
     }
-    windows
+    Ok(windows
         .into_iter()
-        .map(|(window, events)| {
-            Ok(Recording {
-                label: if window.is_empty() {
-                    file.to_owned()
-                } else {
-                    format!("{file}#{window}")
-                },
-                source_id: if window.is_empty() {
-                    file.to_owned()
-                } else {
-                    window
-                },
-                events: decode::unpack_all(file, events)?,
-            })
+        .map(|(window, (events, fingerprints))| Recording {
+            label: if window.is_empty() {
+                file.to_owned()
+            } else {
+                format!("{file}#{window}")
+            },
+            source_id: if window.is_empty() {
+                file.to_owned()
+            } else {
+                window
+            },
+            events,
+            fingerprints,
         })
-        .collect()
+        .collect())
 }
 
 /// Events carrying a `windowId` (or `sessionId`) are grouped by it; others form one recording.
-fn by_window(file: &str, events: Vec<Value>) -> Vec<Recording> {
-    let mut groups: BTreeMap<String, Vec<Value>> = BTreeMap::new();
-    for event in events {
-        let key = ["windowId", "window_id", "sessionId"]
-            .iter()
-            .find_map(|k| event.get(*k).and_then(Value::as_str))
-            .unwrap_or("")
-            .to_owned();
-        groups.entry(key).or_default().push(event);
+fn by_window(file: &str, events: Vec<Event>, prints: Vec<u64>) -> Vec<Recording> {
+    let mut groups: BTreeMap<String, Recording> = BTreeMap::new();
+    for (event, print) in events.into_iter().zip(prints) {
+        let key = event
+            .window_id
+            .clone()
+            .or_else(|| event.session_id.clone())
+            .unwrap_or_default();
+        let group = groups.entry(key).or_default();
+        group.events.push(event);
+        group.fingerprints.push(print);
     }
     let single = groups.len() == 1;
     groups
         .into_iter()
-        .map(|(key, events)| Recording {
-            label: if single || key.is_empty() {
+        .map(|(key, mut r)| {
+            r.label = if single || key.is_empty() {
                 file.to_owned()
             } else {
                 format!("{file}#{key}")
-            },
-            source_id: if key.is_empty() { file.to_owned() } else { key },
-            events,
+            };
+            r.source_id = if key.is_empty() { file.to_owned() } else { key };
+            r
         })
         .collect()
 }
