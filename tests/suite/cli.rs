@@ -157,6 +157,22 @@ fn exit_codes_follow_the_contract() {
             && e["action"] == "list-sessions"
             && e["outcome"] == "denied")
     );
+    let events = cli.run_as(
+        "uma",
+        &[
+            "sessions",
+            "events",
+            cli.p(),
+            "--as",
+            "uma",
+            "--session",
+            "x",
+            "--purpose",
+            "curious",
+        ],
+        &[],
+    );
+    assert_eq!(events.status.code(), Some(4), "{}", stderr(&events));
     // 2: usage.
     let usage = sightline(
         &cli.state,

@@ -836,3 +836,70 @@ fn data_engineers_edit_masking_rules_and_imports_honour_them() {
     ws.remove_masking_rule(id).unwrap();
     assert!(matches!(ws.remove_masking_rule(id), Err(Error::Invalid(_))));
 }
+
+#[test]
+fn duplicate_events_and_bot_like_sessions_are_dropped_and_counted() {
+    let fx = Fixture::with_all_roles();
+    let dir = fx.tmp.path();
+    let click = |t: i64, x: i64| serde_json::json!({"type": 3, "timestamp": t, "data": {"source": 2, "type": 2, "id": 1, "x": x, "y": 100}});
+    let meta = serde_json::json!({"type": 4, "timestamp": 1_700_000_000_000i64, "data": {"href": "https://app.test/", "width": 1440, "height": 900}});
+    // A person who clicked twice, with one click event sent twice by the recorder.
+    let person = serde_json::json!([
+        meta,
+        click(1_700_000_001_000, 10),
+        click(1_700_000_001_000, 10),
+        click(1_700_000_003_000, 400)
+    ]);
+    // A script: 30 clicks 40 ms apart.
+    let mut bot = vec![meta.clone()];
+    bot.extend((0..30).map(|i| click(1_700_000_001_000 + i * 40, 10 + i * 50)));
+    std::fs::write(
+        dir.join("person.json"),
+        serde_json::to_vec(&person).unwrap(),
+    )
+    .unwrap();
+    std::fs::write(dir.join("bot.json"), serde_json::to_vec(&bot).unwrap()).unwrap();
+    let report = import(
+        &fx,
+        &[dir.join("person.json"), dir.join("bot.json")],
+        &assumed(),
+    )
+    .unwrap();
+    assert_eq!(report.counts.duplicates_dropped, 1);
+    assert_eq!(
+        report.sessions_dropped.get("bot-like clicking"),
+        Some(&1),
+        "{report:?}"
+    );
+    assert_eq!(report.replays_stored, 1);
+    let ws = fx.unlock(LEAD);
+    assert_eq!(ws.sessions(None).unwrap()[0].clicks, 2);
+}
+
+#[test]
+fn a_cancelled_import_keeps_what_it_committed_and_says_so() {
+    let fx = Fixture::with_all_roles();
+    let files: Vec<PathBuf> = ALL_FIXTURES.iter().map(|f| fixture(f)).collect();
+    let cancel = AtomicBool::new(false);
+    let mut ws = fx.unlock(ENGINEER);
+    let report = ws
+        .import(
+            &files,
+            &assumed(),
+            &mut |p| {
+                if p.files_done == 2 {
+                    cancel.store(true, std::sync::atomic::Ordering::Relaxed);
+                }
+            },
+            &cancel,
+        )
+        .unwrap();
+    assert!(report.cancelled);
+    assert!(report.recordings < 10, "{report:?}");
+    drop(ws);
+    let stored = fx.unlock(LEAD).sessions(None).unwrap().len();
+    assert_eq!(
+        stored, report.replays_stored,
+        "everything reported as stored was committed"
+    );
+}
