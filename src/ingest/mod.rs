@@ -382,12 +382,14 @@ fn import_file(
         }
         return Ok(());
     }
-    for recording in rrweb::split(name, text.as_bytes())? {
+    for pending in rrweb::split(name, text)? {
         if cancel.load(Ordering::Relaxed) {
             report.cancelled = true;
             break;
         }
         report.recordings += 1;
+        // Decoded one at a time, so memory follows the largest session, not the file.
+        let recording = pending.decode(name)?;
         let converted = rrweb::convert(&recording, &ctx.rules);
         import_session(ctx, batch, &recording.source_id, &converted, None, report)?;
     }

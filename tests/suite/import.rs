@@ -316,7 +316,7 @@ fn the_manifest_decides_per_purpose() {
     )
     .unwrap();
     // The PostHog windows are named by the fixture's window ids; use whatever they are.
-    let recordings = sightline::ingest::rrweb::split(
+    let recordings = sightline::ingest::rrweb::split_all(
         "p",
         &std::fs::read(fixture("posthog-localhost-recording_snapshots.jsonl")).unwrap(),
     )

@@ -8,4 +8,4 @@ pub mod mirror;
 pub mod split;
 
 pub use convert::{Converted, convert};
-pub use split::{Recording, split};
+pub use split::{Pending, Recording, split, split_all};

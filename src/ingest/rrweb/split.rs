@@ -15,6 +15,35 @@ use crate::error::{Error, Result};
 use crate::ingest::rrweb::decode;
 use crate::ingest::rrweb::event::Event;
 
+/// A recording found in a file but not decoded yet: its events are slices of the file's text,
+/// so that only one recording at a time is held decoded (memory bounded by the largest session,
+/// not the file).
+#[derive(Debug)]
+pub struct Pending<'a> {
+    /// Where it came from: `file`, `file#window`, or `file#name`.
+    pub label: String,
+    /// The identifier a manifest refers to.
+    pub source_id: String,
+    raws: Vec<&'a RawValue>,
+    decoded: Option<Recording>,
+}
+
+impl Pending<'_> {
+    /// Decodes the events.
+    pub fn decode(self, file: &str) -> Result<Recording> {
+        if let Some(recording) = self.decoded {
+            return Ok(recording);
+        }
+        let (events, fingerprints) = decode_all(file, &self.raws)?;
+        Ok(Recording {
+            label: self.label,
+            source_id: self.source_id,
+            events,
+            fingerprints,
+        })
+    }
+}
+
 /// The events of one recording (one browser window).
 #[derive(Debug, Default)]
 pub struct Recording {
@@ -84,10 +113,9 @@ fn decode_all(file: &str, raws: &[&RawValue]) -> Result<(Vec<Event>, Vec<u64>)> 
     Ok((events, prints))
 }
 
-/// Splits the bytes of `file` into recordings.
-pub fn split(file: &str, bytes: &[u8]) -> Result<Vec<Recording>> {
-    let text = std::str::from_utf8(bytes)
-        .map_err(|e| Error::Format(format!("{file}: not UTF-8 text (byte {})", e.valid_up_to())))?;
+/// Finds the recordings in `text`. Syntax is checked for the whole file first, so a broken
+/// file yields an error before anything of it is stored.
+pub fn split<'a>(file: &str, text: &'a str) -> Result<Vec<Pending<'a>>> {
     let trimmed = text.trim_start();
     if trimmed.is_empty() {
         return Err(Error::Format(format!("{file}: the file is empty")));
@@ -95,11 +123,14 @@ pub fn split(file: &str, bytes: &[u8]) -> Result<Vec<Recording>> {
     if trimmed.starts_with('[') {
         let raws: Vec<&RawValue> =
             serde_json::from_str(trimmed).map_err(|e| json_error(file, &e, 0))?;
-        let (events, prints) = decode_all(file, &raws)?;
-        return Ok(by_window(file, events, prints));
+        check_objects(file, &raws)?;
+        return Ok(by_window(file, raws));
     }
     match serde_json::from_str::<Value>(trimmed) {
-        Ok(value) => from_object(file, value),
+        Ok(value) => Ok(from_object(file, value)?
+            .into_iter()
+            .map(Pending::from)
+            .collect()),
         Err(e)
             if trimmed.starts_with('{')
                 && e.classify() == serde_json::error::Category::Syntax
@@ -108,6 +139,40 @@ pub fn split(file: &str, bytes: &[u8]) -> Result<Vec<Recording>> {
             json_lines(file, trimmed)
         }
         Err(e) => Err(json_error(file, &e, 0)),
+    }
+}
+
+/// Splits and decodes every recording at once (for callers that want them all).
+pub fn split_all(file: &str, bytes: &[u8]) -> Result<Vec<Recording>> {
+    let text = std::str::from_utf8(bytes)
+        .map_err(|e| Error::Format(format!("{file}: not UTF-8 text (byte {})", e.valid_up_to())))?;
+    split(file, text)?
+        .into_iter()
+        .map(|p| p.decode(file))
+        .collect()
+}
+
+impl From<Recording> for Pending<'_> {
+    fn from(r: Recording) -> Self {
+        Pending {
+            label: r.label.clone(),
+            source_id: r.source_id.clone(),
+            raws: Vec::new(),
+            decoded: Some(r),
+        }
+    }
+}
+
+fn check_objects(file: &str, raws: &[&RawValue]) -> Result<()> {
+    match raws
+        .iter()
+        .position(|raw| !raw.get().starts_with(['{', '"']))
+    {
+        Some(i) => Err(Error::Format(format!(
+            "{file}: event {} is not a JSON object",
+            i + 1
+        ))),
+        None => Ok(()),
     }
 }
 
@@ -192,37 +257,33 @@ struct Line<'a> {
 }
 
 /// PostHog's export: one `{"window_id", "data"}` object per line; lines of the same window join.
-fn json_lines(file: &str, text: &str) -> Result<Vec<Recording>> {
-    let mut windows: BTreeMap<String, (Vec<Event>, Vec<u64>)> = BTreeMap::new();
+fn json_lines<'a>(file: &str, text: &'a str) -> Result<Vec<Pending<'a>>> {
+    let mut windows: BTreeMap<String, Vec<&'a RawValue>> = BTreeMap::new();
     for (i, line) in text.lines().enumerate() {
         if line.trim().is_empty() {
             continue;
         }
-        let parsed: Line<'_> = serde_json::from_str(line).map_err(|e| json_error(file, &e, i))?;
+        let parsed: Line<'a> = serde_json::from_str(line).map_err(|e| json_error(file, &e, i))?;
         match (parsed.window_id, parsed.data) {
             (Some(window), Some(raws)) => {
+                check_objects(file, &raws)?;
                 let key = window
                     .as_str()
                     .map_or_else(|| window.to_string(), str::to_owned);
-                let (events, prints) = decode_all(file, &raws)?;
-                let slot = windows.entry(key).or_default();
-                slot.0.extend(events);
-                slot.1.extend(prints);
+                windows.entry(key).or_default().extend(raws);
             }
             _ => {
                 // A plain event per line.
-                let raw: &RawValue =
+                let raw: &'a RawValue =
                     serde_json::from_str(line).map_err(|e| json_error(file, &e, i))?;
-                let (event, print) = decode_one(file, raw)?;
-                let slot = windows.entry(String::new()).or_default();
-                slot.0.push(event);
-                slot.1.push(print);
+                check_objects(file, &[raw])?;
+                windows.entry(String::new()).or_default().push(raw);
             }
         }
     }
     Ok(windows
         .into_iter()
-        .map(|(window, (events, fingerprints))| Recording {
+        .map(|(window, raws)| Pending {
             label: if window.is_empty() {
                 file.to_owned()
             } else {
@@ -233,36 +294,47 @@ fn json_lines(file: &str, text: &str) -> Result<Vec<Recording>> {
             } else {
                 window
             },
-            events,
-            fingerprints,
+            raws,
+            decoded: None,
         })
         .collect())
 }
 
+#[derive(Deserialize)]
+struct WindowKey {
+    #[serde(rename = "windowId", alias = "window_id", default)]
+    window_id: Option<Value>,
+    #[serde(rename = "sessionId", default)]
+    session_id: Option<Value>,
+}
+
 /// Events carrying a `windowId` (or `sessionId`) are grouped by it; others form one recording.
-fn by_window(file: &str, events: Vec<Event>, prints: Vec<u64>) -> Vec<Recording> {
-    let mut groups: BTreeMap<String, Recording> = BTreeMap::new();
-    for (event, print) in events.into_iter().zip(prints) {
-        let key = event
-            .window_id
-            .clone()
-            .or_else(|| event.session_id.clone())
-            .unwrap_or_default();
-        let group = groups.entry(key).or_default();
-        group.events.push(event);
-        group.fingerprints.push(print);
+fn by_window<'a>(file: &str, raws: Vec<&'a RawValue>) -> Vec<Pending<'a>> {
+    let mut groups: BTreeMap<String, Vec<&'a RawValue>> = BTreeMap::new();
+    for raw in raws {
+        let key = if raw.get().starts_with('{') {
+            serde_json::from_str::<WindowKey>(raw.get())
+                .ok()
+                .and_then(|k| k.window_id.or(k.session_id))
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default()
+        } else {
+            String::new()
+        };
+        groups.entry(key).or_default().push(raw);
     }
     let single = groups.len() == 1;
     groups
         .into_iter()
-        .map(|(key, mut r)| {
-            r.label = if single || key.is_empty() {
+        .map(|(key, raws)| Pending {
+            label: if single || key.is_empty() {
                 file.to_owned()
             } else {
                 format!("{file}#{key}")
-            };
-            r.source_id = if key.is_empty() { file.to_owned() } else { key };
-            r
+            },
+            source_id: if key.is_empty() { file.to_owned() } else { key },
+            raws,
+            decoded: None,
         })
         .collect()
 }
