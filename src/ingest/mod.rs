@@ -399,7 +399,7 @@ fn import_file(
 /// Consent from the subject's consent records, if there are any.
 fn recorded_consent(rec: &Connection, subject: &str) -> Result<Option<Purposes>> {
     let mut stmt = rec
-        .prepare("SELECT purpose, granted FROM consent WHERE subject = ?1")
+        .prepare_cached("SELECT purpose, granted FROM consent WHERE subject = ?1")
         .map_err(|e| crate::dataset::db::sql_error("recordings.db", e))?;
     let rows: Vec<(String, bool)> = stmt
         .query_map([subject], |r| Ok((r.get(0)?, r.get(1)?)))
@@ -417,13 +417,15 @@ fn recorded_consent(rec: &Connection, subject: &str) -> Result<Option<Purposes>>
 
 fn survey_score(rec: &Connection, session_key: &str, subject: &str) -> Result<Option<i64>> {
     use rusqlite::OptionalExtension;
-    rec.query_row(
-        "SELECT score FROM surveys WHERE session_key = ?1 OR (session_key = '' AND subject = ?2) ORDER BY session_key = ?1 DESC, id DESC LIMIT 1",
-        [session_key, subject],
-        |r| r.get(0),
-    )
-    .optional()
-    .map_err(|e| crate::dataset::db::sql_error("recordings.db", e))
+    let score = (|| {
+        rec.prepare_cached(
+            "SELECT score FROM surveys WHERE session_key = ?1 OR (session_key = '' AND subject = ?2)
+             ORDER BY session_key = ?1 DESC, id DESC LIMIT 1",
+        )?
+        .query_row([session_key, subject], |r| r.get(0))
+        .optional()
+    })();
+    score.map_err(|e| crate::dataset::db::sql_error("recordings.db", e))
 }
 
 fn import_session(

@@ -115,24 +115,19 @@ pub fn masking_rules(core: &Connection) -> Result<Vec<MaskingRule>> {
 
 /// Whether a recording with this source key was imported before.
 pub fn already_imported(rec: &Connection, source_key: &str) -> Result<bool> {
-    rec.query_row(
-        "SELECT 1 FROM sessions WHERE source_key = ?1",
-        [source_key],
-        |_| Ok(()),
-    )
-    .optional()
-    .map(|r| r.is_some())
-    .map_err(|e| sql_error(REC, e))
+    let found = (|| {
+        rec.prepare_cached("SELECT 1 FROM sessions WHERE source_key = ?1")?
+            .query_row([source_key], |_| Ok(()))
+            .optional()
+    })();
+    found.map(|r| r.is_some()).map_err(|e| sql_error(REC, e))
 }
 
 fn page_id(core: &Connection, pattern: &str) -> rusqlite::Result<i64> {
-    core.execute(
-        "INSERT OR IGNORE INTO pages (pattern) VALUES (?1)",
-        [pattern],
-    )?;
-    core.query_row("SELECT id FROM pages WHERE pattern = ?1", [pattern], |r| {
-        r.get(0)
-    })
+    core.prepare_cached("INSERT OR IGNORE INTO pages (pattern) VALUES (?1)")?
+        .execute([pattern])?;
+    core.prepare_cached("SELECT id FROM pages WHERE pattern = ?1")?
+        .query_row([pattern], |r| r.get(0))
 }
 
 #[derive(Default)]
