@@ -24,11 +24,14 @@ fn inflate(file: &str, bytes: &[u8]) -> Result<Vec<u8>> {
         [0x78, ..] => flate2::read::ZlibDecoder::new(bytes)
             .take(MAX_INFLATED + 1)
             .read_to_end(&mut out),
-        [0x28, 0xb5, 0x2f, 0xfd, ..] => {
-            return Err(Error::Format(format!(
-                "{file}: zstd-compressed events are not supported yet"
-            )));
-        }
+        [0x28, 0xb5, 0x2f, 0xfd, ..] => ruzstd::decoding::StreamingDecoder::new(bytes)
+            .map_err(|e| {
+                Error::Format(format!(
+                    "{file}: a zstd-compressed event does not inflate: {e}"
+                ))
+            })?
+            .take(MAX_INFLATED + 1)
+            .read_to_end(&mut out),
         _ => {
             return Err(Error::Format(format!(
                 "{file}: a compressed event in an unknown format"
@@ -86,6 +89,36 @@ mod tests {
 
     fn latin1(bytes: &[u8]) -> String {
         bytes.iter().map(|b| char::from(*b)).collect()
+    }
+
+    #[test]
+    fn zstd_fields_unpack_and_bombs_are_refused() -> Result<()> {
+        let data = br#"{"source":0,"texts":[],"attributes":[],"removes":[],"adds":[]}"#;
+        let zstd = ruzstd::encoding::compress_to_vec(
+            &data[..],
+            ruzstd::encoding::CompressionLevel::Fastest,
+        );
+        let event =
+            serde_json::json!({"type": 3, "cv": "2024-10", "timestamp": 1, "data": latin1(&zstd)});
+        let out = unpack_all("t", vec![event])?;
+        assert_eq!(out[0]["data"]["source"], 0);
+        // 300 MiB of zeros squeezes into a few kilobytes; expanding it must stop at the cap.
+        let mut g = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        let zeros = vec![0u8; 1024 * 1024];
+        for _ in 0..300 {
+            g.write_all(&zeros)
+                .map_err(|e| Error::Format(e.to_string()))?;
+        }
+        let bomb = latin1(&g.finish().map_err(|e| Error::Format(e.to_string()))?);
+        let event = serde_json::json!({"type": 2, "cv": "2024-10", "timestamp": 2, "data": bomb});
+        match unpack_all("bomb.json", vec![event]) {
+            Err(Error::Format(msg)) => assert!(msg.contains("256 MiB"), "{msg}"),
+            other => panic!(
+                "a decompression bomb was accepted: {:?}",
+                other.map(|v| v.len())
+            ),
+        }
+        Ok(())
     }
 
     #[test]
