@@ -212,30 +212,18 @@ impl State<'_> {
     fn mutation(&mut self, ts: i64, data: &Data) {
         self.counts.content_dropped += 1;
         self.mutations.push(ts);
-        if let Some(Value::Array(removes)) = &data.removes {
-            for r in removes {
-                if let Some(id) = r.get("id").and_then(Value::as_i64) {
-                    self.mirror.remove(id);
-                }
+        for id in data.removes.iter().filter_map(|r| r.id) {
+            self.mirror.remove(id);
+        }
+        for add in &data.adds {
+            if let (Some(parent), Some(node)) = (add.parent_id, &add.node) {
+                self.mirror.add_tree(node, parent, self.rules);
             }
         }
-        if let Some(Value::Array(adds)) = &data.adds {
-            for add in adds {
-                if let (Some(parent), Some(node)) =
-                    (add.get("parentId").and_then(Value::as_i64), add.get("node"))
-                {
-                    self.mirror.add_tree(node, parent, self.rules);
-                }
-            }
-        }
-        if let Some(Value::Array(changes)) = &data.attributes {
-            for change in changes {
-                if let (Some(id), Some(attrs)) = (
-                    change.get("id").and_then(Value::as_i64),
-                    change.get("attributes").and_then(Value::as_object),
-                ) {
-                    self.mirror.set_attributes(id, attrs, self.rules);
-                }
+        for change in &data.attributes {
+            if let Some(id) = change.id {
+                self.mirror
+                    .set_attributes(id, &change.attributes, self.rules);
             }
         }
     }

@@ -50,9 +50,9 @@ pub struct Data {
     /// Meta and ViewportResize.
     #[serde(default, deserialize_with = "num")]
     pub height: Option<f64>,
-    /// FullSnapshot: the document (kept as a tree for the mirror).
-    #[serde(default)]
-    pub node: Option<Value>,
+    /// FullSnapshot: the document.
+    #[serde(default, deserialize_with = "lenient_node")]
+    pub node: Option<Node>,
     /// FullSnapshot: the scroll position.
     #[serde(rename = "initialOffset", default)]
     pub initial_offset: Option<Offset>,
@@ -75,14 +75,14 @@ pub struct Data {
     #[serde(rename = "pointerType", default, deserialize_with = "int")]
     pub pointer_type: Option<i64>,
     /// Mutation: added subtrees.
-    #[serde(default)]
-    pub adds: Option<Value>,
+    #[serde(default, deserialize_with = "list")]
+    pub adds: Vec<Add>,
     /// Mutation: removed nodes.
-    #[serde(default)]
-    pub removes: Option<Value>,
+    #[serde(default, deserialize_with = "list")]
+    pub removes: Vec<Remove>,
     /// Mutation: attribute changes.
-    #[serde(default)]
-    pub attributes: Option<Value>,
+    #[serde(default, deserialize_with = "list")]
+    pub attributes: Vec<AttributeChange>,
     /// Custom: the tag.
     #[serde(default, deserialize_with = "text")]
     pub tag: Option<String>,
@@ -92,6 +92,141 @@ pub struct Data {
     /// Plugin payload (console level lives here).
     #[serde(default)]
     pub payload: Option<Value>,
+}
+
+/// A serialized DOM node: only what the mirror needs (no text, no attribute values but id,
+/// class and role).
+#[derive(Debug, Default, Deserialize)]
+pub struct Node {
+    /// Mirror id.
+    #[serde(default, deserialize_with = "int")]
+    pub id: Option<i64>,
+    /// NodeType: 0 document, 2 element, 3 text, …
+    #[serde(rename = "type", default, deserialize_with = "int")]
+    pub kind: Option<i64>,
+    /// Element tag.
+    #[serde(rename = "tagName", default, deserialize_with = "text")]
+    pub tag: Option<String>,
+    /// The attributes that matter.
+    #[serde(default)]
+    pub attributes: Attributes,
+    /// Children.
+    #[serde(rename = "childNodes", default, deserialize_with = "list")]
+    pub children: Vec<Node>,
+}
+
+/// An element's attributes as the mirror sees them.
+#[derive(Debug, Default)]
+pub struct Attributes {
+    /// Every attribute name (markers can be attributes).
+    pub names: Vec<String>,
+    /// `id`.
+    pub id: Option<String>,
+    /// `class`.
+    pub class: Option<String>,
+    /// `role`.
+    pub role: Option<String>,
+}
+
+impl Attributes {
+    /// Whether an attribute is present.
+    pub fn has(&self, name: &str) -> bool {
+        self.names.iter().any(|n| n == name)
+    }
+}
+
+impl<'de> Deserialize<'de> for Attributes {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct AttributesVisitor;
+        impl<'de> Visitor<'de> for AttributesVisitor {
+            type Value = Attributes;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an attribute map")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Attributes, A::Error> {
+                let mut out = Attributes::default();
+                while let Some(name) = map.next_key::<String>()? {
+                    let slot = match name.as_str() {
+                        "id" => Some(&mut out.id),
+                        "class" => Some(&mut out.class),
+                        "role" => Some(&mut out.role),
+                        _ => None,
+                    };
+                    match slot {
+                        Some(slot) => *slot = map.next_value::<StringOrNothing>()?.0,
+                        None => {
+                            map.next_value::<IgnoredAny>()?;
+                        }
+                    }
+                    out.names.push(name);
+                }
+                Ok(out)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Attributes, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Attributes::default())
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Attributes, E> {
+                Ok(Attributes::default())
+            }
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<Attributes, E> {
+                Ok(Attributes::default())
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Attributes, E> {
+                Ok(Attributes::default())
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Attributes, E> {
+                Ok(Attributes::default())
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Attributes, E> {
+                Ok(Attributes::default())
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Attributes, E> {
+                Ok(Attributes::default())
+            }
+        }
+        d.deserialize_any(AttributesVisitor)
+    }
+}
+
+/// A string value, or nothing for any other JSON value.
+#[derive(Debug, Default)]
+struct StringOrNothing(Option<String>);
+
+impl<'de> Deserialize<'de> for StringOrNothing {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        text(d).map(StringOrNothing)
+    }
+}
+
+/// One added subtree of a mutation.
+#[derive(Debug, Default, Deserialize)]
+pub struct Add {
+    /// Where it goes.
+    #[serde(rename = "parentId", default, deserialize_with = "int")]
+    pub parent_id: Option<i64>,
+    /// The subtree.
+    #[serde(default, deserialize_with = "lenient_node")]
+    pub node: Option<Node>,
+}
+
+/// One removed node of a mutation.
+#[derive(Debug, Default, Deserialize)]
+pub struct Remove {
+    /// Its id.
+    #[serde(default, deserialize_with = "int")]
+    pub id: Option<i64>,
+}
+
+/// One attribute change of a mutation.
+#[derive(Debug, Default, Deserialize)]
+pub struct AttributeChange {
+    /// The element.
+    #[serde(default, deserialize_with = "int")]
+    pub id: Option<i64>,
+    /// The attributes that changed.
+    #[serde(default)]
+    pub attributes: Attributes,
 }
 
 /// A scroll offset.
@@ -169,10 +304,93 @@ fn int<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
 }
 
 fn text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    Ok(match Value::deserialize(d)? {
-        Value::String(s) => Some(s),
-        _ => None,
-    })
+    struct TextOrNothing;
+    impl<'de> Visitor<'de> for TextOrNothing {
+        type Value = Option<String>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("any JSON value")
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(Some(v.to_owned()))
+        }
+        fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+            Ok(Some(v))
+        }
+        fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            while seq.next_element::<IgnoredAny>()?.is_some() {}
+            Ok(None)
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+            Ok(None)
+        }
+    }
+    d.deserialize_any(TextOrNothing)
+}
+
+fn lenient_node<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Node>, D::Error> {
+    Lenient::<Node>::deserialize(d).map(|l| Some(l.0))
+}
+
+/// A JSON array of `T` (non-objects read as `T::default()`); anything else reads as empty.
+fn list<'de, D: Deserializer<'de>, T: Deserialize<'de> + Default>(
+    d: D,
+) -> Result<Vec<T>, D::Error> {
+    struct Items<T>(PhantomData<T>);
+    impl<'de, T: Deserialize<'de> + Default> Visitor<'de> for Items<T> {
+        type Value = Vec<T>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an array")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(4).min(4096));
+            while let Some(Lenient(item)) = seq.next_element::<Lenient<T>>()? {
+                out.push(item);
+            }
+            Ok(out)
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+            Ok(Vec::new())
+        }
+        fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+            Ok(Vec::new())
+        }
+        fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+            Ok(Vec::new())
+        }
+        fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+            Ok(Vec::new())
+        }
+        fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+            Ok(Vec::new())
+        }
+        fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+            Ok(Vec::new())
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(Vec::new())
+        }
+    }
+    d.deserialize_any(Items(PhantomData))
 }
 
 /// Any JSON value: an object is read as `T`, anything else as `T::default()`.

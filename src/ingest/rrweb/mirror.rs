@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use serde_json::Value;
+use crate::ingest::rrweb::event;
 
 use crate::privacy::markers::{Effect, MaskingRule};
 use crate::privacy::pii;
@@ -70,20 +70,16 @@ impl Mirror {
 
     /// Adds a serialized node and its subtree under `parent`. Iterative, so deep trees cannot
     /// exhaust the stack; returns how many nodes were added.
-    pub fn add_tree(&mut self, root: &Value, parent: i64, rules: &[MaskingRule]) -> usize {
+    pub fn add_tree(&mut self, root: &event::Node, parent: i64, rules: &[MaskingRule]) -> usize {
         let mut stack = vec![(root, parent)];
         let mut added = 0;
-        while let Some((value, parent)) = stack.pop() {
-            let Some(id) = value.get("id").and_then(Value::as_i64) else {
-                continue;
-            };
-            let node = self.make_node(value, parent, rules);
+        while let Some((raw, parent)) = stack.pop() {
+            let Some(id) = raw.id else { continue };
+            let node = self.make_node(raw.kind, raw.tag.as_deref(), &raw.attributes, parent, rules);
             self.nodes.insert(id, node);
             added += 1;
-            if let Some(Value::Array(children)) = value.get("childNodes") {
-                for child in children.iter().rev() {
-                    stack.push((child, id));
-                }
+            for child in raw.children.iter().rev() {
+                stack.push((child, id));
             }
         }
         added
@@ -93,73 +89,66 @@ impl Mirror {
     pub fn set_attributes(
         &mut self,
         id: i64,
-        attributes: &serde_json::Map<String, Value>,
+        attributes: &event::Attributes,
         rules: &[MaskingRule],
     ) {
-        let Some(node) = self.nodes.get(&id) else {
+        let Some(old) = self.nodes.get(&id).cloned() else {
             return;
         };
-        let parent = node.parent;
-        let tag = node
+        let tag = old
             .selector
             .split(['#', '.'])
             .next()
             .unwrap_or("")
             .to_owned();
-        let fake = serde_json::json!({ "type": 2, "tagName": tag, "attributes": attributes });
-        let mut updated = self.make_node(&fake, parent, rules);
+        let mut updated = self.make_node(Some(2), Some(&tag), attributes, old.parent, rules);
         // Attribute mutations list only what changed: keep what was already known.
-        if let Some(old) = self.nodes.get(&id) {
-            updated.blocked |= old.blocked;
-            updated.masked |= old.masked;
-            updated.ignored |= old.ignored;
-            updated.interactive |= old.interactive;
-            if !attributes.contains_key("class") && !attributes.contains_key("id") {
-                updated.selector = old.selector.clone();
-            }
+        updated.blocked |= old.blocked;
+        updated.masked |= old.masked;
+        updated.ignored |= old.ignored;
+        updated.interactive |= old.interactive;
+        if !attributes.has("class") && !attributes.has("id") {
+            updated.selector = old.selector;
         }
         self.nodes.insert(id, updated);
     }
 
-    fn make_node(&self, value: &Value, parent: i64, rules: &[MaskingRule]) -> Node {
+    fn make_node(
+        &self,
+        node_type: Option<i64>,
+        tag: Option<&str>,
+        attributes: &event::Attributes,
+        parent: i64,
+        rules: &[MaskingRule],
+    ) -> Node {
         let inherited = self.nodes.get(&parent).cloned().unwrap_or_default();
-        let node_type = value.get("type").and_then(Value::as_i64).unwrap_or(-1);
         let mut node = Node {
             parent,
             selector: String::new(),
-            is_document: node_type == 0,
+            is_document: node_type == Some(0),
             interactive: inherited.interactive,
             blocked: inherited.blocked,
             masked: inherited.masked,
             ignored: inherited.ignored,
         };
-        if node_type != 2 {
+        if node_type != Some(2) {
             node.selector = match node_type {
-                0 => "document".into(),
-                3 => "#text".into(),
+                Some(0) => "document".into(),
+                Some(3) => "#text".into(),
                 _ => String::new(),
             };
             return node;
         }
-        let tag = value
-            .get("tagName")
-            .and_then(Value::as_str)
-            .unwrap_or("element")
-            .to_ascii_lowercase();
-        let attributes = value.get("attributes").and_then(Value::as_object);
-        let attr = |name: &str| attributes.and_then(|a| a.get(name)).and_then(Value::as_str);
-        let classes: Vec<String> = attr("class")
+        let tag = tag.unwrap_or("element").to_ascii_lowercase();
+        let classes: Vec<String> = attributes
+            .class
+            .as_deref()
             .unwrap_or("")
             .split_whitespace()
             .map(str::to_owned)
             .collect();
-        let names = || {
-            attributes
-                .into_iter()
-                .flat_map(|a| a.keys().map(String::as_str))
-        };
         for rule in rules {
-            if rule.matches(&classes, names()) {
+            if rule.matches(&classes, attributes.names.iter().map(String::as_str)) {
                 match rule.effect {
                     Effect::Block => node.blocked = true,
                     Effect::Mask => node.masked = true,
@@ -168,15 +157,16 @@ impl Mirror {
             }
         }
         // rrweb marks blocked elements itself by replacing their attributes with a size.
-        if attr("rr_width").is_some() && attr("rr_height").is_some() {
+        if attributes.has("rr_width") && attributes.has("rr_height") {
             node.blocked = true;
         }
-        let role = attr("role").unwrap_or("");
+        let role = attributes.role.as_deref().unwrap_or("");
         node.interactive |= INTERACTIVE_TAGS.contains(&tag.as_str())
             || INTERACTIVE_ROLES.contains(&role)
-            || attributes.is_some_and(|a| a.contains_key("onclick") || a.contains_key("tabindex"));
+            || attributes.has("onclick")
+            || attributes.has("tabindex");
         let mut selector = tag;
-        if let Some(id) = attr("id").filter(|s| !s.is_empty()) {
+        if let Some(id) = attributes.id.as_deref().filter(|s| !s.is_empty()) {
             selector.push('#');
             selector.push_str(id);
         }
