@@ -20,6 +20,7 @@ pub mod clock;
 pub mod dataset;
 pub mod device;
 pub mod error;
+pub mod fsutil;
 pub mod ingest;
 pub mod privacy;
 pub mod sample;

@@ -8,10 +8,11 @@ mod recent;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use crate::access::{Notice, Workspace};
+use crate::access::{LogFormat, LogQuery, Notice, Workspace};
 use crate::dataset::Dataset;
 use crate::device::Device;
 use crate::error::Error;
+use crate::ui::access_log::AccessLogState;
 use crate::ui::login::{LoginState, login_ui};
 use crate::ui::workbench::{FrameInfo, workbench_ui};
 
@@ -30,6 +31,44 @@ pub enum Command {
     Unlock,
     /// Lock now: drop keys, connections and decoded data.
     Lock,
+    /// Open a view of the workbench (the gate decides whether it may).
+    Open(Page),
+    /// Verify the access log and the databases.
+    VerifyLog,
+    /// Ask where to save the access log, then export it.
+    ExportLog(LogFormat),
+    /// Export the access log to this file.
+    ExportLogTo(LogFormat, PathBuf),
+}
+
+/// The views of the workbench.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Page {
+    /// Notices from unlock.
+    Overview,
+    /// The access log (compliance lead).
+    AccessLog,
+}
+
+/// What the current view holds.
+pub enum PageState {
+    /// Notices from unlock.
+    Overview,
+    /// The access log with its entries.
+    AccessLog(Box<AccessLogState>),
+    /// The gate refused, or the data could not be read: what to say.
+    Refused(Page, String),
+}
+
+impl PageState {
+    /// Which page this is.
+    pub fn page(&self) -> Page {
+        match self {
+            PageState::Overview => Page::Overview,
+            PageState::AccessLog(_) => Page::AccessLog,
+            PageState::Refused(page, _) => *page,
+        }
+    }
 }
 
 /// The top-level screen. A workbench exists only with a workspace, so no view can reach data
@@ -43,6 +82,7 @@ struct Workbench {
     ws: Workspace,
     notices: Vec<Notice>,
     last_activity: Instant,
+    page: PageState,
 }
 
 /// The Sightline application.
@@ -190,6 +230,7 @@ impl SightlineApp {
                         idle_lock_in_s,
                         notices: &w.notices,
                     },
+                    &mut w.page,
                 )
             }
         };
@@ -212,7 +253,89 @@ impl SightlineApp {
             }
             Command::Unlock => self.start_unlock(),
             Command::Lock => self.lock(None),
+            Command::Open(page) => self.open(page),
+            Command::VerifyLog => self.verify_log(),
+            Command::ExportLog(format) => {
+                let (name, ext) = match format {
+                    LogFormat::Csv => ("access-log.csv", "csv"),
+                    LogFormat::Jsonl => ("access-log.jsonl", "jsonl"),
+                };
+                let picked = rfd::FileDialog::new()
+                    .set_file_name(name)
+                    .add_filter(ext, &[ext])
+                    .save_file();
+                if let Some(path) = picked {
+                    self.run(Command::ExportLogTo(format, path));
+                }
+            }
+            Command::ExportLogTo(format, path) => self.export_log(format, &path),
         }
+    }
+
+    fn open(&mut self, page: Page) {
+        let Screen::Workbench(w) = &mut self.screen else {
+            return;
+        };
+        w.page = match page {
+            Page::Overview => PageState::Overview,
+            // Read once through the gate (one log entry); filters then work in memory.
+            Page::AccessLog => match w.ws.access_log(&LogQuery::default()) {
+                Ok(entries) => PageState::AccessLog(Box::new(AccessLogState::new(entries))),
+                Err(e @ Error::Denied { .. }) => {
+                    PageState::Refused(page, format!("{e} The attempt was logged."))
+                }
+                Err(e) => PageState::Refused(page, e.to_string()),
+            },
+        };
+    }
+
+    fn verify_log(&mut self) {
+        let Screen::Workbench(w) = &mut self.screen else {
+            return;
+        };
+        let result = w.ws.verify();
+        let PageState::AccessLog(state) = &mut w.page else {
+            return;
+        };
+        state.verify = Some(match result {
+            Ok(report) if report.is_intact() => (
+                true,
+                format!(
+                    "Intact: {} entries chained, every database page authenticated{}.",
+                    report.chain.entries,
+                    if report.anchor_checked {
+                        ", and this device's anchor matches"
+                    } else {
+                        " (no keychain anchor on this device)"
+                    }
+                ),
+            ),
+            Ok(report) => (
+                false,
+                match &report.chain.problem {
+                    Some(p) => format!("Problem at entry {}: {}.", p.seq, p.reason),
+                    None => format!(
+                        "{} database page(s) failed authentication.",
+                        report.damaged_pages.len()
+                    ),
+                },
+            ),
+            Err(e) => (false, e.to_string()),
+        });
+    }
+
+    fn export_log(&mut self, format: LogFormat, path: &std::path::Path) {
+        let Screen::Workbench(w) = &mut self.screen else {
+            return;
+        };
+        let result = crate::fsutil::write_atomically(path, |out| w.ws.export_log(format, out));
+        let PageState::AccessLog(state) = &mut w.page else {
+            return;
+        };
+        state.export = Some(match result {
+            Ok(n) => format!("Exported {n} entries to {}.", path.display()),
+            Err(e) => format!("The export failed: {e}"),
+        });
     }
 
     fn finish_demo(&mut self, result: Result<PathBuf, Error>) {
@@ -277,6 +400,7 @@ impl SightlineApp {
             Ok(ws) => {
                 let notices = ws.notices();
                 self.screen = Screen::Workbench(Box::new(Workbench {
+                    page: PageState::Overview,
                     ws,
                     notices,
                     last_activity: Instant::now(),

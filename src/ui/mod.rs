@@ -1,6 +1,8 @@
 //! Views: each draws from what it is given and returns the commands it wants run. No view
 //! touches the databases; the app runs commands through the access gate.
 
+pub mod access_log;
 pub mod login;
+pub mod nav;
 pub mod theme;
 pub mod workbench;

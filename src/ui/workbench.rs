@@ -4,7 +4,9 @@
 use egui::RichText;
 
 use crate::access::{Notice, NoticeLevel, Role};
-use crate::app::Command;
+use crate::app::{Command, PageState};
+use crate::ui::access_log::access_log_ui;
+use crate::ui::nav::nav_ui;
 use crate::ui::theme;
 
 /// What the frame shows about the signed-in user.
@@ -21,8 +23,12 @@ pub struct FrameInfo<'a> {
     pub notices: &'a [Notice],
 }
 
-/// Draws the top bar and the notices.
-pub fn workbench_ui(ui: &mut egui::Ui, info: &FrameInfo<'_>) -> Option<Command> {
+/// Draws the top bar, the navigation and the current view.
+pub fn workbench_ui(
+    ui: &mut egui::Ui,
+    info: &FrameInfo<'_>,
+    page: &mut PageState,
+) -> Option<Command> {
     let mut command = None;
     let visuals = ui.visuals().clone();
     egui::Panel::top("top_bar").show(ui, |ui| {
@@ -48,23 +54,51 @@ pub fn workbench_ui(ui: &mut egui::Ui, info: &FrameInfo<'_>) -> Option<Command> 
             });
         });
     });
-    egui::CentralPanel::default().show(ui, |ui| {
-        ui.heading(format!(
-            "Signed in as {} ({})",
-            info.user,
-            info.role.label()
-        ));
-        ui.add_space(theme::GAP);
-        for notice in info.notices {
-            let color = match notice.level {
-                NoticeLevel::Info => theme::weak(&visuals),
-                NoticeLevel::Warning => theme::warning(&visuals),
-                NoticeLevel::Integrity => theme::error(&visuals),
-            };
-            ui.label(RichText::new(&notice.text).color(color));
+    egui::Panel::left("navigation")
+        .resizable(false)
+        .default_size(170.0)
+        .show(ui, |ui| {
+            if let Some(c) = nav_ui(ui, info.role, page.page()) {
+                command = Some(c);
+            }
+        });
+    egui::CentralPanel::default().show(ui, |ui| match page {
+        PageState::Overview => overview_ui(ui, info),
+        PageState::AccessLog(state) => {
+            if let Some(c) = access_log_ui(ui, state) {
+                command = Some(c);
+            }
+        }
+        PageState::Refused(_, text) => {
+            ui.heading("Access denied");
+            ui.label(RichText::new(text.as_str()).color(theme::error(&visuals)));
         }
     });
     command
+}
+
+fn overview_ui(ui: &mut egui::Ui, info: &FrameInfo<'_>) {
+    let visuals = ui.visuals().clone();
+    ui.heading(format!(
+        "Signed in as {} ({})",
+        info.user,
+        info.role.label()
+    ));
+    ui.add_space(theme::GAP);
+    if info.notices.is_empty() {
+        ui.label(
+            RichText::new("Nothing needs your attention. Choose a view on the left.")
+                .color(theme::weak(&visuals)),
+        );
+    }
+    for notice in info.notices {
+        let color = match notice.level {
+            NoticeLevel::Info => theme::weak(&visuals),
+            NoticeLevel::Warning => theme::warning(&visuals),
+            NoticeLevel::Integrity => theme::error(&visuals),
+        };
+        ui.label(RichText::new(&notice.text).color(color));
+    }
 }
 
 fn badge_ui(ui: &mut egui::Ui, role: Role) {

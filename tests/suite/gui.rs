@@ -198,3 +198,107 @@ fn first_run_builds_the_demo_with_progress_then_offers_its_accounts() {
     let again = SightlineApp::with_demo_sessions(device, None, 20);
     assert!(!again.is_preparing());
 }
+
+#[test]
+fn the_compliance_lead_reads_filters_verifies_and_exports_the_access_log() {
+    let fx = Fixture::with_all_roles();
+    let mut harness = harness(&fx);
+    log_in(&mut harness, LEAD);
+    harness.get_by_label("Access log").click();
+    harness.run_steps(2);
+    let ws_entries = 8; // create, login, 3 × add-user, lock, login, view-access-log
+    let count = format!("{ws_entries} of {ws_entries} entries");
+    assert!(
+        harness.query_by_label(&count).is_some(),
+        "expected the label {count:?}"
+    );
+    assert!(
+        harness.query_all_by_label("add-user").next().is_some(),
+        "the table shows the entries"
+    );
+
+    let user_filter = || egui::accesskit::Role::TextInput;
+    harness.get_by_role_and_label(user_filter(), "User").click();
+    harness.run_steps(1);
+    harness
+        .get_by_role_and_label(user_filter(), "User")
+        .type_text("uma");
+    harness.run_steps(2);
+    assert!(
+        harness.query_all_by_label("add-user").next().is_none(),
+        "the filter hides the lead's entries"
+    );
+    assert!(
+        harness.query_by_label(&count).is_none(),
+        "the count follows the filter"
+    );
+
+    harness.get_by_label("Verify").click();
+    harness.run_steps(2);
+    assert!(harness.query_by_label_contains("Intact:").is_some());
+
+    let out = fx.tmp.path().join("log.jsonl");
+    harness.state_mut().run(Command::ExportLogTo(
+        sightline::access::LogFormat::Jsonl,
+        out.clone(),
+    ));
+    harness.run_steps(2);
+    assert!(harness.query_by_label_contains("Exported").is_some());
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(text.lines().last().unwrap().contains("chain_head"));
+}
+
+#[test]
+fn other_roles_see_the_access_log_disabled_and_a_forced_attempt_is_denied_and_logged() {
+    let fx = Fixture::with_all_roles();
+    let mut harness = harness(&fx);
+    log_in(&mut harness, ANALYST);
+    assert!(
+        harness
+            .get_by_label("Access log")
+            .accesskit_node()
+            .is_disabled()
+    );
+    harness
+        .state_mut()
+        .run(Command::Open(sightline::app::Page::AccessLog));
+    harness.run_steps(2);
+    assert!(harness.query_by_label("Access denied").is_some());
+    assert!(
+        harness
+            .query_by_label_contains("The attempt was logged")
+            .is_some()
+    );
+    drop(harness);
+    let ws = fx.unlock(LEAD);
+    let denied = ws
+        .access_log(&sightline::access::LogQuery {
+            outcome: Some("denied".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    assert!(
+        denied
+            .iter()
+            .any(|e| e.user == ANALYST.0 && e.action == "view-access-log")
+    );
+}
+
+#[test]
+fn verify_in_the_view_points_at_a_tampered_entry() {
+    let fx = Fixture::with_all_roles();
+    fx.raw_core()
+        .execute_batch("UPDATE access_log SET object = 'forged' WHERE seq = 3")
+        .unwrap();
+    let mut harness = harness(&fx);
+    log_in(&mut harness, LEAD);
+    harness.get_by_label("Access log").click();
+    harness.run_steps(2);
+    harness.get_by_label("Verify").click();
+    harness.run_steps(2);
+    assert!(
+        harness
+            .query_by_label_contains("Problem at entry 3")
+            .is_some()
+    );
+}

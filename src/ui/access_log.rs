@@ -1,0 +1,226 @@
+//! The access log view (compliance lead): the whole log in a virtualised table, filters, Verify
+//! and export. The entries are read once through the gate when the view opens; filtering happens
+//! in memory, so typing in a filter does not write a log entry per keystroke.
+
+use egui::{RichText, TextEdit};
+use egui_extras::{Column, TableBuilder};
+
+use crate::access::{LogEntry, LogFormat};
+use crate::app::Command;
+use crate::clock::rfc3339;
+use crate::ui::theme;
+
+/// What the view holds while open.
+#[derive(Default)]
+pub struct AccessLogState {
+    /// All entries, oldest first.
+    pub entries: Vec<LogEntry>,
+    /// Filter: user (substring).
+    pub user: String,
+    /// Filter: action (substring).
+    pub action: String,
+    /// Filter: outcome (exact, empty for any).
+    pub outcome: String,
+    /// Filter: text in object or purpose.
+    pub text: String,
+    /// The last verification: intact or not, and what it said.
+    pub verify: Option<(bool, String)>,
+    /// The last export's result.
+    pub export: Option<String>,
+    filtered: Vec<usize>,
+    filter_key: Option<(String, String, String, String, usize)>,
+}
+
+impl AccessLogState {
+    /// A view over `entries`.
+    pub fn new(entries: Vec<LogEntry>) -> AccessLogState {
+        AccessLogState {
+            entries,
+            ..AccessLogState::default()
+        }
+    }
+
+    fn refilter(&mut self) {
+        let key = (
+            self.user.clone(),
+            self.action.clone(),
+            self.outcome.clone(),
+            self.text.to_lowercase(),
+            self.entries.len(),
+        );
+        if self.filter_key.as_ref() == Some(&key) {
+            return;
+        }
+        self.filtered = self
+            .entries
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| {
+                e.user.contains(&key.0)
+                    && e.action.contains(&key.1)
+                    && (key.2.is_empty() || e.outcome == key.2)
+                    && (key.3.is_empty()
+                        || e.object.to_lowercase().contains(&key.3)
+                        || e.purpose.to_lowercase().contains(&key.3))
+            })
+            .map(|(i, _)| i)
+            .collect();
+        self.filter_key = Some(key);
+    }
+
+    /// How many entries pass the filters.
+    pub fn shown(&mut self) -> usize {
+        self.refilter();
+        self.filtered.len()
+    }
+}
+
+fn filter_field(ui: &mut egui::Ui, label: &str, value: &mut String, width: f32) {
+    let l = ui.label(label);
+    ui.add(TextEdit::singleline(value).desired_width(width))
+        .labelled_by(l.id);
+}
+
+/// Draws the view.
+pub fn access_log_ui(ui: &mut egui::Ui, state: &mut AccessLogState) -> Option<Command> {
+    let mut command = None;
+    let visuals = ui.visuals().clone();
+    state.refilter();
+    ui.horizontal(|ui| {
+        ui.heading("Access log");
+        ui.label(
+            RichText::new(format!(
+                "{} of {} entries",
+                state.filtered.len(),
+                state.entries.len()
+            ))
+            .color(theme::weak(&visuals)),
+        );
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            if ui
+                .button("Export JSONL…")
+                .on_hover_text("Save the log with its chain head")
+                .clicked()
+            {
+                command = Some(Command::ExportLog(LogFormat::Jsonl));
+            }
+            if ui
+                .button("Export CSV…")
+                .on_hover_text("Save the log as a spreadsheet")
+                .clicked()
+            {
+                command = Some(Command::ExportLog(LogFormat::Csv));
+            }
+            if ui
+                .button("Verify")
+                .on_hover_text("Check the hash chain, this device's anchor and every database page")
+                .clicked()
+            {
+                command = Some(Command::VerifyLog);
+            }
+        });
+    });
+    if let Some((intact, text)) = &state.verify {
+        let color = if *intact {
+            theme::weak(&visuals)
+        } else {
+            theme::error(&visuals)
+        };
+        ui.label(RichText::new(text).color(color));
+    }
+    if let Some(text) = &state.export {
+        ui.label(RichText::new(text).color(theme::weak(&visuals)));
+    }
+    ui.horizontal(|ui| {
+        filter_field(ui, "User", &mut state.user, 120.0);
+        filter_field(ui, "Action", &mut state.action, 140.0);
+        egui::ComboBox::from_label("Outcome")
+            .selected_text(if state.outcome.is_empty() {
+                "any"
+            } else {
+                state.outcome.as_str()
+            })
+            .show_ui(ui, |ui| {
+                for value in ["", "allowed", "denied", "failed"] {
+                    ui.selectable_value(
+                        &mut state.outcome,
+                        value.to_owned(),
+                        if value.is_empty() { "any" } else { value },
+                    );
+                }
+            });
+        filter_field(ui, "Text", &mut state.text, 180.0);
+    });
+    state.refilter();
+    ui.separator();
+    if state.filtered.is_empty() {
+        ui.label(RichText::new("No entries match these filters.").color(theme::weak(&visuals)));
+        return command;
+    }
+    let row_height = ui.text_style_height(&egui::TextStyle::Body) + 4.0;
+    TableBuilder::new(ui)
+        .striped(true)
+        .resizable(true)
+        .column(Column::auto().at_least(50.0))
+        .column(Column::auto().at_least(190.0))
+        .column(Column::auto().at_least(110.0))
+        .column(Column::auto().at_least(110.0))
+        .column(Column::auto().at_least(140.0))
+        .column(Column::auto().at_least(70.0))
+        .column(Column::remainder())
+        .header(row_height, |mut header| {
+            for title in [
+                "Seq",
+                "Time",
+                "User",
+                "Role",
+                "Action",
+                "Outcome",
+                "Object · purpose",
+            ] {
+                header.col(|ui| {
+                    ui.strong(title);
+                });
+            }
+        })
+        .body(|body| {
+            body.rows(row_height, state.filtered.len(), |mut row| {
+                let Some(e) = state
+                    .filtered
+                    .get(row.index())
+                    .and_then(|&i| state.entries.get(i))
+                else {
+                    return;
+                };
+                let outcome_color = if e.outcome == "allowed" {
+                    visuals.text_color()
+                } else {
+                    theme::error(&visuals)
+                };
+                let cells = [
+                    e.seq.to_string(),
+                    rfc3339(e.time_ms),
+                    e.user.clone(),
+                    e.role.clone(),
+                    e.action.clone(),
+                ];
+                for text in cells {
+                    row.col(|ui| {
+                        ui.label(text);
+                    });
+                }
+                row.col(|ui| {
+                    ui.label(RichText::new(&e.outcome).color(outcome_color));
+                });
+                row.col(|ui| {
+                    let text = if e.purpose.is_empty() {
+                        e.object.clone()
+                    } else {
+                        format!("{} · {}", e.object, e.purpose)
+                    };
+                    ui.label(text);
+                });
+            });
+        });
+    command
+}
