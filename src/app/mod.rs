@@ -8,12 +8,15 @@ mod recent;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use crate::access::{LogFormat, LogQuery, Notice, Workspace};
+use zeroize::Zeroizing;
+
+use crate::access::{LogFormat, LogQuery, Notice, Role, Workspace};
 use crate::dataset::Dataset;
 use crate::device::Device;
 use crate::error::Error;
 use crate::ui::access_log::AccessLogState;
 use crate::ui::login::{LoginState, login_ui};
+use crate::ui::users::UsersState;
 use crate::ui::workbench::{FrameInfo, workbench_ui};
 
 /// Idle time before the workbench locks itself (policy default).
@@ -39,6 +42,22 @@ pub enum Command {
     ExportLog(LogFormat),
     /// Export the access log to this file.
     ExportLogTo(LogFormat, PathBuf),
+    /// Add a user with a role and an initial password.
+    AddUser(String, Role, Secret),
+    /// Set another user's password.
+    ResetPassword(String, Secret),
+    /// Revoke a user and rotate the keys they held.
+    RevokeUser(String),
+}
+
+/// A password on its way from a view to the gate: wiped on drop, never printed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(pub Zeroizing<String>);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(…)")
+    }
 }
 
 /// The views of the workbench.
@@ -48,6 +67,8 @@ pub enum Page {
     Overview,
     /// The access log (compliance lead).
     AccessLog,
+    /// Users and roles (compliance lead).
+    Users,
 }
 
 /// What the current view holds.
@@ -56,6 +77,8 @@ pub enum PageState {
     Overview,
     /// The access log with its entries.
     AccessLog(Box<AccessLogState>),
+    /// The users.
+    Users(Box<UsersState>),
     /// The gate refused, or the data could not be read: what to say.
     Refused(Page, String),
 }
@@ -66,6 +89,7 @@ impl PageState {
         match self {
             PageState::Overview => Page::Overview,
             PageState::AccessLog(_) => Page::AccessLog,
+            PageState::Users(_) => Page::Users,
             PageState::Refused(page, _) => *page,
         }
     }
@@ -269,6 +293,19 @@ impl SightlineApp {
                 }
             }
             Command::ExportLogTo(format, path) => self.export_log(format, &path),
+            Command::AddUser(name, role, password) => self.user_change(|ws| {
+                ws.add_user(&name, role, &password.0)
+                    .map(|()| format!("Added {name} as {}.", role.label().to_lowercase()))
+            }),
+            Command::ResetPassword(name, password) => self.user_change(|ws| {
+                ws.set_password(&name, &password.0)
+                    .map(|()| format!("New password set for {name}."))
+            }),
+            Command::RevokeUser(name) => self.user_change(|ws| {
+                let mut steps = Vec::new();
+                ws.revoke_user(&name, &mut |p| steps.push(p.step))
+                    .map(|()| format!("Revoked {name}. Steps: {}.", steps.join(", ")))
+            }),
         }
     }
 
@@ -286,7 +323,43 @@ impl SightlineApp {
                 }
                 Err(e) => PageState::Refused(page, e.to_string()),
             },
+            Page::Users => match w.ws.users() {
+                Ok(users) => PageState::Users(Box::new(UsersState {
+                    users,
+                    ..UsersState::default()
+                })),
+                Err(e @ Error::Denied { .. }) => {
+                    PageState::Refused(page, format!("{e} The attempt was logged."))
+                }
+                Err(e) => PageState::Refused(page, e.to_string()),
+            },
         };
+    }
+
+    /// Runs a user change through the gate, then shows the result and the fresh list.
+    fn user_change(&mut self, change: impl FnOnce(&mut Workspace) -> Result<String, Error>) {
+        let Screen::Workbench(w) = &mut self.screen else {
+            return;
+        };
+        let result = change(&mut w.ws);
+        let users = w.ws.users();
+        let PageState::Users(state) = &mut w.page else {
+            return;
+        };
+        match result {
+            Ok(text) => {
+                state.message = Some((true, text));
+                state.new_name.clear();
+                state.new_password = Zeroizing::new(String::new());
+                state.new_role = None;
+                state.reset = None;
+                state.confirm_revoke = None;
+            }
+            Err(e) => state.message = Some((false, e.to_string())),
+        }
+        if let Ok(users) = users {
+            state.users = users;
+        }
     }
 
     fn verify_log(&mut self) {

@@ -5,4 +5,5 @@ pub mod access_log;
 pub mod login;
 pub mod nav;
 pub mod theme;
+pub mod users;
 pub mod workbench;

@@ -5,9 +5,10 @@ use crate::access::{Capability, Role};
 use crate::app::{Command, Page};
 
 /// The views, in order, with the capability each needs.
-const PAGES: [(Page, &str, Option<Capability>); 2] = [
+const PAGES: [(Page, &str, Option<Capability>); 3] = [
     (Page::Overview, "Overview", None),
     (Page::AccessLog, "Access log", Some(Capability::AccessLog)),
+    (Page::Users, "Users", Some(Capability::ManageUsers)),
 ];
 
 fn roles_text(capability: Capability) -> String {

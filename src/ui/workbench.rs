@@ -8,6 +8,7 @@ use crate::app::{Command, PageState};
 use crate::ui::access_log::access_log_ui;
 use crate::ui::nav::nav_ui;
 use crate::ui::theme;
+use crate::ui::users::users_ui;
 
 /// What the frame shows about the signed-in user.
 pub struct FrameInfo<'a> {
@@ -66,6 +67,11 @@ pub fn workbench_ui(
         PageState::Overview => overview_ui(ui, info),
         PageState::AccessLog(state) => {
             if let Some(c) = access_log_ui(ui, state) {
+                command = Some(c);
+            }
+        }
+        PageState::Users(state) => {
+            if let Some(c) = users_ui(ui, state, info.user) {
                 command = Some(c);
             }
         }

@@ -2,7 +2,7 @@ use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable};
-use sightline::app::{Command, SightlineApp};
+use sightline::app::{Command, Secret, SightlineApp};
 
 use super::common::{ANALYST, Fixture, LEAD, UX};
 
@@ -301,4 +301,99 @@ fn verify_in_the_view_points_at_a_tampered_entry() {
             .query_by_label_contains("Problem at entry 3")
             .is_some()
     );
+}
+
+#[test]
+fn the_compliance_lead_adds_resets_and_revokes_users() {
+    let fx = Fixture::with_all_roles();
+    let mut harness = harness(&fx);
+    log_in(&mut harness, LEAD);
+    harness.get_by_label("Users").click();
+    harness.run_steps(2);
+    assert!(harness.query_by_label("uma").is_some());
+
+    harness.get_by_label("New user name").click();
+    harness.run_steps(1);
+    harness.get_by_label("New user name").type_text("newbie");
+    harness.get_by_label("New user's role").click();
+    harness.run_steps(2);
+    // The role list's item (the grid also shows "Analyst" for ana).
+    harness.get_all_by_label("Analyst").last().unwrap().click();
+    harness.run_steps(1);
+    harness.get_by_label("Initial password").click();
+    harness.run_steps(1);
+    harness
+        .get_by_label("Initial password")
+        .type_text("newbie-password-1");
+    harness.run_steps(1);
+    assert!(
+        harness.query_by_label("Good.").is_some()
+            || harness
+                .query_by_label("Acceptable. Longer is stronger.")
+                .is_some()
+    );
+    harness.get_by_label("Add user").click();
+    harness.run_steps(2);
+    assert!(harness.query_by_label("Added newbie as analyst.").is_some());
+    assert!(harness.query_by_label("newbie").is_some());
+
+    // Reset the analyst's password from the row's form.
+    harness
+        .get_all_by_label("Reset password…")
+        .next()
+        .unwrap()
+        .click();
+    harness.run_steps(2);
+    assert!(
+        harness
+            .query_by_label_contains("New password for")
+            .is_some()
+    );
+    harness.state_mut().run(Command::ResetPassword(
+        ANALYST.0.to_owned(),
+        Secret(zeroize::Zeroizing::new("reset-by-lead-77".into())),
+    ));
+    harness.run_steps(2);
+    assert!(
+        harness
+            .query_by_label("New password set for ana.")
+            .is_some()
+    );
+
+    // Revoke the UX liaison: confirm, keys rotate, the row goes.
+    let revoke_buttons = harness.query_all_by_label("Revoke…").count();
+    assert_eq!(revoke_buttons, 5, "one per user");
+    harness
+        .state_mut()
+        .run(Command::RevokeUser(UX.0.to_owned()));
+    harness.run_steps(2);
+    assert!(harness.query_by_label_contains("Revoked uma").is_some());
+    assert!(harness.query_by_label("uma").is_none());
+    drop(harness);
+    assert!(fx.dataset().unlock(UX.0, UX.1, &fx.device).is_err());
+    assert_eq!(
+        fx.dataset()
+            .unlock("newbie", "newbie-password-1", &fx.device)
+            .unwrap()
+            .role(),
+        sightline::access::Role::Analyst
+    );
+    assert!(
+        fx.dataset()
+            .unlock(ANALYST.0, "reset-by-lead-77", &fx.device)
+            .is_ok()
+    );
+}
+
+#[test]
+fn analysts_cannot_open_users() {
+    let fx = Fixture::with_all_roles();
+    let mut harness = harness(&fx);
+    log_in(&mut harness, ANALYST);
+    assert!(harness.get_by_label("Users").accesskit_node().is_disabled());
+    harness
+        .state_mut()
+        .run(Command::Open(sightline::app::Page::Users));
+    harness.run_steps(2);
+    assert!(harness.query_by_label("Access denied").is_some());
 }
