@@ -45,6 +45,9 @@ pub fn workbench_ui(
                 {
                     command = Some(Command::Lock);
                 }
+                ui.separator();
+                theme_ui(ui);
+                ui.separator();
                 let minutes = info.idle_lock_in_s.div_ceil(60);
                 ui.label(
                     RichText::new(format!("locks in {minutes} min")).color(theme::weak(&visuals)),
@@ -105,6 +108,29 @@ fn overview_ui(ui: &mut egui::Ui, info: &FrameInfo<'_>) {
         };
         ui.label(RichText::new(&notice.text).color(color));
     }
+}
+
+/// Dark, light, or follow the system; words rather than icons, which the shipped fonts lack.
+fn theme_ui(ui: &mut egui::Ui) {
+    let mut preference = ui.options(|o| o.theme_preference);
+    let name = |p: egui::ThemePreference| match p {
+        egui::ThemePreference::Dark => "Dark",
+        egui::ThemePreference::Light => "Light",
+        egui::ThemePreference::System => "System theme",
+    };
+    egui::ComboBox::from_id_salt("theme")
+        .selected_text(name(preference))
+        .width(110.0)
+        .show_ui(ui, |ui| {
+            for p in [
+                egui::ThemePreference::System,
+                egui::ThemePreference::Light,
+                egui::ThemePreference::Dark,
+            ] {
+                ui.selectable_value(&mut preference, p, name(p));
+            }
+        });
+    ui.ctx().set_theme(preference);
 }
 
 fn badge_ui(ui: &mut egui::Ui, role: Role) {
