@@ -602,6 +602,37 @@ impl Workspace {
             .collect()
     }
 
+    /// A second workspace for the same user, with its own connections, for work on another
+    /// thread (an import) while this one keeps serving the screen. Nothing is logged: the
+    /// work it does is.
+    pub fn fork(&self) -> Result<Workspace> {
+        let keys = self
+            .keys
+            .subset(&self.keys.tiers())
+            .ok_or_else(|| Error::Invalid("missing key".into()))?;
+        let bundle_lock = BundleLock::shared(&self.dir)?;
+        let open = |tier: Tier| -> Result<Option<Connection>> {
+            keys.get(tier)
+                .map(|key| db::open(&self.header.db_path(&self.dir, tier), tier, key, false))
+                .transpose()
+        };
+        let core = open(Tier::Core)?.ok_or_else(|| Error::Invalid("missing core key".into()))?;
+        let recordings = open(Tier::Recordings)?;
+        Ok(Workspace {
+            dir: self.dir.clone(),
+            header: self.header.clone(),
+            user: self.user.clone(),
+            role: self.role,
+            keys,
+            core,
+            recordings,
+            device: self.device.clone(),
+            bundle_lock,
+            anchor_trusted: self.anchor_trusted,
+            notices: RefCell::new(Vec::new()),
+        })
+    }
+
     /// Locks: logs it, writes the databases back to their main files and drops keys and
     /// connections.
     pub fn lock(self) -> Result<()> {

@@ -14,10 +14,14 @@ use crate::access::{LogFormat, LogQuery, Notice, Role, Workspace};
 use crate::dataset::Dataset;
 use crate::device::Device;
 use crate::error::Error;
+use crate::ingest::{ImportOptions, ImportProgress, ImportReport, Purposes};
 use crate::ui::access_log::AccessLogState;
+use crate::ui::import::ImportViewState;
 use crate::ui::login::{LoginState, login_ui};
 use crate::ui::users::UsersState;
 use crate::ui::workbench::{FrameInfo, workbench_ui};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 /// Idle time before the workbench locks itself (policy default).
 pub const IDLE_LOCK: Duration = Duration::from_secs(10 * 60);
@@ -48,6 +52,16 @@ pub enum Command {
     ResetPassword(String, Secret),
     /// Revoke a user and rotate the keys they held.
     RevokeUser(String),
+    /// Choose files to import.
+    PickImportFiles,
+    /// Add these files to the import list (chosen or dropped).
+    AddImportFiles(Vec<PathBuf>),
+    /// Choose a manifest.
+    PickManifest,
+    /// Start the import in the background.
+    StartImport,
+    /// Stop the running import after the current session.
+    CancelImport,
 }
 
 /// A password on its way from a view to the gate: wiped on drop, never printed.
@@ -69,6 +83,8 @@ pub enum Page {
     AccessLog,
     /// Users and roles (compliance lead).
     Users,
+    /// Import recordings (data engineer).
+    Import,
 }
 
 /// What the current view holds.
@@ -79,6 +95,8 @@ pub enum PageState {
     AccessLog(Box<AccessLogState>),
     /// The users.
     Users(Box<UsersState>),
+    /// The import form, progress and report.
+    Import(Box<ImportViewState>),
     /// The gate refused, or the data could not be read: what to say.
     Refused(Page, String),
 }
@@ -90,6 +108,7 @@ impl PageState {
             PageState::Overview => Page::Overview,
             PageState::AccessLog(_) => Page::AccessLog,
             PageState::Users(_) => Page::Users,
+            PageState::Import(_) => Page::Import,
             PageState::Refused(page, _) => *page,
         }
     }
@@ -107,6 +126,14 @@ struct Workbench {
     notices: Vec<Notice>,
     last_activity: Instant,
     page: PageState,
+    import: Option<RunningImport>,
+}
+
+/// An import on its own thread, with a forked workspace.
+struct RunningImport {
+    job: jobs::Job<Result<ImportReport, Error>>,
+    progress: Arc<Mutex<Option<ImportProgress>>>,
+    cancel: Arc<AtomicBool>,
 }
 
 /// The Sightline application.
@@ -211,6 +238,22 @@ impl SightlineApp {
                 }
             }
         }
+        self.poll_import();
+        let dropped: Vec<PathBuf> = ctx.input(|i| {
+            i.raw
+                .dropped_files
+                .iter()
+                .map(|f| f.path().to_path_buf())
+                .collect()
+        });
+        if !dropped.is_empty() {
+            self.run(Command::AddImportFiles(dropped));
+        }
+        if let Screen::Workbench(w) = &self.screen
+            && w.import.is_some()
+        {
+            ctx.request_repaint_after(Duration::from_millis(100));
+        }
         if let Screen::Workbench(w) = &mut self.screen {
             let active = ctx.input(|i| !i.events.is_empty() || i.pointer.is_moving());
             if active {
@@ -301,6 +344,40 @@ impl SightlineApp {
                 ws.set_password(&name, &password.0)
                     .map(|()| format!("New password set for {name}."))
             }),
+            Command::PickImportFiles => {
+                if let Some(files) = rfd::FileDialog::new()
+                    .set_title("Recordings and tables to import")
+                    .add_filter("recordings and tables", &["json", "jsonl", "csv"])
+                    .pick_files()
+                {
+                    self.run(Command::AddImportFiles(files));
+                }
+            }
+            Command::AddImportFiles(files) => {
+                if let Some(state) = self.import_state() {
+                    for f in files {
+                        if !state.files.contains(&f) {
+                            state.files.push(f);
+                        }
+                    }
+                }
+            }
+            Command::PickManifest => {
+                let picked = rfd::FileDialog::new()
+                    .add_filter("manifest", &["csv", "json"])
+                    .pick_file();
+                if let (Some(path), Some(state)) = (picked, self.import_state()) {
+                    state.manifest = Some(path);
+                }
+            }
+            Command::StartImport => self.start_import(),
+            Command::CancelImport => {
+                if let Screen::Workbench(w) = &self.screen
+                    && let Some(running) = &w.import
+                {
+                    running.cancel.store(true, Ordering::Relaxed);
+                }
+            }
             Command::RevokeUser(name) => self.user_change(|ws| {
                 let mut steps = Vec::new();
                 ws.revoke_user(&name, &mut |p| steps.push(p.step))
@@ -323,6 +400,14 @@ impl SightlineApp {
                 }
                 Err(e) => PageState::Refused(page, e.to_string()),
             },
+            // Reading the masking rules is the gate for the view: data engineers only, logged.
+            Page::Import => match w.ws.masking_rules() {
+                Ok(_) => PageState::Import(Box::default()),
+                Err(e @ Error::Denied { .. }) => {
+                    PageState::Refused(page, format!("{e} The attempt was logged."))
+                }
+                Err(e) => PageState::Refused(page, e.to_string()),
+            },
             Page::Users => match w.ws.users() {
                 Ok(users) => PageState::Users(Box::new(UsersState {
                     users,
@@ -334,6 +419,122 @@ impl SightlineApp {
                 Err(e) => PageState::Refused(page, e.to_string()),
             },
         };
+    }
+
+    fn import_state(&mut self) -> Option<&mut ImportViewState> {
+        match &mut self.screen {
+            Screen::Workbench(w) => match &mut w.page {
+                PageState::Import(state) => Some(state),
+                _ => None,
+            },
+            Screen::Login(_) => None,
+        }
+    }
+
+    fn start_import(&mut self) {
+        let Screen::Workbench(w) = &mut self.screen else {
+            return;
+        };
+        let PageState::Import(state) = &mut w.page else {
+            return;
+        };
+        if w.import.is_some() {
+            return;
+        }
+        let manifest = match state
+            .manifest
+            .as_deref()
+            .map(crate::ingest::manifest::Manifest::load)
+            .transpose()
+        {
+            Ok(m) => m,
+            Err(e) => {
+                state.error = Some(e.to_string());
+                return;
+            }
+        };
+        let options = ImportOptions {
+            manifest,
+            assume_consent: state.assume.then(|| {
+                (
+                    Purposes {
+                        heatmaps: state.heatmaps,
+                        recordings: state.recordings,
+                    },
+                    state.reason.trim().to_owned(),
+                )
+            }),
+        };
+        let mut ws = match w.ws.fork() {
+            Ok(ws) => ws,
+            Err(e) => {
+                state.error = Some(e.to_string());
+                return;
+            }
+        };
+        let files = state.files.clone();
+        let progress = Arc::new(Mutex::new(Some(ImportProgress {
+            files_done: 0,
+            files_total: files.len(),
+            sessions_stored: 0,
+        })));
+        let cancel = Arc::new(AtomicBool::new(false));
+        let (shared, stop) = (Arc::clone(&progress), Arc::clone(&cancel));
+        state.error = None;
+        state.report = None;
+        w.import = Some(RunningImport {
+            job: jobs::Job::spawn(move || {
+                let report = ws.import(
+                    &files,
+                    &options,
+                    &mut |p| {
+                        if let Ok(mut slot) = shared.lock() {
+                            *slot = Some(p);
+                        }
+                    },
+                    &stop,
+                );
+                // Its own lock entry: the forked workspace's work ends here.
+                drop(ws);
+                report
+            }),
+            progress,
+            cancel,
+        });
+    }
+
+    fn poll_import(&mut self) {
+        let Screen::Workbench(w) = &mut self.screen else {
+            return;
+        };
+        let Some(running) = &w.import else { return };
+        let poll = running.job.poll();
+        let progress = running.progress.lock().ok().and_then(|p| p.clone());
+        let finished = match poll {
+            jobs::Poll::Running => None,
+            jobs::Poll::Done(result) => Some(result),
+            jobs::Poll::Lost => Some(Err(Error::Invalid(
+                "The import stopped unexpectedly.".into(),
+            ))),
+        };
+        if finished.is_some() {
+            w.import = None;
+        }
+        let PageState::Import(state) = &mut w.page else {
+            return;
+        };
+        match finished {
+            None => state.progress = progress,
+            Some(Ok(report)) => {
+                state.progress = None;
+                state.report = Some(report);
+                state.files.clear();
+            }
+            Some(Err(e)) => {
+                state.progress = None;
+                state.error = Some(e.to_string());
+            }
+        }
     }
 
     /// Runs a user change through the gate, then shows the result and the fresh list.
@@ -474,6 +675,7 @@ impl SightlineApp {
                 let notices = ws.notices();
                 self.screen = Screen::Workbench(Box::new(Workbench {
                     page: PageState::Overview,
+                    import: None,
                     ws,
                     notices,
                     last_activity: Instant::now(),
@@ -505,6 +707,10 @@ impl SightlineApp {
         else {
             return;
         };
+        if let Some(running) = &w.import {
+            // The import thread stops after its current session and drops its keys.
+            running.cancel.store(true, Ordering::Relaxed);
+        }
         let user = w.ws.user().to_owned();
         let error =
             w.ws.lock()

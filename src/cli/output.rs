@@ -149,51 +149,7 @@ pub fn pages_text(pages: &[PageSummary]) -> Vec<String> {
 
 /// `sightline import`.
 pub fn import_text(r: &ImportReport) -> Vec<String> {
-    let mut out = vec![
-        format!(
-            "Files            {} ({} could not be read)",
-            r.files,
-            r.failed_files.len()
-        ),
-        format!("Recordings       {}", r.recordings),
-        format!("Replays stored   {}", r.replays_stored),
-        format!("Heatmap sessions {}", r.heatmap_sessions),
-        format!(
-            "Events           {} read; {} of {} interactions kept; {} content events not kept; {} duplicates; {} invalid",
-            r.counts.events_read,
-            r.counts.interactions_kept,
-            r.counts.interactions_read,
-            r.counts.content_dropped,
-            r.counts.duplicates_dropped,
-            r.counts.invalid_dropped
-        ),
-        format!(
-            "Masked           {} input values; {} PII matches redacted",
-            r.counts.values_masked, r.counts.pii_redacted
-        ),
-    ];
-    if r.consent_records + r.survey_responses + r.rows_invalid > 0 {
-        out.push(format!(
-            "Tables           {} consent records, {} survey responses, {} rows skipped",
-            r.consent_records, r.survey_responses, r.rows_invalid
-        ));
-    }
-    if r.counts.accidental_taps > 0 {
-        out.push(format!(
-            "Noise            {} accidental taps left out of heatmaps",
-            r.counts.accidental_taps
-        ));
-    }
-    for (reason, n) in &r.sessions_dropped {
-        out.push(format!("Not stored       {n} ({reason})"));
-    }
-    for (file, why) in &r.failed_files {
-        out.push(format!("Failed           {file}: {why}"));
-    }
-    if r.cancelled {
-        out.push("Cancelled before the end; everything listed above was committed.".into());
-    }
-    out
+    r.summary_lines()
 }
 
 /// `sightline sessions events` without --json.

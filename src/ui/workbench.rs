@@ -6,6 +6,7 @@ use egui::RichText;
 use crate::access::{Notice, NoticeLevel, Role};
 use crate::app::{Command, PageState};
 use crate::ui::access_log::access_log_ui;
+use crate::ui::import::import_ui;
 use crate::ui::nav::nav_ui;
 use crate::ui::theme;
 use crate::ui::users::users_ui;
@@ -70,6 +71,11 @@ pub fn workbench_ui(
         PageState::Overview => overview_ui(ui, info),
         PageState::AccessLog(state) => {
             if let Some(c) = access_log_ui(ui, state) {
+                command = Some(c);
+            }
+        }
+        PageState::Import(state) => {
+            if let Some(c) = import_ui(ui, state) {
                 command = Some(c);
             }
         }

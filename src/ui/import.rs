@@ -1,0 +1,123 @@
+//! The import view (data engineer): choose recording files (or drop them on the window), a
+//! manifest, and whether consent was handled upstream (with a reason for the log); then a
+//! progress bar with Cancel, and the import report.
+
+use std::path::PathBuf;
+
+use egui::{RichText, TextEdit};
+
+use crate::app::Command;
+use crate::ingest::{ImportProgress, ImportReport};
+use crate::ui::theme;
+
+/// What the view holds.
+#[derive(Default)]
+pub struct ImportViewState {
+    /// Files to import.
+    pub files: Vec<PathBuf>,
+    /// Optional manifest.
+    pub manifest: Option<PathBuf>,
+    /// Consent handled upstream.
+    pub assume: bool,
+    /// Assumed purpose: heatmaps.
+    pub heatmaps: bool,
+    /// Assumed purpose: recordings.
+    pub recordings: bool,
+    /// Why consent may be assumed.
+    pub reason: String,
+    /// Progress while running.
+    pub progress: Option<ImportProgress>,
+    /// The last report.
+    pub report: Option<ImportReport>,
+    /// The last error.
+    pub error: Option<String>,
+}
+
+/// Draws the view.
+pub fn import_ui(ui: &mut egui::Ui, state: &mut ImportViewState) -> Option<Command> {
+    let mut command = None;
+    let visuals = ui.visuals().clone();
+    ui.heading("Import");
+    if let Some(p) = &state.progress {
+        let fraction = p.files_done as f32 / p.files_total.max(1) as f32;
+        ui.add(egui::ProgressBar::new(fraction).show_percentage());
+        ui.label(format!(
+            "{} of {} files, {} sessions stored",
+            p.files_done, p.files_total, p.sessions_stored
+        ));
+        if ui
+            .button("Cancel")
+            .on_hover_text("Stop after the current session; what is stored stays")
+            .clicked()
+        {
+            command = Some(Command::CancelImport);
+        }
+        return command;
+    }
+    ui.label(
+        RichText::new("rrweb JSON, PostHog JSON Lines, native JSON Lines, consent and survey CSV. Drop files on the window or choose them.")
+            .color(theme::weak(&visuals)),
+    );
+    ui.horizontal(|ui| {
+        if ui.button("Add files…").clicked() {
+            command = Some(Command::PickImportFiles);
+        }
+        if ui
+            .add_enabled(!state.files.is_empty(), egui::Button::new("Clear"))
+            .clicked()
+        {
+            state.files.clear();
+        }
+        if ui
+            .button("Manifest…")
+            .on_hover_text("CSV or JSON with subject, start, region, consent, variant, cohort")
+            .clicked()
+        {
+            command = Some(Command::PickManifest);
+        }
+        if let Some(m) = &state.manifest {
+            ui.label(format!(
+                "manifest: {}",
+                m.file_name()
+                    .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
+            ));
+        }
+    });
+    if state.files.is_empty() {
+        ui.label(RichText::new("No files chosen yet.").color(theme::weak(&visuals)));
+    }
+    for f in &state.files {
+        ui.label(f.display().to_string());
+    }
+    ui.add_space(theme::GAP);
+    ui.checkbox(
+        &mut state.assume,
+        "Consent was handled upstream for sessions without a consent record",
+    );
+    if state.assume {
+        ui.horizontal(|ui| {
+            ui.checkbox(&mut state.heatmaps, "heatmaps");
+            ui.checkbox(&mut state.recordings, "recordings");
+        });
+        let l = ui.label("Reason (goes into the access log)");
+        ui.add(TextEdit::singleline(&mut state.reason).desired_width(400.0))
+            .labelled_by(l.id);
+    }
+    let ready = !state.files.is_empty()
+        && (!state.assume
+            || (!state.reason.trim().is_empty() && (state.heatmaps || state.recordings)));
+    if ui.add_enabled(ready, egui::Button::new("Import")).clicked() {
+        command = Some(Command::StartImport);
+    }
+    if let Some(error) = &state.error {
+        ui.label(RichText::new(error).color(theme::error(&visuals)));
+    }
+    if let Some(report) = &state.report {
+        ui.add_space(theme::GAP);
+        ui.strong("Import report");
+        for line in report.summary_lines() {
+            ui.monospace(line);
+        }
+    }
+    command
+}
