@@ -74,6 +74,14 @@ impl std::fmt::Debug for Secret {
     }
 }
 
+/// Said when the system has no file dialog (no desktop portal, as on a bare X server).
+const NO_DIALOG: &str = "No file dialog is available here (no desktop portal).";
+
+/// A dialog nobody could have answered that fast was never shown.
+fn never_shown(asked: Instant) -> bool {
+    asked.elapsed() < Duration::from_millis(300)
+}
+
 /// The views of the workbench.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Page {
@@ -311,11 +319,19 @@ impl SightlineApp {
         match command {
             Command::SelectDataset(path) => self.select_dataset(path),
             Command::PickDataset => {
-                if let Some(path) = rfd::FileDialog::new()
+                let asked = Instant::now();
+                match rfd::FileDialog::new()
                     .set_title("Open a Sightline dataset")
                     .pick_folder()
                 {
-                    self.select_dataset(path);
+                    Some(path) => self.select_dataset(path),
+                    None if never_shown(asked) => {
+                        if let Screen::Login(state) = &mut self.screen {
+                            state.dataset_error =
+                                Some(format!("{NO_DIALOG} Type the dataset's folder instead."));
+                        }
+                    }
+                    None => {}
                 }
             }
             Command::Unlock => self.start_unlock(),
@@ -327,12 +343,22 @@ impl SightlineApp {
                     LogFormat::Csv => ("access-log.csv", "csv"),
                     LogFormat::Jsonl => ("access-log.jsonl", "jsonl"),
                 };
-                let picked = rfd::FileDialog::new()
+                let asked = Instant::now();
+                match rfd::FileDialog::new()
                     .set_file_name(name)
                     .add_filter(ext, &[ext])
-                    .save_file();
-                if let Some(path) = picked {
-                    self.run(Command::ExportLogTo(format, path));
+                    .save_file()
+                {
+                    Some(path) => self.run(Command::ExportLogTo(format, path)),
+                    None if never_shown(asked) => {
+                        if let Screen::Workbench(w) = &mut self.screen
+                            && let PageState::AccessLog(state) = &mut w.page
+                        {
+                            state.export =
+                                Some(format!("{NO_DIALOG} Use `sightline log export` instead."));
+                        }
+                    }
+                    None => {}
                 }
             }
             Command::ExportLogTo(format, path) => self.export_log(format, &path),
@@ -345,12 +371,21 @@ impl SightlineApp {
                     .map(|()| format!("New password set for {name}."))
             }),
             Command::PickImportFiles => {
-                if let Some(files) = rfd::FileDialog::new()
+                let asked = Instant::now();
+                let picked = rfd::FileDialog::new()
                     .set_title("Recordings and tables to import")
                     .add_filter("recordings and tables", &["json", "jsonl", "csv"])
-                    .pick_files()
-                {
-                    self.run(Command::AddImportFiles(files));
+                    .pick_files();
+                match picked {
+                    Some(files) => self.run(Command::AddImportFiles(files)),
+                    None if never_shown(asked) => {
+                        if let Some(state) = self.import_state() {
+                            state.error = Some(format!(
+                                "{NO_DIALOG} Drop the files on the window instead, or use `sightline import`."
+                            ));
+                        }
+                    }
+                    None => {}
                 }
             }
             Command::AddImportFiles(files) => {

@@ -412,14 +412,20 @@ fn a_data_engineer_imports_with_progress_and_sees_the_report() {
         fixtures.join("posthog-localhost-recording_snapshots.jsonl"),
     ]));
     harness.run_steps(1);
-    harness.get_by_label("Consent was handled upstream for sessions without a consent record").click();
+    harness
+        .get_by_label("Consent was handled upstream for sessions without a consent record")
+        .click();
     harness.run_steps(1);
     harness.get_by_label("heatmaps").click();
     harness.get_by_label("recordings").click();
     harness.run_steps(1);
-    harness.get_by_label("Reason (goes into the access log)").click();
+    harness
+        .get_by_label("Reason (goes into the access log)")
+        .click();
     harness.run_steps(1);
-    harness.get_by_label("Reason (goes into the access log)").type_text("consent collected by the product (ticket 12)");
+    harness
+        .get_by_label("Reason (goes into the access log)")
+        .type_text("consent collected by the product (ticket 12)");
     harness.run_steps(1);
     harness.get_all_by_label("Import").last().unwrap().click();
     let start = Instant::now();
@@ -428,18 +434,31 @@ fn a_data_engineer_imports_with_progress_and_sees_the_report() {
         if harness.query_by_label("Import report").is_some() {
             break;
         }
-        assert!(start.elapsed() < Duration::from_secs(60), "the import did not finish");
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "the import did not finish"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
     harness.run_steps(1);
-    assert!(harness.query_by_label_contains("Replays stored   3").is_some());
+    assert!(
+        harness
+            .query_by_label_contains("Replays stored   3")
+            .is_some()
+    );
     drop(harness);
     let ws = fx.unlock(LEAD);
     assert_eq!(ws.sessions(None).unwrap().len(), 3);
     let imports = ws
-        .access_log(&sightline::access::LogQuery { action: Some("import".into()), ..Default::default() })
+        .access_log(&sightline::access::LogQuery {
+            action: Some("import".into()),
+            ..Default::default()
+        })
         .unwrap();
-    assert!(imports.iter().any(|e| e.purpose.contains("ticket 12")), "the reason is logged");
+    assert!(
+        imports.iter().any(|e| e.purpose.contains("ticket 12")),
+        "the reason is logged"
+    );
 }
 
 #[test]
@@ -447,8 +466,15 @@ fn only_data_engineers_may_open_import() {
     let fx = Fixture::with_all_roles();
     let mut harness = harness(&fx);
     log_in(&mut harness, ANALYST);
-    assert!(harness.get_by_label("Import").accesskit_node().is_disabled());
-    harness.state_mut().run(Command::Open(sightline::app::Page::Import));
+    assert!(
+        harness
+            .get_by_label("Import")
+            .accesskit_node()
+            .is_disabled()
+    );
+    harness
+        .state_mut()
+        .run(Command::Open(sightline::app::Page::Import));
     harness.run_steps(2);
     assert!(harness.query_by_label("Access denied").is_some());
 }
