@@ -54,7 +54,10 @@ pub enum Command {
     RevokeUser(String),
     /// Choose files to import.
     PickImportFiles,
-    /// Add these files to the import list (chosen or dropped).
+    /// Choose a folder whose recordings and tables to import.
+    PickImportFolder,
+    /// Add these files to the import list (chosen or dropped); folders add the importable
+    /// files inside them.
     AddImportFiles(Vec<PathBuf>),
     /// Choose a manifest.
     PickManifest,
@@ -76,6 +79,32 @@ impl std::fmt::Debug for Secret {
 
 /// Said when the system has no file dialog (no desktop portal, as on a bare X server).
 const NO_DIALOG: &str = "No file dialog is available here (no desktop portal).";
+
+/// Files as given, and for folders the `.json`, `.jsonl` and `.csv` files directly inside.
+fn importable_files(paths: Vec<PathBuf>) -> Vec<PathBuf> {
+    let importable = |p: &std::path::Path| {
+        p.extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| matches!(e.to_ascii_lowercase().as_str(), "json" | "jsonl" | "csv"))
+    };
+    let mut out = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            let mut inside: Vec<PathBuf> = std::fs::read_dir(&path)
+                .into_iter()
+                .flatten()
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| p.is_file() && importable(p))
+                .collect();
+            inside.sort();
+            out.extend(inside);
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
 
 /// A dialog nobody could have answered that fast was never shown.
 fn never_shown(asked: Instant) -> bool {
@@ -388,7 +417,25 @@ impl SightlineApp {
                     None => {}
                 }
             }
-            Command::AddImportFiles(files) => {
+            Command::PickImportFolder => {
+                let asked = Instant::now();
+                match rfd::FileDialog::new()
+                    .set_title("A folder of recordings and tables")
+                    .pick_folder()
+                {
+                    Some(folder) => self.run(Command::AddImportFiles(vec![folder])),
+                    None if never_shown(asked) => {
+                        if let Some(state) = self.import_state() {
+                            state.error = Some(format!(
+                                "{NO_DIALOG} Drop the files on the window instead, or use `sightline import`."
+                            ));
+                        }
+                    }
+                    None => {}
+                }
+            }
+            Command::AddImportFiles(paths) => {
+                let files = importable_files(paths);
                 if let Some(state) = self.import_state() {
                     for f in files {
                         if !state.files.contains(&f) {

@@ -63,6 +63,13 @@ pub fn import_ui(ui: &mut egui::Ui, state: &mut ImportViewState) -> Option<Comma
             command = Some(Command::PickImportFiles);
         }
         if ui
+            .button("Add folder…")
+            .on_hover_text("Every .json, .jsonl and .csv file in a folder")
+            .clicked()
+        {
+            command = Some(Command::PickImportFolder);
+        }
+        if ui
             .add_enabled(!state.files.is_empty(), egui::Button::new("Clear"))
             .clicked()
         {

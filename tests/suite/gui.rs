@@ -478,3 +478,22 @@ fn only_data_engineers_may_open_import() {
     harness.run_steps(2);
     assert!(harness.query_by_label("Access denied").is_some());
 }
+
+#[test]
+fn a_folder_adds_its_recordings_and_tables_only() {
+    let fx = Fixture::with_all_roles();
+    let folder = fx.tmp.path().join("drop");
+    std::fs::create_dir_all(&folder).unwrap();
+    for name in ["a.json", "b.csv", "notes.txt"] {
+        std::fs::write(folder.join(name), "[]").unwrap();
+    }
+    let mut harness = harness(&fx);
+    log_in(&mut harness, super::common::ENGINEER);
+    harness.get_by_label("Import").click();
+    harness.run_steps(2);
+    harness.state_mut().run(Command::AddImportFiles(vec![folder.clone()]));
+    harness.run_steps(2);
+    assert!(harness.query_by_label(&folder.join("a.json").display().to_string()).is_some());
+    assert!(harness.query_by_label(&folder.join("b.csv").display().to_string()).is_some());
+    assert!(harness.query_by_label(&folder.join("notes.txt").display().to_string()).is_none());
+}
