@@ -23,13 +23,34 @@ pub struct AccessLogState {
     pub outcome: String,
     /// Filter: text in object or purpose.
     pub text: String,
+    /// Filter: from this date (YYYY-MM-DD or RFC 3339), inclusive.
+    pub from: String,
+    /// Filter: to this date, inclusive of the whole day.
+    pub to: String,
     /// The last verification: intact or not, and what it said.
     pub verify: Option<(bool, String)>,
     /// The last export's result.
     pub export: Option<String>,
     filtered: Vec<usize>,
-    filter_key: Option<(String, String, String, String, usize)>,
+    filter_key: Option<FilterKey>,
 }
+
+type FilterKey = (
+    String,
+    String,
+    String,
+    String,
+    Option<i64>,
+    Option<i64>,
+    usize,
+);
+
+/// A date field: midnight UTC of a `YYYY-MM-DD` date, or an RFC 3339 instant.
+fn date_ms(text: &str) -> Option<i64> {
+    crate::clock::parse_ms(text.trim())
+}
+
+const DAY_MS: i64 = 86_400_000;
 
 impl AccessLogState {
     /// A view over `entries`.
@@ -41,11 +62,20 @@ impl AccessLogState {
     }
 
     fn refilter(&mut self) {
+        let to = date_ms(&self.to).map(|t| {
+            if self.to.trim().len() == 10 {
+                t + DAY_MS
+            } else {
+                t
+            }
+        });
         let key = (
             self.user.clone(),
             self.action.clone(),
             self.outcome.clone(),
             self.text.to_lowercase(),
+            date_ms(&self.from),
+            to,
             self.entries.len(),
         );
         if self.filter_key.as_ref() == Some(&key) {
@@ -59,6 +89,8 @@ impl AccessLogState {
                 e.user.contains(&key.0)
                     && e.action.contains(&key.1)
                     && (key.2.is_empty() || e.outcome == key.2)
+                    && key.4.is_none_or(|from| e.time_ms >= from)
+                    && key.5.is_none_or(|to| e.time_ms < to)
                     && (key.3.is_empty()
                         || e.object.to_lowercase().contains(&key.3)
                         || e.purpose.to_lowercase().contains(&key.3))
@@ -150,7 +182,18 @@ pub fn access_log_ui(ui: &mut egui::Ui, state: &mut AccessLogState) -> Option<Co
                 }
             });
         filter_field(ui, "Text", &mut state.text, 180.0);
+        filter_field(ui, "From", &mut state.from, 90.0);
+        filter_field(ui, "To", &mut state.to, 90.0);
     });
+    let bad_date = [&state.from, &state.to]
+        .iter()
+        .any(|d| !d.trim().is_empty() && date_ms(d).is_none());
+    if bad_date {
+        ui.label(
+            RichText::new("Dates are YYYY-MM-DD; that one is not used until it is complete.")
+                .color(theme::warning(&visuals)),
+        );
+    }
     state.refilter();
     ui.separator();
     if state.filtered.is_empty() {

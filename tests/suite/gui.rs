@@ -491,9 +491,43 @@ fn a_folder_adds_its_recordings_and_tables_only() {
     log_in(&mut harness, super::common::ENGINEER);
     harness.get_by_label("Import").click();
     harness.run_steps(2);
-    harness.state_mut().run(Command::AddImportFiles(vec![folder.clone()]));
+    harness
+        .state_mut()
+        .run(Command::AddImportFiles(vec![folder.clone()]));
     harness.run_steps(2);
-    assert!(harness.query_by_label(&folder.join("a.json").display().to_string()).is_some());
-    assert!(harness.query_by_label(&folder.join("b.csv").display().to_string()).is_some());
-    assert!(harness.query_by_label(&folder.join("notes.txt").display().to_string()).is_none());
+    assert!(
+        harness
+            .query_by_label(&folder.join("a.json").display().to_string())
+            .is_some()
+    );
+    assert!(
+        harness
+            .query_by_label(&folder.join("b.csv").display().to_string())
+            .is_some()
+    );
+    assert!(
+        harness
+            .query_by_label(&folder.join("notes.txt").display().to_string())
+            .is_none()
+    );
+}
+
+#[test]
+fn the_access_log_filters_by_date() {
+    let fx = Fixture::with_all_roles();
+    let mut harness = harness(&fx);
+    log_in(&mut harness, LEAD);
+    harness.get_by_label("Access log").click();
+    harness.run_steps(2);
+    let today = sightline::clock::rfc3339(sightline::clock::now_ms())[..10].to_owned();
+    harness.get_by_label("To").click();
+    harness.run_steps(1);
+    harness.get_by_label("To").type_text(&today);
+    harness.run_steps(2);
+    assert!(harness.query_all_by_label("add-user").next().is_some(), "today's entries stay");
+    harness.get_by_label("From").click();
+    harness.run_steps(1);
+    harness.get_by_label("From").type_text("2099-01-01");
+    harness.run_steps(2);
+    assert!(harness.query_by_label("No entries match these filters.").is_some());
 }
