@@ -9,7 +9,14 @@ use sightline::access::LogEntry;
 use sightline::ui::access_log::{AccessLogState, access_log_ui};
 
 fn entries(n: usize) -> Vec<LogEntry> {
-    let actions = ["login", "view-access-log", "import", "list-sessions", "replay-session", "lock"];
+    let actions = [
+        "login",
+        "view-access-log",
+        "import",
+        "list-sessions",
+        "replay-session",
+        "lock",
+    ];
     (0..n)
         .map(|i| LogEntry {
             seq: i as u64 + 1,
@@ -18,8 +25,16 @@ fn entries(n: usize) -> Vec<LogEntry> {
             role: "analyst".into(),
             action: actions[i % actions.len()].into(),
             object: format!("session ses_{i:016x}"),
-            purpose: if i % 5 == 0 { "TICKET-42".into() } else { String::new() },
-            outcome: if i % 50 == 0 { "denied".into() } else { "allowed".into() },
+            purpose: if i % 5 == 0 {
+                "TICKET-42".into()
+            } else {
+                String::new()
+            },
+            outcome: if i % 50 == 0 {
+                "denied".into()
+            } else {
+                "allowed".into()
+            },
             prev_hash: [0; 32],
             hash: [0; 32],
         })
@@ -31,12 +46,14 @@ fn access_log(c: &mut Criterion) {
     group.sample_size(20);
     group.measurement_time(Duration::from_secs(10));
     let state = AccessLogState::new(entries(100_000));
-    let mut harness = Harness::builder().with_size(egui::vec2(1920.0, 1080.0)).build_ui_state(
-        |ui, state: &mut AccessLogState| {
-            let _ = access_log_ui(ui, state);
-        },
-        state,
-    );
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1920.0, 1080.0))
+        .build_ui_state(
+            |ui, state: &mut AccessLogState| {
+                let _ = access_log_ui(ui, state);
+            },
+            state,
+        );
     harness.run_steps(2);
     group.bench_function("frame_100k_entries", |b| b.iter(|| harness.step()));
     group.bench_function("refilter_100k_entries", |b| {

@@ -524,10 +524,55 @@ fn the_access_log_filters_by_date() {
     harness.run_steps(1);
     harness.get_by_label("To").type_text(&today);
     harness.run_steps(2);
-    assert!(harness.query_all_by_label("add-user").next().is_some(), "today's entries stay");
+    assert!(
+        harness.query_all_by_label("add-user").next().is_some(),
+        "today's entries stay"
+    );
     harness.get_by_label("From").click();
     harness.run_steps(1);
     harness.get_by_label("From").type_text("2099-01-01");
     harness.run_steps(2);
-    assert!(harness.query_by_label("No entries match these filters.").is_some());
+    assert!(
+        harness
+            .query_by_label("No entries match these filters.")
+            .is_some()
+    );
+}
+
+#[test]
+fn each_role_sees_exactly_its_navigation() {
+    use sightline::access::{Capability, Role};
+    let fx = Fixture::with_all_roles();
+    for role in Role::ALL {
+        let mut harness = harness(&fx);
+        log_in(&mut harness, super::common::user_of(role));
+        for (label, capability) in [
+            ("Import", Capability::ImportData),
+            ("Access log", Capability::AccessLog),
+            ("Users", Capability::ManageUsers),
+        ] {
+            let disabled = harness.get_by_label(label).accesskit_node().is_disabled();
+            assert_eq!(!disabled, capability.allows(role), "{label} for {role}");
+        }
+        assert!(
+            !harness
+                .get_by_label("Overview")
+                .accesskit_node()
+                .is_disabled()
+        );
+    }
+}
+
+#[test]
+fn locking_takes_the_views_data_away() {
+    let fx = Fixture::with_all_roles();
+    let mut harness = harness(&fx);
+    log_in(&mut harness, LEAD);
+    harness.get_by_label("Access log").click();
+    harness.run_steps(2);
+    assert!(harness.query_all_by_label("add-user").next().is_some());
+    harness.get_by_label("Lock").click();
+    harness.run_steps(2);
+    assert!(harness.query_all_by_label("add-user").next().is_none());
+    assert!(harness.query_by_label("Unlock").is_some());
 }
