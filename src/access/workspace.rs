@@ -602,6 +602,21 @@ impl Workspace {
             .collect()
     }
 
+    /// Minutes without activity before the workbench locks itself (policy; 10 by default).
+    /// Every signed-in user may read it: it governs their own session.
+    pub fn idle_lock_minutes(&self) -> u64 {
+        self.core
+            .query_row(
+                "SELECT value FROM policy WHERE key = 'idle_lock_minutes'",
+                [],
+                |r| r.get::<_, String>(0),
+            )
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .filter(|m| (1..=24 * 60).contains(m))
+            .unwrap_or(10)
+    }
+
     /// A second workspace for the same user, with its own connections, for work on another
     /// thread (an import) while this one keeps serving the screen. Nothing is logged: the
     /// work it does is.

@@ -23,9 +23,6 @@ use crate::ui::workbench::{FrameInfo, workbench_ui};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-/// Idle time before the workbench locks itself (policy default).
-pub const IDLE_LOCK: Duration = Duration::from_secs(10 * 60);
-
 /// What a view asks the app to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[must_use]
@@ -162,6 +159,8 @@ struct Workbench {
     ws: Workspace,
     notices: Vec<Notice>,
     last_activity: Instant,
+    /// The dataset policy's idle time before the workbench locks itself.
+    idle_lock: Duration,
     page: PageState,
     import: Option<RunningImport>,
 }
@@ -303,10 +302,10 @@ impl SightlineApp {
                 ))
             }) {
                 self.run(Command::Lock);
-            } else if w.last_activity.elapsed() >= IDLE_LOCK {
+            } else if w.last_activity.elapsed() >= w.idle_lock {
+                let minutes = w.idle_lock.as_secs() / 60;
                 self.lock(Some(format!(
-                    "Locked after {} minutes without activity.",
-                    IDLE_LOCK.as_secs() / 60
+                    "Locked after {minutes} minutes without activity."
                 )));
             } else {
                 ctx.request_repaint_after(Duration::from_secs(1));
@@ -322,7 +321,8 @@ impl SightlineApp {
                 login_ui(ui, state)
             }
             Screen::Workbench(w) => {
-                let idle_lock_in_s = IDLE_LOCK
+                let idle_lock_in_s = w
+                    .idle_lock
                     .saturating_sub(w.last_activity.elapsed())
                     .as_secs();
                 workbench_ui(
@@ -756,6 +756,7 @@ impl SightlineApp {
             Ok(ws) => {
                 let notices = ws.notices();
                 self.screen = Screen::Workbench(Box::new(Workbench {
+                    idle_lock: Duration::from_secs(60 * ws.idle_lock_minutes()),
                     page: PageState::Overview,
                     import: None,
                     ws,

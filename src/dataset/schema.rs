@@ -94,6 +94,9 @@ const CORE: &[&str] = &["
         total INTEGER NOT NULL,
         PRIMARY KEY (day, jurisdiction, purpose)
     ) STRICT;
+", "
+    CREATE TABLE policy (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+    INSERT INTO policy (key, value) VALUES ('idle_lock_minutes', '10'), ('k_anonymity', '5');
 "];
 
 /// Migrations of `recordings.db`.

@@ -576,3 +576,13 @@ fn locking_takes_the_views_data_away() {
     assert!(harness.query_all_by_label("add-user").next().is_none());
     assert!(harness.query_by_label("Unlock").is_some());
 }
+
+#[test]
+fn the_idle_lock_follows_the_dataset_policy() {
+    let fx = Fixture::with_all_roles();
+    assert_eq!(fx.unlock(ANALYST).idle_lock_minutes(), 10, "the default policy");
+    fx.raw_core().execute_batch("UPDATE policy SET value = '3' WHERE key = 'idle_lock_minutes'").unwrap();
+    let mut harness = harness(&fx);
+    log_in(&mut harness, ANALYST);
+    assert!(harness.query_by_label("locks in 3 min").is_some());
+}
