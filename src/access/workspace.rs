@@ -73,7 +73,8 @@ pub struct Workspace {
     pub(crate) core: Connection,
     pub(crate) recordings: Option<Connection>,
     pub(crate) device: Device,
-    pub(crate) bundle_lock: BundleLock,
+    /// Shared while open; `None` while another workspace of this window rotates keys.
+    pub(crate) bundle_lock: Option<BundleLock>,
     /// False when the keychain's head is not in this log: we stop moving the anchor forward so
     /// the alarm is not silenced by our own appends.
     anchor_trusted: bool,
@@ -197,7 +198,7 @@ impl Workspace {
             core,
             recordings,
             device,
-            bundle_lock,
+            bundle_lock: Some(bundle_lock),
             anchor_trusted: true,
             notices: RefCell::new(notices),
         };
@@ -602,6 +603,12 @@ impl Workspace {
             .collect()
     }
 
+    /// Lets go of this workspace's share of the bundle lock, so that a fork of it (on another
+    /// thread) can rotate keys; this workspace must then be replaced by that fork.
+    pub fn release_for_rotation(&mut self) {
+        self.bundle_lock = None;
+    }
+
     /// Minutes without activity before the workbench locks itself (policy; 10 by default).
     /// Every signed-in user may read it: it governs their own session.
     pub fn idle_lock_minutes(&self) -> u64 {
@@ -642,7 +649,7 @@ impl Workspace {
             core,
             recordings,
             device: self.device.clone(),
-            bundle_lock,
+            bundle_lock: Some(bundle_lock),
             anchor_trusted: self.anchor_trusted,
             notices: RefCell::new(Vec::new()),
         })

@@ -12,6 +12,7 @@ use zeroize::Zeroizing;
 
 use crate::access::{LogFormat, LogQuery, Notice, Role, Workspace};
 use crate::dataset::Dataset;
+use crate::dataset::RotationProgress;
 use crate::device::Device;
 use crate::error::Error;
 use crate::ingest::{ImportOptions, ImportProgress, ImportReport, Purposes};
@@ -163,6 +164,17 @@ struct Workbench {
     idle_lock: Duration,
     page: PageState,
     import: Option<RunningImport>,
+    revoke: Option<RunningRevoke>,
+}
+
+/// A revocation on its own thread. The key rotation needs the bundle to itself, so the window's
+/// workspace hands its lock to a fork, which rotates and then replaces it.
+struct RunningRevoke {
+    user: String,
+    job: jobs::Job<(Workspace, Result<(), Error>)>,
+    progress: Arc<Mutex<Option<RotationProgress>>>,
+    /// Lock was asked for while rotating; it happens when the rotation ends.
+    lock_requested: bool,
 }
 
 /// An import on its own thread, with a forked workspace.
@@ -275,6 +287,7 @@ impl SightlineApp {
             }
         }
         self.poll_import();
+        self.poll_revoke();
         let dropped: Vec<PathBuf> = ctx.input(|i| {
             i.raw
                 .dropped_files
@@ -286,7 +299,7 @@ impl SightlineApp {
             self.run(Command::AddImportFiles(dropped));
         }
         if let Screen::Workbench(w) = &self.screen
-            && w.import.is_some()
+            && (w.import.is_some() || w.revoke.is_some())
         {
             ctx.request_repaint_after(Duration::from_millis(100));
         }
@@ -343,8 +356,14 @@ impl SightlineApp {
         }
     }
 
-    /// Runs one command.
+    /// Runs one command. While keys are being rotated, only Lock is taken (and deferred).
     pub fn run(&mut self, command: Command) {
+        if let Screen::Workbench(w) = &self.screen
+            && w.revoke.is_some()
+            && command != Command::Lock
+        {
+            return;
+        }
         match command {
             Command::SelectDataset(path) => self.select_dataset(path),
             Command::PickDataset => {
@@ -460,11 +479,7 @@ impl SightlineApp {
                     running.cancel.store(true, Ordering::Relaxed);
                 }
             }
-            Command::RevokeUser(name) => self.user_change(|ws| {
-                let mut steps = Vec::new();
-                ws.revoke_user(&name, &mut |p| steps.push(p.step))
-                    .map(|()| format!("Revoked {name}. Steps: {}.", steps.join(", ")))
-            }),
+            Command::RevokeUser(name) => self.start_revoke(name),
         }
     }
 
@@ -583,6 +598,94 @@ impl SightlineApp {
             progress,
             cancel,
         });
+    }
+
+    fn start_revoke(&mut self, user: String) {
+        let Screen::Workbench(w) = &mut self.screen else {
+            return;
+        };
+        if w.revoke.is_some() || w.import.is_some() {
+            if let PageState::Users(state) = &mut w.page {
+                state.message = Some((
+                    false,
+                    "Wait for the running import or revocation to finish.".into(),
+                ));
+            }
+            return;
+        }
+        let mut fork = match w.ws.fork() {
+            Ok(fork) => fork,
+            Err(e) => {
+                if let PageState::Users(state) = &mut w.page {
+                    state.message = Some((false, e.to_string()));
+                }
+                return;
+            }
+        };
+        w.ws.release_for_rotation();
+        let progress = Arc::new(Mutex::new(None));
+        let shared = Arc::clone(&progress);
+        let target = user.clone();
+        let job = jobs::Job::spawn(move || {
+            let result = fork.revoke_user(&target, &mut |p| {
+                if let Ok(mut slot) = shared.lock() {
+                    *slot = Some(p);
+                }
+            });
+            (fork, result)
+        });
+        w.revoke = Some(RunningRevoke {
+            user,
+            job,
+            progress,
+            lock_requested: false,
+        });
+    }
+
+    fn poll_revoke(&mut self) {
+        let Screen::Workbench(w) = &mut self.screen else {
+            return;
+        };
+        let Some(running) = &w.revoke else { return };
+        let progress = running.progress.lock().ok().and_then(|p| p.clone());
+        match running.job.poll() {
+            jobs::Poll::Running => {
+                if let PageState::Users(state) = &mut w.page {
+                    state.rotation = progress;
+                }
+            }
+            jobs::Poll::Done((fork, result)) => {
+                let Some(done) = w.revoke.take() else { return };
+                // The fork holds the new keys and files; the old workspace goes.
+                w.ws = fork;
+                let users = w.ws.users();
+                if let PageState::Users(state) = &mut w.page {
+                    state.rotation = None;
+                    state.confirm_revoke = None;
+                    state.message = Some(match result {
+                        Ok(()) => (
+                            true,
+                            format!(
+                                "Revoked {}. Every key they held has been replaced.",
+                                done.user
+                            ),
+                        ),
+                        Err(e) => (false, e.to_string()),
+                    });
+                    if let Ok(users) = users {
+                        state.users = users;
+                    }
+                }
+                if done.lock_requested {
+                    self.lock(None);
+                }
+            }
+            jobs::Poll::Lost => {
+                // Without its workspace back the window cannot go on safely: lock.
+                w.revoke = None;
+                self.lock(Some("The revocation stopped unexpectedly; the dataset was locked. Unlock to check the users.".into()));
+            }
+        }
     }
 
     fn poll_import(&mut self) {
@@ -759,6 +862,7 @@ impl SightlineApp {
                     idle_lock: Duration::from_secs(60 * ws.idle_lock_minutes()),
                     page: PageState::Overview,
                     import: None,
+                    revoke: None,
                     ws,
                     notices,
                     last_activity: Instant::now(),
@@ -785,6 +889,13 @@ impl SightlineApp {
     }
 
     fn lock(&mut self, message: Option<String>) {
+        if let Screen::Workbench(w) = &mut self.screen
+            && let Some(running) = &mut w.revoke
+        {
+            // The keys are being replaced on another thread; lock as soon as that ends.
+            running.lock_requested = true;
+            return;
+        }
         let Screen::Workbench(w) =
             std::mem::replace(&mut self.screen, Screen::Login(Box::default()))
         else {

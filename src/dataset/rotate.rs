@@ -44,11 +44,18 @@ impl Workspace {
                 "You cannot revoke yourself; ask another compliance lead.".into(),
             ))
         } else {
-            self.bundle_lock.exclusive().and_then(|()| {
-                let rotated = self.rotate_out(user, progress);
-                self.bundle_lock.downgrade();
-                rotated
-            })
+            match &self.bundle_lock {
+                None => Err(Error::Busy(
+                    "This workspace has handed its lock to a rotation.".into(),
+                )),
+                Some(lock) => lock.exclusive().and_then(|()| {
+                    let rotated = self.rotate_out(user, progress);
+                    if let Some(lock) = &self.bundle_lock {
+                        lock.downgrade();
+                    }
+                    rotated
+                }),
+            }
         };
         result.or_else(|e| self.failed(Action::RevokeUser, &object, e))
     }

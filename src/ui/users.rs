@@ -6,6 +6,7 @@ use zeroize::Zeroizing;
 
 use crate::access::{Role, UserInfo};
 use crate::app::{Command, Secret};
+use crate::dataset::RotationProgress;
 use crate::ui::theme;
 
 /// What the view holds while open.
@@ -25,6 +26,8 @@ pub struct UsersState {
     pub confirm_revoke: Option<String>,
     /// The result of the last action.
     pub message: Option<(bool, String)>,
+    /// A key rotation in progress.
+    pub rotation: Option<RotationProgress>,
 }
 
 /// A rough strength hint: length and variety of character classes.
@@ -52,6 +55,12 @@ pub fn users_ui(ui: &mut egui::Ui, state: &mut UsersState, me: &str) -> Option<C
     let mut command = None;
     let visuals = ui.visuals().clone();
     ui.heading("Users");
+    if let Some(p) = &state.rotation {
+        ui.label("Revoking: replacing every key the user held…");
+        ui.add(egui::ProgressBar::new(p.done as f32 / p.total.max(1) as f32).show_percentage());
+        ui.label(RichText::new(&p.step).color(theme::weak(&visuals)));
+        return None;
+    }
     if let Some((ok, text)) = &state.message {
         ui.label(RichText::new(text).color(if *ok {
             theme::weak(&visuals)
