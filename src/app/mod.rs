@@ -63,6 +63,14 @@ pub enum Command {
     StartImport,
     /// Stop the running import after the current session.
     CancelImport,
+    /// Open the "New dataset" wizard.
+    NewDataset,
+    /// Create the dataset the wizard describes.
+    CreateDataset,
+    /// The recovery key is stored: select the new dataset and sign in.
+    FinishNewDataset,
+    /// Close the wizard.
+    CancelNewDataset,
 }
 
 /// A password on its way from a view to the gate: wiped on drop, never printed.
@@ -472,6 +480,33 @@ impl SightlineApp {
                 }
             }
             Command::StartImport => self.start_import(),
+            Command::NewDataset => {
+                if let Screen::Login(state) = &mut self.screen {
+                    state.wizard = Some(crate::ui::new_dataset::NewDatasetState::default());
+                }
+            }
+            Command::CancelNewDataset => {
+                if let Screen::Login(state) = &mut self.screen {
+                    state.wizard = None;
+                }
+            }
+            Command::CreateDataset => self.create_dataset(),
+            Command::FinishNewDataset => {
+                let Screen::Login(state) = &mut self.screen else {
+                    return;
+                };
+                let Some(wizard) = state.wizard.take() else {
+                    return;
+                };
+                if !wizard.stored {
+                    state.wizard = Some(wizard);
+                    return;
+                }
+                state.user = wizard.admin.trim().to_owned();
+                state.message = Some(format!("Dataset created. Sign in as {}.", state.user));
+                state.focused = false;
+                self.select_dataset(PathBuf::from(wizard.folder.trim()));
+            }
             Command::CancelImport => {
                 if let Screen::Workbench(w) = &self.screen
                     && let Some(running) = &w.import
@@ -525,6 +560,32 @@ impl SightlineApp {
                 _ => None,
             },
             Screen::Login(_) => None,
+        }
+    }
+
+    fn create_dataset(&mut self) {
+        let Screen::Login(state) = &mut self.screen else {
+            return;
+        };
+        let Some(w) = &mut state.wizard else { return };
+        if *w.password != *w.repeat {
+            w.error = Some("The two passwords differ.".into());
+            return;
+        }
+        match Dataset::create(
+            w.folder.trim(),
+            &w.name,
+            w.admin.trim(),
+            &w.password,
+            &self.device,
+        ) {
+            Ok((_, key)) => {
+                w.error = None;
+                w.password = Zeroizing::new(String::new());
+                w.repeat = Zeroizing::new(String::new());
+                w.recovery_key = Some(Zeroizing::new(key.to_string()));
+            }
+            Err(e) => w.error = Some(e.to_string()),
         }
     }
 

@@ -33,6 +33,8 @@ pub struct LoginState {
     pub focused: bool,
     /// The first-run demo is being built: step and fraction done.
     pub preparing: Option<(String, f32)>,
+    /// The "New dataset" wizard, while open.
+    pub wizard: Option<crate::ui::new_dataset::NewDatasetState>,
 }
 
 /// Draws the login screen.
@@ -58,6 +60,10 @@ pub fn login_ui(ui: &mut egui::Ui, state: &mut LoginState) -> Option<Command> {
                 egui::vec2(theme::LOGIN_WIDTH, 0.0),
                 Layout::top_down(Align::Min),
                 |ui| {
+                    if let Some(wizard) = &mut state.wizard {
+                        command = crate::ui::new_dataset::new_dataset_ui(ui, wizard);
+                        return;
+                    }
                     if let Some((step, fraction)) = &state.preparing {
                         ui.label("Building the demo dataset (first run only)…");
                         ui.add(egui::ProgressBar::new(*fraction).show_percentage());
@@ -153,6 +159,13 @@ fn dataset_ui(ui: &mut egui::Ui, state: &mut LoginState, command: &mut Option<Co
             .clicked()
         {
             *command = Some(Command::PickDataset);
+        }
+        if ui
+            .button("New dataset…")
+            .on_hover_text("Create an encrypted dataset")
+            .clicked()
+        {
+            *command = Some(Command::NewDataset);
         }
     });
     match (&state.dataset_name, &state.dataset_error) {

@@ -5,6 +5,7 @@ pub mod access_log;
 pub mod import;
 pub mod login;
 pub mod nav;
+pub mod new_dataset;
 pub mod theme;
 pub mod users;
 pub mod workbench;

@@ -605,3 +605,58 @@ fn the_idle_lock_follows_the_dataset_policy() {
     log_in(&mut harness, ANALYST);
     assert!(harness.query_by_label("locks in 3 min").is_some());
 }
+
+#[test]
+fn the_new_dataset_wizard_shows_the_recovery_key_once_and_leads_to_sign_in() {
+    let fx = Fixture::new();
+    let mut harness = harness(&fx);
+    harness.run_steps(1);
+    harness.get_by_label("New dataset…").click();
+    harness.run_steps(2);
+    let folder = fx.tmp.path().join("created.sightline");
+    for (label, value) in [
+        ("Folder for the new dataset", folder.display().to_string()),
+        ("Dataset name", "Made in the wizard".to_owned()),
+        ("First compliance lead", "founder".to_owned()),
+        ("Their password", "founder-password-1".to_owned()),
+        ("Password again", "founder-password-2".to_owned()),
+    ] {
+        harness.get_by_label(label).click();
+        harness.run_steps(1);
+        harness.get_by_label(label).type_text(&value);
+        harness.run_steps(1);
+    }
+    harness.get_by_label("Create").click();
+    harness.run_steps(2);
+    assert!(harness.query_by_label("The two passwords differ.").is_some());
+    assert!(!folder.exists(), "nothing is created when the passwords differ");
+
+    // Start again, this time with matching passwords.
+    harness.state_mut().run(Command::CancelNewDataset);
+    harness.run_steps(2);
+    harness.get_by_label("New dataset…").click();
+    harness.run_steps(2);
+    for (label, value) in [
+        ("Folder for the new dataset", folder.display().to_string()),
+        ("Dataset name", "Made in the wizard".to_owned()),
+        ("First compliance lead", "founder".to_owned()),
+        ("Their password", "founder-password-1".to_owned()),
+        ("Password again", "founder-password-1".to_owned()),
+    ] {
+        harness.get_by_label(label).click();
+        harness.run_steps(1);
+        harness.get_by_label(label).type_text(&value);
+        harness.run_steps(1);
+    }
+    harness.get_by_label("Create").click();
+    harness.run_steps(2);
+    assert!(harness.get_by_label("Continue to sign in").accesskit_node().is_disabled(), "not before confirming");
+    harness.get_by_label("I have stored the recovery key somewhere safe").click();
+    harness.run_steps(1);
+    harness.get_by_label("Continue to sign in").click();
+    harness.run_steps(2);
+    assert!(harness.query_by_label_contains("Made in the wizard").is_some());
+    assert_eq!(harness.get_by_label("User name").value().as_deref(), Some("founder"));
+    log_in(&mut harness, ("", "founder-password-1"));
+    assert_eq!(harness.state().workspace().map(|w| w.user().to_owned()).as_deref(), Some("founder"));
+}
