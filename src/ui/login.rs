@@ -146,7 +146,7 @@ fn dataset_ui(ui: &mut egui::Ui, state: &mut LoginState, command: &mut Option<Co
         let field = ui
             .add(
                 TextEdit::singleline(&mut state.dataset_path)
-                    .desired_width(theme::LOGIN_WIDTH - 140.0)
+                    .desired_width(theme::LOGIN_WIDTH - 235.0)
                     .hint_text("folder ending in .sightline"),
             )
             .labelled_by(label.id);

@@ -47,7 +47,7 @@ pub fn new_dataset_ui(ui: &mut egui::Ui, state: &mut NewDatasetState) -> Option<
     if let Some(key) = &state.recovery_key {
         ui.label("The dataset is ready. This is its recovery key. It opens every part of the dataset and is shown only now: write it down or store it offline.");
         ui.add_space(theme::GAP / 2.0);
-        ui.label(RichText::new(key.as_str()).monospace().size(18.0));
+        ui.label(RichText::new(key.as_str()).monospace().size(14.0));
         ui.add_space(theme::GAP / 2.0);
         ui.checkbox(
             &mut state.stored,

@@ -628,8 +628,15 @@ fn the_new_dataset_wizard_shows_the_recovery_key_once_and_leads_to_sign_in() {
     }
     harness.get_by_label("Create").click();
     harness.run_steps(2);
-    assert!(harness.query_by_label("The two passwords differ.").is_some());
-    assert!(!folder.exists(), "nothing is created when the passwords differ");
+    assert!(
+        harness
+            .query_by_label("The two passwords differ.")
+            .is_some()
+    );
+    assert!(
+        !folder.exists(),
+        "nothing is created when the passwords differ"
+    );
 
     // Start again, this time with matching passwords.
     harness.state_mut().run(Command::CancelNewDataset);
@@ -650,13 +657,35 @@ fn the_new_dataset_wizard_shows_the_recovery_key_once_and_leads_to_sign_in() {
     }
     harness.get_by_label("Create").click();
     harness.run_steps(2);
-    assert!(harness.get_by_label("Continue to sign in").accesskit_node().is_disabled(), "not before confirming");
-    harness.get_by_label("I have stored the recovery key somewhere safe").click();
+    assert!(
+        harness
+            .get_by_label("Continue to sign in")
+            .accesskit_node()
+            .is_disabled(),
+        "not before confirming"
+    );
+    harness
+        .get_by_label("I have stored the recovery key somewhere safe")
+        .click();
     harness.run_steps(1);
     harness.get_by_label("Continue to sign in").click();
     harness.run_steps(2);
-    assert!(harness.query_by_label_contains("Made in the wizard").is_some());
-    assert_eq!(harness.get_by_label("User name").value().as_deref(), Some("founder"));
+    assert!(
+        harness
+            .query_by_label_contains("Made in the wizard")
+            .is_some()
+    );
+    assert_eq!(
+        harness.get_by_label("User name").value().as_deref(),
+        Some("founder")
+    );
     log_in(&mut harness, ("", "founder-password-1"));
-    assert_eq!(harness.state().workspace().map(|w| w.user().to_owned()).as_deref(), Some("founder"));
+    assert_eq!(
+        harness
+            .state()
+            .workspace()
+            .map(|w| w.user().to_owned())
+            .as_deref(),
+        Some("founder")
+    );
 }
