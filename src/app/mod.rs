@@ -885,6 +885,10 @@ impl SightlineApp {
         state.dataset_path = path.display().to_string();
         match Dataset::open(&path) {
             Ok(dataset) => {
+                state.dataset_path = std::fs::canonicalize(&path)
+                    .unwrap_or(path.clone())
+                    .display()
+                    .to_string();
                 state.dataset_name = Some(dataset.name().to_owned());
                 state.dataset_error = None;
                 recent::remember(self.device.state_dir(), &path);
@@ -896,6 +900,7 @@ impl SightlineApp {
                 self.dataset = None;
             }
         }
+        state.recent = recent::load(self.device.state_dir());
     }
 
     fn start_unlock(&mut self) {
@@ -976,6 +981,7 @@ impl SightlineApp {
             message: message.or(error),
             ..LoginState::default()
         };
+        state.recent = recent::load(self.device.state_dir());
         if let Some(dataset) = &self.dataset {
             state.dataset_path = dataset.dir().display().to_string();
             state.dataset_name = Some(dataset.name().to_owned());

@@ -21,6 +21,8 @@ pub struct AccessLogState {
     pub action: String,
     /// Filter: outcome (exact, empty for any).
     pub outcome: String,
+    /// Filter: role (exact, empty for any).
+    pub role: String,
     /// Filter: text in object or purpose.
     pub text: String,
     /// Filter: from this date (YYYY-MM-DD or RFC 3339), inclusive.
@@ -35,15 +37,18 @@ pub struct AccessLogState {
     filter_key: Option<FilterKey>,
 }
 
-type FilterKey = (
-    String,
-    String,
-    String,
-    String,
-    Option<i64>,
-    Option<i64>,
-    usize,
-);
+/// The filters as last applied, to know when to filter again.
+#[derive(Clone, PartialEq)]
+struct FilterKey {
+    user: String,
+    action: String,
+    outcome: String,
+    text: String,
+    from: Option<i64>,
+    to: Option<i64>,
+    role: String,
+    entries: usize,
+}
 
 /// A date field: midnight UTC of a `YYYY-MM-DD` date, or an RFC 3339 instant.
 fn date_ms(text: &str) -> Option<i64> {
@@ -69,15 +74,16 @@ impl AccessLogState {
                 t
             }
         });
-        let key = (
-            self.user.clone(),
-            self.action.clone(),
-            self.outcome.clone(),
-            self.text.to_lowercase(),
-            date_ms(&self.from),
+        let key = FilterKey {
+            user: self.user.clone(),
+            action: self.action.clone(),
+            outcome: self.outcome.clone(),
+            text: self.text.to_lowercase(),
+            from: date_ms(&self.from),
             to,
-            self.entries.len(),
-        );
+            role: self.role.clone(),
+            entries: self.entries.len(),
+        };
         if self.filter_key.as_ref() == Some(&key) {
             return;
         }
@@ -86,14 +92,15 @@ impl AccessLogState {
             .iter()
             .enumerate()
             .filter(|(_, e)| {
-                e.user.contains(&key.0)
-                    && e.action.contains(&key.1)
-                    && (key.2.is_empty() || e.outcome == key.2)
-                    && key.4.is_none_or(|from| e.time_ms >= from)
-                    && key.5.is_none_or(|to| e.time_ms < to)
-                    && (key.3.is_empty()
-                        || e.object.to_lowercase().contains(&key.3)
-                        || e.purpose.to_lowercase().contains(&key.3))
+                e.user.contains(&key.user)
+                    && e.action.contains(&key.action)
+                    && (key.outcome.is_empty() || e.outcome == key.outcome)
+                    && (key.role.is_empty() || e.role == key.role)
+                    && key.from.is_none_or(|from| e.time_ms >= from)
+                    && key.to.is_none_or(|to| e.time_ms < to)
+                    && (key.text.is_empty()
+                        || e.object.to_lowercase().contains(&key.text)
+                        || e.purpose.to_lowercase().contains(&key.text))
             })
             .map(|(i, _)| i)
             .collect();
@@ -179,6 +186,18 @@ pub fn access_log_ui(ui: &mut egui::Ui, state: &mut AccessLogState) -> Option<Co
                         value.to_owned(),
                         if value.is_empty() { "any" } else { value },
                     );
+                }
+            });
+        egui::ComboBox::from_label("Role ")
+            .selected_text(if state.role.is_empty() {
+                "any"
+            } else {
+                state.role.as_str()
+            })
+            .show_ui(ui, |ui| {
+                ui.selectable_value(&mut state.role, String::new(), "any");
+                for role in crate::access::Role::ALL {
+                    ui.selectable_value(&mut state.role, role.as_str().to_owned(), role.as_str());
                 }
             });
         filter_field(ui, "Text", &mut state.text, 180.0);

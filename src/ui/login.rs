@@ -17,6 +17,8 @@ pub struct LoginState {
     pub dataset_name: Option<String>,
     /// Why the selected folder cannot be used, if it cannot.
     pub dataset_error: Option<String>,
+    /// Recently opened dataset folders, most recent first.
+    pub recent: Vec<std::path::PathBuf>,
     /// User name field (kept after a lock).
     pub user: String,
     /// Password field; wiped on drop and after each attempt.
@@ -180,6 +182,24 @@ fn dataset_ui(ui: &mut egui::Ui, state: &mut LoginState, command: &mut Option<Co
                 RichText::new("Choose a dataset folder, or create one with `sightline create`.")
                     .color(theme::weak(&visuals)),
             );
+        }
+    }
+    let others: Vec<&std::path::PathBuf> = state
+        .recent
+        .iter()
+        .filter(|p| p.display().to_string() != state.dataset_path)
+        .take(5)
+        .collect();
+    if !others.is_empty() {
+        ui.label(RichText::new("Recent").color(theme::weak(&visuals)));
+        for path in others {
+            if ui
+                .link(path.display().to_string())
+                .on_hover_text("Select this dataset")
+                .clicked()
+            {
+                *command = Some(Command::SelectDataset(path.clone()));
+            }
         }
     }
 }

@@ -689,3 +689,65 @@ fn the_new_dataset_wizard_shows_the_recovery_key_once_and_leads_to_sign_in() {
         Some("founder")
     );
 }
+
+#[test]
+fn the_access_log_filters_by_role() {
+    let fx = Fixture::with_all_roles();
+    let ana = fx.unlock(ANALYST);
+    ana.pages().unwrap();
+    ana.lock().unwrap();
+    let mut harness = harness(&fx);
+    log_in(&mut harness, LEAD);
+    harness.get_by_label("Access log").click();
+    harness.run_steps(2);
+    assert!(harness.query_all_by_label("list-pages").next().is_some());
+    harness.get_by_label("Role ").click();
+    harness.run_steps(2);
+    // The list item, not a table cell of the same text.
+    harness
+        .get_all_by_label("compliance-lead")
+        .find(|n| n.accesskit_node().role() != egui::accesskit::Role::Label)
+        .expect("the role list's item")
+        .click();
+    harness.run_steps(2);
+    assert!(harness.query_all_by_label("list-pages").next().is_none(), "the analyst's entry is filtered out");
+    assert!(harness.query_all_by_label("add-user").next().is_some());
+}
+
+#[test]
+fn recent_datasets_are_offered_on_the_login_screen() {
+    let one = Fixture::new();
+    let two_dir = one.tmp.path().join("second.sightline");
+    sightline::dataset::Dataset::create(&two_dir, "Second", LEAD.0, LEAD.1, &one.device).unwrap();
+    // Select the second, then start again on the first: the second is listed as recent.
+    drop(harness_for(SightlineApp::new(one.device.clone(), Some(two_dir.clone()))));
+    let mut harness = harness(&one);
+    harness.run_steps(2);
+    let second = std::fs::canonicalize(&two_dir).unwrap().display().to_string();
+    harness.get_by_label(&second).click();
+    harness.run_steps(2);
+    assert!(harness.query_by_label_contains("Second").is_some());
+}
+
+#[test]
+fn the_import_view_shows_progress_and_cancel_while_running() {
+    use sightline::ingest::ImportProgress;
+    use sightline::ui::import::{ImportViewState, import_ui};
+    let state = ImportViewState {
+        progress: Some(ImportProgress { files_done: 3, files_total: 8, sessions_stored: 5 }),
+        ..ImportViewState::default()
+    };
+    let mut harness = Harness::new_ui_state(
+        |ui, state: &mut (ImportViewState, Option<Command>)| {
+            if let Some(c) = import_ui(ui, &mut state.0) {
+                state.1 = Some(c);
+            }
+        },
+        (state, None),
+    );
+    harness.run_steps(1);
+    assert!(harness.query_by_label("3 of 8 files, 5 sessions stored").is_some());
+    harness.get_by_label("Cancel").click();
+    harness.run_steps(1);
+    assert_eq!(harness.state().1, Some(Command::CancelImport));
+}
