@@ -606,6 +606,22 @@ fn the_idle_lock_follows_the_dataset_policy() {
     assert!(harness.query_by_label("locks in 3 min").is_some());
 }
 
+/// Fills the wizard's fields.
+fn fill_wizard(harness: &mut Harness<'_, SightlineApp>, folder: &std::path::Path, repeat: &str) {
+    for (label, value) in [
+        ("Folder for the new dataset", folder.display().to_string()),
+        ("Dataset name", "Made in the wizard".to_owned()),
+        ("First compliance lead", "founder".to_owned()),
+        ("Their password", "founder-password-1".to_owned()),
+        ("Password again", repeat.to_owned()),
+    ] {
+        harness.get_by_label(label).click();
+        harness.run_steps(1);
+        harness.get_by_label(label).type_text(&value);
+        harness.run_steps(1);
+    }
+}
+
 #[test]
 fn the_new_dataset_wizard_shows_the_recovery_key_once_and_leads_to_sign_in() {
     let fx = Fixture::new();
@@ -614,18 +630,7 @@ fn the_new_dataset_wizard_shows_the_recovery_key_once_and_leads_to_sign_in() {
     harness.get_by_label("New dataset…").click();
     harness.run_steps(2);
     let folder = fx.tmp.path().join("created.sightline");
-    for (label, value) in [
-        ("Folder for the new dataset", folder.display().to_string()),
-        ("Dataset name", "Made in the wizard".to_owned()),
-        ("First compliance lead", "founder".to_owned()),
-        ("Their password", "founder-password-1".to_owned()),
-        ("Password again", "founder-password-2".to_owned()),
-    ] {
-        harness.get_by_label(label).click();
-        harness.run_steps(1);
-        harness.get_by_label(label).type_text(&value);
-        harness.run_steps(1);
-    }
+    fill_wizard(&mut harness, &folder, "founder-password-2");
     harness.get_by_label("Create").click();
     harness.run_steps(2);
     assert!(
@@ -643,18 +648,7 @@ fn the_new_dataset_wizard_shows_the_recovery_key_once_and_leads_to_sign_in() {
     harness.run_steps(2);
     harness.get_by_label("New dataset…").click();
     harness.run_steps(2);
-    for (label, value) in [
-        ("Folder for the new dataset", folder.display().to_string()),
-        ("Dataset name", "Made in the wizard".to_owned()),
-        ("First compliance lead", "founder".to_owned()),
-        ("Their password", "founder-password-1".to_owned()),
-        ("Password again", "founder-password-1".to_owned()),
-    ] {
-        harness.get_by_label(label).click();
-        harness.run_steps(1);
-        harness.get_by_label(label).type_text(&value);
-        harness.run_steps(1);
-    }
+    fill_wizard(&mut harness, &folder, "founder-password-1");
     harness.get_by_label("Create").click();
     harness.run_steps(2);
     assert!(
@@ -710,7 +704,10 @@ fn the_access_log_filters_by_role() {
         .expect("the role list's item")
         .click();
     harness.run_steps(2);
-    assert!(harness.query_all_by_label("list-pages").next().is_none(), "the analyst's entry is filtered out");
+    assert!(
+        harness.query_all_by_label("list-pages").next().is_none(),
+        "the analyst's entry is filtered out"
+    );
     assert!(harness.query_all_by_label("add-user").next().is_some());
 }
 
@@ -720,10 +717,16 @@ fn recent_datasets_are_offered_on_the_login_screen() {
     let two_dir = one.tmp.path().join("second.sightline");
     sightline::dataset::Dataset::create(&two_dir, "Second", LEAD.0, LEAD.1, &one.device).unwrap();
     // Select the second, then start again on the first: the second is listed as recent.
-    drop(harness_for(SightlineApp::new(one.device.clone(), Some(two_dir.clone()))));
+    drop(harness_for(SightlineApp::new(
+        one.device.clone(),
+        Some(two_dir.clone()),
+    )));
     let mut harness = harness(&one);
     harness.run_steps(2);
-    let second = std::fs::canonicalize(&two_dir).unwrap().display().to_string();
+    let second = std::fs::canonicalize(&two_dir)
+        .unwrap()
+        .display()
+        .to_string();
     harness.get_by_label(&second).click();
     harness.run_steps(2);
     assert!(harness.query_by_label_contains("Second").is_some());
@@ -734,7 +737,11 @@ fn the_import_view_shows_progress_and_cancel_while_running() {
     use sightline::ingest::ImportProgress;
     use sightline::ui::import::{ImportViewState, import_ui};
     let state = ImportViewState {
-        progress: Some(ImportProgress { files_done: 3, files_total: 8, sessions_stored: 5 }),
+        progress: Some(ImportProgress {
+            files_done: 3,
+            files_total: 8,
+            sessions_stored: 5,
+        }),
         ..ImportViewState::default()
     };
     let mut harness = Harness::new_ui_state(
@@ -746,7 +753,11 @@ fn the_import_view_shows_progress_and_cancel_while_running() {
         (state, None),
     );
     harness.run_steps(1);
-    assert!(harness.query_by_label("3 of 8 files, 5 sessions stored").is_some());
+    assert!(
+        harness
+            .query_by_label("3 of 8 files, 5 sessions stored")
+            .is_some()
+    );
     harness.get_by_label("Cancel").click();
     harness.run_steps(1);
     assert_eq!(harness.state().1, Some(Command::CancelImport));
