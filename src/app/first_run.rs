@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
-use crate::app::jobs::{Job, Poll};
+use crate::app::jobs::Job;
 use crate::device::Device;
 use crate::error::Error;
 use crate::sample::demo;
@@ -40,8 +40,8 @@ impl DemoBuild {
     }
 
     /// The finished build, if it has finished.
-    pub fn poll(&self) -> Poll<Result<PathBuf, Error>> {
-        self.job.poll()
+    pub fn finished(&self) -> Option<Result<PathBuf, Error>> {
+        self.job.finished("Building the demo")
     }
 }
 

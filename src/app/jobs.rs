@@ -2,6 +2,8 @@
 
 use std::sync::mpsc::{Receiver, TryRecvError, channel};
 
+use crate::error::Error;
+
 /// One running job with a single result.
 pub struct Job<T> {
     rx: Receiver<T>,
@@ -24,6 +26,20 @@ impl<T: Send + 'static> Job<T> {
             Ok(value) => Poll::Done(value),
             Err(TryRecvError::Empty) => Poll::Running,
             Err(TryRecvError::Disconnected) => Poll::Lost,
+        }
+    }
+}
+
+impl<T: Send + 'static> Job<Result<T, Error>> {
+    /// The result once finished, or `None` while running; a worker that died reads as an
+    /// error naming `what`.
+    pub fn finished(&self, what: &str) -> Option<Result<T, Error>> {
+        match self.poll() {
+            Poll::Running => None,
+            Poll::Done(result) => Some(result),
+            Poll::Lost => Some(Err(Error::Invalid(format!(
+                "{what} stopped unexpectedly. Try again."
+            )))),
         }
     }
 }

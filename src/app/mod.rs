@@ -258,41 +258,27 @@ impl SightlineApp {
     /// Once per frame, before drawing: finishes jobs, applies shortcuts and the idle lock.
     pub fn logic(&mut self, ctx: &egui::Context) {
         if let Some(build) = &self.demo_build {
-            let poll = build.poll();
-            let progress = build.progress();
-            match poll {
-                jobs::Poll::Running => {
+            match build.finished() {
+                None => {
+                    let progress = build.progress();
                     if let Screen::Login(state) = &mut self.screen {
                         state.preparing = Some(progress);
                     }
                     ctx.request_repaint_after(Duration::from_millis(100));
                 }
-                jobs::Poll::Done(result) => {
+                Some(result) => {
                     self.demo_build = None;
                     self.finish_demo(result);
                 }
-                jobs::Poll::Lost => {
-                    self.demo_build = None;
-                    self.finish_demo(Err(Error::Invalid(
-                        "Building the demo stopped unexpectedly.".into(),
-                    )));
-                }
             }
         }
-        if let Some(job) = &self.unlock_job {
-            match job.poll() {
-                jobs::Poll::Running => {}
-                jobs::Poll::Done(result) => {
-                    self.unlock_job = None;
-                    self.finish_unlock(result);
-                }
-                jobs::Poll::Lost => {
-                    self.unlock_job = None;
-                    self.finish_unlock(Err(Error::Invalid(
-                        "The unlock stopped unexpectedly. Try again.".into(),
-                    )));
-                }
-            }
+        if let Some(result) = self
+            .unlock_job
+            .as_ref()
+            .and_then(|job| job.finished("The unlock"))
+        {
+            self.unlock_job = None;
+            self.finish_unlock(result);
         }
         self.poll_import();
         self.poll_revoke();
@@ -754,15 +740,8 @@ impl SightlineApp {
             return;
         };
         let Some(running) = &w.import else { return };
-        let poll = running.job.poll();
+        let finished = running.job.finished("The import");
         let progress = running.progress.lock().ok().and_then(|p| p.clone());
-        let finished = match poll {
-            jobs::Poll::Running => None,
-            jobs::Poll::Done(result) => Some(result),
-            jobs::Poll::Lost => Some(Err(Error::Invalid(
-                "The import stopped unexpectedly.".into(),
-            ))),
-        };
         if finished.is_some() {
             w.import = None;
         }
