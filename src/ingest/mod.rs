@@ -6,6 +6,7 @@ pub mod counts;
 pub mod depth;
 pub mod manifest;
 pub mod native;
+mod pipeline;
 pub mod rrweb;
 pub mod screenshot;
 pub mod signals;
@@ -77,18 +78,18 @@ impl ImportInput {
         }
     }
 
-    fn text(&self, name: &str) -> Result<String> {
+    fn text(&self, name: &str) -> Result<std::borrow::Cow<'_, str>> {
         match self {
             ImportInput::File(path) => {
                 let bytes = std::fs::read(path).map_err(Error::io("read", path))?;
-                String::from_utf8(bytes).map_err(|e| {
+                String::from_utf8(bytes).map(Into::into).map_err(|e| {
                     Error::Format(format!(
                         "{name}: not UTF-8 text (byte {})",
                         e.utf8_error().valid_up_to()
                     ))
                 })
             }
-            ImportInput::Memory { text, .. } => Ok(text.clone()),
+            ImportInput::Memory { text, .. } => Ok(text.as_str().into()),
         }
     }
 
@@ -348,40 +349,69 @@ fn run_inputs(
     // Consent and survey tables first, so that sessions find their consent and scores.
     let (tables, recordings): (Vec<&ImportInput>, Vec<&ImportInput>) =
         inputs.iter().partition(|i| i.is_csv());
-    for (done, input) in tables.iter().chain(recordings.iter()).enumerate() {
-        if cancel.load(Ordering::Relaxed) {
-            report.cancelled = true;
-            break;
-        }
-        let name = input.name();
-        let outcome = input.text(&name).and_then(|text| {
-            if input.is_csv() {
-                batch.commit(ctx)?;
-                import_table(ctx, &name, &text, report)
-            } else {
-                import_file(ctx, &name, &text, batch, report, cancel)
-            }
-        });
-        if let Err(e) = outcome {
-            // A file that cannot be read at all stores nothing; other files go on.
-            if matches!(e, Error::Format(_) | Error::Io { .. }) {
-                report
-                    .failed_files
-                    .push((name.clone(), pii::redact(&e.to_string()).0.into_owned()));
-            } else {
-                return Err(e);
-            }
-        }
+    let mut done = 0;
+    let mut file_done = |batch: &mut Batch, done: &mut usize| -> Result<()> {
         if batch.due() {
             batch.commit(ctx)?;
         }
+        *done += 1;
         progress(ImportProgress {
-            files_done: done + 1,
+            files_done: *done,
             files_total: inputs.len(),
             sessions_stored: batch.committed,
         });
+        Ok(())
+    };
+    for input in tables {
+        if cancel.load(Ordering::Relaxed) {
+            report.cancelled = true;
+            return Ok(());
+        }
+        let name = input.name();
+        let outcome = input.text(&name).and_then(|text| {
+            batch.commit(ctx)?;
+            import_table(ctx, &name, &text, report)
+        });
+        file_failed(name, outcome, report)?;
+        file_done(batch, &mut done)?;
     }
-    Ok(())
+    std::thread::scope(|scope| {
+        let prepared = pipeline::start(scope, recordings, &ctx.rules, cancel);
+        for item in prepared {
+            if cancel.load(Ordering::Relaxed) {
+                break;
+            }
+            match item {
+                pipeline::Item::Session(p) => {
+                    report.recordings += 1;
+                    let header = p.header.as_ref().map(|(row, consent)| (row, *consent));
+                    import_session(ctx, batch, &p.source_id, &p.converted, header, report)?;
+                    if batch.due() {
+                        batch.commit(ctx)?;
+                    }
+                }
+                pipeline::Item::FileEnd { name, result } => {
+                    file_failed(name, result, report)?;
+                    file_done(batch, &mut done)?;
+                }
+            }
+        }
+        report.cancelled |= cancel.load(Ordering::Relaxed);
+        Ok(())
+    })
+}
+
+/// A file that cannot be read at all stores nothing and the other files go on; any other error
+/// ends the import.
+fn file_failed(name: String, outcome: Result<()>, report: &mut ImportReport) -> Result<()> {
+    match outcome {
+        Err(e @ (Error::Format(_) | Error::Io { .. })) => {
+            let why = pii::redact(&e.to_string()).0.into_owned();
+            report.failed_files.push((name, why));
+            Ok(())
+        }
+        other => other,
+    }
 }
 
 fn import_table(
@@ -403,46 +433,6 @@ fn import_table(
         }
     };
     report.rows_invalid += invalid;
-    Ok(())
-}
-
-fn import_file(
-    ctx: &Context<'_>,
-    name: &str,
-    text: &str,
-    batch: &mut Batch,
-    report: &mut ImportReport,
-    cancel: &AtomicBool,
-) -> Result<()> {
-    if native::is_native(text) {
-        for session in native::parse(name, text)? {
-            if cancel.load(Ordering::Relaxed) {
-                report.cancelled = true;
-                break;
-            }
-            report.recordings += 1;
-            import_session(
-                ctx,
-                batch,
-                &session.source_id,
-                &session.converted,
-                Some((&session.header, session.consent)),
-                report,
-            )?;
-        }
-        return Ok(());
-    }
-    for pending in rrweb::split(name, text)? {
-        if cancel.load(Ordering::Relaxed) {
-            report.cancelled = true;
-            break;
-        }
-        report.recordings += 1;
-        // Decoded one at a time, so memory follows the largest session, not the file.
-        let recording = pending.decode(name)?;
-        let converted = rrweb::convert(&recording, &ctx.rules);
-        import_session(ctx, batch, &recording.source_id, &converted, None, report)?;
-    }
     Ok(())
 }
 

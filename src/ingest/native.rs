@@ -32,10 +32,17 @@ pub struct NativeSession {
 
 /// Whether `text` starts like a native file (its first line is a Sightline header).
 pub fn is_native(text: &str) -> bool {
+    /// Only the header key is looked at; everything else is skipped without being built,
+    /// since the first line of an rrweb array file is the whole file.
+    #[derive(serde::Deserialize)]
+    struct Probe {
+        sightline: Option<serde::de::IgnoredAny>,
+    }
     text.lines()
         .next()
-        .and_then(|l| serde_json::from_str::<Value>(l).ok())
-        .is_some_and(|v| v.get("sightline").is_some())
+        .filter(|l| l.trim_start().starts_with('{'))
+        .and_then(|l| serde_json::from_str::<Probe>(l).ok())
+        .is_some_and(|p| p.sightline.is_some())
 }
 
 fn text(v: &Value, key: &str) -> Option<String> {

@@ -19,7 +19,6 @@ const PASSWORD: &str = "bench-password-1";
 /// The inputs of one run: generated sessions as JSON text, and their total size in bytes.
 pub fn inputs(sessions: usize) -> (Vec<ImportInput>, u64) {
     let inputs: Vec<ImportInput> = generate(42, sessions)
-        .into_iter()
         .map(|s| ImportInput::Memory {
             name: s.name,
             text: serde_json::to_string(&s.events).unwrap_or_default(),

@@ -77,14 +77,18 @@ pub fn build(
     }
 
     progress("Generating sessions", 0.1);
-    let generated = generate(SEED, sessions);
     let mut manifest_csv = assets::MANIFEST.to_owned();
     let mut surveys_csv = assets::SURVEYS.to_owned();
-    for s in &generated {
+    let mut generated = Vec::with_capacity(sessions);
+    for s in generate(SEED, sessions) {
         manifest_csv.push_str(&format!("\n{}", s.manifest_row));
         if let Some(row) = &s.survey_row {
             surveys_csv.push_str(&format!("\n{row}"));
         }
+        generated.push(ImportInput::Memory {
+            name: s.name,
+            text: serde_json::to_string(&s.events).unwrap_or_default(),
+        });
     }
     let mut inputs = vec![
         ImportInput::Memory {
@@ -104,10 +108,7 @@ pub fn build(
                 text: (*text).to_owned(),
             }),
     );
-    inputs.extend(generated.into_iter().map(|s| ImportInput::Memory {
-        name: s.name,
-        text: serde_json::to_string(&s.events).unwrap_or_default(),
-    }));
+    inputs.extend(generated);
     let options = ImportOptions {
         manifest: Some(Manifest::parse("manifest.csv", manifest_csv.as_bytes())?),
         assume_consent: None,

@@ -197,13 +197,12 @@ fn weight(e: &Element, page: &str, variant_b: bool) -> f64 {
     }
 }
 
-/// Generates `count` sessions from `seed`.
-pub fn generate(seed: u64, count: usize) -> Vec<GeneratedSession> {
+/// Generates `count` sessions from `seed`, one at a time, so a caller that serialises each
+/// as it comes never holds thousands of event trees at once.
+pub fn generate(seed: u64, count: usize) -> impl Iterator<Item = GeneratedSession> {
     let mut rng = Rng::new(seed);
     let base_ms = parse_ms("2026-10-30T00:00:00Z").unwrap_or(0);
-    (0..count)
-        .filter_map(|i| session(&mut rng, i, base_ms))
-        .collect()
+    (0..count).filter_map(move |i| session(&mut rng, i, base_ms))
 }
 
 fn session(rng: &mut Rng, index: usize, base_ms: i64) -> Option<GeneratedSession> {
@@ -356,8 +355,8 @@ mod tests {
 
     #[test]
     fn generation_is_deterministic_and_plausible() {
-        let a = generate(7, 40);
-        let b = generate(7, 40);
+        let a: Vec<_> = generate(7, 40).collect();
+        let b: Vec<_> = generate(7, 40).collect();
         assert_eq!(a.len(), 40);
         assert_eq!(
             serde_json::to_string(&a[5].events).ok(),
