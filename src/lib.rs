@@ -21,6 +21,7 @@ pub mod dataset;
 pub mod device;
 pub mod error;
 pub mod fsutil;
+pub mod heatmap;
 pub mod ingest;
 pub mod privacy;
 pub mod sample;

@@ -308,6 +308,24 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 3)]
         runs: usize,
     },
+    /// Points to a coloured heatmap overlay, and recolouring a visible region.
+    Heatmap {
+        /// How many points.
+        #[arg(long, default_value_t = 10_000_000)]
+        points: usize,
+        /// Overlay width in pixels.
+        #[arg(long, default_value_t = 1440)]
+        width: usize,
+        /// Overlay height in pixels.
+        #[arg(long, default_value_t = 4000)]
+        height: usize,
+        /// Timed runs after one warm-up run.
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+        /// Also write the points (little-endian f32 x,y pairs) for benches/compare_scipy.py.
+        #[arg(long)]
+        dump_points: Option<PathBuf>,
+    },
 }
 
 /// Log export formats.

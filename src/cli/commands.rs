@@ -6,8 +6,7 @@ use std::process::ExitCode;
 
 use crate::access::{LogFormat, LogQuery, NoticeLevel, Workspace};
 use crate::cli::args::{
-    Auth, BenchCommand, Command, ExportFormat, LogCommand, MaskingCommand, SessionsCommand,
-    UserCommand,
+    Auth, Command, ExportFormat, LogCommand, MaskingCommand, SessionsCommand, UserCommand,
 };
 use crate::cli::{output, secrets};
 use crate::dataset::{Dataset, RecoveryKey, RotationProgress};
@@ -162,9 +161,7 @@ pub fn run(command: Command, device: &Device) -> Result<ExitCode> {
             output::lines(lines)?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Bench(BenchCommand::Import { sessions, runs }) => {
-            bench_import(sessions, runs, device)
-        }
+        Command::Bench(cmd) => super::bench::run(cmd, device),
         Command::Masking(cmd) => masking(cmd, device),
         Command::Pages { path, auth, json } => with_workspace(&path, &auth, device, |ws| {
             let pages = ws.pages()?;
@@ -373,36 +370,6 @@ fn log(cmd: LogCommand, device: &Device) -> Result<ExitCode> {
             output::lines([format!("Exported {count} entries to {}.", out.display())])
         }),
     }
-}
-
-/// `sightline bench import`: one warm-up run, then `runs` timed runs, each into a fresh dataset.
-fn bench_import(sessions: usize, runs: usize, device: &Device) -> Result<ExitCode> {
-    use crate::sample::bench;
-    let (inputs, bytes) = bench::inputs(sessions);
-    let mb = bytes as f64 / 1_000_000.0;
-    let mut times = Vec::new();
-    for run in 0..=runs {
-        let dir =
-            std::env::temp_dir().join(format!("sightline-bench-{}-{run}", std::process::id()));
-        let dataset = bench::fresh_dataset(&dir, device)?;
-        let elapsed = bench::timed_import(&dataset, device, &inputs);
-        let _removed = fs::remove_dir_all(&dir);
-        let elapsed = elapsed?.as_secs_f64();
-        if run > 0 {
-            output::lines([format!(
-                "run={run} sessions={sessions} mb={mb:.2} seconds={elapsed:.3} mb_per_s={:.1}",
-                mb / elapsed
-            )])?;
-            times.push(elapsed);
-        }
-    }
-    times.sort_by(f64::total_cmp);
-    let median = times.get(times.len() / 2).copied().unwrap_or(f64::NAN);
-    output::lines([format!(
-        "sessions={sessions} mb={mb:.2} median_seconds={median:.3} mb_per_s={:.1}",
-        mb / median
-    )])?;
-    Ok(ExitCode::SUCCESS)
 }
 
 fn masking(cmd: MaskingCommand, device: &Device) -> Result<ExitCode> {

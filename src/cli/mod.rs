@@ -4,6 +4,7 @@
 //! and [`crate::access::Workspace`] and prints the result. Errors carry their exit code.
 
 mod args;
+mod bench;
 mod commands;
 mod output;
 mod secrets;

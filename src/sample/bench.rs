@@ -67,3 +67,83 @@ pub fn timed_import(
     ws.lock()?;
     Ok(elapsed)
 }
+
+/// `n` click-like points on a `width × height` page (scale 1): most in a few dozen hot spots
+/// (buttons, links, fields) of different sizes and weights, the rest spread over the page.
+/// Deterministic, so the Rust and scipy benchmarks can share them.
+pub fn heatmap_points(n: usize, width: usize, height: usize) -> (Vec<f32>, Vec<f32>) {
+    let mut rng = crate::sample::rng::Rng::new(42);
+    let (w, h) = (width as f64, height as f64);
+    let spots: Vec<(f64, f64, f64, f64)> = (0..40)
+        .map(|_| {
+            (
+                rng.range(0.05 * w, 0.95 * w),
+                rng.range(0.02 * h, 0.98 * h),
+                rng.range(4.0, 40.0),
+                rng.range(0.2, 1.0),
+            )
+        })
+        .collect();
+    let weights: Vec<f64> = spots.iter().map(|s| s.3).collect();
+    let (mut xs, mut ys) = (Vec::with_capacity(n), Vec::with_capacity(n));
+    for _ in 0..n {
+        let (x, y) = if rng.chance(0.8) {
+            let (cx, cy, sd, _) = spots[rng.weighted(&weights)];
+            (cx + rng.normal() * sd, cy + rng.normal() * sd)
+        } else {
+            (rng.range(0.0, w), rng.range(0.0, h))
+        };
+        xs.push(x as f32);
+        ys.push(y as f32);
+    }
+    (xs, ys)
+}
+
+/// What one heatmap run measured.
+#[derive(Debug, Clone, Copy)]
+pub struct HeatmapTiming {
+    /// Points → coloured overlay (bin, blur, normalise, colour), in ms.
+    pub overlay_ms: f64,
+    /// Recolouring a 1440 × 1000 visible region with a new palette, in ms.
+    pub recolour_ms: f64,
+}
+
+/// One timed run of the heatmap pipeline over `xs`/`ys` at `width × height`.
+pub fn timed_heatmap(xs: &[f32], ys: &[f32], width: usize, height: usize) -> HeatmapTiming {
+    use crate::heatmap::{ColorMap, Normalisation, Palette, colormap, point_density};
+    let start = Instant::now();
+    let density = point_density(xs, ys, 1.0, (width, height), 12.0, Normalisation::P99);
+    let rgba = density.colorize(&Palette::new(ColorMap::Viridis, 0.65));
+    let overlay_ms = start.elapsed().as_secs_f64() * 1000.0;
+    std::hint::black_box(&rgba);
+    drop(rgba);
+    let palette = Palette::new(ColorMap::Inferno, 0.5).premultiplied();
+    let mut out = Vec::new();
+    let start = Instant::now();
+    colormap::colorize_region(
+        &density.levels.levels,
+        width,
+        (
+            0,
+            height / 3,
+            width.min(1440),
+            (height / 3 + 1000).min(height),
+        ),
+        &palette,
+        &mut out,
+    );
+    let recolour_ms = start.elapsed().as_secs_f64() * 1000.0;
+    std::hint::black_box(&out);
+    HeatmapTiming {
+        overlay_ms,
+        recolour_ms,
+    }
+}
+
+/// The process's peak resident memory so far, in MB (Linux; `None` elsewhere).
+pub fn peak_resident_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}

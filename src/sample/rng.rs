@@ -40,7 +40,7 @@ impl Rng {
         self.unit() < p
     }
 
-    /// Roughly normal (sum of uniforms), mean 0, standard deviation 1.
+    /// Roughly normal (sum of six uniforms), mean 0, standard deviation 1/√2, within ±3.
     pub fn normal(&mut self) -> f64 {
         (0..6).map(|_| self.unit()).sum::<f64>() - 3.0
     }

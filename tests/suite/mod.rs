@@ -9,6 +9,8 @@ mod cli;
 mod demo;
 /// The login screen and workbench frame, driven headless with egui_kittest.
 mod gui;
+/// The heatmap engine against known densities.
+mod heatmap_engine;
 /// Import with minimisation: fixtures, canary PII, consent, hostile input.
 mod import;
 /// Database integrity: flipped bytes, header crash states.

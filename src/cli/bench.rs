@@ -1,0 +1,103 @@
+//! `sightline bench …`: the figures of docs/BENCHMARKS.md as `key=value` lines, the headline
+//! last.
+
+use std::fs;
+use std::process::ExitCode;
+
+use super::args::BenchCommand;
+use super::output;
+use crate::device::Device;
+use crate::error::{Error, Result};
+
+/// Runs one benchmark.
+pub fn run(cmd: BenchCommand, device: &Device) -> Result<ExitCode> {
+    match cmd {
+        BenchCommand::Import { sessions, runs } => bench_import(sessions, runs, device),
+        BenchCommand::Heatmap {
+            points,
+            width,
+            height,
+            runs,
+            dump_points,
+        } => bench_heatmap(points, (width, height), runs, dump_points.as_deref()),
+    }
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
+/// `sightline bench heatmap`: one warm-up run, then `runs` timed runs over the same points.
+fn bench_heatmap(
+    points: usize,
+    (width, height): (usize, usize),
+    runs: usize,
+    dump: Option<&std::path::Path>,
+) -> Result<ExitCode> {
+    use crate::sample::bench;
+    if width == 0 || height == 0 {
+        return Err(Error::Invalid(
+            "Width and height must be at least 1.".into(),
+        ));
+    }
+    let (xs, ys) = bench::heatmap_points(points, width, height);
+    if let Some(path) = dump {
+        crate::fsutil::write_atomically(path, |w| {
+            for (x, y) in xs.iter().zip(&ys) {
+                w.write_all(&x.to_le_bytes())
+                    .and_then(|()| w.write_all(&y.to_le_bytes()))
+                    .map_err(Error::io("write", path))?;
+            }
+            Ok(())
+        })?;
+    }
+    let (mut overlay, mut recolour) = (Vec::new(), Vec::new());
+    for run in 0..=runs {
+        let t = bench::timed_heatmap(&xs, &ys, width, height);
+        if run > 0 {
+            output::lines([format!(
+                "run={run} points={points} width={width} height={height} overlay_ms={:.1} recolour_ms={:.2}",
+                t.overlay_ms, t.recolour_ms
+            )])?;
+            overlay.push(t.overlay_ms);
+            recolour.push(t.recolour_ms);
+        }
+    }
+    let peak = bench::peak_resident_mb().map_or_else(|| "unknown".into(), |mb| format!("{mb:.0}"));
+    output::lines([format!(
+        "points={points} width={width} height={height} runs={runs} peak_mb={peak} recolour_ms={:.2} median_ms={:.1}",
+        median(recolour),
+        median(overlay)
+    )])?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `sightline bench import`: one warm-up run, then `runs` timed runs, each into a fresh dataset.
+fn bench_import(sessions: usize, runs: usize, device: &Device) -> Result<ExitCode> {
+    use crate::sample::bench;
+    let (inputs, bytes) = bench::inputs(sessions);
+    let mb = bytes as f64 / 1_000_000.0;
+    let mut times = Vec::new();
+    for run in 0..=runs {
+        let dir =
+            std::env::temp_dir().join(format!("sightline-bench-{}-{run}", std::process::id()));
+        let dataset = bench::fresh_dataset(&dir, device)?;
+        let elapsed = bench::timed_import(&dataset, device, &inputs);
+        let _removed = fs::remove_dir_all(&dir);
+        let elapsed = elapsed?.as_secs_f64();
+        if run > 0 {
+            output::lines([format!(
+                "run={run} sessions={sessions} mb={mb:.2} seconds={elapsed:.3} mb_per_s={:.1}",
+                mb / elapsed
+            )])?;
+            times.push(elapsed);
+        }
+    }
+    let median = median(times);
+    output::lines([format!(
+        "sessions={sessions} mb={mb:.2} median_seconds={median:.3} mb_per_s={:.1}",
+        mb / median
+    )])?;
+    Ok(ExitCode::SUCCESS)
+}

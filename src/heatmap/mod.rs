@@ -1,0 +1,185 @@
+//! The heatmap engine (no egui): points binned at screenshot resolution, blurred, normalised to
+//! colour levels and coloured through a palette. The density is kept, so a new colour map or
+//! opacity only re-runs the last, cheap step, and only where asked.
+
+pub mod areas;
+pub mod blur;
+pub mod colormap;
+pub mod grid;
+pub mod levels;
+pub mod profile;
+
+use serde::{Deserialize, Serialize};
+
+pub use colormap::{ColorMap, Palette};
+pub use grid::Grid;
+pub use levels::{Levels, Normalisation};
+
+/// What a heatmap shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// Clicks and taps.
+    #[default]
+    Click,
+    /// Pointer movement.
+    Move,
+    /// Share of sessions that reached each depth.
+    Scroll,
+    /// Time spent at each depth.
+    Attention,
+}
+
+impl Kind {
+    /// Every kind, in menu order.
+    pub const ALL: [Kind; 4] = [Kind::Click, Kind::Move, Kind::Scroll, Kind::Attention];
+
+    /// Its name on the command line and in the legend.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Click => "click",
+            Kind::Move => "move",
+            Kind::Scroll => "scroll",
+            Kind::Attention => "attention",
+        }
+    }
+
+    /// Parses a command-line name.
+    pub fn parse(s: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// Whether it is drawn from points (rather than depths).
+    pub fn uses_points(self) -> bool {
+        matches!(self, Kind::Click | Kind::Move)
+    }
+}
+
+/// Everything that decides how a heatmap looks; recorded with every image so it can be
+/// reproduced.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct RenderParams {
+    /// What is shown.
+    pub kind: Kind,
+    /// Standard deviation of the Gaussian kernel, in screenshot pixels.
+    pub sigma_px: f32,
+    /// How densities map onto the scale.
+    pub normalisation: Normalisation,
+    /// The colour scale.
+    pub colormap: ColorMap,
+    /// Overlay opacity, 0–1.
+    pub opacity: f32,
+}
+
+impl Default for RenderParams {
+    fn default() -> RenderParams {
+        RenderParams {
+            kind: Kind::Click,
+            sigma_px: 12.0,
+            normalisation: Normalisation::P99,
+            colormap: ColorMap::Viridis,
+            opacity: 0.65,
+        }
+    }
+}
+
+impl RenderParams {
+    /// One line for legends and footers.
+    pub fn describe(&self) -> String {
+        let kernel = if self.kind.uses_points() {
+            format!(
+                "Gaussian kernel (3 box passes), sigma {:.0} px, ",
+                self.sigma_px
+            )
+        } else {
+            String::new()
+        };
+        format!(
+            "{}{kernel}normalised to {}, {} colours, opacity {:.0}%",
+            self.kind.as_str(),
+            self.normalisation.label(),
+            self.colormap.label(),
+            self.opacity * 100.0
+        )
+    }
+}
+
+/// A computed density and its colour levels.
+#[derive(Debug, Clone)]
+pub struct Density {
+    /// Blurred counts (points) or per-row values (depth maps), one cell per screenshot pixel.
+    pub grid: Grid,
+    /// Colour level per cell.
+    pub levels: Levels,
+    /// Points that landed on the grid.
+    pub points: usize,
+    /// Points outside the screenshot (or not finite), left out.
+    pub outside: usize,
+}
+
+impl Density {
+    /// Recomputes the levels for another normalisation; the density stays.
+    pub fn renormalise(&mut self, normalisation: Normalisation) {
+        self.levels = levels::levels(&self.grid, normalisation);
+    }
+
+    /// The whole overlay as straight RGBA.
+    pub fn colorize(&self, palette: &Palette) -> Vec<[u8; 4]> {
+        colormap::colorize(&self.levels.levels, self.grid.width, &palette.colors)
+    }
+}
+
+/// Points (page CSS px) to a density at `width × height` screenshot pixels.
+pub fn point_density(
+    xs: &[f32],
+    ys: &[f32],
+    image_from_page: f32,
+    (width, height): (usize, usize),
+    sigma_px: f32,
+    normalisation: Normalisation,
+) -> Density {
+    let (mut grid, outside) = grid::bin(xs, ys, image_from_page, width, height);
+    let points = xs.len().min(ys.len()) - outside;
+    blur::gaussian(&mut grid, sigma_px);
+    let levels = levels::levels(&grid, normalisation);
+    Density {
+        grid,
+        levels,
+        points,
+        outside,
+    }
+}
+
+/// Per-row values (depth maps) to a density `width` pixels wide.
+pub fn row_density(rows: &[f32], width: usize, normalisation: Normalisation) -> Density {
+    let grid = profile::rows_to_grid(rows, width);
+    let levels = levels::levels(&grid, normalisation);
+    Density {
+        grid,
+        levels,
+        points: 0,
+        outside: 0,
+    }
+}
+
+/// A − B per session: each density divided by its number of sessions, so segments of
+/// different sizes compare fairly. Drawn with [`levels::signed_levels`].
+pub fn difference(a: &Grid, sessions_a: usize, b: &Grid, sessions_b: usize) -> Grid {
+    let (sa, sb) = (
+        1.0 / sessions_a.max(1) as f32,
+        1.0 / sessions_b.max(1) as f32,
+    );
+    let mut out = Grid::zeros(a.width.min(b.width), a.height.min(b.height));
+    for (y, row) in out
+        .cells
+        .chunks_mut(a.width.min(b.width).max(1))
+        .enumerate()
+    {
+        let ra = &a.cells[y * a.width..];
+        let rb = &b.cells[y * b.width..];
+        for (x, o) in row.iter_mut().enumerate() {
+            *o = ra[x] * sa - rb[x] * sb;
+        }
+    }
+    out
+}
