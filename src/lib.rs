@@ -20,6 +20,7 @@ pub mod clock;
 pub mod dataset;
 pub mod device;
 pub mod error;
+pub mod export;
 pub mod fsutil;
 pub mod heatmap;
 pub mod ingest;

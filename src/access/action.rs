@@ -45,6 +45,12 @@ pub enum Action {
     ReplaySession,
     /// Masking rules were read or changed.
     ManageMasking,
+    /// A heatmap was computed for the screen.
+    ViewHeatmap,
+    /// A page's annotations were saved.
+    Annotate,
+    /// An annotated heatmap PNG was exported.
+    ExportHeatmap,
 }
 
 impl Action {
@@ -71,6 +77,9 @@ impl Action {
             Action::Import => "import",
             Action::ReplaySession => "replay-session",
             Action::ManageMasking => "manage-masking",
+            Action::ViewHeatmap => "view-heatmap",
+            Action::Annotate => "annotate",
+            Action::ExportHeatmap => "export-heatmap",
         }
     }
 
@@ -96,6 +105,8 @@ impl Action {
             Action::Import => Some(Capability::ImportData),
             Action::ReplaySession => Some(Capability::ReplaySession),
             Action::ManageMasking => Some(Capability::ImportData),
+            Action::ViewHeatmap => Some(Capability::ViewHeatmaps),
+            Action::Annotate | Action::ExportHeatmap => Some(Capability::AnnotateHeatmaps),
         }
     }
 }

@@ -51,6 +51,8 @@ impl Workspace {
             capability: Capability::ImportData,
         })?;
         let result = ingest::run(&self.core, rec, files, options, progress, cancel);
+        // Whatever was committed changes what heatmaps show.
+        self.cache.clear();
         let report = match result {
             Ok(r) => r,
             Err(e) => return self.failed(Action::Import, &object, e),

@@ -3,6 +3,7 @@
 mod action;
 mod anchor;
 mod data;
+pub mod heatmaps;
 pub mod log;
 mod matrix;
 mod role;

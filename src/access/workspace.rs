@@ -79,6 +79,8 @@ pub struct Workspace {
     /// the alarm is not silenced by our own appends.
     anchor_trusted: bool,
     notices: RefCell<Vec<Notice>>,
+    /// Decoded heatmap points and screenshots, shared with forks, kept while unlocked.
+    pub(crate) cache: crate::access::heatmaps::Cache,
 }
 
 /// One row of the session list.
@@ -201,6 +203,7 @@ impl Workspace {
             bundle_lock: Some(bundle_lock),
             anchor_trusted: true,
             notices: RefCell::new(notices),
+            cache: crate::access::heatmaps::Cache::default(),
         };
         ws.record_login(throttle)
     }
@@ -652,6 +655,7 @@ impl Workspace {
             bundle_lock: Some(bundle_lock),
             anchor_trusted: self.anchor_trusted,
             notices: RefCell::new(Vec::new()),
+            cache: self.cache.clone(),
         })
     }
 

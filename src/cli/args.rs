@@ -64,6 +64,8 @@ pub enum Command {
         #[arg(long)]
         user: String,
     },
+    /// Render a heatmap over the page's screenshot to an annotated PNG.
+    Heatmap(HeatmapArgs),
     /// Read, verify and export the access log.
     #[command(subcommand)]
     Log(LogCommand),
@@ -294,6 +296,60 @@ pub enum MaskingCommand {
         #[arg(long)]
         id: i64,
     },
+}
+
+/// `sightline heatmap …`
+#[derive(Debug, clap::Args)]
+pub struct HeatmapArgs {
+    /// Dataset folder.
+    pub path: PathBuf,
+    #[command(flatten)]
+    pub auth: Auth,
+    /// Page pattern or URL (as `sightline pages` lists them).
+    #[arg(long)]
+    pub page: String,
+    /// Viewport class.
+    #[arg(long, value_parser = ["desktop", "tablet", "mobile"])]
+    pub viewport: String,
+    /// What to show.
+    #[arg(long, default_value = "click", value_parser = ["click", "move", "scroll", "attention"])]
+    pub kind: String,
+    /// First day (YYYY-MM-DD), inclusive.
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Last day (YYYY-MM-DD), inclusive.
+    #[arg(long)]
+    pub to: Option<String>,
+    /// Device class of the session.
+    #[arg(long)]
+    pub device: Option<String>,
+    /// Region or jurisdiction.
+    #[arg(long)]
+    pub region: Option<String>,
+    /// A/B variant.
+    #[arg(long)]
+    pub variant: Option<String>,
+    /// Cohort.
+    #[arg(long)]
+    pub cohort: Option<String>,
+    /// Survey score band, e.g. `4-5`.
+    #[arg(long, value_name = "LO-HI")]
+    pub score: Option<String>,
+    /// Colour map.
+    #[arg(long, default_value = "viridis", value_parser = ["viridis", "inferno", "classic"])]
+    pub colormap: String,
+    /// Normalisation.
+    #[arg(long, default_value = "p99", value_parser = ["max", "p99", "log"])]
+    pub normalise: String,
+    /// Kernel standard deviation in screenshot pixels.
+    #[arg(long, default_value_t = 12.0)]
+    pub sigma: f32,
+    /// Overlay opacity, 0–1.
+    #[arg(long, default_value_t = 0.65)]
+    pub opacity: f32,
+    /// The PNG to write.
+    #[arg(long)]
+    pub out: PathBuf,
 }
 
 /// `sightline bench …`

@@ -162,6 +162,7 @@ pub fn run(command: Command, device: &Device) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Bench(cmd) => super::bench::run(cmd, device),
+        Command::Heatmap(args) => super::heatmap::run(&args, device),
         Command::Masking(cmd) => masking(cmd, device),
         Command::Pages { path, auth, json } => with_workspace(&path, &auth, device, |ws| {
             let pages = ws.pages()?;
@@ -196,7 +197,7 @@ fn create(path: &Path, name: &str, admin: &str, device: &Device) -> Result<ExitC
 
 /// Unlocks as `auth.user`, prints notices to stderr, runs `body`, and locks again. An integrity
 /// notice (rollback) turns a completed command's exit code into 5.
-fn with_workspace(
+pub(super) fn with_workspace(
     path: &Path,
     auth: &Auth,
     device: &Device,

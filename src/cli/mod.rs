@@ -6,6 +6,7 @@
 mod args;
 mod bench;
 mod commands;
+mod heatmap;
 mod output;
 mod secrets;
 

@@ -97,6 +97,15 @@ const CORE: &[&str] = &["
 ", "
     CREATE TABLE policy (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
     INSERT INTO policy (key, value) VALUES ('idle_lock_minutes', '10'), ('k_anonymity', '5');
+", "
+    CREATE TABLE annotations (
+        page_id INTEGER NOT NULL REFERENCES pages(id),
+        viewport TEXT NOT NULL,
+        doc TEXT NOT NULL,
+        updated_ms INTEGER NOT NULL,
+        updated_by TEXT NOT NULL,
+        PRIMARY KEY (page_id, viewport)
+    ) STRICT;
 "];
 
 /// Migrations of `recordings.db`.

@@ -2,12 +2,14 @@
 //! colour levels and coloured through a palette. The density is kept, so a new colour map or
 //! opacity only re-runs the last, cheap step, and only where asked.
 
+pub mod annotation;
 pub mod areas;
 pub mod blur;
 pub mod colormap;
 pub mod grid;
 pub mod levels;
 pub mod profile;
+pub mod segment;
 
 use serde::{Deserialize, Serialize};
 
@@ -95,7 +97,7 @@ impl RenderParams {
             String::new()
         };
         format!(
-            "{}{kernel}normalised to {}, {} colours, opacity {:.0}%",
+            "{}: {kernel}normalised to {}, {} colours, opacity {:.0}%",
             self.kind.as_str(),
             self.normalisation.label(),
             self.colormap.label(),

@@ -226,12 +226,21 @@ fn store_points(tx: &Connection, s: &SessionRecord<'_>) -> rusqlite::Result<i64>
         let (Some(x), Some(y)) = (e.x, e.y) else {
             continue;
         };
-        let chunk = chunks
-            .entry((p.clone(), device_class(width), kind))
-            .or_default();
-        chunk.xs.extend_from_slice(&x.to_le_bytes());
-        chunk.ys.extend_from_slice(&y.to_le_bytes());
-        chunk.count += 1;
+        // Rage and dead clicks are also kept as their own kinds, drawn as markers.
+        let click = kind == "click";
+        let kinds = [
+            Some(kind),
+            (click && e.rage).then_some("rage"),
+            (click && e.dead).then_some("dead"),
+        ];
+        for kind in kinds.into_iter().flatten() {
+            let chunk = chunks
+                .entry((p.clone(), device_class(width), kind))
+                .or_default();
+            chunk.xs.extend_from_slice(&x.to_le_bytes());
+            chunk.ys.extend_from_slice(&y.to_le_bytes());
+            chunk.count += 1;
+        }
     }
     for ((pattern, viewport, kind), chunk) in &chunks {
         let id = page_id(tx, pattern)?;

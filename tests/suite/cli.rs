@@ -1,29 +1,8 @@
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output};
 
-/// Runs the real binary with a private state folder and the given environment.
-fn sightline(state: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sightline"));
-    cmd.args(args)
-        .env("SIGHTLINE_STATE_DIR", state)
-        .env_remove("SIGHTLINE_PASSWORD")
-        .env_remove("SIGHTLINE_NEW_PASSWORD")
-        .env_remove("SIGHTLINE_RECOVERY_KEY")
-        .stdin(std::process::Stdio::null());
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    cmd.output().expect("run sightline")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use super::common::{sightline, stderr, stdout};
 
 struct Cli {
     _tmp: tempfile::TempDir,

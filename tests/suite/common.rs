@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
 
 use sightline::access::{Keychain, Role, Workspace};
 use sightline::dataset::{Dataset, RecoveryKey, Tier, TierKeys, db};
@@ -123,4 +124,27 @@ pub fn copy_dir(from: &Path, to: &Path) {
     for (name, bytes) in snapshot(from) {
         fs::write(to.join(name), bytes).expect("write");
     }
+}
+
+/// Runs the real binary with a private state folder and the given environment.
+pub fn sightline(state: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sightline"));
+    cmd.args(args)
+        .env("SIGHTLINE_STATE_DIR", state)
+        .env_remove("SIGHTLINE_PASSWORD")
+        .env_remove("SIGHTLINE_NEW_PASSWORD")
+        .env_remove("SIGHTLINE_RECOVERY_KEY")
+        .stdin(std::process::Stdio::null());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("run sightline")
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
 }

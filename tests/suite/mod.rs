@@ -11,6 +11,8 @@ mod demo;
 mod gui;
 /// The heatmap engine against known densities.
 mod heatmap_engine;
+/// Heatmaps through the gate: k floor, segments, compare, annotations, PNG export.
+mod heatmaps;
 /// Import with minimisation: fixtures, canary PII, consent, hostile input.
 mod import;
 /// Database integrity: flipped bytes, header crash states.

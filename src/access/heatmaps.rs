@@ -1,0 +1,623 @@
+//! Heatmaps through the gate: points and screenshots loaded in a few large reads and cached
+//! while unlocked, segments filtered, the k-anonymity floor enforced, annotations read and
+//! saved, and every computation logged.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use rusqlite::{OptionalExtension, params};
+
+use crate::access::{Action, Workspace};
+use crate::clock::now_ms;
+use crate::dataset::db::sql_error;
+use crate::error::{Error, Result};
+use crate::export::png::{self, ExportFacts};
+use crate::heatmap::annotation::Shape;
+use crate::heatmap::areas::{Area, top_areas};
+use crate::heatmap::profile::{self, SessionDepth};
+use crate::heatmap::segment::{Segment, SessionAttrs};
+use crate::heatmap::{Density, Kind, Normalisation, RenderParams, difference, levels};
+
+const CORE: &str = "core.db";
+
+/// Points of one page, viewport class and kind, as stored: page CSS px and session refs.
+#[derive(Debug, Default)]
+pub struct PointSet {
+    /// x per point.
+    pub xs: Vec<f32>,
+    /// y per point.
+    pub ys: Vec<f32>,
+    /// The aggregated session each point came from.
+    pub refs: Vec<u32>,
+}
+
+/// A page screenshot as stored.
+#[derive(Debug, Clone)]
+pub struct Screenshot {
+    /// PNG bytes.
+    pub png: Arc<Vec<u8>>,
+    /// Pixel width.
+    pub width_px: usize,
+    /// Pixel height.
+    pub height_px: usize,
+    /// The CSS width it was taken at.
+    pub css_width: u32,
+}
+
+type PointKey = (i64, String, &'static str);
+/// A screenshot by page id and viewport class; `None` remembers that there is none.
+type ShotCache = HashMap<(i64, String), Option<Screenshot>>;
+
+/// Decoded points and screenshots, shared between a workspace and its forks.
+#[derive(Debug, Clone, Default)]
+pub struct Cache {
+    points: Arc<Mutex<HashMap<PointKey, Arc<PointSet>>>>,
+    screenshots: Arc<Mutex<ShotCache>>,
+}
+
+impl Cache {
+    /// Forgets everything (after an import).
+    pub fn clear(&self) {
+        if let Ok(mut p) = self.points.lock() {
+            p.clear();
+        }
+        if let Ok(mut s) = self.screenshots.lock() {
+            s.clear();
+        }
+    }
+}
+
+/// What to draw.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HeatmapRequest {
+    /// Page pattern.
+    pub page: String,
+    /// desktop, tablet or mobile.
+    pub viewport: String,
+    /// Kind, kernel, normalisation, colours.
+    pub params: RenderParams,
+    /// Which sessions.
+    pub segment: Segment,
+}
+
+/// A rage or dead click, in screenshot pixels.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Marker {
+    /// x (image px).
+    pub x: f32,
+    /// y (image px).
+    pub y: f32,
+    /// Rage (true) or dead (false).
+    pub rage: bool,
+}
+
+/// A computed heatmap with everything the view, the legend and an export need.
+#[derive(Debug, Clone)]
+pub struct Heatmap {
+    /// What was asked for.
+    pub request: HeatmapRequest,
+    /// The page's screenshot at this viewport class, if there is one.
+    pub screenshot: Option<Screenshot>,
+    /// Image size the heatmap is drawn at (the screenshot's, or a plain canvas).
+    pub size: (usize, usize),
+    /// Page CSS px to image px.
+    pub image_from_page: f32,
+    /// Distinct sessions of the segment on this page and viewport.
+    pub sessions: usize,
+    /// The policy's floor.
+    pub k: usize,
+    /// The density; `None` when withheld.
+    pub density: Option<Arc<Density>>,
+    /// Why nothing is drawn, in words for the user.
+    pub withheld: Option<String>,
+    /// Rage and dead clicks (only when drawn).
+    pub markers: Vec<Marker>,
+    /// Share of sessions (%) reaching each depth (image px), sampled for a chart.
+    pub depth_curve: Vec<[f64; 2]>,
+    /// The average fold, image px.
+    pub fold_px: Option<f32>,
+    /// The most clicked areas (click and move kinds).
+    pub top_areas: Vec<Area>,
+    /// Saved annotations for this page and viewport.
+    pub annotations: Vec<Shape>,
+}
+
+/// Two segments and their difference.
+#[derive(Debug, Clone)]
+pub struct Comparison {
+    /// Segment A.
+    pub a: Heatmap,
+    /// Segment B.
+    pub b: Heatmap,
+    /// A − B per session, when both are drawn.
+    pub difference: Option<Arc<Density>>,
+}
+
+/// CSS width of the plain canvas used when a page has no screenshot at a viewport class.
+fn canvas_width(viewport: &str) -> u32 {
+    match viewport {
+        "mobile" => 390,
+        "tablet" => 768,
+        _ => 1440,
+    }
+}
+
+/// Markers closer than this (image px) are drawn once.
+const MARKER_CELL: f32 = 8.0;
+
+/// Tallest plain canvas, so a stray coordinate cannot ask for gigabytes.
+const MAX_CANVAS_HEIGHT: f32 = 20_000.0;
+
+impl Workspace {
+    /// The k-anonymity floor from the policy.
+    pub fn k_anonymity(&self) -> usize {
+        self.core
+            .query_row(
+                "SELECT value FROM policy WHERE key = 'k_anonymity'",
+                [],
+                |r| r.get::<_, String>(0),
+            )
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .filter(|k| (1..=1000).contains(k))
+            .unwrap_or(5)
+    }
+
+    /// The values present in the aggregated sessions, for segment pickers: regions, variants,
+    /// cohorts and the first and last day.
+    pub fn segment_values(&self) -> Result<SegmentValues> {
+        let attrs = self.session_attrs()?;
+        let mut v = SegmentValues::default();
+        for a in attrs.values() {
+            v.regions.push(a.region.clone());
+            v.variants.push(a.variant.clone());
+            v.cohorts.push(a.cohort.clone());
+            v.days.push(a.day.clone());
+        }
+        for list in [&mut v.regions, &mut v.variants, &mut v.cohorts, &mut v.days] {
+            list.retain(|s| !s.is_empty());
+            list.sort();
+            list.dedup();
+        }
+        Ok(v)
+    }
+
+    /// Computes a heatmap (every role). Logged with page, viewport, kind and segment.
+    pub fn heatmap(&self, request: &HeatmapRequest) -> Result<Heatmap> {
+        self.gate(Action::ViewHeatmap, &describe(request), "")?;
+        self.compute(request)
+    }
+
+    /// Two segments side by side and their difference (logged as two views).
+    pub fn heatmap_compare(&self, request: &HeatmapRequest, b: &Segment) -> Result<Comparison> {
+        let request_b = HeatmapRequest {
+            segment: b.clone(),
+            ..request.clone()
+        };
+        let a = self.heatmap(request)?;
+        let b = self.heatmap(&request_b)?;
+        let difference = match (&a.density, &b.density) {
+            (Some(da), Some(db)) => {
+                let grid = difference(&da.grid, a.sessions, &db.grid, b.sessions);
+                let levels = levels::signed_levels(&grid);
+                Some(Arc::new(Density {
+                    grid,
+                    levels,
+                    points: da.points + db.points,
+                    outside: da.outside + db.outside,
+                }))
+            }
+            _ => None,
+        };
+        Ok(Comparison { a, b, difference })
+    }
+
+    /// Saves the annotations of a page and viewport (UX liaison, analyst, compliance lead).
+    pub fn save_annotations(&self, page: &str, viewport: &str, shapes: &[Shape]) -> Result<()> {
+        let object = format!("{page} {viewport} ({} annotations)", shapes.len());
+        self.gate(Action::Annotate, &object, "")?;
+        let page_id = self.page_id(page)?;
+        let doc = serde_json::to_string(shapes).unwrap_or_else(|_| "[]".into());
+        self.core
+            .execute(
+                "INSERT OR REPLACE INTO annotations (page_id, viewport, doc, updated_ms, updated_by)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![page_id, viewport, doc, now_ms(), self.user],
+            )
+            .map_err(|e| sql_error(CORE, e))
+            .map(drop)
+    }
+
+    /// Writes the annotated PNG of a drawn heatmap to `out` (UX liaison, analyst, compliance
+    /// lead). Returns the bytes written.
+    pub fn export_heatmap(
+        &self,
+        heatmap: &Heatmap,
+        shapes: &[Shape],
+        out: &std::path::Path,
+    ) -> Result<usize> {
+        let file = out
+            .file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+        let object = format!(
+            "{} to {}",
+            describe(&heatmap.request),
+            crate::privacy::pii::redact(&file).0
+        );
+        self.gate(Action::ExportHeatmap, &object, "")?;
+        let facts = ExportFacts {
+            dataset: self.dataset_name().to_owned(),
+            user: self.user.clone(),
+            time: crate::clock::rfc3339(now_ms()),
+        };
+        let written = png::render(heatmap, shapes, &facts)
+            .and_then(|canvas| png::encode(&canvas, &png::text_chunks(heatmap, &facts)))
+            .and_then(|bytes| {
+                crate::fsutil::write_atomically(out, |w| {
+                    w.write_all(&bytes).map_err(Error::io("write", out))
+                })?;
+                Ok(bytes.len())
+            });
+        match written {
+            Ok(n) => Ok(n),
+            Err(e) => self.failed(Action::ExportHeatmap, &object, e),
+        }
+    }
+
+    fn compute(&self, request: &HeatmapRequest) -> Result<Heatmap> {
+        let page_id = self.page_id(&request.page)?;
+        let pattern: String = self
+            .core
+            .query_row("SELECT pattern FROM pages WHERE id = ?1", [page_id], |r| {
+                r.get(0)
+            })
+            .map_err(|e| sql_error(CORE, e))?;
+        let mut request = HeatmapRequest {
+            page: pattern,
+            ..request.clone()
+        };
+        if request.params.kind == Kind::Scroll {
+            // Reach is a share already: its scale always ends at 100%.
+            request.params.normalisation = Normalisation::Max;
+        }
+        let request = &request;
+        let viewport = request.viewport.as_str();
+        let screenshot = self.screenshot(page_id, viewport)?;
+        let attrs = self.session_attrs()?;
+        let in_segment = |r: u32| attrs.get(&r).is_some_and(|a| request.segment.matches(a));
+        let depths: Vec<(u32, SessionDepth)> = self
+            .depths(page_id)?
+            .into_iter()
+            .filter(|(r, _)| attrs.get(r).is_some_and(|a| a.device == viewport) && in_segment(*r))
+            .collect();
+        let kind = request.params.kind;
+        let points = if kind.uses_points() {
+            Some(self.points(page_id, viewport, kind.as_str())?)
+        } else {
+            None
+        };
+        let (xs, ys, sessions) = match &points {
+            Some(set) => select(set, &in_segment),
+            None => (Vec::new(), Vec::new(), depths.len()),
+        };
+        let (size, image_from_page) = match &screenshot {
+            Some(s) => (
+                (s.width_px, s.height_px),
+                s.width_px as f32 / s.css_width.max(1) as f32,
+            ),
+            None => {
+                let deepest = ys
+                    .iter()
+                    .copied()
+                    .chain(depths.iter().map(|(_, d)| d.max_bottom_px))
+                    .filter(|y| y.is_finite())
+                    .fold(800.0f32, f32::max);
+                let height = (deepest + 200.0).min(MAX_CANVAS_HEIGHT);
+                ((canvas_width(viewport) as usize, height as usize), 1.0)
+            }
+        };
+        let k = self.k_anonymity();
+        let mut heatmap = Heatmap {
+            request: request.clone(),
+            screenshot,
+            size,
+            image_from_page,
+            sessions,
+            k,
+            density: None,
+            withheld: None,
+            markers: Vec::new(),
+            depth_curve: Vec::new(),
+            fold_px: None,
+            top_areas: Vec::new(),
+            annotations: self.annotations(page_id, viewport)?,
+        };
+        if sessions < k {
+            heatmap.withheld = Some(format!(
+                "Not drawn: this segment has {sessions} session{} here, fewer than the policy's \
+                 floor of {k}. Widen the segment to see it.",
+                if sessions == 1 { "" } else { "s" }
+            ));
+            return Ok(heatmap);
+        }
+        let (w, h) = size;
+        let depth_list: Vec<SessionDepth> = depths.into_iter().map(|(_, d)| d).collect();
+        let reach = profile::scroll_reach(&depth_list, image_from_page, h);
+        heatmap.fold_px = profile::average_fold(&depth_list, image_from_page);
+        let step = (h / 200).max(1);
+        heatmap.depth_curve = reach
+            .iter()
+            .enumerate()
+            .step_by(step)
+            .map(|(y, share)| [y as f64, f64::from(*share) * 100.0])
+            .collect();
+        let p = &request.params;
+        let density = match kind {
+            Kind::Click | Kind::Move => {
+                heatmap.top_areas = top_areas(
+                    &xs,
+                    &ys,
+                    image_from_page,
+                    size,
+                    (100.0 * image_from_page) as usize,
+                    8,
+                );
+                crate::heatmap::point_density(
+                    &xs,
+                    &ys,
+                    image_from_page,
+                    size,
+                    p.sigma_px,
+                    p.normalisation,
+                )
+            }
+            Kind::Scroll => crate::heatmap::row_density(&reach, w, Normalisation::Max),
+            Kind::Attention => {
+                let rows = profile::attention(&depth_list, image_from_page, h);
+                crate::heatmap::row_density(&rows, w, p.normalisation)
+            }
+        };
+        if density.levels.top <= 0.0 {
+            heatmap.withheld = Some("Nothing to draw: no data of this kind in the segment.".into());
+            return Ok(heatmap);
+        }
+        heatmap.density = Some(Arc::new(density));
+        // Dead first, so rage markers (which are often dead too) are drawn on top. One marker
+        // per 8-pixel cell and kind keeps thousands of repeats from hiding the page.
+        let mut seen = std::collections::HashSet::new();
+        for (kind, rage) in [("dead", false), ("rage", true)] {
+            let set = self.points(page_id, viewport, kind)?;
+            let (mx, my, _) = select(&set, &in_segment);
+            for (&x, &y) in mx.iter().zip(&my) {
+                let (x, y) = (x * image_from_page, y * image_from_page);
+                if seen.insert(((x / MARKER_CELL) as i64, (y / MARKER_CELL) as i64, rage)) {
+                    heatmap.markers.push(Marker { x, y, rage });
+                }
+            }
+        }
+        Ok(heatmap)
+    }
+
+    /// A page by its pattern, or by any URL that normalises to it.
+    fn page_id(&self, page: &str) -> Result<i64> {
+        let normalised = crate::privacy::url::page_pattern(page);
+        let with_scheme = crate::privacy::url::page_pattern(&format!("https://{page}"));
+        let plain = crate::privacy::url::page_pattern(&format!("http://{page}"));
+        for candidate in [page, &normalised, &with_scheme, &plain] {
+            let found = self
+                .core
+                .query_row(
+                    "SELECT id FROM pages WHERE pattern = ?1",
+                    [candidate],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(|e| sql_error(CORE, e))?;
+            if let Some(id) = found {
+                return Ok(id);
+            }
+        }
+        Err(Error::Invalid(format!(
+            "No page '{page}' in this dataset; `sightline pages` lists them."
+        )))
+    }
+
+    fn session_attrs(&self) -> Result<HashMap<u32, SessionAttrs>> {
+        let mut stmt = self
+            .core
+            .prepare_cached(
+                "SELECT ref, day, device, region, variant, cohort, survey_score
+                 FROM heatmap_sessions WHERE pending = 0",
+            )
+            .map_err(|e| sql_error(CORE, e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, u32>(0)?,
+                    SessionAttrs {
+                        day: r.get(1)?,
+                        device: r.get(2)?,
+                        region: r.get(3)?,
+                        variant: r.get(4)?,
+                        cohort: r.get(5)?,
+                        survey_score: r.get(6)?,
+                    },
+                ))
+            })
+            .map_err(|e| sql_error(CORE, e))?;
+        rows.map(|r| r.map_err(|e| sql_error(CORE, e))).collect()
+    }
+
+    fn depths(&self, page_id: i64) -> Result<Vec<(u32, SessionDepth)>> {
+        let mut stmt = self
+            .core
+            .prepare_cached(
+                "SELECT ref, max_bottom_px, viewport_height, attention FROM page_depths WHERE page_id = ?1",
+            )
+            .map_err(|e| sql_error(CORE, e))?;
+        let rows = stmt
+            .query_map([page_id], |r| {
+                let attention: Option<Vec<u8>> = r.get(3)?;
+                Ok((
+                    r.get::<_, u32>(0)?,
+                    SessionDepth {
+                        max_bottom_px: r.get::<_, f64>(1)? as f32,
+                        viewport_height: r.get::<_, f64>(2)? as f32,
+                        attention_ms: attention
+                            .unwrap_or_default()
+                            .chunks_exact(4)
+                            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                            .collect(),
+                    },
+                ))
+            })
+            .map_err(|e| sql_error(CORE, e))?;
+        rows.map(|r| r.map_err(|e| sql_error(CORE, e))).collect()
+    }
+
+    /// The points of a page, viewport class and kind: from the cache, or read in one pass
+    /// over their chunks.
+    fn points(&self, page_id: i64, viewport: &str, kind: &'static str) -> Result<Arc<PointSet>> {
+        let key = (page_id, viewport.to_owned(), kind);
+        if let Some(set) = self
+            .cache
+            .points
+            .lock()
+            .ok()
+            .and_then(|c| c.get(&key).cloned())
+        {
+            return Ok(set);
+        }
+        let mut stmt = self
+            .core
+            .prepare_cached(
+                "SELECT c.xs, c.ys, c.refs FROM point_chunks c JOIN heatmap_sessions h ON h.ref = c.ref
+                 WHERE c.page_id = ?1 AND c.viewport = ?2 AND c.kind = ?3 AND h.pending = 0",
+            )
+            .map_err(|e| sql_error(CORE, e))?;
+        let mut rows = stmt
+            .query(params![page_id, viewport, kind])
+            .map_err(|e| sql_error(CORE, e))?;
+        let mut set = PointSet::default();
+        let floats = |b: &[u8], out: &mut Vec<f32>| {
+            out.extend(
+                b.chunks_exact(4)
+                    .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])),
+            );
+        };
+        while let Some(row) = rows.next().map_err(|e| sql_error(CORE, e))? {
+            let get = |i| {
+                row.get_ref(i)
+                    .map_err(|e| sql_error(CORE, e))?
+                    .as_blob()
+                    .map_err(|_| Error::Integrity("A heatmap point chunk is damaged.".into()))
+            };
+            let (xs, ys, refs) = (get(0)?, get(1)?, get(2)?);
+            // A chunk whose columns disagree is damaged; its points are not guessed at.
+            if xs.len() != ys.len() || xs.len() != refs.len() {
+                continue;
+            }
+            floats(xs, &mut set.xs);
+            floats(ys, &mut set.ys);
+            set.refs.extend(
+                refs.chunks_exact(4)
+                    .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])),
+            );
+        }
+        let set = Arc::new(set);
+        if let Ok(mut cache) = self.cache.points.lock() {
+            cache.insert(key, set.clone());
+        }
+        Ok(set)
+    }
+
+    fn screenshot(&self, page_id: i64, viewport: &str) -> Result<Option<Screenshot>> {
+        let key = (page_id, viewport.to_owned());
+        if let Some(s) = self
+            .cache
+            .screenshots
+            .lock()
+            .ok()
+            .and_then(|c| c.get(&key).cloned())
+        {
+            return Ok(s);
+        }
+        let shot = self
+            .core
+            .query_row(
+                "SELECT png, width_px, height_px, css_width FROM screenshots WHERE page_id = ?1 AND viewport = ?2",
+                params![page_id, viewport],
+                |r| {
+                    Ok(Screenshot {
+                        png: Arc::new(r.get(0)?),
+                        width_px: r.get::<_, i64>(1)?.max(1) as usize,
+                        height_px: r.get::<_, i64>(2)?.max(1) as usize,
+                        css_width: r.get::<_, i64>(3)?.max(1) as u32,
+                    })
+                },
+            )
+            .optional()
+            .map_err(|e| sql_error(CORE, e))?;
+        if let Ok(mut cache) = self.cache.screenshots.lock() {
+            cache.insert(key, shot.clone());
+        }
+        Ok(shot)
+    }
+
+    fn annotations(&self, page_id: i64, viewport: &str) -> Result<Vec<Shape>> {
+        let doc: Option<String> = self
+            .core
+            .query_row(
+                "SELECT doc FROM annotations WHERE page_id = ?1 AND viewport = ?2",
+                params![page_id, viewport],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| sql_error(CORE, e))?;
+        Ok(doc
+            .and_then(|d| serde_json::from_str(&d).ok())
+            .unwrap_or_default())
+    }
+}
+
+/// Values present in the data, for segment pickers.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SegmentValues {
+    /// Regions.
+    pub regions: Vec<String>,
+    /// A/B variants.
+    pub variants: Vec<String>,
+    /// Cohorts.
+    pub cohorts: Vec<String>,
+    /// Days with sessions.
+    pub days: Vec<String>,
+}
+
+/// The points of `set` whose session is in the segment, and how many distinct sessions those
+/// are. Skips copying nothing: the engine wants plain slices.
+fn select(set: &PointSet, keep: &dyn Fn(u32) -> bool) -> (Vec<f32>, Vec<f32>, usize) {
+    let mut verdict: HashMap<u32, bool> = HashMap::new();
+    let (mut xs, mut ys) = (
+        Vec::with_capacity(set.xs.len()),
+        Vec::with_capacity(set.ys.len()),
+    );
+    for ((&x, &y), &r) in set.xs.iter().zip(&set.ys).zip(&set.refs) {
+        if *verdict.entry(r).or_insert_with(|| keep(r)) {
+            xs.push(x);
+            ys.push(y);
+        }
+    }
+    let sessions = verdict.values().filter(|v| **v).count();
+    (xs, ys, sessions)
+}
+
+/// The log's description of a request.
+fn describe(r: &HeatmapRequest) -> String {
+    format!(
+        "{} {} {} [{}]",
+        r.page,
+        r.viewport,
+        r.params.kind.as_str(),
+        r.segment.describe()
+    )
+}

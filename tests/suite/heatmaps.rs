@@ -1,0 +1,361 @@
+//! Heatmaps through the gate: the k floor, segments, compare, annotations, the annotated PNG
+//! export and its role rules, in the library and the CLI.
+
+use std::sync::atomic::AtomicBool;
+
+use sightline::access::Role;
+use sightline::access::heatmaps::{Heatmap, HeatmapRequest};
+use sightline::heatmap::annotation::Shape;
+use sightline::heatmap::segment::Segment;
+use sightline::heatmap::{Kind, RenderParams};
+use sightline::ingest::{ImportInput, ImportOptions};
+
+use super::common::{ANALYST, ENGINEER, Fixture, LEAD, UX, sightline, stderr, user_of};
+
+const PAGE: &str = "https://app.test/home";
+
+/// A native session of `variant` clicking around `x` (CSS px) on the home page.
+fn session(id: usize, variant: &str, region: &str, x: f32) -> String {
+    let mut out = format!(
+        r#"{{"sightline": 1, "session": "s-{id}", "subject": "u-{id}", "started_at": "2026-11-{:02}T10:00:00Z", "region": "{region}", "variant": "{variant}", "consent": {{"heatmaps": true, "recordings": true}}, "url": "{PAGE}", "viewport": {{"width": 1440, "height": 900}}}}"#,
+        1 + id % 28
+    );
+    for i in 0..6 {
+        let t = 1000 + i * 700;
+        let y = 300.0 + (i as f32) * 40.0 + (id % 7) as f32;
+        out.push_str(&format!(
+            "\n{{\"t\": {t}, \"kind\": \"move\", \"x\": {x}, \"y\": {y}}}\n{{\"t\": {}, \"kind\": \"click\", \"x\": {x}, \"y\": {y}}}",
+            t + 200
+        ));
+    }
+    out.push_str("\n{\"t\": 6000, \"kind\": \"scroll\", \"x\": 0, \"y\": 700}");
+    out
+}
+
+/// A dataset with a 1440 × 2000 screenshot of the home page and `a` sessions of variant A
+/// (clicking on the left, region EU) and `b` of variant B (on the right, region US).
+fn dataset(a: usize, b: usize) -> Fixture {
+    let fx = Fixture::with_all_roles();
+    let mut ws = fx.unlock(ENGINEER);
+    let mut png = Vec::new();
+    image::RgbaImage::from_pixel(1440, 2000, image::Rgba([250, 250, 250, 255]))
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .unwrap();
+    ws.import_screenshot_bytes(PAGE, 1440, "home.png", &png)
+        .unwrap();
+    let text: Vec<String> = (0..a)
+        .map(|i| session(i, "A", "EU", 200.0))
+        .chain((0..b).map(|i| session(100 + i, "B", "US", 1200.0)))
+        .collect();
+    let input = ImportInput::Memory {
+        name: "sessions.jsonl".into(),
+        text: text.join("\n"),
+    };
+    let report = ws
+        .import_inputs(
+            &[input],
+            &ImportOptions::default(),
+            &mut |_| {},
+            &AtomicBool::new(false),
+        )
+        .unwrap();
+    assert_eq!(report.heatmap_sessions, a + b, "{report:?}");
+    ws.lock().unwrap();
+    fx
+}
+
+fn request(segment: Segment) -> HeatmapRequest {
+    HeatmapRequest {
+        page: PAGE.into(),
+        viewport: "desktop".into(),
+        params: RenderParams::default(),
+        segment,
+    }
+}
+
+fn variant(v: &str) -> Segment {
+    Segment {
+        variant: Some(v.into()),
+        ..Segment::default()
+    }
+}
+
+#[test]
+fn a_segment_below_the_k_floor_is_not_drawn_and_a_wider_one_is() {
+    let fx = dataset(4, 6);
+    let ws = fx.unlock(ANALYST);
+    let small = ws.heatmap(&request(variant("A"))).unwrap();
+    assert_eq!((small.sessions, small.k), (4, 5));
+    assert!(small.density.is_none());
+    assert!(small.markers.is_empty() && small.top_areas.is_empty());
+    let why = small.withheld.as_deref().unwrap();
+    assert!(
+        why.contains("4 sessions") && why.contains("floor of 5"),
+        "{why}"
+    );
+    let wide = ws.heatmap(&request(Segment::default())).unwrap();
+    assert_eq!(wide.sessions, 10);
+    let density = wide.density.as_ref().unwrap();
+    assert_eq!(wide.size, (1440, 2000));
+    assert_eq!(density.points, 60);
+    assert!(wide.withheld.is_none());
+    // The heaviest areas are where the points are.
+    assert!(
+        wide.top_areas.iter().all(|a| a.x == 200 || a.x == 1200),
+        "{:?}",
+        wide.top_areas
+    );
+    // The log names the page and the segment of each view.
+    ws.lock().unwrap();
+    let lead = fx.unlock(LEAD);
+    let entries = lead.access_log(&Default::default()).unwrap();
+    let views: Vec<_> = entries
+        .iter()
+        .filter(|e| e.action == "view-heatmap")
+        .collect();
+    assert!(
+        views.iter().any(|e| e.object.contains("variant A")),
+        "{views:?}"
+    );
+    assert!(views.iter().any(|e| e.object.contains("all sessions")));
+}
+
+#[test]
+fn segments_filter_by_variant_region_and_dates() {
+    let fx = dataset(6, 7);
+    let ws = fx.unlock(UX);
+    let b = ws.heatmap(&request(variant("B"))).unwrap();
+    assert_eq!(b.sessions, 7);
+    let grid = &b.density.as_ref().unwrap().grid;
+    assert!(grid.mass_in(1100, 0, 1300, 2000) > 0.99 * grid.total());
+    let us = ws
+        .heatmap(&request(Segment {
+            region: Some("US".into()),
+            ..Segment::default()
+        }))
+        .unwrap();
+    assert_eq!(us.sessions, 7);
+    let none = ws
+        .heatmap(&request(Segment {
+            from: Some("2027-01-01".into()),
+            ..Segment::default()
+        }))
+        .unwrap();
+    assert_eq!(none.sessions, 0);
+    assert!(none.density.is_none());
+    let values = ws.segment_values().unwrap();
+    assert_eq!(values.variants, vec!["A".to_owned(), "B".to_owned()]);
+    assert_eq!(values.regions, vec!["EU".to_owned(), "US".to_owned()]);
+}
+
+#[test]
+fn the_difference_map_is_positive_where_a_clicks_more() {
+    let fx = dataset(6, 6);
+    let ws = fx.unlock(ANALYST);
+    let cmp = ws
+        .heatmap_compare(&request(variant("A")), &variant("B"))
+        .unwrap();
+    let diff = cmp.difference.as_ref().unwrap();
+    let at = |x: usize, y: usize| diff.grid.cells[y * diff.grid.width + x];
+    assert!(at(200, 400) > 0.0, "A's area is positive");
+    assert!(at(1200, 400) < 0.0, "B's area is negative");
+    assert!(diff.levels.levels[400 * 1440 + 200] > 128);
+    assert!(diff.levels.levels[400 * 1440 + 1200] < 128);
+    assert_eq!(
+        diff.levels.levels[1900 * 1440 + 700],
+        128,
+        "no difference is the middle"
+    );
+    // Below the floor on one side: no difference is drawn.
+    let fx = dataset(6, 3);
+    let ws = fx.unlock(ANALYST);
+    let cmp = ws
+        .heatmap_compare(&request(variant("A")), &variant("B"))
+        .unwrap();
+    assert!(cmp.difference.is_none() && cmp.b.withheld.is_some());
+}
+
+#[test]
+fn depth_kinds_draw_reach_and_attention() {
+    let fx = dataset(6, 0);
+    let ws = fx.unlock(ANALYST);
+    let mut req = request(Segment::default());
+    req.params.kind = Kind::Scroll;
+    let scroll = ws.heatmap(&req).unwrap();
+    let d = scroll.density.as_ref().unwrap();
+    // Everyone saw the top of the page; the viewport's bottom reached 900 + 700 px at most.
+    assert_eq!(d.grid.cells[10 * 1440], 1.0);
+    assert_eq!(d.grid.cells[1700 * 1440], 0.0);
+    assert_eq!(scroll.fold_px, Some(900.0));
+    assert!(!scroll.depth_curve.is_empty());
+    req.params.kind = Kind::Attention;
+    let attention = ws.heatmap(&req).unwrap();
+    assert!(attention.density.is_some());
+}
+
+fn export(
+    fx: &Fixture,
+    role: Role,
+    shapes: &[Shape],
+) -> (Heatmap, sightline::error::Result<usize>, std::path::PathBuf) {
+    let ws = fx.unlock(user_of(role));
+    let heatmap = ws.heatmap(&request(Segment::default())).unwrap();
+    let out = fx.tmp.path().join(format!("{}.png", role.as_str()));
+    let result = ws.export_heatmap(&heatmap, shapes, &out);
+    ws.lock().unwrap();
+    (heatmap, result, out)
+}
+
+#[test]
+fn the_exported_png_has_the_screenshot_size_text_chunks_and_footer() {
+    let fx = dataset(8, 0);
+    let shapes = vec![
+        Shape::Rect {
+            from: [100.0, 100.0],
+            to: [400.0, 300.0],
+        },
+        Shape::Pin {
+            at: [700.0, 700.0],
+            number: 1,
+        },
+        Shape::Note {
+            at: [800.0, 900.0],
+            text: "Nobody finds the button".into(),
+        },
+    ];
+    let (_, result, out) = export(&fx, Role::UxLiaison, &shapes);
+    assert!(result.unwrap() > 0);
+    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&out).unwrap()));
+    let mut reader = decoder.read_info().unwrap();
+    let info = reader.info();
+    assert_eq!((info.width, info.height), (1440, 2000));
+    let text: std::collections::HashMap<String, String> = info
+        .utf8_text
+        .iter()
+        .map(|c| (c.keyword.clone(), c.get_text().unwrap()))
+        .collect();
+    assert_eq!(text["Page"], "https://app.test/home");
+    assert_eq!(text["Viewport"], "desktop");
+    assert_eq!(text["Sessions"], "8");
+    assert_eq!(text["Author"], UX.0);
+    assert_eq!(text["Dataset"], "Test dataset");
+    assert!(
+        text["Render parameters"].contains("\"sigma_px\":12"),
+        "{}",
+        text["Render parameters"]
+    );
+    assert!(text["Render parameters"].contains("viridis"));
+    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+    reader.next_frame(&mut buf).unwrap();
+    let px = |x: usize, y: usize| &buf[(y * 1440 + x) * 4..(y * 1440 + x) * 4 + 4];
+    // The footer band is dark over the plain screenshot; the page above it is not.
+    assert!(px(700, 1995)[0] < 60, "{:?}", px(700, 1995));
+    assert!(px(700, 1500)[0] > 200);
+    // The rectangle's outline and the pin are drawn.
+    assert!(px(250, 100)[1] < 100, "{:?}", px(250, 100));
+    assert!(px(700, 709)[1] < 100, "{:?}", px(700, 709));
+    // The heatmap is over the clicks.
+    assert_ne!(px(200, 320), &[250, 250, 250, 255]);
+}
+
+#[test]
+fn export_follows_the_role_matrix_and_is_logged() {
+    let fx = dataset(6, 0);
+    for role in [Role::UxLiaison, Role::Analyst, Role::ComplianceLead] {
+        let (_, result, out) = export(&fx, role, &[]);
+        assert!(result.is_ok(), "{role:?}");
+        assert!(out.exists());
+    }
+    let (_, result, out) = export(&fx, Role::DataEngineer, &[]);
+    assert!(matches!(
+        result,
+        Err(sightline::error::Error::Denied { .. })
+    ));
+    assert!(!out.exists());
+    let lead = fx.unlock(LEAD);
+    let entries = lead.access_log(&Default::default()).unwrap();
+    let exports: Vec<_> = entries
+        .iter()
+        .filter(|e| e.action == "export-heatmap")
+        .collect();
+    assert_eq!(exports.len(), 4);
+    assert_eq!(exports.iter().filter(|e| e.outcome == "denied").count(), 1);
+    assert!(
+        exports
+            .iter()
+            .all(|e| e.object.contains("https://app.test/home"))
+    );
+}
+
+#[test]
+fn annotations_are_saved_per_page_and_viewport_and_engineers_cannot_save() {
+    let fx = dataset(6, 0);
+    let shapes = vec![Shape::Arrow {
+        from: [10.0, 10.0],
+        to: [200.0, 300.0],
+    }];
+    let ws = fx.unlock(UX);
+    ws.save_annotations(PAGE, "desktop", &shapes).unwrap();
+    ws.lock().unwrap();
+    let ws = fx.unlock(ANALYST);
+    assert_eq!(
+        ws.heatmap(&request(Segment::default()))
+            .unwrap()
+            .annotations,
+        shapes
+    );
+    let mut mobile = request(Segment::default());
+    mobile.viewport = "mobile".into();
+    assert!(ws.heatmap(&mobile).unwrap().annotations.is_empty());
+    ws.lock().unwrap();
+    let ws = fx.unlock(ENGINEER);
+    assert!(matches!(
+        ws.save_annotations(PAGE, "desktop", &[]),
+        Err(sightline::error::Error::Denied { .. })
+    ));
+}
+
+#[test]
+fn the_cli_refuses_small_segments_and_engineers_and_writes_pngs() {
+    let fx = dataset(6, 3);
+    let state = fx.tmp.path().join("cli-state");
+    let path = fx.path.to_str().unwrap();
+    let out = fx.tmp.path().join("cli.png");
+    let run = |user: (&str, &str), extra: &[&str]| {
+        let mut args = vec![
+            "heatmap",
+            path,
+            "--as",
+            user.0,
+            "--page",
+            "app.test/home",
+            "--viewport",
+            "desktop",
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        sightline(&state, &args, &[("SIGHTLINE_PASSWORD", user.1)])
+    };
+    let small = run(ANALYST, &["--variant", "B"]);
+    assert_eq!(small.status.code(), Some(1));
+    assert!(
+        stderr(&small).contains("fewer than the policy's floor of 5"),
+        "{}",
+        stderr(&small)
+    );
+    assert!(!out.exists());
+    let denied = run(ENGINEER, &[]);
+    assert_eq!(denied.status.code(), Some(4));
+    assert!(!out.exists());
+    let ok = run(
+        UX,
+        &["--variant", "A", "--colormap", "inferno", "--kind", "move"],
+    );
+    assert_eq!(ok.status.code(), Some(0), "{}", stderr(&ok));
+    let img = image::open(&out).unwrap();
+    assert_eq!((img.width(), img.height()), (1440, 2000));
+    let bad = run(UX, &["--score", "high"]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(stderr(&bad).contains("--score"));
+}
