@@ -2,6 +2,7 @@
 //! `logic` drains job results and commands once per frame; `ui` only draws.
 
 mod first_run;
+mod heatmaps;
 mod jobs;
 mod recent;
 
@@ -17,6 +18,7 @@ use crate::device::Device;
 use crate::error::Error;
 use crate::ingest::{ImportOptions, ImportProgress, ImportReport, Purposes};
 use crate::ui::access_log::AccessLogState;
+use crate::ui::heatmaps::state::{HeatmapResult, HeatmapViewState};
 use crate::ui::import::ImportViewState;
 use crate::ui::login::{LoginState, login_ui};
 use crate::ui::users::UsersState;
@@ -71,6 +73,14 @@ pub enum Command {
     FinishNewDataset,
     /// Close the wizard.
     CancelNewDataset,
+    /// Compute the heatmap the view's choices describe, in the background.
+    ComputeHeatmap,
+    /// Save the current page's annotations.
+    SaveAnnotations,
+    /// Ask where to save the annotated PNG, then export it.
+    ExportHeatmap,
+    /// Export the annotated PNG to this file.
+    ExportHeatmapTo(PathBuf),
 }
 
 /// A password on its way from a view to the gate: wiped on drop, never printed.
@@ -122,6 +132,8 @@ fn never_shown(asked: Instant) -> bool {
 pub enum Page {
     /// Notices from unlock.
     Overview,
+    /// Heatmaps on screenshots (every role).
+    Heatmaps,
     /// The access log (compliance lead).
     AccessLog,
     /// Users and roles (compliance lead).
@@ -134,6 +146,8 @@ pub enum Page {
 pub enum PageState {
     /// Notices from unlock.
     Overview,
+    /// Heatmaps.
+    Heatmaps(Box<HeatmapViewState>),
     /// The access log with its entries.
     AccessLog(Box<AccessLogState>),
     /// The users.
@@ -149,6 +163,7 @@ impl PageState {
     pub fn page(&self) -> Page {
         match self {
             PageState::Overview => Page::Overview,
+            PageState::Heatmaps(_) => Page::Heatmaps,
             PageState::AccessLog(_) => Page::AccessLog,
             PageState::Users(_) => Page::Users,
             PageState::Import(_) => Page::Import,
@@ -173,6 +188,7 @@ struct Workbench {
     page: PageState,
     import: Option<RunningImport>,
     revoke: Option<RunningRevoke>,
+    heatmap_job: Option<jobs::Job<Result<HeatmapResult, Error>>>,
 }
 
 /// A revocation on its own thread. The key rotation needs the bundle to itself, so the window's
@@ -282,6 +298,7 @@ impl SightlineApp {
         }
         self.poll_import();
         self.poll_revoke();
+        self.poll_heatmap(ctx);
         let dropped: Vec<PathBuf> = ctx.input(|i| {
             i.raw
                 .dropped_files
@@ -501,6 +518,10 @@ impl SightlineApp {
                 }
             }
             Command::RevokeUser(name) => self.start_revoke(name),
+            Command::ComputeHeatmap => self.compute_heatmap(),
+            Command::SaveAnnotations => self.save_annotations(),
+            Command::ExportHeatmap => self.pick_heatmap_export(),
+            Command::ExportHeatmapTo(path) => self.export_heatmap(&path),
         }
     }
 
@@ -510,6 +531,11 @@ impl SightlineApp {
         };
         w.page = match page {
             Page::Overview => PageState::Overview,
+            // The page list is the gate for the view (every role may, and it is logged).
+            Page::Heatmaps => match heatmaps::open_view(&w.ws) {
+                Ok(state) => PageState::Heatmaps(Box::new(state)),
+                Err(e) => PageState::Refused(page, e.to_string()),
+            },
             // Read once through the gate (one log entry); filters then work in memory.
             Page::AccessLog => match w.ws.access_log(&LogQuery::default()) {
                 Ok(entries) => PageState::AccessLog(Box::new(AccessLogState::new(entries))),
@@ -908,6 +934,7 @@ impl SightlineApp {
                     page: PageState::Overview,
                     import: None,
                     revoke: None,
+                    heatmap_job: None,
                     ws,
                     notices,
                     last_activity: Instant::now(),

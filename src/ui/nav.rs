@@ -5,8 +5,9 @@ use crate::access::{Capability, Role};
 use crate::app::{Command, Page};
 
 /// The views, in order, with the capability each needs.
-const PAGES: [(Page, &str, Option<Capability>); 4] = [
+const PAGES: [(Page, &str, Option<Capability>); 5] = [
     (Page::Overview, "Overview", None),
+    (Page::Heatmaps, "Heatmaps", Some(Capability::ViewHeatmaps)),
     (Page::Import, "Import", Some(Capability::ImportData)),
     (Page::AccessLog, "Access log", Some(Capability::AccessLog)),
     (Page::Users, "Users", Some(Capability::ManageUsers)),

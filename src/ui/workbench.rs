@@ -69,6 +69,11 @@ pub fn workbench_ui(
         });
     egui::CentralPanel::default().show(ui, |ui| match page {
         PageState::Overview => overview_ui(ui, info),
+        PageState::Heatmaps(state) => {
+            if let Some(c) = crate::ui::heatmaps::heatmaps_ui(ui, state) {
+                command = Some(c);
+            }
+        }
         PageState::AccessLog(state) => {
             if let Some(c) = access_log_ui(ui, state) {
                 command = Some(c);

@@ -1,0 +1,218 @@
+//! The app's side of the heatmap view: opening it through the gate, computing on a forked
+//! workspace off the UI thread, saving annotations and exporting PNGs.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use super::{NO_DIALOG, PageState, Screen, SightlineApp, jobs, never_shown};
+use crate::access::heatmaps::HeatmapRequest;
+use crate::access::{Capability, Workspace};
+use crate::error::Error;
+use crate::heatmap::annotation::Annotations;
+use crate::ui::heatmaps::state::{HeatmapResult, HeatmapViewState, Loaded, ShotPixels};
+
+/// The view's first state: the page list and segment values, read through the gate.
+pub(super) fn open_view(ws: &Workspace) -> Result<HeatmapViewState, Error> {
+    let pages = ws.pages()?;
+    let values = ws.segment_values()?;
+    Ok(HeatmapViewState::new(
+        pages,
+        values,
+        ws.may(Capability::AnnotateHeatmaps),
+    ))
+}
+
+/// Computes A (and B and the difference in compare mode) and decodes the screenshot.
+fn compute(
+    ws: &Workspace,
+    request: &HeatmapRequest,
+    b: Option<&crate::heatmap::segment::Segment>,
+) -> Result<HeatmapResult, Error> {
+    let (a, b, difference) = match b {
+        Some(segment) => {
+            let c = ws.heatmap_compare(request, segment)?;
+            (c.a, Some(c.b), c.difference)
+        }
+        None => (ws.heatmap(request)?, None, None),
+    };
+    let shot = match &a.screenshot {
+        Some(s) => {
+            let img = image::load_from_memory(&s.png)
+                .map_err(|_| Error::Format("The stored screenshot could not be decoded.".into()))?
+                .to_rgba8();
+            Some(Arc::new(ShotPixels {
+                size: [img.width() as usize, img.height() as usize],
+                rgba: img.into_raw(),
+            }))
+        }
+        None => None,
+    };
+    Ok(HeatmapResult {
+        a,
+        b,
+        difference,
+        shot,
+    })
+}
+
+impl SightlineApp {
+    /// The workbench, when the heatmap view is open.
+    fn heatmap_view(&mut self) -> Option<&mut super::Workbench> {
+        match &mut self.screen {
+            Screen::Workbench(w) if matches!(w.page, PageState::Heatmaps(_)) => Some(w),
+            _ => None,
+        }
+    }
+
+    pub(super) fn compute_heatmap(&mut self) {
+        let Some(w) = self.heatmap_view() else {
+            return;
+        };
+        let PageState::Heatmaps(state) = &mut w.page else {
+            return;
+        };
+        let Some((request, b)) = state.wanted() else {
+            return;
+        };
+        // A fork has its own connections, so the window keeps drawing; the point cache is
+        // shared, so the second look at a page reads nothing from disk.
+        let fork = match w.ws.fork() {
+            Ok(f) => f,
+            Err(e) => {
+                state.error = Some(e.to_string());
+                return;
+            }
+        };
+        state.computed = Some((request.clone(), b.clone()));
+        state.computing = true;
+        state.error = None;
+        w.heatmap_job = Some(jobs::Job::spawn(move || {
+            compute(&fork, &request, b.as_ref())
+        }));
+    }
+
+    pub(super) fn poll_heatmap(&mut self, ctx: &egui::Context) {
+        let Screen::Workbench(w) = &mut self.screen else {
+            return;
+        };
+        let Some(job) = &w.heatmap_job else { return };
+        let Some(result) = job.finished("The heatmap computation") else {
+            ctx.request_repaint_after(std::time::Duration::from_millis(30));
+            return;
+        };
+        w.heatmap_job = None;
+        let PageState::Heatmaps(state) = &mut w.page else {
+            return;
+        };
+        state.computing = false;
+        match result {
+            Ok(result) => {
+                let same_page = state.loaded.as_ref().is_some_and(|l| {
+                    l.result.a.request.page == result.a.request.page
+                        && l.result.a.request.viewport == result.a.request.viewport
+                });
+                if !same_page {
+                    state.annotations = Annotations::new(result.a.annotations.clone());
+                    state.canvas.selected = None;
+                    state.canvas.offset = egui::Vec2::ZERO;
+                    state.canvas.fit_width = true;
+                }
+                state.loaded = Some(Loaded {
+                    result,
+                    layers: Default::default(),
+                });
+            }
+            Err(e) => {
+                state.loaded = None;
+                state.error = Some(e.to_string());
+            }
+        }
+        ctx.request_repaint();
+    }
+
+    pub(super) fn save_annotations(&mut self) {
+        let Some(w) = self.heatmap_view() else {
+            return;
+        };
+        let PageState::Heatmaps(state) = &mut w.page else {
+            return;
+        };
+        let Some(h) = state.heatmap() else { return };
+        let (page, viewport) = (h.request.page.clone(), h.request.viewport.clone());
+        match w
+            .ws
+            .save_annotations(&page, &viewport, &state.annotations.shapes)
+        {
+            Ok(()) => {
+                state.message = Some(format!(
+                    "Annotations saved ({}).",
+                    state.annotations.shapes.len()
+                ))
+            }
+            Err(e) => state.error = Some(format!("Annotations not saved: {e}")),
+        }
+    }
+
+    pub(super) fn pick_heatmap_export(&mut self) {
+        let Some(w) = self.heatmap_view() else {
+            return;
+        };
+        let PageState::Heatmaps(state) = &mut w.page else {
+            return;
+        };
+        let Some(h) = state.heatmap() else { return };
+        let name = format!(
+            "heatmap-{}-{}-{}.png",
+            h.request
+                .page
+                .rsplit('/')
+                .next()
+                .unwrap_or("page")
+                .trim_end_matches(".html"),
+            h.request.viewport,
+            h.request.params.kind.as_str()
+        );
+        let asked = Instant::now();
+        match rfd::FileDialog::new()
+            .set_file_name(&name)
+            .add_filter("PNG image", &["png"])
+            .save_file()
+        {
+            Some(path) => self.export_heatmap(&path),
+            None if never_shown(asked) => {
+                state.export_path_shown = true;
+                if state.export_path.is_empty() {
+                    state.export_path = std::env::temp_dir().join(name).display().to_string();
+                }
+                state.message = Some(format!("{NO_DIALOG} Type where to save the PNG below."));
+            }
+            None => {}
+        }
+    }
+
+    pub(super) fn export_heatmap(&mut self, path: &std::path::Path) {
+        let Some(w) = self.heatmap_view() else {
+            return;
+        };
+        let PageState::Heatmaps(state) = &mut w.page else {
+            return;
+        };
+        let Some(h) = state.heatmap() else { return };
+        // What is on screen is what is exported: the current colours and opacity.
+        let mut heatmap = h.clone();
+        heatmap.request.params.colormap = state.params.colormap;
+        heatmap.request.params.opacity = state.params.opacity;
+        let shapes = state.annotations.shapes.clone();
+        match w.ws.export_heatmap(&heatmap, &shapes, path) {
+            Ok(bytes) => {
+                state.error = None;
+                state.message = Some(format!(
+                    "Exported {} ({} KB). The export is in the access log.",
+                    path.display(),
+                    bytes / 1024
+                ));
+            }
+            Err(e) => state.error = Some(format!("Not exported: {e}")),
+        }
+    }
+}

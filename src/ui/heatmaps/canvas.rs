@@ -1,0 +1,608 @@
+//! The heatmap canvas: screenshot and overlay bands under a zoom and pan, rage and dead click
+//! markers, the fold, and the annotation editor (select, move, draw, delete, undo).
+
+use std::time::{Duration, Instant};
+
+use egui::{Align2, Color32, FontId, Pos2, Rect, Sense, Stroke, Vec2, pos2, vec2};
+
+use crate::app::Command;
+use crate::heatmap::annotation::Shape;
+use crate::heatmap::{ColorMap, Kind};
+
+use super::state::{CompareView, HeatmapViewState};
+use super::tiles::{Layer, Layers};
+
+/// The annotation tools.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Tool {
+    /// Select, move, pan.
+    #[default]
+    Select,
+    /// Drag out a rectangle.
+    Rect,
+    /// Drag out an arrow.
+    Arrow,
+    /// Click to drop a numbered pin.
+    Pin,
+    /// Click to place a text note.
+    Note,
+}
+
+impl Tool {
+    /// Every tool, in toolbar order.
+    pub const ALL: [Tool; 5] = [Tool::Select, Tool::Rect, Tool::Arrow, Tool::Pin, Tool::Note];
+
+    /// Its toolbar label.
+    pub fn label(self) -> &'static str {
+        match self {
+            Tool::Select => "Select",
+            Tool::Rect => "Rectangle",
+            Tool::Arrow => "Arrow",
+            Tool::Pin => "Pin",
+            Tool::Note => "Note",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Drag {
+    Pan,
+    Move(usize),
+    Create([f32; 2], [f32; 2]),
+}
+
+/// A note being written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NoteDraft {
+    /// Where it goes (image px).
+    pub at: [f32; 2],
+    /// Its text so far.
+    pub text: String,
+}
+
+/// Zoom, pan and the editor's state.
+#[derive(Debug, Clone)]
+pub struct CanvasState {
+    /// Screen points per image pixel.
+    pub zoom: f32,
+    /// The image pixel at the view's top-left corner.
+    pub offset: Vec2,
+    /// Keep the page's width fitted to the view.
+    pub fit_width: bool,
+    /// The active tool.
+    pub tool: Tool,
+    /// The selected annotation.
+    pub selected: Option<usize>,
+    drag: Option<Drag>,
+    /// A note being written.
+    pub note: Option<NoteDraft>,
+    /// Annotations changed at this time and are not saved yet.
+    pub unsaved_since: Option<Instant>,
+}
+
+impl Default for CanvasState {
+    fn default() -> Self {
+        CanvasState {
+            zoom: 1.0,
+            offset: Vec2::ZERO,
+            fit_width: true,
+            tool: Tool::Select,
+            selected: None,
+            drag: None,
+            note: None,
+            unsaved_since: None,
+        }
+    }
+}
+
+/// Nudges and small drags are saved together once the edits pause this long.
+const SAVE_AFTER: Duration = Duration::from_millis(600);
+
+const ANNOTATION: Color32 = Color32::from_rgb(230, 30, 90);
+
+/// Maps between image pixels and the screen for one panel.
+#[derive(Clone, Copy)]
+struct View {
+    panel: Rect,
+    zoom: f32,
+    offset: Vec2,
+}
+
+impl View {
+    fn screen_from_image(&self, p: [f32; 2]) -> Pos2 {
+        self.panel.min + (vec2(p[0], p[1]) - self.offset) * self.zoom
+    }
+
+    fn image_from_screen(&self, p: Pos2) -> [f32; 2] {
+        let v = (p - self.panel.min) / self.zoom + self.offset;
+        [v.x, v.y]
+    }
+
+    fn rect(&self, x0: f32, y0: f32, x1: f32, y1: f32) -> Rect {
+        Rect::from_min_max(
+            self.screen_from_image([x0, y0]),
+            self.screen_from_image([x1, y1]),
+        )
+    }
+}
+
+/// Draws the canvas; returns a command when annotations need saving.
+pub fn canvas_ui(ui: &mut egui::Ui, s: &mut HeatmapViewState) -> Option<Command> {
+    let (rect, response) = ui.allocate_exact_size(ui.available_size(), Sense::click_and_drag());
+    let painter = ui.painter_at(rect);
+    painter.rect_filled(rect, 0.0, ui.visuals().extreme_bg_color);
+    let Some(loaded) = &mut s.loaded else {
+        let text = if s.computing {
+            "Computing the heatmap…"
+        } else if s.page.is_none() {
+            "No pages yet: a data engineer imports recordings and screenshots first."
+        } else {
+            "Choose a page on the left."
+        };
+        painter.text(
+            rect.center(),
+            Align2::CENTER_CENTER,
+            text,
+            FontId::proportional(15.0),
+            ui.visuals().weak_text_color(),
+        );
+        return None;
+    };
+    let (w, h) = loaded.result.a.size;
+    let side_by_side =
+        s.compare && s.compare_view == CompareView::SideBySide && loaded.result.b.is_some();
+    let panels: Vec<Rect> = if side_by_side {
+        let half = (rect.width() - 8.0) / 2.0;
+        vec![
+            Rect::from_min_size(rect.min, vec2(half, rect.height())),
+            Rect::from_min_size(rect.min + vec2(half + 8.0, 0.0), vec2(half, rect.height())),
+        ]
+    } else {
+        vec![rect]
+    };
+    let c = &mut s.canvas;
+    if c.fit_width {
+        // Narrow (mobile) screenshots are not blown up past their own size.
+        c.zoom = (panels[0].width() / w.max(1) as f32).min(1.0);
+    }
+    if response.hovered() {
+        let (scroll, zoom_delta, pointer) =
+            ui.input(|i| (i.smooth_scroll_delta, i.zoom_delta(), i.pointer.hover_pos()));
+        if zoom_delta != 1.0 {
+            let anchor = pointer.unwrap_or(panels[0].center());
+            let view = View {
+                panel: panels[0],
+                zoom: c.zoom,
+                offset: c.offset,
+            };
+            let at = view.image_from_screen(anchor);
+            c.zoom = (c.zoom * zoom_delta).clamp(0.05, 8.0);
+            c.fit_width = false;
+            c.offset = vec2(at[0], at[1]) - (anchor - panels[0].min) / c.zoom;
+        } else if scroll != Vec2::ZERO {
+            c.offset -= scroll / c.zoom;
+        }
+    }
+    let visible = panels[0].size() / c.zoom;
+    c.offset.x = if visible.x >= w as f32 {
+        // Narrower than the view: centred.
+        -(visible.x - w as f32) / 2.0
+    } else {
+        c.offset.x.clamp(0.0, w as f32 - visible.x)
+    };
+    c.offset.y = c.offset.y.clamp(0.0, (h as f32 - visible.y).max(0.0));
+    let views: Vec<View> = panels
+        .iter()
+        .map(|&panel| View {
+            panel,
+            zoom: c.zoom,
+            offset: c.offset,
+        })
+        .collect();
+
+    let layers: Vec<Layer> = if side_by_side {
+        vec![Layer::A, Layer::B]
+    } else if s.compare && s.compare_view == CompareView::Difference {
+        vec![Layer::Difference]
+    } else {
+        vec![Layer::A]
+    };
+    let palette = (s.params.colormap, s.params.opacity);
+    let ctx = ui.ctx().clone();
+    for (view, layer) in views.iter().zip(&layers) {
+        let painter = ui.painter_at(view.panel);
+        draw_layer(
+            &ctx,
+            &painter,
+            view,
+            *layer,
+            loaded,
+            palette,
+            s.show_markers,
+        );
+    }
+    // Annotations belong to the page, drawn and edited on the single view.
+    let edit = !s.compare;
+    let mut save = None;
+    if edit {
+        let view = views[0];
+        let painter = ui.painter_at(view.panel);
+        for (i, shape) in s.annotations.shapes.iter().enumerate() {
+            draw_shape(&painter, &view, shape, s.canvas.selected == Some(i));
+        }
+        if s.may_annotate {
+            edit_ui(ui, &response, &view, s);
+        } else if response.dragged() {
+            s.canvas.offset -= response.drag_delta() / s.canvas.zoom;
+        }
+        if let Some(Drag::Create(a, b)) = s.canvas.drag {
+            let shape = match s.canvas.tool {
+                Tool::Arrow => Shape::Arrow { from: a, to: b },
+                _ => Shape::Rect { from: a, to: b },
+            };
+            draw_shape(&painter, &view, &shape, true);
+        }
+        if let Some(since) = s.canvas.unsaved_since {
+            if since.elapsed() >= SAVE_AFTER && s.canvas.drag.is_none() {
+                s.canvas.unsaved_since = None;
+                save = Some(Command::SaveAnnotations);
+            } else {
+                ui.ctx().request_repaint_after(SAVE_AFTER);
+            }
+        }
+    } else if response.dragged() {
+        s.canvas.offset -= response.drag_delta() / s.canvas.zoom;
+    }
+    save
+}
+
+#[allow(clippy::too_many_arguments)]
+fn draw_layer(
+    ctx: &egui::Context,
+    painter: &egui::Painter,
+    view: &View,
+    layer: Layer,
+    loaded: &mut super::state::Loaded,
+    (map, opacity): (ColorMap, f32),
+    markers: bool,
+) {
+    let result = &loaded.result;
+    let heatmap = match layer {
+        Layer::B => result.b.as_ref().unwrap_or(&result.a),
+        _ => &result.a,
+    };
+    let (w, h) = heatmap.size;
+    let uv = Rect::from_min_max(pos2(0.0, 0.0), pos2(1.0, 1.0));
+    let on_screen = |y0: usize, y1: usize| view.rect(0.0, y0 as f32, w as f32, y1 as f32);
+    match &result.shot {
+        Some(shot) => {
+            for (y0, y1, id) in loaded.layers.shot(ctx, shot) {
+                let r = on_screen(y0, y1);
+                if r.intersects(view.panel) {
+                    painter.image(id, r, uv, Color32::WHITE);
+                }
+            }
+        }
+        None => {
+            painter.rect_filled(on_screen(0, h), 0.0, Color32::from_gray(236));
+            painter.text(
+                view.screen_from_image([w as f32 / 2.0, 40.0]),
+                Align2::CENTER_CENTER,
+                format!("No screenshot at this width: a plain {w} px canvas"),
+                FontId::proportional(14.0),
+                Color32::from_gray(90),
+            );
+        }
+    }
+    let density = match layer {
+        Layer::A => result.a.density.clone(),
+        Layer::B => result.b.as_ref().and_then(|b| b.density.clone()),
+        Layer::Difference => result.difference.clone(),
+    };
+    if let Some(d) = &density {
+        let map = if layer == Layer::Difference {
+            ColorMap::Diverging
+        } else {
+            map
+        };
+        for index in 0..Layers::overlay_bands(ctx, d) {
+            let rows = super::tiles::band_rows(ctx);
+            let (y0, y1) = (index * rows, ((index + 1) * rows).min(h));
+            if !on_screen(y0, y1).intersects(view.panel) {
+                continue;
+            }
+            if let Some((y0, y1, id)) =
+                loaded
+                    .layers
+                    .overlay_band(ctx, layer, d, index, (map, opacity))
+            {
+                painter.image(id, on_screen(y0, y1), uv, Color32::WHITE);
+            }
+        }
+    }
+    if markers && layer != Layer::Difference {
+        for m in &heatmap.markers {
+            let p = view.screen_from_image([m.x, m.y]);
+            if view.panel.contains(p) {
+                if m.rage {
+                    painter.circle(
+                        p,
+                        5.0,
+                        Color32::from_rgb(220, 20, 20),
+                        Stroke::new(1.5, Color32::WHITE),
+                    );
+                } else {
+                    painter.circle(
+                        p,
+                        3.0,
+                        Color32::from_gray(80),
+                        Stroke::new(1.0, Color32::WHITE),
+                    );
+                }
+            }
+        }
+    }
+    if let (Some(fold), Kind::Scroll | Kind::Attention) =
+        (heatmap.fold_px, heatmap.request.params.kind)
+    {
+        let y = view.screen_from_image([0.0, fold]).y;
+        let (x0, x1) = (view.panel.left(), view.panel.right());
+        painter.add(egui::Shape::dashed_line(
+            &[pos2(x0, y), pos2(x1, y)],
+            Stroke::new(2.0, Color32::WHITE),
+            10.0,
+            6.0,
+        ));
+        painter.text(
+            pos2(x0 + 8.0, y - 4.0),
+            Align2::LEFT_BOTTOM,
+            "average fold",
+            FontId::proportional(13.0),
+            Color32::WHITE,
+        );
+    }
+    let title = match layer {
+        Layer::A if result.b.is_some() => Some("A"),
+        Layer::B => Some("B"),
+        Layer::Difference => Some("A − B"),
+        Layer::A => None,
+    };
+    let withheld = match layer {
+        Layer::Difference if result.difference.is_none() => {
+            Some("No difference map: both segments must reach the k floor.".to_owned())
+        }
+        _ => heatmap.withheld.clone(),
+    };
+    let mut top = view.panel.top() + 8.0;
+    if let Some(t) = title {
+        let galley = painter.layout_no_wrap(t.into(), FontId::proportional(16.0), Color32::WHITE);
+        let r = Rect::from_min_size(
+            pos2(view.panel.left() + 8.0, top),
+            galley.size() + vec2(12.0, 6.0),
+        );
+        painter.rect_filled(r, 4.0, Color32::from_black_alpha(180));
+        painter.galley(r.min + vec2(6.0, 3.0), galley, Color32::WHITE);
+        top = r.bottom() + 6.0;
+    }
+    if let Some(text) = withheld {
+        let width = (view.panel.width() - 32.0).max(100.0);
+        let galley = painter.layout(text, FontId::proportional(15.0), Color32::WHITE, width);
+        let r = Rect::from_min_size(
+            pos2(view.panel.left() + 16.0, top),
+            galley.size() + vec2(16.0, 12.0),
+        );
+        painter.rect_filled(r, 6.0, Color32::from_rgba_unmultiplied(150, 30, 30, 230));
+        painter.galley(r.min + vec2(8.0, 6.0), galley, Color32::WHITE);
+    }
+}
+
+fn draw_shape(painter: &egui::Painter, view: &View, shape: &Shape, selected: bool) {
+    let stroke = Stroke::new(if selected { 4.0 } else { 2.5 }, ANNOTATION);
+    match shape {
+        Shape::Rect { from, to } => {
+            let r = Rect::from_two_pos(view.screen_from_image(*from), view.screen_from_image(*to));
+            painter.rect_stroke(r, 0.0, stroke, egui::StrokeKind::Middle);
+        }
+        Shape::Arrow { from, to } => {
+            let (a, b) = (view.screen_from_image(*from), view.screen_from_image(*to));
+            painter.arrow(a, b - a, stroke);
+        }
+        Shape::Pin { at, number } => {
+            let p = view.screen_from_image(*at);
+            painter.circle(
+                p,
+                12.0,
+                ANNOTATION,
+                Stroke::new(if selected { 3.0 } else { 2.0 }, Color32::WHITE),
+            );
+            painter.text(
+                p,
+                Align2::CENTER_CENTER,
+                number.to_string(),
+                FontId::proportional(13.0),
+                Color32::WHITE,
+            );
+        }
+        Shape::Note { at, text } => {
+            let p = view.screen_from_image(*at);
+            let galley = painter.layout(
+                text.clone(),
+                FontId::proportional(14.0),
+                Color32::from_gray(20),
+                280.0,
+            );
+            let r = Rect::from_min_size(p, galley.size() + vec2(12.0, 8.0));
+            painter.rect_filled(r, 3.0, Color32::from_rgb(255, 250, 200));
+            painter.rect_stroke(r, 3.0, stroke, egui::StrokeKind::Middle);
+            painter.galley(p + vec2(6.0, 4.0), galley, Color32::from_gray(20));
+        }
+    }
+}
+
+/// Mouse and keyboard editing of annotations.
+fn edit_ui(ui: &egui::Ui, response: &egui::Response, view: &View, s: &mut HeatmapViewState) {
+    let pointer = response.interact_pointer_pos().or(response.hover_pos());
+    let at = pointer.map(|p| view.image_from_screen(p));
+    let slack = 6.0 / view.zoom;
+    let c = &mut s.canvas;
+    let edited = |c: &mut CanvasState| c.unsaved_since = Some(Instant::now() - SAVE_AFTER);
+    if response.drag_started() {
+        c.drag = match (c.tool, at) {
+            (Tool::Select, Some(p)) => match s.annotations.hit(p, slack) {
+                Some(i) => {
+                    s.annotations.checkpoint();
+                    c.selected = Some(i);
+                    Some(Drag::Move(i))
+                }
+                None => Some(Drag::Pan),
+            },
+            (Tool::Rect | Tool::Arrow, Some(p)) => Some(Drag::Create(p, p)),
+            _ => Some(Drag::Pan),
+        };
+    }
+    if response.dragged() {
+        let delta = response.drag_delta() / view.zoom;
+        match &mut c.drag {
+            Some(Drag::Pan) => c.offset -= delta,
+            Some(Drag::Move(i)) => {
+                if let Some(shape) = s.annotations.shapes.get_mut(*i) {
+                    shape.translate(delta.x, delta.y);
+                }
+            }
+            Some(Drag::Create(_, to)) => {
+                if let Some(p) = at {
+                    *to = p;
+                }
+            }
+            None => {}
+        }
+    }
+    if response.drag_stopped() {
+        match c.drag.take() {
+            Some(Drag::Move(_)) => edited(c),
+            Some(Drag::Create(a, b))
+                if (a[0] - b[0]).abs() + (a[1] - b[1]).abs() > 4.0 / view.zoom =>
+            {
+                let shape = match c.tool {
+                    Tool::Arrow => Shape::Arrow { from: a, to: b },
+                    _ => Shape::Rect { from: a, to: b },
+                };
+                c.selected = Some(s.annotations.add(shape));
+                edited(c);
+            }
+            _ => {}
+        }
+    }
+    if response.clicked()
+        && let Some(p) = at
+    {
+        match c.tool {
+            Tool::Select => c.selected = s.annotations.hit(p, slack),
+            Tool::Pin => {
+                let number = s.annotations.next_pin();
+                c.selected = Some(s.annotations.add(Shape::Pin { at: p, number }));
+                edited(c);
+            }
+            Tool::Note => {
+                c.note = Some(NoteDraft {
+                    at: p,
+                    text: String::new(),
+                })
+            }
+            Tool::Rect | Tool::Arrow => {}
+        }
+    }
+    // Keys act on the canvas unless a text field has the keyboard.
+    if ui.ctx().text_edit_focused() || c.note.is_some() {
+        return;
+    }
+    let (delete, undo, nudge, escape) = ui.input_mut(|i| {
+        let undo = i.consume_shortcut(&egui::KeyboardShortcut::new(
+            egui::Modifiers::COMMAND,
+            egui::Key::Z,
+        ));
+        let delete = i.key_pressed(egui::Key::Delete) || i.key_pressed(egui::Key::Backspace);
+        let step = if i.modifiers.shift { 10.0 } else { 1.0 };
+        let mut nudge = Vec2::ZERO;
+        for (key, d) in [
+            (egui::Key::ArrowLeft, vec2(-step, 0.0)),
+            (egui::Key::ArrowRight, vec2(step, 0.0)),
+            (egui::Key::ArrowUp, vec2(0.0, -step)),
+            (egui::Key::ArrowDown, vec2(0.0, step)),
+        ] {
+            if i.key_pressed(key) {
+                nudge += d;
+            }
+        }
+        (delete, undo, nudge, i.key_pressed(egui::Key::Escape))
+    });
+    if undo && s.annotations.undo() {
+        c.selected = None;
+        edited(c);
+    }
+    if let Some(i) = c.selected {
+        if delete {
+            s.annotations.remove(i);
+            c.selected = None;
+            edited(c);
+        } else if nudge != Vec2::ZERO {
+            if c.unsaved_since.is_none() {
+                s.annotations.checkpoint();
+            }
+            if let Some(shape) = s.annotations.shapes.get_mut(i) {
+                shape.translate(nudge.x, nudge.y);
+            }
+            c.unsaved_since = Some(Instant::now());
+        }
+    }
+    if escape {
+        c.selected = None;
+        c.tool = Tool::Select;
+    }
+}
+
+/// The window in which a new note is written.
+pub fn note_window(ctx: &egui::Context, s: &mut HeatmapViewState) {
+    let Some(draft) = &mut s.canvas.note else {
+        return;
+    };
+    let mut done = None;
+    egui::Window::new("New note")
+        .collapsible(false)
+        .resizable(false)
+        .anchor(Align2::CENTER_CENTER, Vec2::ZERO)
+        .show(ctx, |ui| {
+            let label = ui.label("Note text");
+            ui.add(
+                egui::TextEdit::multiline(&mut draft.text)
+                    .desired_rows(3)
+                    .hint_text("What should the team notice here?"),
+            )
+            .labelled_by(label.id);
+            ui.horizontal(|ui| {
+                if ui
+                    .add_enabled(!draft.text.trim().is_empty(), egui::Button::new("Add note"))
+                    .clicked()
+                {
+                    done = Some(true);
+                }
+                if ui.button("Cancel").clicked() {
+                    done = Some(false);
+                }
+            });
+        });
+    match done {
+        Some(true) => {
+            if let Some(draft) = s.canvas.note.take() {
+                let shape = Shape::Note {
+                    at: draft.at,
+                    text: draft.text.trim().to_owned(),
+                };
+                s.canvas.selected = Some(s.annotations.add(shape));
+                s.canvas.unsaved_since = Some(Instant::now() - SAVE_AFTER);
+            }
+        }
+        Some(false) => s.canvas.note = None,
+        None => {}
+    }
+}

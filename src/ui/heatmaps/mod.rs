@@ -1,0 +1,236 @@
+//! The heatmap view: page picker, viewport tabs, kind and colour controls, segments and
+//! compare, the zoomable canvas with annotations, the legend and charts, and export.
+
+pub mod canvas;
+pub mod side;
+pub mod state;
+pub mod tiles;
+
+use egui::RichText;
+
+use crate::access::Capability;
+use crate::app::Command;
+use crate::heatmap::{ColorMap, Kind, Normalisation};
+use crate::ui::theme;
+
+use canvas::Tool;
+use state::{CompareView, HeatmapViewState};
+
+/// Draws the view; returns what the app should do.
+pub fn heatmaps_ui(ui: &mut egui::Ui, s: &mut HeatmapViewState) -> Option<Command> {
+    let mut command = None;
+    egui::Panel::left("heatmap_pages")
+        .resizable(true)
+        .default_size(230.0)
+        .show(ui, |ui| {
+            if side::pages_ui(ui, s) {
+                s.annotations = Default::default();
+                s.canvas.selected = None;
+            }
+        });
+    egui::Panel::right("heatmap_side")
+        .resizable(true)
+        .default_size(300.0)
+        .show(ui, |ui| {
+            egui::ScrollArea::vertical().show(ui, |ui| side_panel(ui, s));
+        });
+    egui::Panel::top("heatmap_toolbar").show(ui, |ui| {
+        if let Some(c) = toolbar_ui(ui, s) {
+            command = Some(c);
+        }
+    });
+    egui::CentralPanel::default().show(ui, |ui| {
+        if let Some(c) = canvas::canvas_ui(ui, s) {
+            command = Some(c);
+        }
+    });
+    canvas::note_window(ui.ctx(), s);
+    if ui.input_mut(|i| {
+        i.consume_shortcut(&egui::KeyboardShortcut::new(
+            egui::Modifiers::COMMAND,
+            egui::Key::E,
+        ))
+    }) {
+        command = Some(Command::ExportHeatmap);
+    }
+    if command.is_none() && s.needs_compute() && !s.computing {
+        command = Some(Command::ComputeHeatmap);
+    }
+    command
+}
+
+fn side_panel(ui: &mut egui::Ui, s: &mut HeatmapViewState) {
+    ui.heading(if s.compare { "Segment A" } else { "Segment" });
+    side::segment_ui(ui, "segment_a", &mut s.segment, &s.values);
+    ui.add_space(theme::GAP);
+    ui.checkbox(&mut s.compare, "Compare with segment B");
+    if s.compare {
+        ui.horizontal(|ui| {
+            ui.selectable_value(&mut s.compare_view, CompareView::SideBySide, "Side by side");
+            ui.selectable_value(
+                &mut s.compare_view,
+                CompareView::Difference,
+                "Difference A − B",
+            );
+        });
+        ui.heading("Segment B");
+        side::segment_ui(ui, "segment_b", &mut s.segment_b, &s.values);
+    }
+    ui.add_space(theme::GAP);
+    side::legend_ui(ui, s);
+    ui.add_space(theme::GAP);
+    side::selected_ui(ui, s);
+    side::charts_ui(ui, s);
+}
+
+fn toolbar_ui(ui: &mut egui::Ui, s: &mut HeatmapViewState) -> Option<Command> {
+    let mut command = None;
+    ui.horizontal_wrapped(|ui| {
+        for (viewport, label) in [
+            ("desktop", "Desktop"),
+            ("tablet", "Tablet"),
+            ("mobile", "Mobile"),
+        ] {
+            let has_shot = s
+                .pages
+                .iter()
+                .find(|p| Some(&p.page) == s.page.as_ref())
+                .is_some_and(|p| p.viewports.iter().any(|v| v == viewport));
+            let text = if has_shot {
+                label.to_owned()
+            } else {
+                format!("{label} (no screenshot)")
+            };
+            if ui
+                .add(egui::Button::selectable(s.viewport == viewport, text))
+                .clicked()
+            {
+                s.viewport = viewport.into();
+                s.annotations = Default::default();
+                s.canvas.selected = None;
+            }
+        }
+        ui.separator();
+        egui::ComboBox::from_id_salt("kind")
+            .selected_text(side::kind_label(s.params.kind))
+            .show_ui(ui, |ui| {
+                for k in Kind::ALL {
+                    ui.selectable_value(&mut s.params.kind, k, side::kind_label(k));
+                }
+            });
+        egui::ComboBox::from_id_salt("colormap")
+            .selected_text(format!("Colours: {}", s.params.colormap.label()))
+            .show_ui(ui, |ui| {
+                for c in ColorMap::SEQUENTIAL {
+                    ui.selectable_value(&mut s.params.colormap, c, c.label());
+                }
+            });
+        if s.params.kind != Kind::Scroll {
+            egui::ComboBox::from_id_salt("normalisation")
+                .selected_text(format!("Scale: {}", s.params.normalisation.label()))
+                .show_ui(ui, |ui| {
+                    for n in Normalisation::ALL {
+                        ui.selectable_value(&mut s.params.normalisation, n, n.label());
+                    }
+                });
+        }
+        if s.params.kind.uses_points() {
+            ui.add(
+                egui::Slider::new(&mut s.params.sigma_px, 2.0..=60.0)
+                    .text("Radius")
+                    .suffix(" px"),
+            );
+        }
+        ui.add(egui::Slider::new(&mut s.params.opacity, 0.0..=1.0).text("Opacity"));
+        ui.checkbox(&mut s.show_markers, "Rage/dead markers");
+    });
+    ui.horizontal_wrapped(|ui| {
+        if ui.button("Fit width").clicked() {
+            s.canvas.fit_width = true;
+        }
+        if ui.button("1:1").clicked() {
+            s.canvas.fit_width = false;
+            s.canvas.zoom = 1.0;
+        }
+        if ui.button("Zoom in").clicked() {
+            s.canvas.fit_width = false;
+            s.canvas.zoom = (s.canvas.zoom * 1.25).min(8.0);
+        }
+        if ui.button("Zoom out").clicked() {
+            s.canvas.fit_width = false;
+            s.canvas.zoom = (s.canvas.zoom / 1.25).max(0.05);
+        }
+        ui.label(
+            RichText::new(format!("{:.0}%", s.canvas.zoom * 100.0))
+                .color(theme::weak(ui.visuals())),
+        );
+        ui.separator();
+        let why = format!(
+            "Only for: {}.",
+            Capability::AnnotateHeatmaps
+                .roles()
+                .iter()
+                .map(|r| r.label())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        for tool in Tool::ALL {
+            let r = ui.add_enabled(
+                s.may_annotate && !s.compare,
+                egui::Button::selectable(s.canvas.tool == tool, tool.label()),
+            );
+            if r.clicked() {
+                s.canvas.tool = tool;
+            }
+            if !s.may_annotate {
+                r.on_disabled_hover_text(&why);
+            }
+        }
+        if ui
+            .add_enabled(s.may_annotate, egui::Button::new("Undo"))
+            .on_hover_text("Ctrl+Z")
+            .clicked()
+            && s.annotations.undo()
+        {
+            s.canvas.selected = None;
+            s.canvas.unsaved_since =
+                Some(std::time::Instant::now() - std::time::Duration::from_secs(1));
+        }
+        ui.separator();
+        let drawn = s.heatmap().is_some_and(|h| h.density.is_some());
+        let export = ui.add_enabled(
+            s.may_annotate && drawn && !s.compare,
+            egui::Button::new("Export PNG…"),
+        );
+        if export.clicked() {
+            command = Some(Command::ExportHeatmap);
+        }
+        if s.may_annotate {
+            export.on_hover_text("Annotated PNG at full resolution (Ctrl+E)");
+        } else {
+            export.on_disabled_hover_text(&why);
+        }
+        if s.computing {
+            ui.spinner();
+            ui.label("Computing…");
+        }
+    });
+    if s.export_path_shown {
+        ui.horizontal(|ui| {
+            let label = ui.label("Save PNG to");
+            ui.add(egui::TextEdit::singleline(&mut s.export_path).desired_width(360.0))
+                .labelled_by(label.id);
+            if ui.button("Export").clicked() && !s.export_path.trim().is_empty() {
+                command = Some(Command::ExportHeatmapTo(s.export_path.trim().into()));
+            }
+        });
+    }
+    let visuals = ui.visuals().clone();
+    if let Some(e) = &s.error {
+        ui.label(RichText::new(e).color(theme::error(&visuals)));
+    }
+    if let Some(m) = &s.message {
+        ui.label(RichText::new(m).color(theme::weak(&visuals)));
+    }
+    command
+}
