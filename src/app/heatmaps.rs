@@ -57,7 +57,7 @@ fn compute(
 
 impl SightlineApp {
     /// The workbench, when the heatmap view is open.
-    fn heatmap_view(&mut self) -> Option<&mut super::Workbench> {
+    fn heatmap_workbench(&mut self) -> Option<&mut super::Workbench> {
         match &mut self.screen {
             Screen::Workbench(w) if matches!(w.page, PageState::Heatmaps(_)) => Some(w),
             _ => None,
@@ -65,7 +65,7 @@ impl SightlineApp {
     }
 
     pub(super) fn compute_heatmap(&mut self) {
-        let Some(w) = self.heatmap_view() else {
+        let Some(w) = self.heatmap_workbench() else {
             return;
         };
         let PageState::Heatmaps(state) = &mut w.page else {
@@ -131,7 +131,7 @@ impl SightlineApp {
     }
 
     pub(super) fn save_annotations(&mut self) {
-        let Some(w) = self.heatmap_view() else {
+        let Some(w) = self.heatmap_workbench() else {
             return;
         };
         let PageState::Heatmaps(state) = &mut w.page else {
@@ -144,6 +144,7 @@ impl SightlineApp {
             .save_annotations(&page, &viewport, &state.annotations.shapes)
         {
             Ok(()) => {
+                state.error = None;
                 state.message = Some(format!(
                     "Annotations saved ({}).",
                     state.annotations.shapes.len()
@@ -154,7 +155,7 @@ impl SightlineApp {
     }
 
     pub(super) fn pick_heatmap_export(&mut self) {
-        let Some(w) = self.heatmap_view() else {
+        let Some(w) = self.heatmap_workbench() else {
             return;
         };
         let PageState::Heatmaps(state) = &mut w.page else {
@@ -191,7 +192,7 @@ impl SightlineApp {
     }
 
     pub(super) fn export_heatmap(&mut self, path: &std::path::Path) {
-        let Some(w) = self.heatmap_view() else {
+        let Some(w) = self.heatmap_workbench() else {
             return;
         };
         let PageState::Heatmaps(state) = &mut w.page else {

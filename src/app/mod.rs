@@ -266,6 +266,17 @@ impl SightlineApp {
         }
     }
 
+    /// The heatmap view, when it is open (tests look at it).
+    pub fn heatmap_view(&self) -> Option<&HeatmapViewState> {
+        match &self.screen {
+            Screen::Workbench(w) => match &w.page {
+                PageState::Heatmaps(state) => Some(state),
+                _ => None,
+            },
+            Screen::Login(_) => None,
+        }
+    }
+
     /// Whether an unlock is running in the background.
     pub fn is_busy(&self) -> bool {
         self.unlock_job.is_some()

@@ -137,19 +137,25 @@ pub fn levels(grid: &Grid, normalisation: Normalisation) -> Levels {
 }
 
 /// Levels for a signed grid (a difference map): 128 is zero, 1 the most negative, 255 the
-/// most positive, symmetric around `top` = the largest magnitude.
+/// most positive, symmetric around `top` = the 99th percentile of the magnitudes (so one hot
+/// spot does not wash out every other difference; larger ones saturate).
 pub fn signed_levels(grid: &Grid) -> Levels {
-    let max = grid.cells.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+    let magnitudes: Vec<f32> = grid.cells.iter().map(|v| v.abs()).collect();
+    let max = magnitudes.iter().copied().fold(0.0f32, f32::max);
+    let top = p99(&magnitudes, max);
     let mut out = vec![128u8; grid.cells.len()];
-    if max > 0.0 {
+    if top > 0.0 {
         for (l, &v) in out.iter_mut().zip(&grid.cells) {
-            *l = (128.0 + (v / max) * 127.0).round().clamp(1.0, 255.0) as u8;
+            // Rounding noise of the blur is no difference.
+            if v.abs() > top * 1e-4 {
+                *l = (128.0 + (v / top) * 127.0).round().clamp(1.0, 255.0) as u8;
+            }
         }
     }
     Levels {
         levels: out,
         max,
-        top: max,
+        top,
     }
 }
 

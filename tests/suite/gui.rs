@@ -6,7 +6,7 @@ use sightline::app::{Command, Secret, SightlineApp};
 
 use super::common::{ANALYST, Fixture, LEAD, UX};
 
-fn harness(fx: &Fixture) -> Harness<'static, SightlineApp> {
+pub(super) fn harness(fx: &Fixture) -> Harness<'static, SightlineApp> {
     harness_for(SightlineApp::new(fx.device.clone(), Some(fx.path.clone())))
 }
 
@@ -46,7 +46,7 @@ fn settle(harness: &mut Harness<'_, SightlineApp>) {
     harness.run_steps(2);
 }
 
-fn log_in(harness: &mut Harness<'_, SightlineApp>, (user, password): (&str, &str)) {
+pub(super) fn log_in(harness: &mut Harness<'_, SightlineApp>, (user, password): (&str, &str)) {
     harness.get_by_label("User name").click();
     harness.run_steps(1);
     harness.get_by_label("User name").type_text(user);

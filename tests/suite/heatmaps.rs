@@ -34,7 +34,7 @@ fn session(id: usize, variant: &str, region: &str, x: f32) -> String {
 
 /// A dataset with a 1440 × 2000 screenshot of the home page and `a` sessions of variant A
 /// (clicking on the left, region EU) and `b` of variant B (on the right, region US).
-fn dataset(a: usize, b: usize) -> Fixture {
+pub(super) fn dataset(a: usize, b: usize) -> Fixture {
     let fx = Fixture::with_all_roles();
     let mut ws = fx.unlock(ENGINEER);
     let mut png = Vec::new();

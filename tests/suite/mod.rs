@@ -9,6 +9,8 @@ mod cli;
 mod demo;
 /// The login screen and workbench frame, driven headless with egui_kittest.
 mod gui;
+/// The heatmap view, driven headless with egui_kittest.
+mod gui_heatmaps;
 /// The heatmap engine against known densities.
 mod heatmap_engine;
 /// Heatmaps through the gate: k floor, segments, compare, annotations, PNG export.

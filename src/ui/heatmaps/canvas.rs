@@ -129,6 +129,7 @@ impl View {
 /// Draws the canvas; returns a command when annotations need saving.
 pub fn canvas_ui(ui: &mut egui::Ui, s: &mut HeatmapViewState) -> Option<Command> {
     let (rect, response) = ui.allocate_exact_size(ui.available_size(), Sense::click_and_drag());
+    response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Canvas, true, "Heatmap canvas"));
     let painter = ui.painter_at(rect);
     painter.rect_filled(rect, 0.0, ui.visuals().extreme_bg_color);
     let Some(loaded) = &mut s.loaded else {
@@ -447,7 +448,12 @@ fn edit_ui(ui: &egui::Ui, response: &egui::Response, view: &View, s: &mut Heatma
     let c = &mut s.canvas;
     let edited = |c: &mut CanvasState| c.unsaved_since = Some(Instant::now() - SAVE_AFTER);
     if response.drag_started() {
-        c.drag = match (c.tool, at) {
+        // Where the button went down, not where the drag was recognised a few pixels later.
+        let origin = ui
+            .input(|i| i.pointer.press_origin())
+            .map(|p| view.image_from_screen(p))
+            .or(at);
+        c.drag = match (c.tool, origin) {
             (Tool::Select, Some(p)) => match s.annotations.hit(p, slack) {
                 Some(i) => {
                     s.annotations.checkpoint();

@@ -30,7 +30,8 @@ pub fn heatmaps_ui(ui: &mut egui::Ui, s: &mut HeatmapViewState) -> Option<Comman
         });
     egui::Panel::right("heatmap_side")
         .resizable(true)
-        .default_size(300.0)
+        .default_size(290.0)
+        .min_size(260.0)
         .show(ui, |ui| {
             egui::ScrollArea::vertical().show(ui, |ui| side_panel(ui, s));
         });
@@ -225,12 +226,13 @@ fn toolbar_ui(ui: &mut egui::Ui, s: &mut HeatmapViewState) -> Option<Command> {
             }
         });
     }
+    // One status line, always there, so messages never move the canvas under the pointer.
     let visuals = ui.visuals().clone();
-    if let Some(e) = &s.error {
-        ui.label(RichText::new(e).color(theme::error(&visuals)));
-    }
-    if let Some(m) = &s.message {
-        ui.label(RichText::new(m).color(theme::weak(&visuals)));
-    }
+    let status = match (&s.error, &s.message) {
+        (Some(e), _) => RichText::new(e).color(theme::error(&visuals)),
+        (None, Some(m)) => RichText::new(m).color(theme::weak(&visuals)),
+        (None, None) => RichText::new(" "),
+    };
+    ui.add(egui::Label::new(status).truncate());
     command
 }

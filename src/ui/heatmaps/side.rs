@@ -60,16 +60,18 @@ pub fn pages_ui(ui: &mut egui::Ui, s: &mut HeatmapViewState) -> bool {
 /// A choice among `options` (plus "any").
 fn pick(ui: &mut egui::Ui, label: &str, value: &mut Option<String>, options: &[String]) {
     let text = value.clone().unwrap_or_else(|| "any".into());
-    ui.label(label);
+    let l = ui.label(label);
     egui::ComboBox::from_id_salt(ui.scope_id().with(label))
         .selected_text(text)
-        .width(150.0)
+        .width(120.0)
         .show_ui(ui, |ui| {
             ui.selectable_value(value, None, "any");
             for o in options {
                 ui.selectable_value(value, Some(o.clone()), o);
             }
-        });
+        })
+        .response
+        .labelled_by(l.id);
     ui.end_row();
 }
 
@@ -82,7 +84,7 @@ fn day(ui: &mut egui::Ui, label: &str, value: &mut Option<String>, first: Option
     let l = ui.label(label);
     let response = ui.add(
         egui::TextEdit::singleline(&mut text)
-            .desired_width(150.0)
+            .desired_width(120.0)
             .hint_text(first.map_or("YYYY-MM-DD", |f| f.as_str())),
     );
     response.labelled_by(l.id);
@@ -132,7 +134,7 @@ pub fn segment_ui(ui: &mut egui::Ui, id: &str, seg: &mut Segment, values: &Segme
                     .map_or("any", |(l, _)| l);
                 egui::ComboBox::from_id_salt(ui.scope_id().with("score"))
                     .selected_text(current)
-                    .width(150.0)
+                    .width(120.0)
                     .show_ui(ui, |ui| {
                         for (label, band) in SCORE_BANDS {
                             ui.selectable_value(&mut seg.score, band, label);
@@ -151,6 +153,11 @@ pub fn legend_ui(ui: &mut egui::Ui, s: &HeatmapViewState) {
     let Some(loaded) = &s.loaded else { return };
     let a = &loaded.result.a;
     ui.heading("Legend");
+    for (name, h) in [("", Some(a)), ("B: ", loaded.result.b.as_ref())] {
+        if let Some(why) = h.and_then(|h| h.withheld.as_ref()) {
+            ui.label(RichText::new(format!("{name}{why}")).color(theme::error(ui.visuals())));
+        }
+    }
     let difference = s.compare && s.compare_view == super::state::CompareView::Difference;
     let map = if difference {
         ColorMap::Diverging

@@ -1,0 +1,247 @@
+//! The heatmap view driven headless: each role opens it, picks a page, changes the segment
+//! (and meets the k floor), adds, moves and nudges an annotation, compares, and exports.
+
+use std::time::{Duration, Instant};
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::{NodeT as _, Queryable};
+use sightline::app::{Command, SightlineApp};
+use sightline::heatmap::annotation::Shape;
+
+use super::common::{ENGINEER, LEAD, UX, user_of};
+use super::gui::{harness, log_in};
+use super::heatmaps::dataset;
+
+/// Runs frames until no heatmap is being computed (or wanted).
+fn settle(h: &mut Harness<'_, SightlineApp>) {
+    let start = Instant::now();
+    loop {
+        h.step();
+        let view = h.state().heatmap_view().expect("the heatmap view is open");
+        if !view.computing && !view.needs_compute() && view.loaded.is_some() {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "the heatmap did not finish"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    h.run_steps(2);
+}
+
+fn opened(fx: &super::common::Fixture, user: (&str, &str)) -> Harness<'static, SightlineApp> {
+    let mut h = harness(fx);
+    log_in(&mut h, user);
+    h.get_by_label("Heatmaps").click();
+    settle(&mut h);
+    h
+}
+
+/// Picks `item` in the `index`th combo box labelled `combo`.
+fn choose(h: &mut Harness<'_, SightlineApp>, combo: &str, index: usize, item: &str) {
+    h.get_all_by_label(combo).nth(index).unwrap().click();
+    h.run_steps(2);
+    h.get_all_by_label(item).last().unwrap().click();
+    settle(h);
+}
+
+fn click_at(h: &mut Harness<'_, SightlineApp>, p: egui::Pos2) {
+    h.hover_at(p);
+    h.run_steps(1);
+    h.drag_at(p);
+    h.run_steps(1);
+    h.drop_at(p);
+    h.run_steps(2);
+}
+
+fn shapes(h: &Harness<'_, SightlineApp>) -> Vec<Shape> {
+    h.state().heatmap_view().unwrap().annotations.shapes.clone()
+}
+
+#[test]
+fn every_role_sees_heatmaps_and_only_annotating_roles_get_the_tools() {
+    let fx = dataset(6, 0);
+    for role in sightline::access::Role::ALL {
+        let h = opened(&fx, user_of(role));
+        assert!(
+            h.query_by_label("6 sessions (floor k = 5)").is_some(),
+            "{role}"
+        );
+        assert!(h.query_by_label_contains("app.test/home").is_some());
+        let may = role != sightline::access::Role::DataEngineer;
+        for tool in ["Pin", "Rectangle", "Export PNG…"] {
+            let disabled = h.get_by_label(tool).accesskit_node().is_disabled();
+            assert_eq!(!disabled, may, "{tool} for {role}");
+        }
+    }
+}
+
+#[test]
+fn a_small_segment_is_refused_with_its_reason_and_a_wider_one_drawn() {
+    let fx = dataset(4, 6);
+    let mut h = opened(&fx, UX);
+    assert!(h.query_by_label("10 sessions (floor k = 5)").is_some());
+    choose(&mut h, "Variant", 0, "A");
+    assert!(
+        h.query_by_label_contains("Not drawn: this segment has 4 sessions")
+            .is_some(),
+        "the reason is shown"
+    );
+    let view = h.state().heatmap_view().unwrap();
+    assert!(view.heatmap().unwrap().density.is_none());
+    assert!(h.get_by_label("Export PNG…").accesskit_node().is_disabled());
+    choose(&mut h, "Variant", 0, "B");
+    assert!(h.query_by_label("6 sessions (floor k = 5)").is_some());
+    assert!(h.query_by_label_contains("Not drawn").is_none());
+}
+
+#[test]
+fn annotations_are_added_moved_nudged_undone_saved_and_exported() {
+    let fx = dataset(6, 0);
+    let mut h = opened(&fx, UX);
+    let canvas = h.get_by_label("Heatmap canvas").rect();
+    let zoom = h.state().heatmap_view().unwrap().canvas.zoom;
+    let p = canvas.center();
+    h.get_by_label("Pin").click();
+    h.run_steps(1);
+    click_at(&mut h, p);
+    let Shape::Pin {
+        at: first,
+        number: 1,
+    } = shapes(&h)[0]
+    else {
+        panic!("a pin numbered 1: {:?}", shapes(&h));
+    };
+    // Move it with the select tool.
+    h.get_by_label("Select").click();
+    h.run_steps(1);
+    let to = p + egui::vec2(60.0, 40.0);
+    h.hover_at(p);
+    h.run_steps(1);
+    h.drag_at(p);
+    h.run_steps(1);
+    for i in 1..=4 {
+        h.hover_at(p + (to - p) * (i as f32 / 4.0));
+        h.run_steps(1);
+    }
+    h.drop_at(to);
+    h.run_steps(2);
+    let Shape::Pin { at: moved, .. } = shapes(&h)[0] else {
+        panic!()
+    };
+    assert!(
+        (moved[0] - first[0] - 60.0 / zoom).abs() < 2.0,
+        "{first:?} -> {moved:?}"
+    );
+    assert!((moved[1] - first[1] - 40.0 / zoom).abs() < 2.0);
+    // Nudge with the keyboard, then undo the nudge.
+    h.key_press(egui::Key::ArrowRight);
+    h.run_steps(1);
+    let Shape::Pin { at: nudged, .. } = shapes(&h)[0] else {
+        panic!()
+    };
+    assert_eq!(nudged[0], moved[0] + 1.0);
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
+    h.run_steps(1);
+    let Shape::Pin { at: undone, .. } = shapes(&h)[0] else {
+        panic!()
+    };
+    assert_eq!(undone, moved);
+    // Edits are saved once they pause.
+    std::thread::sleep(Duration::from_millis(700));
+    h.run_steps(3);
+    assert!(h.query_by_label_contains("Annotations saved").is_some());
+    // Export what is on screen.
+    let out = fx.tmp.path().join("gui-export.png");
+    h.state_mut().run(Command::ExportHeatmapTo(out.clone()));
+    h.run_steps(2);
+    assert!(h.query_by_label_contains("Exported").is_some());
+    let img = image::open(&out).unwrap();
+    assert_eq!((img.width(), img.height()), (1440, 2000));
+    drop(h);
+    // The dataset kept the moved pin; the log has the saves and the export.
+    let lead = fx.unlock(LEAD);
+    let entries = lead.access_log(&Default::default()).unwrap();
+    assert!(
+        entries
+            .iter()
+            .any(|e| e.action == "annotate" && e.user == UX.0)
+    );
+    assert!(
+        entries
+            .iter()
+            .any(|e| e.action == "export-heatmap" && e.outcome == "allowed")
+    );
+    let ws = fx.unlock(UX);
+    let stored = ws
+        .heatmap(&sightline::access::heatmaps::HeatmapRequest {
+            page: "https://app.test/home".into(),
+            viewport: "desktop".into(),
+            params: Default::default(),
+            segment: Default::default(),
+        })
+        .unwrap()
+        .annotations;
+    assert_eq!(
+        stored,
+        vec![Shape::Pin {
+            at: moved,
+            number: 1
+        }]
+    );
+}
+
+#[test]
+fn compare_mode_shows_both_segments_and_their_difference() {
+    let fx = dataset(6, 7);
+    let mut h = opened(&fx, UX);
+    h.get_by_label("Compare with segment B").click();
+    settle(&mut h);
+    choose(&mut h, "Variant", 0, "A");
+    let b_variant = h
+        .get_all_by_label("Variant")
+        .nth(1)
+        .unwrap()
+        .rect()
+        .center();
+    click_at(&mut h, b_variant);
+    h.get_all_by_label("B").last().unwrap().click();
+    settle(&mut h);
+    assert!(h.query_by_label("B: 7 sessions").is_some());
+    h.get_by_label("Difference A − B").click();
+    h.run_steps(2);
+    let view = h.state().heatmap_view().unwrap();
+    let diff = view
+        .loaded
+        .as_ref()
+        .unwrap()
+        .result
+        .difference
+        .as_ref()
+        .unwrap();
+    assert!(diff.grid.cells[400 * 1440 + 200] > 0.0 && diff.grid.cells[400 * 1440 + 1200] < 0.0);
+    assert!(h.query_by_label("A more").is_some() && h.query_by_label("B more").is_some());
+}
+
+#[test]
+fn forcing_an_export_as_a_data_engineer_is_denied_and_logged() {
+    let fx = dataset(6, 0);
+    let mut h = opened(&fx, ENGINEER);
+    let out = fx.tmp.path().join("engineer.png");
+    h.state_mut().run(Command::ExportHeatmapTo(out.clone()));
+    h.run_steps(2);
+    assert!(
+        h.query_by_label_contains("Not exported: Access denied")
+            .is_some()
+    );
+    assert!(!out.exists());
+    drop(h);
+    let lead = fx.unlock(LEAD);
+    let entries = lead.access_log(&Default::default()).unwrap();
+    assert!(
+        entries
+            .iter()
+            .any(|e| e.action == "export-heatmap" && e.outcome == "denied")
+    );
+}
