@@ -131,7 +131,7 @@ impl Palette {
         Palette { colors }
     }
 
-    /// The same colours premultiplied by alpha, as GPUs (and egui) want them.
+    /// The same colours premultiplied by alpha, as GPU textures want them.
     pub fn premultiplied(&self) -> [[u8; 4]; 256] {
         self.colors.map(|[r, g, b, a]| {
             let m = |c: u8| ((u16::from(c) * u16::from(a) + 127) / 255) as u8;

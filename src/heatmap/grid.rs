@@ -152,7 +152,9 @@ fn scatter(
     (width, height): (usize, usize),
     bands: usize,
 ) -> (Vec<Vec<u32>>, usize) {
-    let expected = xs.len() / bands + 16;
+    // Reserving four times the even share costs only address space (untouched pages are never
+    // resident) and spares most bands the copies of growing on skewed pages.
+    let expected = xs.len() / bands * 4 + 16;
     let mut lists: Vec<Vec<u32>> = (0..bands).map(|_| Vec::with_capacity(expected)).collect();
     let mut outside = 0;
     let (w, h) = (width as f32, height as f32);

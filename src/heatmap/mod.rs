@@ -1,4 +1,4 @@
-//! The heatmap engine (no egui): points binned at screenshot resolution, blurred, normalised to
+//! The heatmap engine (plain Rust, no UI): points binned at screenshot resolution, blurred, normalised to
 //! colour levels and coloured through a palette. The density is kept, so a new colour map or
 //! opacity only re-runs the last, cheap step, and only where asked.
 

@@ -5,6 +5,10 @@ use std::path::Path;
 const DOMAIN: &[&str] = &[
     "src/dataset",
     "src/access",
+    "src/heatmap",
+    "src/export",
+    "src/ingest",
+    "src/privacy",
     "src/clock.rs",
     "src/device.rs",
     "src/error.rs",
