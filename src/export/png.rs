@@ -63,7 +63,10 @@ pub fn render(heatmap: &Heatmap, shapes: &[Shape], facts: &ExportFacts) -> Resul
             );
         }
     }
-    if let Some(fold) = heatmap.fold_px {
+    // As on screen: the fold belongs to the depth maps.
+    if let (Some(fold), crate::heatmap::Kind::Scroll | crate::heatmap::Kind::Attention) =
+        (heatmap.fold_px, p.kind)
+    {
         fold_line(&mut canvas, fold, font_size(w));
     }
     for m in &heatmap.markers {
@@ -301,16 +304,21 @@ fn footer(canvas: &mut Canvas, heatmap: &Heatmap, facts: &ExportFacts, size: f32
     }
 }
 
+/// A parameter as people write it (0.65, not 0.6499999761581421).
+fn round2(v: f32) -> f64 {
+    (f64::from(v) * 100.0).round() / 100.0
+}
+
 /// The text chunks an export carries.
 pub fn text_chunks(heatmap: &Heatmap, facts: &ExportFacts) -> Vec<(String, String)> {
     let r = &heatmap.request;
     let params = serde_json::json!({
         "kind": r.params.kind,
         "kernel": "gaussian, 3 box passes",
-        "sigma_px": r.params.sigma_px,
+        "sigma_px": round2(r.params.sigma_px),
         "normalisation": r.params.normalisation,
         "colormap": r.params.colormap,
-        "opacity": r.params.opacity,
+        "opacity": round2(r.params.opacity),
         "scale_top": heatmap.density.as_ref().map(|d| d.levels.top),
         "image_from_page": heatmap.image_from_page,
         "k_anonymity": heatmap.k,

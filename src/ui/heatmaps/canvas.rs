@@ -58,6 +58,8 @@ pub struct NoteDraft {
     pub at: [f32; 2],
     /// Its text so far.
     pub text: String,
+    /// The text field has been given the keyboard once.
+    pub focused: bool,
 }
 
 /// Zoom, pan and the editor's state.
@@ -513,6 +515,7 @@ fn edit_ui(ui: &egui::Ui, response: &egui::Response, view: &View, s: &mut Heatma
                 c.note = Some(NoteDraft {
                     at: p,
                     text: String::new(),
+                    focused: false,
                 })
             }
             Tool::Rect | Tool::Arrow => {}
@@ -579,12 +582,19 @@ pub fn note_window(ctx: &egui::Context, s: &mut HeatmapViewState) {
         .anchor(Align2::CENTER_CENTER, Vec2::ZERO)
         .show(ctx, |ui| {
             let label = ui.label("Note text");
-            ui.add(
-                egui::TextEdit::multiline(&mut draft.text)
-                    .desired_rows(3)
-                    .hint_text("What should the team notice here?"),
-            )
-            .labelled_by(label.id);
+            let field = ui
+                .add(
+                    egui::TextEdit::multiline(&mut draft.text)
+                        .desired_rows(3)
+                        .hint_text("What should the team notice here?"),
+                )
+                .labelled_by(label.id);
+            // Once, so the window can be typed into at once (asking every frame would keep
+            // egui repainting).
+            if !draft.focused {
+                field.request_focus();
+                draft.focused = true;
+            }
             ui.horizontal(|ui| {
                 if ui
                     .add_enabled(!draft.text.trim().is_empty(), egui::Button::new("Add note"))
