@@ -10,7 +10,7 @@ use sightline::heatmap::annotation::Shape;
 
 use super::common::{ENGINEER, LEAD, UX, user_of};
 use super::gui::{harness, log_in};
-use super::heatmaps::dataset;
+use super::heatmaps::{add_sessions, dataset};
 
 /// Runs frames until no heatmap is being computed (or wanted).
 fn settle(h: &mut Harness<'_, SightlineApp>) {
@@ -75,6 +75,30 @@ fn every_role_sees_heatmaps_and_only_annotating_roles_get_the_tools() {
             assert_eq!(!disabled, may, "{tool} for {role}");
         }
     }
+}
+
+#[test]
+fn picking_a_page_from_the_searchable_list_draws_it_without_a_screenshot() {
+    let fx = dataset(6, 0);
+    add_sessions(&fx, "https://app.test/pricing", 7);
+    let mut h = opened(&fx, UX);
+    h.get_by_label("Search pages").click();
+    h.run_steps(1);
+    h.get_by_label("Search pages").type_text("pric");
+    h.run_steps(2);
+    assert!(
+        h.query_by_label_contains("app.test/home").is_none(),
+        "the search filters"
+    );
+    h.get_by_label_contains("app.test/pricing").click();
+    settle(&mut h);
+    assert!(h.query_by_label("7 sessions (floor k = 5)").is_some());
+    let view = h.state().heatmap_view().unwrap();
+    let heatmap = view.heatmap().unwrap();
+    assert_eq!(heatmap.request.page, "https://app.test/pricing");
+    assert!(heatmap.screenshot.is_none() && heatmap.density.is_some());
+    assert_eq!(heatmap.size.0, 1440, "a plain canvas of the class's width");
+    assert!(h.query_by_label("Desktop (no screenshot)").is_some());
 }
 
 #[test]

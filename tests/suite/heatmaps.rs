@@ -16,8 +16,13 @@ const PAGE: &str = "https://app.test/home";
 
 /// A native session of `variant` clicking around `x` (CSS px) on the home page.
 fn session(id: usize, variant: &str, region: &str, x: f32) -> String {
+    session_on(PAGE, id, variant, region, x)
+}
+
+/// [`session`] on another page.
+fn session_on(page: &str, id: usize, variant: &str, region: &str, x: f32) -> String {
     let mut out = format!(
-        r#"{{"sightline": 1, "session": "s-{id}", "subject": "u-{id}", "started_at": "2026-11-{:02}T10:00:00Z", "region": "{region}", "variant": "{variant}", "consent": {{"heatmaps": true, "recordings": true}}, "url": "{PAGE}", "viewport": {{"width": 1440, "height": 900}}}}"#,
+        r#"{{"sightline": 1, "session": "s-{id}", "subject": "u-{id}", "started_at": "2026-11-{:02}T10:00:00Z", "region": "{region}", "variant": "{variant}", "consent": {{"heatmaps": true, "recordings": true}}, "url": "{page}", "viewport": {{"width": 1440, "height": 900}}}}"#,
         1 + id % 28
     );
     for i in 0..6 {
@@ -62,6 +67,26 @@ pub(super) fn dataset(a: usize, b: usize) -> Fixture {
     assert_eq!(report.heatmap_sessions, a + b, "{report:?}");
     ws.lock().unwrap();
     fx
+}
+
+/// Imports `n` more sessions on `page` (no screenshot), as the data engineer.
+pub(super) fn add_sessions(fx: &Fixture, page: &str, n: usize) {
+    let mut ws = fx.unlock(ENGINEER);
+    let text: Vec<String> = (0..n)
+        .map(|i| session_on(page, 500 + i, "A", "EU", 300.0))
+        .collect();
+    let input = ImportInput::Memory {
+        name: "more.jsonl".into(),
+        text: text.join("\n"),
+    };
+    ws.import_inputs(
+        &[input],
+        &ImportOptions::default(),
+        &mut |_| {},
+        &AtomicBool::new(false),
+    )
+    .unwrap();
+    ws.lock().unwrap();
 }
 
 fn request(segment: Segment) -> HeatmapRequest {
