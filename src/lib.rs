@@ -25,6 +25,7 @@ pub mod fsutil;
 pub mod heatmap;
 pub mod ingest;
 pub mod privacy;
+pub mod replay;
 pub mod sample;
 pub mod session;
 pub mod ui;

@@ -399,7 +399,7 @@ impl Workspace {
     }
 
     /// A page by its pattern, or by any URL that normalises to it.
-    fn page_id(&self, page: &str) -> Result<i64> {
+    pub(crate) fn page_id(&self, page: &str) -> Result<i64> {
         let normalised = crate::privacy::url::page_pattern(page);
         let with_scheme = crate::privacy::url::page_pattern(&format!("https://{page}"));
         let plain = crate::privacy::url::page_pattern(&format!("http://{page}"));
@@ -531,7 +531,7 @@ impl Workspace {
         Ok(set)
     }
 
-    fn screenshot(&self, page_id: i64, viewport: &str) -> Result<Option<Screenshot>> {
+    pub(crate) fn screenshot(&self, page_id: i64, viewport: &str) -> Result<Option<Screenshot>> {
         let key = (page_id, viewport.to_owned());
         if let Some(s) = self
             .cache

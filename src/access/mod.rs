@@ -6,6 +6,7 @@ mod data;
 pub mod heatmaps;
 pub mod log;
 mod matrix;
+pub mod replay;
 mod role;
 pub mod throttle;
 mod users;

@@ -542,6 +542,15 @@ impl Workspace {
     /// The session list, newest first (analyst, compliance lead, data engineer).
     pub fn sessions(&self, limit: Option<usize>) -> Result<Vec<SessionSummary>> {
         self.gate(Action::ListSessions, "sessions", "")?;
+        self.session_rows(None, limit)
+    }
+
+    /// Session rows, newest first: one session or all (up to `limit`). Not gated: callers are.
+    pub(crate) fn session_rows(
+        &self,
+        id: Option<&str>,
+        limit: Option<usize>,
+    ) -> Result<Vec<SessionSummary>> {
         let conn = self.recordings.as_ref().ok_or(Error::Denied {
             role: self.role,
             capability: Capability::ListSessions,
@@ -551,11 +560,11 @@ impl Workspace {
             .prepare(
                 "SELECT id, subject, started_at_ms, duration_ms, device, viewport_width, region, pages, clicks, rage_clicks,
                         dead_clicks, variant, survey_score
-                 FROM sessions ORDER BY started_at_ms DESC LIMIT ?1",
+                 FROM sessions WHERE ?1 IS NULL OR id = ?1 ORDER BY started_at_ms DESC LIMIT ?2",
             )
             .map_err(|e| db::sql_error("recordings.db", e))?;
         let rows = stmt
-            .query_map([limit], |r| {
+            .query_map(rusqlite::params![id, limit], |r| {
                 let pages: String = r.get(7)?;
                 Ok(SessionSummary {
                     id: r.get(0)?,

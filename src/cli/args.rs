@@ -364,6 +364,21 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 3)]
         runs: usize,
     },
+    /// Opening a long session for replay and seeking in it.
+    Seek {
+        /// Events in the session.
+        #[arg(long, default_value_t = 500_000)]
+        events: usize,
+        /// Its length in hours.
+        #[arg(long, default_value_t = 2.0)]
+        hours: f64,
+        /// Random seeks to time.
+        #[arg(long, default_value_t = 2_000)]
+        seeks: usize,
+        /// Timed openings after one warm-up.
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
+    },
     /// Points to a coloured heatmap overlay, and recolouring a visible region.
     Heatmap {
         /// How many points.

@@ -20,7 +20,66 @@ pub fn run(cmd: BenchCommand, device: &Device) -> Result<ExitCode> {
             runs,
             dump_points,
         } => bench_heatmap(points, (width, height), runs, dump_points.as_deref()),
+        BenchCommand::Seek {
+            events,
+            hours,
+            seeks,
+            runs,
+        } => bench_seek(events, hours, seeks, runs, device),
     }
+}
+
+/// `sightline bench seek`: one session imported into a fresh dataset, then `runs` timed
+/// openings (after a warm-up), each followed by `seeks` random seeks.
+fn bench_seek(
+    events: usize,
+    hours: f64,
+    seeks: usize,
+    runs: usize,
+    device: &Device,
+) -> Result<ExitCode> {
+    use crate::sample::bench;
+    let dir = std::env::temp_dir().join(format!("sightline-bench-seek-{}", std::process::id()));
+    let result = (|| {
+        let dataset = bench::seek_dataset(&dir, device, events, hours)?;
+        let (mut open, mut all_seeks, mut replay_mb) = (Vec::new(), Vec::new(), Vec::new());
+        for run in 0..=runs {
+            let t = bench::timed_seek(&dataset, device, seeks)?;
+            if run == 0 {
+                continue;
+            }
+            let p = |q: f64| {
+                t.seeks_ms[((t.seeks_ms.len() as f64 * q) as usize)
+                    .min(t.seeks_ms.len().saturating_sub(1))]
+            };
+            output::lines([format!(
+                "run={run} events={} open_ms={:.1} seek_median_ms={:.4} seek_p99_ms={:.4} replay_mb={:.0}",
+                t.events,
+                t.open_ms,
+                p(0.5),
+                p(0.99),
+                t.replay_mb
+            )])?;
+            open.push(t.open_ms);
+            all_seeks.extend(t.seeks_ms);
+            replay_mb.push(t.replay_mb);
+        }
+        all_seeks.sort_by(f64::total_cmp);
+        let p99 = all_seeks
+            .get(((all_seeks.len() as f64) * 0.99) as usize)
+            .copied()
+            .unwrap_or(f64::NAN);
+        let peak =
+            bench::peak_resident_mb().map_or_else(|| "unknown".into(), |mb| format!("{mb:.0}"));
+        output::lines([format!(
+            "events={events} hours={hours} seeks={} replay_mb={:.0} process_peak_mb={peak} p99_ms={p99:.4} open_ms={:.1}",
+            all_seeks.len(),
+            median(replay_mb),
+            median(open)
+        )])
+    })();
+    let _removed = fs::remove_dir_all(&dir);
+    result.map(|()| ExitCode::SUCCESS)
 }
 
 fn median(mut v: Vec<f64>) -> f64 {

@@ -147,3 +147,119 @@ pub fn peak_resident_mb() -> Option<f64> {
     let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kb / 1024.0)
 }
+
+/// One long native-format session: `events` events over `hours` hours on five pages — mostly
+/// pointer samples, with clicks, scrolls, inputs and page changes mixed in.
+pub fn long_session(events: usize, hours: f64) -> String {
+    use std::fmt::Write as _;
+    let mut rng = crate::sample::rng::Rng::new(99);
+    let span = hours * 3_600_000.0;
+    let step = span / events.max(1) as f64;
+    let mut out = String::with_capacity(events * 60);
+    out.push_str(r#"{"sightline": 1, "session": "long-1", "subject": "bench-subject", "started_at": "2026-11-20T09:00:00Z", "region": "EU", "url": "https://app.parley.example/inbox.html", "viewport": {"width": 1440, "height": 900}}"#);
+    let (mut x, mut y) = (700.0f64, 400.0f64);
+    for i in 0..events {
+        let t = (i as f64 * step) as i64;
+        x = (x + rng.normal() * 12.0).clamp(0.0, 1440.0);
+        y = (y + rng.normal() * 12.0).clamp(0.0, 3000.0);
+        let line = match i % 997 {
+            0 if i > 0 => format!(
+                r#"{{"t": {t}, "kind": "navigation", "url": "https://app.parley.example/{}.html"}}"#,
+                [
+                    "inbox",
+                    "conversation",
+                    "pricing",
+                    "signup",
+                    "settings-privacy"
+                ][rng.int(0, 4) as usize]
+            ),
+            _ if i % 211 == 0 => format!(
+                r#"{{"t": {t}, "kind": "scroll", "x": 0, "y": {:.0}}}"#,
+                y / 2.0
+            ),
+            _ if i % 97 == 0 => {
+                format!(r#"{{"t": {t}, "kind": "click", "x": {x:.1}, "y": {y:.1}}}"#)
+            }
+            _ if i % 401 == 0 => format!(
+                r#"{{"t": {t}, "kind": "input", "target": "input#search", "value": "typed text"}}"#
+            ),
+            _ => format!(r#"{{"t": {t}, "kind": "move", "x": {x:.1}, "y": {y:.1}}}"#),
+        };
+        out.push('\n');
+        let _ = write!(out, "{line}");
+    }
+    out
+}
+
+/// What one seek benchmark measured.
+#[derive(Debug, Clone)]
+pub struct SeekTiming {
+    /// Events in the session.
+    pub events: usize,
+    /// Reading, decrypting and decoding the session and building its index, in ms.
+    pub open_ms: f64,
+    /// Seek times, sorted, in ms.
+    pub seeks_ms: Vec<f64>,
+    /// Heap the opened replay owns (events, strings, checkpoints), in MB.
+    pub replay_mb: f64,
+}
+
+/// Imports [`long_session`] into a fresh dataset at `dir` and returns the dataset.
+pub fn seek_dataset(dir: &Path, device: &Device, events: usize, hours: f64) -> Result<Dataset> {
+    let dataset = fresh_dataset(dir, device)?;
+    let mut ws = dataset.unlock(USER, PASSWORD, device)?;
+    let input = ImportInput::Memory {
+        name: "long.jsonl".into(),
+        text: long_session(events, hours),
+    };
+    let options = ImportOptions {
+        manifest: None,
+        assume_consent: Some((
+            Purposes {
+                heatmaps: false,
+                recordings: true,
+            },
+            "benchmark data".into(),
+        )),
+    };
+    ws.import_inputs(&[input], &options, &mut |_| {}, &AtomicBool::new(false))?;
+    ws.lock()?;
+    Ok(dataset)
+}
+
+/// Opens the only session of `dataset` as its compliance lead and seeks `seeks` times.
+pub fn timed_seek(dataset: &Dataset, device: &Device, seeks: usize) -> Result<SeekTiming> {
+    let ws = dataset.unlock("bench-lead", PASSWORD, device)?;
+    let id = ws
+        .sessions(Some(1))?
+        .into_iter()
+        .next()
+        .map(|s| s.id)
+        .ok_or_else(|| crate::error::Error::Invalid("The benchmark session is missing.".into()))?;
+    let start = Instant::now();
+    let data = ws.replay(&id, "benchmark")?;
+    let replay = crate::replay::Replay::new(data.events);
+    let open_ms = start.elapsed().as_secs_f64() * 1000.0;
+    let replay_mb = replay.heap_bytes() as f64 / 1_048_576.0;
+    let mut rng = crate::sample::rng::Rng::new(5);
+    let mut seeks_ms: Vec<f64> = (0..seeks)
+        .map(|_| {
+            let t = rng.int(0, replay.duration_ms());
+            let start = Instant::now();
+            let state = replay.state_at(t);
+            let trail = replay.events_between(t - 1000, t).len();
+            std::hint::black_box((&state, trail));
+            start.elapsed().as_secs_f64() * 1000.0
+        })
+        .collect();
+    seeks_ms.sort_by(f64::total_cmp);
+    let events = replay.events().len();
+    drop(replay);
+    ws.lock()?;
+    Ok(SeekTiming {
+        events,
+        open_ms,
+        seeks_ms,
+        replay_mb,
+    })
+}

@@ -9,6 +9,7 @@ const DOMAIN: &[&str] = &[
     "src/export",
     "src/ingest",
     "src/privacy",
+    "src/replay",
     "src/clock.rs",
     "src/device.rs",
     "src/error.rs",

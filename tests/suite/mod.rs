@@ -27,6 +27,8 @@ mod log_tamper;
 mod login;
 /// The permission matrix, enforced by the gate and logged, for every role.
 mod matrix;
+/// The replay seek index against a straight replay.
+mod replay;
 /// Revocation rotates keys; an old header opens nothing written after it.
 mod revoke;
 /// Key slots: header edits refuse, UX keys cannot open recordings, recovery, password change.
