@@ -5,6 +5,7 @@ mod first_run;
 mod heatmaps;
 mod jobs;
 mod recent;
+mod replay;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -21,6 +22,7 @@ use crate::ui::access_log::AccessLogState;
 use crate::ui::heatmaps::state::{HeatmapResult, HeatmapViewState};
 use crate::ui::import::ImportViewState;
 use crate::ui::login::{LoginState, login_ui};
+use crate::ui::replay::SessionsViewState;
 use crate::ui::users::UsersState;
 use crate::ui::workbench::{FrameInfo, workbench_ui};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -81,6 +83,14 @@ pub enum Command {
     ExportHeatmap,
     /// Export the annotated PNG to this file.
     ExportHeatmapTo(PathBuf),
+    /// Replay this session: asks for the purpose unless one was given in this sitting.
+    AskReplay(String),
+    /// The purpose prompt was answered: open the replay.
+    ConfirmReplay,
+    /// Close the purpose prompt.
+    CancelReplay,
+    /// Leave the player for the list.
+    CloseReplay,
 }
 
 /// A password on its way from a view to the gate: wiped on drop, never printed.
@@ -134,6 +144,8 @@ pub enum Page {
     Overview,
     /// Heatmaps on screenshots (every role).
     Heatmaps,
+    /// The session list and the replay player.
+    Sessions,
     /// The access log (compliance lead).
     AccessLog,
     /// Users and roles (compliance lead).
@@ -148,6 +160,8 @@ pub enum PageState {
     Overview,
     /// Heatmaps.
     Heatmaps(Box<HeatmapViewState>),
+    /// Sessions and replay.
+    Sessions(Box<SessionsViewState>),
     /// The access log with its entries.
     AccessLog(Box<AccessLogState>),
     /// The users.
@@ -164,6 +178,7 @@ impl PageState {
         match self {
             PageState::Overview => Page::Overview,
             PageState::Heatmaps(_) => Page::Heatmaps,
+            PageState::Sessions(_) => Page::Sessions,
             PageState::AccessLog(_) => Page::AccessLog,
             PageState::Users(_) => Page::Users,
             PageState::Import(_) => Page::Import,
@@ -189,6 +204,9 @@ struct Workbench {
     import: Option<RunningImport>,
     revoke: Option<RunningRevoke>,
     heatmap_job: Option<jobs::Job<Result<HeatmapResult, Error>>>,
+    replay_job: Option<jobs::Job<Result<replay::OpenedReplay, Error>>>,
+    /// The purpose given for replays in this sitting (forgotten at lock).
+    purpose: Option<String>,
 }
 
 /// A revocation on its own thread. The key rotation needs the bundle to itself, so the window's
@@ -310,6 +328,7 @@ impl SightlineApp {
         self.poll_import();
         self.poll_revoke();
         self.poll_heatmap(ctx);
+        self.poll_replay(ctx);
         let dropped: Vec<PathBuf> = ctx.input(|i| {
             i.raw
                 .dropped_files
@@ -533,6 +552,18 @@ impl SightlineApp {
             Command::SaveAnnotations => self.save_annotations(),
             Command::ExportHeatmap => self.pick_heatmap_export(),
             Command::ExportHeatmapTo(path) => self.export_heatmap(&path),
+            Command::AskReplay(id) => self.ask_replay(id),
+            Command::ConfirmReplay => self.confirm_replay(),
+            Command::CancelReplay => {
+                if let Some(state) = self.sessions_state() {
+                    state.prompt = None;
+                }
+            }
+            Command::CloseReplay => {
+                if let Some(state) = self.sessions_state() {
+                    state.player = None;
+                }
+            }
         }
     }
 
@@ -543,6 +574,13 @@ impl SightlineApp {
         w.page = match page {
             Page::Overview => PageState::Overview,
             // The page list is the gate for the view (every role may, and it is logged).
+            Page::Sessions => match replay::open_view(&w.ws) {
+                Ok(state) => PageState::Sessions(Box::new(state)),
+                Err(e @ Error::Denied { .. }) => {
+                    PageState::Refused(page, format!("{e} The attempt was logged."))
+                }
+                Err(e) => PageState::Refused(page, e.to_string()),
+            },
             Page::Heatmaps => match heatmaps::open_view(&w.ws) {
                 Ok(state) => PageState::Heatmaps(Box::new(state)),
                 Err(e) => PageState::Refused(page, e.to_string()),
@@ -946,6 +984,8 @@ impl SightlineApp {
                     import: None,
                     revoke: None,
                     heatmap_job: None,
+                    replay_job: None,
+                    purpose: None,
                     ws,
                     notices,
                     last_activity: Instant::now(),

@@ -7,6 +7,7 @@ pub mod import;
 pub mod login;
 pub mod nav;
 pub mod new_dataset;
+pub mod replay;
 pub mod theme;
 pub mod users;
 pub mod workbench;

@@ -5,9 +5,10 @@ use crate::access::{Capability, Role};
 use crate::app::{Command, Page};
 
 /// The views, in order, with the capability each needs.
-const PAGES: [(Page, &str, Option<Capability>); 5] = [
+const PAGES: [(Page, &str, Option<Capability>); 6] = [
     (Page::Overview, "Overview", None),
     (Page::Heatmaps, "Heatmaps", Some(Capability::ViewHeatmaps)),
+    (Page::Sessions, "Sessions", Some(Capability::ListSessions)),
     (Page::Import, "Import", Some(Capability::ImportData)),
     (Page::AccessLog, "Access log", Some(Capability::AccessLog)),
     (Page::Users, "Users", Some(Capability::ManageUsers)),

@@ -69,6 +69,11 @@ pub fn workbench_ui(
         });
     egui::CentralPanel::default().show(ui, |ui| match page {
         PageState::Overview => overview_ui(ui, info),
+        PageState::Sessions(state) => {
+            if let Some(c) = crate::ui::replay::sessions_ui(ui, state) {
+                command = Some(c);
+            }
+        }
         PageState::Heatmaps(state) => {
             if let Some(c) = crate::ui::heatmaps::heatmaps_ui(ui, state) {
                 command = Some(c);

@@ -1,0 +1,158 @@
+//! The app's side of the sessions view: the list through the gate, the purpose remembered for
+//! the sitting, and opening a replay on a forked workspace off the UI thread.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use super::{PageState, Screen, SightlineApp, jobs};
+use crate::access::heatmaps::Screenshot;
+use crate::access::replay::SurveyAnswer;
+use crate::access::{Capability, SessionSummary, Workspace};
+use crate::error::Error;
+use crate::replay::Replay;
+use crate::ui::heatmaps::state::ShotPixels;
+use crate::ui::replay::list::ListState;
+use crate::ui::replay::player::{PlayerShot, PlayerViewState};
+use crate::ui::replay::{PurposePrompt, SessionsViewState};
+
+/// A replay opened and decoded by the background job.
+pub(super) struct OpenedReplay {
+    session: SessionSummary,
+    replay: Replay,
+    shots: Vec<((String, String), Arc<ShotPixels>, u32)>,
+    survey: Option<SurveyAnswer>,
+    purpose: String,
+}
+
+/// The view's first state: the session list, read once through the gate.
+pub(super) fn open_view(ws: &Workspace) -> Result<SessionsViewState, Error> {
+    let rows = ws.sessions(None)?;
+    Ok(SessionsViewState::new(ListState::new(
+        rows,
+        ws.may(Capability::ReplaySession),
+    )))
+}
+
+fn decode(shot: &Screenshot) -> Option<Arc<ShotPixels>> {
+    let img = image::load_from_memory(&shot.png).ok()?.to_rgba8();
+    Some(Arc::new(ShotPixels {
+        size: [img.width() as usize, img.height() as usize],
+        rgba: img.into_raw(),
+    }))
+}
+
+fn open(ws: &Workspace, id: &str, purpose: String) -> Result<OpenedReplay, Error> {
+    let data = ws.replay(id, &purpose)?;
+    let shots = data
+        .screenshots
+        .iter()
+        .filter_map(|(key, shot)| decode(shot).map(|p| (key.clone(), p, shot.css_width)))
+        .collect();
+    Ok(OpenedReplay {
+        session: data.session,
+        replay: Replay::new(data.events),
+        shots,
+        survey: data.survey,
+        purpose,
+    })
+}
+
+impl SightlineApp {
+    pub(super) fn sessions_state(&mut self) -> Option<&mut SessionsViewState> {
+        match &mut self.screen {
+            Screen::Workbench(w) => match &mut w.page {
+                PageState::Sessions(state) => Some(state),
+                _ => None,
+            },
+            Screen::Login(_) => None,
+        }
+    }
+
+    pub(super) fn ask_replay(&mut self, id: String) {
+        let Screen::Workbench(w) = &mut self.screen else {
+            return;
+        };
+        match w.purpose.clone() {
+            Some(purpose) => self.start_replay(id, purpose),
+            None => {
+                if let Some(state) = self.sessions_state() {
+                    state.prompt = Some(PurposePrompt {
+                        session: id,
+                        ..PurposePrompt::default()
+                    });
+                }
+            }
+        }
+    }
+
+    pub(super) fn confirm_replay(&mut self) {
+        let Some(state) = self.sessions_state() else {
+            return;
+        };
+        let Some(prompt) = state.prompt.take() else {
+            return;
+        };
+        let purpose = prompt.text.trim().to_owned();
+        if purpose.is_empty() {
+            state.prompt = Some(prompt);
+            return;
+        }
+        if let Screen::Workbench(w) = &mut self.screen {
+            w.purpose = Some(purpose.clone());
+        }
+        self.start_replay(prompt.session, purpose);
+    }
+
+    fn start_replay(&mut self, id: String, purpose: String) {
+        let Screen::Workbench(w) = &mut self.screen else {
+            return;
+        };
+        let fork = match w.ws.fork() {
+            Ok(f) => f,
+            Err(e) => {
+                if let PageState::Sessions(state) = &mut w.page {
+                    state.error = Some(e.to_string());
+                }
+                return;
+            }
+        };
+        if let PageState::Sessions(state) = &mut w.page {
+            state.opening = true;
+            state.error = None;
+        }
+        w.replay_job = Some(jobs::Job::spawn(move || open(&fork, &id, purpose)));
+    }
+
+    pub(super) fn poll_replay(&mut self, ctx: &egui::Context) {
+        let Screen::Workbench(w) = &mut self.screen else {
+            return;
+        };
+        let Some(job) = &w.replay_job else { return };
+        let Some(result) = job.finished("Opening the replay") else {
+            ctx.request_repaint_after(std::time::Duration::from_millis(30));
+            return;
+        };
+        w.replay_job = None;
+        let PageState::Sessions(state) = &mut w.page else {
+            return;
+        };
+        state.opening = false;
+        match result {
+            Ok(o) => {
+                let shots: HashMap<(String, String), PlayerShot> = o
+                    .shots
+                    .into_iter()
+                    .map(|(key, pixels, css)| (key, PlayerShot::new(pixels, css)))
+                    .collect();
+                state.player = Some(PlayerViewState::new(
+                    o.session, o.replay, shots, o.survey, o.purpose,
+                ));
+            }
+            Err(e @ Error::Denied { .. }) => {
+                state.error = Some(format!("{e} The attempt was logged."));
+            }
+            Err(e) => state.error = Some(e.to_string()),
+        }
+        ctx.request_repaint();
+    }
+}
