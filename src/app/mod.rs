@@ -295,6 +295,17 @@ impl SightlineApp {
         }
     }
 
+    /// The sessions view, when it is open (tests look at it).
+    pub fn sessions_view(&self) -> Option<&SessionsViewState> {
+        match &self.screen {
+            Screen::Workbench(w) => match &w.page {
+                PageState::Sessions(state) => Some(state),
+                _ => None,
+            },
+            Screen::Login(_) => None,
+        }
+    }
+
     /// Whether an unlock is running in the background.
     pub fn is_busy(&self) -> bool {
         self.unlock_job.is_some()

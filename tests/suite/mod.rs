@@ -11,6 +11,8 @@ mod demo;
 mod gui;
 /// The heatmap view, driven headless with egui_kittest.
 mod gui_heatmaps;
+/// The sessions view and the replay player, driven headless.
+mod gui_replay;
 /// The heatmap engine against known densities.
 mod heatmap_engine;
 /// Heatmaps through the gate: k floor, segments, compare, annotations, PNG export.

@@ -1,0 +1,309 @@
+//! The sessions view driven headless: who may list and replay, list filters, the purpose
+//! prompt, and the player's controls (play, pause, speed, skip, step, seek).
+
+use std::sync::atomic::AtomicBool;
+use std::time::{Duration, Instant};
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::{NodeT as _, Queryable};
+use sightline::app::{Command, Page, SightlineApp};
+use sightline::ingest::{ImportInput, ImportOptions};
+use sightline::ui::replay::player::PlayerViewState;
+
+use super::common::{ANALYST, ENGINEER, Fixture, LEAD, UX};
+use super::gui::{harness, log_in};
+
+/// A session with activity, a 19-second idle gap, a second page and an input.
+const GAPPY: &str = r#"{"sightline": 1, "session": "gap-1", "subject": "u-gap", "started_at": "2026-11-20T10:00:00Z", "region": "EU", "consent": {"heatmaps": true, "recordings": true}, "url": "https://app.test/home", "viewport": {"width": 390, "height": 800}}
+{"t": 0, "kind": "move", "x": 10, "y": 10}
+{"t": 500, "kind": "move", "x": 50, "y": 60}
+{"t": 1000, "kind": "tap", "x": 50, "y": 60, "target": "button#go"}
+{"t": 1500, "kind": "input", "target": "input#email", "value": "canary.person@example.org"}
+{"t": 20000, "kind": "navigation", "url": "https://app.test/pricing"}
+{"t": 20500, "kind": "move", "x": 100, "y": 200}
+{"t": 30000, "kind": "click", "x": 100, "y": 200}"#;
+
+fn dataset() -> Fixture {
+    let fx = Fixture::with_all_roles();
+    let mut ws = fx.unlock(ENGINEER);
+    let mut text = GAPPY.to_owned();
+    for i in 0..4 {
+        text.push_str(&format!(
+            "\n{{\"sightline\": 1, \"session\": \"d-{i}\", \"subject\": \"u-{i}\", \"region\": \"US\", \"consent\": {{\"heatmaps\": true, \"recordings\": true}}, \"url\": \"https://app.test/inbox\", \"viewport\": {{\"width\": 1440, \"height\": 900}}}}\n{{\"t\": 0, \"kind\": \"move\", \"x\": 1, \"y\": 1}}\n{{\"t\": 700, \"kind\": \"click\", \"x\": 5, \"y\": 5}}"
+        ));
+    }
+    let input = ImportInput::Memory {
+        name: "sessions.jsonl".into(),
+        text,
+    };
+    ws.import_inputs(
+        &[input],
+        &ImportOptions::default(),
+        &mut |_| {},
+        &AtomicBool::new(false),
+    )
+    .unwrap();
+    ws.lock().unwrap();
+    fx
+}
+
+fn opened(fx: &Fixture, user: (&str, &str)) -> Harness<'static, SightlineApp> {
+    let mut h = harness(fx);
+    log_in(&mut h, user);
+    h.get_by_label("Sessions").click();
+    h.run_steps(4);
+    h
+}
+
+fn player<'h>(h: &'h Harness<'_, SightlineApp>) -> Option<&'h PlayerViewState> {
+    h.state().sessions_view().and_then(|s| s.player.as_ref())
+}
+
+/// Runs frames until the replay has opened (or failed).
+fn wait_open(h: &mut Harness<'_, SightlineApp>) {
+    let start = Instant::now();
+    loop {
+        h.step();
+        let s = h.state().sessions_view().unwrap();
+        if !s.opening {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "the replay did not open"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    h.run_steps(2);
+}
+
+/// Opens the mobile (gappy) session through the prompt.
+fn open_gappy(h: &mut Harness<'_, SightlineApp>, purpose: &str) {
+    h.get_by_role_and_label(egui::accesskit::Role::ComboBox, "Device")
+        .click();
+    h.run_steps(4);
+    h.get_by_role_and_label(egui::accesskit::Role::Button, "mobile")
+        .click();
+    h.run_steps(4);
+    h.get_all_by_label("Replay").next().unwrap().click();
+    h.run_steps(4);
+    if !purpose.is_empty() {
+        h.get_by_label("Purpose or ticket id").type_text(purpose);
+        h.run_steps(1);
+        h.get_by_label("Open replay").click();
+    }
+    wait_open(h);
+}
+
+#[test]
+fn the_list_filters_and_sorts() {
+    let fx = dataset();
+    let mut h = opened(&fx, ANALYST);
+    assert!(h.query_by_label("5 of 5 sessions").is_some());
+    h.get_by_role_and_label(egui::accesskit::Role::ComboBox, "Device")
+        .click();
+    h.run_steps(4);
+    h.get_by_role_and_label(egui::accesskit::Role::Button, "mobile")
+        .click();
+    h.run_steps(4);
+    assert!(h.query_by_label("1 of 5 sessions").is_some());
+    h.get_by_role_and_label(egui::accesskit::Role::ComboBox, "Device")
+        .click();
+    h.run_steps(4);
+    h.get_by_role_and_label(egui::accesskit::Role::Button, "any")
+        .click();
+    h.run_steps(3);
+    h.get_by_label("Page").click();
+    h.run_steps(3);
+    h.get_by_label("Page").type_text("pricing");
+    h.run_steps(2);
+    assert!(
+        h.query_by_label("1 of 5 sessions").is_some(),
+        "search by page"
+    );
+    h.get_by_label("Page").click();
+    h.run_steps(3);
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.key_press(egui::Key::Backspace);
+    h.run_steps(2);
+    h.get_by_label("With rage clicks").click();
+    h.run_steps(4);
+    assert!(h.query_by_label("0 of 5 sessions").is_some());
+    h.get_by_label("With rage clicks").click();
+    h.get_by_label("Clicks").click();
+    h.run_steps(4);
+    assert!(
+        h.query_by_label("Clicks (desc)").is_some(),
+        "sorting by clicks"
+    );
+}
+
+#[test]
+fn the_purpose_is_asked_once_per_sitting_and_logged_with_every_replay() {
+    let fx = dataset();
+    let mut h = opened(&fx, ANALYST);
+    h.get_all_by_label("Replay").next().unwrap().click();
+    h.run_steps(4);
+    assert!(h.query_by_label("Purpose or ticket id").is_some());
+    assert!(
+        h.get_by_label("Open replay").accesskit_node().is_disabled(),
+        "a purpose is required"
+    );
+    h.get_by_label("Cancel").click();
+    h.run_steps(4);
+    assert!(h.query_by_label("Purpose or ticket id").is_none());
+    open_gappy(&mut h, "SUP-77 checkout");
+    assert!(player(&h).is_some());
+    assert!(
+        h.query_by_label_contains("purpose: SUP-77 checkout")
+            .is_some()
+    );
+    h.get_by_label("Back to sessions").click();
+    h.run_steps(4);
+    // The second replay in the same sitting opens without asking.
+    h.get_all_by_label("Replay").next().unwrap().click();
+    h.run_steps(4);
+    assert!(h.query_by_label("Purpose or ticket id").is_none());
+    wait_open(&mut h);
+    assert!(player(&h).is_some());
+    drop(h);
+    let lead = fx.unlock(LEAD);
+    let replays: Vec<_> = lead
+        .access_log(&Default::default())
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action == "replay-session")
+        .collect();
+    assert_eq!(replays.len(), 2);
+    assert!(
+        replays
+            .iter()
+            .all(|e| e.purpose == "SUP-77 checkout" && e.user == ANALYST.0)
+    );
+}
+
+#[test]
+fn play_pause_speed_skip_step_and_seek_move_the_shown_time() {
+    let fx = dataset();
+    let mut h = opened(&fx, ANALYST);
+    open_gappy(&mut h, "QA");
+    let t = |h: &Harness<'_, SightlineApp>| player(h).unwrap().t_ms;
+    assert_eq!(t(&h), 0.0);
+    assert!(h.query_by_label("0:00 / 0:30").is_some());
+    // Step to the next event (the tap at 1 s), then the input: its masked label is shown.
+    h.get_by_label("Next event").click();
+    h.run_steps(3);
+    assert_eq!(t(&h), 1000.0);
+    h.key_press(egui::Key::ArrowRight);
+    h.run_steps(1);
+    assert_eq!(t(&h), 1500.0);
+    let state = player(&h).unwrap().state();
+    assert_eq!(
+        state.inputs.get("input#email").map(String::as_str),
+        Some("••••")
+    );
+    h.key_press(egui::Key::ArrowLeft);
+    h.run_steps(1);
+    assert_eq!(t(&h), 1000.0);
+    // Play at 16x with skipping: the 18-second idle gap is jumped over.
+    h.get_by_label("Speed").click();
+    h.run_steps(3);
+    h.get_by_label("16x").click();
+    h.run_steps(3);
+    h.get_by_label("Play").click();
+    let start = Instant::now();
+    let mut biggest_step: f64 = 0.0;
+    while t(&h) < 20_000.0 && start.elapsed() < Duration::from_secs(20) {
+        let before = t(&h);
+        std::thread::sleep(Duration::from_millis(10));
+        h.step();
+        biggest_step = biggest_step.max(t(&h) - before);
+    }
+    assert!(t(&h) >= 20_000.0, "playback reached the navigation");
+    assert!(
+        biggest_step > 10_000.0,
+        "the idle gap was jumped in one frame: {biggest_step}"
+    );
+    h.get_by_label("Pause").click();
+    h.run_steps(3);
+    let paused = t(&h);
+    std::thread::sleep(Duration::from_millis(100));
+    h.run_steps(2);
+    assert_eq!(t(&h), paused, "paused time stands still");
+    assert_eq!(
+        player(&h).unwrap().state().page.as_deref(),
+        Some("https://app.test/pricing"),
+        "the navigation switched the page"
+    );
+    // Shift+Left: back 5 s; a click on the timeline seeks.
+    h.key_press_modifiers(egui::Modifiers::SHIFT, egui::Key::ArrowLeft);
+    h.run_steps(1);
+    assert!((t(&h) - (paused - 5000.0).max(0.0)).abs() < 1.0);
+    let strip = h.get_by_label("Timeline").rect();
+    let p = egui::pos2(strip.left() + strip.width() * 0.25, strip.center().y);
+    h.hover_at(p);
+    h.drag_at(p);
+    h.run_steps(1);
+    h.drop_at(p);
+    h.run_steps(2);
+    assert!(
+        (t(&h) - 7500.0).abs() < 300.0,
+        "seeked to a quarter: {}",
+        t(&h)
+    );
+    // Without skipping, playback crawls through the gap at its speed: no jumps.
+    h.get_by_label("Skip inactivity").click();
+    h.get_by_label("Play").click();
+    h.run_steps(1);
+    let from = t(&h);
+    for _ in 0..5 {
+        let before = t(&h);
+        std::thread::sleep(Duration::from_millis(20));
+        h.step();
+        assert!(t(&h) - before < 5_000.0, "no jump without skipping");
+    }
+    assert!(t(&h) > from, "playing moves the time on");
+}
+
+#[test]
+fn ux_liaisons_cannot_list_and_data_engineers_cannot_replay() {
+    let fx = dataset();
+    let mut h = harness(&fx);
+    log_in(&mut h, UX);
+    assert!(h.get_by_label("Sessions").accesskit_node().is_disabled());
+    h.state_mut().run(Command::Open(Page::Sessions));
+    h.run_steps(2);
+    assert!(h.query_by_label("Access denied").is_some());
+    drop(h);
+    let mut h = opened(&fx, ENGINEER);
+    assert!(
+        h.query_by_label("5 of 5 sessions").is_some(),
+        "engineers list"
+    );
+    assert!(
+        h.get_all_by_label("Replay")
+            .all(|b| b.accesskit_node().is_disabled())
+    );
+    let id = h.state().sessions_view().unwrap().list.rows[0].id.clone();
+    h.state_mut().run(Command::AskReplay(id));
+    h.run_steps(2);
+    h.get_by_label("Purpose or ticket id").type_text("curious");
+    h.get_by_label("Open replay").click();
+    wait_open(&mut h);
+    assert!(player(&h).is_none());
+    assert!(
+        h.query_by_label_contains("The attempt was logged")
+            .is_some()
+    );
+    drop(h);
+    let lead = fx.unlock(LEAD);
+    let entries = lead.access_log(&Default::default()).unwrap();
+    assert!(
+        entries.iter().any(|e| e.action == "list-sessions"
+            && e.role == "ux-liaison"
+            && e.outcome == "denied")
+    );
+    assert!(entries.iter().any(|e| e.action == "replay-session"
+        && e.role == "data-engineer"
+        && e.outcome == "denied"));
+}
