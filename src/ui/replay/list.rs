@@ -45,6 +45,11 @@ pub struct ListState {
     pub may_replay: bool,
     regions: Vec<String>,
     variants: Vec<String>,
+    /// Each row's pages, lower-cased and joined once, for the page search.
+    haystacks: Vec<String>,
+    /// Every row in the current sort order (sorted again only when the sort changes).
+    order: Vec<usize>,
+    order_by: Option<(SortBy, bool)>,
     shown: Vec<usize>,
     key: Option<Key>,
 }
@@ -72,7 +77,12 @@ impl ListState {
             v.dedup();
             v
         };
+        let haystacks = rows
+            .iter()
+            .map(|r| r.pages.join("\n").to_lowercase())
+            .collect();
         ListState {
+            haystacks,
             regions: distinct(|r| &r.region),
             variants: distinct(|r| &r.variant),
             rows,
@@ -83,6 +93,8 @@ impl ListState {
             rage_only: false,
             sort: (SortBy::Start, false),
             may_replay,
+            order: Vec::new(),
+            order_by: None,
             shown: Vec::new(),
             key: None,
         }
@@ -101,35 +113,39 @@ impl ListState {
         if self.key.as_ref() == Some(&key) {
             return;
         }
+        if self.order_by != Some(self.sort) {
+            let rows = &self.rows;
+            let (by, ascending) = self.sort;
+            let mut order: Vec<usize> = (0..rows.len()).collect();
+            order.sort_by(|&a, &b| {
+                let (a, b) = (&rows[a], &rows[b]);
+                let o = match by {
+                    SortBy::Start => a.started_at.cmp(&b.started_at),
+                    SortBy::Duration => a.duration_ms.cmp(&b.duration_ms),
+                    SortBy::Clicks => a.clicks.cmp(&b.clicks),
+                    SortBy::Rage => a.rage_clicks.cmp(&b.rage_clicks),
+                    SortBy::Dead => a.dead_clicks.cmp(&b.dead_clicks),
+                    SortBy::Score => a.survey_score.cmp(&b.survey_score),
+                };
+                if ascending { o } else { o.reverse() }
+            });
+            self.order = order;
+            self.order_by = Some(self.sort);
+        }
         let eq = |want: &Option<String>, have: &str| want.as_deref().is_none_or(|w| w == have);
-        let mut shown: Vec<usize> = self
-            .rows
+        let shown: Vec<usize> = self
+            .order
             .iter()
-            .enumerate()
-            .filter(|(_, r)| {
+            .copied()
+            .filter(|&i| {
+                let r = &self.rows[i];
                 eq(&self.device, &r.device)
                     && eq(&self.region, &r.region)
                     && eq(&self.variant, &r.variant)
                     && (!self.rage_only || r.rage_clicks > 0)
-                    && (key.3.is_empty()
-                        || r.pages.iter().any(|p| p.to_lowercase().contains(&key.3)))
+                    && (key.3.is_empty() || self.haystacks[i].contains(&key.3))
             })
-            .map(|(i, _)| i)
             .collect();
-        let rows = &self.rows;
-        let (by, ascending) = self.sort;
-        shown.sort_by(|&a, &b| {
-            let (a, b) = (&rows[a], &rows[b]);
-            let o = match by {
-                SortBy::Start => a.started_at.cmp(&b.started_at),
-                SortBy::Duration => a.duration_ms.cmp(&b.duration_ms),
-                SortBy::Clicks => a.clicks.cmp(&b.clicks),
-                SortBy::Rage => a.rage_clicks.cmp(&b.rage_clicks),
-                SortBy::Dead => a.dead_clicks.cmp(&b.dead_clicks),
-                SortBy::Score => a.survey_score.cmp(&b.survey_score),
-            };
-            if ascending { o } else { o.reverse() }
-        });
         self.shown = shown;
         self.key = Some(key);
     }
