@@ -106,6 +106,19 @@ const CORE: &[&str] = &["
         updated_by TEXT NOT NULL,
         PRIMARY KEY (page_id, viewport)
     ) STRICT;
+", "
+    CREATE TABLE receipts (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL,
+        time_ms INTEGER NOT NULL,
+        user TEXT NOT NULL,
+        detail TEXT NOT NULL
+    ) STRICT;
+    INSERT INTO policy (key, value) VALUES
+        ('retention_recordings_days', '90'),
+        ('retention_points_days', '365'),
+        ('retention_survey_comments_days', '180'),
+        ('purge_on_open', '1');
 "];
 
 /// Migrations of `recordings.db`.
@@ -157,6 +170,17 @@ const RECORDINGS: &[&str] = &[
     ) STRICT;
     CREATE INDEX surveys_by_subject ON surveys (subject);
     CREATE INDEX surveys_by_session ON surveys (session_key);
+",
+    "
+    CREATE TABLE subject_refs (
+        ref INTEGER PRIMARY KEY,
+        subject TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX subject_refs_by_subject ON subject_refs (subject);
+    INSERT OR IGNORE INTO subject_refs (ref, subject)
+        SELECT heatmap_ref, subject FROM sessions WHERE heatmap_ref IS NOT NULL;
+    ALTER TABLE surveys ADD COLUMN stored_at_ms INTEGER NOT NULL DEFAULT 0;
+    UPDATE surveys SET stored_at_ms = CAST(strftime('%s', 'now') AS INTEGER) * 1000;
 ",
 ];
 

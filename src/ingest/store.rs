@@ -1,7 +1,7 @@
-//! Writing converted sessions: heatmap points (core.db, columnar chunks) and masked replays
-//! (recordings.db). Each session is committed on its own; a session whose points are written but
-//! whose replay is not yet is marked pending and is invisible until completed, and a crash in
-//! between is repaired by [`reconcile`] at the next import.
+//! Writing converted sessions: heatmap points (core.db, columnar chunks) and, in recordings.db,
+//! the subject's link to them and the masked replay where kept. Points stay pending (invisible)
+//! until the recordings side has committed; a crash in between is repaired by [`reconcile`]
+//! at the next import.
 
 use std::collections::BTreeMap;
 
@@ -165,15 +165,21 @@ pub fn store(core: &Connection, rec: &Connection, s: &SessionRecord<'_>) -> Resu
     } else {
         None
     };
+    if let Some(r) = heatmap_ref {
+        // The subject's link to its points lives with the recordings (core.db holds no
+        // subjects), so an erasure can find points even where no replay was kept.
+        rec.prepare_cached("INSERT OR REPLACE INTO subject_refs (ref, subject) VALUES (?1, ?2)")
+            .and_then(|mut st| st.execute(params![r, s.subject]))
+            .map_err(|e| sql_error(REC, e))?;
+    }
     if s.recordings {
         savepoint(rec, |r| store_replay(r, s, heatmap_ref)).map_err(|e| sql_error(REC, e))?;
         if heatmap_ref.is_none() {
             savepoint(core, |c| link_pages(c, &s.converted.pages, &s.session_id))
                 .map_err(|e| sql_error(CORE, e))?;
         }
-        return Ok(heatmap_ref);
     }
-    Ok(None)
+    Ok(heatmap_ref)
 }
 
 /// Marks sessions whose replays are committed as complete.
@@ -207,7 +213,7 @@ fn store_points(tx: &Connection, s: &SessionRecord<'_>) -> rusqlite::Result<i64>
         .take(10)
         .collect::<String>();
     tx.prepare_cached("INSERT INTO heatmap_sessions (day, device, viewport_width, region, variant, cohort, pending, survey_score)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")?.execute(params![day, device_class(c.viewport_width), c.viewport_width, s.region, s.variant, s.cohort, s.recordings, s.survey_score])?;
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")?.execute(params![day, device_class(c.viewport_width), c.viewport_width, s.region, s.variant, s.cohort, true, s.survey_score])?;
     let heatmap_ref = tx.last_insert_rowid();
     let mut chunks: BTreeMap<(String, &'static str, &'static str), Chunk> = BTreeMap::new();
     let (mut page, mut width) = (None::<String>, c.viewport_width);
@@ -318,10 +324,9 @@ pub fn reconcile(core: &Connection, rec: &Connection) -> Result<usize> {
         .map_err(|e| sql_error(CORE, e))?;
     let mut removed = 0;
     for r in pending {
+        // The recordings side (link, and replay if any) committed: the session is whole.
         let has_replay = rec
-            .query_row("SELECT 1 FROM sessions WHERE heatmap_ref = ?1", [r], |_| {
-                Ok(())
-            })
+            .query_row("SELECT 1 FROM subject_refs WHERE ref = ?1", [r], |_| Ok(()))
             .optional()
             .map_err(|e| sql_error(REC, e))?
             .is_some();

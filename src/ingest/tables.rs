@@ -112,7 +112,7 @@ pub fn import_consent(
 }
 
 /// Recomputes the aggregate opt-in table from the per-subject records.
-fn refresh_consent_stats(core: &Connection, rec: &Connection) -> Result<()> {
+pub(crate) fn refresh_consent_stats(core: &Connection, rec: &Connection) -> Result<()> {
     let mut stmt = rec
         .prepare("SELECT recorded_at_ms, jurisdiction, purpose, granted FROM consent")
         .map_err(|e| sql_error("recordings.db", e))?;
@@ -177,8 +177,8 @@ pub fn import_surveys(rec: &Connection, key: &[u8; 32], text: &str) -> Result<(u
             pseudonym(key, &format!("source:{}", row.session))
         };
         tx.execute(
-            "INSERT INTO surveys (subject, session_key, score, comment) VALUES (?1, ?2, ?3, ?4)",
-            params![pseudonym(key, &row.subject), session_key, score, comment],
+            "INSERT INTO surveys (subject, session_key, score, comment, stored_at_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![pseudonym(key, &row.subject), session_key, score, comment, crate::clock::now_ms()],
         )
         .map_err(|e| sql_error("recordings.db", e))?;
         stored += 1;
