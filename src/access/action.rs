@@ -51,6 +51,14 @@ pub enum Action {
     Annotate,
     /// An annotated heatmap PNG was exported.
     ExportHeatmap,
+    /// A retention purge ran.
+    RetentionPurge,
+    /// A data subject was erased.
+    EraseSubject,
+    /// The retention policy was changed.
+    EditPolicy,
+    /// The compliance view's receipts and policy were read.
+    ViewCompliance,
 }
 
 impl Action {
@@ -80,6 +88,10 @@ impl Action {
             Action::ViewHeatmap => "view-heatmap",
             Action::Annotate => "annotate",
             Action::ExportHeatmap => "export-heatmap",
+            Action::RetentionPurge => "retention-purge",
+            Action::EraseSubject => "erase-subject",
+            Action::EditPolicy => "edit-policy",
+            Action::ViewCompliance => "view-compliance",
         }
     }
 
@@ -107,6 +119,11 @@ impl Action {
             Action::ManageMasking => Some(Capability::ImportData),
             Action::ViewHeatmap => Some(Capability::ViewHeatmaps),
             Action::Annotate | Action::ExportHeatmap => Some(Capability::AnnotateHeatmaps),
+            Action::RetentionPurge => Some(Capability::RetentionPurge),
+            // Editing the policy is the compliance lead's half of PRODUCT.md's "retention
+            // purge, data-subject erasure" row, the same cell as erasure.
+            Action::EraseSubject | Action::EditPolicy => Some(Capability::EraseSubject),
+            Action::ViewCompliance => Some(Capability::ViewDashboards),
         }
     }
 }

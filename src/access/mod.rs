@@ -2,6 +2,7 @@
 
 mod action;
 mod anchor;
+mod compliance;
 mod data;
 pub mod heatmaps;
 pub mod log;

@@ -246,6 +246,7 @@ impl Workspace {
                 rusqlite::params![now_ms(), self.user],
             )
             .map_err(|e| db::sql_error("core.db", e))?;
+        self.purge_on_open()?;
         Ok(self)
     }
 

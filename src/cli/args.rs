@@ -64,6 +64,20 @@ pub enum Command {
         #[arg(long)]
         user: String,
     },
+    /// Erase a data subject (GDPR Art. 17): their sessions, points, survey answers and consent
+    /// records. Prints a receipt. Compliance leads only.
+    Erase {
+        /// Dataset folder.
+        path: PathBuf,
+        #[command(flatten)]
+        auth: Auth,
+        /// The subject's original identifier, or their pseudonym.
+        #[arg(long)]
+        subject: String,
+    },
+    /// Retention: purge what is past the policy's limits.
+    #[command(subcommand)]
+    Retention(RetentionCommand),
     /// Render a heatmap over the page's screenshot to an annotated PNG.
     Heatmap(HeatmapArgs),
     /// Read, verify and export the access log.
@@ -295,6 +309,18 @@ pub enum MaskingCommand {
         /// The rule's id (from `masking list`).
         #[arg(long)]
         id: i64,
+    },
+}
+
+/// `sightline retention …`
+#[derive(Debug, Subcommand)]
+pub enum RetentionCommand {
+    /// Run a purge now (compliance leads, data engineers); prints the receipt.
+    Run {
+        /// Dataset folder.
+        path: PathBuf,
+        #[command(flatten)]
+        auth: Auth,
     },
 }
 

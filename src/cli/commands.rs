@@ -163,6 +163,20 @@ pub fn run(command: Command, device: &Device) -> Result<ExitCode> {
         }
         Command::Bench(cmd) => super::bench::run(cmd, device),
         Command::Heatmap(args) => super::heatmap::run(&args, device),
+        Command::Erase {
+            path,
+            auth,
+            subject,
+        } => with_workspace(&path, &auth, device, |ws| {
+            let receipt = ws.erase_subject(&subject)?;
+            output::lines(super::receipt_lines(&receipt))
+        }),
+        Command::Retention(super::args::RetentionCommand::Run { path, auth }) => {
+            with_workspace(&path, &auth, device, |ws| {
+                let receipt = ws.purge("on demand")?;
+                output::lines(super::receipt_lines(&receipt))
+            })
+        }
         Command::Masking(cmd) => masking(cmd, device),
         Command::Pages { path, auth, json } => with_workspace(&path, &auth, device, |ws| {
             let pages = ws.pages()?;

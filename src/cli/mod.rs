@@ -14,3 +14,26 @@ pub use args::{
     Auth, BenchCommand, Cli, Command, LogCommand, MaskingCommand, SessionsCommand, UserCommand,
 };
 pub use commands::run;
+
+/// A receipt as lines of text.
+fn receipt_lines(r: &crate::compliance::Receipt) -> Vec<String> {
+    let mut lines = vec![format!(
+        "Receipt {} ({}) at {} by {}",
+        r.id,
+        r.kind,
+        crate::clock::rfc3339(r.time_ms),
+        r.user
+    )];
+    if let Some(subject) = &r.detail.subject {
+        lines.push(format!("Subject pseudonym  {subject}"));
+    }
+    for (class, cutoff) in &r.detail.cutoffs {
+        lines.push(format!("Cut-off            {class}: {cutoff}"));
+    }
+    lines.push(if r.detail.total() == 0 {
+        "Removed            nothing to remove".to_owned()
+    } else {
+        format!("Removed            {}", r.detail.summary())
+    });
+    lines
+}

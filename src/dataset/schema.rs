@@ -114,10 +114,12 @@ const CORE: &[&str] = &["
         user TEXT NOT NULL,
         detail TEXT NOT NULL
     ) STRICT;
+    -- Nothing is purged until the compliance lead sets a retention (0 = kept): an import
+    -- of older recordings must never vanish at the next opening by surprise.
     INSERT INTO policy (key, value) VALUES
-        ('retention_recordings_days', '90'),
-        ('retention_points_days', '365'),
-        ('retention_survey_comments_days', '180'),
+        ('retention_recordings_days', '0'),
+        ('retention_points_days', '0'),
+        ('retention_survey_comments_days', '0'),
         ('purge_on_open', '1');
 "];
 

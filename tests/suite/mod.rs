@@ -5,6 +5,8 @@ mod common;
 
 /// The command-line contract, scripted with environment variables.
 mod cli;
+/// The compliance centre: erasure, retention, receipts.
+mod compliance;
 /// The demo dataset: accounts, screenshots, sample and generated sessions.
 mod demo;
 /// The login screen and workbench frame, driven headless with egui_kittest.

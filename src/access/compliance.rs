@@ -1,0 +1,153 @@
+//! The compliance centre through the gate: erasure by subject identifier or pseudonym,
+//! retention policy and purges (on demand and when the dataset opens), and receipts.
+
+use crate::access::{Action, Capability, Notice, Outcome, Workspace};
+use crate::clock::now_ms;
+use crate::compliance::retention::Policy;
+use crate::compliance::{self, Receipt, ReceiptDetail};
+use crate::error::{Error, Result};
+use crate::privacy::pseudonym::pseudonym;
+
+impl Workspace {
+    fn recordings_conn(&self, capability: Capability) -> Result<&rusqlite::Connection> {
+        self.recordings.as_ref().ok_or(Error::Denied {
+            role: self.role,
+            capability,
+        })
+    }
+
+    /// Erases a data subject (compliance lead): `id` is their original identifier or their
+    /// pseudonym. Only the pseudonym is logged and kept on the receipt.
+    pub fn erase_subject(&self, id: &str) -> Result<Receipt> {
+        let id = id.trim();
+        if id.is_empty() {
+            return Err(Error::Invalid(
+                "Give the subject's identifier or pseudonym.".into(),
+            ));
+        }
+        // The pseudonym key lives in recordings.db; without that tier there is nothing to erase
+        // with, and the attempt is still logged as denied.
+        let Some(rec) = self.recordings.as_ref() else {
+            self.gate(Action::EraseSubject, "subject", "")?;
+            return Err(Error::Denied {
+                role: self.role,
+                capability: Capability::EraseSubject,
+            });
+        };
+        let key = crate::ingest::store::pseudonym_key(rec)?;
+        let computed = pseudonym(&key, id);
+        let known = |p: &str| -> Result<bool> {
+            rec.query_row(
+                "SELECT EXISTS(SELECT 1 FROM sessions WHERE subject = ?1)
+                     OR EXISTS(SELECT 1 FROM subject_refs WHERE subject = ?1)
+                     OR EXISTS(SELECT 1 FROM surveys WHERE subject = ?1)
+                     OR EXISTS(SELECT 1 FROM consent WHERE subject = ?1)",
+                [p],
+                |r| r.get(0),
+            )
+            .map_err(|e| crate::dataset::db::sql_error("recordings.db", e))
+        };
+        let subject = if id.starts_with("s_") && id.len() == 26 && known(id)? {
+            id.to_owned()
+        } else {
+            computed
+        };
+        let object = format!("subject {subject}");
+        self.gate(Action::EraseSubject, &object, "GDPR Art. 17")?;
+        let detail = match compliance::erase::erase(&self.core, rec, &subject) {
+            Ok(d) => d,
+            Err(e) => return self.failed(Action::EraseSubject, &object, e),
+        };
+        let receipt =
+            compliance::store_receipt(&self.core, "erasure", now_ms(), &self.user, &detail)?;
+        self.log(
+            Action::EraseSubject,
+            &format!(
+                "{object}: {} (receipt {})",
+                summary_or_nothing(&detail),
+                receipt.id
+            ),
+            "erasure finished",
+            Outcome::Allowed,
+        )?;
+        Ok(receipt)
+    }
+
+    /// The retention policy (read without a log entry: it is configuration, not data).
+    pub fn retention_policy(&self) -> Result<Policy> {
+        Policy::load(&self.core)
+    }
+
+    /// Changes the retention policy (compliance lead); logged with the new values.
+    pub fn set_retention_policy(&self, policy: &Policy) -> Result<()> {
+        self.gate(Action::EditPolicy, &policy.describe(), "")?;
+        policy.save(&self.core)
+    }
+
+    /// Runs a retention purge (compliance lead, data engineer) and writes a receipt.
+    pub fn purge(&self, trigger: &str) -> Result<Receipt> {
+        let policy = Policy::load(&self.core)?;
+        self.gate(Action::RetentionPurge, &policy.describe(), trigger)?;
+        let rec = self.recordings_conn(Capability::RetentionPurge)?;
+        let mut detail = match compliance::retention::purge(&self.core, rec, now_ms(), &policy) {
+            Ok(d) => d,
+            Err(e) => return self.failed(Action::RetentionPurge, "purge", e),
+        };
+        detail.trigger = trigger.to_owned();
+        let receipt =
+            compliance::store_receipt(&self.core, "purge", now_ms(), &self.user, &detail)?;
+        self.log(
+            Action::RetentionPurge,
+            &format!("{} (receipt {})", summary_or_nothing(&detail), receipt.id),
+            "purge finished",
+            Outcome::Allowed,
+        )?;
+        Ok(receipt)
+    }
+
+    /// Purge and erasure receipts, newest first (roles that see the dashboards).
+    pub fn receipts(&self) -> Result<Vec<Receipt>> {
+        self.gate(Action::ViewCompliance, "receipts", "")?;
+        compliance::receipts(&self.core)
+    }
+
+    /// At unlock: the policy's automatic purge, for users who may purge. A damaged database
+    /// stops the unlock as any integrity problem does; other failures become a notice.
+    pub(crate) fn purge_on_open(&self) -> Result<()> {
+        let Some(rec) = self.recordings.as_ref() else {
+            return Ok(());
+        };
+        let policy = match Policy::load(&self.core) {
+            Ok(p) => p,
+            Err(e @ Error::Integrity(_)) => return Err(e),
+            Err(_) => return Ok(()),
+        };
+        if !policy.purge_on_open || !self.may(Capability::RetentionPurge) {
+            return Ok(());
+        }
+        // Only when something is past its time, so opening does not fill the log.
+        let result = compliance::retention::due(&self.core, rec, now_ms(), &policy)
+            .and_then(|due| due.then(|| self.purge("automatic on open")).transpose());
+        match result {
+            Ok(Some(r)) => self.add_notice(Notice::info(format!(
+                "Retention purge on opening: {} removed (receipt {}).",
+                r.detail.summary(),
+                r.id
+            ))),
+            Ok(None) => {}
+            Err(e @ Error::Integrity(_)) => return Err(e),
+            Err(e) => self.add_notice(Notice::warning(format!(
+                "The retention purge did not run: {e}"
+            ))),
+        }
+        Ok(())
+    }
+}
+
+fn summary_or_nothing(detail: &ReceiptDetail) -> String {
+    if detail.total() == 0 {
+        "nothing to remove".into()
+    } else {
+        detail.summary()
+    }
+}

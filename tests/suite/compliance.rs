@@ -1,0 +1,316 @@
+//! The compliance centre: erasure leaves no bytes behind, purges remove exactly what is past
+//! retention (with receipts), the policy purges on opening, and role rules hold in the CLI.
+
+use std::sync::atomic::AtomicBool;
+
+use aes::cipher::{BlockModeDecrypt, KeyIvInit, block_padding::NoPadding};
+use sightline::clock::{now_ms, rfc3339};
+use sightline::compliance::retention::Policy;
+use sightline::dataset::Tier;
+use sightline::error::Error;
+use sightline::ingest::{ImportInput, ImportOptions};
+
+use super::common::{ANALYST, ENGINEER, Fixture, LEAD, UX, sightline, stderr, stdout};
+
+const DAY: i64 = 86_400_000;
+
+/// A native session of `subject` starting `age_ms` ago, whose click targets carry `marker`.
+fn session(id: &str, subject: &str, age_ms: i64, marker: &str) -> String {
+    format!(
+        r#"{{"sightline": 1, "session": "{id}", "subject": "{subject}", "started_at": "{}", "region": "EU", "consent": {{"heatmaps": true, "recordings": true}}, "url": "https://app.test/home", "viewport": {{"width": 1440, "height": 900}}}}
+{{"t": 100, "kind": "move", "x": 10, "y": 10}}
+{{"t": 600, "kind": "click", "x": 40, "y": 50, "target": "button#{marker}"}}
+{{"t": 900, "kind": "scroll", "x": 0, "y": 300}}"#,
+        rfc3339(now_ms() - age_ms)
+    )
+}
+
+fn import(fx: &Fixture, text: String, extra: Vec<ImportInput>) {
+    let mut ws = fx.unlock(ENGINEER);
+    let mut inputs = vec![ImportInput::Memory {
+        name: "sessions.jsonl".into(),
+        text,
+    }];
+    inputs.extend(extra);
+    ws.import_inputs(
+        &inputs,
+        &ImportOptions::default(),
+        &mut |_| {},
+        &AtomicBool::new(false),
+    )
+    .unwrap();
+    ws.lock().unwrap();
+}
+
+/// Every page of an SQLCipher file decrypted (AES-256-CBC with the raw key; SQLCipher 4
+/// defaults: 4096-byte pages, 80 reserved bytes holding the IV and the HMAC, a 16-byte salt
+/// in front of page 1), free pages included.
+fn decrypted(path: &std::path::Path, key: &[u8; 32]) -> Vec<u8> {
+    const PAGE: usize = 4096;
+    const RESERVE: usize = 80;
+    let bytes = std::fs::read(path).unwrap();
+    let mut out = Vec::with_capacity(bytes.len());
+    for (i, page) in bytes.chunks(PAGE).enumerate() {
+        let start = if i == 0 { 16 } else { 0 };
+        let iv: [u8; 16] = page[PAGE - RESERVE..PAGE - RESERVE + 16]
+            .try_into()
+            .unwrap();
+        let mut buf = page[start..PAGE - RESERVE].to_vec();
+        cbc::Decryptor::<aes::Aes256>::new(key.into(), &iv.into())
+            .decrypt_padded::<NoPadding>(&mut buf)
+            .unwrap();
+        out.extend_from_slice(&buf);
+    }
+    out
+}
+
+fn contains(haystack: &[u8], needle: &str) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|w| w == needle.as_bytes())
+}
+
+/// Both databases decrypted, and their WAL files as they are on disk.
+fn files(fx: &Fixture) -> (Vec<u8>, Vec<u8>) {
+    files_of(fx, &Tier::ALL)
+}
+
+fn files_of(fx: &Fixture, tiers: &[Tier]) -> (Vec<u8>, Vec<u8>) {
+    let keys = fx.slot_keys(LEAD);
+    let header = fx.dataset().header().clone();
+    let mut plain = Vec::new();
+    let mut wal = Vec::new();
+    for &tier in tiers {
+        let path = header.db_path(&fx.path, tier);
+        plain.extend(decrypted(&path, keys.get(tier).unwrap()));
+        let mut w = path.as_os_str().to_owned();
+        w.push("-wal");
+        wal.extend(std::fs::read(std::path::PathBuf::from(w)).unwrap_or_default());
+    }
+    (plain, wal)
+}
+
+#[test]
+fn erasure_leaves_no_byte_of_the_subject_in_pages_free_pages_or_wal() {
+    let fx = Fixture::with_all_roles();
+    let mut text = Vec::new();
+    for i in 0..3 {
+        text.push(session(
+            &format!("gone-{i}"),
+            "canary.subject@example.org",
+            DAY,
+            "erase-marker-q7",
+        ));
+    }
+    text.push(session("stays-1", "other-person", DAY, "keep-marker-k2"));
+    let survey = ImportInput::Memory {
+        name: "surveys.csv".into(),
+        text: "subject,session,score,comment\ncanary.subject@example.org,gone-0,2,\"the canary comment zx81\"\n".into(),
+    };
+    import(&fx, text.join("\n"), vec![survey]);
+    let ws = fx.unlock(LEAD);
+    let all = ws.sessions(None).unwrap();
+    let subject = all
+        .iter()
+        .map(|s| s.subject.clone())
+        .find(|p| all.iter().filter(|s| &s.subject == p).count() == 3)
+        .unwrap();
+    let erased_ids: Vec<String> = all
+        .iter()
+        .filter(|s| s.subject == subject)
+        .map(|s| s.id.clone())
+        .collect();
+    ws.lock().unwrap();
+    let (plain, _) = files(&fx);
+    for marker in [
+        "erase-marker-q7",
+        "zx81",
+        subject.as_str(),
+        "keep-marker-k2",
+    ] {
+        assert!(
+            contains(&plain, marker),
+            "{marker} is readable before the erasure"
+        );
+    }
+
+    let ws = fx.unlock(LEAD);
+    let receipt = ws.erase_subject("canary.subject@example.org").unwrap();
+    assert_eq!(receipt.kind, "erasure");
+    assert_eq!(receipt.detail.subject.as_deref(), Some(subject.as_str()));
+    let removed: std::collections::HashMap<_, _> = receipt.detail.removed.iter().cloned().collect();
+    assert_eq!(removed["replays"], 3);
+    assert_eq!(removed["heatmap sessions"], 3);
+    assert_eq!(removed["survey answers"], 1);
+    assert_eq!(ws.sessions(None).unwrap().len(), 1);
+    ws.lock().unwrap();
+
+    let (plain, wal) = files(&fx);
+    let mut gone = vec!["erase-marker-q7", "zx81"];
+    gone.extend(erased_ids.iter().map(String::as_str));
+    for marker in gone {
+        assert!(
+            !contains(&plain, marker),
+            "{marker} is gone from every page"
+        );
+        assert!(!contains(&wal, marker));
+    }
+    // The pseudonym stays only where the erasure itself is recorded (receipt and log, in
+    // core.db); the recordings hold nothing of it.
+    let (recordings, _) = files_of(&fx, &[Tier::Recordings]);
+    assert!(!contains(&recordings, &subject));
+    assert!(contains(&plain, "keep-marker-k2"), "other subjects stay");
+    assert!(
+        !contains(&plain, "canary.subject"),
+        "the identifier was never stored"
+    );
+
+    // The log names the pseudonym, never the identifier; a second erasure finds nothing.
+    let ws = fx.unlock(LEAD);
+    let log = ws.access_log(&Default::default()).unwrap();
+    let erase: Vec<_> = log.iter().filter(|e| e.action == "erase-subject").collect();
+    assert!(
+        erase
+            .iter()
+            .all(|e| e.object.contains(&subject) && !e.object.contains("canary"))
+    );
+    let again = ws.erase_subject(&subject).unwrap();
+    assert_eq!(again.detail.total(), 0);
+    assert_eq!(ws.receipts().unwrap().len(), 2);
+}
+
+#[test]
+fn only_compliance_leads_erase() {
+    let fx = Fixture::with_all_roles();
+    for user in [ANALYST, ENGINEER, UX] {
+        let ws = fx.unlock(user);
+        assert!(
+            matches!(ws.erase_subject("someone"), Err(Error::Denied { .. })),
+            "{}",
+            user.0
+        );
+    }
+}
+
+#[test]
+fn a_purge_removes_exactly_what_is_past_retention_and_writes_a_receipt() {
+    let fx = Fixture::with_all_roles();
+    let hour = 3_600_000;
+    let text = [
+        session("old", "a", 30 * DAY + hour, "m-old"), // past 30 days
+        session("edge", "b", 30 * DAY - hour, "m-edge"), // just inside
+        session("new", "c", DAY, "m-new"),
+        session("ancient", "d", 400 * DAY, "m-ancient"), // past the points' 365 days too
+    ]
+    .join("\n");
+    import(&fx, text, Vec::new());
+    let lead = fx.unlock(LEAD);
+    assert!(
+        matches!(
+            fx.unlock(ENGINEER).set_retention_policy(&Policy {
+                recordings_days: 30,
+                points_days: 365,
+                survey_comments_days: 0,
+                purge_on_open: false,
+            }),
+            Err(Error::Denied { .. })
+        ),
+        "only the compliance lead edits the policy"
+    );
+    lead.set_retention_policy(&Policy {
+        recordings_days: 30,
+        points_days: 365,
+        survey_comments_days: 0,
+        purge_on_open: false,
+    })
+    .unwrap();
+    lead.lock().unwrap();
+    assert!(matches!(
+        fx.unlock(ANALYST).purge("on demand"),
+        Err(Error::Denied { .. })
+    ));
+    let engineer = fx.unlock(ENGINEER);
+    let receipt = engineer.purge("on demand").unwrap();
+    let removed: std::collections::HashMap<_, _> = receipt.detail.removed.iter().cloned().collect();
+    assert_eq!(removed["replays"], 2, "old and ancient");
+    assert_eq!(
+        removed["heatmap sessions"], 1,
+        "only ancient is past 365 days"
+    );
+    assert_eq!(receipt.detail.cutoffs.len(), 2);
+    assert_eq!(receipt.detail.trigger, "on demand");
+    engineer.lock().unwrap();
+    let lead = fx.unlock(LEAD);
+    assert_eq!(
+        lead.sessions(None).unwrap().len(),
+        2,
+        "edge and new are kept"
+    );
+    let receipts = lead.receipts().unwrap();
+    assert_eq!(receipts[0].user, ENGINEER.0);
+    let (plain, _) = files(&fx);
+    for gone in ["m-old", "m-ancient"] {
+        assert!(!contains(&plain, gone), "{gone}");
+    }
+    for kept in ["m-edge", "m-new"] {
+        assert!(contains(&plain, kept), "{kept}");
+    }
+}
+
+#[test]
+fn opening_purges_when_the_policy_says_so() {
+    let fx = Fixture::with_all_roles();
+    import(&fx, session("old", "a", 10 * DAY, "m-old"), Vec::new());
+    let lead = fx.unlock(LEAD);
+    lead.set_retention_policy(&Policy {
+        recordings_days: 5,
+        points_days: 0,
+        survey_comments_days: 0,
+        purge_on_open: true,
+    })
+    .unwrap();
+    lead.lock().unwrap();
+    // The lead's own next opening purges (and says so).
+    let ws = fx.unlock(LEAD);
+    assert!(
+        ws.notices()
+            .iter()
+            .any(|n| n.text.contains("Retention purge on opening"))
+    );
+    assert!(ws.sessions(None).unwrap().is_empty());
+    let receipts = ws.receipts().unwrap();
+    assert_eq!(receipts[0].detail.trigger, "automatic on open");
+    ws.lock().unwrap();
+    // Nothing is due now: opening again writes no purge entry.
+    let before = fx.unlock(LEAD).receipts().unwrap().len();
+    assert_eq!(fx.unlock(LEAD).receipts().unwrap().len(), before);
+}
+
+#[test]
+fn the_cli_erases_and_purges_with_receipts_and_role_rules() {
+    let fx = Fixture::with_all_roles();
+    import(&fx, session("s-1", "person-9", DAY, "m-cli"), Vec::new());
+    let state = fx.tmp.path().join("cli-state");
+    let path = fx.path.to_str().unwrap();
+    let run = |user: (&str, &str), command: &[&str], rest: &[&str]| {
+        let mut all = command.to_vec();
+        all.push(path);
+        all.extend_from_slice(rest);
+        all.extend(["--as", user.0]);
+        sightline(&state, &all, &[("SIGHTLINE_PASSWORD", user.1)])
+    };
+    let denied = run(ANALYST, &["erase"], &["--subject", "person-9"]);
+    assert_eq!(denied.status.code(), Some(4), "{}", stderr(&denied));
+    let erased = run(LEAD, &["erase"], &["--subject", "person-9"]);
+    assert_eq!(erased.status.code(), Some(0), "{}", stderr(&erased));
+    let out = stdout(&erased);
+    assert!(
+        out.contains("Receipt") && out.contains("1 replays"),
+        "{out}"
+    );
+    assert!(!out.contains("person-9"), "the identifier is not echoed");
+    let purge = run(ENGINEER, &["retention", "run"], &[]);
+    assert_eq!(purge.status.code(), Some(0), "{}", stderr(&purge));
+    assert!(stdout(&purge).contains("nothing to remove") || stdout(&purge).contains("Receipt"));
+    assert_eq!(run(UX, &["retention", "run"], &[]).status.code(), Some(4));
+}
