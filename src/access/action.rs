@@ -59,6 +59,8 @@ pub enum Action {
     EditPolicy,
     /// The compliance view's receipts and policy were read.
     ViewCompliance,
+    /// The consent dashboard was read.
+    ViewConsent,
 }
 
 impl Action {
@@ -92,6 +94,7 @@ impl Action {
             Action::EraseSubject => "erase-subject",
             Action::EditPolicy => "edit-policy",
             Action::ViewCompliance => "view-compliance",
+            Action::ViewConsent => "view-consent-dashboard",
         }
     }
 
@@ -123,7 +126,7 @@ impl Action {
             // Editing the policy is the compliance lead's half of PRODUCT.md's "retention
             // purge, data-subject erasure" row, the same cell as erasure.
             Action::EraseSubject | Action::EditPolicy => Some(Capability::EraseSubject),
-            Action::ViewCompliance => Some(Capability::ViewDashboards),
+            Action::ViewCompliance | Action::ViewConsent => Some(Capability::ViewDashboards),
         }
     }
 }

@@ -105,6 +105,12 @@ impl Workspace {
         Ok(receipt)
     }
 
+    /// The consent dashboard (compliance lead, analyst, data engineer).
+    pub fn consent_dashboard(&self) -> Result<compliance::consent::Dashboard> {
+        self.gate(Action::ViewConsent, "consent dashboard", "")?;
+        compliance::consent::dashboard(&self.core)
+    }
+
     /// Purge and erasure receipts, newest first (roles that see the dashboards).
     pub fn receipts(&self) -> Result<Vec<Receipt>> {
         self.gate(Action::ViewCompliance, "receipts", "")?;

@@ -1,6 +1,7 @@
 //! The eframe application: owns the state, runs commands from the views and background jobs.
 //! `logic` drains job results and commands once per frame; `ui` only draws.
 
+mod compliance;
 mod first_run;
 mod heatmaps;
 mod jobs;
@@ -91,6 +92,12 @@ pub enum Command {
     CancelReplay,
     /// Leave the player for the list.
     CloseReplay,
+    /// Store this retention policy.
+    SavePolicy(crate::compliance::retention::Policy),
+    /// Run a retention purge now.
+    RunPurge,
+    /// Erase the subject with this identifier or pseudonym.
+    EraseSubject(String),
 }
 
 /// A password on its way from a view to the gate: wiped on drop, never printed.
@@ -146,6 +153,8 @@ pub enum Page {
     Heatmaps,
     /// The session list and the replay player.
     Sessions,
+    /// Consent, retention, receipts and erasure.
+    Compliance,
     /// The access log (compliance lead).
     AccessLog,
     /// Users and roles (compliance lead).
@@ -162,6 +171,8 @@ pub enum PageState {
     Heatmaps(Box<HeatmapViewState>),
     /// Sessions and replay.
     Sessions(Box<SessionsViewState>),
+    /// The compliance centre.
+    Compliance(Box<crate::ui::compliance::ComplianceViewState>),
     /// The access log with its entries.
     AccessLog(Box<AccessLogState>),
     /// The users.
@@ -179,6 +190,7 @@ impl PageState {
             PageState::Overview => Page::Overview,
             PageState::Heatmaps(_) => Page::Heatmaps,
             PageState::Sessions(_) => Page::Sessions,
+            PageState::Compliance(_) => Page::Compliance,
             PageState::AccessLog(_) => Page::AccessLog,
             PageState::Users(_) => Page::Users,
             PageState::Import(_) => Page::Import,
@@ -570,6 +582,9 @@ impl SightlineApp {
                     state.prompt = None;
                 }
             }
+            Command::SavePolicy(policy) => self.save_policy(policy),
+            Command::RunPurge => self.run_purge(),
+            Command::EraseSubject(id) => self.erase_subject(&id),
             Command::CloseReplay => {
                 if let Some(state) = self.sessions_state() {
                     state.player = None;
@@ -585,6 +600,13 @@ impl SightlineApp {
         w.page = match page {
             Page::Overview => PageState::Overview,
             // The page list is the gate for the view (every role may, and it is logged).
+            Page::Compliance => match compliance::open_view(&w.ws) {
+                Ok(state) => PageState::Compliance(Box::new(state)),
+                Err(e @ Error::Denied { .. }) => {
+                    PageState::Refused(page, format!("{e} The attempt was logged."))
+                }
+                Err(e) => PageState::Refused(page, e.to_string()),
+            },
             Page::Sessions => match replay::open_view(&w.ws) {
                 Ok(state) => PageState::Sessions(Box::new(state)),
                 Err(e @ Error::Denied { .. }) => {

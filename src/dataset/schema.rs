@@ -121,6 +121,13 @@ const CORE: &[&str] = &["
         ('retention_points_days', '0'),
         ('retention_survey_comments_days', '0'),
         ('purge_on_open', '1');
+", "
+    INSERT INTO policy (key, value) VALUES ('consent_target_percent', '70'), ('restricted_regions', '');
+    CREATE TABLE anomaly_acks (
+        key TEXT PRIMARY KEY,
+        time_ms INTEGER NOT NULL,
+        user TEXT NOT NULL
+    ) STRICT;
 "];
 
 /// Migrations of `recordings.db`.

@@ -2,6 +2,7 @@
 //! touches the databases; the app runs commands through the access gate.
 
 pub mod access_log;
+pub mod compliance;
 pub mod heatmaps;
 pub mod import;
 pub mod login;

@@ -5,10 +5,15 @@ use crate::access::{Capability, Role};
 use crate::app::{Command, Page};
 
 /// The views, in order, with the capability each needs.
-const PAGES: [(Page, &str, Option<Capability>); 6] = [
+const PAGES: [(Page, &str, Option<Capability>); 7] = [
     (Page::Overview, "Overview", None),
     (Page::Heatmaps, "Heatmaps", Some(Capability::ViewHeatmaps)),
     (Page::Sessions, "Sessions", Some(Capability::ListSessions)),
+    (
+        Page::Compliance,
+        "Compliance",
+        Some(Capability::ViewDashboards),
+    ),
     (Page::Import, "Import", Some(Capability::ImportData)),
     (Page::AccessLog, "Access log", Some(Capability::AccessLog)),
     (Page::Users, "Users", Some(Capability::ManageUsers)),

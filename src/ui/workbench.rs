@@ -69,6 +69,11 @@ pub fn workbench_ui(
         });
     egui::CentralPanel::default().show(ui, |ui| match page {
         PageState::Overview => overview_ui(ui, info),
+        PageState::Compliance(state) => {
+            if let Some(c) = crate::ui::compliance::compliance_ui(ui, state) {
+                command = Some(c);
+            }
+        }
         PageState::Sessions(state) => {
             if let Some(c) = crate::ui::replay::sessions_ui(ui, state) {
                 command = Some(c);

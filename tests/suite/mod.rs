@@ -11,6 +11,8 @@ mod compliance;
 mod demo;
 /// The login screen and workbench frame, driven headless with egui_kittest.
 mod gui;
+/// The compliance view, driven headless.
+mod gui_compliance;
 /// The heatmap view, driven headless with egui_kittest.
 mod gui_heatmaps;
 /// The sessions view and the replay player, driven headless.

@@ -1,0 +1,270 @@
+//! The compliance view: the consent dashboard, retention policy and purges, receipts, and
+//! data-subject erasure, each control enabled by the role matrix.
+
+use egui::RichText;
+use egui_plot::{HLine, Legend, Line, Plot};
+
+use crate::app::Command;
+use crate::clock::rfc3339;
+use crate::compliance::Receipt;
+use crate::compliance::consent::Dashboard;
+use crate::compliance::retention::{MAX_DAYS, Policy};
+use crate::ui::theme;
+
+/// What the view holds.
+pub struct ComplianceViewState {
+    /// Consent figures.
+    pub dashboard: Dashboard,
+    /// Purge and erasure receipts, newest first.
+    pub receipts: Vec<Receipt>,
+    /// The policy being edited.
+    pub policy: Policy,
+    /// The policy as stored.
+    pub saved: Policy,
+    /// May edit the policy and erase (compliance lead).
+    pub may_erase: bool,
+    /// May run purges (compliance lead, data engineer).
+    pub may_purge: bool,
+    /// The subject to erase.
+    pub subject: String,
+    /// The erasure is awaiting confirmation.
+    pub confirm_erase: bool,
+    /// The outcome of the last action.
+    pub message: Option<String>,
+    /// The last error.
+    pub error: Option<String>,
+}
+
+fn days(ui: &mut egui::Ui, label: &str, value: &mut u32, enabled: bool) {
+    let l = ui.label(label);
+    ui.add_enabled(
+        enabled,
+        egui::DragValue::new(value)
+            .range(0..=MAX_DAYS)
+            .suffix(" days"),
+    )
+    .labelled_by(l.id);
+    ui.label(
+        RichText::new(if *value == 0 { "kept until erased" } else { "" })
+            .small()
+            .color(theme::weak(ui.visuals())),
+    );
+    ui.end_row();
+}
+
+/// Draws the view.
+pub fn compliance_ui(ui: &mut egui::Ui, s: &mut ComplianceViewState) -> Option<Command> {
+    let mut command = None;
+    let visuals = ui.visuals().clone();
+    egui::ScrollArea::vertical()
+        .auto_shrink([false, false])
+        .show(ui, |ui| {
+            if let Some(e) = &s.error {
+                ui.label(RichText::new(e).color(theme::error(&visuals)));
+            }
+            if let Some(m) = &s.message {
+                ui.label(RichText::new(m).color(theme::weak(&visuals)));
+            }
+            consent_ui(ui, &s.dashboard);
+            ui.add_space(theme::GAP);
+            retention_ui(ui, s, &mut command);
+            ui.add_space(theme::GAP);
+            ui.heading("Receipts");
+            if s.receipts.is_empty() {
+                ui.label(RichText::new("No purge or erasure yet.").color(theme::weak(&visuals)));
+            } else {
+                receipts_ui(ui, &s.receipts);
+            }
+            ui.add_space(theme::GAP);
+            ui.heading("Erasure (GDPR Art. 17)");
+            if s.may_erase {
+                erase_ui(ui, s, &mut command);
+            } else {
+                ui.label(
+                    RichText::new("Only the compliance lead erases data subjects.")
+                        .color(theme::weak(&visuals)),
+                );
+            }
+        });
+    command
+}
+
+fn retention_ui(ui: &mut egui::Ui, s: &mut ComplianceViewState, command: &mut Option<Command>) {
+    ui.heading("Retention");
+    let why = "Only the compliance lead edits the policy.";
+    egui::Grid::new("retention").num_columns(3).show(ui, |ui| {
+        days(
+            ui,
+            "Session recordings",
+            &mut s.policy.recordings_days,
+            s.may_erase,
+        );
+        days(ui, "Heatmap points", &mut s.policy.points_days, s.may_erase);
+        days(
+            ui,
+            "Survey comments",
+            &mut s.policy.survey_comments_days,
+            s.may_erase,
+        );
+    });
+    ui.add_enabled(
+        s.may_erase,
+        egui::Checkbox::new(
+            &mut s.policy.purge_on_open,
+            "Purge when the dataset is opened",
+        ),
+    )
+    .on_disabled_hover_text(why);
+    ui.horizontal(|ui| {
+        let save = ui.add_enabled(
+            s.may_erase && s.policy != s.saved,
+            egui::Button::new("Save policy"),
+        );
+        if save.clicked() {
+            *command = Some(Command::SavePolicy(s.policy));
+        }
+        if !s.may_erase {
+            save.on_disabled_hover_text(why);
+        }
+        let purge = ui.add_enabled(s.may_purge, egui::Button::new("Run purge now"));
+        if purge.clicked() {
+            *command = Some(Command::RunPurge);
+        }
+        purge.on_disabled_hover_text("Only for: Compliance lead, Data engineer.");
+    });
+}
+
+fn receipts_ui(ui: &mut egui::Ui, receipts: &[Receipt]) {
+    egui::Grid::new("receipts")
+        .striped(true)
+        .num_columns(5)
+        .show(ui, |ui| {
+            for h in ["No.", "Kind", "Time", "By", "What"] {
+                ui.strong(h);
+            }
+            ui.end_row();
+            for r in receipts {
+                ui.label(r.id.to_string());
+                ui.label(&r.kind);
+                ui.label(
+                    rfc3339(r.time_ms)
+                        .get(..19)
+                        .unwrap_or_default()
+                        .replace('T', " "),
+                );
+                ui.label(&r.user);
+                let mut what = if r.detail.total() == 0 {
+                    "nothing to remove".to_owned()
+                } else {
+                    r.detail.summary()
+                };
+                if let Some(subject) = &r.detail.subject {
+                    what = format!("subject {subject}: {what}");
+                }
+                if !r.detail.trigger.is_empty() {
+                    what = format!("{what} ({})", r.detail.trigger);
+                }
+                ui.label(what);
+                ui.end_row();
+            }
+        });
+}
+
+fn erase_ui(ui: &mut egui::Ui, s: &mut ComplianceViewState, command: &mut Option<Command>) {
+    let visuals = ui.visuals().clone();
+    ui.horizontal(|ui| {
+        let l = ui.label("Subject identifier or pseudonym");
+        ui.add(egui::TextEdit::singleline(&mut s.subject).desired_width(280.0))
+            .labelled_by(l.id);
+        if ui
+            .add_enabled(!s.subject.trim().is_empty(), egui::Button::new("Erase…"))
+            .clicked()
+        {
+            s.confirm_erase = true;
+        }
+    });
+    if s.confirm_erase {
+        ui.label(
+            RichText::new(
+                "Every session, replay, heatmap point, survey answer and consent record of this \
+                 subject will be removed for good. A receipt is kept.",
+            )
+            .color(theme::warning(&visuals)),
+        );
+        ui.horizontal(|ui| {
+            if ui.button("Erase permanently").clicked() {
+                *command = Some(Command::EraseSubject(s.subject.trim().to_owned()));
+                s.confirm_erase = false;
+            }
+            if ui.button("Cancel").clicked() {
+                s.confirm_erase = false;
+            }
+        });
+    }
+}
+
+fn consent_ui(ui: &mut egui::Ui, d: &Dashboard) {
+    let visuals = ui.visuals().clone();
+    ui.heading("Consent");
+    if d.series.is_empty() {
+        ui.label(RichText::new("No consent records imported yet.").color(theme::weak(&visuals)));
+    }
+    for purpose in ["heatmaps", "recordings"] {
+        let series: Vec<_> = d.series.iter().filter(|s| s.purpose == purpose).collect();
+        if series.is_empty() {
+            continue;
+        }
+        ui.label(
+            RichText::new(format!(
+                "Opt-in rate for {purpose} (%), by jurisdiction and day"
+            ))
+            .strong(),
+        );
+        let days = d.days.clone();
+        Plot::new(format!("consent_{purpose}"))
+            .height(170.0)
+            .legend(Legend::default())
+            .include_y(0.0)
+            .include_y(100.0)
+            .allow_scroll(false)
+            .x_axis_formatter(move |mark, _| {
+                days.get(mark.value.max(0.0) as usize)
+                    .cloned()
+                    .unwrap_or_default()
+            })
+            .show(ui, |plot| {
+                for s in &series {
+                    let points: Vec<[f64; 2]> =
+                        s.points.iter().map(|&(i, r)| [i as f64, r]).collect();
+                    plot.line(Line::new(s.jurisdiction.clone(), points));
+                }
+                plot.hline(HLine::new(format!("target {:.0}%", d.target), d.target));
+            });
+    }
+    let flagged = d.flagged();
+    if !flagged.is_empty() {
+        ui.label(
+            RichText::new(format!("Below the {:.0}% target:", d.target))
+                .color(theme::warning(&visuals)),
+        );
+        for s in flagged {
+            ui.label(
+                RichText::new(format!(
+                    "{} {}: {:.0}% ({} of {} records)",
+                    s.jurisdiction,
+                    s.purpose,
+                    s.rate(),
+                    s.granted,
+                    s.total
+                ))
+                .color(theme::warning(&visuals)),
+            );
+        }
+    }
+    if !d.dropped.is_empty() {
+        ui.label(RichText::new("Sessions not stored at import").strong());
+        for (reason, n) in &d.dropped {
+            ui.label(format!("{n}  {reason}"));
+        }
+    }
+}
