@@ -61,6 +61,10 @@ pub enum Action {
     ViewCompliance,
     /// The consent dashboard was read.
     ViewConsent,
+    /// The anomaly list was computed.
+    ViewAnomalies,
+    /// An anomaly was acknowledged.
+    AcknowledgeAnomaly,
 }
 
 impl Action {
@@ -95,6 +99,8 @@ impl Action {
             Action::EditPolicy => "edit-policy",
             Action::ViewCompliance => "view-compliance",
             Action::ViewConsent => "view-consent-dashboard",
+            Action::ViewAnomalies => "view-anomalies",
+            Action::AcknowledgeAnomaly => "acknowledge-anomaly",
         }
     }
 
@@ -126,7 +132,11 @@ impl Action {
             // Editing the policy is the compliance lead's half of PRODUCT.md's "retention
             // purge, data-subject erasure" row, the same cell as erasure.
             Action::EraseSubject | Action::EditPolicy => Some(Capability::EraseSubject),
-            Action::ViewCompliance | Action::ViewConsent => Some(Capability::ViewDashboards),
+            Action::ViewCompliance | Action::ViewConsent | Action::ViewAnomalies => {
+                Some(Capability::ViewDashboards)
+            }
+            // Acknowledging is the compliance lead's call, as the report is.
+            Action::AcknowledgeAnomaly => Some(Capability::ComplianceReport),
         }
     }
 }

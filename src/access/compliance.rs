@@ -111,6 +111,95 @@ impl Workspace {
         compliance::consent::dashboard(&self.core)
     }
 
+    /// The policy's consent target (%) and restricted regions.
+    pub fn compliance_settings(&self) -> (u32, Vec<String>) {
+        let get = |key: &str| {
+            self.core
+                .query_row("SELECT value FROM policy WHERE key = ?1", [key], |r| {
+                    r.get::<_, String>(0)
+                })
+                .unwrap_or_default()
+        };
+        let target = get("consent_target_percent").parse().unwrap_or(70).min(100);
+        let regions = get("restricted_regions")
+            .split(',')
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+            .map(str::to_owned)
+            .collect();
+        (target, regions)
+    }
+
+    /// Sets the consent target and the restricted regions (compliance lead); logged.
+    pub fn set_compliance_settings(&self, target: u32, regions: &[String]) -> Result<()> {
+        if target > 100 {
+            return Err(Error::Invalid(
+                "The consent target is a percentage, 0–100.".into(),
+            ));
+        }
+        let list = regions
+            .iter()
+            .map(|r| r.trim())
+            .filter(|r| !r.is_empty())
+            .collect::<Vec<_>>()
+            .join(",");
+        self.gate(
+            Action::EditPolicy,
+            &format!("consent target {target}%, restricted regions [{list}]"),
+            "",
+        )?;
+        for (key, value) in [
+            ("consent_target_percent", target.to_string()),
+            ("restricted_regions", list),
+        ] {
+            self.core
+                .execute(
+                    "INSERT OR REPLACE INTO policy (key, value) VALUES (?1, ?2)",
+                    rusqlite::params![key, value],
+                )
+                .map_err(|e| crate::dataset::db::sql_error("core.db", e))?;
+        }
+        Ok(())
+    }
+
+    /// Anomalies, most serious first, with their acknowledgements (compliance lead, analyst,
+    /// data engineer). The PII scan reads recordings where this role holds them.
+    pub fn anomalies(&self) -> Result<Vec<compliance::anomaly::Anomaly>> {
+        self.gate(Action::ViewAnomalies, "anomalies", "")?;
+        let (_, restricted) = self.compliance_settings();
+        let mut all = compliance::anomaly::region_spikes(&self.core, &restricted)?;
+        all.extend(compliance::anomaly::pii_leaks(
+            &self.core,
+            self.recordings.as_ref(),
+        )?);
+        all.extend(compliance::anomaly::access(&self.core)?);
+        let mut stmt = self
+            .core
+            .prepare("SELECT key, user, time_ms FROM anomaly_acks")
+            .map_err(|e| crate::dataset::db::sql_error("core.db", e))?;
+        let acks: std::collections::HashMap<String, (String, i64)> = stmt
+            .query_map([], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?))))
+            .and_then(Iterator::collect)
+            .map_err(|e| crate::dataset::db::sql_error("core.db", e))?;
+        for a in &mut all {
+            a.acknowledged = acks.get(&a.key).cloned();
+        }
+        all.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.key.cmp(&b.key)));
+        Ok(all)
+    }
+
+    /// Acknowledges an anomaly (compliance lead); logged with its key.
+    pub fn acknowledge_anomaly(&self, key: &str) -> Result<()> {
+        self.gate(Action::AcknowledgeAnomaly, key, "")?;
+        self.core
+            .execute(
+                "INSERT OR REPLACE INTO anomaly_acks (key, time_ms, user) VALUES (?1, ?2, ?3)",
+                rusqlite::params![key, now_ms(), self.user],
+            )
+            .map_err(|e| crate::dataset::db::sql_error("core.db", e))
+            .map(drop)
+    }
+
     /// Purge and erasure receipts, newest first (roles that see the dashboards).
     pub fn receipts(&self) -> Result<Vec<Receipt>> {
         self.gate(Action::ViewCompliance, "receipts", "")?;

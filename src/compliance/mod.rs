@@ -1,6 +1,7 @@
 //! The compliance centre's data work (plain Rust, no UI): erasing a data subject and purging
 //! what is past retention, so that nothing recoverable remains, with receipts.
 
+pub mod anomaly;
 pub mod consent;
 pub mod erase;
 pub mod retention;

@@ -314,3 +314,123 @@ fn the_cli_erases_and_purges_with_receipts_and_role_rules() {
     assert!(stdout(&purge).contains("nothing to remove") || stdout(&purge).contains("Receipt"));
     assert_eq!(run(UX, &["retention", "run"], &[]).status.code(), Some(4));
 }
+
+#[test]
+fn anomalies_find_a_planted_spike_and_leak_and_a_replay_burst() {
+    let fx = Fixture::with_all_roles();
+    let mut text = Vec::new();
+    for day in 1..=20i64 {
+        for k in 0..2 {
+            text.push(session(
+                &format!("ru-{day}-{k}"),
+                &format!("ru-{day}-{k}"),
+                day * DAY,
+                "m",
+            ));
+        }
+    }
+    for k in 0..30 {
+        text.push(session(
+            &format!("spike-{k}"),
+            &format!("spike-{k}"),
+            7 * DAY + k * 1000,
+            "m",
+        ));
+    }
+    let text = text
+        .join("\n")
+        .replace("\"region\": \"EU\"", "\"region\": \"RU\"");
+    import(&fx, text, Vec::new());
+    let lead = fx.unlock(LEAD);
+    assert!(
+        lead.anomalies().unwrap().is_empty(),
+        "quiet before the policy names RU"
+    );
+    lead.set_compliance_settings(70, &["RU".to_owned()])
+        .unwrap();
+    let found = lead.anomalies().unwrap();
+    let spikes: Vec<_> = found
+        .iter()
+        .filter(|a| a.key.starts_with("spike:RU:"))
+        .collect();
+    assert_eq!(spikes.len(), 1, "{found:?}");
+    assert!(
+        spikes[0].explanation.contains("32 sessions"),
+        "{}",
+        spikes[0].explanation
+    );
+    lead.lock().unwrap();
+
+    // A phone number typed into an annotation note is found (and not repeated).
+    let ux = fx.unlock(UX);
+    ux.save_annotations(
+        "https://app.test/home",
+        "desktop",
+        &[sightline::heatmap::annotation::Shape::Note {
+            at: [1.0, 1.0],
+            text: "ask Dana, +44 7700 900123".into(),
+        }],
+    )
+    .unwrap();
+    ux.lock().unwrap();
+    // Twenty replays within the hour by one analyst.
+    let analyst = fx.unlock(ANALYST);
+    let ids: Vec<String> = analyst
+        .sessions(Some(20))
+        .unwrap()
+        .into_iter()
+        .map(|s| s.id)
+        .collect();
+    for id in &ids {
+        analyst.replay(id, "audit sample").unwrap();
+    }
+    assert!(matches!(
+        analyst.acknowledge_anomaly("x"),
+        Err(Error::Denied { .. })
+    ));
+    let found = analyst.anomalies().unwrap();
+    analyst.lock().unwrap();
+    let leak = found
+        .iter()
+        .find(|a| a.key.starts_with("pii:annotations"))
+        .expect("leak found");
+    assert!(leak.explanation.contains("[phone]") && !leak.explanation.contains("7700"));
+    assert!(
+        found
+            .iter()
+            .any(|a| a.key.starts_with(&format!("replays:{}", ANALYST.0)))
+    );
+
+    let lead = fx.unlock(LEAD);
+    lead.acknowledge_anomaly(&leak.key).unwrap();
+    let again = lead.anomalies().unwrap();
+    let acked = again.iter().find(|a| a.key == leak.key).unwrap();
+    assert_eq!(
+        acked.acknowledged.as_ref().map(|(u, _)| u.as_str()),
+        Some(LEAD.0)
+    );
+}
+
+#[test]
+fn the_demo_data_raises_no_anomaly() {
+    let tmp = tempfile::tempdir().unwrap();
+    let device = super::common::mock_device(&tmp.path().join("state"));
+    let path = tmp.path().join("demo.sightline");
+    sightline::sample::demo::build(&path, 60, &device, &mut |_, _| {}).unwrap();
+    let ws = sightline::dataset::Dataset::open(&path)
+        .unwrap()
+        .unlock(
+            "compliance-lead",
+            sightline::sample::demo::DEMO_PASSWORD,
+            &device,
+        )
+        .unwrap();
+    let regions: Vec<String> = ws
+        .sessions(None)
+        .unwrap()
+        .into_iter()
+        .map(|s| s.region)
+        .collect();
+    ws.set_compliance_settings(70, &regions).unwrap();
+    assert_eq!(ws.anomalies().unwrap(), Vec::new());
+}

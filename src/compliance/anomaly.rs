@@ -1,0 +1,302 @@
+//! Anomalies for the compliance lead: spikes of sessions from restricted regions (robust
+//! statistics on daily counts), stored text that still looks like PII, and unusual access
+//! (many replays in a short time, sign-ins far from a user's usual hours). Each has a stable key so it can be
+//! acknowledged once.
+
+use std::collections::BTreeMap;
+
+use rusqlite::Connection;
+
+use crate::dataset::db::sql_error;
+use crate::error::Result;
+use crate::privacy::pii;
+
+/// How serious an anomaly is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    /// Worth a look.
+    Low,
+    /// Needs attention.
+    Medium,
+    /// Needs action.
+    High,
+}
+
+impl Severity {
+    /// Its word.
+    pub fn label(self) -> &'static str {
+        match self {
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+        }
+    }
+}
+
+/// One finding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Anomaly {
+    /// Stable identity, for acknowledgement.
+    pub key: String,
+    /// How serious.
+    pub severity: Severity,
+    /// What was found and why it matters; never the matched text itself.
+    pub explanation: String,
+    /// Who acknowledged it and when (ms), if anyone did.
+    pub acknowledged: Option<(String, i64)>,
+}
+
+/// Replays by one user within this window that count as a burst.
+const BURST_WINDOW_MS: i64 = 3_600_000;
+/// Replays in the window that make a burst.
+const BURST_REPLAYS: usize = 20;
+/// Earlier sign-ins needed before a user's hours count as usual.
+const USUAL_LOGINS: usize = 10;
+/// A day's count must be this many scaled MADs above the median (and at least
+/// [`SPIKE_MIN`]) to be a spike.
+const SPIKE_MADS: f64 = 5.0;
+const SPIKE_MIN: i64 = 5;
+
+fn median(sorted: &[f64]) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let m = sorted.len() / 2;
+    if sorted.len() % 2 == 0 {
+        (sorted[m - 1] + sorted[m]) / 2.0
+    } else {
+        sorted[m]
+    }
+}
+
+/// Days whose count stands out: above median + 5 × (1.4826 × MAD), with the MAD floored at 1
+/// so a flat series of small counts does not flag every bump. `counts` holds every day of the
+/// period, zeros included.
+pub fn spikes(counts: &[(String, i64)]) -> Vec<(String, i64, f64)> {
+    let mut values: Vec<f64> = counts.iter().map(|(_, n)| *n as f64).collect();
+    values.sort_by(f64::total_cmp);
+    let med = median(&values);
+    let mut deviations: Vec<f64> = values.iter().map(|v| (v - med).abs()).collect();
+    deviations.sort_by(f64::total_cmp);
+    let mad = (1.4826 * median(&deviations)).max(1.0);
+    counts
+        .iter()
+        .filter(|(_, n)| *n >= SPIKE_MIN && (*n as f64) > med + SPIKE_MADS * mad)
+        .map(|(day, n)| (day.clone(), *n, med))
+        .collect()
+}
+
+/// Every day from the first to the last in `by_day`, with zeros where nothing happened.
+fn fill_days(by_day: &BTreeMap<String, i64>) -> Vec<(String, i64)> {
+    let (Some(first), Some(last)) = (by_day.keys().next(), by_day.keys().next_back()) else {
+        return Vec::new();
+    };
+    let (Some(mut t), Some(end)) = (crate::clock::parse_ms(first), crate::clock::parse_ms(last))
+    else {
+        return by_day.iter().map(|(d, n)| (d.clone(), *n)).collect();
+    };
+    let mut out = Vec::new();
+    while t <= end {
+        let day: String = crate::clock::rfc3339(t).chars().take(10).collect();
+        out.push((day.clone(), by_day.get(&day).copied().unwrap_or(0)));
+        t += 86_400_000;
+    }
+    out
+}
+
+/// Region spikes among the policy's restricted regions.
+pub fn region_spikes(core: &Connection, restricted: &[String]) -> Result<Vec<Anomaly>> {
+    let mut out = Vec::new();
+    for region in restricted {
+        let mut stmt = core
+            .prepare("SELECT day, count(*) FROM heatmap_sessions WHERE region = ?1 GROUP BY day")
+            .map_err(|e| sql_error("core.db", e))?;
+        let by_day: BTreeMap<String, i64> = stmt
+            .query_map([region], |r| Ok((r.get(0)?, r.get(1)?)))
+            .and_then(Iterator::collect)
+            .map_err(|e| sql_error("core.db", e))?;
+        for (day, n, med) in spikes(&fill_days(&by_day)) {
+            out.push(Anomaly {
+                key: format!("spike:{region}:{day}"),
+                severity: Severity::High,
+                explanation: format!(
+                    "{n} sessions from restricted region {region} on {day}, against a typical {med:.0} a day. Check that collection there is lawful."
+                ),
+                acknowledged: None,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Rows of `(id, text)` from `sql`.
+fn texts(conn: &Connection, file: &'static str, sql: &str) -> Result<Vec<(String, String)>> {
+    let mut stmt = conn.prepare(sql).map_err(|e| sql_error(file, e))?;
+    stmt.query_map([], |r| {
+        let text = match r.get_ref(1)? {
+            rusqlite::types::ValueRef::Text(t) | rusqlite::types::ValueRef::Blob(t) => {
+                String::from_utf8_lossy(t).into_owned()
+            }
+            _ => String::new(),
+        };
+        Ok((r.get::<_, String>(0)?, text))
+    })
+    .and_then(Iterator::collect)
+    .map_err(|e| sql_error(file, e))
+}
+
+/// An anomaly for `text` (the free text of `what` `id`), if it holds anything PII-like.
+fn leak(what: &str, id: &str, text: &str) -> Option<Anomaly> {
+    let found = pii::find(text);
+    let (_, kind) = found.first()?;
+    Some(Anomaly {
+        key: format!("pii:{what}:{id}"),
+        severity: Severity::High,
+        explanation: format!(
+            "Text looking like {} in {what} {id} ({} match{}). Erase or edit it.",
+            kind.placeholder(),
+            found.len(),
+            if found.len() == 1 { "" } else { "es" }
+        ),
+        acknowledged: None,
+    })
+}
+
+/// Stored free text that still looks like PII: page patterns and annotation notes (core.db);
+/// the text fields of session events and survey comments (recordings.db, when held). Numbers
+/// (times, coordinates) are not text and are not scanned.
+pub fn pii_leaks(core: &Connection, rec: Option<&Connection>) -> Result<Vec<Anomaly>> {
+    use crate::heatmap::annotation::Shape;
+    use crate::session::SessionEvent;
+    let mut out = Vec::new();
+    for (id, text) in texts(
+        core,
+        "core.db",
+        "SELECT CAST(id AS TEXT), pattern FROM pages",
+    )? {
+        out.extend(leak("page", &id, &text));
+    }
+    let sql = "SELECT page_id || ' ' || viewport, doc FROM annotations";
+    for (id, doc) in texts(core, "core.db", sql)? {
+        let shapes: Vec<Shape> = serde_json::from_str(&doc).unwrap_or_default();
+        let notes: Vec<&str> = shapes
+            .iter()
+            .filter_map(|s| match s {
+                Shape::Note { text, .. } => Some(text.as_str()),
+                _ => None,
+            })
+            .collect();
+        out.extend(leak("annotations of page", &id, &notes.join("\n")));
+    }
+    if let Some(rec) = rec {
+        for (id, events) in texts(
+            rec,
+            "recordings.db",
+            "SELECT session_id, events FROM session_events",
+        )? {
+            let events: Vec<SessionEvent> = serde_json::from_str(&events).unwrap_or_default();
+            let text: Vec<&str> = events
+                .iter()
+                .flat_map(|e| [&e.target, &e.value, &e.url, &e.detail])
+                .filter_map(|f| f.as_deref())
+                .collect();
+            out.extend(leak("session", &id, &text.join("\n")));
+        }
+        let sql = "SELECT CAST(id AS TEXT), comment FROM surveys";
+        for (id, comment) in texts(rec, "recordings.db", sql)? {
+            out.extend(leak("survey answer", &id, &comment));
+        }
+    }
+    Ok(out)
+}
+
+/// Unusual access in the log: bursts of replays by one user, and sign-ins far from the hours
+/// the user usually signs in.
+pub fn access(core: &Connection) -> Result<Vec<Anomaly>> {
+    let mut stmt = core
+        .prepare(
+            "SELECT user, time_ms FROM access_log WHERE action = 'replay-session' AND outcome = 'allowed' ORDER BY user, time_ms",
+        )
+        .map_err(|e| sql_error("core.db", e))?;
+    let rows: Vec<(String, i64)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .and_then(Iterator::collect)
+        .map_err(|e| sql_error("core.db", e))?;
+    let mut out = Vec::new();
+    let mut by_user: BTreeMap<&str, Vec<i64>> = BTreeMap::new();
+    for (user, t) in &rows {
+        by_user.entry(user).or_default().push(*t);
+    }
+    for (user, times) in by_user {
+        let mut start = 0;
+        let mut reported_until = i64::MIN;
+        for end in 0..times.len() {
+            while times[end] - times[start] > BURST_WINDOW_MS {
+                start += 1;
+            }
+            let n = end - start + 1;
+            if n >= BURST_REPLAYS && times[start] > reported_until {
+                let day: String = crate::clock::rfc3339(times[start])
+                    .chars()
+                    .take(16)
+                    .collect();
+                out.push(Anomaly {
+                    key: format!("replays:{user}:{}", times[start]),
+                    severity: Severity::Medium,
+                    explanation: format!(
+                        "{user} opened {n} or more replays within an hour from {day} UTC. Confirm the purposes logged with them."
+                    ),
+                    acknowledged: None,
+                });
+                reported_until = times[end] + BURST_WINDOW_MS;
+            }
+        }
+    }
+    let mut stmt = core
+        .prepare(
+            "SELECT user, time_ms FROM access_log WHERE action = 'login' AND outcome = 'allowed' ORDER BY seq",
+        )
+        .map_err(|e| sql_error("core.db", e))?;
+    let logins: Vec<(String, i64)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .and_then(Iterator::collect)
+        .map_err(|e| sql_error("core.db", e))?;
+    // Unusual hours are the user's own: with at least ten earlier sign-ins, one more than
+    // three hours (on the clock) from every earlier one stands out.
+    let mut hours: BTreeMap<&str, Vec<i64>> = BTreeMap::new();
+    for (user, t) in &logins {
+        let hour = t.rem_euclid(86_400_000) / 3_600_000;
+        let seen = hours.entry(user).or_default();
+        let distance = |h: i64| (h - hour).rem_euclid(24).min((hour - h).rem_euclid(24));
+        if seen.len() >= USUAL_LOGINS && seen.iter().all(|&h| distance(h) > 3) {
+            let when: String = crate::clock::rfc3339(*t).chars().take(16).collect();
+            out.push(Anomaly {
+                key: format!("hours:{user}:{t}"),
+                severity: Severity::Low,
+                explanation: format!(
+                    "{user} signed in at {when} UTC, far from the hours they usually work."
+                ),
+                acknowledged: None,
+            });
+        }
+        seen.push(hour);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_spike_stands_out_and_ordinary_noise_does_not() {
+        let mut counts: Vec<(String, i64)> = (1..=28)
+            .map(|d| (format!("2026-11-{d:02}"), [2, 3, 1, 4, 2][d % 5]))
+            .collect();
+        assert!(spikes(&counts).is_empty());
+        counts[13].1 = 40;
+        let found = spikes(&counts);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].0, "2026-11-14");
+    }
+}
