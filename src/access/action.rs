@@ -65,6 +65,8 @@ pub enum Action {
     ViewAnomalies,
     /// An anomaly was acknowledged.
     AcknowledgeAnomaly,
+    /// The compliance report was exported.
+    ExportReport,
 }
 
 impl Action {
@@ -101,6 +103,7 @@ impl Action {
             Action::ViewConsent => "view-consent-dashboard",
             Action::ViewAnomalies => "view-anomalies",
             Action::AcknowledgeAnomaly => "acknowledge-anomaly",
+            Action::ExportReport => "export-compliance-report",
         }
     }
 
@@ -136,7 +139,7 @@ impl Action {
                 Some(Capability::ViewDashboards)
             }
             // Acknowledging is the compliance lead's call, as the report is.
-            Action::AcknowledgeAnomaly => Some(Capability::ComplianceReport),
+            Action::AcknowledgeAnomaly | Action::ExportReport => Some(Capability::ComplianceReport),
         }
     }
 }

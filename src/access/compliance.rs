@@ -166,6 +166,10 @@ impl Workspace {
     /// data engineer). The PII scan reads recordings where this role holds them.
     pub fn anomalies(&self) -> Result<Vec<compliance::anomaly::Anomaly>> {
         self.gate(Action::ViewAnomalies, "anomalies", "")?;
+        self.anomalies_ungated()
+    }
+
+    fn anomalies_ungated(&self) -> Result<Vec<compliance::anomaly::Anomaly>> {
         let (_, restricted) = self.compliance_settings();
         let mut all = compliance::anomaly::region_spikes(&self.core, &restricted)?;
         all.extend(compliance::anomaly::pii_leaks(
@@ -198,6 +202,60 @@ impl Workspace {
             )
             .map_err(|e| crate::dataset::db::sql_error("core.db", e))
             .map(drop)
+    }
+
+    /// Writes the compliance report to `out` as one HTML file (compliance lead); logged.
+    /// Returns the bytes written.
+    pub fn export_report(&self, out: &std::path::Path) -> Result<usize> {
+        let file = out
+            .file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+        let object = format!(
+            "compliance report to {}",
+            crate::privacy::pii::redact(&file).0
+        );
+        self.gate(Action::ExportReport, &object, "")?;
+        let written = self.report_html().and_then(|html| {
+            crate::fsutil::write_atomically(out, |w| {
+                w.write_all(html.as_bytes())
+                    .map_err(Error::io("write", out))
+            })?;
+            Ok(html.len())
+        });
+        match written {
+            Ok(n) => Ok(n),
+            Err(e) => self.failed(Action::ExportReport, &object, e),
+        }
+    }
+
+    fn report_html(&self) -> Result<String> {
+        let verify = self.verify_ungated()?;
+        let result = match (&verify.chain.problem, verify.damaged_pages.first()) {
+            (None, None) => "intact".to_owned(),
+            (Some(p), _) => format!("problem at entry {}: {}", p.seq, p.reason),
+            (None, Some((file, page))) => format!("{file}: {page}"),
+        };
+        let receipts = compliance::receipts(&self.core)?;
+        let consent = compliance::consent::dashboard(&self.core)?;
+        let log = crate::access::log::read(&self.core, &crate::access::LogQuery::default())?;
+        let anomalies = self.anomalies_ungated()?;
+        let input = compliance::report::ReportInput {
+            dataset: (self.dataset_name(), self.dataset_id()),
+            made_by: (self.user(), crate::clock::rfc3339(now_ms())),
+            policy: Policy::load(&self.core)?,
+            settings: self.compliance_settings(),
+            receipts: &receipts,
+            consent: &consent,
+            log: &log,
+            anomalies: &anomalies,
+            verification: (
+                verify.chain.entries,
+                verify.chain.head.map(|h| (h.seq, hex::encode(h.hash))),
+                result,
+                verify.anchor_checked,
+            ),
+        };
+        Ok(compliance::report::html(&input))
     }
 
     /// Purge and erasure receipts, newest first (roles that see the dashboards).

@@ -75,6 +75,17 @@ pub enum Command {
         #[arg(long)]
         subject: String,
     },
+    /// Write the compliance report (records of processing, retention, receipts, consent,
+    /// access statistics, anomalies, log verification) as one HTML file. Compliance leads only.
+    Report {
+        /// Dataset folder.
+        path: PathBuf,
+        #[command(flatten)]
+        auth: Auth,
+        /// The HTML file to write.
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Retention: purge what is past the policy's limits.
     #[command(subcommand)]
     Retention(RetentionCommand),

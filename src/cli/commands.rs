@@ -171,6 +171,10 @@ pub fn run(command: Command, device: &Device) -> Result<ExitCode> {
             let receipt = ws.erase_subject(&subject)?;
             output::lines(super::receipt_lines(&receipt))
         }),
+        Command::Report { path, auth, out } => with_workspace(&path, &auth, device, |ws| {
+            let bytes = ws.export_report(&out)?;
+            output::lines([format!("Wrote {} ({} KB).", out.display(), bytes / 1024)])
+        }),
         Command::Retention(super::args::RetentionCommand::Run { path, auth }) => {
             with_workspace(&path, &auth, device, |ws| {
                 let receipt = ws.purge("on demand")?;

@@ -434,3 +434,59 @@ fn the_demo_data_raises_no_anomaly() {
     ws.set_compliance_settings(70, &regions).unwrap();
     assert_eq!(ws.anomalies().unwrap(), Vec::new());
 }
+
+#[test]
+fn the_report_has_every_section_and_only_leads_export_it() {
+    let fx = Fixture::with_all_roles();
+    import(&fx, session("s-1", "p-1", DAY, "m"), vec![ImportInput::Memory {
+        name: "consent.csv".into(),
+        text: "subject,purpose,granted,jurisdiction,recorded_at\np-1,heatmaps,yes,EU-FR,2026-11-01T10:00:00Z\np-2,heatmaps,no,EU-FR,2026-11-02T10:00:00Z\n".into(),
+    }]);
+    let lead = fx.unlock(LEAD);
+    lead.erase_subject("p-1").unwrap();
+    lead.purge("on demand").unwrap();
+    lead.lock().unwrap();
+    let _ = fx.unlock(ANALYST).purge("on demand"); // a denial for the report to list
+    let out = fx.tmp.path().join("report.html");
+    assert!(matches!(
+        fx.unlock(ANALYST).export_report(&out),
+        Err(Error::Denied { .. })
+    ));
+    assert!(!out.exists());
+    let lead = fx.unlock(LEAD);
+    lead.export_report(&out).unwrap();
+    let html = std::fs::read_to_string(&out).unwrap();
+    for section in [
+        "id=\"processing\"",
+        "id=\"retention\"",
+        "id=\"purges\"",
+        "id=\"erasures\"",
+        "id=\"consent\"",
+        "id=\"access\"",
+        "id=\"denials\"",
+        "id=\"anomalies\"",
+        "id=\"log\"",
+    ] {
+        assert!(html.contains(section), "{section}");
+    }
+    assert!(
+        html.contains("data:image/png;base64,"),
+        "the consent chart is embedded"
+    );
+    assert!(html.contains("Verification: <b class=\"ok\">intact</b>"));
+    assert!(
+        html.contains("retention-purge") && html.contains(ANALYST.0),
+        "the analyst's denial is listed"
+    );
+    assert!(html.contains("EU-FR") && html.contains("Made by <b>lead</b>"));
+    assert!(
+        !html.contains("p-1"),
+        "erased identifiers are not in the report"
+    );
+    assert!(!html.contains("<script"), "self-contained and inert");
+    let log = lead.access_log(&Default::default()).unwrap();
+    assert!(
+        log.iter()
+            .any(|e| e.action == "export-compliance-report" && e.outcome == "allowed")
+    );
+}
