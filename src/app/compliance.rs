@@ -12,7 +12,17 @@ pub(super) fn open_view(ws: &Workspace) -> Result<ComplianceViewState, Error> {
     let dashboard = ws.consent_dashboard()?;
     let receipts = ws.receipts()?;
     let policy = ws.retention_policy()?;
+    let anomalies = ws.anomalies()?;
+    let (target, regions) = ws.compliance_settings();
+    let restricted = regions.join(", ");
     Ok(ComplianceViewState {
+        anomalies,
+        target,
+        saved_settings: (target, restricted.clone()),
+        restricted,
+        may_report: ws.may(Capability::ComplianceReport),
+        report_path: String::new(),
+        report_path_shown: false,
         dashboard,
         receipts,
         policy,
@@ -51,6 +61,77 @@ impl SightlineApp {
         if let Ok(policy) = w.ws.retention_policy() {
             state.saved = policy;
         }
+        let (target, regions) = w.ws.compliance_settings();
+        state.saved_settings = (target, regions.join(", "));
+    }
+
+    /// Re-reads the anomaly list into the view (one more gated, logged read).
+    fn refresh_anomalies(&mut self) {
+        if let Screen::Workbench(w) = &mut self.screen
+            && let PageState::Compliance(state) = &mut w.page
+            && let Ok(anomalies) = w.ws.anomalies()
+        {
+            state.anomalies = anomalies;
+        }
+    }
+
+    pub(super) fn save_compliance_settings(&mut self, target: u32, regions: &[String]) {
+        self.compliance_action(|ws| {
+            ws.set_compliance_settings(target, regions).map(|()| {
+                format!(
+                    "Settings saved: target {target}%, restricted regions [{}].",
+                    regions.join(", ")
+                )
+            })
+        });
+        self.refresh_anomalies();
+    }
+
+    pub(super) fn acknowledge_anomaly(&mut self, key: &str) {
+        self.compliance_action(|ws| {
+            ws.acknowledge_anomaly(key)
+                .map(|()| "Acknowledged.".to_owned())
+        });
+        self.refresh_anomalies();
+    }
+
+    pub(super) fn pick_report(&mut self) {
+        let name = "compliance-report.html";
+        let asked = std::time::Instant::now();
+        match rfd::FileDialog::new()
+            .set_file_name(name)
+            .add_filter("HTML", &["html"])
+            .save_file()
+        {
+            Some(path) => self.export_report(&path),
+            None if super::never_shown(asked) => {
+                if let Screen::Workbench(w) = &mut self.screen
+                    && let PageState::Compliance(state) = &mut w.page
+                {
+                    state.report_path_shown = true;
+                    if state.report_path.is_empty() {
+                        state.report_path = std::env::temp_dir().join(name).display().to_string();
+                    }
+                    state.message = Some(format!(
+                        "{} Type where to save the report.",
+                        super::NO_DIALOG
+                    ));
+                }
+            }
+            None => {}
+        }
+    }
+
+    pub(super) fn export_report(&mut self, path: &std::path::Path) {
+        self.compliance_action(|ws| {
+            ws.export_report(path).map(|bytes| {
+                format!(
+                    "Wrote {} ({} KB). The export is in the access log.",
+                    path.display(),
+                    bytes / 1024
+                )
+            })
+        });
     }
 
     pub(super) fn save_policy(&mut self, policy: Policy) {

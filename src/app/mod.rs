@@ -98,6 +98,14 @@ pub enum Command {
     RunPurge,
     /// Erase the subject with this identifier or pseudonym.
     EraseSubject(String),
+    /// Store the consent target (%) and the restricted regions.
+    SaveComplianceSettings(u32, Vec<String>),
+    /// Acknowledge the anomaly with this key.
+    AcknowledgeAnomaly(String),
+    /// Ask where to save the compliance report, then write it.
+    ExportReport,
+    /// Write the compliance report to this file.
+    ExportReportTo(PathBuf),
 }
 
 /// A password on its way from a view to the gate: wiped on drop, never printed.
@@ -585,6 +593,12 @@ impl SightlineApp {
             Command::SavePolicy(policy) => self.save_policy(policy),
             Command::RunPurge => self.run_purge(),
             Command::EraseSubject(id) => self.erase_subject(&id),
+            Command::SaveComplianceSettings(target, regions) => {
+                self.save_compliance_settings(target, &regions)
+            }
+            Command::AcknowledgeAnomaly(key) => self.acknowledge_anomaly(&key),
+            Command::ExportReport => self.pick_report(),
+            Command::ExportReportTo(path) => self.export_report(&path),
             Command::CloseReplay => {
                 if let Some(state) = self.sessions_state() {
                     state.player = None;

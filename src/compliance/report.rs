@@ -100,11 +100,13 @@ fn consent_chart(d: &Dashboard, purpose: &str) -> Option<String> {
             &format!("{pct:.0}%"),
         );
     }
-    c.line(
-        [left, y(d.target)],
-        [left + pw, y(d.target)],
-        1.5,
-        [200, 120, 0, 255],
+    let grey = [110, 110, 120, 255];
+    c.line([left, y(d.target)], [left + pw, y(d.target)], 1.5, grey);
+    c.text(
+        [left + 4.0, y(d.target) - 14.0],
+        10.0,
+        grey,
+        &format!("target {:.0}%", d.target),
     );
     let palette = [
         [31, 119, 180, 255],

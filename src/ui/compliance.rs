@@ -33,6 +33,20 @@ pub struct ComplianceViewState {
     pub message: Option<String>,
     /// The last error.
     pub error: Option<String>,
+    /// Anomalies, most serious first.
+    pub anomalies: Vec<crate::compliance::anomaly::Anomaly>,
+    /// The consent target being edited (%).
+    pub target: u32,
+    /// The restricted regions being edited, comma-separated.
+    pub restricted: String,
+    /// The settings as stored.
+    pub saved_settings: (u32, String),
+    /// May acknowledge anomalies and export the report (compliance lead).
+    pub may_report: bool,
+    /// Where to write the report when there is no file dialog.
+    pub report_path: String,
+    /// Show the path field.
+    pub report_path_shown: bool,
 }
 
 fn days(ui: &mut egui::Ui, label: &str, value: &mut u32, enabled: bool) {
@@ -65,7 +79,10 @@ pub fn compliance_ui(ui: &mut egui::Ui, s: &mut ComplianceViewState) -> Option<C
             if let Some(m) = &s.message {
                 ui.label(RichText::new(m).color(theme::weak(&visuals)));
             }
+            report_ui(ui, s, &mut command);
             consent_ui(ui, &s.dashboard);
+            ui.add_space(theme::GAP);
+            anomalies_ui(ui, s, &mut command);
             ui.add_space(theme::GAP);
             retention_ui(ui, s, &mut command);
             ui.add_space(theme::GAP);
@@ -87,6 +104,99 @@ pub fn compliance_ui(ui: &mut egui::Ui, s: &mut ComplianceViewState) -> Option<C
             }
         });
     command
+}
+
+fn report_ui(ui: &mut egui::Ui, s: &mut ComplianceViewState, command: &mut Option<Command>) {
+    ui.horizontal(|ui| {
+        let b = ui.add_enabled(s.may_report, egui::Button::new("Export compliance report…"));
+        if b.clicked() {
+            *command = Some(Command::ExportReport);
+        }
+        b.on_disabled_hover_text("Only for: Compliance lead.");
+    });
+    if s.report_path_shown {
+        ui.horizontal(|ui| {
+            let l = ui.label("Save report to");
+            ui.add(egui::TextEdit::singleline(&mut s.report_path).desired_width(360.0))
+                .labelled_by(l.id);
+            if ui.button("Export").clicked() && !s.report_path.trim().is_empty() {
+                *command = Some(Command::ExportReportTo(s.report_path.trim().into()));
+            }
+        });
+    }
+}
+
+fn anomalies_ui(ui: &mut egui::Ui, s: &mut ComplianceViewState, command: &mut Option<Command>) {
+    let visuals = ui.visuals().clone();
+    ui.heading("Anomalies");
+    ui.horizontal(|ui| {
+        let l = ui.label("Restricted regions");
+        ui.add_enabled(
+            s.may_erase,
+            egui::TextEdit::singleline(&mut s.restricted)
+                .hint_text("e.g. RU, CN")
+                .desired_width(200.0),
+        )
+        .labelled_by(l.id);
+        let l = ui.label("Consent target");
+        ui.add_enabled(
+            s.may_erase,
+            egui::DragValue::new(&mut s.target)
+                .range(0..=100)
+                .suffix("%"),
+        )
+        .labelled_by(l.id);
+        let changed = (s.target, s.restricted.clone()) != s.saved_settings;
+        if ui
+            .add_enabled(s.may_erase && changed, egui::Button::new("Save settings"))
+            .clicked()
+        {
+            let regions = s
+                .restricted
+                .split(',')
+                .map(|r| r.trim().to_owned())
+                .filter(|r| !r.is_empty())
+                .collect();
+            *command = Some(Command::SaveComplianceSettings(s.target, regions));
+        }
+    });
+    if s.anomalies.is_empty() {
+        ui.label(RichText::new("Nothing unusual found.").color(theme::weak(&visuals)));
+        return;
+    }
+    egui::Grid::new("anomalies")
+        .striped(true)
+        .num_columns(3)
+        .show(ui, |ui| {
+            for a in &s.anomalies {
+                let color = match a.severity {
+                    crate::compliance::anomaly::Severity::High => theme::error(&visuals),
+                    crate::compliance::anomaly::Severity::Medium => theme::warning(&visuals),
+                    crate::compliance::anomaly::Severity::Low => theme::weak(&visuals),
+                };
+                ui.label(RichText::new(a.severity.label()).color(color));
+                ui.label(&a.explanation);
+                match &a.acknowledged {
+                    Some((user, t)) => {
+                        ui.label(
+                            RichText::new(format!(
+                                "acknowledged by {user}, {}",
+                                rfc3339(*t).get(..10).unwrap_or_default()
+                            ))
+                            .color(theme::weak(&visuals)),
+                        );
+                    }
+                    None => {
+                        let b = ui.add_enabled(s.may_report, egui::Button::new("Acknowledge"));
+                        if b.clicked() {
+                            *command = Some(Command::AcknowledgeAnomaly(a.key.clone()));
+                        }
+                        b.on_disabled_hover_text("Only for: Compliance lead.");
+                    }
+                }
+                ui.end_row();
+            }
+        });
 }
 
 fn retention_ui(ui: &mut egui::Ui, s: &mut ComplianceViewState, command: &mut Option<Command>) {

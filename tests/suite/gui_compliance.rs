@@ -116,3 +116,39 @@ fn the_lead_erases_a_subject_from_the_form_and_sees_the_receipt() {
         "aggregates recomputed without the erased subject"
     );
 }
+
+#[test]
+fn the_lead_acknowledges_a_leak_and_exports_the_report() {
+    let fx = dataset();
+    let ux = fx.unlock(super::common::UX);
+    ux.save_annotations(
+        "https://app.test/home",
+        "desktop",
+        &[sightline::heatmap::annotation::Shape::Note {
+            at: [1.0, 1.0],
+            text: "mail ann@example.org".into(),
+        }],
+    )
+    .unwrap();
+    ux.lock().unwrap();
+    let mut h = harness(&fx);
+    log_in(&mut h, LEAD);
+    h.set_size(egui::vec2(1280.0, 1600.0));
+    h.run_steps(2);
+    h.get_by_label("Compliance").click();
+    h.run_steps(3);
+    assert!(
+        h.query_by_label_contains("Text looking like [email]")
+            .is_some()
+    );
+    h.get_by_label("Acknowledge").click();
+    h.run_steps(4);
+    assert!(h.query_by_label_contains("acknowledged by lead").is_some());
+    let out = fx.tmp.path().join("gui-report.html");
+    h.state_mut()
+        .run(sightline::app::Command::ExportReportTo(out.clone()));
+    h.run_steps(2);
+    assert!(h.query_by_label_contains("gui-report.html").is_some());
+    let html = std::fs::read_to_string(&out).unwrap();
+    assert!(html.contains("acknowledged") || html.contains("by lead"));
+}
