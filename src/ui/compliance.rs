@@ -326,7 +326,7 @@ fn consent_ui(ui: &mut egui::Ui, d: &Dashboard) {
         }
         ui.label(
             RichText::new(format!(
-                "Opt-in rate for {purpose} (%), by jurisdiction and day"
+                "Opt-in rate for {purpose} (%) by jurisdiction, all records up to each day"
             ))
             .strong(),
         );
