@@ -309,14 +309,64 @@ pub struct ChainReport {
     pub problem: Option<ChainProblem>,
 }
 
+/// The last entry removed by a retention purge, if any: the chain continues from its hash.
+pub fn base(conn: &Connection) -> Result<Option<Head>> {
+    let value: Option<String> = conn
+        .query_row("SELECT value FROM meta WHERE key = 'log_base'", [], |r| {
+            r.get(0)
+        })
+        .optional()
+        .map_err(|e| sql_error(FILE, e))?;
+    Ok(value.and_then(|v| {
+        let (seq, hash) = v.split_once(':')?;
+        let hash: [u8; 32] = hex::decode(hash).ok()?.try_into().ok()?;
+        Some(Head {
+            seq: seq.parse().ok()?,
+            hash,
+        })
+    }))
+}
+
+/// Removes the entries older than `cut_ms`, except the newest entry, and records the last
+/// removed one as the chain's base so verification goes on from it. Returns how many went.
+pub fn purge_before(conn: &Connection, cut_ms: i64) -> Result<u64> {
+    let last: Option<(i64, Vec<u8>)> = conn
+        .query_row(
+            "SELECT seq, hash FROM access_log WHERE time_ms < ?1
+               AND seq < (SELECT max(seq) FROM access_log) ORDER BY seq DESC LIMIT 1",
+            [cut_ms],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()
+        .map_err(|e| sql_error(FILE, e))?;
+    let Some((seq, hash)) = last else {
+        return Ok(0);
+    };
+    let tx = conn
+        .unchecked_transaction()
+        .map_err(|e| sql_error(FILE, e))?;
+    let removed = tx
+        .execute("DELETE FROM access_log WHERE seq <= ?1", [seq])
+        .map_err(|e| sql_error(FILE, e))?;
+    tx.execute(
+        "INSERT OR REPLACE INTO meta (key, value) VALUES ('log_base', ?1)",
+        [format!("{seq}:{}", hex::encode(hash))],
+    )
+    .map_err(|e| sql_error(FILE, e))?;
+    tx.commit().map_err(|e| sql_error(FILE, e))?;
+    Ok(removed as u64)
+}
+
 /// Walks the whole chain and compares its end with `anchor` (this device's stored head).
 pub fn verify(conn: &Connection, dataset_id: &str, anchor: Option<Head>) -> Result<ChainReport> {
     let rows = read(conn, &LogQuery::default())?;
     let by_hash: HashMap<[u8; 32], u64> = rows.iter().map(|e| (e.hash, e.seq)).collect();
-    let mut prev = genesis(dataset_id);
+    let base = base(conn)?;
+    let mut prev = base.map_or_else(|| genesis(dataset_id), |b| b.hash);
+    let first = base.map_or(0, |b| b.seq);
     let mut problem = None;
     for (i, entry) in rows.iter().enumerate() {
-        let expected = i as u64 + 1;
+        let expected = first + i as u64 + 1;
         let found = if entry.seq != expected {
             Some(ChainProblem {
                 seq: expected,
@@ -362,7 +412,10 @@ pub fn verify(conn: &Connection, dataset_id: &str, anchor: Option<Head>) -> Resu
         hash: e.hash,
     });
     if problem.is_none() {
-        problem = anchor.and_then(|a| anchor_problem(&rows, a));
+        // An anchor inside the purged part cannot be compared; one after it still can.
+        problem = anchor
+            .filter(|a| a.seq > first)
+            .and_then(|a| anchor_problem(&rows, a, first));
     }
     Ok(ChainReport {
         entries: rows.len() as u64,
@@ -371,7 +424,7 @@ pub fn verify(conn: &Connection, dataset_id: &str, anchor: Option<Head>) -> Resu
     })
 }
 
-fn anchor_problem(rows: &[LogEntry], anchor: Head) -> Option<ChainProblem> {
+fn anchor_problem(rows: &[LogEntry], anchor: Head, first: u64) -> Option<ChainProblem> {
     let last = rows.last().map_or(0, |e| e.seq);
     if anchor.seq > last {
         return Some(ChainProblem {
@@ -382,7 +435,7 @@ fn anchor_problem(rows: &[LogEntry], anchor: Head) -> Option<ChainProblem> {
             ),
         });
     }
-    let index = usize::try_from(anchor.seq).ok()?.checked_sub(1)?;
+    let index = usize::try_from(anchor.seq - first).ok()?.checked_sub(1)?;
     match rows.get(index) {
         Some(entry) if entry.hash == anchor.hash => None,
         _ => Some(ChainProblem {
@@ -395,8 +448,12 @@ fn anchor_problem(rows: &[LogEntry], anchor: Head) -> Option<ChainProblem> {
     }
 }
 
-/// Whether `anchor` is an entry of the chain in `conn` (a cheap check at unlock).
+/// Whether `anchor` is an entry of the chain in `conn` (a cheap check at unlock), or one
+/// that a retention purge removed.
 pub fn contains(conn: &Connection, anchor: Head) -> Result<bool> {
+    if base(conn)?.is_some_and(|b| anchor.seq <= b.seq) {
+        return Ok(true);
+    }
     let hash: Option<Vec<u8>> = conn
         .query_row(
             "SELECT hash FROM access_log WHERE seq = ?1",

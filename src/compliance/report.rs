@@ -194,11 +194,12 @@ pub fn html(r: &ReportInput<'_>) -> String {
         h,
         "<h2 id=\"retention\">Data classes and retention</h2><table><tr><th>Data class</th><th>Retention</th></tr>\
          <tr><td>Session recordings</td><td>{}</td></tr><tr><td>Heatmap points, depths and signals</td><td>{}</td></tr>\
-         <tr><td>Survey comments</td><td>{}</td></tr><tr><td>Access log</td><td>kept (hash-chained; never purged)</td></tr></table>\
+         <tr><td>Survey comments</td><td>{}</td></tr><tr><td>Access log (the hash chain continues from the last removed entry)</td><td>{}</td></tr></table>\
          <p>Purge when the dataset is opened: {}.</p>",
         days(r.policy.recordings_days),
         days(r.policy.points_days),
         days(r.policy.survey_comments_days),
+        days(r.policy.access_log_days),
         if r.policy.purge_on_open { "on" } else { "off" }
     );
     for (kind, title, id) in [

@@ -20,15 +20,18 @@ pub struct Policy {
     pub points_days: u32,
     /// Free-text survey comments (scores stay).
     pub survey_comments_days: u32,
+    /// Access-log entries (the chain goes on from the last removed entry).
+    pub access_log_days: u32,
     /// Purge when a user who may purge opens the dataset.
     pub purge_on_open: bool,
 }
 
-const KEYS: [&str; 4] = [
+const KEYS: [&str; 5] = [
     "retention_recordings_days",
     "retention_points_days",
     "retention_survey_comments_days",
     "purge_on_open",
+    "retention_access_log_days",
 ];
 
 /// Longest retention one may set: ten years.
@@ -51,6 +54,7 @@ impl Policy {
             points_days: get(KEYS[1])?,
             survey_comments_days: get(KEYS[2])?,
             purge_on_open: get(KEYS[3])? != 0,
+            access_log_days: get(KEYS[4])?,
         })
     }
 
@@ -72,6 +76,7 @@ impl Policy {
             self.points_days,
             self.survey_comments_days,
             u32::from(self.purge_on_open),
+            self.access_log_days,
         ];
         for (key, value) in KEYS.iter().zip(values) {
             core.execute(
@@ -93,10 +98,11 @@ impl Policy {
             }
         };
         format!(
-            "recordings {}, heatmap points {}, survey comments {}, purge on open {}",
+            "recordings {}, heatmap points {}, survey comments {}, access log {}, purge on open {}",
             d(self.recordings_days),
             d(self.points_days),
             d(self.survey_comments_days),
+            d(self.access_log_days),
             if self.purge_on_open { "on" } else { "off" }
         )
     }
@@ -133,6 +139,16 @@ pub fn due(core: &Connection, rec: &Connection, now_ms: i64, policy: &Policy) ->
         )? {
             return Ok(true);
         }
+    }
+    if let Some(cut) = cutoff(now_ms, policy.access_log_days)
+        && any(
+            core,
+            CORE,
+            "SELECT count(*) > 1 AND min(time_ms) < ?1 FROM access_log",
+            cut.into(),
+        )?
+    {
+        return Ok(true);
     }
     if let Some(cut) = cutoff(now_ms, policy.survey_comments_days) {
         return any(
@@ -216,6 +232,11 @@ pub fn purge(
         detail
             .cutoffs
             .push(("survey comments".into(), rfc3339(cut)));
+    }
+    if let Some(cut) = cutoff(now_ms, policy.access_log_days) {
+        let n = crate::access::log::purge_before(core, cut)?;
+        detail.removed.push(("access-log entries".into(), n));
+        detail.cutoffs.push(("access log".into(), rfc3339(cut)));
     }
     if detail.total() > 0 {
         scrub(core, CORE)?;

@@ -216,6 +216,7 @@ fn retention_ui(ui: &mut egui::Ui, s: &mut ComplianceViewState, command: &mut Op
             &mut s.policy.survey_comments_days,
             s.may_erase,
         );
+        days(ui, "Access log", &mut s.policy.access_log_days, s.may_erase);
     });
     ui.add_enabled(
         s.may_erase,

@@ -211,6 +211,7 @@ fn a_purge_removes_exactly_what_is_past_retention_and_writes_a_receipt() {
                 recordings_days: 30,
                 points_days: 365,
                 survey_comments_days: 0,
+                access_log_days: 0,
                 purge_on_open: false,
             }),
             Err(Error::Denied { .. })
@@ -221,6 +222,7 @@ fn a_purge_removes_exactly_what_is_past_retention_and_writes_a_receipt() {
         recordings_days: 30,
         points_days: 365,
         survey_comments_days: 0,
+        access_log_days: 0,
         purge_on_open: false,
     })
     .unwrap();
@@ -266,6 +268,7 @@ fn opening_purges_when_the_policy_says_so() {
         recordings_days: 5,
         points_days: 0,
         survey_comments_days: 0,
+        access_log_days: 0,
         purge_on_open: true,
     })
     .unwrap();
@@ -489,4 +492,42 @@ fn the_report_has_every_section_and_only_leads_export_it() {
         log.iter()
             .any(|e| e.action == "export-compliance-report" && e.outcome == "allowed")
     );
+}
+
+#[test]
+fn a_purged_log_still_verifies_from_its_base_and_still_catches_tampering() {
+    let fx = Fixture::with_all_roles();
+    for _ in 0..3 {
+        fx.unlock(ANALYST).lock().unwrap();
+    }
+    let before = fx
+        .unlock(LEAD)
+        .access_log(&Default::default())
+        .unwrap()
+        .len();
+    // Everything but the newest entry is older than a cut-off just ahead of now.
+    let removed = sightline::access::log::purge_before(&fx.raw_core(), now_ms() + 60_000).unwrap();
+    assert!(removed as usize >= before - 1, "{removed} of {before}");
+    let lead = fx.unlock(LEAD);
+    assert!(
+        lead.notices()
+            .iter()
+            .all(|n| n.level != sightline::access::NoticeLevel::Integrity),
+        "the device's anchor inside the purged part raises no rollback alarm"
+    );
+    let report = lead.verify().unwrap();
+    assert!(report.is_intact(), "{:?}", report.chain.problem);
+    let entries = lead.access_log(&Default::default()).unwrap();
+    assert!(entries.len() < before, "old entries are gone");
+    lead.lock().unwrap();
+    // Editing a remaining entry is still found.
+    let victim = entries[1].seq as i64;
+    fx.raw_core()
+        .execute(
+            "UPDATE access_log SET user = 'mallory' WHERE seq = ?1",
+            [victim],
+        )
+        .unwrap();
+    let report = fx.unlock(LEAD).verify().unwrap();
+    assert_eq!(report.chain.problem.map(|p| p.seq), Some(victim as u64));
 }
