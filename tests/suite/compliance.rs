@@ -316,6 +316,18 @@ fn the_cli_erases_and_purges_with_receipts_and_role_rules() {
     assert_eq!(purge.status.code(), Some(0), "{}", stderr(&purge));
     assert!(stdout(&purge).contains("nothing to remove") || stdout(&purge).contains("Receipt"));
     assert_eq!(run(UX, &["retention", "run"], &[]).status.code(), Some(4));
+    let html = fx.tmp.path().join("cli-report.html");
+    let html_arg = html.to_str().unwrap();
+    let denied = run(ANALYST, &["report"], &["--out", html_arg]);
+    assert_eq!(denied.status.code(), Some(4));
+    assert!(!html.exists());
+    let made = run(LEAD, &["report"], &["--out", html_arg]);
+    assert_eq!(made.status.code(), Some(0), "{}", stderr(&made));
+    assert!(
+        std::fs::read_to_string(&html)
+            .unwrap()
+            .contains("Erasure receipts")
+    );
 }
 
 #[test]
