@@ -169,10 +169,14 @@ impl SightlineApp {
                 )
             })
         });
+        // The erased subject's consent records no longer count.
         if let Screen::Workbench(w) = &mut self.screen
             && let PageState::Compliance(state) = &mut w.page
         {
             state.subject.clear();
+            if let Ok(dashboard) = w.ws.consent_dashboard() {
+                state.dashboard = dashboard;
+            }
         }
     }
 }
