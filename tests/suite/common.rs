@@ -148,3 +148,35 @@ pub fn stdout(o: &Output) -> String {
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
+
+/// Imports `text` (native JSON Lines, or CSV when `name` ends in .csv) as the data engineer.
+pub fn import_text(fx: &Fixture, name: &str, text: String) {
+    let mut ws = fx.unlock(ENGINEER);
+    let input = sightline::ingest::ImportInput::Memory {
+        name: name.into(),
+        text,
+    };
+    ws.import_inputs(
+        &[input],
+        &sightline::ingest::ImportOptions::default(),
+        &mut |_| {},
+        &std::sync::atomic::AtomicBool::new(false),
+    )
+    .unwrap();
+    ws.lock().unwrap();
+}
+
+/// Saves one annotation note on the test page, as the UX liaison.
+pub fn note(fx: &Fixture, text: &str) {
+    let ux = fx.unlock(UX);
+    ux.save_annotations(
+        "https://app.test/home",
+        "desktop",
+        &[sightline::heatmap::annotation::Shape::Note {
+            at: [1.0, 1.0],
+            text: text.into(),
+        }],
+    )
+    .unwrap();
+    ux.lock().unwrap();
+}

@@ -377,17 +377,7 @@ fn anomalies_find_a_planted_spike_and_leak_and_a_replay_burst() {
     lead.lock().unwrap();
 
     // A phone number typed into an annotation note is found (and not repeated).
-    let ux = fx.unlock(UX);
-    ux.save_annotations(
-        "https://app.test/home",
-        "desktop",
-        &[sightline::heatmap::annotation::Shape::Note {
-            at: [1.0, 1.0],
-            text: "ask Dana, +44 7700 900123".into(),
-        }],
-    )
-    .unwrap();
-    ux.lock().unwrap();
+    super::common::note(&fx, "ask Dana, +44 7700 900123");
     // Twenty replays within the hour by one analyst.
     let analyst = fx.unlock(ANALYST);
     let ids: Vec<String> = analyst

@@ -120,17 +120,7 @@ fn the_lead_erases_a_subject_from_the_form_and_sees_the_receipt() {
 #[test]
 fn the_lead_acknowledges_a_leak_and_exports_the_report() {
     let fx = dataset();
-    let ux = fx.unlock(super::common::UX);
-    ux.save_annotations(
-        "https://app.test/home",
-        "desktop",
-        &[sightline::heatmap::annotation::Shape::Note {
-            at: [1.0, 1.0],
-            text: "mail ann@example.org".into(),
-        }],
-    )
-    .unwrap();
-    ux.lock().unwrap();
+    super::common::note(&fx, "mail ann@example.org");
     let mut h = harness(&fx);
     log_in(&mut h, LEAD);
     h.set_size(egui::vec2(1280.0, 1600.0));

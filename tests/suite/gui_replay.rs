@@ -1,13 +1,11 @@
 //! The sessions view driven headless: who may list and replay, list filters, the purpose
 //! prompt, and the player's controls (play, pause, speed, skip, step, seek).
 
-use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable};
 use sightline::app::{Command, Page, SightlineApp};
-use sightline::ingest::{ImportInput, ImportOptions};
 use sightline::ui::replay::player::PlayerViewState;
 
 use super::common::{ANALYST, ENGINEER, Fixture, LEAD, UX};
@@ -25,25 +23,13 @@ const GAPPY: &str = r#"{"sightline": 1, "session": "gap-1", "subject": "u-gap", 
 
 fn dataset() -> Fixture {
     let fx = Fixture::with_all_roles();
-    let mut ws = fx.unlock(ENGINEER);
     let mut text = GAPPY.to_owned();
     for i in 0..4 {
         text.push_str(&format!(
             "\n{{\"sightline\": 1, \"session\": \"d-{i}\", \"subject\": \"u-{i}\", \"region\": \"US\", \"consent\": {{\"heatmaps\": true, \"recordings\": true}}, \"url\": \"https://app.test/inbox\", \"viewport\": {{\"width\": 1440, \"height\": 900}}}}\n{{\"t\": 0, \"kind\": \"move\", \"x\": 1, \"y\": 1}}\n{{\"t\": 700, \"kind\": \"click\", \"x\": 5, \"y\": 5}}"
         ));
     }
-    let input = ImportInput::Memory {
-        name: "sessions.jsonl".into(),
-        text,
-    };
-    ws.import_inputs(
-        &[input],
-        &ImportOptions::default(),
-        &mut |_| {},
-        &AtomicBool::new(false),
-    )
-    .unwrap();
-    ws.lock().unwrap();
+    super::common::import_text(&fx, "sessions.jsonl", text);
     fx
 }
 

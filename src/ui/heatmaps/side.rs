@@ -57,21 +57,9 @@ pub fn pages_ui(ui: &mut egui::Ui, s: &mut HeatmapViewState) -> bool {
     false
 }
 
-/// A choice among `options` (plus "any").
+/// A choice among `options` (plus "any"), as one row of a grid.
 fn pick(ui: &mut egui::Ui, label: &str, value: &mut Option<String>, options: &[String]) {
-    let text = value.clone().unwrap_or_else(|| "any".into());
-    let l = ui.label(label);
-    egui::ComboBox::from_id_salt(ui.scope_id().with(label))
-        .selected_text(text)
-        .width(120.0)
-        .show_ui(ui, |ui| {
-            ui.selectable_value(value, None, "any");
-            for o in options {
-                ui.selectable_value(value, Some(o.clone()), o);
-            }
-        })
-        .response
-        .labelled_by(l.id);
+    crate::ui::pick::pick(ui, label, value, options, 120.0);
     ui.end_row();
 }
 

@@ -157,18 +157,7 @@ impl ListState {
 }
 
 fn pick(ui: &mut egui::Ui, label: &str, value: &mut Option<String>, options: &[String]) {
-    let l = ui.label(label);
-    egui::ComboBox::from_id_salt(label)
-        .selected_text(value.clone().unwrap_or_else(|| "any".into()))
-        .width(110.0)
-        .show_ui(ui, |ui| {
-            ui.selectable_value(value, None, "any");
-            for o in options {
-                ui.selectable_value(value, Some(o.clone()), o);
-            }
-        })
-        .response
-        .labelled_by(l.id);
+    crate::ui::pick::pick(ui, label, value, options, 110.0);
 }
 
 /// "m:ss" or "h:mm:ss".
