@@ -593,8 +593,8 @@ pub struct SegmentValues {
     pub days: Vec<String>,
 }
 
-/// The points of `set` whose session is in the segment, and how many distinct sessions those
-/// are. Skips copying nothing: the engine wants plain slices.
+/// The points of `set` whose session is in the segment, copied into plain vectors (the engine
+/// takes slices), and how many distinct sessions those are.
 fn select(set: &PointSet, keep: &dyn Fn(u32) -> bool) -> (Vec<f32>, Vec<f32>, usize) {
     let mut verdict: HashMap<u32, bool> = HashMap::new();
     let (mut xs, mut ys) = (
