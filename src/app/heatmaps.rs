@@ -76,6 +76,8 @@ impl SightlineApp {
         };
         // A fork has its own connections, so the window keeps drawing; the point cache is
         // shared, so the second look at a page reads nothing from disk.
+        // Marked as asked for first, so a failure is shown once rather than retried each frame.
+        state.computed = Some((request.clone(), b.clone()));
         let fork = match w.ws.fork() {
             Ok(f) => f,
             Err(e) => {
@@ -83,7 +85,6 @@ impl SightlineApp {
                 return;
             }
         };
-        state.computed = Some((request.clone(), b.clone()));
         state.computing = true;
         state.error = None;
         w.heatmap_job = Some(jobs::Job::spawn(move || {
