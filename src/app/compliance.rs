@@ -23,6 +23,7 @@ pub(super) fn open_view(ws: &Workspace) -> Result<ComplianceViewState, Error> {
         may_report: ws.may(Capability::ComplianceReport),
         report_path: String::new(),
         report_path_shown: false,
+        working: false,
         dashboard,
         receipts,
         policy,
@@ -42,10 +43,19 @@ impl SightlineApp {
         let Screen::Workbench(w) = &mut self.screen else {
             return;
         };
+        let result = action(&w.ws);
+        self.compliance_outcome(result);
+    }
+
+    /// Shows how an action ended, and re-reads what it may have changed.
+    fn compliance_outcome(&mut self, result: Result<String, Error>) {
+        let Screen::Workbench(w) = &mut self.screen else {
+            return;
+        };
         let PageState::Compliance(state) = &mut w.page else {
             return;
         };
-        match action(&w.ws) {
+        match result {
             Ok(message) => {
                 state.error = None;
                 state.message = Some(message);
@@ -141,8 +151,56 @@ impl SightlineApp {
         });
     }
 
+    /// Runs a purge or an erasure on a fork: scrubbing (VACUUM) can take a while on a large
+    /// dataset, and the window keeps drawing meanwhile.
+    fn spawn_compliance(
+        &mut self,
+        work: impl FnOnce(&Workspace) -> Result<String, Error> + Send + 'static,
+    ) {
+        let Screen::Workbench(w) = &mut self.screen else {
+            return;
+        };
+        let PageState::Compliance(state) = &mut w.page else {
+            return;
+        };
+        if w.compliance_job.is_some() {
+            return;
+        }
+        match w.ws.fork() {
+            Ok(fork) => {
+                state.working = true;
+                state.error = None;
+                w.compliance_job = Some(super::jobs::Job::spawn(move || work(&fork)));
+            }
+            Err(e) => state.error = Some(e.to_string()),
+        }
+    }
+
+    pub(super) fn poll_compliance(&mut self, ctx: &egui::Context) {
+        let Screen::Workbench(w) = &mut self.screen else {
+            return;
+        };
+        let Some(job) = &w.compliance_job else { return };
+        let Some(result) = job.finished("The purge or erasure") else {
+            ctx.request_repaint_after(std::time::Duration::from_millis(50));
+            return;
+        };
+        w.compliance_job = None;
+        if let PageState::Compliance(state) = &mut w.page {
+            state.working = false;
+        }
+        self.compliance_outcome(result);
+        // An erasure removes consent records: the dashboard changes.
+        if let Screen::Workbench(w) = &mut self.screen
+            && let PageState::Compliance(state) = &mut w.page
+            && let Ok(dashboard) = w.ws.consent_dashboard()
+        {
+            state.dashboard = dashboard;
+        }
+    }
+
     pub(super) fn run_purge(&mut self) {
-        self.compliance_action(|ws| {
+        self.spawn_compliance(|ws| {
             ws.purge("on demand").map(|r| {
                 let what = if r.detail.total() == 0 {
                     "nothing was past its time".to_owned()
@@ -155,8 +213,9 @@ impl SightlineApp {
     }
 
     pub(super) fn erase_subject(&mut self, id: &str) {
-        self.compliance_action(|ws| {
-            ws.erase_subject(id).map(|r| {
+        let id = id.to_owned();
+        self.spawn_compliance(move |ws| {
+            ws.erase_subject(&id).map(|r| {
                 format!(
                     "Erased subject {}: {} (receipt {}).",
                     r.detail.subject.clone().unwrap_or_default(),
@@ -169,14 +228,10 @@ impl SightlineApp {
                 )
             })
         });
-        // The erased subject's consent records no longer count.
         if let Screen::Workbench(w) = &mut self.screen
             && let PageState::Compliance(state) = &mut w.page
         {
             state.subject.clear();
-            if let Ok(dashboard) = w.ws.consent_dashboard() {
-                state.dashboard = dashboard;
-            }
         }
     }
 }

@@ -225,6 +225,8 @@ struct Workbench {
     revoke: Option<RunningRevoke>,
     heatmap_job: Option<jobs::Job<Result<HeatmapResult, Error>>>,
     replay_job: Option<jobs::Job<Result<replay::OpenedReplay, Error>>>,
+    /// A purge or erasure scrubbing the files on a fork.
+    compliance_job: Option<jobs::Job<Result<String, Error>>>,
     /// The purpose given for replays in this sitting (forgotten at lock).
     purpose: Option<String>,
 }
@@ -360,6 +362,7 @@ impl SightlineApp {
         self.poll_revoke();
         self.poll_heatmap(ctx);
         self.poll_replay(ctx);
+        self.poll_compliance(ctx);
         let dropped: Vec<PathBuf> = ctx.input(|i| {
             i.raw
                 .dropped_files
@@ -1032,6 +1035,7 @@ impl SightlineApp {
                     revoke: None,
                     heatmap_job: None,
                     replay_job: None,
+                    compliance_job: None,
                     purpose: None,
                     ws,
                     notices,

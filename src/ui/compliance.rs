@@ -47,6 +47,8 @@ pub struct ComplianceViewState {
     pub report_path: String,
     /// Show the path field.
     pub report_path_shown: bool,
+    /// A purge or erasure is running (the files are being scrubbed).
+    pub working: bool,
 }
 
 fn days(ui: &mut egui::Ui, label: &str, value: &mut u32, enabled: bool) {
@@ -78,6 +80,12 @@ pub fn compliance_ui(ui: &mut egui::Ui, s: &mut ComplianceViewState) -> Option<C
             }
             if let Some(m) = &s.message {
                 ui.label(RichText::new(m).color(theme::weak(&visuals)));
+            }
+            if s.working {
+                ui.horizontal(|ui| {
+                    ui.spinner();
+                    ui.label("Removing and scrubbing the files…");
+                });
             }
             report_ui(ui, s, &mut command);
             consent_ui(ui, &s.dashboard);
@@ -237,7 +245,10 @@ fn retention_ui(ui: &mut egui::Ui, s: &mut ComplianceViewState, command: &mut Op
         if !s.may_erase {
             save.on_disabled_hover_text(why);
         }
-        let purge = ui.add_enabled(s.may_purge, egui::Button::new("Run purge now"));
+        let purge = ui.add_enabled(
+            s.may_purge && !s.working,
+            egui::Button::new("Run purge now"),
+        );
         if purge.clicked() {
             *command = Some(Command::RunPurge);
         }
@@ -303,7 +314,10 @@ fn erase_ui(ui: &mut egui::Ui, s: &mut ComplianceViewState, command: &mut Option
             .color(theme::warning(&visuals)),
         );
         ui.horizontal(|ui| {
-            if ui.button("Erase permanently").clicked() {
+            if ui
+                .add_enabled(!s.working, egui::Button::new("Erase permanently"))
+                .clicked()
+            {
                 *command = Some(Command::EraseSubject(s.subject.trim().to_owned()));
                 s.confirm_erase = false;
             }
