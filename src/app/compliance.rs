@@ -12,11 +12,10 @@ pub(super) fn open_view(ws: &Workspace) -> Result<ComplianceViewState, Error> {
     let dashboard = ws.consent_dashboard()?;
     let receipts = ws.receipts()?;
     let policy = ws.retention_policy()?;
-    let anomalies = ws.anomalies()?;
     let (target, regions) = ws.compliance_settings();
     let restricted = regions.join(", ");
     Ok(ComplianceViewState {
-        anomalies,
+        anomalies: None,
         target,
         saved_settings: (target, restricted.clone()),
         restricted,
@@ -75,13 +74,42 @@ impl SightlineApp {
         state.saved_settings = (target, regions.join(", "));
     }
 
-    /// Re-reads the anomaly list into the view (one more gated, logged read).
-    fn refresh_anomalies(&mut self) {
-        if let Screen::Workbench(w) = &mut self.screen
-            && let PageState::Compliance(state) = &mut w.page
-            && let Ok(anomalies) = w.ws.anomalies()
-        {
-            state.anomalies = anomalies;
+    /// Scans for anomalies again on a fork (one more gated, logged read): the PII scan reads
+    /// every stored session's text, which takes a while on a large dataset.
+    pub(super) fn refresh_anomalies(&mut self) {
+        let Screen::Workbench(w) = &mut self.screen else {
+            return;
+        };
+        let PageState::Compliance(state) = &mut w.page else {
+            return;
+        };
+        match w.ws.fork() {
+            Ok(fork) => {
+                state.anomalies = None;
+                w.anomaly_job = Some(super::jobs::Job::spawn(move || fork.anomalies()));
+            }
+            Err(e) => state.error = Some(e.to_string()),
+        }
+    }
+
+    pub(super) fn poll_anomalies(&mut self, ctx: &egui::Context) {
+        let Screen::Workbench(w) = &mut self.screen else {
+            return;
+        };
+        let Some(job) = &w.anomaly_job else { return };
+        let Some(result) = job.finished("The anomaly scan") else {
+            ctx.request_repaint_after(std::time::Duration::from_millis(50));
+            return;
+        };
+        w.anomaly_job = None;
+        if let PageState::Compliance(state) = &mut w.page {
+            match result {
+                Ok(found) => state.anomalies = Some(found),
+                Err(e) => {
+                    state.anomalies = Some(Vec::new());
+                    state.error = Some(format!("The anomaly scan failed: {e}"));
+                }
+            }
         }
     }
 

@@ -227,6 +227,8 @@ struct Workbench {
     replay_job: Option<jobs::Job<Result<replay::OpenedReplay, Error>>>,
     /// A purge or erasure scrubbing the files on a fork.
     compliance_job: Option<jobs::Job<Result<String, Error>>>,
+    /// The anomaly scan of the compliance view.
+    anomaly_job: Option<jobs::Job<Result<Vec<crate::compliance::anomaly::Anomaly>, Error>>>,
     /// The purpose given for replays in this sitting (forgotten at lock).
     purpose: Option<String>,
 }
@@ -363,6 +365,7 @@ impl SightlineApp {
         self.poll_heatmap(ctx);
         self.poll_replay(ctx);
         self.poll_compliance(ctx);
+        self.poll_anomalies(ctx);
         let dropped: Vec<PathBuf> = ctx.input(|i| {
             i.raw
                 .dropped_files
@@ -662,6 +665,10 @@ impl SightlineApp {
                 Err(e) => PageState::Refused(page, e.to_string()),
             },
         };
+        // The anomaly scan reads every stored text: it runs behind the opened view.
+        if page == Page::Compliance {
+            self.refresh_anomalies();
+        }
     }
 
     fn import_state(&mut self) -> Option<&mut ImportViewState> {
@@ -1036,6 +1043,7 @@ impl SightlineApp {
                     heatmap_job: None,
                     replay_job: None,
                     compliance_job: None,
+                    anomaly_job: None,
                     purpose: None,
                     ws,
                     notices,

@@ -33,8 +33,8 @@ pub struct ComplianceViewState {
     pub message: Option<String>,
     /// The last error.
     pub error: Option<String>,
-    /// Anomalies, most serious first.
-    pub anomalies: Vec<crate::compliance::anomaly::Anomaly>,
+    /// Anomalies, most serious first; `None` while the scan runs.
+    pub anomalies: Option<Vec<crate::compliance::anomaly::Anomaly>>,
     /// The consent target being edited (%).
     pub target: u32,
     /// The restricted regions being edited, comma-separated.
@@ -168,7 +168,14 @@ fn anomalies_ui(ui: &mut egui::Ui, s: &mut ComplianceViewState, command: &mut Op
             *command = Some(Command::SaveComplianceSettings(s.target, regions));
         }
     });
-    if s.anomalies.is_empty() {
+    let Some(anomalies) = &s.anomalies else {
+        ui.horizontal(|ui| {
+            ui.spinner();
+            ui.label("Scanning stored text and the access log…");
+        });
+        return;
+    };
+    if anomalies.is_empty() {
         ui.label(RichText::new("Nothing unusual found.").color(theme::weak(&visuals)));
         return;
     }
@@ -176,7 +183,7 @@ fn anomalies_ui(ui: &mut egui::Ui, s: &mut ComplianceViewState, command: &mut Op
         .striped(true)
         .num_columns(3)
         .show(ui, |ui| {
-            for a in &s.anomalies {
+            for a in anomalies {
                 let color = match a.severity {
                     crate::compliance::anomaly::Severity::High => theme::error(&visuals),
                     crate::compliance::anomaly::Severity::Medium => theme::warning(&visuals),

@@ -41,6 +41,19 @@ fn dataset() -> Fixture {
     fx
 }
 
+/// Runs frames until a label containing `text` shows (work runs on other threads).
+fn wait_for(h: &mut egui_kittest::Harness<'_, sightline::app::SightlineApp>, text: &str) {
+    let start = std::time::Instant::now();
+    while h.query_by_label_contains(text).is_none() {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(30),
+            "{text:?} did not show"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        h.step();
+    }
+}
+
 #[test]
 fn each_role_gets_the_controls_the_matrix_gives_it() {
     let fx = dataset();
@@ -97,15 +110,7 @@ fn the_lead_erases_a_subject_from_the_form_and_sees_the_receipt() {
     h.run_steps(2);
     h.get_by_label("Erase permanently").click();
     // The erasure scrubs the files on another thread; the view shows it working.
-    let start = std::time::Instant::now();
-    while h.query_by_label_contains("Erased subject s_").is_none() {
-        assert!(
-            start.elapsed() < std::time::Duration::from_secs(30),
-            "the erasure did not finish"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(20));
-        h.step();
-    }
+    wait_for(&mut h, "Erased subject s_");
     h.run_steps(2);
     assert!(h.query_by_label_contains("Erased subject s_").is_some());
     assert!(
@@ -136,6 +141,8 @@ fn the_lead_acknowledges_a_leak_and_exports_the_report() {
     h.set_size(egui::vec2(1280.0, 1600.0));
     h.run_steps(2);
     h.get_by_label("Compliance").click();
+    // The scan runs on another thread; the view shows a spinner meanwhile.
+    wait_for(&mut h, "Text looking like [email]");
     h.run_steps(3);
     assert!(
         h.query_by_label_contains("Text looking like [email]")
@@ -143,7 +150,7 @@ fn the_lead_acknowledges_a_leak_and_exports_the_report() {
     );
     h.get_by_label("Acknowledge").click();
     h.run_steps(4);
-    assert!(h.query_by_label_contains("acknowledged by lead").is_some());
+    wait_for(&mut h, "acknowledged by lead");
     let out = fx.tmp.path().join("gui-report.html");
     h.state_mut()
         .run(sightline::app::Command::ExportReportTo(out.clone()));
