@@ -166,6 +166,7 @@ impl Workspace {
     /// The values present in the aggregated sessions, for segment pickers: regions, variants,
     /// cohorts and the first and last day.
     pub fn segment_values(&self) -> Result<SegmentValues> {
+        self.gate(Action::ListPages, "segment values", "")?;
         let attrs = self.session_attrs()?;
         let mut v = SegmentValues::default();
         for a in attrs.values() {
@@ -596,18 +597,25 @@ pub struct SegmentValues {
 /// The points of `set` whose session is in the segment, copied into plain vectors (the engine
 /// takes slices), and how many distinct sessions those are.
 fn select(set: &PointSet, keep: &dyn Fn(u32) -> bool) -> (Vec<f32>, Vec<f32>, usize) {
-    let mut verdict: HashMap<u32, bool> = HashMap::new();
+    // Session refs are dense row ids, so a table indexed by ref decides each session once
+    // without hashing ten million points: 0 unseen, 1 kept, 2 left out.
+    let mut verdict = vec![0u8; set.refs.iter().copied().max().map_or(0, |m| m as usize + 1)];
     let (mut xs, mut ys) = (
         Vec::with_capacity(set.xs.len()),
         Vec::with_capacity(set.ys.len()),
     );
+    let mut sessions = 0;
     for ((&x, &y), &r) in set.xs.iter().zip(&set.ys).zip(&set.refs) {
-        if *verdict.entry(r).or_insert_with(|| keep(r)) {
+        let v = &mut verdict[r as usize];
+        if *v == 0 {
+            *v = if keep(r) { 1 } else { 2 };
+            sessions += usize::from(*v == 1);
+        }
+        if *v == 1 {
             xs.push(x);
             ys.push(y);
         }
     }
-    let sessions = verdict.values().filter(|v| **v).count();
     (xs, ys, sessions)
 }
 

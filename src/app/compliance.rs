@@ -59,10 +59,7 @@ impl SightlineApp {
                 state.error = None;
                 state.message = Some(message);
             }
-            Err(e @ Error::Denied { .. }) => {
-                state.error = Some(format!("{e} The attempt was logged."));
-            }
-            Err(e) => state.error = Some(e.to_string()),
+            Err(e) => state.error = Some(super::explain(&e)),
         }
         if let Ok(receipts) = w.ws.receipts() {
             state.receipts = receipts;
@@ -96,12 +93,10 @@ impl SightlineApp {
         let Screen::Workbench(w) = &mut self.screen else {
             return;
         };
-        let Some(job) = &w.anomaly_job else { return };
-        let Some(result) = job.finished("The anomaly scan") else {
-            ctx.request_repaint_after(std::time::Duration::from_millis(50));
+        let Some(result) = super::jobs::take_finished(&mut w.anomaly_job, "The anomaly scan", ctx)
+        else {
             return;
         };
-        w.anomaly_job = None;
         if let PageState::Compliance(state) = &mut w.page {
             match result {
                 Ok(found) => state.anomalies = Some(found),
@@ -208,12 +203,11 @@ impl SightlineApp {
         let Screen::Workbench(w) = &mut self.screen else {
             return;
         };
-        let Some(job) = &w.compliance_job else { return };
-        let Some(result) = job.finished("The purge or erasure") else {
-            ctx.request_repaint_after(std::time::Duration::from_millis(50));
+        let Some(result) =
+            super::jobs::take_finished(&mut w.compliance_job, "The purge or erasure", ctx)
+        else {
             return;
         };
-        w.compliance_job = None;
         if let PageState::Compliance(state) = &mut w.page {
             state.working = false;
         }

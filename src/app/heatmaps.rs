@@ -96,12 +96,11 @@ impl SightlineApp {
         let Screen::Workbench(w) = &mut self.screen else {
             return;
         };
-        let Some(job) = &w.heatmap_job else { return };
-        let Some(result) = job.finished("The heatmap computation") else {
-            ctx.request_repaint_after(std::time::Duration::from_millis(30));
+        let Some(result) =
+            super::jobs::take_finished(&mut w.heatmap_job, "The heatmap computation", ctx)
+        else {
             return;
         };
-        w.heatmap_job = None;
         let PageState::Heatmaps(state) = &mut w.page else {
             return;
         };
@@ -151,7 +150,7 @@ impl SightlineApp {
                     state.annotations.shapes.len()
                 ))
             }
-            Err(e) => state.error = Some(format!("Annotations not saved: {e}")),
+            Err(e) => state.error = Some(format!("Annotations not saved: {}", super::explain(&e))),
         }
     }
 
@@ -214,7 +213,7 @@ impl SightlineApp {
                     bytes / 1024
                 ));
             }
-            Err(e) => state.error = Some(format!("Not exported: {e}")),
+            Err(e) => state.error = Some(format!("Not exported: {}", super::explain(&e))),
         }
     }
 }

@@ -44,6 +44,21 @@ impl<T: Send + 'static> Job<Result<T, Error>> {
     }
 }
 
+/// Takes the result out of `slot` once its job has finished (emptying the slot); while it
+/// runs, asks for another frame soon so the result is picked up without waiting for input.
+pub fn take_finished<T: Send + 'static>(
+    slot: &mut Option<Job<Result<T, Error>>>,
+    what: &str,
+    ctx: &egui::Context,
+) -> Option<Result<T, Error>> {
+    let result = slot.as_ref()?.finished(what);
+    match result {
+        Some(_) => *slot = None,
+        None => ctx.request_repaint_after(std::time::Duration::from_millis(30)),
+    }
+    result
+}
+
 /// Where a job is.
 pub enum Poll<T> {
     /// Still working.

@@ -147,6 +147,15 @@ fn importable_files(paths: Vec<PathBuf>) -> Vec<PathBuf> {
     out
 }
 
+/// An error in words for the screen; a denial also says that it was logged (the gate logs
+/// every denial).
+pub(crate) fn explain(e: &Error) -> String {
+    match e {
+        Error::Denied { .. } => format!("{e} The attempt was logged."),
+        _ => e.to_string(),
+    }
+}
+
 /// A dialog nobody could have answered that fast was never shown.
 fn never_shown(asked: Instant) -> bool {
     asked.elapsed() < Duration::from_millis(300)
@@ -617,54 +626,32 @@ impl SightlineApp {
         let Screen::Workbench(w) = &mut self.screen else {
             return;
         };
-        w.page = match page {
-            Page::Overview => PageState::Overview,
+        let opened = match page {
+            Page::Overview => Ok(PageState::Overview),
+            Page::Compliance => {
+                compliance::open_view(&w.ws).map(|s| PageState::Compliance(Box::new(s)))
+            }
+            Page::Sessions => replay::open_view(&w.ws).map(|s| PageState::Sessions(Box::new(s))),
             // The page list is the gate for the view (every role may, and it is logged).
-            Page::Compliance => match compliance::open_view(&w.ws) {
-                Ok(state) => PageState::Compliance(Box::new(state)),
-                Err(e @ Error::Denied { .. }) => {
-                    PageState::Refused(page, format!("{e} The attempt was logged."))
-                }
-                Err(e) => PageState::Refused(page, e.to_string()),
-            },
-            Page::Sessions => match replay::open_view(&w.ws) {
-                Ok(state) => PageState::Sessions(Box::new(state)),
-                Err(e @ Error::Denied { .. }) => {
-                    PageState::Refused(page, format!("{e} The attempt was logged."))
-                }
-                Err(e) => PageState::Refused(page, e.to_string()),
-            },
-            Page::Heatmaps => match heatmaps::open_view(&w.ws) {
-                Ok(state) => PageState::Heatmaps(Box::new(state)),
-                Err(e) => PageState::Refused(page, e.to_string()),
-            },
+            Page::Heatmaps => heatmaps::open_view(&w.ws).map(|s| PageState::Heatmaps(Box::new(s))),
             // Read once through the gate (one log entry); filters then work in memory.
-            Page::AccessLog => match w.ws.access_log(&LogQuery::default()) {
-                Ok(entries) => PageState::AccessLog(Box::new(AccessLogState::new(entries))),
-                Err(e @ Error::Denied { .. }) => {
-                    PageState::Refused(page, format!("{e} The attempt was logged."))
-                }
-                Err(e) => PageState::Refused(page, e.to_string()),
-            },
+            Page::AccessLog => {
+                w.ws.access_log(&LogQuery::default())
+                    .map(|entries| PageState::AccessLog(Box::new(AccessLogState::new(entries))))
+            }
             // Reading the masking rules is the gate for the view: data engineers only, logged.
-            Page::Import => match w.ws.masking_rules() {
-                Ok(_) => PageState::Import(Box::default()),
-                Err(e @ Error::Denied { .. }) => {
-                    PageState::Refused(page, format!("{e} The attempt was logged."))
-                }
-                Err(e) => PageState::Refused(page, e.to_string()),
-            },
-            Page::Users => match w.ws.users() {
-                Ok(users) => PageState::Users(Box::new(UsersState {
+            Page::Import => {
+                w.ws.masking_rules()
+                    .map(|_| PageState::Import(Box::default()))
+            }
+            Page::Users => w.ws.users().map(|users| {
+                PageState::Users(Box::new(UsersState {
                     users,
                     ..UsersState::default()
-                })),
-                Err(e @ Error::Denied { .. }) => {
-                    PageState::Refused(page, format!("{e} The attempt was logged."))
-                }
-                Err(e) => PageState::Refused(page, e.to_string()),
-            },
+                }))
+            }),
         };
+        w.page = opened.unwrap_or_else(|e| PageState::Refused(page, explain(&e)));
         // The anomaly scan reads every stored text: it runs behind the opened view.
         if page == Page::Compliance {
             self.refresh_anomalies();

@@ -127,12 +127,10 @@ impl SightlineApp {
         let Screen::Workbench(w) = &mut self.screen else {
             return;
         };
-        let Some(job) = &w.replay_job else { return };
-        let Some(result) = job.finished("Opening the replay") else {
-            ctx.request_repaint_after(std::time::Duration::from_millis(30));
+        let Some(result) = super::jobs::take_finished(&mut w.replay_job, "Opening the replay", ctx)
+        else {
             return;
         };
-        w.replay_job = None;
         let PageState::Sessions(state) = &mut w.page else {
             return;
         };
@@ -148,10 +146,7 @@ impl SightlineApp {
                     o.session, o.replay, shots, o.survey, o.purpose,
                 ));
             }
-            Err(e @ Error::Denied { .. }) => {
-                state.error = Some(format!("{e} The attempt was logged."));
-            }
-            Err(e) => state.error = Some(e.to_string()),
+            Err(e) => state.error = Some(super::explain(&e)),
         }
         ctx.request_repaint();
     }

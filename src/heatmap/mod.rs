@@ -120,11 +120,6 @@ pub struct Density {
 }
 
 impl Density {
-    /// Recomputes the levels for another normalisation; the density stays.
-    pub fn renormalise(&mut self, normalisation: Normalisation) {
-        self.levels = levels::levels(&self.grid, normalisation);
-    }
-
     /// The whole overlay as straight RGBA.
     pub fn colorize(&self, palette: &Palette) -> Vec<[u8; 4]> {
         colormap::colorize(&self.levels.levels, self.grid.width, &palette.colors)

@@ -269,3 +269,52 @@ fn forcing_an_export_as_a_data_engineer_is_denied_and_logged() {
             .any(|e| e.action == "export-heatmap" && e.outcome == "denied")
     );
 }
+
+#[test]
+fn a_new_colour_map_recolours_only_the_bands_on_screen() {
+    let fx = dataset(6, 0);
+    add_sessions(&fx, "https://app.test/long", 6);
+    let mut ws = fx.unlock(super::common::ENGINEER);
+    let mut png = Vec::new();
+    image::RgbaImage::from_pixel(1440, 6000, image::Rgba([250, 250, 250, 255]))
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .unwrap();
+    ws.import_screenshot_bytes("https://app.test/long", 1440, "long.png", &png)
+        .unwrap();
+    ws.lock().unwrap();
+    let mut h = opened(&fx, UX);
+    h.get_by_label_contains("app.test/long").click();
+    settle(&mut h);
+    let recoloured = |h: &Harness<'_, SightlineApp>| {
+        h.state()
+            .heatmap_view()
+            .unwrap()
+            .loaded
+            .as_ref()
+            .unwrap()
+            .layers
+            .recoloured
+    };
+    let view = h.state().heatmap_view().unwrap();
+    assert_eq!(
+        view.heatmap().unwrap().size,
+        (1440, 6000),
+        "three bands of 2048 rows"
+    );
+    let first = recoloured(&h);
+    assert_eq!(first, 1, "only the top band is on screen");
+    h.get_by_role_and_label(egui::accesskit::Role::ComboBox, "Colours")
+        .click();
+    h.run_steps(2);
+    h.get_by_label("inferno").click();
+    h.run_steps(3);
+    assert!(
+        !h.state().heatmap_view().unwrap().computing,
+        "no recomputation"
+    );
+    assert_eq!(
+        recoloured(&h),
+        first + 1,
+        "the visible band, and nothing else"
+    );
+}

@@ -119,21 +119,27 @@ fn toolbar_ui(ui: &mut egui::Ui, s: &mut HeatmapViewState) -> Option<Command> {
                     ui.selectable_value(&mut s.params.kind, k, side::kind_label(k));
                 }
             });
+        let l = ui.label("Colours");
         egui::ComboBox::from_id_salt("colormap")
-            .selected_text(format!("Colours: {}", s.params.colormap.label()))
+            .selected_text(s.params.colormap.label())
             .show_ui(ui, |ui| {
                 for c in ColorMap::SEQUENTIAL {
                     ui.selectable_value(&mut s.params.colormap, c, c.label());
                 }
-            });
+            })
+            .response
+            .labelled_by(l.id);
         if s.params.kind != Kind::Scroll {
+            let l = ui.label("Scale");
             egui::ComboBox::from_id_salt("normalisation")
-                .selected_text(format!("Scale: {}", s.params.normalisation.label()))
+                .selected_text(s.params.normalisation.label())
                 .show_ui(ui, |ui| {
                     for n in Normalisation::ALL {
                         ui.selectable_value(&mut s.params.normalisation, n, n.label());
                     }
-                });
+                })
+                .response
+                .labelled_by(l.id);
         }
         if s.params.kind.uses_points() {
             ui.add(

@@ -37,7 +37,7 @@ pub struct Band {
 pub struct Layers {
     shot: Vec<Band>,
     overlays: HashMap<Layer, Vec<Band>>,
-    /// Bands recoloured so far (tests and the status line read it).
+    /// Bands coloured so far: a test proves a palette change touches only the visible ones.
     pub recoloured: usize,
 }
 
