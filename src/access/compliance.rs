@@ -54,6 +54,8 @@ impl Workspace {
         };
         let object = format!("subject {subject}");
         self.gate(Action::EraseSubject, &object, "GDPR Art. 17")?;
+        // Whatever happens next, cached points may include the subject's: drop them.
+        self.cache.clear();
         let detail = match compliance::erase::erase(&self.core, rec, &subject) {
             Ok(d) => d,
             Err(e) => return self.failed(Action::EraseSubject, &object, e),
@@ -89,6 +91,7 @@ impl Workspace {
         let policy = Policy::load(&self.core)?;
         self.gate(Action::RetentionPurge, &policy.describe(), trigger)?;
         let rec = self.recordings_conn(Capability::RetentionPurge)?;
+        self.cache.clear();
         let mut detail = match compliance::retention::purge(&self.core, rec, now_ms(), &policy) {
             Ok(d) => d,
             Err(e) => return self.failed(Action::RetentionPurge, "purge", e),

@@ -104,6 +104,8 @@ impl Workspace {
         let pattern = crate::privacy::url::page_pattern(page_url);
         let object = format!("screenshot of {pattern} at {css_width} px");
         self.gate(Action::Import, &object, "")?;
+        // A new screenshot replaces the one heatmaps may have cached.
+        self.cache.clear();
         screenshot::store(&self.core, name, page_url, css_width, bytes)
             .or_else(|e| self.failed(Action::Import, &object, e))
     }

@@ -384,3 +384,21 @@ fn the_cli_refuses_small_segments_and_engineers_and_writes_pngs() {
     assert_eq!(bad.status.code(), Some(1));
     assert!(stderr(&bad).contains("--score"));
 }
+
+#[test]
+fn an_erasure_shows_in_the_next_heatmap_of_the_same_sitting() {
+    let fx = dataset(6, 0);
+    let ws = fx.unlock(LEAD);
+    // Drawn once: the page's points are now cached for this sitting.
+    assert_eq!(
+        ws.heatmap(&request(Segment::default())).unwrap().sessions,
+        6
+    );
+    ws.erase_subject("u-0").unwrap();
+    let after = ws.heatmap(&request(Segment::default())).unwrap();
+    assert_eq!(
+        after.sessions, 5,
+        "the erased subject's session is gone at once"
+    );
+    assert_eq!(after.density.unwrap().points, 30, "six clicks each");
+}

@@ -54,7 +54,7 @@ pub fn heatmaps_ui(ui: &mut egui::Ui, s: &mut HeatmapViewState) -> Option<Comman
     }) {
         command = Some(Command::ExportHeatmap);
     }
-    if command.is_none() && s.needs_compute() && !s.computing {
+    if command.is_none() && s.needs_compute() && !s.computing && !s.adjusting {
         command = Some(Command::ComputeHeatmap);
     }
     command
@@ -142,11 +142,13 @@ fn toolbar_ui(ui: &mut egui::Ui, s: &mut HeatmapViewState) -> Option<Command> {
                 .labelled_by(l.id);
         }
         if s.params.kind.uses_points() {
-            ui.add(
+            let radius = ui.add(
                 egui::Slider::new(&mut s.params.sigma_px, 2.0..=60.0)
                     .text("Radius")
                     .suffix(" px"),
             );
+            // Computed when the drag ends: every computation is a logged access.
+            s.adjusting = radius.dragged();
         }
         ui.add(egui::Slider::new(&mut s.params.opacity, 0.0..=1.0).text("Opacity"));
         ui.checkbox(&mut s.show_markers, "Rage/dead markers");

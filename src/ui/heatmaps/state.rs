@@ -82,6 +82,8 @@ pub struct HeatmapViewState {
     pub computed: Option<(HeatmapRequest, Option<Segment>)>,
     /// A computation is running.
     pub computing: bool,
+    /// The radius slider is being dragged.
+    pub adjusting: bool,
     /// The last error, in words.
     pub error: Option<String>,
     /// Zoom, pan and the annotation tools.
@@ -121,6 +123,7 @@ impl HeatmapViewState {
             loaded: None,
             computed: None,
             computing: false,
+            adjusting: false,
             error: None,
             canvas: CanvasState::default(),
             annotations: Annotations::default(),
