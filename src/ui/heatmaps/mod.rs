@@ -141,6 +141,9 @@ fn toolbar_ui(ui: &mut egui::Ui, s: &mut HeatmapViewState) -> Option<Command> {
                 .response
                 .labelled_by(l.id);
         }
+    });
+    // Sliders on a row of their own: wrapped after the pickers they ran under the side panel.
+    ui.horizontal(|ui| {
         if s.params.kind.uses_points() {
             let radius = ui.add(
                 egui::Slider::new(&mut s.params.sigma_px, 2.0..=60.0)
