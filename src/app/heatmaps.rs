@@ -22,11 +22,16 @@ pub(super) fn open_view(ws: &Workspace) -> Result<HeatmapViewState, Error> {
     ))
 }
 
-/// Computes A (and B and the difference in compare mode) and decodes the screenshot.
+/// The decoded screenshot of the shown result, by (page, viewport), for reuse.
+type ShownShot = ((String, String), Arc<ShotPixels>);
+
+/// Computes A (and B and the difference in compare mode) and decodes the screenshot, unless
+/// it is the one already shown (`shown`): a new segment or kind on the same page reuses it.
 fn compute(
     ws: &Workspace,
     request: &HeatmapRequest,
     b: Option<&crate::heatmap::segment::Segment>,
+    shown: Option<ShownShot>,
 ) -> Result<HeatmapResult, Error> {
     let (a, b, difference) = match b {
         Some(segment) => {
@@ -35,17 +40,13 @@ fn compute(
         }
         None => (ws.heatmap(request)?, None, None),
     };
-    let shot = match &a.screenshot {
-        Some(s) => {
-            let img = image::load_from_memory(&s.png)
-                .map_err(|_| Error::Format("The stored screenshot could not be decoded.".into()))?
-                .to_rgba8();
-            Some(Arc::new(ShotPixels {
-                size: [img.width() as usize, img.height() as usize],
-                rgba: img.into_raw(),
-            }))
-        }
-        None => None,
+    let key = (a.request.page.clone(), a.request.viewport.clone());
+    let shot = match (&a.screenshot, shown) {
+        (Some(_), Some((shown_key, pixels))) if shown_key == key => Some(pixels),
+        (Some(s), _) => Some(Arc::new(ShotPixels::decode(&s.png).ok_or_else(|| {
+            Error::Format("The stored screenshot could not be decoded.".into())
+        })?)),
+        (None, _) => None,
     };
     Ok(HeatmapResult {
         a,
@@ -87,8 +88,15 @@ impl SightlineApp {
         };
         state.computing = true;
         state.error = None;
+        let shown = state.loaded.as_ref().and_then(|l| {
+            let r = &l.result.a.request;
+            l.result
+                .shot
+                .clone()
+                .map(|p| ((r.page.clone(), r.viewport.clone()), p))
+        });
         w.heatmap_job = Some(jobs::Job::spawn(move || {
-            compute(&fork, &request, b.as_ref())
+            compute(&fork, &request, b.as_ref(), shown)
         }));
     }
 
@@ -117,10 +125,12 @@ impl SightlineApp {
                     state.canvas.offset = egui::Vec2::ZERO;
                     state.canvas.fit_width = true;
                 }
-                state.loaded = Some(Loaded {
-                    result,
-                    layers: Default::default(),
-                });
+                // The same screenshot keeps its textures; overlays are coloured afresh.
+                let layers = match state.loaded.take() {
+                    Some(old) if same_page => old.layers.keep_shot(),
+                    _ => Default::default(),
+                };
+                state.loaded = Some(Loaded { result, layers });
             }
             Err(e) => {
                 state.loaded = None;

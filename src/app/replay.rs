@@ -5,7 +5,6 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::{PageState, Screen, SightlineApp, jobs};
-use crate::access::heatmaps::Screenshot;
 use crate::access::replay::SurveyAnswer;
 use crate::access::{Capability, SessionSummary, Workspace};
 use crate::error::Error;
@@ -33,20 +32,14 @@ pub(super) fn open_view(ws: &Workspace) -> Result<SessionsViewState, Error> {
     )))
 }
 
-fn decode(shot: &Screenshot) -> Option<Arc<ShotPixels>> {
-    let img = image::load_from_memory(&shot.png).ok()?.to_rgba8();
-    Some(Arc::new(ShotPixels {
-        size: [img.width() as usize, img.height() as usize],
-        rgba: img.into_raw(),
-    }))
-}
-
 fn open(ws: &Workspace, id: &str, purpose: String) -> Result<OpenedReplay, Error> {
     let data = ws.replay(id, &purpose)?;
     let shots = data
         .screenshots
         .iter()
-        .filter_map(|(key, shot)| decode(shot).map(|p| (key.clone(), p, shot.css_width)))
+        .filter_map(|(key, shot)| {
+            ShotPixels::decode(&shot.png).map(|p| (key.clone(), Arc::new(p), shot.css_width))
+        })
         .collect();
     Ok(OpenedReplay {
         session: data.session,

@@ -31,6 +31,17 @@ pub struct ShotPixels {
     pub rgba: Vec<u8>,
 }
 
+impl ShotPixels {
+    /// Decodes a stored screenshot (PNG); `None` if it does not decode.
+    pub fn decode(png: &[u8]) -> Option<ShotPixels> {
+        let img = image::load_from_memory(png).ok()?.to_rgba8();
+        Some(ShotPixels {
+            size: [img.width() as usize, img.height() as usize],
+            rgba: img.into_raw(),
+        })
+    }
+}
+
 /// A computed result, as the background job hands it over.
 #[derive(Debug, Clone)]
 pub struct HeatmapResult {

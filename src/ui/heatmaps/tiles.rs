@@ -82,6 +82,15 @@ impl Layers {
             .collect()
     }
 
+    /// The same screenshot's textures with no overlays, for a new result on the same page.
+    pub fn keep_shot(self) -> Layers {
+        Layers {
+            shot: self.shot,
+            overlays: HashMap::new(),
+            recoloured: 0,
+        }
+    }
+
     /// The overlay band `index` of `layer` coloured with `map` at `opacity`, recoloured only if
     /// it was last coloured differently. Call only for bands that are on screen.
     pub fn overlay_band(
