@@ -38,6 +38,8 @@ fn entries(n: usize) -> Vec<LogEntry> {
                 "allowed".into()
             },
             prev_hash: [0; 32],
+            signer: format!("user-{}", i % 37),
+            signature: Some(vec![0; 64]),
             hash: [0; 32],
         })
         .collect()

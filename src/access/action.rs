@@ -67,6 +67,8 @@ pub enum Action {
     AcknowledgeAnomaly,
     /// The compliance report was exported.
     ExportReport,
+    /// A format-1 dataset was upgraded to signed membership, policy and log.
+    UpgradeDataset,
 }
 
 impl Action {
@@ -104,6 +106,7 @@ impl Action {
             Action::ViewAnomalies => "view-anomalies",
             Action::AcknowledgeAnomaly => "acknowledge-anomaly",
             Action::ExportReport => "export-compliance-report",
+            Action::UpgradeDataset => "upgrade-dataset",
         }
     }
 
@@ -116,6 +119,7 @@ impl Action {
             | Action::Lock
             | Action::Recover
             | Action::IntegrityAlert
+            | Action::UpgradeDataset
             | Action::ChangeOwnPassword => None,
             Action::ViewAccessLog
             | Action::VerifyAccessLog

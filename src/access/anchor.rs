@@ -85,12 +85,34 @@ impl Keychain {
         }
     }
 
-    fn entry(&self, dataset_id: &str) -> Result<Option<Entry>, String> {
+    fn entry(&self, account: &str) -> Result<Option<Entry>, String> {
         let Some(store) = &self.store else {
             return Ok(None);
         };
-        Entry::new_in_store(store, SERVICE, dataset_id)
+        Entry::new_in_store(store, SERVICE, account)
             .map(Some)
+            .map_err(|e| format!("keychain: {e}"))
+    }
+
+    /// A stored value, if any (`None` too when there is no keychain).
+    pub(crate) fn get_value(&self, account: &str) -> Result<Option<String>, String> {
+        let Some(entry) = self.entry(account)? else {
+            return Ok(None);
+        };
+        match entry.get_password() {
+            Ok(text) => Ok(Some(text)),
+            Err(keyring_core::Error::NoEntry) => Ok(None),
+            Err(e) => Err(format!("keychain: {e}")),
+        }
+    }
+
+    /// Stores a value (nothing without a keychain).
+    pub(crate) fn set_value(&self, account: &str, value: &str) -> Result<(), String> {
+        let Some(entry) = self.entry(account)? else {
+            return Ok(());
+        };
+        entry
+            .set_password(value)
             .map_err(|e| format!("keychain: {e}"))
     }
 
@@ -127,10 +149,11 @@ impl Keychain {
         conn: &rusqlite::Connection,
         dataset_id: &str,
         head: Head,
+        trust: Option<crate::access::log::Trust<'_>>,
     ) -> Result<(), String> {
         if let Some(anchor) = self.load_head(dataset_id)? {
-            let contained =
-                crate::access::log::contains(conn, anchor).map_err(|e| e.to_string())?;
+            let contained = crate::access::log::contains(conn, dataset_id, anchor, trust)
+                .map_err(|e| e.to_string())?;
             if !contained {
                 return Ok(());
             }

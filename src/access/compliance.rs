@@ -1,7 +1,7 @@
 //! The compliance centre through the gate: erasure by subject identifier or pseudonym,
 //! retention policy and purges (on demand and when the dataset opens), and receipts.
 
-use crate::access::{Action, Capability, Notice, Outcome, Workspace};
+use crate::access::{Action, Capability, Notice, Outcome, PolicyKind, Workspace};
 use crate::clock::now_ms;
 use crate::compliance::retention::Policy;
 use crate::compliance::{self, Receipt, ReceiptDetail};
@@ -80,28 +80,62 @@ impl Workspace {
         Policy::load(&self.core)
     }
 
-    /// Changes the retention policy (compliance lead); logged with the new values.
+    /// Changes the retention policy (compliance lead); logged with the new values and, from
+    /// format 2, signed. Access-log retention has a floor (policy, 365 days by default).
     pub fn set_retention_policy(&self, policy: &Policy) -> Result<()> {
-        self.gate(Action::EditPolicy, &policy.describe(), "")?;
-        policy.save(&self.core)
+        self.edit_sealed(
+            Action::EditPolicy,
+            &policy.describe(),
+            PolicyKind::Policy,
+            |core| policy.save(core),
+        )
     }
 
     /// Runs a retention purge (compliance lead, data engineer) and writes a receipt.
     pub fn purge(&self, trigger: &str) -> Result<Receipt> {
+        self.require_policy(PolicyKind::Policy)?;
         let policy = Policy::load(&self.core)?;
         self.gate(Action::RetentionPurge, &policy.describe(), trigger)?;
         let rec = self.recordings_conn(Capability::RetentionPurge)?;
         self.cache.clear();
-        let mut detail = match compliance::retention::purge(&self.core, rec, now_ms(), &policy) {
-            Ok(d) => d,
-            Err(e) => return self.failed(Action::RetentionPurge, "purge", e),
+        // Old log entries go only with a record the authority signs: a compliance lead's
+        // purge. Others leave the access log as it is.
+        let log_purge = match (self.header.authority.is_some(), self.authority_key()) {
+            (false, _) => Some(compliance::retention::LogPurge::Legacy),
+            (true, Some(key)) => Some(compliance::retention::LogPurge::Signed {
+                dataset_id: &self.header.dataset_id,
+                key,
+            }),
+            (true, None) => None,
         };
+        let mut detail =
+            match compliance::retention::purge(&self.core, rec, now_ms(), &policy, log_purge) {
+                Ok(d) => d,
+                Err(e) => return self.failed(Action::RetentionPurge, "purge", e),
+            };
         detail.trigger = trigger.to_owned();
         let receipt =
             compliance::store_receipt(&self.core, "purge", now_ms(), &self.user, &detail)?;
+        if let (Some(record), Some(key)) = (&detail.log_purge, self.authority_key()) {
+            crate::access::log::attach_receipt(
+                &self.core,
+                &self.header.dataset_id,
+                record.to_seq,
+                &receipt.id.to_string(),
+                key,
+            )?;
+        }
+        // The finished entry names the sealed policy versions again, so purging the entries
+        // that first named them never looks like a policy put back.
+        let tags = crate::access::sealed_policy::current_tags(&self.core)?;
         self.log(
             Action::RetentionPurge,
-            &format!("{} (receipt {})", summary_or_nothing(&detail), receipt.id),
+            format!(
+                "{} (receipt {}) {tags}",
+                summary_or_nothing(&detail),
+                receipt.id
+            )
+            .trim_end(),
             "purge finished",
             Outcome::Allowed,
         )?;
@@ -146,23 +180,20 @@ impl Workspace {
             .filter(|r| !r.is_empty())
             .collect::<Vec<_>>()
             .join(",");
-        self.gate(
-            Action::EditPolicy,
-            &format!("consent target {target}%, restricted regions [{list}]"),
-            "",
-        )?;
-        for (key, value) in [
-            ("consent_target_percent", target.to_string()),
-            ("restricted_regions", list),
-        ] {
-            self.core
-                .execute(
+        let object = format!("consent target {target}%, restricted regions [{list}]");
+        self.edit_sealed(Action::EditPolicy, &object, PolicyKind::Policy, |core| {
+            for (key, value) in [
+                ("consent_target_percent", target.to_string()),
+                ("restricted_regions", list),
+            ] {
+                core.execute(
                     "INSERT OR REPLACE INTO policy (key, value) VALUES (?1, ?2)",
                     rusqlite::params![key, value],
                 )
                 .map_err(|e| crate::dataset::db::sql_error("core.db", e))?;
-        }
-        Ok(())
+            }
+            Ok(())
+        })
     }
 
     /// Anomalies, most serious first, with their acknowledgements (compliance lead, analyst,
@@ -282,7 +313,8 @@ impl Workspace {
             return Ok(());
         }
         // Only when something is past its time, so opening does not fill the log.
-        let result = compliance::retention::due(&self.core, rec, now_ms(), &policy)
+        let include_log = self.header.authority.is_none() || self.authority_key().is_some();
+        let result = compliance::retention::due(&self.core, rec, now_ms(), &policy, include_log)
             .and_then(|due| due.then(|| self.purge("automatic on open")).transpose());
         match result {
             Ok(Some(r)) => self.add_notice(Notice::info(format!(

@@ -6,7 +6,7 @@ use std::sync::atomic::AtomicBool;
 
 use rusqlite::OptionalExtension;
 
-use crate::access::{Action, Capability, Outcome, Workspace};
+use crate::access::{Action, Capability, Outcome, PolicyKind, Workspace};
 use crate::dataset::db::sql_error;
 use crate::error::{Error, Result};
 use crate::ingest::screenshot::{self, ScreenshotInfo};
@@ -46,6 +46,9 @@ impl Workspace {
             None => String::new(),
         };
         self.gate(Action::Import, &object, &purpose)?;
+        // The masking rules decide what is stored: never import under rules changed by hand.
+        self.require_policy(PolicyKind::Masking)
+            .or_else(|e| self.failed(Action::Import, &object, e))?;
         let rec = self.recordings.as_ref().ok_or(Error::Denied {
             role: self.role,
             capability: Capability::ImportData,
@@ -116,32 +119,42 @@ impl Workspace {
         ingest::store::masking_rules_with_ids(&self.core)
     }
 
-    /// Adds a masking rule; later imports honour it (data engineer).
+    /// Adds a masking rule; later imports honour it (data engineer). Signed and logged.
     pub fn add_masking_rule(&mut self, rule: &MaskingRule) -> Result<i64> {
         let json = serde_json::to_string(rule).map_err(|e| Error::Format(e.to_string()))?;
-        self.gate(Action::ManageMasking, &format!("add rule {json}"), "")?;
-        ingest::store::masking_rules(&self.core)?;
-        self.core
-            .execute("INSERT INTO masking_rules (rule) VALUES (?1)", [&json])
-            .map_err(|e| sql_error("core.db", e))?;
-        Ok(self.core.last_insert_rowid())
+        let id = std::cell::Cell::new(0);
+        self.edit_sealed(
+            Action::ManageMasking,
+            &format!("add rule {json}"),
+            PolicyKind::Masking,
+            |core| {
+                ingest::store::masking_rules(core)?;
+                core.execute("INSERT INTO masking_rules (rule) VALUES (?1)", [&json])
+                    .map_err(|e| sql_error("core.db", e))?;
+                id.set(core.last_insert_rowid());
+                Ok(())
+            },
+        )?;
+        Ok(id.get())
     }
 
-    /// Removes a masking rule by id (data engineer).
+    /// Removes a masking rule by id (data engineer). Signed and logged.
     pub fn remove_masking_rule(&mut self, id: i64) -> Result<()> {
-        self.gate(Action::ManageMasking, &format!("remove rule {id}"), "")?;
-        let removed = self
-            .core
-            .execute("DELETE FROM masking_rules WHERE id = ?1", [id])
-            .map_err(|e| sql_error("core.db", e))?;
-        if removed == 0 {
-            return self.failed(
-                Action::ManageMasking,
-                &format!("remove rule {id}"),
-                Error::Invalid(format!("There is no masking rule {id}.")),
-            );
-        }
-        Ok(())
+        self.edit_sealed(
+            Action::ManageMasking,
+            &format!("remove rule {id}"),
+            PolicyKind::Masking,
+            |core| {
+                let removed = core
+                    .execute("DELETE FROM masking_rules WHERE id = ?1", [id])
+                    .map_err(|e| sql_error("core.db", e))?;
+                if removed == 0 {
+                    return Err(Error::Invalid(format!("There is no masking rule {id}.")));
+                }
+                // Removing the last rule brings the defaults back; seal what is really there.
+                ingest::store::masking_rules(core).map(drop)
+            },
+        )
     }
 
     /// A session's masked events, in time order (compliance lead, analyst). The purpose is

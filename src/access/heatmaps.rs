@@ -317,6 +317,8 @@ impl Workspace {
                 ((canvas_width(viewport) as usize, height as usize), 1.0)
             }
         };
+        // The k floor decides what may be shown: never compute under a policy changed by hand.
+        self.require_policy(crate::access::PolicyKind::Policy)?;
         let k = self.k_anonymity();
         let mut heatmap = Heatmap {
             request: request.clone(),

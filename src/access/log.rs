@@ -2,20 +2,26 @@
 //!
 //! `hash = SHA-256(prev_hash ‖ length-prefixed fields)`, starting from a genesis hash bound to
 //! the dataset id. The chain makes edits, deletions and reordering evident; truncation and
-//! rollback are caught by comparing with the head this device stored in its keychain. It is
-//! tamper-evident, not tamper-proof: anyone holding the core key can rewrite the whole chain,
-//! and only the keychain anchor (or an exported head) shows that.
+//! rollback are caught by comparing with the head this device stored in its keychain.
+//!
+//! Since format 2 every entry is also signed by the acting member's Ed25519 key (listed in the
+//! authority-signed membership), the authority signs checkpoints of the head, and the chain's
+//! base moves only through authority-signed purge records. So someone holding the core key can
+//! no longer rewrite entries, forge another user's, or cut the oldest ones unnoticed.
 
 use std::collections::HashMap;
 
+use ed25519_dalek::SigningKey;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::access::{Action, Outcome};
+use crate::clock::rfc3339;
+use crate::dataset::authority::{self, AUTHORITY_SIGNER, Membership};
 use crate::dataset::crypto::encode_fields;
 use crate::dataset::db::sql_error;
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 const FILE: &str = "core.db";
 
@@ -44,6 +50,51 @@ pub struct LogEntry {
     /// This entry's hash.
     #[serde(serialize_with = "hex::serde::serialize")]
     pub hash: [u8; 32],
+    /// Whose key signed it (empty before a dataset's upgrade to format 2).
+    pub signer: String,
+    /// The signer's Ed25519 signature of the hash.
+    #[serde(serialize_with = "opt_hex")]
+    pub signature: Option<Vec<u8>>,
+}
+
+fn opt_hex<S: serde::Serializer>(
+    v: &Option<Vec<u8>>,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    match v {
+        Some(bytes) => s.serialize_str(&hex::encode(bytes)),
+        None => s.serialize_none(),
+    }
+}
+
+/// Who signs an entry being appended.
+#[derive(Clone, Copy)]
+pub struct Signer<'a> {
+    /// The member's name, or [`AUTHORITY_SIGNER`].
+    pub name: &'a str,
+    /// Their key.
+    pub key: &'a SigningKey,
+}
+
+/// What verification trusts: the signed membership and every authority key.
+#[derive(Clone, Copy)]
+pub struct Trust<'a> {
+    /// The verified membership.
+    pub membership: &'a Membership,
+    /// Authority keys, oldest first.
+    pub authorities: &'a [&'a [u8]],
+}
+
+const ENTRY_SIG: &str = "sightline/log/entry/v1";
+const CHECKPOINT_SIG: &str = "sightline/log/checkpoint/v1";
+const PURGE_SIG: &str = "sightline/log/purge/v1";
+
+fn entry_signature_fields<'a>(
+    dataset_id: &'a str,
+    signer: &'a str,
+    hash: &'a [u8; 32],
+) -> [&'a [u8]; 3] {
+    [dataset_id.as_bytes(), signer.as_bytes(), hash]
 }
 
 /// The last entry of a chain: what the keychain anchor stores.
@@ -145,16 +196,62 @@ impl LogEntry {
             outcome: row.get(7)?,
             prev_hash: blob32(8)?,
             hash: blob32(9)?,
+            signer: row.get(10)?,
+            signature: row.get(11)?,
         })
     }
 }
 
-const COLUMNS: &str = "seq, time_ms, user, role, action, object, purpose, outcome, prev_hash, hash";
+const COLUMNS: &str = "seq, time_ms, user, role, action, object, purpose, outcome, prev_hash, hash, signer, signature";
 
 /// Appends an entry and commits it durably; returns the new head.
-pub fn append(conn: &Connection, dataset_id: &str, entry: &NewEntry<'_>) -> Result<Head> {
+pub fn append(
+    conn: &Connection,
+    dataset_id: &str,
+    entry: &NewEntry<'_>,
+    signer: Option<Signer<'_>>,
+) -> Result<Head> {
+    let run = || -> Result<Head> {
+        conn.execute_batch("BEGIN IMMEDIATE")
+            .map_err(|e| sql_error(FILE, e))?;
+        let head = append_in_transaction(conn, dataset_id, entry, signer)?;
+        conn.execute_batch("COMMIT")
+            .map_err(|e| sql_error(FILE, e))?;
+        Ok(head)
+    };
+    run().inspect_err(|_| {
+        if !conn.is_autocommit() {
+            // The append failed half-way; undo it so the chain stays whole.
+            let _rolled_back = conn.execute_batch("ROLLBACK");
+        }
+    })
+}
+
+/// Whether the dataset's log requires signed entries (set by the upgrade to format 2).
+pub fn requires_signatures(conn: &Connection) -> Result<bool> {
+    conn.query_row(
+        "SELECT EXISTS(SELECT 1 FROM meta WHERE key = 'log_signed_from')",
+        [],
+        |r| r.get(0),
+    )
+    .map_err(|e| sql_error(FILE, e))
+}
+
+/// [`append`] inside a transaction the caller opened (`BEGIN IMMEDIATE`) and commits, so an
+/// entry and the change it records land together.
+pub fn append_in_transaction(
+    conn: &Connection,
+    dataset_id: &str,
+    entry: &NewEntry<'_>,
+    signer: Option<Signer<'_>>,
+) -> Result<Head> {
+    if signer.is_none() && requires_signatures(conn)? {
+        return Err(Error::Busy(
+            "A compliance lead upgraded this dataset while you had it open: lock and unlock again."
+                .into(),
+        ));
+    }
     let run = || -> rusqlite::Result<Head> {
-        conn.execute_batch("BEGIN IMMEDIATE")?;
         let last = conn
             .query_row(
                 "SELECT seq, hash FROM access_log ORDER BY seq DESC LIMIT 1",
@@ -177,8 +274,15 @@ pub fn append(conn: &Connection, dataset_id: &str, entry: &NewEntry<'_>) -> Resu
             entry.purpose,
             entry.outcome.as_str(),
         );
+        let signature = signer.map(|s| {
+            authority::sign(
+                s.key,
+                ENTRY_SIG,
+                &entry_signature_fields(dataset_id, s.name, &hash),
+            )
+        });
         conn.execute(
-            &format!("INSERT INTO access_log ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"),
+            &format!("INSERT INTO access_log ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"),
             params![
                 seq as i64,
                 entry.time_ms,
@@ -189,19 +293,14 @@ pub fn append(conn: &Connection, dataset_id: &str, entry: &NewEntry<'_>) -> Resu
                 entry.purpose,
                 entry.outcome.as_str(),
                 prev.as_slice(),
-                hash.as_slice()
+                hash.as_slice(),
+                signer.map_or("", |s| s.name),
+                signature
             ],
         )?;
-        conn.execute_batch("COMMIT")?;
         Ok(Head { seq, hash })
     };
-    run().map_err(|e| {
-        if !conn.is_autocommit() {
-            // The append failed half-way; undo it so the chain stays whole.
-            let _rolled_back = conn.execute_batch("ROLLBACK");
-        }
-        sql_error(FILE, e)
-    })
+    run().map_err(|e| sql_error(FILE, e))
 }
 
 /// The newest entry, if any.
@@ -309,8 +408,109 @@ pub struct ChainReport {
     pub problem: Option<ChainProblem>,
 }
 
-/// The last entry removed by a retention purge, if any: the chain continues from its hash.
-pub fn base(conn: &Connection) -> Result<Option<Head>> {
+/// A purge of the oldest entries, as the authority signed it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct PurgeRecord {
+    /// First entry removed.
+    pub from_seq: u64,
+    /// Last entry removed: the chain goes on from its hash.
+    pub to_seq: u64,
+    /// How many entries were removed.
+    pub entries: u64,
+    /// The hash of entry `to_seq`.
+    #[serde(with = "hex::serde")]
+    pub last_hash: [u8; 32],
+    /// When.
+    pub time_ms: i64,
+    /// The receipt that records it.
+    pub receipt: String,
+}
+
+impl PurgeRecord {
+    fn fields(&self, dataset_id: &str) -> Vec<Vec<u8>> {
+        vec![
+            dataset_id.as_bytes().to_vec(),
+            self.from_seq.to_be_bytes().to_vec(),
+            self.to_seq.to_be_bytes().to_vec(),
+            self.entries.to_be_bytes().to_vec(),
+            self.last_hash.to_vec(),
+            self.time_ms.to_be_bytes().to_vec(),
+            self.receipt.as_bytes().to_vec(),
+        ]
+    }
+
+    fn sign(&self, dataset_id: &str, key: &SigningKey) -> Vec<u8> {
+        let fields = self.fields(dataset_id);
+        let refs: Vec<&[u8]> = fields.iter().map(Vec::as_slice).collect();
+        authority::sign(key, PURGE_SIG, &refs)
+    }
+
+    fn verifies(&self, dataset_id: &str, authorities: &[&[u8]], signature: &[u8]) -> bool {
+        let fields = self.fields(dataset_id);
+        let refs: Vec<&[u8]> = fields.iter().map(Vec::as_slice).collect();
+        authorities
+            .iter()
+            .any(|k| authority::verify(k, PURGE_SIG, &refs, signature))
+    }
+}
+
+/// Where the chain starts: `Ok(None)` at genesis, or the last removed entry. With `trust`,
+/// only an authority-signed purge record moves it; a record that does not verify is a problem.
+fn chain_base(
+    conn: &Connection,
+    dataset_id: &str,
+    trust: Option<Trust<'_>>,
+) -> Result<std::result::Result<Option<Head>, ChainProblem>> {
+    let Some(trust) = trust else {
+        return legacy_base(conn).map(Ok);
+    };
+    let records = purge_records(conn)?;
+    for (record, signature) in records.iter().rev() {
+        if !record.verifies(dataset_id, trust.authorities, signature) {
+            return Ok(Err(ChainProblem {
+                seq: record.to_seq,
+                reason: format!(
+                    "the record of a purge of entries {}–{} is not signed by the dataset's authority: entries were removed outside Sightline",
+                    record.from_seq, record.to_seq
+                ),
+            }));
+        }
+    }
+    Ok(Ok(records.last().map(|(r, _)| Head {
+        seq: r.to_seq,
+        hash: r.last_hash,
+    })))
+}
+
+/// Every purge record with its signature, oldest first.
+pub fn purge_records(conn: &Connection) -> Result<Vec<(PurgeRecord, Vec<u8>)>> {
+    let mut stmt = conn
+        .prepare(
+            "SELECT from_seq, to_seq, entries, last_hash, time_ms, receipt, signature
+             FROM log_purges ORDER BY to_seq",
+        )
+        .map_err(|e| sql_error(FILE, e))?;
+    let rows = stmt
+        .query_map([], |r| {
+            let hash: Vec<u8> = r.get(3)?;
+            Ok((
+                PurgeRecord {
+                    from_seq: r.get::<_, i64>(0)? as u64,
+                    to_seq: r.get::<_, i64>(1)? as u64,
+                    entries: r.get::<_, i64>(2)? as u64,
+                    last_hash: hash.as_slice().try_into().unwrap_or([0u8; 32]),
+                    time_ms: r.get(4)?,
+                    receipt: r.get(5)?,
+                },
+                r.get::<_, Vec<u8>>(6)?,
+            ))
+        })
+        .map_err(|e| sql_error(FILE, e))?;
+    rows.map(|r| r.map_err(|e| sql_error(FILE, e))).collect()
+}
+
+/// The base recorded by a format-1 purge (`meta.log_base`, unsigned).
+pub fn legacy_base(conn: &Connection) -> Result<Option<Head>> {
     let value: Option<String> = conn
         .query_row("SELECT value FROM meta WHERE key = 'log_base'", [], |r| {
             r.get(0)
@@ -327,9 +527,109 @@ pub fn base(conn: &Connection) -> Result<Option<Head>> {
     }))
 }
 
-/// Removes the entries older than `cut_ms`, except the newest entry, and records the last
-/// removed one as the chain's base so verification goes on from it. Returns how many went.
-pub fn purge_before(conn: &Connection, cut_ms: i64) -> Result<u64> {
+/// Turns a format-1 base into a signed purge record (at the upgrade, by the authority).
+pub fn sign_legacy_base(conn: &Connection, dataset_id: &str, key: &SigningKey) -> Result<()> {
+    let Some(base) = legacy_base(conn)? else {
+        return Ok(());
+    };
+    let record = PurgeRecord {
+        from_seq: 1,
+        to_seq: base.seq,
+        entries: base.seq,
+        last_hash: base.hash,
+        time_ms: crate::clock::now_ms(),
+        receipt: "purged before the upgrade to signed logs".into(),
+    };
+    insert_purge(conn, dataset_id, &record, key)
+}
+
+fn insert_purge(
+    conn: &Connection,
+    dataset_id: &str,
+    record: &PurgeRecord,
+    key: &SigningKey,
+) -> Result<()> {
+    conn.execute(
+        "INSERT OR REPLACE INTO log_purges (to_seq, from_seq, entries, last_hash, time_ms, receipt, signature)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![
+            record.to_seq as i64,
+            record.from_seq as i64,
+            record.entries as i64,
+            record.last_hash.as_slice(),
+            record.time_ms,
+            record.receipt,
+            record.sign(dataset_id, key)
+        ],
+    )
+    .map_err(|e| sql_error(FILE, e))?;
+    Ok(())
+}
+
+/// Names the receipt of the newest purge record and signs it again.
+pub fn attach_receipt(
+    conn: &Connection,
+    dataset_id: &str,
+    to_seq: u64,
+    receipt: &str,
+    key: &SigningKey,
+) -> Result<()> {
+    let Some((mut record, _)) = purge_records(conn)?
+        .into_iter()
+        .find(|(r, _)| r.to_seq == to_seq)
+    else {
+        return Ok(());
+    };
+    record.receipt = receipt.to_owned();
+    insert_purge(conn, dataset_id, &record, key)
+}
+
+/// Removes the entries older than `cut_ms`, except the newest entry, and writes an
+/// authority-signed record of the removed range so verification goes on from its last hash.
+/// Returns the record, or `None` when nothing was old enough.
+pub fn purge_before(
+    conn: &Connection,
+    dataset_id: &str,
+    cut_ms: i64,
+    key: &SigningKey,
+) -> Result<Option<PurgeRecord>> {
+    let last: Option<(i64, Vec<u8>)> = conn
+        .query_row(
+            "SELECT seq, hash FROM access_log WHERE time_ms < ?1
+               AND seq < (SELECT max(seq) FROM access_log) ORDER BY seq DESC LIMIT 1",
+            [cut_ms],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()
+        .map_err(|e| sql_error(FILE, e))?;
+    let Some((seq, hash)) = last else {
+        return Ok(None);
+    };
+    let first: i64 = conn
+        .query_row("SELECT min(seq) FROM access_log", [], |r| r.get(0))
+        .map_err(|e| sql_error(FILE, e))?;
+    let tx = conn
+        .unchecked_transaction()
+        .map_err(|e| sql_error(FILE, e))?;
+    let removed = tx
+        .execute("DELETE FROM access_log WHERE seq <= ?1", [seq])
+        .map_err(|e| sql_error(FILE, e))?;
+    let record = PurgeRecord {
+        from_seq: first as u64,
+        to_seq: seq as u64,
+        entries: removed as u64,
+        last_hash: hash.as_slice().try_into().unwrap_or([0u8; 32]),
+        time_ms: crate::clock::now_ms(),
+        receipt: String::new(),
+    };
+    insert_purge(&tx, dataset_id, &record, key)?;
+    tx.commit().map_err(|e| sql_error(FILE, e))?;
+    Ok(Some(record))
+}
+
+/// Format 1: removes the entries older than `cut_ms` (never the newest) and records the last
+/// removed one, unsigned, as the chain's base.
+pub fn purge_legacy(conn: &Connection, cut_ms: i64) -> Result<u64> {
     let last: Option<(i64, Vec<u8>)> = conn
         .query_row(
             "SELECT seq, hash FROM access_log WHERE time_ms < ?1
@@ -357,14 +657,58 @@ pub fn purge_before(conn: &Connection, cut_ms: i64) -> Result<u64> {
     Ok(removed as u64)
 }
 
-/// Walks the whole chain and compares its end with `anchor` (this device's stored head).
-pub fn verify(conn: &Connection, dataset_id: &str, anchor: Option<Head>) -> Result<ChainReport> {
+/// Signs the current head as a checkpoint with the authority key (at a compliance lead's
+/// sign-in and at every verification). Verification requires the chain to extend each one.
+pub fn checkpoint(conn: &Connection, dataset_id: &str, key: &SigningKey) -> Result<()> {
+    let Some(head) = head(conn)? else {
+        return Ok(());
+    };
+    let time_ms = crate::clock::now_ms();
+    let fields = checkpoint_fields(dataset_id, head.seq, &head.hash, time_ms);
+    let refs: Vec<&[u8]> = fields.iter().map(Vec::as_slice).collect();
+    let signature = authority::sign(key, CHECKPOINT_SIG, &refs);
+    conn.execute(
+        "INSERT OR IGNORE INTO log_checkpoints (seq, hash, time_ms, signature) VALUES (?1, ?2, ?3, ?4)",
+        params![head.seq as i64, head.hash.as_slice(), time_ms, signature],
+    )
+    .map_err(|e| sql_error(FILE, e))?;
+    Ok(())
+}
+
+fn checkpoint_fields(dataset_id: &str, seq: u64, hash: &[u8; 32], time_ms: i64) -> [Vec<u8>; 4] {
+    [
+        dataset_id.as_bytes().to_vec(),
+        seq.to_be_bytes().to_vec(),
+        hash.to_vec(),
+        time_ms.to_be_bytes().to_vec(),
+    ]
+}
+
+/// Walks the whole chain and compares its end with `anchor` (this device's stored head). With
+/// `trust` (format 2) it also checks every signature, every checkpoint and the purge records.
+pub fn verify(
+    conn: &Connection,
+    dataset_id: &str,
+    anchor: Option<Head>,
+    trust: Option<Trust<'_>>,
+) -> Result<ChainReport> {
     let rows = read(conn, &LogQuery::default())?;
+    let head = rows.last().map(|e| Head {
+        seq: e.seq,
+        hash: e.hash,
+    });
+    let report = |problem| ChainReport {
+        entries: rows.len() as u64,
+        head,
+        problem,
+    };
+    let base = match chain_base(conn, dataset_id, trust)? {
+        Ok(base) => base,
+        Err(problem) => return Ok(report(Some(problem))),
+    };
     let by_hash: HashMap<[u8; 32], u64> = rows.iter().map(|e| (e.hash, e.seq)).collect();
-    let base = base(conn)?;
     let mut prev = base.map_or_else(|| genesis(dataset_id), |b| b.hash);
     let first = base.map_or(0, |b| b.seq);
-    let mut problem = None;
     for (i, entry) in rows.iter().enumerate() {
         let expected = first + i as u64 + 1;
         let found = if entry.seq != expected {
@@ -399,29 +743,127 @@ pub fn verify(conn: &Connection, dataset_id: &str, anchor: Option<Head>) -> Resu
                 ),
             })
         } else {
-            None
+            trust.and_then(|t| signature_problem(entry, dataset_id, t))
         };
         if found.is_some() {
-            problem = found;
-            break;
+            return Ok(report(found));
         }
         prev = entry.hash;
     }
-    let head = rows.last().map(|e| Head {
-        seq: e.seq,
-        hash: e.hash,
-    });
-    if problem.is_none() {
-        // An anchor inside the purged part cannot be compared; one after it still can.
-        problem = anchor
-            .filter(|a| a.seq > first)
-            .and_then(|a| anchor_problem(&rows, a, first));
+    if let Some(trust) = trust
+        && let Some(problem) = checkpoint_problem(conn, dataset_id, &rows, first, trust)?
+    {
+        return Ok(report(Some(problem)));
     }
-    Ok(ChainReport {
-        entries: rows.len() as u64,
-        head,
-        problem,
-    })
+    // An anchor inside the purged part cannot be compared; one after it still can.
+    let problem = anchor
+        .filter(|a| a.seq > first)
+        .and_then(|a| anchor_problem(&rows, a, first));
+    Ok(report(problem))
+}
+
+fn signature_problem(entry: &LogEntry, dataset_id: &str, trust: Trust<'_>) -> Option<ChainProblem> {
+    if entry.seq < trust.membership.log_signed_from {
+        return None;
+    }
+    let problem = |reason: String| {
+        Some(ChainProblem {
+            seq: entry.seq,
+            reason,
+        })
+    };
+    let Some(signature) = entry
+        .signature
+        .as_deref()
+        .filter(|_| !entry.signer.is_empty())
+    else {
+        return problem(format!(
+            "entry {} carries no signature: it was written outside Sightline",
+            entry.seq
+        ));
+    };
+    let keys: Vec<&[u8]> = if entry.signer == AUTHORITY_SIGNER {
+        trust.authorities.to_vec()
+    } else {
+        trust
+            .membership
+            .signing_keys(&entry.signer)
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect()
+    };
+    let fields = entry_signature_fields(dataset_id, &entry.signer, &entry.hash);
+    if !keys
+        .iter()
+        .any(|k| authority::verify(k, ENTRY_SIG, &fields, signature))
+    {
+        return problem(format!(
+            "entry {} is not signed by {}: it was written or rewritten outside Sightline",
+            entry.seq, entry.signer
+        ));
+    }
+    // Failed sign-ins are entered by whoever signs in next; every other entry speaks for its
+    // signer only.
+    let speaks_for_other = entry.signer != entry.user
+        && entry.signer != AUTHORITY_SIGNER
+        && entry.action != Action::LoginFailed.as_str();
+    if speaks_for_other {
+        return problem(format!(
+            "entry {} claims to be by {} but is signed by {}: it was forged",
+            entry.seq, entry.user, entry.signer
+        ));
+    }
+    None
+}
+
+fn checkpoint_problem(
+    conn: &Connection,
+    dataset_id: &str,
+    rows: &[LogEntry],
+    first: u64,
+    trust: Trust<'_>,
+) -> Result<Option<ChainProblem>> {
+    let mut stmt = conn
+        .prepare("SELECT seq, hash, time_ms, signature FROM log_checkpoints ORDER BY seq")
+        .map_err(|e| sql_error(FILE, e))?;
+    let checkpoints: Vec<(i64, Vec<u8>, i64, Vec<u8>)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .and_then(Iterator::collect)
+        .map_err(|e| sql_error(FILE, e))?;
+    let last = rows.last().map_or(first, |e| e.seq);
+    for (seq, hash, time_ms, signature) in checkpoints {
+        let seq = seq as u64;
+        let hash: [u8; 32] = hash.as_slice().try_into().unwrap_or([0u8; 32]);
+        let fields = checkpoint_fields(dataset_id, seq, &hash, time_ms);
+        let refs: Vec<&[u8]> = fields.iter().map(Vec::as_slice).collect();
+        let signed = trust
+            .authorities
+            .iter()
+            .any(|k| authority::verify(k, CHECKPOINT_SIG, &refs, &signature));
+        let problem = |reason: String| Ok(Some(ChainProblem { seq, reason }));
+        if !signed {
+            return problem(format!(
+                "the checkpoint at entry {seq} is not signed by the dataset's authority: it was forged"
+            ));
+        }
+        if seq <= first {
+            continue;
+        }
+        if seq > last {
+            return problem(format!(
+                "the log ends at entry {last} but the authority signed entry {seq} on {}: newer entries were removed",
+                rfc3339(time_ms)
+            ));
+        }
+        let index = usize::try_from(seq - first - 1).unwrap_or(usize::MAX);
+        if rows.get(index).is_none_or(|e| e.hash != hash) {
+            return problem(format!(
+                "entry {seq} is not the one the authority signed on {}: the log was rewritten",
+                rfc3339(time_ms)
+            ));
+        }
+    }
+    Ok(None)
 }
 
 fn anchor_problem(rows: &[LogEntry], anchor: Head, first: u64) -> Option<ChainProblem> {
@@ -449,9 +891,16 @@ fn anchor_problem(rows: &[LogEntry], anchor: Head, first: u64) -> Option<ChainPr
 }
 
 /// Whether `anchor` is an entry of the chain in `conn` (a cheap check at unlock), or one
-/// that a retention purge removed.
-pub fn contains(conn: &Connection, anchor: Head) -> Result<bool> {
-    if base(conn)?.is_some_and(|b| anchor.seq <= b.seq) {
+/// that a retention purge removed (with `trust`, only a signed purge counts).
+pub fn contains(
+    conn: &Connection,
+    dataset_id: &str,
+    anchor: Head,
+    trust: Option<Trust<'_>>,
+) -> Result<bool> {
+    if let Ok(Some(base)) = chain_base(conn, dataset_id, trust)?
+        && anchor.seq <= base.seq
+    {
         return Ok(true);
     }
     let hash: Option<Vec<u8>> = conn

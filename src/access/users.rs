@@ -8,6 +8,7 @@ use crate::access::{Action, Role, Workspace};
 use crate::clock::{now_ms, rfc3339};
 use crate::dataset::{Header, HeaderLock, KeySlot, db};
 use crate::error::{Error, Result};
+use ed25519_dalek::SigningKey;
 
 /// Shortest password accepted.
 pub const MIN_PASSWORD_CHARS: usize = 10;
@@ -56,52 +57,92 @@ pub fn check_new_password(user: &str, password: &str) -> Result<()> {
 }
 
 impl Workspace {
-    /// Active users with their roles and last login (compliance lead).
+    /// Active users with their roles and last login (compliance lead). From format 2 the list
+    /// is the signed membership, not whatever slots the file holds.
     pub fn users(&self) -> Result<Vec<UserInfo>> {
         self.gate(Action::ListUsers, "users", "")?;
         let (header, _) = Header::load(&self.dir)?;
+        let listed: Vec<(String, Role, String)> = match &header.authority {
+            Some(block) => {
+                block
+                    .check(&header.dataset_id)
+                    .map_err(|e| Error::Integrity(format!("{e}.")))?;
+                block
+                    .membership
+                    .members
+                    .iter()
+                    .map(|m| {
+                        let created = header
+                            .slot(&m.user)
+                            .map(|s| s.created_at.clone())
+                            .unwrap_or_default();
+                        (m.user.clone(), m.role, created)
+                    })
+                    .collect()
+            }
+            None => header
+                .slots
+                .iter()
+                .map(|s| (s.user.clone(), s.role, s.created_at.clone()))
+                .collect(),
+        };
         let mut out = Vec::new();
-        for slot in &header.slots {
+        for (name, role, created_at) in listed {
             let last: Option<i64> = self
                 .core
                 .query_row(
                     "SELECT last_login_ms FROM users WHERE name = ?1",
-                    [&slot.user],
+                    [&name],
                     |r| r.get(0),
                 )
                 .optional()
                 .map_err(|e| db::sql_error("core.db", e))?
                 .flatten();
             out.push(UserInfo {
-                name: slot.user.clone(),
-                role: slot.role,
-                created_at: slot.created_at.clone(),
+                name,
+                role,
+                created_at,
                 last_login: last.map(rfc3339),
             });
         }
         Ok(out)
     }
 
-    /// Adds a user with a role and an initial password (compliance lead).
+    /// Adds a user with a role and an initial password (compliance lead). The authority signs
+    /// the new membership.
     pub fn add_user(&mut self, name: &str, role: Role, password: &str) -> Result<()> {
         let object = format!("user {name} ({role})");
         self.gate(Action::AddUser, &object, "")?;
         let result = (|| {
             check_user_name(name)?;
             check_new_password(name, password)?;
-            self.edit_header(|ws, header| {
-                if header.slot(name).is_some() {
+            self.edit_header(|ws, header, authority| {
+                let (Some(block), Some(authority)) = (header.authority.as_mut(), authority) else {
+                    return Err(Error::Invalid(
+                        "Only a compliance lead of an upgraded dataset can add users.".into(),
+                    ));
+                };
+                if block.membership.member(name).is_some()
+                    || header.slots.iter().any(|s| s.user == name)
+                {
                     return Err(Error::Invalid(format!("There is already a user '{name}'.")));
                 }
-                let slot = KeySlot::new(
+                let role_keys = ws
+                    .keys
+                    .subset(role.tiers())
+                    .ok_or_else(|| Error::Invalid("Not all keys of this role are held.".into()))?;
+                let (slot, member, _) = KeySlot::create(
                     &header.dataset_id,
                     name,
                     role,
                     password,
-                    &ws.keys,
+                    &role_keys,
+                    Some(authority),
                     rfc3339(now_ms()),
                 )?;
                 header.slots.push(slot);
+                block.membership.members.push(member);
+                block.membership.version += 1;
                 Ok(())
             })?;
             self.core
@@ -116,10 +157,12 @@ impl Workspace {
         result.or_else(|e| self.failed(Action::AddUser, &object, e))
     }
 
-    /// Sets a new password: one's own (anyone), or another user's (compliance lead). Only that
-    /// slot is rewrapped; no data key changes.
+    /// Sets a new password: one's own (anyone; the slot keeps its keys, so the membership does
+    /// not change), or another user's (compliance lead; a new slot for the role the authority
+    /// signed, whatever the file says).
     pub fn set_password(&mut self, user: &str, password: &str) -> Result<()> {
-        let action = if user == self.user {
+        let own = user == self.user;
+        let action = if own {
             Action::ChangeOwnPassword
         } else {
             Action::ResetPassword
@@ -128,31 +171,61 @@ impl Workspace {
         self.gate(action, &object, "")?;
         let result = (|| {
             check_new_password(user, password)?;
-            self.edit_header(|ws, header| {
+            self.edit_header(|ws, header, authority| {
+                let id = header.dataset_id.clone();
                 let Some(index) = header.slots.iter().position(|s| s.user == user) else {
                     return Err(Error::Invalid(format!("There is no user '{user}'.")));
                 };
-                let old = &header.slots[index];
-                let slot = KeySlot::new(
-                    &header.dataset_id,
-                    user,
-                    old.role,
-                    password,
-                    &ws.keys,
-                    old.created_at.clone(),
-                )?;
-                header.slots[index] = slot;
-                Ok(())
+                match header.authority.as_mut() {
+                    None => {
+                        // Format 1 (only a user's own password before the upgrade).
+                        let slot = &mut header.slots[index];
+                        slot.rewrap(&id, &ws.identity.secret, &ws.keys, password)
+                    }
+                    Some(block) => {
+                        let member =
+                            block.membership.member(user).cloned().ok_or_else(|| {
+                                Error::Invalid(format!("There is no user '{user}'."))
+                            })?;
+                        if own {
+                            let mut slot = header.slots[index].as_signed(&member);
+                            slot.rewrap(&id, &ws.identity.secret, &ws.keys, password)?;
+                            header.slots[index] = slot;
+                            return Ok(());
+                        }
+                        let authority = authority.ok_or_else(|| {
+                            Error::Invalid(
+                                "Only a compliance lead can set another user's password.".into(),
+                            )
+                        })?;
+                        let role_keys = ws.keys.subset(member.role.tiers()).ok_or_else(|| {
+                            Error::Invalid("Not all keys of this role are held.".into())
+                        })?;
+                        let (slot, new_member, _) = KeySlot::create(
+                            &id,
+                            user,
+                            member.role,
+                            password,
+                            &role_keys,
+                            Some(authority),
+                            header.slots[index].created_at.clone(),
+                        )?;
+                        header.slots[index] = slot;
+                        crate::dataset::replace_member(&mut block.membership, &member, new_member);
+                        Ok(())
+                    }
+                }
             })
         })();
         result.or_else(|e| self.failed(action, &object, e))
     }
 
-    /// Re-reads the header under its lock, applies `change` and writes it back, so concurrent
-    /// edits from other processes are never lost.
+    /// Re-reads the header under its lock, checks its signatures, applies `change` and writes
+    /// it back (signing the membership again when it changed), so concurrent edits from other
+    /// processes are never lost and a header edited outside Sightline is never signed.
     pub(crate) fn edit_header(
         &mut self,
-        change: impl FnOnce(&Workspace, &mut Header) -> Result<()>,
+        change: impl FnOnce(&Workspace, &mut Header, Option<&SigningKey>) -> Result<()>,
     ) -> Result<()> {
         let _guard = HeaderLock::acquire(&self.dir)?;
         let (mut header, _) = Header::load(&self.dir)?;
@@ -162,8 +235,27 @@ impl Workspace {
                 "The dataset changed on disk (another process rotated its keys). Lock and unlock again.".into(),
             ));
         }
-        change(self, &mut header)?;
+        if let Some(block) = &header.authority {
+            block
+                .check(&header.dataset_id)
+                .map_err(|e| Error::Integrity(format!("{e}.")))?;
+        }
+        let before = header.authority.as_ref().map(|b| b.membership.clone());
+        change(self, &mut header, self.authority_key())?;
+        if let Some(block) = header.authority.as_mut()
+            && Some(&block.membership) != before.as_ref()
+        {
+            let authority = self.authority_key().ok_or_else(|| {
+                Error::Invalid("Only a compliance lead can change the membership.".into())
+            })?;
+            block.sign(&header.dataset_id, authority)?;
+        }
+        crate::failpoint::hit("passwd:before-header");
         header.store(&self.dir)?;
+        crate::failpoint::hit("passwd:after-header");
+        if let Some(block) = &header.authority {
+            let _pinned = self.device.check_pin(&header.dataset_id, block);
+        }
         self.header = header;
         Ok(())
     }

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use rusqlite::{Connection, OptionalExtension};
 use serde::Serialize;
 
-use crate::access::log::{self, ChainReport, Head, LogEntry, LogQuery, NewEntry};
+use crate::access::log::{self, ChainReport, Head, LogEntry, LogQuery, NewEntry, Signer, Trust};
 use crate::access::throttle::Throttle;
 use crate::access::{Action, Capability, Outcome, Role};
 use crate::clock::{now_ms, rfc3339};
@@ -63,6 +63,17 @@ impl Notice {
     }
 }
 
+/// The signed-in member's private keys beyond the data keys (format 2).
+#[derive(Clone)]
+pub(crate) struct Identity {
+    /// Signs every log entry this user writes (`None` before the upgrade to format 2).
+    pub(crate) signing: Option<ed25519_dalek::SigningKey>,
+    /// The dataset authority (compliance leads only).
+    pub(crate) authority: Option<ed25519_dalek::SigningKey>,
+    /// The slot's X25519 secret, to rewrap it under a new password.
+    pub(crate) secret: x25519_dalek::StaticSecret,
+}
+
 /// An unlocked dataset, bound to one user and role.
 pub struct Workspace {
     pub(crate) dir: PathBuf,
@@ -81,6 +92,10 @@ pub struct Workspace {
     notices: RefCell<Vec<Notice>>,
     /// Decoded heatmap points and screenshots, shared with forks, kept while unlocked.
     pub(crate) cache: crate::access::heatmaps::Cache,
+    /// This member's slot secret and, in format 2, signing (and authority) keys.
+    pub(crate) identity: Identity,
+    /// Why this device cannot check for rollbacks, when it cannot.
+    rollback_off: Option<String>,
 }
 
 /// One row of the session list.
@@ -134,12 +149,20 @@ pub struct VerifyReport {
     pub damaged_pages: Vec<(&'static str, String)>,
     /// Whether this device had an anchor to compare with.
     pub anchor_checked: bool,
+    /// Why the rollback check is off on this device, with how to fix it.
+    pub rollback_off: Option<String>,
+    /// Membership and policy problems: slots or policy changed outside Sightline.
+    pub trust_problems: Vec<String>,
+    /// Whether entries were checked against signatures (format 2).
+    pub signatures_checked: bool,
 }
 
 impl VerifyReport {
     /// True when nothing is wrong.
     pub fn is_intact(&self) -> bool {
-        self.chain.problem.is_none() && self.damaged_pages.is_empty()
+        self.chain.problem.is_none()
+            && self.damaged_pages.is_empty()
+            && self.trust_problems.is_empty()
     }
 }
 
@@ -165,9 +188,9 @@ impl Workspace {
         device: Device,
         throttle: &Throttle,
         notices: Vec<Notice>,
+        identity: Identity,
     ) -> Result<Workspace> {
         let bundle_lock = BundleLock::shared(&dir)?;
-        crate::dataset::remove_orphans(&dir, &header, &bundle_lock);
         let id = header.dataset_id.clone();
         let open_tier = |tier: Tier| -> Result<Option<Connection>> {
             let Some(key) = keys.get(tier) else {
@@ -190,6 +213,7 @@ impl Workspace {
         };
         let core = open_tier(Tier::Core)?
             .ok_or_else(|| Error::Integrity("this key slot holds no core key.".into()))?;
+        crate::dataset::check_files(&dir, &header, &core, &bundle_lock)?;
         let recordings = open_tier(Tier::Recordings)?;
         let ws = Workspace {
             dir,
@@ -204,8 +228,62 @@ impl Workspace {
             anchor_trusted: true,
             notices: RefCell::new(notices),
             cache: crate::access::heatmaps::Cache::default(),
+            identity,
+            rollback_off: None,
         };
-        ws.record_login(throttle)
+        let core_path = ws.header.db_path(&ws.dir, Tier::Core);
+        let core_key = ws.keys.subset(&[Tier::Core]);
+        ws.record_login(throttle).map_err(|e| match (e, core_key) {
+            // SQLCipher refuses to write past a page that fails its HMAC with a generic
+            // database error; name it for what it is.
+            (e @ Error::Database { .. }, Some(keys)) => {
+                let damaged = keys
+                    .get(Tier::Core)
+                    .and_then(|key| db::open(&core_path, Tier::Core, key, false).ok())
+                    .and_then(|conn| db::cipher_integrity_check(&conn, "core.db").ok())
+                    .is_some_and(|pages| !pages.is_empty());
+                if damaged {
+                    Error::Integrity(
+                        "core.db failed authentication: the file was modified or is damaged."
+                            .into(),
+                    )
+                } else {
+                    e
+                }
+            }
+            (e, _) => e,
+        })
+    }
+
+    /// Runs `f` with what verification trusts: the signed membership and the authority keys
+    /// (`None` for a format-1 dataset).
+    pub(crate) fn with_trust<T>(&self, f: impl FnOnce(Option<Trust<'_>>) -> T) -> T {
+        match &self.header.authority {
+            Some(block) => {
+                let chain = block.chain();
+                f(Some(Trust {
+                    membership: &block.membership,
+                    authorities: &chain,
+                }))
+            }
+            None => f(None),
+        }
+    }
+
+    /// The authority key, when this member holds it.
+    pub(crate) fn authority_key(&self) -> Option<&ed25519_dalek::SigningKey> {
+        self.identity.authority.as_ref()
+    }
+
+    /// The current authority's fingerprint (compare it out of band), or `None` before the
+    /// dataset's upgrade to format 2.
+    pub fn authority_fingerprint(&self) -> Option<String> {
+        self.header.authority.as_ref().map(|a| a.fingerprint())
+    }
+
+    /// Why this device cannot check for rollbacks, with how to fix it; `None` when it can.
+    pub fn rollback_off(&self) -> Option<&str> {
+        self.rollback_off.as_deref()
     }
 
     fn record_login(mut self, throttle: &Throttle) -> Result<Workspace> {
@@ -246,21 +324,96 @@ impl Workspace {
                 rusqlite::params![now_ms(), self.user],
             )
             .map_err(|e| db::sql_error("core.db", e))?;
+        if self.header.authority.is_none() {
+            if self.role == Role::ComplianceLead {
+                self.upgrade()?;
+            } else {
+                self.add_notice(Notice::warning(
+                    "This dataset was made by an older Sightline: its membership, policy and log are not signed yet, so someone with write access to its folder could change them unnoticed. The next compliance-lead sign-in upgrades it.",
+                ));
+            }
+        }
+        for problem in self.membership_problems() {
+            self.log(
+                Action::IntegrityAlert,
+                "header.json",
+                &problem,
+                Outcome::Failed,
+            )?;
+            self.add_notice(Notice::integrity(format!("{problem}.")));
+        }
+        for problem in self.policy_problems() {
+            self.log(Action::IntegrityAlert, "policy", &problem, Outcome::Failed)?;
+            self.add_notice(Notice::integrity(format!("{problem}.")));
+        }
+        if self.anchor_trusted
+            && let Some(key) = self.authority_key()
+        {
+            log::checkpoint(&self.core, &self.header.dataset_id, key)?;
+        }
         self.purge_on_open()?;
         Ok(self)
+    }
+
+    /// Slots in `header.json` that differ from the signed membership: added, edited or missing.
+    pub(crate) fn membership_problems(&self) -> Vec<String> {
+        let Some(block) = &self.header.authority else {
+            return Vec::new();
+        };
+        let membership = &block.membership;
+        let mut out = Vec::new();
+        for slot in &self.header.slots {
+            match membership.member(&slot.user) {
+                None => out.push(format!(
+                    "header.json holds a key slot for '{}' that the signed membership does not list: it was added outside Sightline and is ignored",
+                    slot.user
+                )),
+                Some(member) => out.extend(slot.differs_from(member)),
+            }
+        }
+        for member in &membership.members {
+            if self.header.slot(&member.user).is_none() {
+                out.push(format!(
+                    "the key slot of '{}' is missing from header.json",
+                    member.user
+                ));
+            }
+        }
+        if self.header.recovery.public_key != membership.recovery_public_key {
+            out.push(
+                "the recovery slot in header.json names a public key the signed membership does not: it was swapped outside Sightline and is ignored"
+                    .into(),
+            );
+        }
+        out
     }
 
     fn check_anchor(&mut self) -> Result<()> {
         let keychain = self.device.keychain().clone();
         if !keychain.is_available() {
-            self.add_notice(Notice::info(format!(
-                "Rollback check is off on this device: {}.",
+            let text = format!(
+                "Rollback check is off on this device: {}. An older copy of the dataset put in its place would not be noticed here. To turn it on, run Sightline in a desktop session with a keychain (GNOME Keyring or KWallet through the Secret Service, the macOS Keychain, the Windows Credential Manager) or with the kernel keyring (keyutils).",
                 keychain.description()
-            )));
+            );
+            self.add_notice(Notice::warning(text.clone()));
+            self.rollback_off = Some(text);
             return Ok(());
         }
-        match keychain.load_head(&self.header.dataset_id) {
-            Ok(Some(anchor)) if !log::contains(&self.core, anchor)? => {
+        let id = self.header.dataset_id.clone();
+        let loaded = keychain.load_head(&id);
+        let contained = match loaded {
+            Ok(Some(anchor)) => {
+                Some(self.with_trust(|trust| log::contains(&self.core, &id, anchor, trust))?)
+            }
+            _ => None,
+        };
+        match loaded {
+            Ok(None) if log::head(&self.core)?.is_some_and(|h| h.seq > 1) => {
+                self.add_notice(Notice::warning(
+                    "Rollback check had nothing to compare on this device: no log anchor is stored here for this dataset (first open on this device, or the keychain lost it, as the kernel keyring does at a reboot). From now on this device checks.",
+                ));
+            }
+            Ok(Some(anchor)) if contained == Some(false) => {
                 self.anchor_trusted = false;
                 let text = format!(
                     "This dataset's access log does not contain entry {} as this device last saw it: an older or swapped copy of the dataset may have been put in place.",
@@ -367,7 +520,22 @@ impl Workspace {
                 purpose,
                 outcome,
             },
+            self.signer(),
         )?;
+        self.anchored(head);
+        Ok(head)
+    }
+
+    /// This member as the signer of log entries (format 2).
+    pub(crate) fn signer(&self) -> Option<Signer<'_>> {
+        self.identity.signing.as_ref().map(|key| Signer {
+            name: &self.user,
+            key,
+        })
+    }
+
+    /// Moves this device's anchor to `head` after an append.
+    pub(crate) fn anchored(&self, head: Head) {
         if self.anchor_trusted
             && let Err(e) = self
                 .device
@@ -378,7 +546,6 @@ impl Workspace {
                 "Could not store the log anchor: {e}."
             )));
         }
-        Ok(head)
     }
 
     /// Appends an entry as the signed-in user.
@@ -444,7 +611,16 @@ impl Workspace {
             .load_head(&self.header.dataset_id)
             .ok()
             .flatten();
-        let chain = log::verify(&self.core, &self.header.dataset_id, anchor)?;
+        let chain = self
+            .with_trust(|trust| log::verify(&self.core, &self.header.dataset_id, anchor, trust))?;
+        // Only a whole chain is worth a checkpoint.
+        if chain.problem.is_none()
+            && let Some(key) = self.authority_key()
+        {
+            log::checkpoint(&self.core, &self.header.dataset_id, key)?;
+        }
+        let mut trust_problems = self.membership_problems();
+        trust_problems.extend(self.policy_problems());
         let mut damaged_pages = Vec::new();
         for (file, conn) in [
             ("core.db", Some(&self.core)),
@@ -462,12 +638,31 @@ impl Workspace {
             chain,
             damaged_pages,
             anchor_checked: anchor.is_some(),
+            rollback_off: self.rollback_off.clone(),
+            trust_problems,
+            signatures_checked: self.header.authority.is_some(),
         })
     }
 
     /// Accepts the current log head as this device's anchor after a rollback alarm
     /// (compliance lead). The alarm and this decision stay in the log.
     pub fn reanchor(&mut self) -> Result<()> {
+        // Only a chain that is otherwise whole may become the anchor: moving it past a rewritten
+        // or unsigned log would bless the tampering.
+        let clean =
+            self.with_trust(|trust| log::verify(&self.core, &self.header.dataset_id, None, trust))?;
+        if let Some(problem) = clean.problem {
+            self.log(
+                Action::Reanchor,
+                "access log",
+                "refused: the log does not verify",
+                Outcome::Denied,
+            )?;
+            return Err(Error::Integrity(format!(
+                "The log does not verify ({}), so its head cannot become this device's anchor. Investigate and restore a good copy first.",
+                problem.reason
+            )));
+        }
         self.gate(
             Action::Reanchor,
             "access log",
@@ -642,6 +837,27 @@ impl Workspace {
             .unwrap_or(10)
     }
 
+    /// Sets the idle time before the workbench locks itself (compliance lead; 1 to 1440
+    /// minutes). Signed and logged like every policy change.
+    pub fn set_idle_lock_minutes(&self, minutes: u64) -> Result<()> {
+        if !(1..=24 * 60).contains(&minutes) {
+            return Err(Error::Invalid("The idle lock is 1 to 1440 minutes.".into()));
+        }
+        self.edit_sealed(
+            Action::EditPolicy,
+            &format!("idle lock {minutes} min"),
+            crate::access::PolicyKind::Policy,
+            |core| {
+                core.execute(
+                    "INSERT OR REPLACE INTO policy (key, value) VALUES ('idle_lock_minutes', ?1)",
+                    [minutes.to_string()],
+                )
+                .map(drop)
+                .map_err(|e| db::sql_error("core.db", e))
+            },
+        )
+    }
+
     /// A second workspace for the same user, with its own connections, for work on another
     /// thread (an import) while this one keeps serving the screen. Nothing is logged: the
     /// work it does is.
@@ -671,6 +887,8 @@ impl Workspace {
             anchor_trusted: self.anchor_trusted,
             notices: RefCell::new(Vec::new()),
             cache: self.cache.clone(),
+            identity: self.identity.clone(),
+            rollback_off: self.rollback_off.clone(),
         })
     }
 

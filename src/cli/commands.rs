@@ -357,8 +357,21 @@ fn log(cmd: LogCommand, device: &Device) -> Result<ExitCode> {
                 for (file, page) in &report.damaged_pages {
                     lines.push(format!("Damaged page in {file}: {page}"));
                 }
-                if !report.anchor_checked {
-                    lines.push("No keychain anchor on this device: removal of the newest entries cannot be detected here.".into());
+                if report.signatures_checked && report.chain.problem.is_none() {
+                    lines.push("Every entry is signed by its author; every checkpoint and purge record by the authority.".into());
+                } else if !report.signatures_checked {
+                    lines.push("Entries are not signed yet: a compliance lead's sign-in upgrades this dataset.".into());
+                }
+                for problem in &report.trust_problems {
+                    lines.push(format!("Integrity problem: {problem}."));
+                }
+                if let Some(off) = &report.rollback_off {
+                    lines.push(off.clone());
+                } else if !report.anchor_checked {
+                    lines.push("No keychain anchor on this device yet: removal of the newest entries cannot be detected here until this device has seen the log once.".into());
+                }
+                if let Some(fingerprint) = ws.authority_fingerprint() {
+                    lines.push(format!("Authority fingerprint: {fingerprint}"));
                 }
                 output::lines(lines)?;
                 if reanchor {

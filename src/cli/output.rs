@@ -52,6 +52,12 @@ pub fn info_text(info: &DatasetInfo) -> Vec<String> {
         format!("Id              {}", info.id),
         format!("Format version  {}", info.format_version),
         format!("Created         {}", info.created_at),
+        format!(
+            "Authority       {}",
+            info.authority_fingerprint.as_deref().unwrap_or(
+                "none yet (made by an older Sightline; a compliance lead's sign-in upgrades it)"
+            )
+        ),
         format!("Users           {}", info.users.len()),
     ];
     out.extend(

@@ -42,6 +42,9 @@ pub struct ReceiptDetail {
     /// Why it ran (`on demand`, `automatic on open`).
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub trigger: String,
+    /// The signed record of access-log entries removed, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log_purge: Option<crate::access::log::PurgeRecord>,
 }
 
 impl ReceiptDetail {

@@ -24,15 +24,37 @@ pub struct Policy {
     pub access_log_days: u32,
     /// Purge when a user who may purge opens the dataset.
     pub purge_on_open: bool,
+    /// The shortest access-log retention one may set (365 days unless lowered, never below
+    /// [`MIN_ACCESS_LOG_DAYS`]), so a purge cannot make recent actions vanish.
+    pub access_log_floor_days: u32,
 }
 
-const KEYS: [&str; 5] = [
+const KEYS: [&str; 6] = [
     "retention_recordings_days",
     "retention_points_days",
     "retention_survey_comments_days",
     "purge_on_open",
     "retention_access_log_days",
+    "access_log_floor_days",
 ];
+
+/// The lowest floor for access-log retention.
+pub const MIN_ACCESS_LOG_DAYS: u32 = 30;
+/// The floor unless the policy lowers it.
+pub const DEFAULT_ACCESS_LOG_FLOOR_DAYS: u32 = 365;
+
+/// How a purge may remove old access-log entries.
+pub enum LogPurge<'a> {
+    /// Format 1: the unsigned base of older datasets.
+    Legacy,
+    /// Format 2: a record signed with the authority key.
+    Signed {
+        /// The dataset id, bound into the signature.
+        dataset_id: &'a str,
+        /// The authority key.
+        key: &'a ed25519_dalek::SigningKey,
+    },
+}
 
 /// Longest retention one may set: ten years.
 pub const MAX_DAYS: u32 = 3650;
@@ -55,6 +77,10 @@ impl Policy {
             survey_comments_days: get(KEYS[2])?,
             purge_on_open: get(KEYS[3])? != 0,
             access_log_days: get(KEYS[4])?,
+            access_log_floor_days: match get(KEYS[5])? {
+                0 => DEFAULT_ACCESS_LOG_FLOOR_DAYS,
+                n => n.max(MIN_ACCESS_LOG_DAYS),
+            },
         })
     }
 
@@ -71,12 +97,29 @@ impl Policy {
                 )));
             }
         }
+        if self.access_log_floor_days < MIN_ACCESS_LOG_DAYS {
+            return Err(Error::Invalid(format!(
+                "The access log's retention floor is at least {MIN_ACCESS_LOG_DAYS} days."
+            )));
+        }
+        if self.access_log_days != 0 && self.access_log_days < self.access_log_floor_days {
+            return Err(Error::Invalid(format!(
+                "Access-log entries are kept at least {} days (the policy's floor); 0 keeps them until erased.",
+                self.access_log_floor_days
+            )));
+        }
+        if self.access_log_days > MAX_DAYS {
+            return Err(Error::Invalid(format!(
+                "Retention is at most {MAX_DAYS} days (0 keeps data until it is erased)."
+            )));
+        }
         let values = [
             self.recordings_days,
             self.points_days,
             self.survey_comments_days,
             u32::from(self.purge_on_open),
             self.access_log_days,
+            self.access_log_floor_days,
         ];
         for (key, value) in KEYS.iter().zip(values) {
             core.execute(
@@ -86,6 +129,15 @@ impl Policy {
             .map_err(|e| sql_error(CORE, e))?;
         }
         Ok(())
+    }
+
+    /// Access-log retention with the floor applied (the floor holds even against a policy row
+    /// edited by hand).
+    pub fn log_days(&self) -> u32 {
+        match self.access_log_days {
+            0 => 0,
+            n => n.max(self.access_log_floor_days.max(MIN_ACCESS_LOG_DAYS)),
+        }
     }
 
     /// One line for logs and receipts.
@@ -114,7 +166,14 @@ fn cutoff(now_ms: i64, days: u32) -> Option<i64> {
 }
 
 /// Whether a purge at `now_ms` would remove anything (cheap counts, no changes).
-pub fn due(core: &Connection, rec: &Connection, now_ms: i64, policy: &Policy) -> Result<bool> {
+/// `include_log`: whether the caller may remove access-log entries (a compliance lead).
+pub fn due(
+    core: &Connection,
+    rec: &Connection,
+    now_ms: i64,
+    policy: &Policy,
+    include_log: bool,
+) -> Result<bool> {
     let any = |conn: &Connection, file: &'static str, sql: &str, arg: rusqlite::types::Value| {
         conn.query_row(sql, [arg], |r| r.get::<_, bool>(0))
             .map_err(|e| sql_error(file, e))
@@ -140,7 +199,8 @@ pub fn due(core: &Connection, rec: &Connection, now_ms: i64, policy: &Policy) ->
             return Ok(true);
         }
     }
-    if let Some(cut) = cutoff(now_ms, policy.access_log_days)
+    if let Some(cut) = cutoff(now_ms, policy.log_days())
+        && include_log
         && any(
             core,
             CORE,
@@ -169,6 +229,7 @@ pub fn purge(
     rec: &Connection,
     now_ms: i64,
     policy: &Policy,
+    log_purge: Option<LogPurge<'_>>,
 ) -> Result<ReceiptDetail> {
     let mut detail = ReceiptDetail::default();
     if let Some(cut) = cutoff(now_ms, policy.recordings_days) {
@@ -233,8 +294,16 @@ pub fn purge(
             .cutoffs
             .push(("survey comments".into(), rfc3339(cut)));
     }
-    if let Some(cut) = cutoff(now_ms, policy.access_log_days) {
-        let n = crate::access::log::purge_before(core, cut)?;
+    if let (Some(cut), Some(how)) = (cutoff(now_ms, policy.log_days()), log_purge) {
+        let n = match how {
+            LogPurge::Legacy => crate::access::log::purge_legacy(core, cut)?,
+            LogPurge::Signed { dataset_id, key } => {
+                let record = crate::access::log::purge_before(core, dataset_id, cut, key)?;
+                let n = record.as_ref().map_or(0, |r| r.entries);
+                detail.log_purge = record;
+                n
+            }
+        };
         detail.removed.push(("access-log entries".into(), n));
         detail.cutoffs.push(("access log".into(), rfc3339(cut)));
     }

@@ -143,6 +143,12 @@ pub fn seal_to(recipient: &[u8; 32], msg: &[u8], aad: &[u8]) -> Result<SealedBox
     let ephemeral = StaticSecret::from(random_array::<32>()?);
     let ephemeral_public = PublicKey::from(&ephemeral);
     let shared = ephemeral.diffie_hellman(&PublicKey::from(*recipient));
+    // A low-order "public key" makes the shared secret predictable to anyone: refuse it.
+    if !shared.was_contributory() {
+        return Err(Error::Integrity(
+            "a key slot's public key is not a valid X25519 key (low-order point)".into(),
+        ));
+    }
     let key = box_key(shared.as_bytes(), ephemeral_public.as_bytes(), recipient)?;
     Ok(SealedBox {
         ephemeral: ephemeral_public.as_bytes().to_vec(),
@@ -159,6 +165,9 @@ pub fn open_box(
     let ephemeral: [u8; 32] = sealed.ephemeral.as_slice().try_into().ok()?;
     let recipient = PublicKey::from(secret);
     let shared = secret.diffie_hellman(&PublicKey::from(ephemeral));
+    if !shared.was_contributory() {
+        return None;
+    }
     let key = box_key(shared.as_bytes(), &ephemeral, recipient.as_bytes()).ok()?;
     open(&key, &sealed.sealed, aad)
 }

@@ -1,6 +1,6 @@
-//! `header.json`: the only plaintext file of a bundle. It holds format metadata and the key
-//! slots, nothing sensitive. It is replaced atomically and the previous copy is kept, so a crash
-//! while writing it never loses the dataset.
+//! `header.json`: the only plaintext file of a bundle. It holds format metadata, the key slots
+//! and the signed membership, nothing sensitive. It is replaced atomically and then copied to
+//! `header.json.prev`, so a file damaged later (a sync tool, a bad disk) never loses the dataset.
 
 use std::collections::BTreeMap;
 use std::fs::{self, File, OpenOptions};
@@ -10,14 +10,16 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::dataset::Tier;
+use crate::dataset::authority::AuthorityBlock;
 use crate::dataset::keyslot::KeySlot;
 use crate::dataset::recovery::RecoverySlot;
 use crate::error::{Error, Result};
 
 /// The `format` field of every bundle.
 pub const FORMAT: &str = "sightline-dataset";
-/// The bundle format this build writes (and the newest it reads).
-pub const FORMAT_VERSION: u32 = 1;
+/// The bundle format this build writes (and the newest it reads). Format 2 adds the signed
+/// membership (`authority`); format 1 datasets open and are upgraded by a compliance lead.
+pub const FORMAT_VERSION: u32 = 2;
 
 pub(crate) const HEADER: &str = "header.json";
 const HEADER_PREV: &str = "header.json.prev";
@@ -49,12 +51,20 @@ pub struct Header {
     pub slots: Vec<KeySlot>,
     /// The recovery slot.
     pub recovery: RecoverySlot,
+    /// Format 2: the authority and the membership it signed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authority: Option<AuthorityBlock>,
 }
 
 impl Header {
     /// The slot of `user`, if any.
     pub fn slot(&self, user: &str) -> Option<&KeySlot> {
         self.slots.iter().find(|s| s.user == user)
+    }
+
+    /// The epoch of `tier`'s database.
+    pub fn epoch(&self, tier: Tier) -> u32 {
+        self.databases.get(&tier).map_or(0, |d| d.epoch)
     }
 
     /// The database path of `tier` inside `dir`.
@@ -132,13 +142,41 @@ impl Header {
         let mut json = serde_json::to_vec_pretty(self)
             .map_err(|e| Error::Format(format!("Could not encode the header: {e}")))?;
         json.push(b'\n');
-        if main.exists() {
-            copy_synced(&main, &dir.join(HEADER_PREV))?;
-        }
         write_synced(&tmp, &json)?;
         fs::rename(&tmp, &main).map_err(Error::io("replace", &main))?;
+        sync_dir(dir)?;
+        // The copy follows the main file, so falling back to it never means going back to an
+        // older membership (which this device's pin would refuse).
+        copy_synced(&main, &dir.join(HEADER_PREV))?;
         sync_dir(dir)
     }
+}
+
+/// The epochs of the tier databases present in `dir` (main files only).
+pub(crate) fn epochs_on_disk(dir: &Path) -> Vec<(Tier, u32, String)> {
+    let mut out = Vec::new();
+    let Ok(entries) = fs::read_dir(dir) else {
+        return out;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        for tier in Tier::ALL {
+            let epoch = name
+                .strip_prefix(tier.as_str())
+                .and_then(|rest| rest.strip_suffix(".db"))
+                .and_then(|mid| {
+                    if mid.is_empty() {
+                        Some(0)
+                    } else {
+                        mid.strip_prefix('.').and_then(|n| n.parse::<u32>().ok())
+                    }
+                });
+            if let Some(epoch) = epoch {
+                out.push((tier, epoch, name.clone()));
+            }
+        }
+    }
+    out
 }
 
 fn write_synced(path: &Path, bytes: &[u8]) -> Result<()> {

@@ -1,12 +1,18 @@
 //! Key slots: a user's password unwraps an X25519 secret, which opens the box holding the data
 //! keys of that user's role. User, role, tiers and KDF parameters are associated data of both
-//! seals, so editing any of them in `header.json` makes the slot refuse.
+//! seals, so editing any of them in `header.json` makes the slot refuse. Since format 2 the
+//! values bound are the ones the authority signed in the membership, never the file's own, and
+//! the slot also carries the member's log-signing key (and, for compliance leads, the authority
+//! key), both sealed to the slot's public key.
 
+use ed25519_dalek::SigningKey;
 use serde::{Deserialize, Serialize};
 use x25519_dalek::{PublicKey, StaticSecret};
+use zeroize::Zeroizing;
 
 use crate::access::Role;
 use crate::dataset::Tier;
+use crate::dataset::authority::{Member, new_signing_key};
 use crate::dataset::crypto::{
     KdfCost, Sealed, SealedBox, argon2id, encode_fields, open, open_box, random_array, seal,
     seal_to,
@@ -37,6 +43,24 @@ pub struct KeySlot {
     pub keys_box: SealedBox,
     /// When the slot was made (RFC 3339).
     pub created_at: String,
+    /// The member's Ed25519 log-signing key, sealed to `public_key` (format 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signing_box: Option<SealedBox>,
+    /// Compliance leads only: the authority's signing key, sealed to `public_key`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authority_box: Option<SealedBox>,
+}
+
+/// What an opened slot gives its owner.
+pub struct OpenedSlot {
+    /// The role's data keys.
+    pub keys: TierKeys,
+    /// The slot's X25519 secret (kept to rewrap the slot under a new password).
+    pub secret: StaticSecret,
+    /// The member's log-signing key (format 2).
+    pub signing: Option<SigningKey>,
+    /// The authority key (compliance leads, format 2).
+    pub authority: Option<SigningKey>,
 }
 
 /// Why a slot did not open.
@@ -49,7 +73,124 @@ pub enum SlotError {
 }
 
 impl KeySlot {
-    /// Makes a slot for `user` holding the keys of `role`'s tiers.
+    /// Makes a slot for a new member: fresh X25519 and signing keys, the role's data keys and,
+    /// for a compliance lead, `authority`. Returns the slot, the member entry to sign and the signing key.
+    pub fn create(
+        dataset_id: &str,
+        user: &str,
+        role: Role,
+        password: &str,
+        keys: &TierKeys,
+        authority: Option<&SigningKey>,
+        created_at: String,
+    ) -> Result<(KeySlot, Member, SigningKey)> {
+        let mut slot = Self::new(dataset_id, user, role, password, keys, created_at)?;
+        let signing = new_signing_key()?;
+        let public = slot.public_array()?;
+        slot.signing_box = Some(seal_to(
+            &public,
+            signing.as_bytes(),
+            &slot.box_aad(dataset_id, "signing"),
+        )?);
+        if role == Role::ComplianceLead {
+            let authority = authority.ok_or_else(|| {
+                Error::Invalid(
+                    "Only a holder of the dataset's authority can add a compliance lead.".into(),
+                )
+            })?;
+            slot.seal_authority(dataset_id, authority)?;
+        }
+        let member = Member {
+            user: user.to_owned(),
+            role,
+            kdf: slot.kdf,
+            public_key: slot.public_key.clone(),
+            signing_key: signing.verifying_key().as_bytes().to_vec(),
+        };
+        Ok((slot, member, signing))
+    }
+
+    /// Seals the authority key into this (compliance lead's) slot.
+    pub fn seal_authority(&mut self, dataset_id: &str, authority: &SigningKey) -> Result<()> {
+        let public = self.public_array()?;
+        self.authority_box = Some(seal_to(
+            &public,
+            authority.as_bytes(),
+            &self.box_aad(dataset_id, "authority"),
+        )?);
+        Ok(())
+    }
+
+    /// Seals a log-signing key made for this slot by someone else (the upgrade of an older
+    /// dataset, which has no signing keys yet).
+    pub fn seal_signing(&mut self, dataset_id: &str, signing: &SigningKey) -> Result<()> {
+        let public = self.public_array()?;
+        self.signing_box = Some(seal_to(
+            &public,
+            signing.as_bytes(),
+            &self.box_aad(dataset_id, "signing"),
+        )?);
+        Ok(())
+    }
+
+    /// Sets a new password on this slot, keeping its key pair (so the signed membership still
+    /// describes it): a new salt and the same cost.
+    pub fn rewrap(
+        &mut self,
+        dataset_id: &str,
+        secret: &StaticSecret,
+        keys: &TierKeys,
+        password: &str,
+    ) -> Result<()> {
+        if PublicKey::from(secret).as_bytes().as_slice() != self.public_key.as_slice() {
+            return Err(Error::Invalid(
+                "That secret does not belong to this slot.".into(),
+            ));
+        }
+        self.salt = random_array::<16>()?.to_vec();
+        let kek = argon2id(password.as_bytes(), &self.salt, self.kdf)?;
+        self.secret_box = seal(&kek, secret.as_bytes(), &self.aad(dataset_id, "secret"))?;
+        // The salt is bound into the key box too.
+        self.reseal_keys(dataset_id, keys)
+    }
+
+    /// This slot with role, tiers, cost and public key replaced by what the authority signed.
+    pub fn as_signed(&self, member: &Member) -> KeySlot {
+        KeySlot {
+            role: member.role,
+            tiers: member.role.tiers().to_vec(),
+            kdf: member.kdf,
+            public_key: member.public_key.clone(),
+            ..self.clone()
+        }
+    }
+
+    /// How the slot in the file differs from the signed member, if it does.
+    pub fn differs_from(&self, member: &Member) -> Option<String> {
+        let user = &self.user;
+        if self.role != member.role {
+            Some(format!(
+                "the key slot of '{user}' in header.json says role {} but the signed membership says {}",
+                self.role, member.role
+            ))
+        } else if self.tiers.as_slice() != member.role.tiers() {
+            Some(format!(
+                "the key slot of '{user}' in header.json claims key tiers its signed role does not hold"
+            ))
+        } else if self.public_key != member.public_key {
+            Some(format!(
+                "the key slot of '{user}' in header.json has a public key the signed membership does not name"
+            ))
+        } else if self.kdf != member.kdf {
+            Some(format!(
+                "the key slot of '{user}' in header.json has key-derivation parameters the signed membership does not name"
+            ))
+        } else {
+            None
+        }
+    }
+
+    /// Makes a slot for `user` holding the keys of `role`'s tiers (format 1 fields only).
     pub fn new(
         dataset_id: &str,
         user: &str,
@@ -78,6 +219,8 @@ impl KeySlot {
                 },
             },
             created_at,
+            signing_box: None,
+            authority_box: None,
         };
         let kek = argon2id(password.as_bytes(), &slot.salt, slot.kdf)?;
         slot.secret_box = seal(&kek, secret.as_bytes(), &slot.aad(dataset_id, "secret"))?;
@@ -85,13 +228,16 @@ impl KeySlot {
         Ok(slot)
     }
 
-    /// Seals the current keys of this slot's tiers to its public key (after a rotation).
-    pub fn reseal_keys(&mut self, dataset_id: &str, keys: &TierKeys) -> Result<()> {
-        let public: [u8; 32] = self
-            .public_key
+    fn public_array(&self) -> Result<[u8; 32]> {
+        self.public_key
             .as_slice()
             .try_into()
-            .map_err(|_| Error::Format(format!("Key slot of {} is malformed.", self.user)))?;
+            .map_err(|_| Error::Format(format!("Key slot of {} is malformed.", self.user)))
+    }
+
+    /// Seals the current keys of this slot's tiers to its public key (after a rotation).
+    pub fn reseal_keys(&mut self, dataset_id: &str, keys: &TierKeys) -> Result<()> {
+        let public = self.public_array()?;
         let packed = keys
             .pack(&self.tiers)
             .ok_or_else(|| Error::Invalid("Not all keys of this role are held.".into()))?;
@@ -101,6 +247,13 @@ impl KeySlot {
 
     /// Unwraps the data keys with `password`.
     pub fn unlock(&self, dataset_id: &str, password: &str) -> Result<TierKeys, SlotError> {
+        self.open(dataset_id, password).map(|o| o.keys)
+    }
+
+    /// Opens the slot with `password`: data keys, the X25519 secret and, in format 2, the
+    /// signing and authority keys. Call it on [`KeySlot::as_signed`] so the checks bind what the
+    /// authority signed.
+    pub fn open(&self, dataset_id: &str, password: &str) -> Result<OpenedSlot, SlotError> {
         if !self.kdf.meets_floor() {
             // Still spend the work so a weakened slot is not a timing oracle.
             dummy_work(password);
@@ -127,8 +280,48 @@ impl KeySlot {
         }
         let packed = open_box(&secret, &self.keys_box, &self.aad(dataset_id, "keys"))
             .ok_or_else(|| tampered("holds a key box that does not authenticate"))?;
-        TierKeys::unpack(&self.tiers, &packed)
-            .ok_or_else(|| tampered("holds the wrong number of keys"))
+        let keys = TierKeys::unpack(&self.tiers, &packed)
+            .ok_or_else(|| tampered("holds the wrong number of keys"))?;
+        let open_key =
+            |sealed: &Option<SealedBox>, purpose: &str| -> Result<Option<SigningKey>, SlotError> {
+                let Some(sealed) = sealed else {
+                    return Ok(None);
+                };
+                let bytes = open_box(&secret, sealed, &self.box_aad(dataset_id, purpose))
+                    .ok_or_else(|| {
+                        tampered(&format!(
+                            "holds a {purpose} key box that does not authenticate"
+                        ))
+                    })?;
+                let seed: Zeroizing<[u8; 32]> = Zeroizing::new(
+                    bytes
+                        .as_slice()
+                        .try_into()
+                        .map_err(|_| tampered(&format!("holds a malformed {purpose} key")))?,
+                );
+                Ok(Some(SigningKey::from_bytes(&seed)))
+            };
+        let signing = open_key(&self.signing_box, "signing")?;
+        let authority = open_key(&self.authority_box, "authority")?;
+        Ok(OpenedSlot {
+            keys,
+            secret,
+            signing,
+            authority,
+        })
+    }
+
+    /// Associated data of the signing and authority boxes: independent of the password's salt,
+    /// so an own password change leaves them as they are.
+    fn box_aad(&self, dataset_id: &str, purpose: &str) -> Vec<u8> {
+        encode_fields(
+            &format!("sightline/slot/v2/{purpose}"),
+            &[
+                dataset_id.as_bytes(),
+                self.user.as_bytes(),
+                &self.public_key,
+            ],
+        )
     }
 
     fn aad(&self, dataset_id: &str, purpose: &str) -> Vec<u8> {

@@ -4,6 +4,7 @@
 //! [`Dataset`] is what can be known without a password; [`Dataset::unlock`] is the only way to
 //! a [`Workspace`](crate::access::Workspace), and through it to any data.
 
+pub mod authority;
 pub mod crypto;
 pub mod db;
 mod header;
@@ -20,10 +21,11 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::access::log::{self, NewEntry};
+use crate::access::log::{self, NewEntry, Signer};
 use crate::access::throttle::Throttle;
 use crate::access::{Action, Outcome, Role, Workspace, check_new_password, check_user_name};
 use crate::clock::{now_ms, rfc3339};
+use crate::dataset::authority::{AuthorityBlock, Membership, derive_dataset_id, new_signing_key};
 use crate::device::Device;
 use crate::error::{Error, Result};
 
@@ -34,7 +36,7 @@ pub(crate) use lock::BundleLock;
 pub use lock::HeaderLock;
 pub use recovery::{RecoveryKey, RecoverySlot};
 pub use rotate::RotationProgress;
-pub(crate) use rotate::remove_orphans;
+pub(crate) use rotate::check_files;
 pub use tier::Tier;
 
 /// A dataset whose header has been read; nothing is decrypted yet.
@@ -56,8 +58,10 @@ pub struct DatasetInfo {
     pub format_version: u32,
     /// Creation time.
     pub created_at: String,
-    /// Users and their roles.
+    /// Users and their roles (as the authority signed them, from format 2).
     pub users: Vec<(String, Role)>,
+    /// The authority key's fingerprint, to compare out of band (format 2).
+    pub authority_fingerprint: Option<String>,
 }
 
 impl Dataset {
@@ -104,9 +108,36 @@ impl Dataset {
             }
         }
         fs::create_dir_all(&dir).map_err(Error::io("create", &dir))?;
-        let dataset_id = hex::encode(crypto::random_array::<16>()?);
+        let authority = new_signing_key()?;
+        let id_salt = crypto::random_array::<16>()?.to_vec();
+        let dataset_id = derive_dataset_id(authority.verifying_key().as_bytes(), &id_salt);
         let keys = TierKeys::generate()?;
         let now = now_ms();
+        let (slot, member, signing) = KeySlot::create(
+            &dataset_id,
+            admin,
+            Role::ComplianceLead,
+            password,
+            &keys,
+            Some(&authority),
+            rfc3339(now),
+        )?;
+        let recovery_key = RecoveryKey::generate()?;
+        let mut recovery = RecoverySlot::new(&dataset_id, &recovery_key, &keys)?;
+        recovery.seal_authority(&dataset_id, &authority)?;
+        let databases: std::collections::BTreeMap<Tier, DbInfo> = Tier::ALL
+            .iter()
+            .map(|t| (*t, DbInfo { epoch: 0 }))
+            .collect();
+        let membership = Membership {
+            version: 1,
+            databases: databases.clone(),
+            members: vec![member],
+            former: Vec::new(),
+            recovery_public_key: recovery.public_key.clone(),
+            log_signed_from: 1,
+        };
+        let block = AuthorityBlock::new(&dataset_id, &authority, Some(id_salt), membership)?;
         for tier in Tier::ALL {
             let key = keys
                 .get(tier)
@@ -118,54 +149,27 @@ impl Dataset {
             )
             .map_err(|e| db::sql_error(db::tier_file(tier), e))?;
             if tier == Tier::Core {
-                conn.execute(
-                    "INSERT INTO users (name, role, created_at_ms) VALUES (?1, ?2, ?3)",
-                    rusqlite::params![admin, Role::ComplianceLead.as_str(), now],
-                )
-                .map_err(|e| db::sql_error("core.db", e))?;
-                let head = log::append(
-                    &conn,
-                    &dataset_id,
-                    &NewEntry {
-                        time_ms: now,
-                        user: admin,
-                        role: Role::ComplianceLead.as_str(),
-                        action: Action::CreateDataset,
-                        object: name,
-                        purpose: "",
-                        outcome: Outcome::Allowed,
-                    },
-                )?;
+                let head = Self::first_entries(&conn, &dataset_id, admin, name, now, &signing)?;
                 // Best effort: without a keychain the first unlock says the check is off.
                 let _anchored = device.keychain().store_head(&dataset_id, head);
             }
             db::checkpoint(&conn);
         }
-        let recovery_key = RecoveryKey::generate()?;
         let header = Header {
             format: header::FORMAT.into(),
             version: FORMAT_VERSION,
             dataset_id: dataset_id.clone(),
             name: name.to_owned(),
             created_at: rfc3339(now),
-            databases: Tier::ALL
-                .iter()
-                .map(|t| (*t, DbInfo { epoch: 0 }))
-                .collect(),
-            slots: vec![KeySlot::new(
-                &dataset_id,
-                admin,
-                Role::ComplianceLead,
-                password,
-                &keys,
-                rfc3339(now),
-            )?],
-            recovery: RecoverySlot::new(&dataset_id, &recovery_key, &keys)?,
+            databases,
+            slots: vec![slot],
+            recovery,
+            authority: Some(block.clone()),
         };
-        // Twice, so that header.json.prev exists from the start.
-        header.store(&dir)?;
         header.store(&dir)?;
         BundleLock::create(&dir)?;
+        // Best effort: a device that cannot pin says so at the next unlock.
+        let _pinned = device.check_pin(&dataset_id, &block);
         Ok((
             Dataset {
                 dir,
@@ -174,6 +178,58 @@ impl Dataset {
             },
             recovery_key,
         ))
+    }
+
+    /// The creation entry, the signed-log marker and the first sealed policy and masking rules,
+    /// in one transaction.
+    fn first_entries(
+        conn: &rusqlite::Connection,
+        dataset_id: &str,
+        admin: &str,
+        name: &str,
+        now: i64,
+        signing: &ed25519_dalek::SigningKey,
+    ) -> Result<log::Head> {
+        let signer = Signer {
+            name: admin,
+            key: signing,
+        };
+        conn.execute_batch("BEGIN IMMEDIATE")
+            .map_err(|e| db::sql_error("core.db", e))?;
+        let run = || -> Result<log::Head> {
+            conn.execute(
+                "INSERT INTO users (name, role, created_at_ms) VALUES (?1, ?2, ?3)",
+                rusqlite::params![admin, Role::ComplianceLead.as_str(), now],
+            )
+            .map_err(|e| db::sql_error("core.db", e))?;
+            conn.execute(
+                "INSERT INTO meta (key, value) VALUES ('log_signed_from', '1')",
+                [],
+            )
+            .map_err(|e| db::sql_error("core.db", e))?;
+            crate::ingest::store::masking_rules(conn)?;
+            let tags = crate::access::seal_all(conn, dataset_id, signer)?;
+            let head = log::append_in_transaction(
+                conn,
+                dataset_id,
+                &NewEntry {
+                    time_ms: now,
+                    user: admin,
+                    role: Role::ComplianceLead.as_str(),
+                    action: Action::CreateDataset,
+                    object: &format!("{name} {tags}"),
+                    purpose: "",
+                    outcome: Outcome::Allowed,
+                },
+                Some(signer),
+            )?;
+            conn.execute_batch("COMMIT")
+                .map_err(|e| db::sql_error("core.db", e))?;
+            Ok(head)
+        };
+        run().inspect_err(|_| {
+            let _rolled_back = conn.execute_batch("ROLLBACK");
+        })
     }
 
     /// The bundle folder.
@@ -203,12 +259,25 @@ impl Dataset {
             id: self.header.dataset_id.clone(),
             format_version: self.header.version,
             created_at: self.header.created_at.clone(),
-            users: self
+            users: match &self.header.authority {
+                Some(block) => block
+                    .membership
+                    .members
+                    .iter()
+                    .map(|m| (m.user.clone(), m.role))
+                    .collect(),
+                None => self
+                    .header
+                    .slots
+                    .iter()
+                    .map(|s| (s.user.clone(), s.role))
+                    .collect(),
+            },
+            authority_fingerprint: self
                 .header
-                .slots
-                .iter()
-                .map(|s| (s.user.clone(), s.role))
-                .collect(),
+                .authority
+                .as_ref()
+                .map(AuthorityBlock::fingerprint),
         }
     }
 
@@ -219,33 +288,107 @@ impl Dataset {
         let id = &self.header.dataset_id;
         let throttle = Throttle::new(device.state_dir(), id);
         throttle.check(now_ms())?;
+        let refuse = |user: Option<&str>| -> Result<Workspace> {
+            throttle.record_failure(now_ms(), user)?;
+            Err(Error::BadCredentials)
+        };
+        // Format 2: everything that decides access comes from the signed membership.
+        let signed = match &self.header.authority {
+            Some(block) => {
+                block
+                    .check(id)
+                    .map_err(|e| Error::Integrity(format!("{e}.")))?;
+                device
+                    .check_pin(id, block)
+                    .map_err(|e| Error::Integrity(format!("{e}.")))?;
+                if block.membership.databases != self.header.databases {
+                    return Err(Error::Integrity(
+                        "header.json names database files that the signed membership does not: it was edited outside Sightline.".into(),
+                    ));
+                }
+                let Some(member) = block.membership.member(user) else {
+                    keyslot::dummy_work(password);
+                    return refuse(None);
+                };
+                Some((block, member))
+            }
+            None => None,
+        };
         let Some(slot) = self.header.slot(user) else {
             keyslot::dummy_work(password);
-            throttle.record_failure(now_ms(), None)?;
-            return Err(Error::BadCredentials);
-        };
-        let keys = match slot.unlock(id, password) {
-            Ok(keys) => keys,
-            Err(SlotError::Refused) => {
-                throttle.record_failure(now_ms(), Some(user))?;
-                return Err(Error::BadCredentials);
+            if signed.is_some() {
+                return Err(Error::Integrity(format!(
+                    "the key slot of '{user}' is missing from header.json."
+                )));
             }
+            return refuse(None);
+        };
+        let (opening, role) = match signed {
+            Some((_, member)) => (slot.as_signed(member), member.role),
+            None => (slot.clone(), slot.role),
+        };
+        let opened = match opening.open(id, password) {
+            Ok(opened) => opened,
+            Err(SlotError::Refused) => return refuse(Some(user)),
             Err(SlotError::Tampered(what)) => return Err(Error::Integrity(format!("{what}."))),
+        };
+        let mut tampered = None;
+        let identity = match signed {
+            Some((block, member)) => {
+                let signing = opened
+                    .signing
+                    .filter(|k| k.verifying_key().as_bytes().as_slice() == member.signing_key);
+                if signing.is_none() {
+                    return Err(Error::Integrity(format!(
+                        "the key slot of '{user}' holds a signing key the signed membership does not name."
+                    )));
+                }
+                let authority = opened
+                    .authority
+                    .filter(|k| k.verifying_key().as_bytes().as_slice() == block.current());
+                if role == Role::ComplianceLead && authority.is_none() {
+                    return Err(Error::Integrity(format!(
+                        "the key slot of '{user}' does not hold the dataset's current authority key."
+                    )));
+                }
+                tampered = slot.differs_from(member);
+                crate::access::Identity {
+                    signing,
+                    authority: authority.filter(|_| role == Role::ComplianceLead),
+                    secret: opened.secret,
+                }
+            }
+            None => crate::access::Identity {
+                signing: None,
+                authority: None,
+                secret: opened.secret,
+            },
         };
         let mut notices = Vec::new();
         if let Some(text) = &self.header_notice {
             notices.push(crate::access::Notice::warning(text.clone()));
         }
-        Workspace::open(
+        let ws = Workspace::open(
             self.dir.clone(),
             self.header.clone(),
             slot.user.clone(),
-            slot.role,
-            keys,
+            role,
+            opened.keys,
             device.clone(),
             &throttle,
             notices,
-        )
+            identity,
+        )?;
+        // The opening logged the tampering as an integrity alert; the slot is still refused.
+        match tampered {
+            Some(what) => {
+                drop(ws);
+                Err(Error::Integrity(format!(
+                    "{what}. Ask a compliance lead to set a new password: the new slot is built from the signed membership."
+                )))
+            }
+            None => Ok(ws),
+        }
     }
 
     /// How long this device must wait before the next unlock attempt, if at all.
@@ -256,7 +399,9 @@ impl Dataset {
         }
     }
 
-    /// Sets a new password for `user` with the recovery key. Logged as a recovery.
+    /// Sets a new password for `user` with the recovery key. Logged as a recovery. The new
+    /// slot is built from the signed membership (format 2) and the membership is signed again
+    /// with the authority key the recovery slot holds.
     pub fn recover(
         &self,
         recovery_key: &RecoveryKey,
@@ -268,25 +413,80 @@ impl Dataset {
         let _guard = HeaderLock::acquire(&self.dir)?;
         let (mut header, _) = Header::load(&self.dir)?;
         let id = header.dataset_id.clone();
-        let keys = header.recovery.unlock(&id, recovery_key).ok_or_else(|| {
-            Error::Invalid("That recovery key does not open this dataset.".into())
-        })?;
+        let wrong_key = || Error::Invalid("That recovery key does not open this dataset.".into());
+        let keys = header
+            .recovery
+            .unlock(&id, recovery_key)
+            .ok_or_else(wrong_key)?;
         let Some(index) = header.slots.iter().position(|s| s.user == user) else {
             return Err(Error::Invalid(format!(
                 "There is no user '{user}' in this dataset."
             )));
         };
-        let old = &header.slots[index];
-        let slot = KeySlot::new(
-            &id,
-            user,
-            old.role,
-            new_password,
-            &keys,
-            old.created_at.clone(),
-        )?;
-        let role = old.role;
-        header.slots[index] = slot;
+        let mut signer_key = None;
+        let role = match header.authority.as_mut() {
+            Some(block) => {
+                block
+                    .check(&id)
+                    .map_err(|e| Error::Integrity(format!("{e}.")))?;
+                device
+                    .check_pin(&id, block)
+                    .map_err(|e| Error::Integrity(format!("{e}.")))?;
+                if header.recovery.public_key != block.membership.recovery_public_key {
+                    return Err(Error::Integrity(
+                        "the recovery slot in header.json is not the one the signed membership names: it was swapped outside Sightline.".into(),
+                    ));
+                }
+                let authority = header
+                    .recovery
+                    .open_authority(&id, recovery_key)
+                    .filter(|k| k.verifying_key().as_bytes().as_slice() == block.current())
+                    .ok_or_else(|| {
+                        Error::Integrity(
+                            "the recovery slot does not hold the dataset's current authority key."
+                                .into(),
+                        )
+                    })?;
+                let Some(member) = block.membership.member(user).cloned() else {
+                    return Err(Error::Invalid(format!(
+                        "There is no user '{user}' in this dataset."
+                    )));
+                };
+                let role_keys = keys
+                    .subset(member.role.tiers())
+                    .ok_or_else(|| Error::Invalid("missing key".into()))?;
+                let (slot, new_member, _) = KeySlot::create(
+                    &id,
+                    user,
+                    member.role,
+                    new_password,
+                    &role_keys,
+                    Some(&authority),
+                    header.slots[index].created_at.clone(),
+                )?;
+                header.slots[index] = slot;
+                replace_member(&mut block.membership, &member, new_member);
+                block.sign(&id, &authority)?;
+                signer_key = Some(authority);
+                member.role
+            }
+            None => {
+                let old = &header.slots[index];
+                let role = old.role;
+                let slot = KeySlot::new(
+                    &id,
+                    user,
+                    role,
+                    new_password,
+                    &keys
+                        .subset(role.tiers())
+                        .ok_or_else(|| Error::Invalid("missing key".into()))?,
+                    old.created_at.clone(),
+                )?;
+                header.slots[index] = slot;
+                role
+            }
+        };
         let core_key = keys
             .get(Tier::Core)
             .ok_or_else(|| Error::Invalid("missing key".into()))?;
@@ -296,6 +496,7 @@ impl Dataset {
             core_key,
             false,
         )?;
+        crate::failpoint::hit("recover:before-log");
         let head = log::append(
             &core,
             &id,
@@ -308,11 +509,50 @@ impl Dataset {
                 purpose: "password set with the recovery key",
                 outcome: Outcome::Allowed,
             },
+            // The authority signs it: its key is the same before and after the new header,
+            // so a crash between the two leaves a log that still verifies.
+            signer_key.as_ref().map(|key| Signer {
+                name: authority::AUTHORITY_SIGNER,
+                key,
+            }),
         )?;
+        crate::failpoint::hit("recover:before-header");
         header.store(&self.dir)?;
+        crate::failpoint::hit("recover:after-header");
+        if let Some(block) = &header.authority {
+            let _pinned = device.check_pin(&id, block);
+        }
         db::checkpoint(&core);
         // Anchoring is best effort here: the next unlock reports a keychain that fails.
-        let _anchored = device.keychain().advance(&core, &id, head);
+        let chain = header.authority.as_ref().map(AuthorityBlock::chain);
+        let trust = header
+            .authority
+            .as_ref()
+            .zip(chain.as_deref())
+            .map(|(block, authorities)| log::Trust {
+                membership: &block.membership,
+                authorities,
+            });
+        let _anchored = device.keychain().advance(&core, &id, head, trust);
         Ok(())
     }
+}
+
+/// Replaces `old` in the membership by `new` (a new key pair for the same user and role), keeps
+/// the old signing key among the former ones so earlier log entries still verify, and bumps the
+/// version.
+pub(crate) fn replace_member(
+    membership: &mut Membership,
+    old: &authority::Member,
+    new: authority::Member,
+) {
+    membership.former.push(authority::FormerMember {
+        user: old.user.clone(),
+        role: old.role,
+        signing_key: old.signing_key.clone(),
+    });
+    if let Some(m) = membership.members.iter_mut().find(|m| m.user == old.user) {
+        *m = new;
+    }
+    membership.version += 1;
 }

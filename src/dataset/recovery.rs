@@ -4,6 +4,7 @@
 
 use std::fmt;
 
+use ed25519_dalek::SigningKey;
 use hkdf::Hkdf;
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
@@ -102,6 +103,9 @@ pub struct RecoverySlot {
     pub public_key: Vec<u8>,
     /// Every tier's key.
     pub keys_box: SealedBox,
+    /// The authority's signing key (format 2), so a recovery can re-sign the membership.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authority_box: Option<SealedBox>,
 }
 
 impl RecoverySlot {
@@ -111,6 +115,7 @@ impl RecoverySlot {
         let mut slot = RecoverySlot {
             public_key: public.as_bytes().to_vec(),
             keys_box: seal_to(public.as_bytes(), &[], &[])?,
+            authority_box: None,
         };
         slot.reseal_keys(dataset_id, keys)?;
         Ok(slot)
@@ -128,6 +133,40 @@ impl RecoverySlot {
             .ok_or_else(|| Error::Invalid("Not all keys are held.".into()))?;
         self.keys_box = seal_to(&public, &packed, &Self::aad(dataset_id, &self.public_key))?;
         Ok(())
+    }
+
+    /// Seals the authority key to the recovery public key.
+    pub fn seal_authority(&mut self, dataset_id: &str, authority: &SigningKey) -> Result<()> {
+        let public: [u8; 32] = self
+            .public_key
+            .as_slice()
+            .try_into()
+            .map_err(|_| Error::Format("The recovery slot is malformed.".into()))?;
+        self.authority_box = Some(seal_to(
+            &public,
+            authority.as_bytes(),
+            &Self::authority_aad(dataset_id, &self.public_key),
+        )?);
+        Ok(())
+    }
+
+    /// The authority key, or `None` for a wrong key or a slot without one.
+    pub fn open_authority(&self, dataset_id: &str, key: &RecoveryKey) -> Option<SigningKey> {
+        let secret = key.secret(dataset_id).ok()?;
+        let bytes = open_box(
+            &secret,
+            self.authority_box.as_ref()?,
+            &Self::authority_aad(dataset_id, &self.public_key),
+        )?;
+        let seed: Zeroizing<[u8; 32]> = Zeroizing::new(bytes.as_slice().try_into().ok()?);
+        Some(SigningKey::from_bytes(&seed))
+    }
+
+    fn authority_aad(dataset_id: &str, public_key: &[u8]) -> Vec<u8> {
+        encode_fields(
+            "sightline/recovery/v2/authority",
+            &[dataset_id.as_bytes(), public_key],
+        )
     }
 
     /// Every tier's key, or `None` for a wrong recovery key.

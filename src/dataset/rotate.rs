@@ -7,11 +7,12 @@
 use std::fs;
 use std::path::Path;
 
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension};
 use zeroize::Zeroizing;
 
 use crate::access::{Action, Role, Workspace};
 use crate::clock::now_ms;
+use crate::dataset::authority::{FormerMember, new_signing_key};
 use crate::dataset::crypto::random_key;
 use crate::dataset::db::{self, sql_error, tier_file};
 use crate::dataset::header::sync_dir;
@@ -68,14 +69,31 @@ impl Workspace {
                 "The dataset changed on disk. Lock and unlock again.".into(),
             ));
         }
-        let target = header
-            .slot(user)
+        let id = header.dataset_id.clone();
+        // Everything below comes from the signed membership: a slot's own claims in the file
+        // (tiers, public key, an added slot, a swapped recovery key) are never trusted.
+        let mut block = header.authority.clone().ok_or_else(|| {
+            Error::Invalid(
+                "Sign in again as a compliance lead first: the dataset has not been upgraded to signed membership.".into(),
+            )
+        })?;
+        block
+            .check(&id)
+            .map_err(|e| Error::Integrity(format!("{e}.")))?;
+        let authority = self
+            .authority_key()
+            .cloned()
+            .ok_or_else(|| Error::Invalid("Only a compliance lead can revoke.".into()))?;
+        let target = block
+            .membership
+            .member(user)
             .cloned()
             .ok_or_else(|| Error::Invalid(format!("There is no user '{user}'.")))?;
-        let leads = header
-            .slots
+        let leads = block
+            .membership
+            .members
             .iter()
-            .filter(|s| s.role == Role::ComplianceLead)
+            .filter(|m| m.role == Role::ComplianceLead)
             .count();
         if target.role == Role::ComplianceLead && leads <= 1 {
             return Err(Error::Invalid(
@@ -89,49 +107,96 @@ impl Workspace {
             )
             .map_err(|e| sql_error("core.db", e))?;
 
-        let id = header.dataset_id.clone();
-        let rotate = target.tiers.clone();
+        let rotate: Vec<Tier> = target.role.tiers().to_vec();
         let total = rotate.len() + 2;
         let mut new_keys = self.keys.subset(&Tier::ALL).ok_or_else(|| {
             Error::Invalid("Only a compliance lead holding every key can revoke.".into())
         })?;
+        // New epochs above every file on disk, so no leftover (or newer) file is overwritten.
+        let on_disk = crate::dataset::header::epochs_on_disk(&self.dir);
+        let mut epochs = Vec::new();
+        for tier in &rotate {
+            let highest = on_disk
+                .iter()
+                .filter(|(t, _, _)| t == tier)
+                .map(|(_, e, _)| *e)
+                .max()
+                .unwrap_or(0)
+                .max(header.epoch(*tier));
+            epochs.push((*tier, highest + 1));
+        }
+        set_pending(&self.core, &epochs)?;
+        crate::failpoint::hit("revoke:marked");
         let mut new_files = Vec::new();
-        for (done, tier) in rotate.iter().enumerate() {
+        for (done, (tier, epoch)) in epochs.iter().enumerate() {
             progress(RotationProgress {
                 step: format!("Re-encrypting {}", tier_file(*tier)),
                 done,
                 total,
             });
             let key = random_key()?;
-            let epoch = header.databases.get(tier).map_or(0, |d| d.epoch) + 1;
-            let path = self.dir.join(tier.file_name(epoch));
-            remove_db_files(&path)?;
+            let path = self.dir.join(tier.file_name(*epoch));
             export(self.conn(*tier)?, &path, &key, *tier)?;
+            crate::failpoint::hit(&format!("revoke:exported-{}", tier.as_str()));
             new_keys.set(*tier, key);
-            header.databases.insert(*tier, DbInfo { epoch });
+            header.databases.insert(*tier, DbInfo { epoch: *epoch });
             new_files.push((*tier, path));
         }
-        header.slots.retain(|s| s.user != user);
-        for slot in &mut header.slots {
-            if slot.tiers.iter().any(|t| rotate.contains(t)) {
-                slot.reseal_keys(&id, &new_keys)?;
+        let membership = &mut block.membership;
+        membership.members.retain(|m| m.user != user);
+        membership.former.push(FormerMember {
+            user: target.user.clone(),
+            role: target.role,
+            signing_key: target.signing_key.clone(),
+        });
+        membership.databases = header.databases.clone();
+        membership.version += 1;
+        // A revoked compliance lead held the authority key: hand it to a new one.
+        let authority = if target.role == Role::ComplianceLead {
+            let next = new_signing_key()?;
+            block.succeed(&id, &authority, &next);
+            next
+        } else {
+            authority
+        };
+        let mut slots = Vec::new();
+        for member in &block.membership.members {
+            let Some(slot) = header.slot(&member.user) else {
+                continue;
+            };
+            let mut slot = slot.as_signed(member);
+            slot.reseal_keys(&id, &new_keys)?;
+            if member.role == Role::ComplianceLead {
+                slot.seal_authority(&id, &authority)?;
             }
+            slots.push(slot);
         }
+        header.slots = slots;
+        header.recovery.public_key = block.membership.recovery_public_key.clone();
         header.recovery.reseal_keys(&id, &new_keys)?;
+        header.recovery.seal_authority(&id, &authority)?;
+        block.sign(&id, &authority)?;
+        header.authority = Some(block);
         progress(RotationProgress {
             step: "Switching to the new keys".into(),
             done: rotate.len(),
             total,
         });
+        crate::failpoint::hit("revoke:before-header");
         header.store(&self.dir)?;
-        // Twice, so that header.json.prev also names the new files.
-        header.store(&self.dir)?;
+        crate::failpoint::hit("revoke:header-stored");
+        if let Some(block) = &header.authority {
+            let _pinned = self.device.check_pin(&id, block);
+        }
 
         for (tier, path) in &new_files {
             let key = new_keys
                 .get(*tier)
                 .ok_or_else(|| Error::Invalid("missing key".into()))?;
             let conn = db::open(path, *tier, key, false)?;
+            if *tier == Tier::Core {
+                set_pending(&conn, &[])?;
+            }
             let old_path = self.header.db_path(&self.dir, *tier);
             let old = match tier {
                 Tier::Core => Some(std::mem::replace(&mut self.core, conn)),
@@ -139,8 +204,10 @@ impl Workspace {
             };
             drop(old);
             remove_db_files(&old_path)?;
+            crate::failpoint::hit(&format!("revoke:removed-old-{}", tier.as_str()));
         }
         self.keys = new_keys;
+        self.identity.authority = Some(authority);
         self.header = header;
         sync_dir(&self.dir)?;
         progress(RotationProgress {
@@ -197,38 +264,74 @@ fn remove_db_files(path: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Removes database files the header does not name (left by a rotation that crashed), when no
-/// other process has the dataset open.
-pub(crate) fn remove_orphans(dir: &Path, header: &Header, lock: &BundleLock) {
-    if lock.exclusive().is_err() {
-        return;
-    }
-    let current: Vec<String> = Tier::ALL
-        .iter()
-        .map(|t| t.file_name(header.databases.get(t).map_or(0, |d| d.epoch)))
-        .collect();
-    if let Ok(entries) = fs::read_dir(dir) {
-        for entry in entries.flatten() {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            let base = name
-                .trim_end_matches("-wal")
-                .trim_end_matches("-shm")
-                .trim_end_matches("-journal");
-            let is_tier_db = Tier::ALL.iter().any(|t| {
-                base.strip_prefix(t.as_str())
-                    .and_then(|rest| rest.strip_suffix(".db"))
-                    .is_some_and(|mid| {
-                        mid.is_empty()
-                            || mid
-                                .strip_prefix('.')
-                                .is_some_and(|n| n.parse::<u32>().is_ok())
-                    })
-            });
-            if is_tier_db && !current.iter().any(|c| c == base) {
-                // Best effort: a file we cannot remove now is tried again next time.
-                let _removed = fs::remove_file(entry.path());
+/// Records in the current core.db which epochs a rotation is writing, so that files of a
+/// rotation that never switched the header can be told from files newer than a stale header.
+fn set_pending(core: &Connection, epochs: &[(Tier, u32)]) -> Result<()> {
+    let value: std::collections::BTreeMap<&str, u32> =
+        epochs.iter().map(|(t, e)| (t.as_str(), *e)).collect();
+    let text = serde_json::to_string(&value).map_err(|e| Error::Format(e.to_string()))?;
+    core.execute(
+        "INSERT OR REPLACE INTO meta (key, value) VALUES ('rotation_pending', ?1)",
+        [text],
+    )
+    .map_err(|e| sql_error("core.db", e))?;
+    Ok(())
+}
+
+fn pending(core: &Connection) -> Result<std::collections::BTreeMap<String, u32>> {
+    let text: Option<String> = core
+        .query_row(
+            "SELECT value FROM meta WHERE key = 'rotation_pending'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(|e| sql_error("core.db", e))?;
+    Ok(text
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or_default())
+}
+
+/// At unlock, with the header's core.db open: refuses a header older than the database files
+/// beside it (a backup restore or a sync conflict) without deleting anything, and removes what a
+/// finished or abandoned rotation left: files of older epochs, and files of a rotation that
+/// never switched the header (named in this core.db as pending). Removal waits until no other
+/// process has the dataset open.
+pub(crate) fn check_files(
+    dir: &Path,
+    header: &Header,
+    core: &Connection,
+    lock: &BundleLock,
+) -> Result<()> {
+    let pending = pending(core)?;
+    let mut newer = Vec::new();
+    let mut leftovers = Vec::new();
+    for (tier, epoch, name) in crate::dataset::header::epochs_on_disk(dir) {
+        let current = header.epoch(tier);
+        if epoch > current {
+            if pending.get(tier.as_str()) == Some(&epoch) {
+                leftovers.push(name);
+            } else {
+                newer.push(name);
             }
+        } else if epoch < current {
+            leftovers.push(name);
         }
     }
+    if !newer.is_empty() {
+        newer.sort();
+        return Err(Error::Integrity(format!(
+            "header.json is older than the database files beside it ({} newer than what it names): it may have been restored from a backup or a sync conflict. Nothing was deleted. Put the newest header.json back (header.json.prev may be it) and open again.",
+            newer.join(", ")
+        )));
+    }
+    if leftovers.is_empty() || lock.exclusive().is_err() {
+        return Ok(());
+    }
+    for name in leftovers {
+        // Best effort: a file we cannot remove now is tried again next time.
+        let _removed = remove_db_files(&dir.join(name));
+    }
     lock.downgrade();
+    Ok(())
 }

@@ -128,6 +128,34 @@ const CORE: &[&str] = &["
         time_ms INTEGER NOT NULL,
         user TEXT NOT NULL
     ) STRICT;
+", "
+    -- Format 2: signed log entries, authority checkpoints and purge records, sealed policy.
+    ALTER TABLE access_log ADD COLUMN signer TEXT NOT NULL DEFAULT '';
+    ALTER TABLE access_log ADD COLUMN signature BLOB;
+    CREATE INDEX access_log_by_action ON access_log (action, seq);
+    CREATE TABLE log_checkpoints (
+        seq INTEGER PRIMARY KEY,
+        hash BLOB NOT NULL,
+        time_ms INTEGER NOT NULL,
+        signature BLOB NOT NULL
+    ) STRICT;
+    CREATE TABLE log_purges (
+        to_seq INTEGER PRIMARY KEY,
+        from_seq INTEGER NOT NULL,
+        entries INTEGER NOT NULL,
+        last_hash BLOB NOT NULL,
+        time_ms INTEGER NOT NULL,
+        receipt TEXT NOT NULL,
+        signature BLOB NOT NULL
+    ) STRICT;
+    CREATE TABLE policy_seals (
+        kind TEXT PRIMARY KEY,
+        version INTEGER NOT NULL,
+        body TEXT NOT NULL,
+        signer TEXT NOT NULL,
+        signature BLOB NOT NULL
+    ) STRICT;
+    INSERT OR IGNORE INTO policy (key, value) VALUES ('access_log_floor_days', '365');
 "];
 
 /// Migrations of `recordings.db`.

@@ -73,8 +73,10 @@ fn create_prints_the_recovery_key_once_and_info_needs_no_password() {
     assert!(out.status.success(), "{}", stderr(&out));
     let info: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(info["name"], "CLI test");
-    assert_eq!(info["format_version"], 1);
+    assert_eq!(info["format_version"], 2);
     assert_eq!(info["users"].as_array().unwrap().len(), 3);
+    let fingerprint = info["authority_fingerprint"].as_str().unwrap();
+    assert_eq!(fingerprint.split(' ').count(), 8, "{fingerprint}");
     // The recovery key is stored nowhere in the bundle.
     for entry in fs::read_dir(&cli.path).unwrap() {
         let bytes = fs::read(entry.unwrap().path()).unwrap();

@@ -89,6 +89,16 @@ impl Fixture {
             .expect("slot opens")
     }
 
+    /// The authority's signing key, as the holder of the recovery key can open it.
+    pub fn authority_key(&self) -> ed25519_dalek::SigningKey {
+        let dataset = self.dataset();
+        let header = dataset.header();
+        header
+            .recovery
+            .open_authority(&header.dataset_id, &self.recovery)
+            .expect("the recovery slot holds the authority")
+    }
+
     /// A raw connection to the current core database, for tampering.
     pub fn raw_core(&self) -> rusqlite::Connection {
         let keys = self.slot_keys(LEAD);

@@ -213,6 +213,7 @@ fn a_purge_removes_exactly_what_is_past_retention_and_writes_a_receipt() {
                 survey_comments_days: 0,
                 access_log_days: 0,
                 purge_on_open: false,
+                access_log_floor_days: 365,
             }),
             Err(Error::Denied { .. })
         ),
@@ -224,6 +225,7 @@ fn a_purge_removes_exactly_what_is_past_retention_and_writes_a_receipt() {
         survey_comments_days: 0,
         access_log_days: 0,
         purge_on_open: false,
+        access_log_floor_days: 365,
     })
     .unwrap();
     lead.lock().unwrap();
@@ -270,6 +272,7 @@ fn opening_purges_when_the_policy_says_so() {
         survey_comments_days: 0,
         access_log_days: 0,
         purge_on_open: true,
+        access_log_floor_days: 365,
     })
     .unwrap();
     lead.lock().unwrap();
@@ -508,7 +511,17 @@ fn a_purged_log_still_verifies_from_its_base_and_still_catches_tampering() {
         .unwrap()
         .len();
     // Everything but the newest entry is older than a cut-off just ahead of now.
-    let removed = sightline::access::log::purge_before(&fx.raw_core(), now_ms() + 60_000).unwrap();
+    // As the authority does it (its key comes with the recovery key).
+    let id = fx.dataset().header().dataset_id.clone();
+    let record = sightline::access::log::purge_before(
+        &fx.raw_core(),
+        &id,
+        now_ms() + 60_000,
+        &fx.authority_key(),
+    )
+    .unwrap()
+    .unwrap();
+    let removed = record.entries;
     assert!(removed as usize >= before - 1, "{removed} of {before}");
     let lead = fx.unlock(LEAD);
     assert!(

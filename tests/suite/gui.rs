@@ -519,9 +519,7 @@ fn the_idle_lock_follows_the_dataset_policy() {
         10,
         "the default policy"
     );
-    fx.raw_core()
-        .execute_batch("UPDATE policy SET value = '3' WHERE key = 'idle_lock_minutes'")
-        .unwrap();
+    fx.unlock(LEAD).set_idle_lock_minutes(3).unwrap();
     let mut harness = harness(&fx);
     log_in(&mut harness, ANALYST);
     assert!(harness.query_by_label("locks in 3 min").is_some());

@@ -99,7 +99,7 @@ fn a_torn_or_missing_header_falls_back_to_the_previous_copy() {
             .header_notice()
             .is_some_and(|n| n.contains("previous copy"))
     );
-    // The previous copy predates the last user added, but everyone before that still gets in.
+    // The previous copy is the current header's twin, so everyone still gets in.
     let ws = dataset.unlock(LEAD.0, LEAD.1, &fx.device).unwrap();
     assert!(
         ws.notices()

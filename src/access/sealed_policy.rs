@@ -1,0 +1,399 @@
+//! Sealed policy: the policy table (k floor, retention, consent target, restricted regions,
+//! idle lock) and the masking rules are signed, as a whole, by the member who last changed
+//! them, and the log entry of each change names the version. A value changed in `core.db` by
+//! hand is put back from the signed copy and named; a seal that does not verify, or an older
+//! one put back, is named and keeps the features that depend on it closed until a member who
+//! may change it saves it again.
+
+use rusqlite::{Connection, OptionalExtension};
+use sha2::{Digest, Sha256};
+
+use crate::access::log::{self, NewEntry, Signer, Trust};
+use crate::access::{Action, Capability, Notice, Outcome, Role, Workspace};
+use crate::clock::now_ms;
+use crate::dataset::authority::{self, AUTHORITY_SIGNER};
+use crate::dataset::db::sql_error;
+use crate::error::{Error, Result};
+
+const FILE: &str = "core.db";
+const SEAL_SIG: &str = "sightline/policy/v1";
+
+/// The two sealed documents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PolicyKind {
+    /// The `policy` table (compliance leads change it).
+    Policy,
+    /// The `masking_rules` table (data engineers change it).
+    Masking,
+}
+
+impl PolicyKind {
+    /// Both kinds.
+    pub const ALL: [PolicyKind; 2] = [PolicyKind::Policy, PolicyKind::Masking];
+
+    /// Stable name in seals and log tags.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PolicyKind::Policy => "policy",
+            PolicyKind::Masking => "masking",
+        }
+    }
+
+    /// Whether `role` may sign a version of this document.
+    fn may_sign(self, role: Role) -> bool {
+        match self {
+            PolicyKind::Policy => Capability::EraseSubject.allows(role),
+            // Compliance leads seal the first rules at creation and at an upgrade.
+            PolicyKind::Masking => {
+                Capability::ImportData.allows(role) || role == Role::ComplianceLead
+            }
+        }
+    }
+
+    fn select(self) -> &'static str {
+        match self {
+            PolicyKind::Policy => "SELECT key, value FROM policy ORDER BY key",
+            PolicyKind::Masking => "SELECT CAST(id AS TEXT), rule FROM masking_rules ORDER BY id",
+        }
+    }
+}
+
+/// The rows of a document as they are in `core.db`, as canonical JSON.
+fn current_body(core: &Connection, kind: PolicyKind) -> Result<String> {
+    let mut stmt = core
+        .prepare(kind.select())
+        .map_err(|e| sql_error(FILE, e))?;
+    let rows: Vec<(String, String)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .and_then(Iterator::collect)
+        .map_err(|e| sql_error(FILE, e))?;
+    serde_json::to_string(&rows).map_err(|e| Error::Format(e.to_string()))
+}
+
+fn restore(core: &Connection, kind: PolicyKind, body: &str) -> Result<()> {
+    let rows: Vec<(String, String)> =
+        serde_json::from_str(body).map_err(|e| Error::Format(e.to_string()))?;
+    let tx = core
+        .unchecked_transaction()
+        .map_err(|e| sql_error(FILE, e))?;
+    let run = || -> rusqlite::Result<()> {
+        match kind {
+            PolicyKind::Policy => {
+                tx.execute("DELETE FROM policy", [])?;
+                for (k, v) in &rows {
+                    tx.execute("INSERT INTO policy (key, value) VALUES (?1, ?2)", [k, v])?;
+                }
+            }
+            PolicyKind::Masking => {
+                tx.execute("DELETE FROM masking_rules", [])?;
+                for (id, rule) in &rows {
+                    tx.execute(
+                        "INSERT INTO masking_rules (id, rule) VALUES (CAST(?1 AS INTEGER), ?2)",
+                        [id, rule],
+                    )?;
+                }
+            }
+        }
+        Ok(())
+    };
+    run().map_err(|e| sql_error(FILE, e))?;
+    tx.commit().map_err(|e| sql_error(FILE, e))
+}
+
+struct Seal {
+    version: u64,
+    body: String,
+    signer: String,
+    signature: Vec<u8>,
+}
+
+fn load_seal(core: &Connection, kind: PolicyKind) -> Result<Option<Seal>> {
+    core.query_row(
+        "SELECT version, body, signer, signature FROM policy_seals WHERE kind = ?1",
+        [kind.as_str()],
+        |r| {
+            Ok(Seal {
+                version: r.get::<_, i64>(0)? as u64,
+                body: r.get(1)?,
+                signer: r.get(2)?,
+                signature: r.get(3)?,
+            })
+        },
+    )
+    .optional()
+    .map_err(|e| sql_error(FILE, e))
+}
+
+fn fields<'a>(
+    dataset_id: &'a str,
+    kind: PolicyKind,
+    version: &'a [u8; 8],
+    signer: &'a str,
+    body: &'a str,
+) -> [&'a [u8]; 5] {
+    [
+        dataset_id.as_bytes(),
+        kind.as_str().as_bytes(),
+        version,
+        signer.as_bytes(),
+        body.as_bytes(),
+    ]
+}
+
+/// The tag a log entry carries for a sealed version: `[policy v3 0123456789abcdef]`.
+fn tag(kind: PolicyKind, version: u64, body: &str) -> String {
+    let digest = Sha256::digest(body.as_bytes());
+    format!(
+        "[{} v{version} {}]",
+        kind.as_str(),
+        hex::encode(&digest[..8])
+    )
+}
+
+/// Signs the document as it now is in `core.db` as the next version; returns the tag for the
+/// log entry that records the change (write both in one transaction).
+pub(crate) fn seal(
+    core: &Connection,
+    dataset_id: &str,
+    kind: PolicyKind,
+    signer: Signer<'_>,
+) -> Result<String> {
+    let version = load_seal(core, kind)?.map_or(1, |s| s.version + 1);
+    let body = current_body(core, kind)?;
+    let v = version.to_be_bytes();
+    let signature = authority::sign(
+        signer.key,
+        SEAL_SIG,
+        &fields(dataset_id, kind, &v, signer.name, &body),
+    );
+    core.execute(
+        "INSERT OR REPLACE INTO policy_seals (kind, version, body, signer, signature) VALUES (?1, ?2, ?3, ?4, ?5)",
+        rusqlite::params![kind.as_str(), version as i64, body, signer.name, signature],
+    )
+    .map_err(|e| sql_error(FILE, e))?;
+    Ok(tag(kind, version, &body))
+}
+
+/// Seals both documents (creation and upgrade); returns both tags.
+pub(crate) fn seal_all(core: &Connection, dataset_id: &str, signer: Signer<'_>) -> Result<String> {
+    let mut tags = Vec::new();
+    for kind in PolicyKind::ALL {
+        tags.push(seal(core, dataset_id, kind, signer)?);
+    }
+    Ok(tags.join(" "))
+}
+
+/// The tags of the current seals, for a log entry that must keep naming them (the purge of
+/// old log entries would otherwise remove the entries that do).
+pub(crate) fn current_tags(core: &Connection) -> Result<String> {
+    let mut out = Vec::new();
+    for kind in PolicyKind::ALL {
+        if let Some(seal) = load_seal(core, kind)? {
+            out.push(tag(kind, seal.version, &seal.body));
+        }
+    }
+    Ok(out.join(" "))
+}
+
+/// The newest version of `kind` a log entry names, with its tag.
+fn logged_tag(core: &Connection, kind: PolicyKind) -> Result<Option<String>> {
+    let pattern = format!("%[{} v%", kind.as_str());
+    let object: Option<String> = core
+        .query_row(
+            "SELECT object FROM access_log
+             WHERE action IN ('create-dataset', 'upgrade-dataset', 'edit-policy', 'manage-masking', 'retention-purge')
+               AND outcome = 'allowed' AND object LIKE ?1
+             ORDER BY seq DESC LIMIT 1",
+            [pattern],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(|e| sql_error(FILE, e))?;
+    let prefix = format!("[{} v", kind.as_str());
+    Ok(object.and_then(|o| {
+        let start = o.rfind(&prefix)?;
+        let end = o[start..].find(']')?;
+        Some(o[start..start + end + 1].to_owned())
+    }))
+}
+
+/// What is wrong with a seal: `Ok(None)` when it verifies, names the newest version the log
+/// names, and `core.db` holds what it says; `Err(text)` when the seal itself cannot be trusted;
+/// `Ok(Some(text))` when only the table was changed (the signed copy can put it back).
+fn check(
+    core: &Connection,
+    dataset_id: &str,
+    kind: PolicyKind,
+    trust: Trust<'_>,
+) -> Result<std::result::Result<Option<(String, String)>, String>> {
+    let name = kind.as_str();
+    let Some(seal) = load_seal(core, kind)? else {
+        return Ok(Err(format!(
+            "the {name} in core.db carries no signature: its seal was removed outside Sightline"
+        )));
+    };
+    let v = seal.version.to_be_bytes();
+    let fields = fields(dataset_id, kind, &v, &seal.signer, &seal.body);
+    let signed = if seal.signer == AUTHORITY_SIGNER {
+        trust
+            .authorities
+            .iter()
+            .any(|k| authority::verify(k, SEAL_SIG, &fields, &seal.signature))
+    } else {
+        trust
+            .membership
+            .signing_keys(&seal.signer)
+            .into_iter()
+            .any(|(k, role)| {
+                kind.may_sign(role) && authority::verify(k, SEAL_SIG, &fields, &seal.signature)
+            })
+    };
+    if !signed {
+        return Ok(Err(format!(
+            "the {name} in core.db (version {}) is not signed by a member who may change it: it was written outside Sightline",
+            seal.version
+        )));
+    }
+    let sealed_tag = tag(kind, seal.version, &seal.body);
+    match logged_tag(core, kind)? {
+        Some(logged) if logged != sealed_tag => {
+            return Ok(Err(format!(
+                "the {name} in core.db is {sealed_tag} but the access log names {logged} as the newest: an older version was put back outside Sightline"
+            )));
+        }
+        None if log::purge_records(core)?.is_empty() => {
+            return Ok(Err(format!(
+                "the {name} in core.db is {sealed_tag}, a version no access-log entry names: it was put there outside Sightline"
+            )));
+        }
+        _ => {}
+    }
+    if current_body(core, kind)? != seal.body {
+        return Ok(Ok(Some((
+            format!(
+                "the {name} in core.db was changed outside Sightline: it no longer matches version {} signed by {}, which was put back",
+                seal.version, seal.signer
+            ),
+            seal.body,
+        ))));
+    }
+    Ok(Ok(None))
+}
+
+impl Workspace {
+    /// Checks both sealed documents; a changed table is put back from its signed copy. Returns
+    /// every problem found, for notices, alerts and `verify`.
+    pub(crate) fn policy_problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for kind in PolicyKind::ALL {
+            let result = self.with_trust(|trust| {
+                trust.map(|t| check(&self.core, &self.header.dataset_id, kind, t))
+            });
+            match result {
+                None | Some(Ok(Ok(None))) => {}
+                Some(Ok(Ok(Some((problem, body))))) => {
+                    if let Err(e) = restore(&self.core, kind, &body) {
+                        out.push(format!("{problem}; putting it back failed: {e}"));
+                    } else {
+                        out.push(problem);
+                    }
+                }
+                Some(Ok(Err(problem))) => out.push(problem),
+                Some(Err(e)) => {
+                    out.push(format!("the {} could not be checked: {e}", kind.as_str()))
+                }
+            }
+        }
+        out
+    }
+
+    /// Refuses work that depends on `kind` while its seal cannot be trusted; a table changed by
+    /// hand is put back from the signed copy first (and the change is logged).
+    pub(crate) fn require_policy(&self, kind: PolicyKind) -> Result<()> {
+        let result = self
+            .with_trust(|trust| trust.map(|t| check(&self.core, &self.header.dataset_id, kind, t)));
+        match result {
+            None | Some(Ok(Ok(None))) => Ok(()),
+            Some(Ok(Ok(Some((problem, body))))) => {
+                restore(&self.core, kind, &body)?;
+                self.log(
+                    Action::IntegrityAlert,
+                    kind.as_str(),
+                    &problem,
+                    Outcome::Failed,
+                )?;
+                self.add_notice(Notice::integrity(format!("{problem}.")));
+                Ok(())
+            }
+            Some(Ok(Err(problem))) => {
+                self.log(
+                    Action::IntegrityAlert,
+                    kind.as_str(),
+                    &problem,
+                    Outcome::Failed,
+                )?;
+                Err(Error::Integrity(format!(
+                    "{problem}. What depends on the {} stays closed until a member who may change it saves it again.",
+                    kind.as_str()
+                )))
+            }
+            Some(Err(e)) => Err(e),
+        }
+    }
+
+    /// Runs `change` on core.db and records it: in format 2 the change, the new seal of
+    /// `kind` and the log entry (naming the sealed version) commit together.
+    pub(crate) fn edit_sealed(
+        &self,
+        action: Action,
+        object: &str,
+        kind: PolicyKind,
+        change: impl FnOnce(&Connection) -> Result<()>,
+    ) -> Result<()> {
+        let Some(signer) = self.signer() else {
+            self.gate(action, object, "")?;
+            return change(&self.core).or_else(|e| self.failed(action, object, e));
+        };
+        if let Some(capability) = action.capability()
+            && !capability.allows(self.role)
+        {
+            return self.gate(action, object, "");
+        }
+        let core = &self.core;
+        let run = || -> Result<log::Head> {
+            core.execute_batch("BEGIN IMMEDIATE")
+                .map_err(|e| sql_error(FILE, e))?;
+            change(core)?;
+            let tag = seal(core, &self.header.dataset_id, kind, signer)?;
+            let head = log::append_in_transaction(
+                core,
+                &self.header.dataset_id,
+                &NewEntry {
+                    time_ms: now_ms(),
+                    user: &self.user,
+                    role: self.role.as_str(),
+                    action,
+                    object: &format!("{object} {tag}"),
+                    purpose: "",
+                    outcome: Outcome::Allowed,
+                },
+                Some(signer),
+            )?;
+            core.execute_batch("COMMIT")
+                .map_err(|e| sql_error(FILE, e))?;
+            Ok(head)
+        };
+        match run() {
+            Ok(head) => {
+                self.anchored(head);
+                Ok(())
+            }
+            Err(e) => {
+                if !core.is_autocommit() {
+                    let _rolled_back = core.execute_batch("ROLLBACK");
+                }
+                self.failed(action, object, e)
+            }
+        }
+    }
+}
