@@ -7,6 +7,9 @@ use crate::access::Keychain;
 
 /// Environment variable that moves the state folder (portable installs, tests).
 pub const STATE_DIR_ENV: &str = "SIGHTLINE_STATE_DIR";
+/// Environment variable that, set to `off`, keeps Sightline out of the OS keychain (scripts
+/// working on copies of one dataset). The rollback check is then off, and every unlock says so.
+pub const KEYCHAIN_ENV: &str = "SIGHTLINE_KEYCHAIN";
 
 /// This device's state folder and keychain.
 #[derive(Debug, Clone)]
@@ -26,7 +29,12 @@ impl Device {
 
     /// The platform's data folder (or `SIGHTLINE_STATE_DIR`) and the platform keychain.
     pub fn from_env() -> Device {
-        Device::new(default_state_dir(), Keychain::platform())
+        let keychain = if std::env::var_os(KEYCHAIN_ENV).is_some_and(|v| v == "off") {
+            Keychain::unavailable(&format!("turned off by {KEYCHAIN_ENV}=off"))
+        } else {
+            Keychain::platform()
+        };
+        Device::new(default_state_dir(), keychain)
     }
 
     /// Where back-off records and the recent-datasets list live.

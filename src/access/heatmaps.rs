@@ -186,6 +186,8 @@ impl Workspace {
     /// Computes a heatmap (every role). Logged with page, viewport, kind and segment.
     pub fn heatmap(&self, request: &HeatmapRequest) -> Result<Heatmap> {
         self.gate(Action::ViewHeatmap, &describe(request), "")?;
+        // The k floor decides what may be shown: never compute under a policy changed by hand.
+        self.require_policy(crate::access::PolicyKind::Policy)?;
         self.compute(request)
     }
 
@@ -317,8 +319,6 @@ impl Workspace {
                 ((canvas_width(viewport) as usize, height as usize), 1.0)
             }
         };
-        // The k floor decides what may be shown: never compute under a policy changed by hand.
-        self.require_policy(crate::access::PolicyKind::Policy)?;
         let k = self.k_anonymity();
         let mut heatmap = Heatmap {
             request: request.clone(),

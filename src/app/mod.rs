@@ -433,6 +433,7 @@ impl SightlineApp {
                         role: w.ws.role(),
                         idle_lock_in_s,
                         notices: &w.notices,
+                        rollback_off: w.ws.rollback_off(),
                     },
                     &mut w.page,
                 )
@@ -647,6 +648,7 @@ impl SightlineApp {
             Page::Users => w.ws.users().map(|users| {
                 PageState::Users(Box::new(UsersState {
                     users,
+                    fingerprint: w.ws.authority_fingerprint(),
                     ..UsersState::default()
                 }))
             }),
@@ -919,8 +921,13 @@ impl SightlineApp {
             Ok(report) if report.is_intact() => (
                 true,
                 format!(
-                    "Intact: {} entries chained, every database page authenticated{}.",
+                    "Intact: {} entries chained{}, every database page authenticated{}.",
                     report.chain.entries,
+                    if report.signatures_checked {
+                        " and signed by their authors"
+                    } else {
+                        " (not signed yet: made by an older Sightline)"
+                    },
                     if report.anchor_checked {
                         ", and this device's anchor matches"
                     } else {
@@ -932,6 +939,9 @@ impl SightlineApp {
                 false,
                 match &report.chain.problem {
                     Some(p) => format!("Problem at entry {}: {}.", p.seq, p.reason),
+                    None if !report.trust_problems.is_empty() => {
+                        format!("Integrity problem: {}.", report.trust_problems.join("; "))
+                    }
                     None => format!(
                         "{} database page(s) failed authentication.",
                         report.damaged_pages.len()

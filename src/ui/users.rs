@@ -26,6 +26,8 @@ pub struct UsersState {
     pub confirm_revoke: Option<String>,
     /// The result of the last action.
     pub message: Option<(bool, String)>,
+    /// The dataset authority's fingerprint, to compare out of band.
+    pub fingerprint: Option<String>,
     /// A key rotation in progress.
     pub rotation: Option<RotationProgress>,
 }
@@ -55,6 +57,18 @@ pub fn users_ui(ui: &mut egui::Ui, state: &mut UsersState, me: &str) -> Option<C
     let mut command = None;
     let visuals = ui.visuals().clone();
     ui.heading("Users");
+    match &state.fingerprint {
+        Some(f) => {
+            ui.label(format!("Dataset authority fingerprint: {f}"))
+                .on_hover_text("Every device shows the same fingerprint for this dataset. Compare it with a colleague's (like an SSH host key): a different one means the membership was replaced.");
+        }
+        None => {
+            ui.label(
+                RichText::new("This dataset has no signed membership yet: it is upgraded at a compliance lead's sign-in.")
+                    .color(theme::warning(&visuals)),
+            );
+        }
+    }
     if let Some(p) = &state.rotation {
         ui.label("Revoking: replacing every key the user held…");
         ui.add(egui::ProgressBar::new(p.done as f32 / p.total.max(1) as f32).show_percentage());

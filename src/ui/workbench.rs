@@ -23,6 +23,8 @@ pub struct FrameInfo<'a> {
     pub idle_lock_in_s: u64,
     /// Notices from unlock.
     pub notices: &'a [Notice],
+    /// Why this device cannot check for rollbacks, when it cannot (shown for the whole sitting).
+    pub rollback_off: Option<&'a str>,
 }
 
 /// Draws the top bar, the navigation and the current view.
@@ -56,6 +58,11 @@ pub fn workbench_ui(
                 .on_hover_text("Auto-lock after the policy's idle time");
                 badge_ui(ui, info.role);
                 ui.label(info.user);
+                if let Some(why) = info.rollback_off {
+                    ui.separator();
+                    ui.label(RichText::new("Rollback check off").color(theme::warning(&visuals)))
+                        .on_hover_text(why);
+                }
             });
         });
     });

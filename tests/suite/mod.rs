@@ -7,6 +7,8 @@ mod common;
 mod cli;
 /// The compliance centre: erasure, retention, receipts.
 mod compliance;
+/// Key changes killed between any two writes leave the old or the new dataset, whole.
+mod crash;
 /// The demo dataset: accounts, screenshots, sample and generated sessions.
 mod demo;
 /// The login screen and workbench frame, driven headless with egui_kittest.
@@ -23,6 +25,8 @@ mod heatmap_engine;
 mod heatmaps;
 /// Import with minimisation: fixtures, canary PII, consent, hostile input.
 mod import;
+/// An insider's attacks on membership, keys, log and policy, each named and fruitless.
+mod insider;
 /// Database integrity: flipped bytes, header crash states.
 mod integrity;
 /// Domain modules never import the UI.

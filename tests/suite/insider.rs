@@ -1,0 +1,556 @@
+//! Attack stories by an insider: a user with a valid account of any role, write access to the
+//! dataset folder, the source code and all the time they want. Each story ends with the attacker
+//! holding nothing new and unlock or `verify` naming the tampering.
+
+use std::fs;
+
+use sha2::{Digest, Sha256};
+use sightline::Error;
+use sightline::access::{Keychain, LogQuery, NoticeLevel, Role};
+use sightline::dataset::crypto::{encode_fields, random_array, seal_to};
+use sightline::dataset::{Dataset, KeySlot, Tier};
+use sightline::device::Device;
+
+use super::common::{ANALYST, ENGINEER, Fixture, LEAD, UX};
+
+fn edit_header(fx: &Fixture, edit: impl FnOnce(&mut serde_json::Value)) {
+    let path = fx.path.join("header.json");
+    let mut json: serde_json::Value = serde_json::from_slice(&fs::read(&path).unwrap()).unwrap();
+    edit(&mut json);
+    let bytes = serde_json::to_vec_pretty(&json).unwrap();
+    fs::write(&path, &bytes).unwrap();
+    fs::write(fx.path.join("header.json.prev"), &bytes).unwrap();
+}
+
+fn slot_index(json: &serde_json::Value, user: &str) -> usize {
+    json["slots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|s| s["user"] == user)
+        .unwrap()
+}
+
+fn alerts(fx: &Fixture) -> Vec<String> {
+    fx.unlock(LEAD)
+        .access_log(&LogQuery {
+            action: Some("integrity-alert".into()),
+            ..LogQuery::default()
+        })
+        .unwrap()
+        .into_iter()
+        .map(|e| format!("{} {}", e.object, e.purpose))
+        .collect()
+}
+
+#[test]
+fn a_ux_liaison_who_edits_their_role_gains_nothing_from_a_password_reset() {
+    let fx = Fixture::with_all_roles();
+    // 1. The UX liaison gives their own slot the analyst's role and tiers.
+    edit_header(&fx, |json| {
+        let i = slot_index(json, UX.0);
+        json["slots"][i]["role"] = "analyst".into();
+        json["slots"][i]["tiers"] = serde_json::json!(["core", "recordings"]);
+    });
+    // 2. Their sign-in is refused, naming their slot.
+    match fx.dataset().unlock(UX.0, UX.1, &fx.device) {
+        Err(Error::Integrity(msg)) => assert!(msg.contains(UX.0), "{msg}"),
+        other => panic!("expected an integrity error, got {:?}", other.map(|_| ())),
+    }
+    // 3. The help desk resets their password.
+    let mut lead = fx.unlock(LEAD);
+    lead.set_password(UX.0, "uma-new-password-1").unwrap();
+    lead.lock().unwrap();
+    // 4. They sign in with it: still a UX liaison, without the recordings key.
+    let ws = fx
+        .dataset()
+        .unlock(UX.0, "uma-new-password-1", &fx.device)
+        .unwrap();
+    assert_eq!(ws.role(), Role::UxLiaison);
+    assert!(!ws.holds(Tier::Recordings));
+    assert!(matches!(ws.sessions(None), Err(Error::Denied { .. })));
+    drop(ws);
+    assert!(
+        alerts(&fx).iter().any(|a| a.contains(UX.0)),
+        "the edited slot is in the log"
+    );
+}
+
+#[test]
+fn a_revocation_reseals_only_to_what_the_membership_signed() {
+    let fx = Fixture::with_all_roles();
+    let original_recovery = fx.dataset().header().recovery.public_key.clone();
+    let analyst_keys = fx.slot_keys(ANALYST);
+    let id = fx.dataset().header().dataset_id.clone();
+    // The departing analyst adds a slot of their own, swaps the recovery key for one they
+    // control, and the UX liaison claims the recordings tier.
+    let mallory = KeySlot::new(
+        &id,
+        "mallory",
+        Role::ComplianceLead,
+        "mallory-password-1",
+        &analyst_keys,
+        "2026-01-01T00:00:00Z".into(),
+    )
+    .unwrap();
+    let attacker_secret = x25519_dalek::StaticSecret::from(random_array::<32>().unwrap());
+    let attacker_public = x25519_dalek::PublicKey::from(&attacker_secret);
+    edit_header(&fx, |json| {
+        json["slots"]
+            .as_array_mut()
+            .unwrap()
+            .push(serde_json::to_value(&mallory).unwrap());
+        json["recovery"]["public_key"] = hex::encode(attacker_public.as_bytes()).into();
+        let i = slot_index(json, UX.0);
+        json["slots"][i]["tiers"] = serde_json::json!(["core", "recordings"]);
+    });
+
+    let mut lead = fx.unlock(LEAD);
+    lead.revoke_user(ANALYST.0, &mut |_| {}).unwrap();
+    lead.lock().unwrap();
+
+    let header = fx.dataset().header().clone();
+    assert!(
+        header.slot("mallory").is_none(),
+        "the added slot got nothing"
+    );
+    assert_eq!(
+        header.recovery.public_key, original_recovery,
+        "the new keys are sealed to the recovery key the authority signed"
+    );
+    let ux = header.slot(UX.0).unwrap();
+    assert_eq!(ux.tiers, vec![Tier::Core]);
+    assert!(fx.slot_keys(UX).get(Tier::Recordings).is_none());
+    assert!(matches!(
+        fx.dataset()
+            .unlock("mallory", "mallory-password-1", &fx.device),
+        Err(Error::BadCredentials)
+    ));
+}
+
+#[test]
+fn a_low_order_public_key_gets_no_sealed_keys() {
+    // The identity point: every "shared secret" with it is zero, known to anyone.
+    assert!(seal_to(&[0u8; 32], b"keys", b"ad").is_err());
+    let mut one = [0u8; 32];
+    one[0] = 1;
+    assert!(seal_to(&one, b"keys", b"ad").is_err());
+}
+
+#[test]
+fn a_forged_compliance_lead_slot_written_with_the_attackers_keys_is_refused() {
+    let fx = Fixture::with_all_roles();
+    let keys = fx.slot_keys(ANALYST);
+    let id = fx.dataset().header().dataset_id.clone();
+    let forged = |user: &str| {
+        KeySlot::new(
+            &id,
+            user,
+            Role::ComplianceLead,
+            "attacker-password-1",
+            &keys,
+            "2026-01-01T00:00:00Z".into(),
+        )
+        .unwrap()
+    };
+    let (extra, replaced) = (forged("mallory"), forged(LEAD.0));
+    edit_header(&fx, |json| {
+        let i = slot_index(json, LEAD.0);
+        json["slots"][i] = serde_json::to_value(&replaced).unwrap();
+        json["slots"]
+            .as_array_mut()
+            .unwrap()
+            .push(serde_json::to_value(&extra).unwrap());
+    });
+    for user in ["mallory", LEAD.0] {
+        assert!(
+            fx.dataset()
+                .unlock(user, "attacker-password-1", &fx.device)
+                .is_err(),
+            "{user} with the attacker's password"
+        );
+    }
+    // The next person to sign in is told, and the alarm is logged.
+    let ws = fx.unlock(ENGINEER);
+    let notices: Vec<String> = ws
+        .notices()
+        .into_iter()
+        .filter(|n| n.level == NoticeLevel::Integrity)
+        .map(|n| n.text)
+        .collect();
+    assert!(notices.iter().any(|n| n.contains("mallory")), "{notices:?}");
+    assert!(notices.iter().any(|n| n.contains(LEAD.0)), "{notices:?}");
+}
+
+#[test]
+fn an_old_header_put_back_to_revive_a_reset_password_is_refused() {
+    let fx = Fixture::with_all_roles();
+    let old = fs::read(fx.path.join("header.json")).unwrap();
+    // The analyst's password leaked; the lead resets it.
+    let mut lead = fx.unlock(LEAD);
+    lead.set_password(ANALYST.0, "ana-fresh-password-1")
+        .unwrap();
+    lead.lock().unwrap();
+    // Whoever knows the leaked password puts the old header back.
+    fs::write(fx.path.join("header.json"), &old).unwrap();
+    fs::write(fx.path.join("header.json.prev"), &old).unwrap();
+    match fx.dataset().unlock(ANALYST.0, ANALYST.1, &fx.device) {
+        Err(Error::Integrity(msg)) => assert!(msg.contains("older"), "{msg}"),
+        other => panic!("expected an integrity error, got {:?}", other.map(|_| ())),
+    }
+}
+
+#[test]
+fn a_stale_header_after_a_rotation_is_refused_and_deletes_nothing() {
+    let fx = Fixture::with_all_roles();
+    let old = fs::read(fx.path.join("header.json")).unwrap();
+    let mut lead = fx.unlock(LEAD);
+    lead.revoke_user(ANALYST.0, &mut |_| {}).unwrap();
+    lead.lock().unwrap();
+    let current = fx.dataset().header().db_path(&fx.path, Tier::Core);
+    assert!(current.is_file());
+    // A sync conflict brings back the header from before the rotation, on a device that never
+    // saw the dataset.
+    fs::write(fx.path.join("header.json"), &old).unwrap();
+    fs::write(fx.path.join("header.json.prev"), &old).unwrap();
+    let device = Device::new(fx.tmp.path().join("other"), Keychain::unavailable("test"));
+    let result = Dataset::open(&fx.path)
+        .unwrap()
+        .unlock(LEAD.0, LEAD.1, &device);
+    assert!(result.is_err());
+    assert!(current.is_file(), "the newer database was not deleted");
+}
+
+/// Recomputes the hash of entries `from..` so the chain links again (as an attacker with the
+/// core key and the source code can).
+fn rehash_from(conn: &rusqlite::Connection, from: i64) {
+    type Row = (i64, i64, String, String, String, String, String, String);
+    let rows: Vec<Row> = conn
+        .prepare("SELECT seq, time_ms, user, role, action, object, purpose, outcome FROM access_log WHERE seq >= ?1 ORDER BY seq")
+        .unwrap()
+        .query_map([from], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?))
+        })
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let mut prev: Vec<u8> = conn
+        .query_row(
+            "SELECT hash FROM access_log WHERE seq = ?1",
+            [from - 1],
+            |r| r.get(0),
+        )
+        .unwrap();
+    for (seq, time_ms, user, role, action, object, purpose, outcome) in rows {
+        let mut hasher = Sha256::new();
+        hasher.update(&prev);
+        hasher.update(encode_fields(
+            "sightline/log/v1",
+            &[
+                &(seq as u64).to_be_bytes(),
+                &time_ms.to_be_bytes(),
+                user.as_bytes(),
+                role.as_bytes(),
+                action.as_bytes(),
+                object.as_bytes(),
+                purpose.as_bytes(),
+                outcome.as_bytes(),
+            ],
+        ));
+        let hash: [u8; 32] = hasher.finalize().into();
+        conn.execute(
+            "UPDATE access_log SET prev_hash = ?1, hash = ?2 WHERE seq = ?3",
+            rusqlite::params![prev, hash.as_slice(), seq],
+        )
+        .unwrap();
+        prev = hash.to_vec();
+    }
+}
+
+fn busy(fx: &Fixture) {
+    for _ in 0..3 {
+        let ws = fx.unlock(ANALYST);
+        ws.pages().unwrap();
+        ws.lock().unwrap();
+    }
+}
+
+/// Verifies on a device with no anchor, so only what is in the dataset can tell.
+fn verify_elsewhere(fx: &Fixture) -> sightline::access::VerifyReport {
+    let device = Device::new(
+        fx.tmp.path().join("elsewhere"),
+        Keychain::unavailable("test"),
+    );
+    Dataset::open(&fx.path)
+        .unwrap()
+        .unlock(LEAD.0, LEAD.1, &device)
+        .unwrap()
+        .verify()
+        .unwrap()
+}
+
+#[test]
+fn cutting_the_oldest_entries_with_a_forged_base_is_named() {
+    let fx = Fixture::with_all_roles();
+    busy(&fx);
+    let conn = fx.raw_core();
+    let hash: Vec<u8> = conn
+        .query_row("SELECT hash FROM access_log WHERE seq = 6", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    conn.execute_batch("DELETE FROM access_log WHERE seq <= 6")
+        .unwrap();
+    conn.execute(
+        "INSERT OR REPLACE INTO meta (key, value) VALUES ('log_base', ?1)",
+        [format!("6:{}", hex::encode(hash))],
+    )
+    .unwrap();
+    drop(conn);
+    let report = verify_elsewhere(&fx);
+    let problem = report.chain.problem.expect("the cut is found");
+    assert_eq!(problem.seq, 1, "{}", problem.reason);
+    assert!(problem.reason.contains("deleted"), "{}", problem.reason);
+}
+
+#[test]
+fn a_rewritten_and_rehashed_entry_is_named_without_any_anchor() {
+    let fx = Fixture::with_all_roles();
+    busy(&fx);
+    let conn = fx.raw_core();
+    let seq: i64 = conn
+        .query_row(
+            "SELECT min(seq) FROM access_log WHERE user = ?1 AND action = 'list-pages'",
+            [ANALYST.0],
+            |r| r.get(0),
+        )
+        .unwrap();
+    conn.execute(
+        "UPDATE access_log SET object = 'nothing to see' WHERE seq = ?1",
+        [seq],
+    )
+    .unwrap();
+    rehash_from(&conn, seq);
+    drop(conn);
+    let problem = verify_elsewhere(&fx).chain.problem.expect("found");
+    assert_eq!(problem.seq, seq as u64, "{}", problem.reason);
+    assert!(problem.reason.contains("not signed"), "{}", problem.reason);
+}
+
+#[test]
+fn an_entry_forged_in_another_users_name_is_named() {
+    let fx = Fixture::with_all_roles();
+    let dataset = fx.dataset();
+    let header = dataset.header();
+    let member = header
+        .authority
+        .as_ref()
+        .unwrap()
+        .membership
+        .member(ANALYST.0)
+        .unwrap()
+        .clone();
+    // The analyst opens their own slot and signs with their own key, in the lead's name.
+    let opened = header
+        .slot(ANALYST.0)
+        .unwrap()
+        .as_signed(&member)
+        .open(&header.dataset_id, ANALYST.1)
+        .ok()
+        .unwrap();
+    let key = opened.signing.unwrap();
+    let entry = sightline::access::log::NewEntry {
+        time_ms: 1,
+        user: LEAD.0,
+        role: "compliance-lead",
+        action: sightline::access::Action::ExportAccessLog,
+        object: "access log (csv)",
+        purpose: "",
+        outcome: sightline::access::Outcome::Allowed,
+    };
+    for signer in [ANALYST.0, LEAD.0] {
+        let conn = fx.raw_core();
+        let before: i64 = conn
+            .query_row("SELECT max(seq) FROM access_log", [], |r| r.get(0))
+            .unwrap();
+        sightline::access::log::append(
+            &conn,
+            &header.dataset_id,
+            &entry,
+            Some(sightline::access::log::Signer {
+                name: signer,
+                key: &key,
+            }),
+        )
+        .unwrap();
+        drop(conn);
+        let problem = fx.unlock(LEAD).verify().unwrap().chain.problem.unwrap();
+        assert_eq!(problem.seq, before as u64 + 1, "{}", problem.reason);
+        assert!(
+            problem.reason.contains("forged") || problem.reason.contains("not signed by lead"),
+            "{}",
+            problem.reason
+        );
+        fx.raw_core()
+            .execute("DELETE FROM access_log WHERE seq > ?1", [before])
+            .unwrap();
+    }
+}
+
+#[test]
+fn access_log_retention_cannot_go_below_its_floor() {
+    let fx = Fixture::new();
+    let lead = fx.unlock(LEAD);
+    let mut policy = lead.retention_policy().unwrap();
+    policy.access_log_days = 1;
+    assert!(matches!(
+        lead.set_retention_policy(&policy),
+        Err(Error::Invalid(_))
+    ));
+    policy.access_log_floor_days = 7;
+    assert!(lead.set_retention_policy(&policy).is_err(), "floor ≥ 30");
+}
+
+#[test]
+fn a_k_floor_lowered_by_hand_is_put_back_and_named() {
+    let fx = Fixture::with_all_roles();
+    fx.raw_core()
+        .execute_batch("UPDATE policy SET value = '1' WHERE key = 'k_anonymity'")
+        .unwrap();
+    let ws = fx.unlock(ANALYST);
+    assert_eq!(ws.k_anonymity(), 5, "the signed floor holds");
+    assert!(
+        ws.notices()
+            .iter()
+            .any(|n| n.level == NoticeLevel::Integrity && n.text.contains("policy")),
+        "{:?}",
+        ws.notices()
+    );
+    drop(ws);
+    assert!(alerts(&fx).iter().any(|a| a.contains("policy")));
+}
+
+#[test]
+fn a_masking_rule_removed_by_hand_is_put_back_and_named() {
+    let fx = Fixture::with_all_roles();
+    let before = fx.unlock(ENGINEER).masking_rules().unwrap();
+    fx.raw_core()
+        .execute_batch("DELETE FROM masking_rules WHERE id = (SELECT min(id) FROM masking_rules)")
+        .unwrap();
+    let ws = fx.unlock(ENGINEER);
+    assert_eq!(ws.masking_rules().unwrap(), before);
+    assert!(
+        ws.notices()
+            .iter()
+            .any(|n| n.level == NoticeLevel::Integrity && n.text.contains("masking"))
+    );
+}
+
+#[test]
+fn an_older_signed_policy_put_back_is_named_and_keeps_heatmaps_closed() {
+    let fx = Fixture::with_all_roles();
+    let saved: Vec<(String, i64, String, String, Vec<u8>)> = fx
+        .raw_core()
+        .prepare("SELECT kind, version, body, signer, signature FROM policy_seals")
+        .unwrap()
+        .query_map([], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    fx.unlock(LEAD).set_idle_lock_minutes(3).unwrap();
+    let conn = fx.raw_core();
+    for (kind, version, body, signer, signature) in &saved {
+        conn.execute(
+            "INSERT OR REPLACE INTO policy_seals (kind, version, body, signer, signature) VALUES (?1, ?2, ?3, ?4, ?5)",
+            rusqlite::params![kind, version, body, signer, signature],
+        )
+        .unwrap();
+    }
+    conn.execute_batch("UPDATE policy SET value = '10' WHERE key = 'idle_lock_minutes'")
+        .unwrap();
+    drop(conn);
+    let ws = fx.unlock(ANALYST);
+    assert!(
+        ws.notices()
+            .iter()
+            .any(|n| n.level == NoticeLevel::Integrity && n.text.contains("older version")),
+        "{:?}",
+        ws.notices()
+    );
+    let request = sightline::access::heatmaps::HeatmapRequest {
+        page: "https://app.test/home".into(),
+        viewport: "desktop".into(),
+        params: Default::default(),
+        segment: Default::default(),
+    };
+    assert!(matches!(ws.heatmap(&request), Err(Error::Integrity(_))));
+    drop(ws);
+    // A compliance lead saving the policy again seals a new version and reopens them.
+    let lead = fx.unlock(LEAD);
+    let policy = lead.retention_policy().unwrap();
+    lead.set_retention_policy(&policy).unwrap();
+    assert!(lead.verify().unwrap().trust_problems.is_empty());
+}
+
+#[test]
+fn reanchoring_is_refused_while_the_log_does_not_verify() {
+    let fx = Fixture::with_all_roles();
+    busy(&fx);
+    fx.raw_core()
+        .execute_batch("UPDATE access_log SET object = 'x' WHERE seq = 3")
+        .unwrap();
+    let mut lead = fx.unlock(LEAD);
+    assert!(matches!(lead.reanchor(), Err(Error::Integrity(_))));
+}
+
+#[test]
+fn without_a_keychain_the_rollback_check_says_it_is_off_and_how_to_fix_it() {
+    let fx = Fixture::new();
+    let device = Device::new(
+        fx.tmp.path().join("bare"),
+        Keychain::unavailable("no Secret Service"),
+    );
+    let ws = Dataset::open(&fx.path)
+        .unwrap()
+        .unlock(LEAD.0, LEAD.1, &device)
+        .unwrap();
+    let off = ws.rollback_off().expect("said");
+    assert!(
+        off.contains("no Secret Service") && off.contains("To turn it on"),
+        "{off}"
+    );
+    assert_eq!(ws.verify().unwrap().rollback_off.as_deref(), Some(off));
+}
+
+#[test]
+fn every_device_pins_the_authority_and_the_fingerprint_is_shown() {
+    let fx = Fixture::with_all_roles();
+    let info = fx.dataset().info();
+    let fingerprint = info.authority_fingerprint.unwrap();
+    assert_eq!(
+        fx.unlock(ANALYST).authority_fingerprint(),
+        Some(fingerprint)
+    );
+    // The attacker signs the same membership with an authority of their own (no id binding,
+    // as for an upgraded dataset) and puts it in the header.
+    let dataset = fx.dataset();
+    let header = dataset.header();
+    let mut block = header.authority.clone().unwrap();
+    let key = ed25519_dalek::SigningKey::from_bytes(&random_array::<32>().unwrap());
+    block = sightline::dataset::authority::AuthorityBlock::new(
+        &header.dataset_id,
+        &key,
+        None,
+        block.membership,
+    )
+    .unwrap();
+    edit_header(&fx, |json| {
+        json["authority"] = serde_json::to_value(&block).unwrap();
+    });
+    match fx.dataset().unlock(ANALYST.0, ANALYST.1, &fx.device) {
+        Err(Error::Integrity(msg)) => assert!(msg.contains("pinned"), "{msg}"),
+        other => panic!("expected an integrity error, got {:?}", other.map(|_| ())),
+    }
+}
