@@ -265,6 +265,9 @@ impl Workspace {
     fn report_html(&self) -> Result<String> {
         let verify = self.verify_ungated()?;
         let result = match (&verify.chain.problem, verify.damaged_pages.first()) {
+            (None, None) if !verify.trust_problems.is_empty() => {
+                format!("problem: {}", verify.trust_problems.join("; "))
+            }
             (None, None) => "intact".to_owned(),
             (Some(p), _) => format!("problem at entry {}: {}", p.seq, p.reason),
             (None, Some((file, page))) => format!("{file}: {page}"),
@@ -288,6 +291,11 @@ impl Workspace {
                 result,
                 verify.anchor_checked,
             ),
+            trust: compliance::report::Trust {
+                fingerprint: self.authority_fingerprint(),
+                problems: verify.trust_problems.clone(),
+                rollback_off: verify.rollback_off.clone(),
+            },
         };
         Ok(compliance::report::html(&input))
     }

@@ -34,6 +34,20 @@ pub struct ReportInput<'a> {
     /// Verification: entries read, chain head (seq, hex hash), the problem or "intact", and
     /// whether the device's anchor was compared.
     pub verification: (u64, Option<(u64, String)>, String, bool),
+    /// Trust: the authority's fingerprint (none before the upgrade), membership and policy
+    /// problems, and why the rollback check is off on this device, if it is.
+    pub trust: Trust,
+}
+
+/// The trust section of the report.
+#[derive(Debug, Clone, Default)]
+pub struct Trust {
+    /// The dataset authority's fingerprint.
+    pub fingerprint: Option<String>,
+    /// Slots or policy changed outside Sightline.
+    pub problems: Vec<String>,
+    /// Why this device cannot check for rollbacks.
+    pub rollback_off: Option<String>,
 }
 
 /// Escapes text for HTML.
@@ -381,6 +395,25 @@ pub fn html(r: &ReportInput<'_>) -> String {
             "; no keychain anchor on this device to compare"
         }
     );
+    let t = &r.trust;
+    let _ = write!(
+        h,
+        "<h2 id=\"trust\">Membership and policy</h2><p>Authority fingerprint: <code>{}</code> (every device shows the same one; compare it out of band).</p>",
+        e(t.fingerprint
+            .as_deref()
+            .unwrap_or("none: not upgraded to signed membership yet"))
+    );
+    if t.problems.is_empty() {
+        h.push_str(
+            "<p class=\"ok\">Membership, policy and masking rules match their signatures.</p>",
+        );
+    }
+    for problem in &t.problems {
+        let _ = write!(h, "<p class=\"bad\">{}.</p>", e(problem));
+    }
+    if let Some(off) = &t.rollback_off {
+        let _ = write!(h, "<p class=\"bad\">{}</p>", e(off));
+    }
     h.push_str("</body></html>\n");
     h
 }

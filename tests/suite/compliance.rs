@@ -482,6 +482,13 @@ fn the_report_has_every_section_and_only_leads_export_it() {
         "the consent chart is embedded"
     );
     assert!(html.contains("Verification: <b class=\"ok\">intact</b>"));
+    let fingerprint = fx.dataset().info().authority_fingerprint.unwrap();
+    assert!(
+        html.contains(&format!(
+            "Authority fingerprint: <code>{fingerprint}</code>"
+        )),
+        "the report names the authority to compare out of band"
+    );
     assert!(
         html.contains("retention-purge") && html.contains(ANALYST.0),
         "the analyst's denial is listed"

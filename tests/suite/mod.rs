@@ -43,3 +43,5 @@ mod replay;
 mod revoke;
 /// Key slots: header edits refuse, UX keys cannot open recordings, recovery, password change.
 mod slots;
+/// Format-1 datasets open and are upgraded at a compliance lead's sign-in.
+mod upgrade;
