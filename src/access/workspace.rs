@@ -287,6 +287,12 @@ impl Workspace {
     }
 
     fn record_login(mut self, throttle: &Throttle) -> Result<Workspace> {
+        // Stripping the signed membership from header.json must not bring back the old rules.
+        if self.header.authority.is_none() && log::requires_signatures(&self.core)? {
+            return Err(Error::Integrity(
+                "header.json has lost its signed membership, but this dataset's log is signed: header.json was replaced outside Sightline. Put the newest header.json back (header.json.prev may be it).".into(),
+            ));
+        }
         // First, before any append could move the anchor onto a rolled-back chain.
         self.check_anchor()?;
         let (pending, dropped) = throttle.take_pending()?;

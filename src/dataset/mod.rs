@@ -312,7 +312,15 @@ impl Dataset {
                 };
                 Some((block, member))
             }
-            None => None,
+            None => {
+                // A dataset this device has seen signed cannot lose its signatures.
+                if device.pin(id).is_some() {
+                    return Err(Error::Integrity(
+                        "header.json has lost its signed membership, which this device has seen: it was replaced outside Sightline. Put the newest header.json back.".into(),
+                    ));
+                }
+                None
+            }
         };
         let Some(slot) = self.header.slot(user) else {
             keyslot::dummy_work(password);

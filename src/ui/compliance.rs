@@ -233,6 +233,13 @@ fn retention_ui(ui: &mut egui::Ui, s: &mut ComplianceViewState, command: &mut Op
         );
         days(ui, "Access log", &mut s.policy.access_log_days, s.may_erase);
     });
+    ui.label(
+        RichText::new(format!(
+            "Access-log entries are kept at least {} days (the policy's floor), so no purge can hide recent actions.",
+            s.policy.access_log_floor_days
+        ))
+        .color(theme::weak(ui.visuals())),
+    );
     ui.add_enabled(
         s.may_erase,
         egui::Checkbox::new(

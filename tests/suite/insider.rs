@@ -554,3 +554,47 @@ fn every_device_pins_the_authority_and_the_fingerprint_is_shown() {
         other => panic!("expected an integrity error, got {:?}", other.map(|_| ())),
     }
 }
+
+#[test]
+fn stripping_the_signed_membership_brings_back_nothing() {
+    let fx = Fixture::with_all_roles();
+    // The analyst forges a format-1 compliance-lead slot (they hold both keys) and removes the
+    // authority, hoping for the old rules.
+    let keys = fx.slot_keys(ANALYST);
+    let id = fx.dataset().header().dataset_id.clone();
+    let forged = KeySlot::new(
+        &id,
+        "mallory",
+        Role::ComplianceLead,
+        "mallory-password-1",
+        &keys,
+        "2026-01-01T00:00:00Z".into(),
+    )
+    .unwrap();
+    edit_header(&fx, |json| {
+        json.as_object_mut().unwrap().remove("authority");
+        json["version"] = 1.into();
+        json["slots"]
+            .as_array_mut()
+            .unwrap()
+            .push(serde_json::to_value(&forged).unwrap());
+    });
+    // Neither on this device (which pinned the authority) nor on a fresh one.
+    let fresh = Device::new(fx.tmp.path().join("fresh"), Keychain::unavailable("test"));
+    for device in [&fx.device, &fresh] {
+        for (user, password) in [("mallory", "mallory-password-1"), ANALYST] {
+            match Dataset::open(&fx.path)
+                .unwrap()
+                .unlock(user, password, device)
+            {
+                Err(Error::Integrity(msg)) => {
+                    assert!(msg.contains("lost its signed membership"), "{msg}")
+                }
+                other => panic!(
+                    "{user}: expected an integrity error, got {:?}",
+                    other.map(|_| ())
+                ),
+            }
+        }
+    }
+}
