@@ -584,6 +584,18 @@ pub fn attach_receipt(
     insert_purge(conn, dataset_id, &record, key)
 }
 
+/// The newest entry older than `cut_ms` that is not the newest of all: where a purge ends.
+fn newest_older_than(conn: &Connection, cut_ms: i64) -> Result<Option<(i64, Vec<u8>)>> {
+    conn.query_row(
+        "SELECT seq, hash FROM access_log WHERE time_ms < ?1
+           AND seq < (SELECT max(seq) FROM access_log) ORDER BY seq DESC LIMIT 1",
+        [cut_ms],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )
+    .optional()
+    .map_err(|e| sql_error(FILE, e))
+}
+
 /// Removes the entries older than `cut_ms`, except the newest entry, and writes an
 /// authority-signed record of the removed range so verification goes on from its last hash.
 /// Returns the record, or `None` when nothing was old enough.
@@ -593,15 +605,7 @@ pub fn purge_before(
     cut_ms: i64,
     key: &SigningKey,
 ) -> Result<Option<PurgeRecord>> {
-    let last: Option<(i64, Vec<u8>)> = conn
-        .query_row(
-            "SELECT seq, hash FROM access_log WHERE time_ms < ?1
-               AND seq < (SELECT max(seq) FROM access_log) ORDER BY seq DESC LIMIT 1",
-            [cut_ms],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()
-        .map_err(|e| sql_error(FILE, e))?;
+    let last = newest_older_than(conn, cut_ms)?;
     let Some((seq, hash)) = last else {
         return Ok(None);
     };
@@ -630,15 +634,7 @@ pub fn purge_before(
 /// Format 1: removes the entries older than `cut_ms` (never the newest) and records the last
 /// removed one, unsigned, as the chain's base.
 pub fn purge_legacy(conn: &Connection, cut_ms: i64) -> Result<u64> {
-    let last: Option<(i64, Vec<u8>)> = conn
-        .query_row(
-            "SELECT seq, hash FROM access_log WHERE time_ms < ?1
-               AND seq < (SELECT max(seq) FROM access_log) ORDER BY seq DESC LIMIT 1",
-            [cut_ms],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()
-        .map_err(|e| sql_error(FILE, e))?;
+    let last = newest_older_than(conn, cut_ms)?;
     let Some((seq, hash)) = last else {
         return Ok(0);
     };

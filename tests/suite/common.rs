@@ -190,3 +190,55 @@ pub fn note(fx: &Fixture, text: &str) {
     .unwrap();
     ux.lock().unwrap();
 }
+
+/// Edits `header.json` and its copy as JSON (as anyone with write access to the folder can).
+pub fn edit_header(fx: &Fixture, edit: impl FnOnce(&mut serde_json::Value)) {
+    let path = fx.path.join("header.json");
+    let mut json: serde_json::Value = serde_json::from_slice(&fs::read(&path).unwrap()).unwrap();
+    edit(&mut json);
+    let bytes = serde_json::to_vec_pretty(&json).unwrap();
+    fs::write(&path, &bytes).unwrap();
+    fs::write(fx.path.join("header.json.prev"), &bytes).unwrap();
+}
+
+/// The index of `user`'s slot in a header's JSON.
+pub fn slot_index(json: &serde_json::Value, user: &str) -> usize {
+    json["slots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|s| s["user"] == user)
+        .unwrap()
+}
+
+/// An access-log entry's hash as the format defines it, for attackers who rewrite entries.
+#[allow(clippy::too_many_arguments)]
+pub fn entry_hash(
+    prev: &[u8],
+    seq: u64,
+    time_ms: i64,
+    user: &str,
+    role: &str,
+    action: &str,
+    object: &str,
+    purpose: &str,
+    outcome: &str,
+) -> [u8; 32] {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    hasher.update(prev);
+    hasher.update(sightline::dataset::crypto::encode_fields(
+        "sightline/log/v1",
+        &[
+            &seq.to_be_bytes(),
+            &time_ms.to_be_bytes(),
+            user.as_bytes(),
+            role.as_bytes(),
+            action.as_bytes(),
+            object.as_bytes(),
+            purpose.as_bytes(),
+            outcome.as_bytes(),
+        ],
+    ));
+    hasher.finalize().into()
+}

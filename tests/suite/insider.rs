@@ -4,32 +4,13 @@
 
 use std::fs;
 
-use sha2::{Digest, Sha256};
 use sightline::Error;
 use sightline::access::{Keychain, LogQuery, NoticeLevel, Role};
-use sightline::dataset::crypto::{encode_fields, random_array, seal_to};
+use sightline::dataset::crypto::{random_array, seal_to};
 use sightline::dataset::{Dataset, KeySlot, Tier};
 use sightline::device::Device;
 
-use super::common::{ANALYST, ENGINEER, Fixture, LEAD, UX};
-
-fn edit_header(fx: &Fixture, edit: impl FnOnce(&mut serde_json::Value)) {
-    let path = fx.path.join("header.json");
-    let mut json: serde_json::Value = serde_json::from_slice(&fs::read(&path).unwrap()).unwrap();
-    edit(&mut json);
-    let bytes = serde_json::to_vec_pretty(&json).unwrap();
-    fs::write(&path, &bytes).unwrap();
-    fs::write(fx.path.join("header.json.prev"), &bytes).unwrap();
-}
-
-fn slot_index(json: &serde_json::Value, user: &str) -> usize {
-    json["slots"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .position(|s| s["user"] == user)
-        .unwrap()
-}
+use super::common::{ANALYST, ENGINEER, Fixture, LEAD, UX, edit_header, entry_hash, slot_index};
 
 fn alerts(fx: &Fixture) -> Vec<String> {
     fx.unlock(LEAD)
@@ -242,22 +223,9 @@ fn rehash_from(conn: &rusqlite::Connection, from: i64) {
         )
         .unwrap();
     for (seq, time_ms, user, role, action, object, purpose, outcome) in rows {
-        let mut hasher = Sha256::new();
-        hasher.update(&prev);
-        hasher.update(encode_fields(
-            "sightline/log/v1",
-            &[
-                &(seq as u64).to_be_bytes(),
-                &time_ms.to_be_bytes(),
-                user.as_bytes(),
-                role.as_bytes(),
-                action.as_bytes(),
-                object.as_bytes(),
-                purpose.as_bytes(),
-                outcome.as_bytes(),
-            ],
-        ));
-        let hash: [u8; 32] = hasher.finalize().into();
+        let hash = entry_hash(
+            &prev, seq as u64, time_ms, &user, &role, &action, &object, &purpose, &outcome,
+        );
         conn.execute(
             "UPDATE access_log SET prev_hash = ?1, hash = ?2 WHERE seq = ?3",
             rusqlite::params![prev, hash.as_slice(), seq],

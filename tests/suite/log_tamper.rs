@@ -1,9 +1,7 @@
-use sha2::{Digest, Sha256};
 use sightline::access::{ChainProblem, Keychain, LogQuery, NoticeLevel};
-use sightline::dataset::crypto::encode_fields;
 use sightline::device::Device;
 
-use super::common::{ANALYST, Fixture, LEAD, copy_dir};
+use super::common::{ANALYST, Fixture, LEAD, copy_dir, entry_hash};
 
 /// A dataset with a dozen log entries, locked.
 fn busy_fixture() -> Fixture {
@@ -62,22 +60,9 @@ fn an_edited_and_rehashed_entry_is_named() {
         )
         .unwrap();
     let object = "rewritten";
-    let mut hasher = Sha256::new();
-    hasher.update(&prev);
-    hasher.update(encode_fields(
-        "sightline/log/v1",
-        &[
-            &4u64.to_be_bytes(),
-            &time_ms.to_be_bytes(),
-            user.as_bytes(),
-            role.as_bytes(),
-            action.as_bytes(),
-            object.as_bytes(),
-            purpose.as_bytes(),
-            outcome.as_bytes(),
-        ],
-    ));
-    let hash: [u8; 32] = hasher.finalize().into();
+    let hash = entry_hash(
+        &prev, 4, time_ms, &user, &role, &action, object, &purpose, &outcome,
+    );
     conn.execute(
         "UPDATE access_log SET object = ?1, hash = ?2 WHERE seq = 4",
         rusqlite::params![object, hash.as_slice()],

@@ -4,23 +4,7 @@ use sightline::Error;
 use sightline::access::{LogQuery, Role};
 use sightline::dataset::{RecoveryKey, Tier, db};
 
-use super::common::{ANALYST, Fixture, LEAD, UX};
-
-fn edit_header(fx: &Fixture, edit: impl FnOnce(&mut serde_json::Value)) {
-    let path = fx.path.join("header.json");
-    let mut json: serde_json::Value = serde_json::from_slice(&fs::read(&path).unwrap()).unwrap();
-    edit(&mut json);
-    fs::write(&path, serde_json::to_vec_pretty(&json).unwrap()).unwrap();
-}
-
-fn slot_index(json: &serde_json::Value, user: &str) -> usize {
-    json["slots"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .position(|s| s["user"] == user)
-        .unwrap()
-}
+use super::common::{ANALYST, Fixture, LEAD, UX, edit_header, slot_index};
 
 #[test]
 fn editing_a_slots_role_makes_it_refuse() {
