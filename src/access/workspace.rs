@@ -189,6 +189,7 @@ impl Workspace {
         throttle: &Throttle,
         notices: Vec<Notice>,
         identity: Identity,
+        refuse: Option<String>,
     ) -> Result<Workspace> {
         let bundle_lock = BundleLock::shared(&dir)?;
         let id = header.dataset_id.clone();
@@ -233,26 +234,27 @@ impl Workspace {
         };
         let core_path = ws.header.db_path(&ws.dir, Tier::Core);
         let core_key = ws.keys.subset(&[Tier::Core]);
-        ws.record_login(throttle).map_err(|e| match (e, core_key) {
-            // SQLCipher refuses to write past a page that fails its HMAC with a generic
-            // database error; name it for what it is.
-            (e @ Error::Database { .. }, Some(keys)) => {
-                let damaged = keys
-                    .get(Tier::Core)
-                    .and_then(|key| db::open(&core_path, Tier::Core, key, false).ok())
-                    .and_then(|conn| db::cipher_integrity_check(&conn, "core.db").ok())
-                    .is_some_and(|pages| !pages.is_empty());
-                if damaged {
-                    Error::Integrity(
-                        "core.db failed authentication: the file was modified or is damaged."
-                            .into(),
-                    )
-                } else {
-                    e
+        ws.record_login(throttle, refuse)
+            .map_err(|e| match (e, core_key) {
+                // SQLCipher refuses to write past a page that fails its HMAC with a generic
+                // database error; name it for what it is.
+                (e @ Error::Database { .. }, Some(keys)) => {
+                    let damaged = keys
+                        .get(Tier::Core)
+                        .and_then(|key| db::open(&core_path, Tier::Core, key, false).ok())
+                        .and_then(|conn| db::cipher_integrity_check(&conn, "core.db").ok())
+                        .is_some_and(|pages| !pages.is_empty());
+                    if damaged {
+                        Error::Integrity(
+                            "core.db failed authentication: the file was modified or is damaged."
+                                .into(),
+                        )
+                    } else {
+                        e
+                    }
                 }
-            }
-            (e, _) => e,
-        })
+                (e, _) => e,
+            })
     }
 
     /// Runs `f` with what verification trusts: the signed membership and the authority keys
@@ -286,7 +288,10 @@ impl Workspace {
         self.rollback_off.as_deref()
     }
 
-    fn record_login(mut self, throttle: &Throttle) -> Result<Workspace> {
+    /// Logs the sign-in (and what waits to be logged). With `refuse`, a slot whose file differs
+    /// from the signed membership: the tampering is logged and the sign-in refused before
+    /// anything is done in the user's name.
+    fn record_login(mut self, throttle: &Throttle, refuse: Option<String>) -> Result<Workspace> {
         // Stripping the signed membership from header.json must not bring back the old rules.
         if self.header.authority.is_none() && log::requires_signatures(&self.core)? {
             return Err(Error::Integrity(
@@ -314,6 +319,19 @@ impl Workspace {
         if dropped > 0 {
             self.add_notice(Notice::warning(format!(
                 "{dropped} older failed attempts on this device were not kept individually."
+            )));
+        }
+        if let Some(what) = refuse {
+            for problem in self.membership_problems() {
+                self.log(
+                    Action::IntegrityAlert,
+                    "header.json",
+                    &problem,
+                    Outcome::Failed,
+                )?;
+            }
+            return Err(Error::Integrity(format!(
+                "{what}. Ask a compliance lead to set a new password: the new slot is built from the signed membership."
             )));
         }
         let failures = self.failures_since_last_login()?;
