@@ -719,7 +719,7 @@ impl Workspace {
             LogFormat::Csv => {
                 writeln!(
                     out,
-                    "seq,time,user,role,action,object,purpose,outcome,prev_hash,hash"
+                    "seq,time,user,role,action,object,purpose,outcome,prev_hash,hash,signer,signature"
                 )
                 .map_err(io)?;
                 for e in &entries {
@@ -734,6 +734,8 @@ impl Workspace {
                         e.outcome.clone(),
                         hex::encode(e.prev_hash),
                         hex::encode(e.hash),
+                        e.signer.clone(),
+                        e.signature.as_deref().map(hex::encode).unwrap_or_default(),
                     ];
                     let row: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
                     writeln!(out, "{}", row.join(",")).map_err(io)?;
@@ -746,6 +748,7 @@ impl Workspace {
                         "user": e.user, "role": e.role, "action": e.action, "object": e.object,
                         "purpose": e.purpose, "outcome": e.outcome,
                         "prev_hash": hex::encode(e.prev_hash), "hash": hex::encode(e.hash),
+                        "signer": e.signer, "signature": e.signature.as_deref().map(hex::encode),
                     });
                     writeln!(out, "{line}").map_err(io)?;
                 }

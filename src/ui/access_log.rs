@@ -227,6 +227,7 @@ pub fn access_log_ui(ui: &mut egui::Ui, state: &mut AccessLogState) -> Option<Co
         .column(Column::auto().at_least(190.0))
         .column(Column::auto().at_least(110.0))
         .column(Column::auto().at_least(110.0))
+        .column(Column::auto().at_least(110.0))
         .column(Column::auto().at_least(140.0))
         .column(Column::auto().at_least(70.0))
         .column(Column::remainder())
@@ -236,6 +237,7 @@ pub fn access_log_ui(ui: &mut egui::Ui, state: &mut AccessLogState) -> Option<Co
                 "Time",
                 "User",
                 "Role",
+                "Signed by",
                 "Action",
                 "Outcome",
                 "Object · purpose",
@@ -264,6 +266,12 @@ pub fn access_log_ui(ui: &mut egui::Ui, state: &mut AccessLogState) -> Option<Co
                     rfc3339(e.time_ms),
                     e.user.clone(),
                     e.role.clone(),
+                    // Entries from before a dataset's upgrade carry no signature.
+                    if e.signer.is_empty() {
+                        "unsigned".to_owned()
+                    } else {
+                        e.signer.clone()
+                    },
                     e.action.clone(),
                 ];
                 for text in cells {

@@ -290,14 +290,23 @@ fn log_export_writes_csv_and_jsonl_with_the_chain_head() {
     let (last, entries) = lines.split_last().unwrap();
     assert_eq!(last["chain_head"]["seq"], entries.last().unwrap()["seq"]);
     assert_eq!(last["chain_head"]["hash"], entries.last().unwrap()["hash"]);
-    let csv_text = fs::read_to_string(&csv).unwrap();
     assert!(
-        csv_text.starts_with("seq,time,user,role,action,object,purpose,outcome,prev_hash,hash\n")
+        entries
+            .iter()
+            .all(|e| e["signer"].as_str().is_some_and(|s| !s.is_empty())
+                && e["signature"].as_str().is_some_and(|s| s.len() == 128)),
+        "every exported entry carries its signer and signature"
     );
+    let csv_text = fs::read_to_string(&csv).unwrap();
+    assert!(csv_text.starts_with(
+        "seq,time,user,role,action,object,purpose,outcome,prev_hash,hash,signer,signature\n"
+    ));
     assert!(csv_text.lines().count() >= entries.len());
     let verify = cli.run_as("lead", &["log", "verify", cli.p(), "--as", "lead"], &[]);
     assert!(verify.status.success(), "{}", stdout(&verify));
     assert!(stdout(&verify).contains("Access log intact"));
+    assert!(stdout(&verify).contains("signed by its author"));
+    assert!(stdout(&verify).contains("Authority fingerprint"));
 }
 
 #[test]
