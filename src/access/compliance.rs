@@ -127,7 +127,9 @@ impl Workspace {
         }
         // The finished entry names the sealed policy versions again, so purging the entries
         // that first named them never looks like a policy put back.
-        let tags = crate::access::sealed_policy::current_tags(&self.core)?;
+        let tags = self.with_trust(|trust| {
+            crate::access::sealed_policy::current_tags(&self.core, &self.header.dataset_id, trust)
+        })?;
         self.log(
             Action::RetentionPurge,
             format!(
@@ -318,6 +320,14 @@ impl Workspace {
             Err(_) => return Ok(()),
         };
         if !policy.purge_on_open || !self.may(Capability::RetentionPurge) {
+            return Ok(());
+        }
+        // A policy that does not verify closes purges, but never the sign-in: the lead must
+        // be able to get in to save it again.
+        if let Err(e) = self.require_policy(PolicyKind::Policy) {
+            self.add_notice(Notice::warning(format!(
+                "The retention purge did not run: {e}"
+            )));
             return Ok(());
         }
         // Only when something is past its time, so opening does not fill the log.

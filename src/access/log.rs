@@ -18,7 +18,7 @@ use sha2::{Digest, Sha256};
 
 use crate::access::{Action, Outcome};
 use crate::clock::rfc3339;
-use crate::dataset::authority::{self, AUTHORITY_SIGNER, Membership};
+use crate::dataset::authority::{self, AUTHORITY_SIGNER, AuthorityBlock, Membership};
 use crate::dataset::crypto::encode_fields;
 use crate::dataset::db::sql_error;
 use crate::error::{Error, Result};
@@ -76,13 +76,25 @@ pub struct Signer<'a> {
     pub key: &'a SigningKey,
 }
 
-/// What verification trusts: the signed membership and every authority key.
+/// What verification trusts: a verified authority block (membership, authority keys and
+/// when each earlier key was retired).
 #[derive(Clone, Copy)]
 pub struct Trust<'a> {
-    /// The verified membership.
-    pub membership: &'a Membership,
-    /// Authority keys, oldest first.
-    pub authorities: &'a [&'a [u8]],
+    /// The verified block.
+    pub block: &'a AuthorityBlock,
+}
+
+impl<'a> Trust<'a> {
+    /// The signed membership.
+    pub fn membership(&self) -> &'a Membership {
+        &self.block.membership
+    }
+
+    /// The current authority key: the only one that signs checkpoints and purge records
+    /// (a succession signs the existing ones again).
+    pub fn current(&self) -> &'a [u8] {
+        self.block.current()
+    }
 }
 
 const ENTRY_SIG: &str = "sightline/log/entry/v1";
@@ -179,7 +191,7 @@ impl LogEntry {
         )
     }
 
-    fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<LogEntry> {
+    pub(crate) fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<LogEntry> {
         let blob32 = |i: usize| -> rusqlite::Result<[u8; 32]> {
             let v: Vec<u8> = row.get(i)?;
             // A wrong-length hash is kept as zeros so verification reports the entry as edited.
@@ -202,7 +214,7 @@ impl LogEntry {
     }
 }
 
-const COLUMNS: &str = "seq, time_ms, user, role, action, object, purpose, outcome, prev_hash, hash, signer, signature";
+pub(crate) const COLUMNS: &str = "seq, time_ms, user, role, action, object, purpose, outcome, prev_hash, hash, signer, signature";
 
 /// Appends an entry and commits it durably; returns the new head.
 pub fn append(
@@ -254,19 +266,32 @@ pub fn append_in_transaction(
     let run = || -> rusqlite::Result<Head> {
         let last = conn
             .query_row(
-                "SELECT seq, hash FROM access_log ORDER BY seq DESC LIMIT 1",
+                "SELECT seq, hash, time_ms FROM access_log ORDER BY seq DESC LIMIT 1",
                 [],
-                |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, Vec<u8>>(1)?)),
+                |r| {
+                    Ok((
+                        r.get::<_, i64>(0)? as u64,
+                        r.get::<_, Vec<u8>>(1)?,
+                        r.get::<_, i64>(2)?,
+                    ))
+                },
             )
             .optional()?;
-        let (seq, prev) = match last {
-            Some((seq, hash)) => (seq + 1, hash.as_slice().try_into().unwrap_or([0u8; 32])),
-            None => (1, genesis(dataset_id)),
+        let (seq, prev, earliest) = match last {
+            Some((seq, hash, time_ms)) => (
+                seq + 1,
+                hash.as_slice().try_into().unwrap_or([0u8; 32]),
+                time_ms,
+            ),
+            None => (1, genesis(dataset_id), i64::MIN),
         };
+        // Times never go back along the chain (a device with a slow clock writes the previous
+        // entry's time), so a back-dated entry cannot steer a retention purge.
+        let time_ms = entry.time_ms.max(earliest);
         let hash = entry_hash(
             &prev,
             seq,
-            entry.time_ms,
+            time_ms,
             entry.user,
             entry.role,
             entry.action.as_str(),
@@ -285,7 +310,7 @@ pub fn append_in_transaction(
             &format!("INSERT INTO access_log ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"),
             params![
                 seq as i64,
-                entry.time_ms,
+                time_ms,
                 entry.user,
                 entry.role,
                 entry.action.as_str(),
@@ -445,12 +470,10 @@ impl PurgeRecord {
         authority::sign(key, PURGE_SIG, &refs)
     }
 
-    fn verifies(&self, dataset_id: &str, authorities: &[&[u8]], signature: &[u8]) -> bool {
+    fn verifies(&self, dataset_id: &str, authority: &[u8], signature: &[u8]) -> bool {
         let fields = self.fields(dataset_id);
         let refs: Vec<&[u8]> = fields.iter().map(Vec::as_slice).collect();
-        authorities
-            .iter()
-            .any(|k| authority::verify(k, PURGE_SIG, &refs, signature))
+        authority::verify(authority, PURGE_SIG, &refs, signature)
     }
 }
 
@@ -466,7 +489,7 @@ fn chain_base(
     };
     let records = purge_records(conn)?;
     for (record, signature) in records.iter().rev() {
-        if !record.verifies(dataset_id, trust.authorities, signature) {
+        if !record.verifies(dataset_id, trust.current(), signature) {
             return Ok(Err(ChainProblem {
                 seq: record.to_seq,
                 reason: format!(
@@ -584,11 +607,14 @@ pub fn attach_receipt(
     insert_purge(conn, dataset_id, &record, key)
 }
 
-/// The newest entry older than `cut_ms` that is not the newest of all: where a purge ends.
+/// Where a purge ends: the entry before the first one at or after `cut_ms` (so one entry dated
+/// in the past cannot pull newer ones along), never the newest of all.
 fn newest_older_than(conn: &Connection, cut_ms: i64) -> Result<Option<(i64, Vec<u8>)>> {
     conn.query_row(
-        "SELECT seq, hash FROM access_log WHERE time_ms < ?1
-           AND seq < (SELECT max(seq) FROM access_log) ORDER BY seq DESC LIMIT 1",
+        "SELECT seq, hash FROM access_log
+         WHERE seq < coalesce((SELECT min(seq) FROM access_log WHERE time_ms >= ?1),
+                              (SELECT max(seq) FROM access_log))
+         ORDER BY seq DESC LIMIT 1",
         [cut_ms],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )
@@ -651,6 +677,42 @@ pub fn purge_legacy(conn: &Connection, cut_ms: i64) -> Result<u64> {
     .map_err(|e| sql_error(FILE, e))?;
     tx.commit().map_err(|e| sql_error(FILE, e))?;
     Ok(removed as u64)
+}
+
+/// After the authority passes to a new key: signs again, with `next`, every purge record and
+/// checkpoint that `previous` signed (only the current key is trusted for them), leaving
+/// any that do not verify as they are, so they stay named.
+pub fn resign_authority_records(
+    conn: &Connection,
+    dataset_id: &str,
+    previous: &[u8],
+    next: &SigningKey,
+) -> Result<()> {
+    for (record, signature) in purge_records(conn)? {
+        if record.verifies(dataset_id, previous, &signature) {
+            insert_purge(conn, dataset_id, &record, next)?;
+        }
+    }
+    let mut stmt = conn
+        .prepare("SELECT seq, hash, time_ms, signature FROM log_checkpoints")
+        .map_err(|e| sql_error(FILE, e))?;
+    let checkpoints: Vec<(i64, Vec<u8>, i64, Vec<u8>)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .and_then(Iterator::collect)
+        .map_err(|e| sql_error(FILE, e))?;
+    for (seq, hash, time_ms, signature) in checkpoints {
+        let hash: [u8; 32] = hash.as_slice().try_into().unwrap_or([0u8; 32]);
+        let fields = checkpoint_fields(dataset_id, seq as u64, &hash, time_ms);
+        let refs: Vec<&[u8]> = fields.iter().map(Vec::as_slice).collect();
+        if authority::verify(previous, CHECKPOINT_SIG, &refs, &signature) {
+            conn.execute(
+                "UPDATE log_checkpoints SET signature = ?1 WHERE seq = ?2",
+                params![authority::sign(next, CHECKPOINT_SIG, &refs), seq],
+            )
+            .map_err(|e| sql_error(FILE, e))?;
+        }
+    }
+    Ok(())
 }
 
 /// Signs the current head as a checkpoint with the authority key (at a compliance lead's
@@ -738,6 +800,17 @@ pub fn verify(
                     entry.seq
                 ),
             })
+        } else if trust.is_some_and(|t| entry.seq > t.membership().log_signed_from)
+            && i > 0
+            && rows.get(i - 1).is_some_and(|p| entry.time_ms < p.time_ms)
+        {
+            Some(ChainProblem {
+                seq: entry.seq,
+                reason: format!(
+                    "entry {} is dated before the entry it follows: its time was set back outside Sightline",
+                    entry.seq
+                ),
+            })
         } else {
             trust.and_then(|t| signature_problem(entry, dataset_id, t))
         };
@@ -759,7 +832,7 @@ pub fn verify(
 }
 
 fn signature_problem(entry: &LogEntry, dataset_id: &str, trust: Trust<'_>) -> Option<ChainProblem> {
-    if entry.seq < trust.membership.log_signed_from {
+    if entry.seq < trust.membership().log_signed_from {
         return None;
     }
     let problem = |reason: String| {
@@ -778,31 +851,20 @@ fn signature_problem(entry: &LogEntry, dataset_id: &str, trust: Trust<'_>) -> Op
             entry.seq
         ));
     };
-    let keys: Vec<&[u8]> = if entry.signer == AUTHORITY_SIGNER {
-        trust.authorities.to_vec()
-    } else {
-        trust
-            .membership
-            .signing_keys(&entry.signer)
-            .into_iter()
-            .map(|(k, _)| k)
-            .collect()
-    };
-    let fields = entry_signature_fields(dataset_id, &entry.signer, &entry.hash);
-    if !keys
-        .iter()
-        .any(|k| authority::verify(k, ENTRY_SIG, &fields, signature))
-    {
+    if !is_signed(entry, dataset_id, trust, signature) {
         return problem(format!(
             "entry {} is not signed by {}: it was written or rewritten outside Sightline",
             entry.seq, entry.signer
         ));
     }
-    // Failed sign-ins are entered by whoever signs in next; every other entry speaks for its
-    // signer only.
-    let speaks_for_other = entry.signer != entry.user
-        && entry.signer != AUTHORITY_SIGNER
-        && entry.action != Action::LoginFailed.as_str();
+    // Failed sign-ins are entered by whoever signs in next, and say nothing else; every other
+    // entry speaks for its signer only.
+    let entered_failure = entry.action == Action::LoginFailed.as_str()
+        && entry.outcome == Outcome::Failed.as_str()
+        && entry.object.is_empty()
+        && entry.purpose.is_empty();
+    let speaks_for_other =
+        entry.signer != entry.user && entry.signer != AUTHORITY_SIGNER && !entered_failure;
     if speaks_for_other {
         return problem(format!(
             "entry {} claims to be by {} but is signed by {}: it was forged",
@@ -810,6 +872,50 @@ fn signature_problem(entry: &LogEntry, dataset_id: &str, trust: Trust<'_>) -> Op
         ));
     }
     None
+}
+
+/// Whether `signature` is the entry's signature by a key its signer held at that point of the
+/// log (retired keys sign nothing after they were retired).
+fn is_signed(entry: &LogEntry, dataset_id: &str, trust: Trust<'_>, signature: &[u8]) -> bool {
+    let keys: Vec<&[u8]> = if entry.signer == AUTHORITY_SIGNER {
+        trust.block.keys_at(entry.seq)
+    } else {
+        trust
+            .membership()
+            .signing_keys_at(&entry.signer, entry.seq)
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect()
+    };
+    let fields = entry_signature_fields(dataset_id, &entry.signer, &entry.hash);
+    keys.iter()
+        .any(|k| authority::verify(k, ENTRY_SIG, &fields, signature))
+}
+
+/// Whether an entry is whole and signed by its own author (for readers that take a fact from
+/// one entry, like the newest policy version): the role returned is the signer's signed role,
+/// or `None` for the authority.
+pub(crate) fn authentic_author(
+    entry: &LogEntry,
+    dataset_id: &str,
+    trust: Trust<'_>,
+) -> Option<Option<crate::access::Role>> {
+    let signature = entry.signature.as_deref()?;
+    let whole = entry.recomputed_hash() == entry.hash;
+    if !whole || !is_signed(entry, dataset_id, trust, signature) {
+        return None;
+    }
+    if entry.signer == AUTHORITY_SIGNER {
+        return Some(None);
+    }
+    if entry.signer != entry.user {
+        return None;
+    }
+    trust
+        .membership()
+        .signing_keys_at(&entry.signer, entry.seq)
+        .first()
+        .map(|(_, role)| Some(*role))
 }
 
 fn checkpoint_problem(
@@ -832,10 +938,7 @@ fn checkpoint_problem(
         let hash: [u8; 32] = hash.as_slice().try_into().unwrap_or([0u8; 32]);
         let fields = checkpoint_fields(dataset_id, seq, &hash, time_ms);
         let refs: Vec<&[u8]> = fields.iter().map(Vec::as_slice).collect();
-        let signed = trust
-            .authorities
-            .iter()
-            .any(|k| authority::verify(k, CHECKPOINT_SIG, &refs, &signature));
+        let signed = authority::verify(trust.current(), CHECKPOINT_SIG, &refs, &signature);
         let problem = |reason: String| Ok(Some(ChainProblem { seq, reason }));
         if !signed {
             return problem(format!(

@@ -174,6 +174,84 @@ pub(crate) fn seal(
     Ok(tag(kind, version, &body))
 }
 
+/// The kinds whose seal verifies now and was signed by one of `signers` (whose keys a
+/// membership change is about to retire), so that [`reseal`] can sign them again with the
+/// authority afterwards.
+pub(crate) fn sound_kinds(
+    core: &Connection,
+    dataset_id: &str,
+    trust: Option<Trust<'_>>,
+    signers: &[&str],
+) -> Result<Vec<PolicyKind>> {
+    let Some(trust) = trust else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    for kind in PolicyKind::ALL {
+        let signed_by_retiring =
+            load_seal(core, kind)?.is_some_and(|s| signers.contains(&s.signer.as_str()));
+        if signed_by_retiring && check(core, dataset_id, kind, trust)?.is_ok() {
+            out.push(kind);
+        }
+    }
+    Ok(out)
+}
+
+/// Signs the sealed versions of `kinds` again, unchanged, with the (current) authority key, as
+/// the next versions, and logs them in one entry: after a membership change, the member or
+/// authority key that signed them may be retired.
+pub(crate) fn reseal(
+    core: &Connection,
+    dataset_id: &str,
+    kinds: &[PolicyKind],
+    authority_key: &ed25519_dalek::SigningKey,
+    entry: NewEntry<'_>,
+    log_signer: Signer<'_>,
+) -> Result<Option<log::Head>> {
+    if kinds.is_empty() {
+        return Ok(None);
+    }
+    core.execute_batch("BEGIN IMMEDIATE")
+        .map_err(|e| sql_error(FILE, e))?;
+    let run = || -> Result<log::Head> {
+        let mut tags = Vec::new();
+        for kind in kinds {
+            let Some(old) = load_seal(core, *kind)? else {
+                continue;
+            };
+            let version = old.version + 1;
+            let v = version.to_be_bytes();
+            let signature = authority::sign(
+                authority_key,
+                SEAL_SIG,
+                &fields(dataset_id, *kind, &v, AUTHORITY_SIGNER, &old.body),
+            );
+            core.execute(
+                "INSERT OR REPLACE INTO policy_seals (kind, version, body, signer, signature) VALUES (?1, ?2, ?3, ?4, ?5)",
+                rusqlite::params![kind.as_str(), version as i64, old.body, AUTHORITY_SIGNER, signature],
+            )
+            .map_err(|e| sql_error(FILE, e))?;
+            tags.push(tag(*kind, version, &old.body));
+        }
+        let object = format!("{} {}", entry.object, tags.join(" "));
+        let head = log::append_in_transaction(
+            core,
+            dataset_id,
+            &NewEntry {
+                object: &object,
+                ..entry
+            },
+            Some(log_signer),
+        )?;
+        core.execute_batch("COMMIT")
+            .map_err(|e| sql_error(FILE, e))?;
+        Ok(head)
+    };
+    run().map(Some).inspect_err(|_| {
+        let _rolled_back = core.execute_batch("ROLLBACK");
+    })
+}
+
 /// Seals both documents (creation and upgrade); returns both tags.
 pub(crate) fn seal_all(core: &Connection, dataset_id: &str, signer: Signer<'_>) -> Result<String> {
     let mut tags = Vec::new();
@@ -183,38 +261,67 @@ pub(crate) fn seal_all(core: &Connection, dataset_id: &str, signer: Signer<'_>) 
     Ok(tags.join(" "))
 }
 
-/// The tags of the current seals, for a log entry that must keep naming them (the purge of
-/// old log entries would otherwise remove the entries that do).
-pub(crate) fn current_tags(core: &Connection) -> Result<String> {
+/// The tags of the current seals that verify, for a log entry that must keep naming them (the
+/// purge of old log entries would otherwise remove the entries that do). A seal that does not
+/// verify is never named again, so a purge cannot launder a rollback.
+pub(crate) fn current_tags(
+    core: &Connection,
+    dataset_id: &str,
+    trust: Option<Trust<'_>>,
+) -> Result<String> {
+    let Some(trust) = trust else {
+        return Ok(String::new());
+    };
     let mut out = Vec::new();
     for kind in PolicyKind::ALL {
-        if let Some(seal) = load_seal(core, kind)? {
+        if let Some(seal) = load_seal(core, kind)?
+            && check(core, dataset_id, kind, trust)?.is_ok()
+        {
             out.push(tag(kind, seal.version, &seal.body));
         }
     }
     Ok(out.join(" "))
 }
 
-/// The newest version of `kind` a log entry names, with its tag.
-fn logged_tag(core: &Connection, kind: PolicyKind) -> Result<Option<String>> {
+/// The newest version of `kind` named by a whole log entry whose author may change it.
+fn logged_tag(
+    core: &Connection,
+    dataset_id: &str,
+    kind: PolicyKind,
+    trust: Trust<'_>,
+) -> Result<Option<String>> {
     let pattern = format!("%[{} v%", kind.as_str());
-    let object: Option<String> = core
-        .query_row(
-            "SELECT object FROM access_log
+    let mut stmt = core
+        .prepare(&format!(
+            "SELECT {} FROM access_log
              WHERE action IN ('create-dataset', 'upgrade-dataset', 'edit-policy', 'manage-masking', 'retention-purge')
                AND outcome = 'allowed' AND object LIKE ?1
-             ORDER BY seq DESC LIMIT 1",
-            [pattern],
-            |r| r.get(0),
-        )
-        .optional()
+             ORDER BY seq DESC",
+            log::COLUMNS
+        ))
         .map_err(|e| sql_error(FILE, e))?;
+    let mut rows = stmt.query([pattern]).map_err(|e| sql_error(FILE, e))?;
     let prefix = format!("[{} v", kind.as_str());
-    Ok(object.and_then(|o| {
-        let start = o.rfind(&prefix)?;
-        let end = o[start..].find(']')?;
-        Some(o[start..start + end + 1].to_owned())
-    }))
+    while let Some(row) = rows.next().map_err(|e| sql_error(FILE, e))? {
+        let entry = log::LogEntry::from_row(row).map_err(|e| sql_error(FILE, e))?;
+        // An entry anyone could have written in their own name says nothing about the policy.
+        let may = match log::authentic_author(&entry, dataset_id, trust) {
+            Some(None) => true,
+            Some(Some(role)) => kind.may_sign(role),
+            None => false,
+        };
+        if !may {
+            continue;
+        }
+        let tag = entry.object.rfind(&prefix).and_then(|start| {
+            let end = entry.object[start..].find(']')?;
+            Some(entry.object[start..start + end + 1].to_owned())
+        });
+        if tag.is_some() {
+            return Ok(tag);
+        }
+    }
+    Ok(None)
 }
 
 /// What is wrong with a seal: `Ok(None)` when it verifies, names the newest version the log
@@ -234,17 +341,15 @@ fn check(
     };
     let v = seal.version.to_be_bytes();
     let fields = fields(dataset_id, kind, &v, &seal.signer, &seal.body);
+    // Only keys in use now: a retired key (a revoked member, an old authority) signs no seal;
+    // membership changes sign the current seals again with the authority.
     let signed = if seal.signer == AUTHORITY_SIGNER {
-        trust
-            .authorities
-            .iter()
-            .any(|k| authority::verify(k, SEAL_SIG, &fields, &seal.signature))
+        authority::verify(trust.current(), SEAL_SIG, &fields, &seal.signature)
     } else {
         trust
-            .membership
-            .signing_keys(&seal.signer)
-            .into_iter()
-            .any(|(k, role)| {
+            .membership()
+            .active_key(&seal.signer)
+            .is_some_and(|(k, role)| {
                 kind.may_sign(role) && authority::verify(k, SEAL_SIG, &fields, &seal.signature)
             })
     };
@@ -255,7 +360,7 @@ fn check(
         )));
     }
     let sealed_tag = tag(kind, seal.version, &seal.body);
-    match logged_tag(core, kind)? {
+    match logged_tag(core, dataset_id, kind, trust)? {
         Some(logged) if logged != sealed_tag => {
             return Ok(Err(format!(
                 "the {name} in core.db is {sealed_tag} but the access log names {logged} as the newest: an older version was put back outside Sightline"

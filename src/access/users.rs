@@ -4,7 +4,8 @@
 use rusqlite::OptionalExtension;
 use serde::Serialize;
 
-use crate::access::{Action, Role, Workspace};
+use crate::access::sealed_policy::{self, PolicyKind};
+use crate::access::{Action, Role, Workspace, log};
 use crate::clock::{now_ms, rfc3339};
 use crate::dataset::{Header, HeaderLock, KeySlot, db};
 use crate::error::{Error, Result};
@@ -171,6 +172,15 @@ impl Workspace {
         self.gate(action, &object, "")?;
         let result = (|| {
             check_new_password(user, password)?;
+            // A reset retires the user's signing key: seals it signed are signed again below.
+            let head_seq = log::head(&self.core)?.map_or(0, |h| h.seq);
+            let resign = if own {
+                Vec::new()
+            } else {
+                self.with_trust(|trust| {
+                    sealed_policy::sound_kinds(&self.core, &self.header.dataset_id, trust, &[user])
+                })?
+            };
             self.edit_header(|ws, header, authority| {
                 let id = header.dataset_id.clone();
                 let Some(index) = header.slots.iter().position(|s| s.user == user) else {
@@ -211,13 +221,86 @@ impl Workspace {
                             header.slots[index].created_at.clone(),
                         )?;
                         header.slots[index] = slot;
-                        crate::dataset::replace_member(&mut block.membership, &member, new_member);
+                        crate::dataset::replace_member(
+                            &mut block.membership,
+                            &member,
+                            new_member,
+                            head_seq,
+                        );
                         Ok(())
                     }
                 }
-            })
+            })?;
+            self.resign_policy(
+                &resign,
+                &format!("signed again after {user}'s password reset:"),
+            )
         })();
         result.or_else(|e| self.failed(action, &object, e))
+    }
+
+    /// The header on disk, for a change this workspace will sign: whole (never the previous
+    /// copy), signed, pinned, naming this workspace's files, and no older than the membership
+    /// this workspace opened with (else an old slot put back would be signed again).
+    pub(crate) fn header_for_write(&self) -> Result<Header> {
+        let header = Header::load_for_write(&self.dir)?;
+        if header.dataset_id != self.header.dataset_id || header.databases != self.header.databases
+        {
+            return Err(Error::Busy(
+                "The dataset changed on disk (another process rotated its keys). Lock and unlock again.".into(),
+            ));
+        }
+        match (&header.authority, &self.header.authority) {
+            (Some(block), Some(opened)) => {
+                block
+                    .check(&header.dataset_id)
+                    .map_err(|e| Error::Integrity(format!("{e}.")))?;
+                self.device
+                    .check_pin(&header.dataset_id, block)
+                    .map_err(|e| Error::Integrity(format!("{e}.")))?;
+                if block.membership.version < opened.membership.version {
+                    return Err(Error::Integrity(format!(
+                        "header.json on disk is older than the one this window opened (membership version {}, opened {}): it was put back outside Sightline. Nothing was changed.",
+                        block.membership.version, opened.membership.version
+                    )));
+                }
+            }
+            (None, Some(_)) => {
+                return Err(Error::Integrity(
+                    "header.json on disk has lost its signed membership: it was replaced outside Sightline. Nothing was changed.".into(),
+                ));
+            }
+            _ => {}
+        }
+        Ok(header)
+    }
+
+    /// Signs `kinds` again with the authority after a membership change retired the key
+    /// that signed them; logged with the new versions.
+    pub(crate) fn resign_policy(&self, kinds: &[PolicyKind], what: &str) -> Result<()> {
+        let (Some(key), Some(signer)) = (self.authority_key(), self.signer()) else {
+            return Ok(());
+        };
+        let head = sealed_policy::reseal(
+            &self.core,
+            &self.header.dataset_id,
+            kinds,
+            key,
+            log::NewEntry {
+                time_ms: now_ms(),
+                user: &self.user,
+                role: self.role.as_str(),
+                action: Action::EditPolicy,
+                object: what,
+                purpose: "",
+                outcome: crate::access::Outcome::Allowed,
+            },
+            signer,
+        )?;
+        if let Some(head) = head {
+            self.anchored(head);
+        }
+        Ok(())
     }
 
     /// Re-reads the header under its lock, checks its signatures, applies `change` and writes
@@ -228,18 +311,7 @@ impl Workspace {
         change: impl FnOnce(&Workspace, &mut Header, Option<&SigningKey>) -> Result<()>,
     ) -> Result<()> {
         let _guard = HeaderLock::acquire(&self.dir)?;
-        let (mut header, _) = Header::load(&self.dir)?;
-        if header.dataset_id != self.header.dataset_id || header.databases != self.header.databases
-        {
-            return Err(Error::Busy(
-                "The dataset changed on disk (another process rotated its keys). Lock and unlock again.".into(),
-            ));
-        }
-        if let Some(block) = &header.authority {
-            block
-                .check(&header.dataset_id)
-                .map_err(|e| Error::Integrity(format!("{e}.")))?;
-        }
+        let mut header = self.header_for_write()?;
         let before = header.authority.as_ref().map(|b| b.membership.clone());
         change(self, &mut header, self.authority_key())?;
         if let Some(block) = header.authority.as_mut()

@@ -189,7 +189,7 @@ impl Workspace {
         throttle: &Throttle,
         notices: Vec<Notice>,
         identity: Identity,
-        refuse: Option<String>,
+        repair: bool,
     ) -> Result<Workspace> {
         let bundle_lock = BundleLock::shared(&dir)?;
         let id = header.dataset_id.clone();
@@ -234,7 +234,7 @@ impl Workspace {
         };
         let core_path = ws.header.db_path(&ws.dir, Tier::Core);
         let core_key = ws.keys.subset(&[Tier::Core]);
-        ws.record_login(throttle, refuse)
+        ws.record_login(throttle, repair)
             .map_err(|e| match (e, core_key) {
                 // SQLCipher refuses to write past a page that fails its HMAC with a generic
                 // database error; name it for what it is.
@@ -261,13 +261,7 @@ impl Workspace {
     /// (`None` for a format-1 dataset).
     pub(crate) fn with_trust<T>(&self, f: impl FnOnce(Option<Trust<'_>>) -> T) -> T {
         match &self.header.authority {
-            Some(block) => {
-                let chain = block.chain();
-                f(Some(Trust {
-                    membership: &block.membership,
-                    authorities: &chain,
-                }))
-            }
+            Some(block) => f(Some(Trust { block })),
             None => f(None),
         }
     }
@@ -288,10 +282,10 @@ impl Workspace {
         self.rollback_off.as_deref()
     }
 
-    /// Logs the sign-in (and what waits to be logged). With `refuse`, a slot whose file differs
-    /// from the signed membership: the tampering is logged and the sign-in refused before
-    /// anything is done in the user's name.
-    fn record_login(mut self, throttle: &Throttle, refuse: Option<String>) -> Result<Workspace> {
+    /// Logs the sign-in (and what waits to be logged). With `repair`, the user's own slot in the
+    /// file differs from the signed membership (it opened as signed): it is written back as
+    /// signed, so an insider's edit neither raises access nor locks its owner out.
+    fn record_login(mut self, throttle: &Throttle, repair: bool) -> Result<Workspace> {
         // Stripping the signed membership from header.json must not bring back the old rules.
         if self.header.authority.is_none() && log::requires_signatures(&self.core)? {
             return Err(Error::Integrity(
@@ -302,8 +296,15 @@ impl Workspace {
         self.check_anchor()?;
         let (pending, dropped) = throttle.take_pending()?;
         for attempt in &pending {
-            let (user, role) = match attempt.user.as_deref().and_then(|u| self.header.slot(u)) {
-                Some(slot) => (slot.user.clone(), slot.role.as_str()),
+            let known = attempt
+                .user
+                .as_deref()
+                .and_then(|u| match &self.header.authority {
+                    Some(block) => block.membership.member(u).map(|m| (m.user.clone(), m.role)),
+                    None => self.header.slot(u).map(|s| (s.user.clone(), s.role)),
+                });
+            let (user, role) = match &known {
+                Some((user, role)) => (user.clone(), role.as_str()),
                 None => ("(unknown)".to_owned(), "-"),
             };
             self.append_raw(
@@ -319,19 +320,6 @@ impl Workspace {
         if dropped > 0 {
             self.add_notice(Notice::warning(format!(
                 "{dropped} older failed attempts on this device were not kept individually."
-            )));
-        }
-        if let Some(what) = refuse {
-            for problem in self.membership_problems() {
-                self.log(
-                    Action::IntegrityAlert,
-                    "header.json",
-                    &problem,
-                    Outcome::Failed,
-                )?;
-            }
-            return Err(Error::Integrity(format!(
-                "{what}. Ask a compliance lead to set a new password: the new slot is built from the signed membership."
             )));
         }
         let failures = self.failures_since_last_login()?;
@@ -366,6 +354,9 @@ impl Workspace {
             )?;
             self.add_notice(Notice::integrity(format!("{problem}.")));
         }
+        if repair {
+            self.repair_own_slot();
+        }
         for problem in self.policy_problems() {
             self.log(Action::IntegrityAlert, "policy", &problem, Outcome::Failed)?;
             self.add_notice(Notice::integrity(format!("{problem}.")));
@@ -377,6 +368,30 @@ impl Workspace {
         }
         self.purge_on_open()?;
         Ok(self)
+    }
+
+    /// Writes this user's slot back as the membership signed it (it opened that way).
+    fn repair_own_slot(&mut self) {
+        let user = self.user.clone();
+        let repaired = self.edit_header(|_, header, _| {
+            let member = header
+                .authority
+                .as_ref()
+                .and_then(|b| b.membership.member(&user))
+                .cloned();
+            if let (Some(member), Some(slot)) =
+                (member, header.slots.iter_mut().find(|s| s.user == user))
+            {
+                *slot = slot.as_signed(&member);
+            }
+            Ok(())
+        });
+        self.add_notice(match repaired {
+            Ok(()) => Notice::warning(
+                "Your key slot in header.json had been edited outside Sightline; it was written back as the signed membership says. Your role and keys are unchanged.",
+            ),
+            Err(e) => Notice::warning(format!("Your key slot could not be written back: {e}")),
+        });
     }
 
     /// Slots in `header.json` that differ from the signed membership: added, edited or missing.

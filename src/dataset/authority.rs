@@ -82,7 +82,8 @@ pub struct Member {
     pub signing_key: Vec<u8>,
 }
 
-/// A revoked member, kept so their old log entries still verify.
+/// A retired signing key (a revoked member, or one whose password a lead reset), kept so the
+/// log entries it signed before it was retired still verify, and only those.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FormerMember {
     /// User name.
@@ -92,6 +93,8 @@ pub struct FormerMember {
     /// Their signing key.
     #[serde(with = "hex::serde")]
     pub signing_key: Vec<u8>,
+    /// The last log entry the key may have signed.
+    pub retired_at_seq: u64,
 }
 
 /// Who may hold which keys: the statement the authority signs.
@@ -121,20 +124,21 @@ impl Membership {
         self.members.iter().find(|m| m.user == user)
     }
 
-    /// Every signing key `user` has had (active or former), newest first.
-    pub fn signing_keys(&self, user: &str) -> Vec<(&[u8], Role)> {
-        let active = self
-            .members
-            .iter()
-            .filter(|m| m.user == user)
-            .map(|m| (m.signing_key.as_slice(), m.role));
+    /// The signing keys that may have signed `user`'s log entry number `seq`: the active one,
+    /// and retired ones up to the entry at which they were retired.
+    pub fn signing_keys_at(&self, user: &str, seq: u64) -> Vec<(&[u8], Role)> {
         let former = self
             .former
             .iter()
-            .rev()
-            .filter(|m| m.user == user)
+            .filter(|m| m.user == user && seq <= m.retired_at_seq)
             .map(|m| (m.signing_key.as_slice(), m.role));
-        active.chain(former).collect()
+        self.active_key(user).into_iter().chain(former).collect()
+    }
+
+    /// `user`'s active signing key and role.
+    pub fn active_key(&self, user: &str) -> Option<(&[u8], Role)> {
+        self.member(user)
+            .map(|m| (m.signing_key.as_slice(), m.role))
     }
 
     fn encoded(&self) -> Result<Vec<u8>> {
@@ -149,6 +153,8 @@ pub struct Succession {
     /// The new public key.
     #[serde(with = "hex::serde")]
     pub public_key: Vec<u8>,
+    /// The last log entry the previous key may have signed.
+    pub retired_at_seq: u64,
     /// The previous key's signature of it.
     #[serde(with = "hex::serde")]
     pub signature: Vec<u8>,
@@ -226,19 +232,43 @@ impl AuthorityBlock {
         Ok(())
     }
 
-    /// Hands the authority to `next`, signed by `current`.
-    pub fn succeed(&mut self, dataset_id: &str, current: &SigningKey, next: &SigningKey) {
+    /// Hands the authority to `next`, signed by `current`, which may sign nothing in the log
+    /// after entry `retired_at_seq`.
+    pub fn succeed(
+        &mut self,
+        dataset_id: &str,
+        current: &SigningKey,
+        next: &SigningKey,
+        retired_at_seq: u64,
+    ) {
         let public = next.verifying_key().as_bytes().to_vec();
         let index = (self.successions.len() as u64).to_be_bytes();
+        let retired = retired_at_seq.to_be_bytes();
         let signature = sign(
             current,
             SUCCESSION,
-            &[dataset_id.as_bytes(), &index, &public],
+            &[dataset_id.as_bytes(), &index, &public, &retired],
         );
         self.successions.push(Succession {
             public_key: public,
+            retired_at_seq,
             signature,
         });
+    }
+
+    /// The authority keys that may have signed log entry number `seq`: the current one, and
+    /// earlier ones up to the entry at which each was retired.
+    pub fn keys_at(&self, seq: u64) -> Vec<&[u8]> {
+        let chain = self.chain();
+        let mut out = vec![self.current()];
+        for (i, s) in self.successions.iter().enumerate() {
+            if seq <= s.retired_at_seq
+                && let Some(key) = chain.get(i)
+            {
+                out.push(key);
+            }
+        }
+        out
     }
 
     /// Checks the id binding, each succession and the membership signature. The error names
@@ -255,7 +285,8 @@ impl AuthorityBlock {
         let mut previous = self.genesis.as_slice();
         for (i, s) in self.successions.iter().enumerate() {
             let index = (i as u64).to_be_bytes();
-            let fields: [&[u8]; 3] = [dataset_id.as_bytes(), &index, &s.public_key];
+            let retired = s.retired_at_seq.to_be_bytes();
+            let fields: [&[u8]; 4] = [dataset_id.as_bytes(), &index, &s.public_key, &retired];
             if !verify(previous, SUCCESSION, &fields, &s.signature) {
                 return Err(format!(
                     "authority key {} in header.json is not signed by the key before it",
@@ -341,12 +372,12 @@ mod tests {
         let id = "0".repeat(32);
         let mut block = AuthorityBlock::new(&id, &first, None, membership())?;
         let second = new_signing_key()?;
-        block.succeed(&id, &first, &second);
+        block.succeed(&id, &first, &second, 7);
         block.sign(&id, &second)?;
         assert_eq!(block.check(&id), Ok(()));
         let mut forged = block.clone();
         let third = new_signing_key()?;
-        forged.succeed(&id, &third, &third);
+        forged.succeed(&id, &third, &third, 9);
         forged.sign(&id, &third)?;
         assert!(forged.check(&id).unwrap_err().contains("not signed"));
         Ok(())

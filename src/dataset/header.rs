@@ -96,6 +96,16 @@ impl Header {
         }
     }
 
+    /// Reads `header.json` for a change that will be written back: never the previous copy,
+    /// which could carry an older membership the change would then sign again.
+    pub fn load_for_write(dir: &Path) -> Result<Header> {
+        Self::load_file(&dir.join(HEADER)).map_err(|e| {
+            Error::Integrity(format!(
+                "{e} Changes to users and keys wait until header.json is whole again (header.json.prev may be it)."
+            ))
+        })
+    }
+
     fn load_file(path: &Path) -> Result<Header> {
         let bytes = fs::read(path).map_err(Error::io("read", path))?;
         let header: Header = serde_json::from_slice(&bytes).map_err(|e| {

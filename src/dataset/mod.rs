@@ -386,7 +386,7 @@ impl Dataset {
             &throttle,
             notices,
             identity,
-            tampered,
+            tampered.is_some(),
         )
     }
 
@@ -410,7 +410,7 @@ impl Dataset {
     ) -> Result<()> {
         check_new_password(user, new_password)?;
         let _guard = HeaderLock::acquire(&self.dir)?;
-        let (mut header, _) = Header::load(&self.dir)?;
+        let mut header = Header::load_for_write(&self.dir)?;
         let id = header.dataset_id.clone();
         let wrong_key = || Error::Invalid("That recovery key does not open this dataset.".into());
         let keys = header
@@ -422,15 +422,34 @@ impl Dataset {
                 "There is no user '{user}' in this dataset."
             )));
         };
+        if let Some(block) = &header.authority {
+            block
+                .check(&id)
+                .map_err(|e| Error::Integrity(format!("{e}.")))?;
+            device
+                .check_pin(&id, block)
+                .map_err(|e| Error::Integrity(format!("{e}.")))?;
+            if block.membership.databases != header.databases {
+                return Err(Error::Integrity(
+                    "header.json names database files that the signed membership does not: it was edited outside Sightline.".into(),
+                ));
+            }
+        }
+        let core_key = keys
+            .get(Tier::Core)
+            .ok_or_else(|| Error::Invalid("missing key".into()))?;
+        let core = db::open(
+            &header.db_path(&self.dir, Tier::Core),
+            Tier::Core,
+            core_key,
+            false,
+        )?;
+        let head_seq = log::head(&core)?.map_or(0, |h| h.seq);
+        let trust = header.authority.as_ref().map(|block| log::Trust { block });
+        let resign = crate::access::sealed_policy::sound_kinds(&core, &id, trust, &[user])?;
         let mut signer_key = None;
         let role = match header.authority.as_mut() {
             Some(block) => {
-                block
-                    .check(&id)
-                    .map_err(|e| Error::Integrity(format!("{e}.")))?;
-                device
-                    .check_pin(&id, block)
-                    .map_err(|e| Error::Integrity(format!("{e}.")))?;
                 if header.recovery.public_key != block.membership.recovery_public_key {
                     return Err(Error::Integrity(
                         "the recovery slot in header.json is not the one the signed membership names: it was swapped outside Sightline.".into(),
@@ -464,7 +483,7 @@ impl Dataset {
                     header.slots[index].created_at.clone(),
                 )?;
                 header.slots[index] = slot;
-                replace_member(&mut block.membership, &member, new_member);
+                replace_member(&mut block.membership, &member, new_member, head_seq);
                 block.sign(&id, &authority)?;
                 signer_key = Some(authority);
                 member.role
@@ -486,52 +505,48 @@ impl Dataset {
                 role
             }
         };
-        let core_key = keys
-            .get(Tier::Core)
-            .ok_or_else(|| Error::Invalid("missing key".into()))?;
-        let core = db::open(
-            &header.db_path(&self.dir, Tier::Core),
-            Tier::Core,
-            core_key,
-            false,
-        )?;
+        // The authority signs the entry: its key is the same before and after the new header,
+        // so a crash between the two leaves a log that still verifies.
+        let signer = signer_key.as_ref().map(|key| Signer {
+            name: authority::AUTHORITY_SIGNER,
+            key,
+        });
+        let entry = NewEntry {
+            time_ms: now_ms(),
+            user,
+            role: role.as_str(),
+            action: Action::Recover,
+            object: &format!("user {user}"),
+            purpose: "password set with the recovery key",
+            outcome: Outcome::Allowed,
+        };
         crate::failpoint::hit("recover:before-log");
-        let head = log::append(
-            &core,
-            &id,
-            &NewEntry {
-                time_ms: now_ms(),
-                user,
-                role: role.as_str(),
-                action: Action::Recover,
-                object: &format!("user {user}"),
-                purpose: "password set with the recovery key",
-                outcome: Outcome::Allowed,
-            },
-            // The authority signs it: its key is the same before and after the new header,
-            // so a crash between the two leaves a log that still verifies.
-            signer_key.as_ref().map(|key| Signer {
-                name: authority::AUTHORITY_SIGNER,
-                key,
-            }),
-        )?;
+        let mut head = log::append(&core, &id, &entry, signer)?;
         crate::failpoint::hit("recover:before-header");
         header.store(&self.dir)?;
         crate::failpoint::hit("recover:after-header");
+        if let (Some(key), Some(signer)) = (&signer_key, signer) {
+            let resealed = crate::access::sealed_policy::reseal(
+                &core,
+                &id,
+                &resign,
+                key,
+                NewEntry {
+                    action: Action::EditPolicy,
+                    object: &format!("signed again after {user}'s recovery:"),
+                    purpose: "",
+                    ..entry
+                },
+                signer,
+            )?;
+            head = resealed.unwrap_or(head);
+        }
         if let Some(block) = &header.authority {
             let _pinned = device.check_pin(&id, block);
         }
         db::checkpoint(&core);
         // Anchoring is best effort here: the next unlock reports a keychain that fails.
-        let chain = header.authority.as_ref().map(AuthorityBlock::chain);
-        let trust = header
-            .authority
-            .as_ref()
-            .zip(chain.as_deref())
-            .map(|(block, authorities)| log::Trust {
-                membership: &block.membership,
-                authorities,
-            });
+        let trust = header.authority.as_ref().map(|block| log::Trust { block });
         let _anchored = device.keychain().advance(&core, &id, head, trust);
         Ok(())
     }
@@ -544,11 +559,13 @@ pub(crate) fn replace_member(
     membership: &mut Membership,
     old: &authority::Member,
     new: authority::Member,
+    retired_at_seq: u64,
 ) {
     membership.former.push(authority::FormerMember {
         user: old.user.clone(),
         role: old.role,
         signing_key: old.signing_key.clone(),
+        retired_at_seq,
     });
     if let Some(m) = membership.members.iter_mut().find(|m| m.user == old.user) {
         *m = new;

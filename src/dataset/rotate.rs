@@ -63,12 +63,7 @@ impl Workspace {
 
     fn rotate_out(&mut self, user: &str, progress: &mut dyn FnMut(RotationProgress)) -> Result<()> {
         let _guard = HeaderLock::acquire(&self.dir)?;
-        let (mut header, _) = Header::load(&self.dir)?;
-        if header.databases != self.header.databases {
-            return Err(Error::Busy(
-                "The dataset changed on disk. Lock and unlock again.".into(),
-            ));
-        }
+        let mut header = self.header_for_write()?;
         let id = header.dataset_id.clone();
         // Everything below comes from the signed membership: a slot's own claims in the file
         // (tiers, public key, an added slot, a swapped recovery key) are never trusted.
@@ -106,6 +101,16 @@ impl Workspace {
                 rusqlite::params![now_ms(), user],
             )
             .map_err(|e| sql_error("core.db", e))?;
+        // The revoked member's key (and, for a lead, the authority key) signs nothing after
+        // this entry; seals they signed are signed again by the new authority below.
+        let head_seq = crate::access::log::head(&self.core)?.map_or(0, |h| h.seq);
+        let mut retiring = vec![user];
+        if target.role == Role::ComplianceLead {
+            retiring.push(crate::dataset::authority::AUTHORITY_SIGNER);
+        }
+        let resign = self.with_trust(|trust| {
+            crate::access::sealed_policy::sound_kinds(&self.core, &id, trust, &retiring)
+        })?;
 
         let rotate: Vec<Tier> = target.role.tiers().to_vec();
         let total = rotate.len() + 2;
@@ -148,13 +153,15 @@ impl Workspace {
             user: target.user.clone(),
             role: target.role,
             signing_key: target.signing_key.clone(),
+            retired_at_seq: head_seq,
         });
         membership.databases = header.databases.clone();
         membership.version += 1;
         // A revoked compliance lead held the authority key: hand it to a new one.
+        let previous_authority = authority.verifying_key().as_bytes().to_vec();
         let authority = if target.role == Role::ComplianceLead {
             let next = new_signing_key()?;
-            block.succeed(&id, &authority, &next);
+            block.succeed(&id, &authority, &next, head_seq);
             next
         } else {
             authority
@@ -207,9 +214,18 @@ impl Workspace {
             crate::failpoint::hit(&format!("revoke:removed-old-{}", tier.as_str()));
         }
         self.keys = new_keys;
+        if target.role == Role::ComplianceLead {
+            crate::access::log::resign_authority_records(
+                &self.core,
+                &id,
+                &previous_authority,
+                &authority,
+            )?;
+        }
         self.identity.authority = Some(authority);
         self.header = header;
         sync_dir(&self.dir)?;
+        self.resign_policy(&resign, &format!("signed again after revoking {user}:"))?;
         progress(RotationProgress {
             step: "Done".into(),
             done: total,
@@ -293,10 +309,11 @@ fn pending(core: &Connection) -> Result<std::collections::BTreeMap<String, u32>>
 }
 
 /// At unlock, with the header's core.db open: refuses a header older than the database files
-/// beside it (a backup restore or a sync conflict) without deleting anything, and removes what a
-/// finished or abandoned rotation left: files of older epochs, and files of a rotation that
-/// never switched the header (named in this core.db as pending). Removal waits until no other
-/// process has the dataset open.
+/// beside it (a backup restore or a sync conflict) without deleting anything, and removes the
+/// files of older epochs that a finished rotation left. Files of a rotation that never switched
+/// the header (named in this core.db as pending) are left in place: they are unreadable without
+/// keys nobody holds, and deleting on an unsigned marker would let anyone steer a deletion.
+/// Removal waits until no other process has the dataset open.
 pub(crate) fn check_files(
     dir: &Path,
     header: &Header,
@@ -309,9 +326,9 @@ pub(crate) fn check_files(
     for (tier, epoch, name) in crate::dataset::header::epochs_on_disk(dir) {
         let current = header.epoch(tier);
         if epoch > current {
-            if pending.get(tier.as_str()) == Some(&epoch) {
-                leftovers.push(name);
-            } else {
+            // A rotation that never switched the header leaves files this core.db names as
+            // pending. The marker is not signed, so they are left alone, never deleted.
+            if pending.get(tier.as_str()) != Some(&epoch) {
                 newer.push(name);
             }
         } else if epoch < current {

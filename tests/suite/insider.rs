@@ -33,11 +33,21 @@ fn a_ux_liaison_who_edits_their_role_gains_nothing_from_a_password_reset() {
         json["slots"][i]["role"] = "analyst".into();
         json["slots"][i]["tiers"] = serde_json::json!(["core", "recordings"]);
     });
-    // 2. Their sign-in is refused, naming their slot.
-    match fx.dataset().unlock(UX.0, UX.1, &fx.device) {
-        Err(Error::Integrity(msg)) => assert!(msg.contains(UX.0), "{msg}"),
-        other => panic!("expected an integrity error, got {:?}", other.map(|_| ())),
-    }
+    // 2. Their sign-in opens what the membership signed (a UX liaison, core key only), names
+    //    the edit, and puts their slot back: no escalation, and nobody locked out.
+    let ws = fx.unlock(UX);
+    assert_eq!(ws.role(), Role::UxLiaison);
+    assert!(!ws.holds(Tier::Recordings));
+    assert!(
+        ws.notices()
+            .iter()
+            .any(|n| n.level == NoticeLevel::Integrity && n.text.contains(UX.0)),
+        "{:?}",
+        ws.notices()
+    );
+    drop(ws);
+    let header = fx.dataset().header().clone();
+    assert_eq!(header.slot(UX.0).unwrap().role, Role::UxLiaison);
     // 3. The help desk resets their password.
     let mut lead = fx.unlock(LEAD);
     lead.set_password(UX.0, "uma-new-password-1").unwrap();
@@ -565,4 +575,256 @@ fn stripping_the_signed_membership_brings_back_nothing() {
             }
         }
     }
+}
+
+/// The signing key a member opens from their own slot (as they can, with the source code).
+fn own_signing_key(fx: &Fixture, (user, password): (&str, &str)) -> ed25519_dalek::SigningKey {
+    let dataset = fx.dataset();
+    let header = dataset.header();
+    let member = header
+        .authority
+        .as_ref()
+        .unwrap()
+        .membership
+        .member(user)
+        .unwrap()
+        .clone();
+    let opened = header
+        .slot(user)
+        .unwrap()
+        .as_signed(&member)
+        .open(&header.dataset_id, password)
+        .ok()
+        .unwrap();
+    opened.signing.unwrap()
+}
+
+fn append_as(
+    fx: &Fixture,
+    signer: &str,
+    key: &ed25519_dalek::SigningKey,
+    entry: &sightline::access::log::NewEntry<'_>,
+) -> u64 {
+    let id = fx.dataset().header().dataset_id.clone();
+    let conn = fx.raw_core();
+    sightline::access::log::append(
+        &conn,
+        &id,
+        entry,
+        Some(sightline::access::log::Signer { name: signer, key }),
+    )
+    .unwrap()
+    .seq
+}
+
+#[test]
+fn a_back_dated_entry_cannot_steer_a_purge_and_is_named() {
+    let fx = Fixture::with_all_roles();
+    busy(&fx);
+    let lead = fx.unlock(LEAD);
+    let mut policy = lead.retention_policy().unwrap();
+    policy.access_log_floor_days = 30;
+    policy.access_log_days = 30;
+    policy.purge_on_open = false;
+    lead.set_retention_policy(&policy).unwrap();
+    lead.lock().unwrap();
+    let before = fx
+        .unlock(LEAD)
+        .access_log(&LogQuery::default())
+        .unwrap()
+        .len();
+    // The analyst writes an entry in their own name, dated 1970.
+    let key = own_signing_key(&fx, ANALYST);
+    let seq = append_as(
+        &fx,
+        ANALYST.0,
+        &key,
+        &sightline::access::log::NewEntry {
+            time_ms: 1,
+            user: ANALYST.0,
+            role: "analyst",
+            action: sightline::access::Action::ListPages,
+            object: "pages",
+            purpose: "",
+            outcome: sightline::access::Outcome::Allowed,
+        },
+    );
+    // The next purge removes nothing: nothing is 30 days old.
+    let lead = fx.unlock(LEAD);
+    lead.purge("on demand").unwrap();
+    let after = lead.access_log(&LogQuery::default()).unwrap();
+    assert!(
+        after.len() > before,
+        "{} entries left of {before}",
+        after.len()
+    );
+    assert!(
+        after.iter().any(|e| e.seq == 1),
+        "the oldest entry is still there"
+    );
+    // Writing the time at append is clamped, so the entry carries its real time order.
+    let entry = after.iter().find(|e| e.seq == seq).unwrap();
+    assert!(entry.time_ms > 1, "the append kept time moving forward");
+    // Setting the time back by hand is named.
+    fx.raw_core()
+        .execute(
+            "UPDATE access_log SET time_ms = 1 WHERE seq = ?1",
+            [seq as i64],
+        )
+        .unwrap();
+    let problem = fx.unlock(LEAD).verify().unwrap().chain.problem.unwrap();
+    assert_eq!(problem.seq, seq, "{}", problem.reason);
+}
+
+#[test]
+fn an_older_policy_vouched_for_by_the_attackers_own_entry_is_still_named() {
+    let fx = Fixture::with_all_roles();
+    let saved: Vec<(String, i64, String, String, Vec<u8>)> = fx
+        .raw_core()
+        .prepare(
+            "SELECT kind, version, body, signer, signature FROM policy_seals WHERE kind = 'policy'",
+        )
+        .unwrap()
+        .query_map([], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let old_body = saved[0].2.clone();
+    fx.unlock(LEAD).set_idle_lock_minutes(3).unwrap();
+    let conn = fx.raw_core();
+    for (kind, version, body, signer, signature) in &saved {
+        conn.execute(
+            "INSERT OR REPLACE INTO policy_seals (kind, version, body, signer, signature) VALUES (?1, ?2, ?3, ?4, ?5)",
+            rusqlite::params![kind, version, body, signer, signature],
+        )
+        .unwrap();
+    }
+    conn.execute_batch("UPDATE policy SET value = '10' WHERE key = 'idle_lock_minutes'")
+        .unwrap();
+    drop(conn);
+    // The data engineer vouches for the old version in an entry of their own.
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(old_body.as_bytes());
+    let tag = format!("[policy v{} {}]", saved[0].1, hex::encode(&digest[..8]));
+    let key = own_signing_key(&fx, ENGINEER);
+    append_as(
+        &fx,
+        ENGINEER.0,
+        &key,
+        &sightline::access::log::NewEntry {
+            time_ms: sightline::clock::now_ms(),
+            user: ENGINEER.0,
+            role: "data-engineer",
+            action: sightline::access::Action::EditPolicy,
+            object: &format!("restored {tag}"),
+            purpose: "",
+            outcome: sightline::access::Outcome::Allowed,
+        },
+    );
+    let ws = fx.unlock(ANALYST);
+    assert!(
+        ws.notices()
+            .iter()
+            .any(|n| n.level == NoticeLevel::Integrity && n.text.contains("older version")),
+        "{:?}",
+        ws.notices()
+    );
+}
+
+#[test]
+fn a_revoked_leads_old_keys_sign_nothing_after_the_revocation() {
+    let fx = Fixture::with_all_roles();
+    let mut lead = fx.unlock(LEAD);
+    lead.add_user("lead2", Role::ComplianceLead, "lead2-password-1")
+        .unwrap();
+    lead.lock().unwrap();
+    let lead2 = ("lead2", "lead2-password-1");
+    let old_authority = fx.authority_key();
+    let old_signing = own_signing_key(&fx, lead2);
+    let mut lead = fx.unlock(LEAD);
+    lead.revoke_user("lead2", &mut |_| {}).unwrap();
+    lead.lock().unwrap();
+    assert_ne!(
+        fx.authority_key().verifying_key(),
+        old_authority.verifying_key(),
+        "the authority passed to a new key"
+    );
+    // Still valid: everything signed before the revocation.
+    assert!(fx.unlock(LEAD).verify().unwrap().is_intact());
+    // The old lead signs an entry with their retired key, then a purge record with the old
+    // authority key.
+    let seq = append_as(
+        &fx,
+        "lead2",
+        &old_signing,
+        &sightline::access::log::NewEntry {
+            time_ms: sightline::clock::now_ms(),
+            user: "lead2",
+            role: "compliance-lead",
+            action: sightline::access::Action::ExportAccessLog,
+            object: "access log (csv)",
+            purpose: "",
+            outcome: sightline::access::Outcome::Allowed,
+        },
+    );
+    let problem = fx.unlock(LEAD).verify().unwrap().chain.problem.unwrap();
+    assert_eq!(problem.seq, seq, "{}", problem.reason);
+    fx.raw_core()
+        .execute("DELETE FROM access_log WHERE seq = ?1", [seq as i64])
+        .unwrap();
+    let id = fx.dataset().header().dataset_id.clone();
+    sightline::access::log::purge_before(
+        &fx.raw_core(),
+        &id,
+        sightline::clock::now_ms() + 60_000,
+        &old_authority,
+    )
+    .unwrap();
+    let problem = verify_elsewhere(&fx).chain.problem.unwrap();
+    assert!(problem.reason.contains("purge"), "{}", problem.reason);
+}
+
+#[test]
+fn an_older_header_put_back_under_an_open_window_is_never_signed_again() {
+    let fx = Fixture::with_all_roles();
+    let old = fs::read(fx.path.join("header.json")).unwrap();
+    let mut lead = fx.unlock(LEAD);
+    lead.set_password(ANALYST.0, "ana-fresh-password-1")
+        .unwrap();
+    // While the lead's window is open, the old header (with the leaked password) comes back.
+    fs::write(fx.path.join("header.json"), &old).unwrap();
+    assert!(matches!(
+        lead.add_user("newcomer", Role::Analyst, "newcomer-password-1"),
+        Err(Error::Integrity(_))
+    ));
+    assert!(matches!(
+        lead.revoke_user(UX.0, &mut |_| {}),
+        Err(Error::Integrity(_))
+    ));
+}
+
+#[test]
+fn a_policy_seal_removed_by_hand_never_locks_the_lead_out() {
+    let fx = Fixture::with_all_roles();
+    fx.raw_core()
+        .execute_batch(
+            "DELETE FROM policy_seals WHERE kind = 'policy';
+             UPDATE policy SET value = '1' WHERE key IN ('purge_on_open', 'retention_recordings_days');",
+        )
+        .unwrap();
+    let lead = fx.unlock(LEAD);
+    assert!(
+        lead.notices()
+            .iter()
+            .any(|n| n.text.contains("carries no signature")),
+        "{:?}",
+        lead.notices()
+    );
+    // Saving the policy again seals a new version and clears the problem.
+    let mut policy = lead.retention_policy().unwrap();
+    policy.recordings_days = 0;
+    lead.set_retention_policy(&policy).unwrap();
+    assert!(lead.verify().unwrap().is_intact());
 }
