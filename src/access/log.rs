@@ -877,45 +877,50 @@ fn signature_problem(entry: &LogEntry, dataset_id: &str, trust: Trust<'_>) -> Op
 /// Whether `signature` is the entry's signature by a key its signer held at that point of the
 /// log (retired keys sign nothing after they were retired).
 fn is_signed(entry: &LogEntry, dataset_id: &str, trust: Trust<'_>, signature: &[u8]) -> bool {
-    let keys: Vec<&[u8]> = if entry.signer == AUTHORITY_SIGNER {
-        trust.block.keys_at(entry.seq)
-    } else {
-        trust
-            .membership()
-            .signing_keys_at(&entry.signer, entry.seq)
-            .into_iter()
-            .map(|(k, _)| k)
-            .collect()
-    };
+    signing_role(entry, dataset_id, trust, signature).is_some()
+}
+
+/// The role of the key that signed the entry (`Some(None)` for the authority), if one did.
+fn signing_role(
+    entry: &LogEntry,
+    dataset_id: &str,
+    trust: Trust<'_>,
+    signature: &[u8],
+) -> Option<Option<crate::access::Role>> {
     let fields = entry_signature_fields(dataset_id, &entry.signer, &entry.hash);
-    keys.iter()
-        .any(|k| authority::verify(k, ENTRY_SIG, &fields, signature))
+    let signed_by = |key: &[u8]| authority::verify(key, ENTRY_SIG, &fields, signature);
+    if entry.signer == AUTHORITY_SIGNER {
+        return trust
+            .block
+            .keys_at(entry.seq)
+            .into_iter()
+            .any(signed_by)
+            .then_some(None);
+    }
+    trust
+        .membership()
+        .signing_keys_at(&entry.signer, entry.seq)
+        .into_iter()
+        .find(|(key, _)| signed_by(key))
+        .map(|(_, role)| Some(role))
 }
 
 /// Whether an entry is whole and signed by its own author (for readers that take a fact from
-/// one entry, like the newest policy version): the role returned is the signer's signed role,
-/// or `None` for the authority.
+/// one entry, like the newest policy version): the role returned is the role of the key that
+/// signed it, or `None` for the authority.
 pub(crate) fn authentic_author(
     entry: &LogEntry,
     dataset_id: &str,
     trust: Trust<'_>,
 ) -> Option<Option<crate::access::Role>> {
     let signature = entry.signature.as_deref()?;
-    let whole = entry.recomputed_hash() == entry.hash;
-    if !whole || !is_signed(entry, dataset_id, trust, signature) {
+    if entry.recomputed_hash() != entry.hash {
         return None;
     }
-    if entry.signer == AUTHORITY_SIGNER {
-        return Some(None);
-    }
-    if entry.signer != entry.user {
+    if entry.signer != AUTHORITY_SIGNER && entry.signer != entry.user {
         return None;
     }
-    trust
-        .membership()
-        .signing_keys_at(&entry.signer, entry.seq)
-        .first()
-        .map(|(_, role)| Some(*role))
+    signing_role(entry, dataset_id, trust, signature)
 }
 
 fn checkpoint_problem(
