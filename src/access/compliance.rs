@@ -102,10 +102,28 @@ impl Workspace {
         // purge. Others leave the access log as it is.
         let log_purge = match (self.header.authority.is_some(), self.authority_key()) {
             (false, _) => Some(compliance::retention::LogPurge::Legacy),
-            (true, Some(key)) => Some(compliance::retention::LogPurge::Signed {
-                dataset_id: &self.header.dataset_id,
-                key,
-            }),
+            (true, Some(key)) => {
+                // The authority signs a purge only of a log that verifies: times and hashes
+                // edited by hand must never decide what goes.
+                let chain = self.with_trust(|trust| {
+                    crate::access::log::verify(&self.core, &self.header.dataset_id, None, trust)
+                })?;
+                match chain.problem {
+                    None => Some(compliance::retention::LogPurge::Signed {
+                        dataset_id: &self.header.dataset_id,
+                        key,
+                    }),
+                    Some(problem) => {
+                        let text = format!(
+                            "Old access-log entries were not purged: the log does not verify (entry {}: {})",
+                            problem.seq, problem.reason
+                        );
+                        self.log(Action::IntegrityAlert, "access log", &text, Outcome::Failed)?;
+                        self.add_notice(Notice::integrity(format!("{text}.")));
+                        None
+                    }
+                }
+            }
             (true, None) => None,
         };
         let mut detail =

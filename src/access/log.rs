@@ -98,6 +98,8 @@ impl<'a> Trust<'a> {
 }
 
 const ENTRY_SIG: &str = "sightline/log/entry/v1";
+/// How far ahead of the verifier's clock an entry may be dated (devices' clocks differ).
+const FUTURE_SKEW_MS: i64 = 24 * 3600 * 1000;
 const CHECKPOINT_SIG: &str = "sightline/log/checkpoint/v1";
 const PURGE_SIG: &str = "sightline/log/purge/v1";
 
@@ -249,6 +251,42 @@ pub fn requires_signatures(conn: &Connection) -> Result<bool> {
     .map_err(|e| sql_error(FILE, e))
 }
 
+fn is_retired(conn: &Connection, key: &[u8]) -> Result<bool> {
+    conn.query_row(
+        "SELECT EXISTS(SELECT 1 FROM retired_keys WHERE key = ?1)",
+        [key],
+        |r| r.get(0),
+    )
+    .map_err(|e| sql_error(FILE, e))
+}
+
+/// Marks a member's signing key as retired from now on and returns the last entry it may have
+/// signed (the head), in one transaction, so no entry it signs can follow that point.
+pub fn retire_key(conn: &Connection, key: &[u8]) -> Result<u64> {
+    let tx = conn
+        .unchecked_transaction()
+        .map_err(|e| sql_error(FILE, e))?;
+    let seq: i64 = tx
+        .query_row("SELECT coalesce(max(seq), 0) FROM access_log", [], |r| {
+            r.get(0)
+        })
+        .map_err(|e| sql_error(FILE, e))?;
+    tx.execute(
+        "INSERT OR REPLACE INTO retired_keys (key, retired_at_seq) VALUES (?1, ?2)",
+        params![key, seq],
+    )
+    .map_err(|e| sql_error(FILE, e))?;
+    tx.commit().map_err(|e| sql_error(FILE, e))?;
+    Ok(seq as u64)
+}
+
+/// Undoes [`retire_key`] when the change that retired it failed.
+pub fn unretire_key(conn: &Connection, key: &[u8]) -> Result<()> {
+    conn.execute("DELETE FROM retired_keys WHERE key = ?1", [key])
+        .map_err(|e| sql_error(FILE, e))?;
+    Ok(())
+}
+
 /// [`append`] inside a transaction the caller opened (`BEGIN IMMEDIATE`) and commits, so an
 /// entry and the change it records land together.
 pub fn append_in_transaction(
@@ -261,6 +299,15 @@ pub fn append_in_transaction(
         return Err(Error::Busy(
             "A compliance lead upgraded this dataset while you had it open: lock and unlock again."
                 .into(),
+        ));
+    }
+    if let Some(signer) = signer
+        && is_retired(conn, signer.key.verifying_key().as_bytes())?
+    {
+        // A window opened before a password reset or a revocation: what it signed now would
+        // not verify.
+        return Err(Error::Busy(
+            "Your keys were replaced (a password reset, a recovery or a revocation) while you had the dataset open: lock and sign in again.".into(),
         ));
     }
     let run = || -> rusqlite::Result<Head> {
@@ -765,6 +812,7 @@ pub fn verify(
         Err(problem) => return Ok(report(Some(problem))),
     };
     let by_hash: HashMap<[u8; 32], u64> = rows.iter().map(|e| (e.hash, e.seq)).collect();
+    let now_ms = crate::clock::now_ms();
     let mut prev = base.map_or_else(|| genesis(dataset_id), |b| b.hash);
     let first = base.map_or(0, |b| b.seq);
     for (i, entry) in rows.iter().enumerate() {
@@ -798,6 +846,17 @@ pub fn verify(
                 reason: format!(
                     "entry {} was edited: its contents do not match its hash",
                     entry.seq
+                ),
+            })
+        } else if trust.is_some_and(|t| entry.seq >= t.membership().log_signed_from)
+            && entry.time_ms > now_ms + FUTURE_SKEW_MS
+        {
+            Some(ChainProblem {
+                seq: entry.seq,
+                reason: format!(
+                    "entry {} is dated {}, in the future: its time was set outside Sightline, and every later entry's time follows it",
+                    entry.seq,
+                    rfc3339(entry.time_ms)
                 ),
             })
         } else if trust.is_some_and(|t| entry.seq > t.membership().log_signed_from)

@@ -174,24 +174,37 @@ pub(crate) fn seal(
     Ok(tag(kind, version, &body))
 }
 
-/// The kinds whose seal verifies now and was signed by one of `signers` (whose keys a
-/// membership change is about to retire), so that [`reseal`] can sign them again with the
-/// authority afterwards.
+/// A seal that verified, exactly as it was: what [`reseal`] may sign again.
+pub(crate) struct SoundSeal {
+    kind: PolicyKind,
+    version: u64,
+    body: String,
+}
+
+/// The seals that verify now and were signed by one of `signers` (whose keys a membership
+/// change is about to retire), so that [`reseal`] can sign exactly those again with the
+/// authority.
 pub(crate) fn sound_kinds(
     core: &Connection,
     dataset_id: &str,
     trust: Option<Trust<'_>>,
     signers: &[&str],
-) -> Result<Vec<PolicyKind>> {
+) -> Result<Vec<SoundSeal>> {
     let Some(trust) = trust else {
         return Ok(Vec::new());
     };
     let mut out = Vec::new();
     for kind in PolicyKind::ALL {
-        let signed_by_retiring =
-            load_seal(core, kind)?.is_some_and(|s| signers.contains(&s.signer.as_str()));
-        if signed_by_retiring && check(core, dataset_id, kind, trust)?.is_ok() {
-            out.push(kind);
+        let Some(seal) = load_seal(core, kind)? else {
+            continue;
+        };
+        if signers.contains(&seal.signer.as_str()) && check(core, dataset_id, kind, trust)?.is_ok()
+        {
+            out.push(SoundSeal {
+                kind,
+                version: seal.version,
+                body: seal.body,
+            });
         }
     }
     Ok(out)
@@ -203,35 +216,38 @@ pub(crate) fn sound_kinds(
 pub(crate) fn reseal(
     core: &Connection,
     dataset_id: &str,
-    kinds: &[PolicyKind],
+    seals: &[SoundSeal],
     authority_key: &ed25519_dalek::SigningKey,
     entry: NewEntry<'_>,
     log_signer: Signer<'_>,
 ) -> Result<Option<log::Head>> {
-    if kinds.is_empty() {
+    if seals.is_empty() {
         return Ok(None);
     }
     core.execute_batch("BEGIN IMMEDIATE")
         .map_err(|e| sql_error(FILE, e))?;
     let run = || -> Result<log::Head> {
         let mut tags = Vec::new();
-        for kind in kinds {
-            let Some(old) = load_seal(core, *kind)? else {
+        for sound in seals {
+            // Only the very seal that was checked: a row changed since stays as it is, named.
+            let unchanged = load_seal(core, sound.kind)?
+                .is_some_and(|s| s.version == sound.version && s.body == sound.body);
+            if !unchanged {
                 continue;
-            };
-            let version = old.version + 1;
+            }
+            let version = sound.version + 1;
             let v = version.to_be_bytes();
             let signature = authority::sign(
                 authority_key,
                 SEAL_SIG,
-                &fields(dataset_id, *kind, &v, AUTHORITY_SIGNER, &old.body),
+                &fields(dataset_id, sound.kind, &v, AUTHORITY_SIGNER, &sound.body),
             );
             core.execute(
                 "INSERT OR REPLACE INTO policy_seals (kind, version, body, signer, signature) VALUES (?1, ?2, ?3, ?4, ?5)",
-                rusqlite::params![kind.as_str(), version as i64, old.body, AUTHORITY_SIGNER, signature],
+                rusqlite::params![sound.kind.as_str(), version as i64, sound.body, AUTHORITY_SIGNER, signature],
             )
             .map_err(|e| sql_error(FILE, e))?;
-            tags.push(tag(*kind, version, &old.body));
+            tags.push(tag(sound.kind, version, &sound.body));
         }
         let object = format!("{} {}", entry.object, tags.join(" "));
         let head = log::append_in_transaction(
@@ -289,7 +305,7 @@ fn logged_tag(
     dataset_id: &str,
     kind: PolicyKind,
     trust: Trust<'_>,
-) -> Result<Option<String>> {
+) -> Result<std::result::Result<Option<String>, String>> {
     let pattern = format!("%[{} v%", kind.as_str());
     let mut stmt = core
         .prepare(&format!(
@@ -304,11 +320,18 @@ fn logged_tag(
     let prefix = format!("[{} v", kind.as_str());
     while let Some(row) = rows.next().map_err(|e| sql_error(FILE, e))? {
         let entry = log::LogEntry::from_row(row).map_err(|e| sql_error(FILE, e))?;
-        // An entry anyone could have written in their own name says nothing about the policy.
+        // An entry anyone could have written in their own name says nothing about the policy;
+        // one that was changed says the log was.
         let may = match log::authentic_author(&entry, dataset_id, trust) {
             Some(None) => true,
             Some(Some(role)) => kind.may_sign(role),
-            None => false,
+            None => {
+                return Ok(Err(format!(
+                    "entry {} names a version of the {} but was changed or forged outside Sightline",
+                    entry.seq,
+                    kind.as_str()
+                )));
+            }
         };
         if !may {
             continue;
@@ -317,11 +340,26 @@ fn logged_tag(
             let end = entry.object[start..].find(']')?;
             Some(entry.object[start..start + end + 1].to_owned())
         });
-        if tag.is_some() {
-            return Ok(tag);
+        if let Some(tag) = tag {
+            // Entries removed after it could have named a newer version.
+            let (count, last): (i64, i64) = core
+                .query_row(
+                    "SELECT count(*), coalesce(max(seq), 0) FROM access_log WHERE seq >= ?1",
+                    [entry.seq as i64],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .map_err(|e| sql_error(FILE, e))?;
+            if count != last - entry.seq as i64 + 1 {
+                return Ok(Err(format!(
+                    "access-log entries after entry {} (which names the {}) were removed outside Sightline",
+                    entry.seq,
+                    kind.as_str()
+                )));
+            }
+            return Ok(Ok(Some(tag)));
         }
     }
-    Ok(None)
+    Ok(Ok(None))
 }
 
 /// What is wrong with a seal: `Ok(None)` when it verifies, names the newest version the log
@@ -360,7 +398,11 @@ fn check(
         )));
     }
     let sealed_tag = tag(kind, seal.version, &seal.body);
-    match logged_tag(core, dataset_id, kind, trust)? {
+    let logged = match logged_tag(core, dataset_id, kind, trust)? {
+        Ok(logged) => logged,
+        Err(problem) => return Ok(Err(problem)),
+    };
+    match logged {
         Some(logged) if logged != sealed_tag => {
             return Ok(Err(format!(
                 "the {name} in core.db is {sealed_tag} but the access log names {logged} as the newest: an older version was put back outside Sightline"

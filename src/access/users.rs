@@ -4,7 +4,7 @@
 use rusqlite::OptionalExtension;
 use serde::Serialize;
 
-use crate::access::sealed_policy::{self, PolicyKind};
+use crate::access::sealed_policy::{self, SoundSeal};
 use crate::access::{Action, Role, Workspace, log};
 use crate::clock::{now_ms, rfc3339};
 use crate::dataset::{Header, HeaderLock, KeySlot, db};
@@ -172,16 +172,27 @@ impl Workspace {
         self.gate(action, &object, "")?;
         let result = (|| {
             check_new_password(user, password)?;
-            // A reset retires the user's signing key: seals it signed are signed again below.
-            let head_seq = log::head(&self.core)?.map_or(0, |h| h.seq);
-            let resign = if own {
-                Vec::new()
-            } else {
-                self.with_trust(|trust| {
-                    sealed_policy::sound_kinds(&self.core, &self.header.dataset_id, trust, &[user])
-                })?
+            // A reset retires the user's signing key: from here their open windows may not
+            // sign, and the seals it signed are signed again by the authority first (valid
+            // under the old membership and the new one alike).
+            let retiring = match (&self.header.authority, own) {
+                (Some(block), false) => {
+                    block.membership.member(user).map(|m| m.signing_key.clone())
+                }
+                _ => None,
             };
-            self.edit_header(|ws, header, authority| {
+            let mut head_seq = 0;
+            if let Some(key) = &retiring {
+                let resign = self.with_trust(|trust| {
+                    sealed_policy::sound_kinds(&self.core, &self.header.dataset_id, trust, &[user])
+                })?;
+                self.resign_policy(
+                    &resign,
+                    &format!("signed again before {user}'s password reset:"),
+                )?;
+                head_seq = log::retire_key(&self.core, key)?;
+            }
+            let edited = self.edit_header(|ws, header, authority| {
                 let id = header.dataset_id.clone();
                 let Some(index) = header.slots.iter().position(|s| s.user == user) else {
                     return Err(Error::Invalid(format!("There is no user '{user}'.")));
@@ -230,11 +241,14 @@ impl Workspace {
                         Ok(())
                     }
                 }
-            })?;
-            self.resign_policy(
-                &resign,
-                &format!("signed again after {user}'s password reset:"),
-            )
+            });
+            if edited.is_err()
+                && let Some(key) = &retiring
+            {
+                // The reset did not happen: the key is still the user's.
+                let _restored = log::unretire_key(&self.core, key);
+            }
+            edited
         })();
         result.or_else(|e| self.failed(action, &object, e))
     }
@@ -277,7 +291,7 @@ impl Workspace {
 
     /// Signs `kinds` again with the authority after a membership change retired the key
     /// that signed them; logged with the new versions.
-    pub(crate) fn resign_policy(&self, kinds: &[PolicyKind], what: &str) -> Result<()> {
+    pub(crate) fn resign_policy(&self, kinds: &[SoundSeal], what: &str) -> Result<()> {
         let (Some(key), Some(signer)) = (self.authority_key(), self.signer()) else {
             return Ok(());
         };

@@ -292,6 +292,18 @@ impl Workspace {
                 "header.json has lost its signed membership, but this dataset's log is signed: header.json was replaced outside Sightline. Put the newest header.json back (header.json.prev may be it).".into(),
             ));
         }
+        // A key marked retired that the signed membership still lists as this member's is
+        // left from a reset or recovery that never completed: it is still theirs.
+        if let (Some(block), Some(signing)) = (&self.header.authority, &self.identity.signing) {
+            let own = signing.verifying_key();
+            if block
+                .membership
+                .active_key(&self.user)
+                .is_some_and(|(k, _)| k == own.as_bytes().as_slice())
+            {
+                log::unretire_key(&self.core, own.as_bytes())?;
+            }
+        }
         // First, before any append could move the anchor onto a rolled-back chain.
         self.check_anchor()?;
         let (pending, dropped) = throttle.take_pending()?;

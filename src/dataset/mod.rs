@@ -444,9 +444,13 @@ impl Dataset {
             core_key,
             false,
         )?;
-        let head_seq = log::head(&core)?.map_or(0, |h| h.seq);
         let trust = header.authority.as_ref().map(|block| log::Trust { block });
         let resign = crate::access::sealed_policy::sound_kinds(&core, &id, trust, &[user])?;
+        let retiring = header
+            .authority
+            .as_ref()
+            .and_then(|b| b.membership.member(user))
+            .map(|m| m.signing_key.clone());
         let mut signer_key = None;
         let role = match header.authority.as_mut() {
             Some(block) => {
@@ -483,6 +487,28 @@ impl Dataset {
                     header.slots[index].created_at.clone(),
                 )?;
                 header.slots[index] = slot;
+                // The seals the old key signed are signed again by the authority first; then
+                // the old key signs nothing more.
+                let entry = NewEntry {
+                    time_ms: now_ms(),
+                    user,
+                    role: member.role.as_str(),
+                    action: Action::EditPolicy,
+                    object: &format!("signed again before {user}'s recovery:"),
+                    purpose: "",
+                    outcome: Outcome::Allowed,
+                };
+                let signer = Signer {
+                    name: authority::AUTHORITY_SIGNER,
+                    key: &authority,
+                };
+                crate::access::sealed_policy::reseal(
+                    &core, &id, &resign, &authority, entry, signer,
+                )?;
+                let head_seq = match &retiring {
+                    Some(key) => log::retire_key(&core, key)?,
+                    None => 0,
+                };
                 replace_member(&mut block.membership, &member, new_member, head_seq);
                 block.sign(&id, &authority)?;
                 signer_key = Some(authority);
@@ -521,26 +547,10 @@ impl Dataset {
             outcome: Outcome::Allowed,
         };
         crate::failpoint::hit("recover:before-log");
-        let mut head = log::append(&core, &id, &entry, signer)?;
+        let head = log::append(&core, &id, &entry, signer)?;
         crate::failpoint::hit("recover:before-header");
         header.store(&self.dir)?;
         crate::failpoint::hit("recover:after-header");
-        if let (Some(key), Some(signer)) = (&signer_key, signer) {
-            let resealed = crate::access::sealed_policy::reseal(
-                &core,
-                &id,
-                &resign,
-                key,
-                NewEntry {
-                    action: Action::EditPolicy,
-                    object: &format!("signed again after {user}'s recovery:"),
-                    purpose: "",
-                    ..entry
-                },
-                signer,
-            )?;
-            head = resealed.unwrap_or(head);
-        }
         if let Some(block) = &header.authority {
             let _pinned = device.check_pin(&id, block);
         }

@@ -103,7 +103,7 @@ impl Workspace {
             .map_err(|e| sql_error("core.db", e))?;
         // The revoked member's key (and, for a lead, the authority key) signs nothing after
         // this entry; seals they signed are signed again by the new authority below.
-        let head_seq = crate::access::log::head(&self.core)?.map_or(0, |h| h.seq);
+        let head_seq = crate::access::log::retire_key(&self.core, &target.signing_key)?;
         let mut retiring = vec![user];
         if target.role == Role::ComplianceLead {
             retiring.push(crate::dataset::authority::AUTHORITY_SIGNER);
@@ -189,6 +189,45 @@ impl Workspace {
             done: rotate.len(),
             total,
         });
+        // Everything the new keys must sign goes into the new core.db before the header
+        // switches to it: a crash on either side of the switch leaves a log that verifies.
+        let mut opened = Vec::new();
+        for (tier, path) in &new_files {
+            let key = new_keys
+                .get(*tier)
+                .ok_or_else(|| Error::Invalid("missing key".into()))?;
+            opened.push((*tier, db::open(path, *tier, key, false)?));
+        }
+        let mut resealed = None;
+        if let Some((_, new_core)) = opened.iter().find(|(t, _)| *t == Tier::Core) {
+            set_pending(new_core, &[])?;
+            if target.role == Role::ComplianceLead {
+                crate::access::log::resign_authority_records(
+                    new_core,
+                    &id,
+                    &previous_authority,
+                    &authority,
+                )?;
+            }
+            if let Some(signer) = self.signer() {
+                resealed = crate::access::sealed_policy::reseal(
+                    new_core,
+                    &id,
+                    &resign,
+                    &authority,
+                    crate::access::log::NewEntry {
+                        time_ms: now_ms(),
+                        user: &self.user,
+                        role: self.role.as_str(),
+                        action: crate::access::Action::EditPolicy,
+                        object: &format!("signed again after revoking {user}:"),
+                        purpose: "",
+                        outcome: crate::access::Outcome::Allowed,
+                    },
+                    signer,
+                )?;
+            }
+        }
         crate::failpoint::hit("revoke:before-header");
         header.store(&self.dir)?;
         crate::failpoint::hit("revoke:header-stored");
@@ -196,15 +235,8 @@ impl Workspace {
             let _pinned = self.device.check_pin(&id, block);
         }
 
-        for (tier, path) in &new_files {
-            let key = new_keys
-                .get(*tier)
-                .ok_or_else(|| Error::Invalid("missing key".into()))?;
-            let conn = db::open(path, *tier, key, false)?;
-            if *tier == Tier::Core {
-                set_pending(&conn, &[])?;
-            }
-            let old_path = self.header.db_path(&self.dir, *tier);
+        for (tier, conn) in opened {
+            let old_path = self.header.db_path(&self.dir, tier);
             let old = match tier {
                 Tier::Core => Some(std::mem::replace(&mut self.core, conn)),
                 Tier::Recordings => self.recordings.replace(conn),
@@ -214,18 +246,12 @@ impl Workspace {
             crate::failpoint::hit(&format!("revoke:removed-old-{}", tier.as_str()));
         }
         self.keys = new_keys;
-        if target.role == Role::ComplianceLead {
-            crate::access::log::resign_authority_records(
-                &self.core,
-                &id,
-                &previous_authority,
-                &authority,
-            )?;
-        }
         self.identity.authority = Some(authority);
         self.header = header;
         sync_dir(&self.dir)?;
-        self.resign_policy(&resign, &format!("signed again after revoking {user}:"))?;
+        if let Some(head) = resealed {
+            self.anchored(head);
+        }
         progress(RotationProgress {
             step: "Done".into(),
             done: total,

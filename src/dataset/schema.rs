@@ -155,6 +155,10 @@ const CORE: &[&str] = &["
         signer TEXT NOT NULL,
         signature BLOB NOT NULL
     ) STRICT;
+    CREATE TABLE retired_keys (
+        key BLOB PRIMARY KEY,
+        retired_at_seq INTEGER NOT NULL
+    ) STRICT;
     INSERT OR IGNORE INTO policy (key, value) VALUES ('access_log_floor_days', '365');
 "];
 

@@ -44,10 +44,7 @@ fn check_after(dir: &Path, state: &Path, point: &str, user: &str, passwords: &[&
         "{point}: sessions lost"
     );
     let report = ws.verify().unwrap();
-    assert!(
-        report.chain.problem.is_none() && report.damaged_pages.is_empty(),
-        "{point}: {report:?}"
-    );
+    assert!(report.is_intact(), "{point}: {report:?}");
     drop(ws);
     if !passwords.is_empty() {
         let opened = passwords.iter().any(|p| {
@@ -129,6 +126,41 @@ fn a_revocation_killed_at_any_point_leaves_the_old_or_the_new_dataset() {
             out.status.success() || revoked_already,
             "{point}: {}",
             stderr(&out)
+        );
+        check_after(&dir, &state, point, ENGINEER.0, &[ENGINEER.1]);
+    }
+}
+
+#[test]
+fn revoking_a_compliance_lead_killed_at_any_point_leaves_a_dataset_that_verifies() {
+    let fx = fixture_with_sessions();
+    let mut lead = fx.unlock(LEAD);
+    lead.add_user(
+        "lead2",
+        sightline::access::Role::ComplianceLead,
+        "lead2-password-1",
+    )
+    .unwrap();
+    // The second lead's key signs the policy, so the revocation must sign it again.
+    let lead2 = fx
+        .dataset()
+        .unlock("lead2", "lead2-password-1", &fx.device)
+        .unwrap();
+    lead2.set_idle_lock_minutes(7).unwrap();
+    lead2.lock().unwrap();
+    lead.lock().unwrap();
+    for point in [
+        "revoke:marked",
+        "revoke:exported-core",
+        "revoke:before-header",
+        "revoke:header-stored",
+        "revoke:removed-old-core",
+    ] {
+        let (dir, state) = crash_at(
+            &fx,
+            point,
+            &["user", "revoke", "DIR", "--as", LEAD.0, "--user", "lead2"],
+            &[("SIGHTLINE_PASSWORD", LEAD.1)],
         );
         check_after(&dir, &state, point, ENGINEER.0, &[ENGINEER.1]);
     }

@@ -753,8 +753,11 @@ fn a_revoked_leads_old_keys_sign_nothing_after_the_revocation() {
     );
     // Still valid: everything signed before the revocation.
     assert!(fx.unlock(LEAD).verify().unwrap().is_intact());
-    // The old lead signs an entry with their retired key, then a purge record with the old
-    // authority key.
+    // The old lead signs an entry with their retired key (Sightline refuses to, so they clear
+    // the marker by hand first), then a purge record with the old authority key.
+    fx.raw_core()
+        .execute_batch("DELETE FROM retired_keys")
+        .unwrap();
     let seq = append_as(
         &fx,
         "lead2",
@@ -827,4 +830,115 @@ fn a_policy_seal_removed_by_hand_never_locks_the_lead_out() {
     policy.recordings_days = 0;
     lead.set_retention_policy(&policy).unwrap();
     assert!(lead.verify().unwrap().is_intact());
+}
+
+#[test]
+fn times_edited_by_hand_never_decide_what_a_purge_removes() {
+    let fx = Fixture::with_all_roles();
+    busy(&fx);
+    let lead = fx.unlock(LEAD);
+    let mut policy = lead.retention_policy().unwrap();
+    policy.access_log_floor_days = 30;
+    policy.access_log_days = 30;
+    policy.purge_on_open = false;
+    lead.set_retention_policy(&policy).unwrap();
+    lead.lock().unwrap();
+    let before = fx
+        .unlock(LEAD)
+        .access_log(&LogQuery::default())
+        .unwrap()
+        .len();
+    // Recent entries made to look ancient, hashes untouched.
+    fx.raw_core()
+        .execute_batch("UPDATE access_log SET time_ms = 0 WHERE seq <= 12")
+        .unwrap();
+    let lead = fx.unlock(LEAD);
+    lead.purge("on demand").unwrap();
+    let after = lead.access_log(&LogQuery::default()).unwrap();
+    assert!(after.iter().any(|e| e.seq == 1), "nothing was purged");
+    assert!(after.len() > before);
+    assert!(
+        lead.notices()
+            .iter()
+            .any(|n| n.level == NoticeLevel::Integrity && n.text.contains("not purged")),
+        "{:?}",
+        lead.notices()
+    );
+}
+
+#[test]
+fn an_older_policy_put_back_after_removing_the_entry_that_names_the_newer_is_named() {
+    let fx = Fixture::with_all_roles();
+    let saved: Vec<(String, i64, String, String, Vec<u8>)> = fx
+        .raw_core()
+        .prepare(
+            "SELECT kind, version, body, signer, signature FROM policy_seals WHERE kind = 'policy'",
+        )
+        .unwrap()
+        .query_map([], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    fx.unlock(LEAD).set_idle_lock_minutes(3).unwrap();
+    fx.unlock(ANALYST).lock().unwrap();
+    let conn = fx.raw_core();
+    for (kind, version, body, signer, signature) in &saved {
+        conn.execute(
+            "INSERT OR REPLACE INTO policy_seals (kind, version, body, signer, signature) VALUES (?1, ?2, ?3, ?4, ?5)",
+            rusqlite::params![kind, version, body, signer, signature],
+        )
+        .unwrap();
+    }
+    conn.execute_batch(
+        "UPDATE policy SET value = '10' WHERE key = 'idle_lock_minutes';
+         DELETE FROM access_log WHERE action = 'edit-policy';",
+    )
+    .unwrap();
+    drop(conn);
+    let ws = fx.unlock(ANALYST);
+    assert!(
+        ws.notices()
+            .iter()
+            .any(|n| n.level == NoticeLevel::Integrity && n.text.contains("removed outside")),
+        "{:?}",
+        ws.notices()
+    );
+}
+
+#[test]
+fn an_entry_dated_in_the_future_is_named() {
+    let fx = Fixture::with_all_roles();
+    let key = own_signing_key(&fx, ANALYST);
+    let seq = append_as(
+        &fx,
+        ANALYST.0,
+        &key,
+        &sightline::access::log::NewEntry {
+            time_ms: 4_102_444_800_000, // 2100-01-01
+            user: ANALYST.0,
+            role: "analyst",
+            action: sightline::access::Action::ListPages,
+            object: "pages",
+            purpose: "",
+            outcome: sightline::access::Outcome::Allowed,
+        },
+    );
+    let problem = fx.unlock(LEAD).verify().unwrap().chain.problem.unwrap();
+    assert_eq!(problem.seq, seq, "{}", problem.reason);
+    assert!(problem.reason.contains("future"), "{}", problem.reason);
+}
+
+#[test]
+fn a_window_open_across_a_password_reset_signs_nothing_more() {
+    let fx = Fixture::with_all_roles();
+    let analyst = fx.unlock(ANALYST);
+    let mut lead = fx.unlock(LEAD);
+    lead.set_password(ANALYST.0, "ana-fresh-password-1")
+        .unwrap();
+    lead.lock().unwrap();
+    assert!(matches!(analyst.pages(), Err(Error::Busy(_))));
+    drop(analyst);
+    assert!(fx.unlock(LEAD).verify().unwrap().is_intact());
 }
