@@ -100,31 +100,22 @@ impl Workspace {
         self.cache.clear();
         // Old log entries go only with a record the authority signs: a compliance lead's
         // purge. Others leave the access log as it is.
-        let log_purge = match (self.header.authority.is_some(), self.authority_key()) {
-            (false, _) => Some(compliance::retention::LogPurge::Legacy),
-            (true, Some(key)) => {
-                // The authority signs a purge only of a log that verifies: times and hashes
-                // edited by hand must never decide what goes.
-                let chain = self.with_trust(|trust| {
-                    crate::access::log::verify(&self.core, &self.header.dataset_id, None, trust)
-                })?;
-                match chain.problem {
-                    None => Some(compliance::retention::LogPurge::Signed {
-                        dataset_id: &self.header.dataset_id,
-                        key,
-                    }),
-                    Some(problem) => {
-                        let text = format!(
-                            "Old access-log entries were not purged: the log does not verify (entry {}: {})",
-                            problem.seq, problem.reason
-                        );
-                        self.log(Action::IntegrityAlert, "access log", &text, Outcome::Failed)?;
-                        self.add_notice(Notice::integrity(format!("{text}.")));
-                        None
-                    }
-                }
-            }
-            (true, None) => None,
+        // Old log entries go only with a record the authority signs, of entries that verify
+        // (checked in the purge's own write transaction): a compliance lead's purge. Others
+        // leave the access log as it is.
+        let trust = self
+            .header
+            .authority
+            .as_ref()
+            .map(|block| crate::access::log::Trust { block });
+        let log_purge = match (trust, self.authority_key()) {
+            (None, _) => Some(compliance::retention::LogPurge::Legacy),
+            (Some(trust), Some(key)) => Some(compliance::retention::LogPurge::Signed {
+                dataset_id: &self.header.dataset_id,
+                key,
+                trust: Some(trust),
+            }),
+            (Some(_), None) => None,
         };
         let mut detail =
             match compliance::retention::purge(&self.core, rec, now_ms(), &policy, log_purge) {
@@ -132,13 +123,20 @@ impl Workspace {
                 Err(e) => return self.failed(Action::RetentionPurge, "purge", e),
             };
         detail.trigger = trigger.to_owned();
+        if let Some(problem) = &detail.log_refused {
+            let text = format!(
+                "Old access-log entries were not purged: the log does not verify ({problem})"
+            );
+            self.log(Action::IntegrityAlert, "access log", &text, Outcome::Failed)?;
+            self.add_notice(Notice::integrity(format!("{text}.")));
+        }
         let receipt =
             compliance::store_receipt(&self.core, "purge", now_ms(), &self.user, &detail)?;
         if let (Some(record), Some(key)) = (&detail.log_purge, self.authority_key()) {
             crate::access::log::attach_receipt(
                 &self.core,
                 &self.header.dataset_id,
-                record.to_seq,
+                record,
                 &receipt.id.to_string(),
                 key,
             )?;

@@ -261,8 +261,9 @@ fn is_retired(conn: &Connection, key: &[u8]) -> Result<bool> {
 }
 
 /// Marks a member's signing key as retired from now on and returns the last entry it may have
-/// signed (the head), in one transaction, so no entry it signs can follow that point.
-pub fn retire_key(conn: &Connection, key: &[u8]) -> Result<u64> {
+/// signed (the head), in one transaction, so no entry it signs can follow that point. The flag
+/// says whether this call marked it (an earlier change may have).
+pub fn retire_key(conn: &Connection, key: &[u8]) -> Result<(u64, bool)> {
     let tx = conn
         .unchecked_transaction()
         .map_err(|e| sql_error(FILE, e))?;
@@ -271,13 +272,14 @@ pub fn retire_key(conn: &Connection, key: &[u8]) -> Result<u64> {
             r.get(0)
         })
         .map_err(|e| sql_error(FILE, e))?;
-    tx.execute(
-        "INSERT OR REPLACE INTO retired_keys (key, retired_at_seq) VALUES (?1, ?2)",
-        params![key, seq],
-    )
-    .map_err(|e| sql_error(FILE, e))?;
+    let inserted = tx
+        .execute(
+            "INSERT OR IGNORE INTO retired_keys (key, retired_at_seq) VALUES (?1, ?2)",
+            params![key, seq],
+        )
+        .map_err(|e| sql_error(FILE, e))?;
     tx.commit().map_err(|e| sql_error(FILE, e))?;
-    Ok(seq as u64)
+    Ok((seq as u64, inserted > 0))
 }
 
 /// Undoes [`retire_key`] when the change that retired it failed.
@@ -334,7 +336,13 @@ pub fn append_in_transaction(
         };
         // Times never go back along the chain (a device with a slow clock writes the previous
         // entry's time), so a back-dated entry cannot steer a retention purge.
-        let time_ms = entry.time_ms.max(earliest);
+        // ... but never up to an entry dated in the future: that one is named, and the time
+        // goes on from the clock.
+        let time_ms = if earliest > crate::clock::now_ms() + FUTURE_SKEW_MS {
+            entry.time_ms
+        } else {
+            entry.time_ms.max(earliest)
+        };
         let hash = entry_hash(
             &prev,
             seq,
@@ -636,21 +644,19 @@ fn insert_purge(
     Ok(())
 }
 
-/// Names the receipt of the newest purge record and signs it again.
+/// Names the receipt of a purge record (as this purge made it, never as the row reads now)
+/// and signs it again.
 pub fn attach_receipt(
     conn: &Connection,
     dataset_id: &str,
-    to_seq: u64,
+    record: &PurgeRecord,
     receipt: &str,
     key: &SigningKey,
 ) -> Result<()> {
-    let Some((mut record, _)) = purge_records(conn)?
-        .into_iter()
-        .find(|(r, _)| r.to_seq == to_seq)
-    else {
-        return Ok(());
+    let record = PurgeRecord {
+        receipt: receipt.to_owned(),
+        ..record.clone()
     };
-    record.receipt = receipt.to_owned();
     insert_purge(conn, dataset_id, &record, key)
 }
 
@@ -671,37 +677,64 @@ fn newest_older_than(conn: &Connection, cut_ms: i64) -> Result<Option<(i64, Vec<
 
 /// Removes the entries older than `cut_ms`, except the newest entry, and writes an
 /// authority-signed record of the removed range so verification goes on from its last hash.
-/// Returns the record, or `None` when nothing was old enough.
+/// All in one write transaction, and only after the entries to remove (and the link to the
+/// first one kept) verify: what the authority signs away is what was really there. Returns
+/// the record (`None` when nothing was old enough), or the problem that stopped it.
 pub fn purge_before(
     conn: &Connection,
     dataset_id: &str,
     cut_ms: i64,
     key: &SigningKey,
-) -> Result<Option<PurgeRecord>> {
-    let last = newest_older_than(conn, cut_ms)?;
-    let Some((seq, hash)) = last else {
-        return Ok(None);
+    trust: Option<Trust<'_>>,
+) -> Result<std::result::Result<Option<PurgeRecord>, ChainProblem>> {
+    conn.execute_batch("BEGIN IMMEDIATE")
+        .map_err(|e| sql_error(FILE, e))?;
+    let run = || -> Result<std::result::Result<Option<PurgeRecord>, ChainProblem>> {
+        let Some((seq, hash)) = newest_older_than(conn, cut_ms)? else {
+            return Ok(Ok(None));
+        };
+        let base = match chain_base(conn, dataset_id, trust)? {
+            Ok(base) => base,
+            Err(problem) => return Ok(Err(problem)),
+        };
+        let mut stmt = conn
+            .prepare(&format!(
+                "SELECT {COLUMNS} FROM access_log WHERE seq <= ?1 ORDER BY seq"
+            ))
+            .map_err(|e| sql_error(FILE, e))?;
+        let rows: Vec<LogEntry> = stmt
+            .query_map([seq + 1], LogEntry::from_row)
+            .and_then(Iterator::collect)
+            .map_err(|e| sql_error(FILE, e))?;
+        if let Some(problem) = walk(&rows, base, dataset_id, trust) {
+            return Ok(Err(problem));
+        }
+        let first = rows.first().map_or(seq, |e| e.seq as i64);
+        let removed = conn
+            .execute("DELETE FROM access_log WHERE seq <= ?1", [seq])
+            .map_err(|e| sql_error(FILE, e))?;
+        let record = PurgeRecord {
+            from_seq: first as u64,
+            to_seq: seq as u64,
+            entries: removed as u64,
+            last_hash: hash.as_slice().try_into().unwrap_or([0u8; 32]),
+            time_ms: crate::clock::now_ms(),
+            receipt: String::new(),
+        };
+        insert_purge(conn, dataset_id, &record, key)?;
+        Ok(Ok(Some(record)))
     };
-    let first: i64 = conn
-        .query_row("SELECT min(seq) FROM access_log", [], |r| r.get(0))
-        .map_err(|e| sql_error(FILE, e))?;
-    let tx = conn
-        .unchecked_transaction()
-        .map_err(|e| sql_error(FILE, e))?;
-    let removed = tx
-        .execute("DELETE FROM access_log WHERE seq <= ?1", [seq])
-        .map_err(|e| sql_error(FILE, e))?;
-    let record = PurgeRecord {
-        from_seq: first as u64,
-        to_seq: seq as u64,
-        entries: removed as u64,
-        last_hash: hash.as_slice().try_into().unwrap_or([0u8; 32]),
-        time_ms: crate::clock::now_ms(),
-        receipt: String::new(),
-    };
-    insert_purge(&tx, dataset_id, &record, key)?;
-    tx.commit().map_err(|e| sql_error(FILE, e))?;
-    Ok(Some(record))
+    match run() {
+        Ok(Ok(record)) => {
+            conn.execute_batch("COMMIT")
+                .map_err(|e| sql_error(FILE, e))?;
+            Ok(Ok(record))
+        }
+        other => {
+            let _rolled_back = conn.execute_batch("ROLLBACK");
+            other
+        }
+    }
 }
 
 /// Format 1: removes the entries older than `cut_ms` (never the newest) and records the last
@@ -811,6 +844,31 @@ pub fn verify(
         Ok(base) => base,
         Err(problem) => return Ok(report(Some(problem))),
     };
+    let first = base.map_or(0, |b| b.seq);
+    if let Some(problem) = walk(&rows, base, dataset_id, trust) {
+        return Ok(report(Some(problem)));
+    }
+    if let Some(trust) = trust
+        && let Some(problem) = checkpoint_problem(conn, dataset_id, &rows, first, trust)?
+    {
+        return Ok(report(Some(problem)));
+    }
+    // An anchor inside the purged part cannot be compared; one after it still can.
+    let problem = anchor
+        .filter(|a| a.seq > first)
+        .and_then(|a| anchor_problem(&rows, a, first));
+    Ok(report(problem))
+}
+
+/// Walks `rows` (consecutive entries from the chain's base) and returns the first problem:
+/// a gap, a broken link, an edit, a time set back or in the future, a missing or wrong
+/// signature.
+fn walk(
+    rows: &[LogEntry],
+    base: Option<Head>,
+    dataset_id: &str,
+    trust: Option<Trust<'_>>,
+) -> Option<ChainProblem> {
     let by_hash: HashMap<[u8; 32], u64> = rows.iter().map(|e| (e.hash, e.seq)).collect();
     let now_ms = crate::clock::now_ms();
     let mut prev = base.map_or_else(|| genesis(dataset_id), |b| b.hash);
@@ -861,7 +919,10 @@ pub fn verify(
             })
         } else if trust.is_some_and(|t| entry.seq > t.membership().log_signed_from)
             && i > 0
-            && rows.get(i - 1).is_some_and(|p| entry.time_ms < p.time_ms)
+            // After an entry dated in the future (itself named), times go on from the clock.
+            && rows
+                .get(i - 1)
+                .is_some_and(|p| entry.time_ms < p.time_ms && p.time_ms <= now_ms + FUTURE_SKEW_MS)
         {
             Some(ChainProblem {
                 seq: entry.seq,
@@ -874,20 +935,11 @@ pub fn verify(
             trust.and_then(|t| signature_problem(entry, dataset_id, t))
         };
         if found.is_some() {
-            return Ok(report(found));
+            return found;
         }
         prev = entry.hash;
     }
-    if let Some(trust) = trust
-        && let Some(problem) = checkpoint_problem(conn, dataset_id, &rows, first, trust)?
-    {
-        return Ok(report(Some(problem)));
-    }
-    // An anchor inside the purged part cannot be compared; one after it still can.
-    let problem = anchor
-        .filter(|a| a.seq > first)
-        .and_then(|a| anchor_problem(&rows, a, first));
-    Ok(report(problem))
+    None
 }
 
 fn signature_problem(entry: &LogEntry, dataset_id: &str, trust: Trust<'_>) -> Option<ChainProblem> {

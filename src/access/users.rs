@@ -182,6 +182,7 @@ impl Workspace {
                 _ => None,
             };
             let mut head_seq = 0;
+            let mut marked = false;
             if let Some(key) = &retiring {
                 let resign = self.with_trust(|trust| {
                     sealed_policy::sound_kinds(&self.core, &self.header.dataset_id, trust, &[user])
@@ -190,7 +191,7 @@ impl Workspace {
                     &resign,
                     &format!("signed again before {user}'s password reset:"),
                 )?;
-                head_seq = log::retire_key(&self.core, key)?;
+                (head_seq, marked) = log::retire_key(&self.core, key)?;
             }
             let edited = self.edit_header(|ws, header, authority| {
                 let id = header.dataset_id.clone();
@@ -243,6 +244,7 @@ impl Workspace {
                 }
             });
             if edited.is_err()
+                && marked
                 && let Some(key) = &retiring
             {
                 // The reset did not happen: the key is still the user's.

@@ -88,5 +88,6 @@ pub fn erase(core: &Connection, rec: &Connection, subject: &str) -> Result<Recei
         cutoffs: Vec::new(),
         trigger: String::new(),
         log_purge: None,
+        log_refused: None,
     })
 }

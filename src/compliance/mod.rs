@@ -45,6 +45,9 @@ pub struct ReceiptDetail {
     /// The signed record of access-log entries removed, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub log_purge: Option<crate::access::log::PurgeRecord>,
+    /// Why old access-log entries were not removed: they did not verify.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log_refused: Option<String>,
 }
 
 impl ReceiptDetail {

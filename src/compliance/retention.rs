@@ -47,12 +47,14 @@ pub const DEFAULT_ACCESS_LOG_FLOOR_DAYS: u32 = 365;
 pub enum LogPurge<'a> {
     /// Format 1: the unsigned base of older datasets.
     Legacy,
-    /// Format 2: a record signed with the authority key.
+    /// Format 2: a record signed with the authority key, of entries that verify.
     Signed {
         /// The dataset id, bound into the signature.
         dataset_id: &'a str,
         /// The authority key.
         key: &'a ed25519_dalek::SigningKey,
+        /// What the entries to remove are verified against.
+        trust: Option<crate::access::log::Trust<'a>>,
     },
 }
 
@@ -232,6 +234,29 @@ pub fn purge(
     log_purge: Option<LogPurge<'_>>,
 ) -> Result<ReceiptDetail> {
     let mut detail = ReceiptDetail::default();
+    // The log first: nothing else the purge does may run while its entries are checked.
+    if let (Some(cut), Some(how)) = (cutoff(now_ms, policy.log_days()), log_purge) {
+        let n = match how {
+            LogPurge::Legacy => crate::access::log::purge_legacy(core, cut)?,
+            LogPurge::Signed {
+                dataset_id,
+                key,
+                trust,
+            } => match crate::access::log::purge_before(core, dataset_id, cut, key, trust)? {
+                Ok(record) => {
+                    let n = record.as_ref().map_or(0, |r| r.entries);
+                    detail.log_purge = record;
+                    n
+                }
+                Err(problem) => {
+                    detail.log_refused = Some(format!("entry {}: {}", problem.seq, problem.reason));
+                    0
+                }
+            },
+        };
+        detail.removed.push(("access-log entries".into(), n));
+        detail.cutoffs.push(("access log".into(), rfc3339(cut)));
+    }
     if let Some(cut) = cutoff(now_ms, policy.recordings_days) {
         let ids: Vec<String> = {
             let mut stmt = rec
@@ -293,19 +318,6 @@ pub fn purge(
         detail
             .cutoffs
             .push(("survey comments".into(), rfc3339(cut)));
-    }
-    if let (Some(cut), Some(how)) = (cutoff(now_ms, policy.log_days()), log_purge) {
-        let n = match how {
-            LogPurge::Legacy => crate::access::log::purge_legacy(core, cut)?,
-            LogPurge::Signed { dataset_id, key } => {
-                let record = crate::access::log::purge_before(core, dataset_id, cut, key)?;
-                let n = record.as_ref().map_or(0, |r| r.entries);
-                detail.log_purge = record;
-                n
-            }
-        };
-        detail.removed.push(("access-log entries".into(), n));
-        detail.cutoffs.push(("access log".into(), rfc3339(cut)));
     }
     if detail.total() > 0 {
         scrub(core, CORE)?;

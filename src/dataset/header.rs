@@ -156,9 +156,10 @@ impl Header {
         fs::rename(&tmp, &main).map_err(Error::io("replace", &main))?;
         sync_dir(dir)?;
         // The copy follows the main file, so falling back to it never means going back to an
-        // older membership (which this device's pin would refuse).
-        copy_synced(&main, &dir.join(HEADER_PREV))?;
-        sync_dir(dir)
+        // older membership (which this device's pin would refuse). The change has happened
+        // once the main file is in place: a copy that fails is retried at the next store.
+        let _copied = copy_synced(&main, &dir.join(HEADER_PREV)).and_then(|()| sync_dir(dir));
+        Ok(())
     }
 }
 

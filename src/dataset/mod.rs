@@ -506,7 +506,7 @@ impl Dataset {
                     &core, &id, &resign, &authority, entry, signer,
                 )?;
                 let head_seq = match &retiring {
-                    Some(key) => log::retire_key(&core, key)?,
+                    Some(key) => log::retire_key(&core, key)?.0,
                     None => 0,
                 };
                 replace_member(&mut block.membership, &member, new_member, head_seq);

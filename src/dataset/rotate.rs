@@ -103,7 +103,7 @@ impl Workspace {
             .map_err(|e| sql_error("core.db", e))?;
         // The revoked member's key (and, for a lead, the authority key) signs nothing after
         // this entry; seals they signed are signed again by the new authority below.
-        let head_seq = crate::access::log::retire_key(&self.core, &target.signing_key)?;
+        let (head_seq, _) = crate::access::log::retire_key(&self.core, &target.signing_key)?;
         let mut retiring = vec![user];
         if target.role == Role::ComplianceLead {
             retiring.push(crate::dataset::authority::AUTHORITY_SIGNER);

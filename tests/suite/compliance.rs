@@ -519,14 +519,20 @@ fn a_purged_log_still_verifies_from_its_base_and_still_catches_tampering() {
         .len();
     // Everything but the newest entry is older than a cut-off just ahead of now.
     // As the authority does it (its key comes with the recovery key).
-    let id = fx.dataset().header().dataset_id.clone();
+    let dataset = fx.dataset();
+    let header = dataset.header();
+    let trust = sightline::access::log::Trust {
+        block: header.authority.as_ref().unwrap(),
+    };
     let record = sightline::access::log::purge_before(
         &fx.raw_core(),
-        &id,
+        &header.dataset_id,
         now_ms() + 60_000,
         &fx.authority_key(),
+        Some(trust),
     )
     .unwrap()
+    .expect("the log verifies")
     .unwrap();
     let removed = record.entries;
     assert!(removed as usize >= before - 1, "{removed} of {before}");

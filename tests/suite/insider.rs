@@ -775,7 +775,7 @@ fn a_revoked_leads_old_keys_sign_nothing_after_the_revocation() {
     let problem = fx.unlock(LEAD).verify().unwrap().chain.problem.unwrap();
     assert_eq!(problem.seq, seq, "{}", problem.reason);
     fx.raw_core()
-        .execute("DELETE FROM access_log WHERE seq = ?1", [seq as i64])
+        .execute("DELETE FROM access_log WHERE seq >= ?1", [seq as i64])
         .unwrap();
     let id = fx.dataset().header().dataset_id.clone();
     sightline::access::log::purge_before(
@@ -783,7 +783,9 @@ fn a_revoked_leads_old_keys_sign_nothing_after_the_revocation() {
         &id,
         sightline::clock::now_ms() + 60_000,
         &old_authority,
+        None,
     )
+    .unwrap()
     .unwrap();
     let problem = verify_elsewhere(&fx).chain.problem.unwrap();
     assert!(problem.reason.contains("purge"), "{}", problem.reason);
@@ -925,9 +927,17 @@ fn an_entry_dated_in_the_future_is_named() {
             outcome: sightline::access::Outcome::Allowed,
         },
     );
-    let problem = fx.unlock(LEAD).verify().unwrap().chain.problem.unwrap();
+    let lead = fx.unlock(LEAD);
+    let problem = lead.verify().unwrap().chain.problem.unwrap();
     assert_eq!(problem.seq, seq, "{}", problem.reason);
     assert!(problem.reason.contains("future"), "{}", problem.reason);
+    // Later entries keep the clock's time instead of following it to 2100.
+    let newest = lead.access_log(&LogQuery::default()).unwrap();
+    let last = newest.last().unwrap();
+    assert!(
+        last.seq > seq && last.time_ms < 4_000_000_000_000,
+        "{last:?}"
+    );
 }
 
 #[test]
