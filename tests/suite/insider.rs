@@ -427,25 +427,10 @@ fn a_masking_rule_removed_by_hand_is_put_back_and_named() {
 #[test]
 fn an_older_signed_policy_put_back_is_named_and_keeps_heatmaps_closed() {
     let fx = Fixture::with_all_roles();
-    let saved: Vec<(String, i64, String, String, Vec<u8>)> = fx
-        .raw_core()
-        .prepare("SELECT kind, version, body, signer, signature FROM policy_seals")
-        .unwrap()
-        .query_map([], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
-        })
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
+    let saved = policy_seals(&fx);
     fx.unlock(LEAD).set_idle_lock_minutes(3).unwrap();
+    put_back(&fx, &saved);
     let conn = fx.raw_core();
-    for (kind, version, body, signer, signature) in &saved {
-        conn.execute(
-            "INSERT OR REPLACE INTO policy_seals (kind, version, body, signer, signature) VALUES (?1, ?2, ?3, ?4, ?5)",
-            rusqlite::params![kind, version, body, signer, signature],
-        )
-        .unwrap();
-    }
     conn.execute_batch("UPDATE policy SET value = '10' WHERE key = 'idle_lock_minutes'")
         .unwrap();
     drop(conn);
@@ -620,19 +605,7 @@ fn append_as(
 #[test]
 fn a_back_dated_entry_cannot_steer_a_purge_and_is_named() {
     let fx = Fixture::with_all_roles();
-    busy(&fx);
-    let lead = fx.unlock(LEAD);
-    let mut policy = lead.retention_policy().unwrap();
-    policy.access_log_floor_days = 30;
-    policy.access_log_days = 30;
-    policy.purge_on_open = false;
-    lead.set_retention_policy(&policy).unwrap();
-    lead.lock().unwrap();
-    let before = fx
-        .unlock(LEAD)
-        .access_log(&LogQuery::default())
-        .unwrap()
-        .len();
+    let before = thirty_day_log_retention(&fx);
     // The analyst writes an entry in their own name, dated 1970.
     let key = own_signing_key(&fx, ANALYST);
     let seq = append_as(
@@ -679,28 +652,11 @@ fn a_back_dated_entry_cannot_steer_a_purge_and_is_named() {
 #[test]
 fn an_older_policy_vouched_for_by_the_attackers_own_entry_is_still_named() {
     let fx = Fixture::with_all_roles();
-    let saved: Vec<(String, i64, String, String, Vec<u8>)> = fx
-        .raw_core()
-        .prepare(
-            "SELECT kind, version, body, signer, signature FROM policy_seals WHERE kind = 'policy'",
-        )
-        .unwrap()
-        .query_map([], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
-        })
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
+    let saved = policy_seals(&fx);
     let old_body = saved[0].2.clone();
     fx.unlock(LEAD).set_idle_lock_minutes(3).unwrap();
+    put_back(&fx, &saved);
     let conn = fx.raw_core();
-    for (kind, version, body, signer, signature) in &saved {
-        conn.execute(
-            "INSERT OR REPLACE INTO policy_seals (kind, version, body, signer, signature) VALUES (?1, ?2, ?3, ?4, ?5)",
-            rusqlite::params![kind, version, body, signer, signature],
-        )
-        .unwrap();
-    }
     conn.execute_batch("UPDATE policy SET value = '10' WHERE key = 'idle_lock_minutes'")
         .unwrap();
     drop(conn);
@@ -837,19 +793,7 @@ fn a_policy_seal_removed_by_hand_never_locks_the_lead_out() {
 #[test]
 fn times_edited_by_hand_never_decide_what_a_purge_removes() {
     let fx = Fixture::with_all_roles();
-    busy(&fx);
-    let lead = fx.unlock(LEAD);
-    let mut policy = lead.retention_policy().unwrap();
-    policy.access_log_floor_days = 30;
-    policy.access_log_days = 30;
-    policy.purge_on_open = false;
-    lead.set_retention_policy(&policy).unwrap();
-    lead.lock().unwrap();
-    let before = fx
-        .unlock(LEAD)
-        .access_log(&LogQuery::default())
-        .unwrap()
-        .len();
+    let before = thirty_day_log_retention(&fx);
     // Recent entries made to look ancient, hashes untouched.
     fx.raw_core()
         .execute_batch("UPDATE access_log SET time_ms = 0 WHERE seq <= 12")
@@ -871,28 +815,11 @@ fn times_edited_by_hand_never_decide_what_a_purge_removes() {
 #[test]
 fn an_older_policy_put_back_after_removing_the_entry_that_names_the_newer_is_named() {
     let fx = Fixture::with_all_roles();
-    let saved: Vec<(String, i64, String, String, Vec<u8>)> = fx
-        .raw_core()
-        .prepare(
-            "SELECT kind, version, body, signer, signature FROM policy_seals WHERE kind = 'policy'",
-        )
-        .unwrap()
-        .query_map([], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
-        })
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
+    let saved = policy_seals(&fx);
     fx.unlock(LEAD).set_idle_lock_minutes(3).unwrap();
     fx.unlock(ANALYST).lock().unwrap();
+    put_back(&fx, &saved);
     let conn = fx.raw_core();
-    for (kind, version, body, signer, signature) in &saved {
-        conn.execute(
-            "INSERT OR REPLACE INTO policy_seals (kind, version, body, signer, signature) VALUES (?1, ?2, ?3, ?4, ?5)",
-            rusqlite::params![kind, version, body, signer, signature],
-        )
-        .unwrap();
-    }
     conn.execute_batch(
         "UPDATE policy SET value = '10' WHERE key = 'idle_lock_minutes';
          DELETE FROM access_log WHERE action = 'edit-policy';",
@@ -951,4 +878,50 @@ fn a_window_open_across_a_password_reset_signs_nothing_more() {
     assert!(matches!(analyst.pages(), Err(Error::Busy(_))));
     drop(analyst);
     assert!(fx.unlock(LEAD).verify().unwrap().is_intact());
+}
+
+/// Thirty days of access-log retention (the lowest floor), set by the lead; returns how many
+/// entries the log holds after a few sign-ins.
+fn thirty_day_log_retention(fx: &Fixture) -> usize {
+    busy(fx);
+    let lead = fx.unlock(LEAD);
+    let mut policy = lead.retention_policy().unwrap();
+    policy.access_log_floor_days = 30;
+    policy.access_log_days = 30;
+    policy.purge_on_open = false;
+    lead.set_retention_policy(&policy).unwrap();
+    lead.lock().unwrap();
+    fx.unlock(LEAD)
+        .access_log(&LogQuery::default())
+        .unwrap()
+        .len()
+}
+
+type SealRow = (String, i64, String, String, Vec<u8>);
+
+/// The policy seal rows as they are now (an attacker keeps a copy to put back later).
+fn policy_seals(fx: &Fixture) -> Vec<SealRow> {
+    fx.raw_core()
+        .prepare(
+            "SELECT kind, version, body, signer, signature FROM policy_seals WHERE kind = 'policy'",
+        )
+        .unwrap()
+        .query_map([], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+/// Puts saved seal rows back in place.
+fn put_back(fx: &Fixture, saved: &[SealRow]) {
+    let conn = fx.raw_core();
+    for (kind, version, body, signer, signature) in saved {
+        conn.execute(
+            "INSERT OR REPLACE INTO policy_seals (kind, version, body, signer, signature) VALUES (?1, ?2, ?3, ?4, ?5)",
+            rusqlite::params![kind, version, body, signer, signature],
+        )
+        .unwrap();
+    }
 }
