@@ -38,13 +38,7 @@ fn a_ux_liaison_who_edits_their_role_gains_nothing_from_a_password_reset() {
     let ws = fx.unlock(UX);
     assert_eq!(ws.role(), Role::UxLiaison);
     assert!(!ws.holds(Tier::Recordings));
-    assert!(
-        ws.notices()
-            .iter()
-            .any(|n| n.level == NoticeLevel::Integrity && n.text.contains(UX.0)),
-        "{:?}",
-        ws.notices()
-    );
+    assert_named(&ws, UX.0);
     drop(ws);
     let header = fx.dataset().header().clone();
     assert_eq!(header.slot(UX.0).unwrap().role, Role::UxLiaison);
@@ -397,13 +391,7 @@ fn a_k_floor_lowered_by_hand_is_put_back_and_named() {
         .unwrap();
     let ws = fx.unlock(ANALYST);
     assert_eq!(ws.k_anonymity(), 5, "the signed floor holds");
-    assert!(
-        ws.notices()
-            .iter()
-            .any(|n| n.level == NoticeLevel::Integrity && n.text.contains("policy")),
-        "{:?}",
-        ws.notices()
-    );
+    assert_named(&ws, "policy");
     drop(ws);
     assert!(alerts(&fx).iter().any(|a| a.contains("policy")));
 }
@@ -435,13 +423,7 @@ fn an_older_signed_policy_put_back_is_named_and_keeps_heatmaps_closed() {
         .unwrap();
     drop(conn);
     let ws = fx.unlock(ANALYST);
-    assert!(
-        ws.notices()
-            .iter()
-            .any(|n| n.level == NoticeLevel::Integrity && n.text.contains("older version")),
-        "{:?}",
-        ws.notices()
-    );
+    assert_named(&ws, "older version");
     let request = sightline::access::heatmaps::HeatmapRequest {
         page: "https://app.test/home".into(),
         viewport: "desktop".into(),
@@ -680,13 +662,7 @@ fn an_older_policy_vouched_for_by_the_attackers_own_entry_is_still_named() {
         },
     );
     let ws = fx.unlock(ANALYST);
-    assert!(
-        ws.notices()
-            .iter()
-            .any(|n| n.level == NoticeLevel::Integrity && n.text.contains("older version")),
-        "{:?}",
-        ws.notices()
-    );
+    assert_named(&ws, "older version");
 }
 
 #[test]
@@ -803,13 +779,7 @@ fn times_edited_by_hand_never_decide_what_a_purge_removes() {
     let after = lead.access_log(&LogQuery::default()).unwrap();
     assert!(after.iter().any(|e| e.seq == 1), "nothing was purged");
     assert!(after.len() > before);
-    assert!(
-        lead.notices()
-            .iter()
-            .any(|n| n.level == NoticeLevel::Integrity && n.text.contains("not purged")),
-        "{:?}",
-        lead.notices()
-    );
+    assert_named(&lead, "not purged");
 }
 
 #[test]
@@ -827,13 +797,7 @@ fn an_older_policy_put_back_after_removing_the_entry_that_names_the_newer_is_nam
     .unwrap();
     drop(conn);
     let ws = fx.unlock(ANALYST);
-    assert!(
-        ws.notices()
-            .iter()
-            .any(|n| n.level == NoticeLevel::Integrity && n.text.contains("removed outside")),
-        "{:?}",
-        ws.notices()
-    );
+    assert_named(&ws, "removed outside");
 }
 
 #[test]
@@ -924,4 +888,15 @@ fn put_back(fx: &Fixture, saved: &[SealRow]) {
         )
         .unwrap();
     }
+}
+
+/// Asserts an integrity notice at unlock mentions `text`.
+fn assert_named(ws: &sightline::access::Workspace, text: &str) {
+    assert!(
+        ws.notices()
+            .iter()
+            .any(|n| n.level == NoticeLevel::Integrity && n.text.contains(text)),
+        "no integrity notice about {text:?}: {:?}",
+        ws.notices()
+    );
 }
