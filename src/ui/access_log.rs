@@ -227,7 +227,6 @@ pub fn access_log_ui(ui: &mut egui::Ui, state: &mut AccessLogState) -> Option<Co
         .column(Column::auto().at_least(190.0))
         .column(Column::auto().at_least(110.0))
         .column(Column::auto().at_least(110.0))
-        .column(Column::auto().at_least(110.0))
         .column(Column::auto().at_least(140.0))
         .column(Column::auto().at_least(70.0))
         .column(Column::remainder())
@@ -237,7 +236,6 @@ pub fn access_log_ui(ui: &mut egui::Ui, state: &mut AccessLogState) -> Option<Co
                 "Time",
                 "User",
                 "Role",
-                "Signed by",
                 "Action",
                 "Outcome",
                 "Object · purpose",
@@ -264,14 +262,17 @@ pub fn access_log_ui(ui: &mut egui::Ui, state: &mut AccessLogState) -> Option<Co
                 let cells = [
                     e.seq.to_string(),
                     rfc3339(e.time_ms),
-                    e.user.clone(),
-                    e.role.clone(),
-                    // Entries from before a dataset's upgrade carry no signature.
+                    // The signer shows only where it is not the user: failed sign-ins entered
+                    // at the next sign-in, recoveries signed by the authority, entries from
+                    // before a dataset's upgrade.
                     if e.signer.is_empty() {
-                        "unsigned".to_owned()
+                        format!("{} (unsigned)", e.user)
+                    } else if e.signer != e.user {
+                        format!("{} (signed by {})", e.user, e.signer)
                     } else {
-                        e.signer.clone()
+                        e.user.clone()
                     },
+                    e.role.clone(),
                     e.action.clone(),
                 ];
                 for text in cells {
