@@ -76,7 +76,7 @@ pub enum Error {
 }
 
 impl Error {
-    /// The CLI exit code for this error (see CLI.md).
+    /// The CLI exit code for this error (see docs/CLI.md).
     pub fn exit_code(&self) -> u8 {
         match self {
             Self::BadCredentials | Self::LockedOut { .. } => 3,

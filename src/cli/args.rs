@@ -1,4 +1,4 @@
-//! The command-line grammar of CLI.md, as clap types.
+//! The command-line grammar of docs/CLI.md, as clap types.
 
 use std::path::PathBuf;
 

@@ -112,7 +112,8 @@ pub fn run(command: Command, device: &Device) -> Result<ExitCode> {
                     _ => None,
                 },
             };
-            with_workspace(&path, &auth, device, |ws| {
+            let mut failed = false;
+            let code = with_workspace(&path, &auth, device, |ws| {
                 let cancel = AtomicBool::new(false);
                 let report = ws.import(
                     &files,
@@ -125,11 +126,19 @@ pub fn run(command: Command, device: &Device) -> Result<ExitCode> {
                     },
                     &cancel,
                 )?;
+                failed = !report.failed_files.is_empty();
                 if json {
                     output::json(&report)
                 } else {
                     output::lines(output::import_text(&report))
                 }
+            })?;
+            // A pipeline must not take a partly failed import for a good one: the report still
+            // lists what was stored.
+            Ok(if failed && code == ExitCode::SUCCESS {
+                ExitCode::from(1)
+            } else {
+                code
             })
         }
         Command::Demo { path, sessions } => {

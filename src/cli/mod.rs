@@ -1,4 +1,4 @@
-//! The command-line interface (CLI.md): the same core as the GUI, through the same gate.
+//! The command-line interface (docs/CLI.md): the same core as the GUI, through the same gate.
 //!
 //! Parsing is clap's; [`run`] turns a parsed command into calls on [`crate::dataset::Dataset`]
 //! and [`crate::access::Workspace`] and prints the result. Errors carry their exit code.

@@ -36,13 +36,36 @@ pub fn json_lines<T: Serialize>(values: &[T]) -> Result<()> {
     Ok(())
 }
 
-/// Prints lines of text.
+/// Prints lines of text. Control characters (terminal escape sequences that any role could
+/// have written into a purpose, a page name or a note) are printed as inert `\x1b`-style
+/// escapes, so text from the dataset can never drive the terminal.
 pub fn lines(lines: impl IntoIterator<Item = String>) -> Result<()> {
     let mut out = std::io::stdout().lock();
     for line in lines {
-        writeln!(out, "{line}").map_err(io_error)?;
+        writeln!(out, "{}", inert(&line)).map_err(io_error)?;
     }
     Ok(())
+}
+
+/// `text` with every control character written as a visible escape.
+pub fn inert(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return text.into();
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if c.is_control() {
+            let code = u32::from(c);
+            if code <= 0xff {
+                out.push_str(&format!("\\x{code:02x}"));
+            } else {
+                out.push_str(&format!("\\u{{{code:x}}}"));
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out.into()
 }
 
 /// `sightline info`.
@@ -183,4 +206,16 @@ pub fn events_text(events: &[SessionEvent]) -> Vec<String> {
             line
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_print_inert() {
+        assert_eq!(inert("plain text"), "plain text");
+        assert_eq!(inert("a\u{1b}[2Jb\u{7}"), "a\\x1b[2Jb\\x07");
+        assert_eq!(inert("x\u{9b}y"), "x\\x9by");
+    }
 }

@@ -358,3 +358,85 @@ fn recover_revoke_and_passwd_work_from_scripts() {
     );
     assert!(uma.status.success());
 }
+
+#[test]
+fn a_failed_file_makes_import_exit_1_and_escape_sequences_print_inert() {
+    let cli = Cli::new();
+    let out = cli.run_as(
+        "lead",
+        &[
+            "user",
+            "add",
+            cli.p(),
+            "--as",
+            "lead",
+            "--user",
+            "eddie",
+            "--role",
+            "data-engineer",
+        ],
+        &[("SIGHTLINE_NEW_PASSWORD", "eddie-password-1")],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let dir = cli.path.parent().unwrap();
+    let good = dir.join("good.jsonl");
+    fs::write(
+        &good,
+        r#"{"sightline": 1, "session": "s-1", "subject": "p-1", "started_at": "2026-11-01T10:00:00Z", "region": "EU", "consent": {"heatmaps": true, "recordings": true}, "url": "https://app.test/home", "viewport": {"width": 1440, "height": 900}}
+{"t": 100, "kind": "click", "x": 40, "y": 50, "target": "button#go"}
+"#,
+    )
+    .unwrap();
+    let truncated = dir.join("truncated.json");
+    fs::write(
+        &truncated,
+        r#"[{"type": 4, "data": {"href": "https://app.test/"#,
+    )
+    .unwrap();
+    let import = |files: &[&PathBuf]| {
+        let mut args = vec!["import", cli.p(), "--as", "eddie"];
+        args.extend(files.iter().map(|f| f.to_str().unwrap()));
+        cli.run_as("eddie", &args, &[])
+    };
+    let out = import(&[&good, &truncated]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stdout(&out).contains("truncated.json"), "{}", stdout(&out));
+    let listed = cli.run_as(
+        "ana",
+        &["sessions", "list", cli.p(), "--as", "ana", "--json"],
+        &[],
+    );
+    let sessions: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
+    let id = sessions[0]["id"]
+        .as_str()
+        .expect("the good file was stored");
+    // A purpose carrying a terminal escape sequence is logged as typed and printed inert.
+    let purpose = "TICKET-1\u{1b}[2J\u{1b}]0;owned\u{7}";
+    let events = cli.run_as(
+        "ana",
+        &[
+            "sessions",
+            "events",
+            cli.p(),
+            "--as",
+            "ana",
+            "--session",
+            id,
+            "--purpose",
+            purpose,
+        ],
+        &[],
+    );
+    assert!(events.status.success(), "{}", stderr(&events));
+    let shown = cli.run_as("lead", &["log", "show", cli.p(), "--as", "lead"], &[]);
+    let text = stdout(&shown);
+    assert!(
+        !text.contains('\u{1b}') && !text.contains('\u{7}'),
+        "{text:?}"
+    );
+    assert!(text.contains("TICKET-1\\x1b[2J"), "{text}");
+    // A clean import still exits 0.
+    let again = fs::read_to_string(&good).unwrap().replace("s-1", "s-2");
+    fs::write(&good, again).unwrap();
+    assert!(import(&[&good]).status.success());
+}
