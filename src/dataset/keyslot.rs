@@ -1,9 +1,10 @@
 //! Key slots: a user's password unwraps an X25519 secret, which opens the box holding the data
 //! keys of that user's role. User, role, tiers and KDF parameters are associated data of both
-//! seals, so editing any of them in `header.json` makes the slot refuse. Since format 2 the
-//! values bound are the ones the authority signed in the membership, never the file's own, and
-//! the slot also carries the member's log-signing key (and, for compliance leads, the authority
-//! key), both sealed to the slot's public key.
+//! seals. In format 1 the values bound are the file's own, so editing them makes the slot
+//! refuse; since format 2 they are the ones the authority signed in the membership
+//! ([`KeySlot::as_signed`]), so an edit in the file changes nothing and is named. A format-2
+//! slot also carries the member's log-signing key (and, for compliance leads, the authority key),
+//! both sealed to the slot's public key.
 
 use ed25519_dalek::SigningKey;
 use serde::{Deserialize, Serialize};

@@ -283,7 +283,8 @@ impl Dataset {
 
     /// Unlocks with a user name and password. Unknown users and wrong passwords give the same
     /// error after the same Argon2id work; failures count towards this device's back-off and
-    /// leave the dataset's files untouched.
+    /// leave the dataset's files untouched. In format 2 the authority block is checked against
+    /// this device's pin first, and the slot opens only as the signed membership describes it.
     pub fn unlock(&self, user: &str, password: &str, device: &Device) -> Result<Workspace> {
         let id = &self.header.dataset_id;
         let throttle = Throttle::new(device.state_dir(), id);
