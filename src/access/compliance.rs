@@ -6,7 +6,7 @@ use crate::clock::now_ms;
 use crate::compliance::retention::Policy;
 use crate::compliance::{self, Receipt, ReceiptDetail};
 use crate::error::{Error, Result};
-use crate::privacy::pseudonym::pseudonym;
+use crate::privacy::pseudonym::{pseudonym, subject_pseudonym};
 
 impl Workspace {
     fn recordings_conn(&self, capability: Capability) -> Result<&rusqlite::Connection> {
@@ -35,7 +35,6 @@ impl Workspace {
             });
         };
         let key = crate::ingest::store::pseudonym_key(rec)?;
-        let computed = pseudonym(&key, id);
         let known = |p: &str| -> Result<bool> {
             rec.query_row(
                 "SELECT EXISTS(SELECT 1 FROM sessions WHERE subject = ?1)
@@ -47,19 +46,31 @@ impl Workspace {
             )
             .map_err(|e| crate::dataset::db::sql_error("recordings.db", e))
         };
-        let subject = if id.starts_with("s_") && id.len() == 26 && known(id)? {
-            id.to_owned()
+        // A pseudonym as given; else the identifier in its normal form (one person whatever
+        // the case, width or spacing), and, for data imported before normal forms, as typed.
+        let (subject, extra) = if id.starts_with("s_") && id.len() == 26 && known(id)? {
+            (id.to_owned(), None)
         } else {
-            computed
+            let as_typed = pseudonym(&key, id);
+            let normal = subject_pseudonym(&key, id);
+            let extra = (as_typed != normal && known(&as_typed)?).then_some(as_typed);
+            (normal, extra)
         };
         let object = format!("subject {subject}");
         self.gate(Action::EraseSubject, &object, "GDPR Art. 17")?;
         // Whatever happens next, cached points may include the subject's: drop them.
         self.cache.clear();
-        let detail = match compliance::erase::erase(&self.core, rec, &subject) {
+        let mut detail = match compliance::erase::erase(&self.core, rec, &subject) {
             Ok(d) => d,
             Err(e) => return self.failed(Action::EraseSubject, &object, e),
         };
+        if let Some(other) = &extra {
+            match compliance::erase::erase(&self.core, rec, other) {
+                Ok(more) => detail.add(&more),
+                Err(e) => return self.failed(Action::EraseSubject, &object, e),
+            }
+        }
+        detail.normal_form = Some(crate::privacy::pseudonym::SUBJECT_NORMAL_FORM.to_owned());
         let receipt =
             compliance::store_receipt(&self.core, "erasure", now_ms(), &self.user, &detail)?;
         self.log(

@@ -89,5 +89,6 @@ pub fn erase(core: &Connection, rec: &Connection, subject: &str) -> Result<Recei
         trigger: String::new(),
         log_purge: None,
         log_refused: None,
+        normal_form: None,
     })
 }

@@ -45,12 +45,25 @@ pub struct ReceiptDetail {
     /// The signed record of access-log entries removed, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub log_purge: Option<crate::access::log::PurgeRecord>,
+    /// For an erasure: how the identifier was normalised before it was pseudonymised.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub normal_form: Option<String>,
     /// Why old access-log entries were not removed: they did not verify.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub log_refused: Option<String>,
 }
 
 impl ReceiptDetail {
+    /// Adds another erasure's counts to these, class by class.
+    pub fn add(&mut self, other: &ReceiptDetail) {
+        for (class, n) in &other.removed {
+            match self.removed.iter_mut().find(|(c, _)| c == class) {
+                Some((_, total)) => *total += n,
+                None => self.removed.push((class.clone(), *n)),
+            }
+        }
+    }
+
     /// Everything removed, summed.
     pub fn total(&self) -> u64 {
         self.removed.iter().map(|(_, n)| n).sum()

@@ -479,10 +479,12 @@ fn import_session(
     report.counts.add(&converted.counts);
     let listed = ctx.options.manifest.as_ref().and_then(|m| m.get(source_id));
     let row = listed.or(header.map(|(h, _)| h));
-    let subject_source = row
-        .and_then(|r| r.subject.clone())
-        .unwrap_or_else(|| format!("recording:{source_id}"));
-    let subject = pseudonym(&ctx.key, &subject_source);
+    // A named subject in its normal form (one person whatever the case or width); a recording
+    // without one is its own subject.
+    let subject = match row.and_then(|r| r.subject.as_deref()) {
+        Some(named) => crate::privacy::pseudonym::subject_pseudonym(&ctx.key, named),
+        None => pseudonym(&ctx.key, &format!("recording:{source_id}")),
+    };
     let consent = if let Some(row) = listed {
         Some(Purposes {
             heatmaps: row.consent_heatmaps,

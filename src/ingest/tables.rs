@@ -9,7 +9,7 @@ use crate::clock::{now_ms, parse_ms, rfc3339};
 use crate::dataset::db::sql_error;
 use crate::error::{Error, Result};
 use crate::privacy::pii;
-use crate::privacy::pseudonym::pseudonym;
+use crate::privacy::pseudonym::{pseudonym, subject_pseudonym};
 
 /// What a CSV file holds, judged by its header row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,7 +101,7 @@ pub fn import_consent(
             "INSERT INTO consent (subject, purpose, granted, jurisdiction, recorded_at_ms) VALUES (?1, ?2, ?3, ?4, ?5)
              ON CONFLICT(subject, purpose) DO UPDATE SET granted = ?3, jurisdiction = ?4, recorded_at_ms = ?5
              WHERE ?5 >= recorded_at_ms",
-            params![pseudonym(key, &row.subject), row.purpose, yes(&row.granted), if jurisdiction.is_empty() { "unknown".to_owned() } else { jurisdiction }, at],
+            params![subject_pseudonym(key, &row.subject), row.purpose, yes(&row.granted), if jurisdiction.is_empty() { "unknown".to_owned() } else { jurisdiction }, at],
         )
         .map_err(|e| sql_error("recordings.db", e))?;
         stored += 1;
@@ -178,7 +178,7 @@ pub fn import_surveys(rec: &Connection, key: &[u8; 32], text: &str) -> Result<(u
         };
         tx.execute(
             "INSERT INTO surveys (subject, session_key, score, comment, stored_at_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![pseudonym(key, &row.subject), session_key, score, comment, crate::clock::now_ms()],
+            params![subject_pseudonym(key, &row.subject), session_key, score, comment, crate::clock::now_ms()],
         )
         .map_err(|e| sql_error("recordings.db", e))?;
         stored += 1;

@@ -20,7 +20,26 @@ fn hmac_sha256(key: &[u8; 32], message: &[u8]) -> [u8; 32] {
         .into()
 }
 
-/// The pseudonym of `subject` under `key`: `s_` and 24 hex digits.
+/// How subject identifiers are normalised before they are pseudonymised, as receipts state it.
+pub const SUBJECT_NORMAL_FORM: &str = "Unicode NFKC, lower case, surrounding space trimmed";
+
+/// A subject identifier in its normal form ([`SUBJECT_NORMAL_FORM`]), so `Alice@Example.com `
+/// and `alice@example.com` are one person.
+pub fn normal_form(subject: &str) -> String {
+    icu_normalizer::ComposingNormalizerBorrowed::new_nfkc()
+        .normalize(subject.trim())
+        .to_lowercase()
+        .trim()
+        .to_owned()
+}
+
+/// The pseudonym of a data subject: [`pseudonym`] of the identifier's normal form.
+pub fn subject_pseudonym(key: &[u8; 32], subject: &str) -> String {
+    pseudonym(key, &normal_form(subject))
+}
+
+/// The pseudonym of `subject` under `key`: `s_` and 24 hex digits. Only surrounding space is
+/// ignored: for data subjects use [`subject_pseudonym`]; this form keeps source ids distinct.
 pub fn pseudonym(key: &[u8; 32], subject: &str) -> String {
     let digest = hmac_sha256(key, subject.trim().as_bytes());
     format!("s_{}", hex::encode(&digest[..12]))
@@ -47,5 +66,17 @@ mod tests {
         assert_ne!(a, pseudonym(&[2; 32], "user-42"));
         assert_ne!(a, pseudonym(&[1; 32], "user-43"));
         assert_eq!(a.len(), 26);
+    }
+
+    #[test]
+    fn subjects_match_across_case_width_and_space() {
+        let key = [3; 32];
+        let a = subject_pseudonym(&key, "alice@example.com");
+        assert_eq!(a, subject_pseudonym(&key, "  Alice@Example.COM "));
+        // Full-width letters fold to ASCII under NFKC.
+        assert_eq!(a, subject_pseudonym(&key, "ＡＬＩＣＥ@example.com"));
+        assert_ne!(a, subject_pseudonym(&key, "alice2@example.com"));
+        // Source ids stay case-sensitive.
+        assert_ne!(pseudonym(&key, "Ses-1"), pseudonym(&key, "ses-1"));
     }
 }

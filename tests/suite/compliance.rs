@@ -559,3 +559,39 @@ fn a_purged_log_still_verifies_from_its_base_and_still_catches_tampering() {
     let report = fx.unlock(LEAD).verify().unwrap();
     assert_eq!(report.chain.problem.map(|p| p.seq), Some(victim as u64));
 }
+
+#[test]
+fn erasure_finds_a_subject_whatever_the_case_width_or_spacing() {
+    let fx = Fixture::with_all_roles();
+    let text = [
+        session("s-lower", "alice@example.org", DAY, "m-1"),
+        session("s-upper", "Alice@Example.ORG", DAY, "m-2"),
+        session("s-other", "bob@example.org", DAY, "m-3"),
+    ]
+    .join("\n");
+    let consent = ImportInput::Memory {
+        name: "consent.csv".into(),
+        text: "subject,purpose,granted,jurisdiction,recorded_at\n ALICE@EXAMPLE.ORG ,heatmaps,yes,EU-FR,2026-11-01T10:00:00Z\n".into(),
+    };
+    import(&fx, text, vec![consent]);
+    let lead = fx.unlock(LEAD);
+    let sessions = lead.sessions(None).unwrap();
+    assert_eq!(sessions.len(), 3);
+    // One person: both spellings share a pseudonym.
+    let subjects: std::collections::BTreeSet<_> = sessions.iter().map(|s| &s.subject).collect();
+    assert_eq!(subjects.len(), 2, "{sessions:?}");
+    // Erased as typed in full-width capitals with spaces around.
+    let receipt = lead.erase_subject("  ＡＬＩＣＥ@example.org ").unwrap();
+    let removed: std::collections::HashMap<_, _> = receipt.detail.removed.iter().cloned().collect();
+    assert_eq!(removed["replays"], 2, "{removed:?}");
+    assert_eq!(removed["consent records"], 1, "{removed:?}");
+    assert!(
+        receipt
+            .detail
+            .normal_form
+            .as_deref()
+            .is_some_and(|f| f.contains("NFKC")),
+        "the receipt names the normal form"
+    );
+    assert_eq!(lead.sessions(None).unwrap().len(), 1);
+}
