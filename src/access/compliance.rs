@@ -71,6 +71,11 @@ impl Workspace {
             }
         }
         detail.normal_form = Some(crate::privacy::pseudonym::SUBJECT_NORMAL_FORM.to_owned());
+        // Later imports of the same export must not bring the subject back.
+        for erased in std::iter::once(&subject).chain(extra.as_ref()) {
+            crate::ingest::store::suppress(rec, &key, erased, now_ms())
+                .or_else(|e| self.failed(Action::EraseSubject, &object, e))?;
+        }
         let receipt =
             compliance::store_receipt(&self.core, "erasure", now_ms(), &self.user, &detail)?;
         self.log(

@@ -223,6 +223,14 @@ const RECORDINGS: &[&str] = &[
     ALTER TABLE surveys ADD COLUMN stored_at_ms INTEGER NOT NULL DEFAULT 0;
     UPDATE surveys SET stored_at_ms = CAST(strftime('%s', 'now') AS INTEGER) * 1000;
 ",
+    "
+    -- Every stored session's source (replays and heatmap-only ones), so a file imported again
+    -- counts once; and a keyed token per erased subject, so a later import of the same export
+    -- never brings them back.
+    CREATE TABLE imported_sources (source_key TEXT PRIMARY KEY) STRICT;
+    INSERT OR IGNORE INTO imported_sources (source_key) SELECT source_key FROM sessions;
+    CREATE TABLE erased_subjects (token TEXT PRIMARY KEY, erased_at_ms INTEGER NOT NULL) STRICT;
+",
 ];
 
 fn migrations(tier: Tier) -> &'static [&'static str] {

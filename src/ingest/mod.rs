@@ -514,6 +514,10 @@ fn import_session(
         report.drop_session("already imported");
         return Ok(());
     }
+    if store::is_suppressed(ctx.rec, &ctx.key, &subject)? {
+        report.drop_session("subject erased earlier");
+        return Ok(());
+    }
     let clean = |v: Option<&String>, default: &str| {
         v.map(|s| pii::redact(s.trim()).0.chars().take(64).collect::<String>())
             .filter(|s| !s.is_empty())

@@ -116,8 +116,33 @@ pub fn masking_rules(core: &Connection) -> Result<Vec<MaskingRule>> {
 /// Whether a recording with this source key was imported before.
 pub fn already_imported(rec: &Connection, source_key: &str) -> Result<bool> {
     let found = (|| {
-        rec.prepare_cached("SELECT 1 FROM sessions WHERE source_key = ?1")?
+        rec.prepare_cached("SELECT 1 FROM imported_sources WHERE source_key = ?1")?
             .query_row([source_key], |_| Ok(()))
+            .optional()
+    })();
+    found.map(|r| r.is_some()).map_err(|e| sql_error(REC, e))
+}
+
+/// The suppression token of an erased subject: keyed, so the list names nobody.
+fn erased_token(key: &[u8; 32], subject: &str) -> String {
+    crate::privacy::pseudonym::pseudonym(key, &format!("erased:{subject}"))
+}
+
+/// Adds a subject (by pseudonym) to the suppression list: later imports drop their sessions.
+pub fn suppress(rec: &Connection, key: &[u8; 32], subject: &str, now_ms: i64) -> Result<()> {
+    rec.execute(
+        "INSERT OR IGNORE INTO erased_subjects (token, erased_at_ms) VALUES (?1, ?2)",
+        params![erased_token(key, subject), now_ms],
+    )
+    .map_err(|e| sql_error(REC, e))?;
+    Ok(())
+}
+
+/// Whether a subject (by pseudonym) was erased.
+pub fn is_suppressed(rec: &Connection, key: &[u8; 32], subject: &str) -> Result<bool> {
+    let found = (|| {
+        rec.prepare_cached("SELECT 1 FROM erased_subjects WHERE token = ?1")?
+            .query_row([erased_token(key, subject)], |_| Ok(()))
             .optional()
     })();
     found.map(|r| r.is_some()).map_err(|e| sql_error(REC, e))
@@ -172,6 +197,9 @@ pub fn store(core: &Connection, rec: &Connection, s: &SessionRecord<'_>) -> Resu
             .and_then(|mut st| st.execute(params![r, s.subject]))
             .map_err(|e| sql_error(REC, e))?;
     }
+    rec.prepare_cached("INSERT OR IGNORE INTO imported_sources (source_key) VALUES (?1)")
+        .and_then(|mut st| st.execute([s.source_key.as_str()]))
+        .map_err(|e| sql_error(REC, e))?;
     if s.recordings {
         savepoint(rec, |r| store_replay(r, s, heatmap_ref)).map_err(|e| sql_error(REC, e))?;
         if heatmap_ref.is_none() {

@@ -595,3 +595,55 @@ fn erasure_finds_a_subject_whatever_the_case_width_or_spacing() {
     );
     assert_eq!(lead.sessions(None).unwrap().len(), 1);
 }
+
+fn import_report(fx: &Fixture, text: String) -> sightline::ingest::ImportReport {
+    let mut ws = fx.unlock(ENGINEER);
+    let report = ws
+        .import_inputs(
+            &[ImportInput::Memory {
+                name: "sessions.jsonl".into(),
+                text,
+            }],
+            &ImportOptions::default(),
+            &mut |_| {},
+            &AtomicBool::new(false),
+        )
+        .unwrap();
+    ws.lock().unwrap();
+    report
+}
+
+#[test]
+fn a_heatmap_only_file_imported_five_times_counts_once() {
+    let fx = Fixture::with_all_roles();
+    let text = session("h-1", "carol@example.org", DAY, "m-h")
+        .replace(r#""recordings": true"#, r#""recordings": false"#);
+    let first = import_report(&fx, text.clone());
+    assert_eq!(first.heatmap_sessions, 1);
+    for _ in 0..4 {
+        let again = import_report(&fx, text.clone());
+        assert_eq!(again.heatmap_sessions, 0, "{:?}", again.sessions_dropped);
+        assert_eq!(again.sessions_dropped.get("already imported"), Some(&1));
+    }
+}
+
+#[test]
+fn an_erased_subject_is_dropped_at_every_later_import() {
+    let fx = Fixture::with_all_roles();
+    import_report(&fx, session("e-1", "dave@example.org", DAY, "m-e1"));
+    let lead = fx.unlock(LEAD);
+    lead.erase_subject("dave@example.org").unwrap();
+    lead.lock().unwrap();
+    // The same export again, and a new session of theirs from a later export.
+    let again = import_report(&fx, session("e-1", "dave@example.org", DAY, "m-e1"));
+    let later = import_report(&fx, session("e-2", "Dave@Example.org", DAY, "m-e2"));
+    assert_eq!(again.replays_stored + later.replays_stored, 0);
+    assert_eq!(
+        later.sessions_dropped.get("subject erased earlier"),
+        Some(&1)
+    );
+    assert!(fx.unlock(LEAD).sessions(None).unwrap().is_empty());
+    // Someone else still imports.
+    let other = import_report(&fx, session("e-3", "erin@example.org", DAY, "m-e3"));
+    assert_eq!(other.replays_stored, 1);
+}
