@@ -26,6 +26,8 @@ pub struct Pending<'a> {
     pub source_id: String,
     raws: Vec<&'a RawValue>,
     decoded: Option<Recording>,
+    /// The file's inflation budget, shared by its recordings.
+    budget: decode::Budget,
 }
 
 impl Pending<'_> {
@@ -34,7 +36,7 @@ impl Pending<'_> {
         if let Some(recording) = self.decoded {
             return Ok(recording);
         }
-        let (events, fingerprints) = decode_all(file, &self.raws)?;
+        let (events, fingerprints) = decode_all(file, &self.raws, &mut self.budget.recording())?;
         Ok(Recording {
             label: self.label,
             source_id: self.source_id,
@@ -82,12 +84,16 @@ fn json_error(file: &str, e: &serde_json::Error, line_offset: usize) -> Error {
 
 /// Decodes one event from its JSON text: directly when plain, through `Value` when packed or
 /// compressed.
-fn decode_one(file: &str, raw: &RawValue) -> Result<(Event, u64)> {
+fn decode_one(
+    file: &str,
+    raw: &RawValue,
+    budget: &mut decode::RecordingBudget,
+) -> Result<(Event, u64)> {
     let text = raw.get();
     let print = fingerprint(text);
     if text.starts_with('"') || text.contains("\"cv\"") {
         let value: Value = serde_json::from_str(text).map_err(|e| json_error(file, &e, 0))?;
-        let mut unpacked = decode::unpack_all(file, vec![value])?;
+        let mut unpacked = decode::unpack_all(file, vec![value], budget)?;
         let value = unpacked.pop().unwrap_or(Value::Null);
         let event = Event::deserialize(value).unwrap_or_default();
         return Ok((event, print));
@@ -96,7 +102,11 @@ fn decode_one(file: &str, raw: &RawValue) -> Result<(Event, u64)> {
     Ok((event, print))
 }
 
-fn decode_all(file: &str, raws: &[&RawValue]) -> Result<(Vec<Event>, Vec<u64>)> {
+fn decode_all(
+    file: &str,
+    raws: &[&RawValue],
+    budget: &mut decode::RecordingBudget,
+) -> Result<(Vec<Event>, Vec<u64>)> {
     let mut events = Vec::with_capacity(raws.len());
     let mut prints = Vec::with_capacity(raws.len());
     for (i, raw) in raws.iter().enumerate() {
@@ -106,7 +116,7 @@ fn decode_all(file: &str, raws: &[&RawValue]) -> Result<(Vec<Event>, Vec<u64>)> 
                 i + 1
             )));
         }
-        let (event, print) = decode_one(file, raw)?;
+        let (event, print) = decode_one(file, raw, budget)?;
         events.push(event);
         prints.push(print);
     }
@@ -159,6 +169,7 @@ impl From<Recording> for Pending<'_> {
             source_id: r.source_id.clone(),
             raws: Vec::new(),
             decoded: Some(r),
+            budget: decode::Budget::for_file(),
         }
     }
 }
@@ -182,8 +193,9 @@ fn from_values(
     label: String,
     source_id: String,
     values: Vec<Value>,
+    budget: &decode::Budget,
 ) -> Result<Recording> {
-    let values = decode::unpack_all(file, values)?;
+    let values = decode::unpack_all(file, values, &mut budget.recording())?;
     let prints = values.iter().map(|v| fingerprint(&v.to_string())).collect();
     let events = values
         .into_iter()
@@ -198,6 +210,8 @@ fn from_values(
 }
 
 fn from_object(file: &str, value: Value) -> Result<Vec<Recording>> {
+    // One budget for the whole file, shared by its recordings.
+    let budget = decode::Budget::for_file();
     let Value::Object(mut map) = value else {
         return Err(Error::Format(format!(
             "{file}: expected a JSON array of rrweb events"
@@ -208,7 +222,7 @@ fn from_object(file: &str, value: Value) -> Result<Vec<Recording>> {
             .into_iter()
             .map(|(window, events)| match events {
                 Value::Array(values) => {
-                    from_values(file, format!("{file}#{window}"), window, values)
+                    from_values(file, format!("{file}#{window}"), window, values, &budget)
                 }
                 _ => Err(Error::Format(format!(
                     "{file}: window {window} has no event array"
@@ -229,6 +243,7 @@ fn from_object(file: &str, value: Value) -> Result<Vec<Recording>> {
             format!("{file}#{window}"),
             window,
             values,
+            &budget,
         )?]);
     }
     if !map.is_empty() && map.values().all(Value::is_array) {
@@ -239,7 +254,7 @@ fn from_object(file: &str, value: Value) -> Result<Vec<Recording>> {
                     Value::Array(v) => v,
                     _ => Vec::new(),
                 };
-                from_values(file, format!("{file}#{name}"), name, values)
+                from_values(file, format!("{file}#{name}"), name, values, &budget)
             })
             .collect();
     }
@@ -258,6 +273,8 @@ struct Line<'a> {
 
 /// PostHog's export: one `{"window_id", "data"}` object per line; lines of the same window join.
 fn json_lines<'a>(file: &str, text: &'a str) -> Result<Vec<Pending<'a>>> {
+    // One budget for the whole file, shared by its recordings.
+    let budget = decode::Budget::for_file();
     let mut windows: BTreeMap<String, Vec<&'a RawValue>> = BTreeMap::new();
     for (i, line) in text.lines().enumerate() {
         if line.trim().is_empty() {
@@ -296,6 +313,7 @@ fn json_lines<'a>(file: &str, text: &'a str) -> Result<Vec<Pending<'a>>> {
             },
             raws,
             decoded: None,
+            budget: budget.clone(),
         })
         .collect())
 }
@@ -310,6 +328,8 @@ struct WindowKey {
 
 /// Events carrying a `windowId` (or `sessionId`) are grouped by it; others form one recording.
 fn by_window<'a>(file: &str, raws: Vec<&'a RawValue>) -> Vec<Pending<'a>> {
+    // One budget for the whole file, shared by its recordings.
+    let budget = decode::Budget::for_file();
     let mut groups: BTreeMap<String, Vec<&'a RawValue>> = BTreeMap::new();
     for raw in raws {
         let key = if raw.get().starts_with('{') {
@@ -335,6 +355,7 @@ fn by_window<'a>(file: &str, raws: Vec<&'a RawValue>) -> Vec<Pending<'a>> {
             source_id: if key.is_empty() { file.to_owned() } else { key },
             raws,
             decoded: None,
+            budget: budget.clone(),
         })
         .collect()
 }
