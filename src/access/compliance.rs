@@ -234,6 +234,8 @@ impl Workspace {
     /// data engineer). The PII scan reads recordings where this role holds them.
     pub fn anomalies(&self) -> Result<Vec<compliance::anomaly::Anomaly>> {
         self.gate(Action::ViewAnomalies, "anomalies", "")?;
+        // Restricted regions come from the policy: never scan with ones changed by hand.
+        self.require_policy(PolicyKind::Policy)?;
         self.anomalies_ungated()
     }
 

@@ -198,7 +198,8 @@ pub(crate) fn sound_kinds(
         let Some(seal) = load_seal(core, kind)? else {
             continue;
         };
-        if signers.contains(&seal.signer.as_str()) && check(core, dataset_id, kind, trust)?.is_ok()
+        if signers.contains(&seal.signer.as_str())
+            && check(core, dataset_id, kind, trust)?.seal_holds()
         {
             out.push(SoundSeal {
                 kind,
@@ -291,7 +292,7 @@ pub(crate) fn current_tags(
     let mut out = Vec::new();
     for kind in PolicyKind::ALL {
         if let Some(seal) = load_seal(core, kind)?
-            && check(core, dataset_id, kind, trust)?.is_ok()
+            && check(core, dataset_id, kind, trust)?.seal_holds()
         {
             out.push(tag(kind, seal.version, &seal.body));
         }
@@ -362,18 +363,33 @@ fn logged_tag(
     Ok(Ok(None))
 }
 
-/// What is wrong with a seal: `Ok(None)` when it verifies, names the newest version the log
-/// names, and `core.db` holds what it says; `Err(text)` when the seal itself cannot be trusted;
-/// `Ok(Some(text))` when only the table was changed (the signed copy can put it back).
+/// What a check of one sealed document found.
+enum Verdict {
+    /// The seal verifies, is the newest the log names, and `core.db` holds what it says.
+    Sound,
+    /// Only the table was changed: the signed body (second) can put it back.
+    TableChanged(String, String),
+    /// The seal itself cannot be trusted.
+    Broken(String),
+}
+
+impl Verdict {
+    /// Whether the seal itself can be trusted (the table may still need putting back).
+    fn seal_holds(&self) -> bool {
+        !matches!(self, Verdict::Broken(_))
+    }
+}
+
+/// Checks one sealed document against the signed membership and the log.
 fn check(
     core: &Connection,
     dataset_id: &str,
     kind: PolicyKind,
     trust: Trust<'_>,
-) -> Result<std::result::Result<Option<(String, String)>, String>> {
+) -> Result<Verdict> {
     let name = kind.as_str();
     let Some(seal) = load_seal(core, kind)? else {
-        return Ok(Err(format!(
+        return Ok(Verdict::Broken(format!(
             "the {name} in core.db carries no signature: its seal was removed outside Sightline"
         )));
     };
@@ -392,7 +408,7 @@ fn check(
             })
     };
     if !signed {
-        return Ok(Err(format!(
+        return Ok(Verdict::Broken(format!(
             "the {name} in core.db (version {}) is not signed by a member who may change it: it was written outside Sightline",
             seal.version
         )));
@@ -400,92 +416,97 @@ fn check(
     let sealed_tag = tag(kind, seal.version, &seal.body);
     let logged = match logged_tag(core, dataset_id, kind, trust)? {
         Ok(logged) => logged,
-        Err(problem) => return Ok(Err(problem)),
+        Err(problem) => return Ok(Verdict::Broken(problem)),
     };
     match logged {
         Some(logged) if logged != sealed_tag => {
-            return Ok(Err(format!(
+            return Ok(Verdict::Broken(format!(
                 "the {name} in core.db is {sealed_tag} but the access log names {logged} as the newest: an older version was put back outside Sightline"
             )));
         }
         None if log::purge_records(core)?.is_empty() => {
-            return Ok(Err(format!(
+            return Ok(Verdict::Broken(format!(
                 "the {name} in core.db is {sealed_tag}, a version no access-log entry names: it was put there outside Sightline"
             )));
         }
         _ => {}
     }
     if current_body(core, kind)? != seal.body {
-        return Ok(Ok(Some((
+        return Ok(Verdict::TableChanged(
             format!(
                 "the {name} in core.db was changed outside Sightline: it no longer matches version {} signed by {}, which was put back",
                 seal.version, seal.signer
             ),
             seal.body,
-        ))));
+        ));
     }
-    Ok(Ok(None))
+    Ok(Verdict::Sound)
+}
+
+/// What [`Workspace::settle`] left a sealed document in.
+enum Settled {
+    /// Nothing to say.
+    Sound,
+    /// The table had been changed by hand and was put back from the signed copy.
+    Restored(String),
+    /// The seal cannot be trusted: what depends on it stays closed.
+    Broken(String),
 }
 
 impl Workspace {
+    /// Checks one sealed document (format 2) and puts a hand-edited table back from its signed
+    /// copy.
+    fn settle(&self, kind: PolicyKind) -> Result<Settled> {
+        let verdict = self.with_trust(|trust| {
+            trust
+                .map(|t| check(&self.core, &self.header.dataset_id, kind, t))
+                .transpose()
+        })?;
+        Ok(match verdict {
+            None | Some(Verdict::Sound) => Settled::Sound,
+            Some(Verdict::TableChanged(problem, body)) => {
+                restore(&self.core, kind, &body)?;
+                Settled::Restored(problem)
+            }
+            Some(Verdict::Broken(problem)) => Settled::Broken(problem),
+        })
+    }
+
     /// Checks both sealed documents; a changed table is put back from its signed copy. Returns
     /// every problem found, for notices, alerts and `verify`.
     pub(crate) fn policy_problems(&self) -> Vec<String> {
-        let mut out = Vec::new();
-        for kind in PolicyKind::ALL {
-            let result = self.with_trust(|trust| {
-                trust.map(|t| check(&self.core, &self.header.dataset_id, kind, t))
-            });
-            match result {
-                None | Some(Ok(Ok(None))) => {}
-                Some(Ok(Ok(Some((problem, body))))) => {
-                    if let Err(e) = restore(&self.core, kind, &body) {
-                        out.push(format!("{problem}; putting it back failed: {e}"));
-                    } else {
-                        out.push(problem);
-                    }
-                }
-                Some(Ok(Err(problem))) => out.push(problem),
-                Some(Err(e)) => {
-                    out.push(format!("the {} could not be checked: {e}", kind.as_str()))
-                }
-            }
-        }
-        out
+        PolicyKind::ALL
+            .iter()
+            .filter_map(|kind| match self.settle(*kind) {
+                Ok(Settled::Sound) => None,
+                Ok(Settled::Restored(problem) | Settled::Broken(problem)) => Some(problem),
+                Err(e) => Some(format!("the {} could not be checked: {e}", kind.as_str())),
+            })
+            .collect()
     }
 
     /// Refuses work that depends on `kind` while its seal cannot be trusted; a table changed by
-    /// hand is put back from the signed copy first (and the change is logged).
+    /// hand is put back from the signed copy first. Either is logged.
     pub(crate) fn require_policy(&self, kind: PolicyKind) -> Result<()> {
-        let result = self
-            .with_trust(|trust| trust.map(|t| check(&self.core, &self.header.dataset_id, kind, t)));
-        match result {
-            None | Some(Ok(Ok(None))) => Ok(()),
-            Some(Ok(Ok(Some((problem, body))))) => {
-                restore(&self.core, kind, &body)?;
-                self.log(
-                    Action::IntegrityAlert,
-                    kind.as_str(),
-                    &problem,
-                    Outcome::Failed,
-                )?;
-                self.add_notice(Notice::integrity(format!("{problem}.")));
-                Ok(())
-            }
-            Some(Ok(Err(problem))) => {
-                self.log(
-                    Action::IntegrityAlert,
-                    kind.as_str(),
-                    &problem,
-                    Outcome::Failed,
-                )?;
-                Err(Error::Integrity(format!(
-                    "{problem}. What depends on the {} stays closed until a member who may change it saves it again.",
-                    kind.as_str()
-                )))
-            }
-            Some(Err(e)) => Err(e),
+        let (problem, refuse) = match self.settle(kind)? {
+            Settled::Sound => return Ok(()),
+            Settled::Restored(problem) => (problem, false),
+            Settled::Broken(problem) => (problem, true),
+        };
+        self.log(
+            Action::IntegrityAlert,
+            kind.as_str(),
+            &problem,
+            Outcome::Failed,
+        )?;
+        if refuse {
+            return Err(Error::Integrity(format!(
+                "{problem}. What depends on the {} stays closed until a member who may change it saves it again.",
+                kind.as_str()
+            )));
         }
+        self.add_notice(Notice::integrity(format!("{problem}.")));
+        Ok(())
     }
 
     /// Runs `change` on core.db and records it: in format 2 the change, the new seal of

@@ -23,13 +23,21 @@ const INTEGRITY_EXIT: u8 = 5;
 pub fn run(command: Command, device: &Device) -> Result<ExitCode> {
     match command {
         Command::Info { path, json } => {
-            let info = Dataset::open(&path)?.info();
+            let info = Dataset::open(&path)?.info(device);
             if json {
                 output::json(&info)?
             } else {
                 output::lines(output::info_text(&info))?
             }
-            Ok(ExitCode::SUCCESS)
+            Ok(match &info.integrity {
+                Some(problem) => {
+                    eprintln!(
+                        "INTEGRITY: {problem}: the users and roles shown are not vouched for."
+                    );
+                    ExitCode::from(INTEGRITY_EXIT)
+                }
+                None => ExitCode::SUCCESS,
+            })
         }
         Command::Create { path, name, admin } => create(&path, &name, &admin, device),
         Command::Recover { path, user } => {
@@ -210,7 +218,7 @@ fn create(path: &Path, name: &str, admin: &str, device: &Device) -> Result<ExitC
             "Created dataset \"{}\" at {} (id {}).",
             dataset.name(),
             path.display(),
-            dataset.info().id
+            dataset.header().dataset_id
         ),
         format!("{admin} is its compliance lead."),
         String::new(),

@@ -62,6 +62,10 @@ pub struct DatasetInfo {
     pub users: Vec<(String, Role)>,
     /// The authority key's fingerprint, to compare out of band (format 2).
     pub authority_fingerprint: Option<String>,
+    /// Why the users and roles above cannot be trusted, when the header's signatures do not
+    /// verify or this device pinned another authority or a newer membership.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub integrity: Option<String>,
 }
 
 impl Dataset {
@@ -252,11 +256,26 @@ impl Dataset {
         self.header_notice.as_deref()
     }
 
-    /// Metadata anyone can read.
-    pub fn info(&self) -> DatasetInfo {
+    /// Metadata anyone can read, with whether the header's signatures and this device's pin
+    /// vouch for it.
+    pub fn info(&self, device: &Device) -> DatasetInfo {
+        let id = &self.header.dataset_id;
+        // Read-only: the pin is compared, never moved, by a command that needs no password.
+        let integrity = self.header.authority.as_ref().and_then(|block| {
+            let pinned = device.pin(id).and_then(|pin| {
+                if !block.chain().contains(&pin.authority.as_slice()) {
+                    Some("the authority key is not the one this device pinned".to_owned())
+                } else if block.membership.version < pin.membership_version {
+                    Some("header.json is older than the one this device last saw".to_owned())
+                } else {
+                    None
+                }
+            });
+            block.check(id).err().or(pinned)
+        });
         DatasetInfo {
             name: self.header.name.clone(),
-            id: self.header.dataset_id.clone(),
+            id: id.clone(),
             format_version: self.header.version,
             created_at: self.header.created_at.clone(),
             users: match &self.header.authority {
@@ -278,6 +297,7 @@ impl Dataset {
                 .authority
                 .as_ref()
                 .map(AuthorityBlock::fingerprint),
+            integrity,
         }
     }
 

@@ -482,7 +482,7 @@ fn the_report_has_every_section_and_only_leads_export_it() {
         "the consent chart is embedded"
     );
     assert!(html.contains("Verification: <b class=\"ok\">intact</b>"));
-    let fingerprint = fx.dataset().info().authority_fingerprint.unwrap();
+    let fingerprint = fx.dataset().info(&fx.device).authority_fingerprint.unwrap();
     assert!(
         html.contains(&format!(
             "Authority fingerprint: <code>{fingerprint}</code>"

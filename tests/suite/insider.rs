@@ -472,7 +472,7 @@ fn without_a_keychain_the_rollback_check_says_it_is_off_and_how_to_fix_it() {
 #[test]
 fn every_device_pins_the_authority_and_the_fingerprint_is_shown() {
     let fx = Fixture::with_all_roles();
-    let info = fx.dataset().info();
+    let info = fx.dataset().info(&fx.device);
     let fingerprint = info.authority_fingerprint.unwrap();
     assert_eq!(
         fx.unlock(ANALYST).authority_fingerprint(),
@@ -494,6 +494,13 @@ fn every_device_pins_the_authority_and_the_fingerprint_is_shown() {
     edit_header(&fx, |json| {
         json["authority"] = serde_json::to_value(&block).unwrap();
     });
+    assert!(
+        fx.dataset()
+            .info(&fx.device)
+            .integrity
+            .is_some_and(|p| p.contains("pinned")),
+        "info says the users shown are not vouched for"
+    );
     match fx.dataset().unlock(ANALYST.0, ANALYST.1, &fx.device) {
         Err(Error::Integrity(msg)) => assert!(msg.contains("pinned"), "{msg}"),
         other => panic!("expected an integrity error, got {:?}", other.map(|_| ())),
@@ -898,5 +905,25 @@ fn assert_named(ws: &sightline::access::Workspace, text: &str) {
             .any(|n| n.level == NoticeLevel::Integrity && n.text.contains(text)),
         "no integrity notice about {text:?}: {:?}",
         ws.notices()
+    );
+}
+
+#[test]
+fn info_does_not_vouch_for_a_membership_edited_by_hand() {
+    let fx = Fixture::with_all_roles();
+    assert_eq!(fx.dataset().info(&fx.device).integrity, None);
+    edit_header(&fx, |json| {
+        let members = json["authority"]["membership"]["members"]
+            .as_array_mut()
+            .unwrap();
+        for m in members.iter_mut().filter(|m| m["user"] == UX.0) {
+            m["role"] = "compliance-lead".into();
+        }
+    });
+    let fresh = Device::new(fx.tmp.path().join("fresh"), Keychain::unavailable("test"));
+    let info = fx.dataset().info(&fresh);
+    assert!(
+        info.integrity.is_some_and(|p| p.contains("not signed")),
+        "the edited role is shown as unverified"
     );
 }

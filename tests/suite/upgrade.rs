@@ -30,10 +30,10 @@ fn format1_copy(tmp: &Path) -> PathBuf {
 fn a_format_1_dataset_opens_and_is_upgraded_at_the_first_compliance_lead_sign_in() {
     let tmp = tempfile::tempdir().unwrap();
     let path = format1_copy(tmp.path());
-    let device = mock_device(&tmp.path().join("state"));
     let open = || Dataset::open(&path).unwrap();
+    let device = mock_device(&tmp.path().join("state"));
     assert_eq!(open().header().version, 1);
-    assert!(open().info().authority_fingerprint.is_none());
+    assert!(open().info(&device).authority_fingerprint.is_none());
 
     // Before the upgrade: it opens, and says it is not signed yet.
     let ana = open().unlock("ana", "ana-password-1", &device).unwrap();
@@ -75,7 +75,7 @@ fn a_format_1_dataset_opens_and_is_upgraded_at_the_first_compliance_lead_sign_in
 
     let dataset = open();
     assert_eq!(dataset.header().version, 2);
-    assert!(dataset.info().authority_fingerprint.is_some());
+    assert!(dataset.info(&device).authority_fingerprint.is_some());
     // Everyone still gets in, in their role, and the data is all there.
     for (user, role) in [
         ("ana", Role::Analyst),
