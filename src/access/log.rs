@@ -773,21 +773,11 @@ pub fn resign_authority_records(
             insert_purge(conn, dataset_id, &record, next)?;
         }
     }
-    let mut stmt = conn
-        .prepare("SELECT seq, hash, time_ms, signature FROM log_checkpoints")
-        .map_err(|e| sql_error(FILE, e))?;
-    let checkpoints: Vec<(i64, Vec<u8>, i64, Vec<u8>)> = stmt
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
-        .and_then(Iterator::collect)
-        .map_err(|e| sql_error(FILE, e))?;
-    for (seq, hash, time_ms, signature) in checkpoints {
-        let hash: [u8; 32] = hash.as_slice().try_into().unwrap_or([0u8; 32]);
-        let fields = checkpoint_fields(dataset_id, seq as u64, &hash, time_ms);
-        let refs: Vec<&[u8]> = fields.iter().map(Vec::as_slice).collect();
-        if authority::verify(previous, CHECKPOINT_SIG, &refs, &signature) {
+    for checkpoint in Checkpoint::load_all(conn)? {
+        if checkpoint.signed_by(dataset_id, previous) {
             conn.execute(
                 "UPDATE log_checkpoints SET signature = ?1 WHERE seq = ?2",
-                params![authority::sign(next, CHECKPOINT_SIG, &refs), seq],
+                params![checkpoint.sign(dataset_id, next), checkpoint.seq as i64],
             )
             .map_err(|e| sql_error(FILE, e))?;
         }
@@ -801,25 +791,73 @@ pub fn checkpoint(conn: &Connection, dataset_id: &str, key: &SigningKey) -> Resu
     let Some(head) = head(conn)? else {
         return Ok(());
     };
-    let time_ms = crate::clock::now_ms();
-    let fields = checkpoint_fields(dataset_id, head.seq, &head.hash, time_ms);
-    let refs: Vec<&[u8]> = fields.iter().map(Vec::as_slice).collect();
-    let signature = authority::sign(key, CHECKPOINT_SIG, &refs);
+    let mut checkpoint = Checkpoint {
+        seq: head.seq,
+        hash: head.hash,
+        time_ms: crate::clock::now_ms(),
+        signature: Vec::new(),
+    };
+    checkpoint.signature = checkpoint.sign(dataset_id, key);
     conn.execute(
         "INSERT OR IGNORE INTO log_checkpoints (seq, hash, time_ms, signature) VALUES (?1, ?2, ?3, ?4)",
-        params![head.seq as i64, head.hash.as_slice(), time_ms, signature],
+        params![
+            checkpoint.seq as i64,
+            checkpoint.hash.as_slice(),
+            checkpoint.time_ms,
+            checkpoint.signature
+        ],
     )
     .map_err(|e| sql_error(FILE, e))?;
     Ok(())
 }
 
-fn checkpoint_fields(dataset_id: &str, seq: u64, hash: &[u8; 32], time_ms: i64) -> [Vec<u8>; 4] {
-    [
-        dataset_id.as_bytes().to_vec(),
-        seq.to_be_bytes().to_vec(),
-        hash.to_vec(),
-        time_ms.to_be_bytes().to_vec(),
-    ]
+/// A head the authority signed.
+struct Checkpoint {
+    seq: u64,
+    hash: [u8; 32],
+    time_ms: i64,
+    signature: Vec<u8>,
+}
+
+impl Checkpoint {
+    fn load_all(conn: &Connection) -> Result<Vec<Checkpoint>> {
+        let mut stmt = conn
+            .prepare("SELECT seq, hash, time_ms, signature FROM log_checkpoints ORDER BY seq")
+            .map_err(|e| sql_error(FILE, e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                let hash: Vec<u8> = r.get(1)?;
+                Ok(Checkpoint {
+                    seq: r.get::<_, i64>(0)? as u64,
+                    hash: hash.as_slice().try_into().unwrap_or([0u8; 32]),
+                    time_ms: r.get(2)?,
+                    signature: r.get(3)?,
+                })
+            })
+            .map_err(|e| sql_error(FILE, e))?;
+        rows.map(|r| r.map_err(|e| sql_error(FILE, e))).collect()
+    }
+
+    fn fields(&self, dataset_id: &str) -> [Vec<u8>; 4] {
+        [
+            dataset_id.as_bytes().to_vec(),
+            self.seq.to_be_bytes().to_vec(),
+            self.hash.to_vec(),
+            self.time_ms.to_be_bytes().to_vec(),
+        ]
+    }
+
+    fn sign(&self, dataset_id: &str, key: &SigningKey) -> Vec<u8> {
+        let fields = self.fields(dataset_id);
+        let refs: Vec<&[u8]> = fields.iter().map(Vec::as_slice).collect();
+        authority::sign(key, CHECKPOINT_SIG, &refs)
+    }
+
+    fn signed_by(&self, dataset_id: &str, authority_key: &[u8]) -> bool {
+        let fields = self.fields(dataset_id);
+        let refs: Vec<&[u8]> = fields.iter().map(Vec::as_slice).collect();
+        authority::verify(authority_key, CHECKPOINT_SIG, &refs, &self.signature)
+    }
 }
 
 /// Walks the whole chain and compares its end with `anchor` (this device's stored head). With
@@ -1041,20 +1079,12 @@ fn checkpoint_problem(
     first: u64,
     trust: Trust<'_>,
 ) -> Result<Option<ChainProblem>> {
-    let mut stmt = conn
-        .prepare("SELECT seq, hash, time_ms, signature FROM log_checkpoints ORDER BY seq")
-        .map_err(|e| sql_error(FILE, e))?;
-    let checkpoints: Vec<(i64, Vec<u8>, i64, Vec<u8>)> = stmt
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
-        .and_then(Iterator::collect)
-        .map_err(|e| sql_error(FILE, e))?;
     let last = rows.last().map_or(first, |e| e.seq);
-    for (seq, hash, time_ms, signature) in checkpoints {
-        let seq = seq as u64;
-        let hash: [u8; 32] = hash.as_slice().try_into().unwrap_or([0u8; 32]);
-        let fields = checkpoint_fields(dataset_id, seq, &hash, time_ms);
-        let refs: Vec<&[u8]> = fields.iter().map(Vec::as_slice).collect();
-        let signed = authority::verify(trust.current(), CHECKPOINT_SIG, &refs, &signature);
+    for checkpoint in Checkpoint::load_all(conn)? {
+        let Checkpoint {
+            seq, hash, time_ms, ..
+        } = checkpoint;
+        let signed = checkpoint.signed_by(dataset_id, trust.current());
         let problem = |reason: String| Ok(Some(ChainProblem { seq, reason }));
         if !signed {
             return problem(format!(

@@ -69,8 +69,7 @@ impl Header {
 
     /// The database path of `tier` inside `dir`.
     pub fn db_path(&self, dir: &Path, tier: Tier) -> PathBuf {
-        let epoch = self.databases.get(&tier).map_or(0, |d| d.epoch);
-        dir.join(tier.file_name(epoch))
+        dir.join(tier.file_name(self.epoch(tier)))
     }
 
     /// Reads the header of the bundle at `dir`. When `header.json` is missing or unreadable but

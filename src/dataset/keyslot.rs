@@ -87,12 +87,7 @@ impl KeySlot {
     ) -> Result<(KeySlot, Member, SigningKey)> {
         let mut slot = Self::new(dataset_id, user, role, password, keys, created_at)?;
         let signing = new_signing_key()?;
-        let public = slot.public_array()?;
-        slot.signing_box = Some(seal_to(
-            &public,
-            signing.as_bytes(),
-            &slot.box_aad(dataset_id, "signing"),
-        )?);
+        slot.seal_signing(dataset_id, &signing)?;
         if role == Role::ComplianceLead {
             let authority = authority.ok_or_else(|| {
                 Error::Invalid(
@@ -113,25 +108,23 @@ impl KeySlot {
 
     /// Seals the authority key into this (compliance lead's) slot.
     pub fn seal_authority(&mut self, dataset_id: &str, authority: &SigningKey) -> Result<()> {
-        let public = self.public_array()?;
-        self.authority_box = Some(seal_to(
-            &public,
-            authority.as_bytes(),
-            &self.box_aad(dataset_id, "authority"),
-        )?);
+        self.authority_box = Some(self.seal_key(dataset_id, "authority", authority)?);
         Ok(())
     }
 
-    /// Seals a log-signing key made for this slot by someone else (the upgrade of an older
-    /// dataset, which has no signing keys yet).
+    /// Seals this member's log-signing key into the slot (at creation, and at the upgrade of an
+    /// older dataset, which has no signing keys yet).
     pub fn seal_signing(&mut self, dataset_id: &str, signing: &SigningKey) -> Result<()> {
-        let public = self.public_array()?;
-        self.signing_box = Some(seal_to(
-            &public,
-            signing.as_bytes(),
-            &self.box_aad(dataset_id, "signing"),
-        )?);
+        self.signing_box = Some(self.seal_key(dataset_id, "signing", signing)?);
         Ok(())
+    }
+
+    fn seal_key(&self, dataset_id: &str, purpose: &str, key: &SigningKey) -> Result<SealedBox> {
+        seal_to(
+            &self.public_array()?,
+            key.as_bytes(),
+            &self.box_aad(dataset_id, purpose),
+        )
     }
 
     /// Sets a new password on this slot, keeping its key pair (so the signed membership still
