@@ -930,8 +930,10 @@ impl SightlineApp {
                     },
                     if report.anchor_checked {
                         ", and this device's anchor matches"
+                    } else if report.rollback_off.is_some() {
+                        " (the rollback check is off on this device: see the top bar)"
                     } else {
-                        " (no keychain anchor on this device)"
+                        " (no keychain anchor on this device yet)"
                     }
                 ),
             ),
