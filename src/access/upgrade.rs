@@ -17,7 +17,7 @@ impl Workspace {
     /// Upgrades this format-1 dataset (compliance lead, at sign-in); logged.
     pub(crate) fn upgrade(&mut self) -> Result<()> {
         let _guard = HeaderLock::acquire(&self.dir)?;
-        let (mut header, _) = Header::load(&self.dir)?;
+        let mut header = Header::load_for_write(&self.dir)?;
         if header.authority.is_some() || header.databases != self.header.databases {
             self.add_notice(Notice::warning(
                 "Another Sightline upgraded or changed this dataset while you signed in: lock and unlock again.",

@@ -37,21 +37,31 @@ impl Cli {
             path: path.clone(),
             recovery_key,
         };
-        let p = path.to_str().unwrap();
-        for (user, role, password) in [
-            ("ana", "analyst", "ana-password-1"),
-            ("uma", "ux-liaison", "uma-password-1"),
-        ] {
-            let out = cli.run_as(
-                "lead",
-                &[
-                    "user", "add", p, "--as", "lead", "--user", user, "--role", role,
-                ],
-                &[("SIGHTLINE_NEW_PASSWORD", password)],
-            );
-            assert!(out.status.success(), "{}", stderr(&out));
+        for (user, role) in [("ana", "analyst"), ("uma", "ux-liaison")] {
+            cli.add_user(user, role);
         }
         cli
+    }
+
+    /// Adds a user (password `NAME-password-1`) as the lead, through the CLI.
+    fn add_user(&self, user: &str, role: &str) {
+        let password = format!("{user}-password-1");
+        let out = self.run_as(
+            "lead",
+            &[
+                "user",
+                "add",
+                self.p(),
+                "--as",
+                "lead",
+                "--user",
+                user,
+                "--role",
+                role,
+            ],
+            &[("SIGHTLINE_NEW_PASSWORD", password.as_str())],
+        );
+        assert!(out.status.success(), "{}", stderr(&out));
     }
 
     fn p(&self) -> &str {
@@ -362,22 +372,7 @@ fn recover_revoke_and_passwd_work_from_scripts() {
 #[test]
 fn a_failed_file_makes_import_exit_1_and_escape_sequences_print_inert() {
     let cli = Cli::new();
-    let out = cli.run_as(
-        "lead",
-        &[
-            "user",
-            "add",
-            cli.p(),
-            "--as",
-            "lead",
-            "--user",
-            "eddie",
-            "--role",
-            "data-engineer",
-        ],
-        &[("SIGHTLINE_NEW_PASSWORD", "eddie-password-1")],
-    );
-    assert!(out.status.success(), "{}", stderr(&out));
+    cli.add_user("eddie", "data-engineer");
     let dir = cli.path.parent().unwrap();
     let good = dir.join("good.jsonl");
     fs::write(
