@@ -331,15 +331,13 @@ fn an_entry_forged_in_another_users_name_is_named() {
         .ok()
         .unwrap();
     let key = opened.signing.unwrap();
-    let entry = sightline::access::log::NewEntry {
-        time_ms: 1,
-        user: LEAD.0,
-        role: "compliance-lead",
-        action: sightline::access::Action::ExportAccessLog,
-        object: "access log (csv)",
-        purpose: "",
-        outcome: sightline::access::Outcome::Allowed,
-    };
+    let forged = entry(
+        1,
+        LEAD.0,
+        "compliance-lead",
+        sightline::access::Action::ExportAccessLog,
+        "access log (csv)",
+    );
     for signer in [ANALYST.0, LEAD.0] {
         let conn = fx.raw_core();
         let before: i64 = conn
@@ -348,7 +346,7 @@ fn an_entry_forged_in_another_users_name_is_named() {
         sightline::access::log::append(
             &conn,
             &header.dataset_id,
-            &entry,
+            &forged,
             Some(sightline::access::log::Signer {
                 name: signer,
                 key: &key,
@@ -601,15 +599,13 @@ fn a_back_dated_entry_cannot_steer_a_purge_and_is_named() {
         &fx,
         ANALYST.0,
         &key,
-        &sightline::access::log::NewEntry {
-            time_ms: 1,
-            user: ANALYST.0,
-            role: "analyst",
-            action: sightline::access::Action::ListPages,
-            object: "pages",
-            purpose: "",
-            outcome: sightline::access::Outcome::Allowed,
-        },
+        &entry(
+            1,
+            ANALYST.0,
+            "analyst",
+            sightline::access::Action::ListPages,
+            "pages",
+        ),
     );
     // The next purge removes nothing: nothing is 30 days old.
     let lead = fx.unlock(LEAD);
@@ -658,15 +654,13 @@ fn an_older_policy_vouched_for_by_the_attackers_own_entry_is_still_named() {
         &fx,
         ENGINEER.0,
         &key,
-        &sightline::access::log::NewEntry {
-            time_ms: sightline::clock::now_ms(),
-            user: ENGINEER.0,
-            role: "data-engineer",
-            action: sightline::access::Action::EditPolicy,
-            object: &format!("restored {tag}"),
-            purpose: "",
-            outcome: sightline::access::Outcome::Allowed,
-        },
+        &entry(
+            sightline::clock::now_ms(),
+            ENGINEER.0,
+            "data-engineer",
+            sightline::access::Action::EditPolicy,
+            &format!("restored {tag}"),
+        ),
     );
     let ws = fx.unlock(ANALYST);
     assert_named(&ws, "older version");
@@ -701,15 +695,13 @@ fn a_revoked_leads_old_keys_sign_nothing_after_the_revocation() {
         &fx,
         "lead2",
         &old_signing,
-        &sightline::access::log::NewEntry {
-            time_ms: sightline::clock::now_ms(),
-            user: "lead2",
-            role: "compliance-lead",
-            action: sightline::access::Action::ExportAccessLog,
-            object: "access log (csv)",
-            purpose: "",
-            outcome: sightline::access::Outcome::Allowed,
-        },
+        &entry(
+            sightline::clock::now_ms(),
+            "lead2",
+            "compliance-lead",
+            sightline::access::Action::ExportAccessLog,
+            "access log (csv)",
+        ),
     );
     let problem = fx.unlock(LEAD).verify().unwrap().chain.problem.unwrap();
     assert_eq!(problem.seq, seq, "{}", problem.reason);
@@ -926,4 +918,23 @@ fn info_does_not_vouch_for_a_membership_edited_by_hand() {
         info.integrity.is_some_and(|p| p.contains("not signed")),
         "the edited role is shown as unverified"
     );
+}
+
+/// An allowed entry with no purpose, as an attacker writes one.
+fn entry<'a>(
+    time_ms: i64,
+    user: &'a str,
+    role: &'a str,
+    action: sightline::access::Action,
+    object: &'a str,
+) -> sightline::access::log::NewEntry<'a> {
+    sightline::access::log::NewEntry {
+        time_ms,
+        user,
+        role,
+        action,
+        object,
+        purpose: "",
+        outcome: sightline::access::Outcome::Allowed,
+    }
 }
