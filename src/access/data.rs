@@ -11,7 +11,8 @@ use crate::dataset::db::sql_error;
 use crate::error::{Error, Result};
 use crate::ingest::screenshot::{self, ScreenshotInfo};
 use crate::ingest::{self, ImportInput, ImportOptions, ImportProgress, ImportReport};
-use crate::privacy::markers::MaskingRule;
+use crate::privacy::masking::MaskingRule;
+use crate::privacy::paths::{PathRule, PathRules, StoredPathRule};
 use crate::session::SessionEvent;
 
 impl Workspace {
@@ -104,12 +105,14 @@ impl Workspace {
         name: &str,
         bytes: &[u8],
     ) -> Result<ScreenshotInfo> {
-        let pattern = crate::privacy::url::page_pattern(page_url);
+        // Screenshots meet pages under the same path rules as recordings.
+        let paths = PathRules::new(&ingest::store::path_rules(&self.core)?)?;
+        let pattern = paths.page_pattern(page_url, |_| {});
         let object = format!("screenshot of {pattern} at {css_width} px");
         self.gate(Action::Import, &object, "")?;
         // A new screenshot replaces the one heatmaps may have cached.
         self.cache.clear();
-        screenshot::store(&self.core, name, page_url, css_width, bytes)
+        screenshot::store(&self.core, name, &pattern, css_width, bytes)
             .or_else(|e| self.failed(Action::Import, &object, e))
     }
 
@@ -119,9 +122,29 @@ impl Workspace {
         ingest::store::masking_rules_with_ids(&self.core)
     }
 
+    /// The path rules with their ids (data engineer).
+    pub fn path_rules(&self) -> Result<Vec<(i64, PathRule)>> {
+        self.gate(Action::ManageMasking, "path rules", "")?;
+        ingest::store::path_rules_with_ids(&self.core)
+    }
+
     /// Adds a masking rule; later imports honour it (data engineer). Signed and logged.
     pub fn add_masking_rule(&mut self, rule: &MaskingRule) -> Result<i64> {
+        rule.validate()?;
         let json = serde_json::to_string(rule).map_err(|e| Error::Format(e.to_string()))?;
+        self.add_rule_json(json)
+    }
+
+    /// Adds a path rule; later imports and screenshots honour it (data engineer). Signed and
+    /// logged.
+    pub fn add_path_rule(&mut self, rule: &PathRule) -> Result<i64> {
+        rule.validate()?;
+        let stored = StoredPathRule { path: rule.clone() };
+        let json = serde_json::to_string(&stored).map_err(|e| Error::Format(e.to_string()))?;
+        self.add_rule_json(json)
+    }
+
+    fn add_rule_json(&mut self, json: String) -> Result<i64> {
         let id = std::cell::Cell::new(0);
         self.edit_sealed(
             Action::ManageMasking,

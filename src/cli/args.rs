@@ -291,25 +291,40 @@ pub enum MaskingCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Add a rule for elements with a class or an attribute (a trailing * matches a prefix).
+    /// Add a rule for elements with a class, an attribute (a trailing * matches a prefix) or
+    /// a CSS selector (`input[type=tel]`, `[autocomplete^=cc-]`).
     Add {
         /// Dataset folder.
         path: PathBuf,
         #[command(flatten)]
         auth: Auth,
         /// A class name that marks elements.
-        #[arg(
-            long,
-            conflicts_with = "attribute",
-            required_unless_present = "attribute"
-        )]
+        #[arg(long, group = "marker")]
         class: Option<String>,
         /// An attribute name that marks elements.
-        #[arg(long)]
+        #[arg(long, group = "marker")]
         attribute: Option<String>,
-        /// block, mask or ignore.
+        /// A CSS selector list (compound selectors, no combinators).
+        #[arg(long, group = "marker")]
+        selector: Option<String>,
+        /// block (nothing inside kept), mask (text and values replaced) or ignore (input
+        /// events dropped, clicks kept as on a masked field).
         #[arg(long, value_parser = ["block", "mask", "ignore"])]
         effect: String,
+    },
+    /// Add a path rule: every match of a regular expression in page URLs' paths is replaced
+    /// (e.g. --pattern '^/patients/[^/]+' --replacement '/patients/:name').
+    AddPath {
+        /// Dataset folder.
+        path: PathBuf,
+        #[command(flatten)]
+        auth: Auth,
+        /// The regular expression.
+        #[arg(long)]
+        pattern: String,
+        /// What matches become (`$1` refers to a group).
+        #[arg(long)]
+        replacement: String,
     },
     /// Remove a rule by id.
     Remove {

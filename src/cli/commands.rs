@@ -422,49 +422,81 @@ fn log(cmd: LogCommand, device: &Device) -> Result<ExitCode> {
 }
 
 fn masking(cmd: MaskingCommand, device: &Device) -> Result<ExitCode> {
-    use crate::privacy::markers::{Effect, Marker, MaskingRule};
+    use crate::privacy::masking::{Effect, Marker, MaskingRule};
     match cmd {
         MaskingCommand::List { path, auth, json } => with_workspace(&path, &auth, device, |ws| {
             let rules = ws.masking_rules()?;
+            let paths = ws.path_rules()?;
             if json {
                 let rows: Vec<_> = rules
                     .iter()
                     .map(|(id, rule)| serde_json::json!({"id": id, "rule": rule}))
+                    .chain(
+                        paths
+                            .iter()
+                            .map(|(id, rule)| serde_json::json!({"id": id, "path": rule})),
+                    )
                     .collect();
                 return output::json(&rows);
             }
-            output::lines(rules.iter().map(|(id, rule)| {
-                let (on, name) = match &rule.marker {
-                    Marker::Class(n) => ("class", n),
-                    Marker::Attribute(n) => ("attribute", n),
-                };
+            let element_rules = rules.iter().map(|(id, rule)| {
+                let (on, name) = rule.marker.parts();
+                format!("{id:>4}  {:<7} {on:<10} {name}", rule.effect.as_str())
+            });
+            let path_rules = paths.iter().map(|(id, rule)| {
                 format!(
-                    "{id:>4}  {:<7} {on:<10} {name}",
-                    format!("{:?}", rule.effect).to_lowercase()
+                    "{id:>4}  {:<7} {:<10} {} → {}",
+                    "rewrite", "path", rule.pattern, rule.replacement
                 )
-            }))
+            });
+            output::lines(element_rules.chain(path_rules))
         }),
         MaskingCommand::Add {
             path,
             auth,
             class,
             attribute,
+            selector,
             effect,
         } => {
-            let marker = match (class, attribute) {
-                (Some(c), _) => Marker::Class(c),
-                (None, Some(a)) => Marker::Attribute(a),
-                (None, None) => return Err(Error::Invalid("Give --class or --attribute.".into())),
+            let marker = match (class, attribute, selector) {
+                (Some(c), _, _) => Marker::Class(c),
+                (None, Some(a), _) => Marker::Attribute(a),
+                (None, None, Some(s)) => Marker::Selector(s),
+                (None, None, None) => {
+                    return Err(Error::Invalid(
+                        "Give --class, --attribute or --selector.".into(),
+                    ));
+                }
             };
-            let effect = match effect.as_str() {
-                "block" => Effect::Block,
-                "mask" => Effect::Mask,
-                _ => Effect::Ignore,
-            };
+            let effect = Effect::parse(&effect)
+                .ok_or_else(|| Error::Invalid("The effect is block, mask or ignore.".into()))?;
+            let rule = MaskingRule { marker, effect };
+            rule.validate()?;
             with_workspace(&path, &auth, device, |ws| {
-                let id = ws.add_masking_rule(&MaskingRule { marker, effect })?;
+                let id = ws.add_masking_rule(&rule)?;
                 output::lines([format!(
-                    "Added masking rule {id}; it applies to the next imports."
+                    "Added masking rule {id} ({}); it applies to the next imports.",
+                    rule.describe()
+                )])
+            })
+        }
+        MaskingCommand::AddPath {
+            path,
+            auth,
+            pattern,
+            replacement,
+        } => {
+            let rule = crate::privacy::paths::PathRule {
+                pattern,
+                replacement,
+            };
+            rule.validate()?;
+            with_workspace(&path, &auth, device, |ws| {
+                let id = ws.add_path_rule(&rule)?;
+                output::lines([format!(
+                    "Added path rule {id} ({}); it applies to the next imports and screenshots.",
+                    rule.describe()
                 )])
             })
         }

@@ -2,6 +2,8 @@
 
 use serde::Serialize;
 
+use crate::privacy::masking::Tallies;
+
 /// Event-level counts of one recording or a whole import.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Counts {
@@ -9,8 +11,11 @@ pub struct Counts {
     pub events_read: u64,
     /// Interaction units read (each pointer sample, click, scroll, resize and input).
     pub interactions_read: u64,
-    /// Interaction units kept (must equal `interactions_read` minus `invalid_dropped`).
+    /// Interaction units kept (`interactions_read` minus `invalid_dropped` and
+    /// `masked_dropped`).
     pub interactions_kept: u64,
+    /// Interactions removed by masking rules (inside blocked elements, inputs on ignored ones).
+    pub masked_dropped: u64,
     /// Content events (snapshots, mutations, styles…) whose content is never kept.
     pub content_dropped: u64,
     /// Exact duplicate events dropped.
@@ -23,6 +28,8 @@ pub struct Counts {
     pub pii_redacted: u64,
     /// Taps during a scroll gesture, kept in replays but left out of heatmaps.
     pub accidental_taps: u64,
+    /// What each masking or path rule did, by the rule's description.
+    pub by_rule: Tallies,
 }
 
 impl Counts {
@@ -37,5 +44,9 @@ impl Counts {
         self.values_masked += other.values_masked;
         self.pii_redacted += other.pii_redacted;
         self.accidental_taps += other.accidental_taps;
+        self.masked_dropped += other.masked_dropped;
+        for (rule, tally) in &other.by_rule {
+            self.by_rule.entry(rule.clone()).or_default().add(tally);
+        }
     }
 }

@@ -165,10 +165,11 @@ impl ImportReport {
             format!("Replays stored   {}", r.replays_stored),
             format!("Heatmap sessions {}", r.heatmap_sessions),
             format!(
-                "Events           {} read; {} of {} interactions kept; {} content events not kept; {} duplicates; {} invalid",
+                "Events           {} read; {} of {} interactions kept; {} removed by masking rules; {} content events not kept; {} duplicates; {} invalid",
                 r.counts.events_read,
                 r.counts.interactions_kept,
                 r.counts.interactions_read,
+                r.counts.masked_dropped,
                 r.counts.content_dropped,
                 r.counts.duplicates_dropped,
                 r.counts.invalid_dropped
@@ -178,6 +179,21 @@ impl ImportReport {
                 r.counts.values_masked, r.counts.pii_redacted
             ),
         ];
+        for (rule, t) in &r.counts.by_rule {
+            let mut did = Vec::new();
+            for (n, what) in [
+                (t.elements, "elements"),
+                (t.events_removed, "events removed"),
+                (t.values_masked, "values masked"),
+                (t.targets_hidden, "clicks named as a masked field"),
+                (t.urls_rewritten, "URLs rewritten"),
+            ] {
+                if n > 0 {
+                    did.push(format!("{n} {what}"));
+                }
+            }
+            out.push(format!("Rule             {rule}: {}", did.join(", ")));
+        }
         if r.consent_records + r.survey_responses + r.rows_invalid > 0 {
             out.push(format!(
                 "Tables           {} consent records, {} survey responses, {} rows skipped",
@@ -297,7 +313,7 @@ impl Batch {
 struct Context<'a> {
     core: &'a Connection,
     rec: &'a Connection,
-    rules: Vec<crate::privacy::markers::MaskingRule>,
+    masking: crate::privacy::masking::Masking,
     key: zeroize::Zeroizing<[u8; 32]>,
     options: &'a ImportOptions,
 }
@@ -312,11 +328,17 @@ pub(crate) fn run(
     cancel: &AtomicBool,
 ) -> Result<ImportReport> {
     store::reconcile(core, rec)?;
+    let key = store::pseudonym_key(rec)?;
+    let masking = crate::privacy::masking::Masking::new(
+        &store::masking_rules(core)?,
+        crate::privacy::paths::PathRules::new(&store::path_rules(core)?)?,
+        crate::privacy::identifiers::key_from(&key),
+    )?;
     let ctx = Context {
         core,
         rec,
-        rules: store::masking_rules(core)?,
-        key: store::pseudonym_key(rec)?,
+        masking,
+        key,
         options,
     };
     let mut report = ImportReport {
@@ -376,7 +398,7 @@ fn run_inputs(
         file_done(batch, &mut done)?;
     }
     std::thread::scope(|scope| {
-        let prepared = pipeline::start(scope, recordings, &ctx.rules, cancel);
+        let prepared = pipeline::start(scope, recordings, &ctx.masking, cancel);
         for item in prepared {
             if cancel.load(Ordering::Relaxed) {
                 break;

@@ -8,7 +8,9 @@ use crate::error::{Error, Result};
 use crate::ingest::Purposes;
 use crate::ingest::manifest::ManifestRow;
 use crate::ingest::rrweb::Converted;
-use crate::privacy::{pii, url};
+use crate::ingest::rrweb::mirror::MASKED_FIELD_TARGET;
+use crate::privacy::masking::{Effects, Masking, selector::elements_in};
+use crate::privacy::{identifiers, pii};
 use crate::session::{EventKind, MASKED_VALUE, SessionEvent};
 
 /// Coordinates beyond this are garbage.
@@ -57,7 +59,7 @@ fn coord(v: &Value, key: &str) -> Option<f32> {
 }
 
 /// Parses every session of a native file.
-pub fn parse(file: &str, text_in: &str) -> Result<Vec<NativeSession>> {
+pub fn parse(file: &str, text_in: &str, masking: &Masking) -> Result<Vec<NativeSession>> {
     let mut sessions: Vec<(NativeSession, Vec<(i64, SessionEvent)>)> = Vec::new();
     for (i, line) in text_in.lines().enumerate() {
         if line.trim().is_empty() {
@@ -71,7 +73,7 @@ pub fn parse(file: &str, text_in: &str) -> Result<Vec<NativeSession>> {
             ))
         })?;
         if v.get("sightline").is_some() {
-            sessions.push((header(file, i, &v)?, Vec::new()));
+            sessions.push((header(file, i, &v, masking)?, Vec::new()));
             continue;
         }
         let Some((session, events)) = sessions.last_mut() else {
@@ -80,7 +82,7 @@ pub fn parse(file: &str, text_in: &str) -> Result<Vec<NativeSession>> {
                 i + 1
             )));
         };
-        event(&v, &mut session.converted, events);
+        event(&v, &mut session.converted, events, masking);
     }
     if sessions.is_empty() {
         return Err(Error::Format(format!("{file}: no session header line")));
@@ -91,7 +93,7 @@ pub fn parse(file: &str, text_in: &str) -> Result<Vec<NativeSession>> {
         .collect())
 }
 
-fn header(file: &str, line: usize, v: &Value) -> Result<NativeSession> {
+fn header(file: &str, line: usize, v: &Value, masking: &Masking) -> Result<NativeSession> {
     if v.get("sightline").and_then(Value::as_i64) != Some(1) {
         return Err(Error::Format(format!(
             "{file}: line {} has an unsupported format version",
@@ -137,6 +139,7 @@ fn header(file: &str, line: usize, v: &Value) -> Result<NativeSession> {
             &serde_json::json!({"t": 0, "kind": "navigation", "url": u}),
             &mut converted,
             &mut first,
+            masking,
         );
     }
     if let Some(vp) = v.get("viewport") {
@@ -156,7 +159,7 @@ fn header(file: &str, line: usize, v: &Value) -> Result<NativeSession> {
     Ok(session)
 }
 
-fn event(v: &Value, c: &mut Converted, events: &mut Vec<(i64, SessionEvent)>) {
+fn event(v: &Value, c: &mut Converted, events: &mut Vec<(i64, SessionEvent)>, masking: &Masking) {
     c.counts.events_read += 1;
     let kind = v.get("kind").and_then(Value::as_str).unwrap_or("");
     let interaction = matches!(
@@ -178,7 +181,12 @@ fn event(v: &Value, c: &mut Converted, events: &mut Vec<(i64, SessionEvent)>) {
     let mut e = SessionEvent::new(t, EventKind::Custom);
     let valid = match kind {
         "navigation" => {
-            let pattern = url::page_pattern(&text(v, "url").unwrap_or_default());
+            let tallies = &mut c.counts.by_rule;
+            let pattern = masking
+                .paths
+                .page_pattern(&text(v, "url").unwrap_or_default(), |rule| {
+                    tallies.entry(rule.describe()).or_default().urls_rewritten += 1;
+                });
             if !c.pages.contains(&pattern) {
                 c.pages.push(pattern.clone());
             }
@@ -225,14 +233,40 @@ fn event(v: &Value, c: &mut Converted, events: &mut Vec<(i64, SessionEvent)>) {
             return;
         }
     };
-    if let Some(target) = text(v, "target") {
-        let (target, n) = pii::redact(&target);
-        c.counts.pii_redacted += n as u64;
-        e.target = Some(target.chars().take(200).collect());
-    }
     if !valid {
         c.counts.invalid_dropped += 1;
         return;
+    }
+    if let Some(target) = text(v, "target") {
+        // Each element the target names counts as the event's element or an ancestor of it.
+        let mut effects = Effects::default();
+        for element in elements_in(&target) {
+            effects.inherit(&masking.effects(&element.view(), &mut c.counts.by_rule));
+        }
+        let removing = match e.kind {
+            EventKind::Input => effects.block.or(effects.ignore),
+            _ => effects.block,
+        };
+        if let Some(rule) = removing {
+            c.counts.masked_dropped += 1;
+            masking.tally(rule, &mut c.counts.by_rule).events_removed += 1;
+            return;
+        }
+        if e.kind == EventKind::Input
+            && let Some(rule) = effects.mask
+        {
+            masking.tally(rule, &mut c.counts.by_rule).values_masked += 1;
+        }
+        e.target = Some(match effects.ignore {
+            Some(rule) => {
+                masking.tally(rule, &mut c.counts.by_rule).targets_hidden += 1;
+                MASKED_FIELD_TARGET.to_owned()
+            }
+            None => identifiers::scrub_selector(masking.identifier_key(), &target)
+                .chars()
+                .take(200)
+                .collect(),
+        });
     }
     if interaction {
         c.counts.interactions_kept += 1;
@@ -283,7 +317,8 @@ mod tests {
     #[test]
     fn native_sessions_parse_and_are_masked() -> Result<()> {
         assert!(is_native(SAMPLE));
-        let sessions = parse("n.jsonl", SAMPLE)?;
+        let masking = Masking::defaults([1; 32]);
+        let sessions = parse("n.jsonl", SAMPLE, &masking)?;
         assert_eq!(sessions.len(), 2);
         let s = &sessions[0];
         assert_eq!(
@@ -304,7 +339,7 @@ mod tests {
         assert_eq!(s.converted.counts.invalid_dropped, 1);
         assert_eq!(s.converted.counts.content_dropped, 1);
         assert_eq!(sessions[1].consent, None);
-        assert!(parse("x", "{\"t\": 1}\n").is_err());
+        assert!(parse("x", "{\"t\": 1}\n", &masking).is_err());
         Ok(())
     }
 }

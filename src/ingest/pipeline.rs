@@ -9,7 +9,7 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use super::manifest::ManifestRow;
 use super::{ImportInput, Purposes, native, rrweb};
 use crate::error::Result;
-use crate::privacy::markers::MaskingRule;
+use crate::privacy::masking::Masking;
 
 /// Converted sessions waiting to be written, at most.
 const IN_FLIGHT: usize = 4;
@@ -42,7 +42,7 @@ pub(super) enum Item {
 pub(super) fn start<'scope>(
     scope: &'scope std::thread::Scope<'scope, '_>,
     inputs: Vec<&'scope ImportInput>,
-    rules: &'scope [MaskingRule],
+    masking: &'scope Masking,
     cancel: &'scope AtomicBool,
 ) -> Receiver<Item> {
     let (tx, rx) = sync_channel(IN_FLIGHT);
@@ -53,7 +53,7 @@ pub(super) fn start<'scope>(
             }
             let name = input.name();
             let result = match input.text(&name) {
-                Ok(text) => match prepare_file(&name, &text, rules, cancel, &tx) {
+                Ok(text) => match prepare_file(&name, &text, masking, cancel, &tx) {
                     Ok(result) => result,
                     Err(Stop) => return,
                 },
@@ -73,13 +73,13 @@ struct Stop;
 fn prepare_file(
     name: &str,
     text: &str,
-    rules: &[MaskingRule],
+    masking: &Masking,
     cancel: &AtomicBool,
     tx: &SyncSender<Item>,
 ) -> std::result::Result<Result<()>, Stop> {
     let send = |p: Prepared| tx.send(Item::Session(Box::new(p))).map_err(|_| Stop);
     if native::is_native(text) {
-        let sessions = match native::parse(name, text) {
+        let sessions = match native::parse(name, text, masking) {
             Ok(s) => s,
             Err(e) => return Ok(Err(e)),
         };
@@ -108,7 +108,7 @@ fn prepare_file(
             Ok(r) => r,
             Err(e) => return Ok(Err(e)),
         };
-        let converted = rrweb::convert(&recording, rules);
+        let converted = rrweb::convert(&recording, masking);
         send(Prepared {
             source_id: recording.source_id,
             converted,

@@ -13,7 +13,8 @@ use crate::dataset::crypto::random_key;
 use crate::dataset::db::sql_error;
 use crate::error::Result;
 use crate::ingest::rrweb::Converted;
-use crate::privacy::markers::{MaskingRule, default_rules};
+use crate::privacy::masking::{MaskingRule, default_rules};
+use crate::privacy::paths::{PathRule, StoredPathRule};
 use crate::session::{EventKind, device_class};
 
 const CORE: &str = "core.db";
@@ -110,6 +111,33 @@ pub fn masking_rules(core: &Connection) -> Result<Vec<MaskingRule>> {
     Ok(rules
         .iter()
         .filter_map(|r| serde_json::from_str(r).ok())
+        .collect())
+}
+
+/// The path rules (stored with the masking rules, so they are sealed with them), with ids.
+pub fn path_rules_with_ids(core: &Connection) -> Result<Vec<(i64, PathRule)>> {
+    let mut stmt = core
+        .prepare("SELECT id, rule FROM masking_rules ORDER BY id")
+        .map_err(|e| sql_error(CORE, e))?;
+    let rows: Vec<(i64, String)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .and_then(Iterator::collect)
+        .map_err(|e| sql_error(CORE, e))?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, json)| {
+            serde_json::from_str::<StoredPathRule>(&json)
+                .ok()
+                .map(|r| (id, r.path))
+        })
+        .collect())
+}
+
+/// The path rules, in order.
+pub fn path_rules(core: &Connection) -> Result<Vec<PathRule>> {
+    Ok(path_rules_with_ids(core)?
+        .into_iter()
+        .map(|(_, r)| r)
         .collect())
 }
 

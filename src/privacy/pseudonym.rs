@@ -4,7 +4,7 @@
 use sha2::{Digest, Sha256};
 
 /// HMAC-SHA-256 (RFC 2104) with a 32-byte key.
-fn hmac_sha256(key: &[u8; 32], message: &[u8]) -> [u8; 32] {
+pub(crate) fn hmac_sha256(key: &[u8; 32], message: &[u8]) -> [u8; 32] {
     let mut block = [0u8; 64];
     block[..32].copy_from_slice(key);
     let inner_pad: Vec<u8> = block.iter().map(|b| b ^ 0x36).collect();

@@ -36,7 +36,22 @@ pub fn page_pattern(url: &str) -> String {
         Err(_) => host.to_owned(),
     };
     let host = format!("{host}{port}");
-    let mut segments: Vec<String> = path.split('/').skip(1).map(collapse_segment).collect();
+    let mut segments: Vec<String> = Vec::new();
+    let mut after_person = false;
+    for raw in path.split('/').skip(1) {
+        let placeholder = raw.len() > 1
+            && raw.starts_with(':')
+            && raw[1..].chars().all(|c| c.is_ascii_lowercase());
+        let collapsed = if placeholder {
+            raw.to_owned()
+        } else if after_person && !raw.is_empty() {
+            ":id".to_owned()
+        } else {
+            collapse_segment(raw)
+        };
+        after_person = PERSON_PREFIXES.contains(&raw.to_ascii_lowercase().as_str());
+        segments.push(collapsed);
+    }
     while segments.len() > 1 && segments.last().is_some_and(String::is_empty) {
         segments.pop();
     }
@@ -49,6 +64,40 @@ pub fn page_pattern(url: &str) -> String {
         format!("{host}{path}")
     } else {
         format!("{scheme}://{host}{path}")
+    }
+}
+
+/// Path segments whose next segment names a person (`/u/jane.doe`, `/user/jdoe`).
+const PERSON_PREFIXES: &[&str] = &[
+    "u",
+    "user",
+    "users",
+    "profile",
+    "profiles",
+    "people",
+    "person",
+    "member",
+    "members",
+    "author",
+    "authors",
+    "contact",
+    "contacts",
+    "patient",
+    "patients",
+    "customer",
+    "customers",
+];
+
+/// `url` without its query and fragment, split into what comes before the path
+/// (`https://host`) and the path (`/a/b`, possibly empty).
+pub fn split_path(url: &str) -> (&str, &str) {
+    let url = url.trim();
+    let end = url.find(['?', '#']).unwrap_or(url.len());
+    let url = &url[..end];
+    let after_scheme = url.find("://").map_or(0, |i| i + 3);
+    match url[after_scheme..].find('/') {
+        Some(i) => url.split_at(after_scheme + i),
+        None => (url, ""),
     }
 }
 
@@ -70,8 +119,14 @@ fn collapse_segment(segment: &str) -> String {
         && s.chars().filter(|c| *c == '-').count() == 4
         && is_hex(&s.replace('-', ""));
     let digit_count = s.chars().filter(char::is_ascii_digit).count();
+    let letters = s.chars().filter(char::is_ascii_alphabetic).count();
+    let mixed_case =
+        s.chars().any(|c| c.is_ascii_uppercase()) && s.chars().any(|c| c.is_ascii_lowercase());
     if s.is_empty() {
         String::new()
+    } else if s.starts_with('@') {
+        // `/@handle`.
+        ":id".into()
     } else if uuid_like {
         ":uuid".into()
     } else if s.chars().all(|c| c.is_ascii_digit()) {
@@ -83,9 +138,29 @@ fn collapse_segment(segment: &str) -> String {
     } else if s.len() >= 12 && digit_count * 3 >= s.len() {
         // Long tokens that are mostly digits are ids too (slugs like "a8f3k29x01b2").
         ":id".into()
+    } else if s.len() >= 16
+        && letters > 0
+        && (digit_count > 0 || mixed_case)
+        && !s.contains(['-', '_', '.'])
+    {
+        // Long mixed tokens: reset links, invitations, share keys.
+        ":id".into()
+    } else if digit_count >= 3 && !is_version(s) {
+        // Anything carrying a number of three digits or more names one thing: an order, a
+        // ticket, a year-dated post.
+        ":id".into()
     } else {
         s.to_owned()
     }
+}
+
+/// `v2`, `v10`, `1.2.3`: API and document versions are structure, not identifiers.
+fn is_version(s: &str) -> bool {
+    let digits = s.strip_prefix(['v', 'V']).unwrap_or(s);
+    digits.len() <= 8
+        && digits
+            .split('.')
+            .all(|p| !p.is_empty() && p.len() <= 3 && p.chars().all(|c| c.is_ascii_digit()))
 }
 
 /// IPv4 addresses keep their first three octets (/24); IPv6 its first three groups (/48).
@@ -115,7 +190,7 @@ mod tests {
         );
         assert_eq!(
             page_pattern("https://x.test/u/3f2504e0-4f89-11d3-9a0c-0305e82c3301/settings/"),
-            "https://x.test/u/:uuid/settings"
+            "https://x.test/u/:id/settings"
         );
         assert_eq!(
             page_pattern("https://x.test/reset/ana@example.org"),
@@ -135,6 +210,38 @@ mod tests {
         );
         assert_eq!(page_pattern("https://x.test"), "https://x.test/");
         assert_eq!(page_pattern("about:blank"), "about:blank/");
+    }
+
+    #[test]
+    fn tokens_names_and_handles_in_paths_become_ids() {
+        for (url, want) in [
+            (
+                "https://x.test/reset/Xk9fPqLmZrTwYb3nVcQa8sDe",
+                "https://x.test/reset/:id",
+            ),
+            ("https://x.test/u/jane.doe", "https://x.test/u/:id"),
+            (
+                "https://x.test/user/JaneDoe/settings",
+                "https://x.test/user/:id/settings",
+            ),
+            ("https://x.test/@jane/posts", "https://x.test/:id/posts"),
+            (
+                "https://x.test/orders/A-20391/items",
+                "https://x.test/orders/:id/items",
+            ),
+            ("https://x.test/api/v2/inbox", "https://x.test/api/v2/inbox"),
+            (
+                "https://x.test/settings/privacy",
+                "https://x.test/settings/privacy",
+            ),
+        ] {
+            assert_eq!(page_pattern(url), want, "{url}");
+        }
+        assert_eq!(
+            split_path("https://h.test/a/b?q#f"),
+            ("https://h.test", "/a/b")
+        );
+        assert_eq!(split_path("https://h.test"), ("https://h.test", ""));
     }
 
     #[test]

@@ -5,6 +5,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use aes::cipher::{BlockModeDecrypt, KeyIvInit, block_padding::NoPadding};
 use sightline::access::{Keychain, Role, Workspace};
 use sightline::dataset::{Dataset, RecoveryKey, Tier, TierKeys, db};
 use sightline::device::Device;
@@ -241,4 +242,52 @@ pub fn entry_hash(
         ],
     ));
     hasher.finalize().into()
+}
+
+/// Every page of an SQLCipher file decrypted (AES-256-CBC with the raw key; SQLCipher 4
+/// defaults: 4096-byte pages, 80 reserved bytes holding the IV and the HMAC, a 16-byte salt
+/// in front of page 1), free pages included.
+pub fn decrypted(path: &std::path::Path, key: &[u8; 32]) -> Vec<u8> {
+    const PAGE: usize = 4096;
+    const RESERVE: usize = 80;
+    let bytes = std::fs::read(path).unwrap();
+    let mut out = Vec::with_capacity(bytes.len());
+    for (i, page) in bytes.chunks(PAGE).enumerate() {
+        let start = if i == 0 { 16 } else { 0 };
+        let iv: [u8; 16] = page[PAGE - RESERVE..PAGE - RESERVE + 16]
+            .try_into()
+            .unwrap();
+        let mut buf = page[start..PAGE - RESERVE].to_vec();
+        cbc::Decryptor::<aes::Aes256>::new(key.into(), &iv.into())
+            .decrypt_padded::<NoPadding>(&mut buf)
+            .unwrap();
+        out.extend_from_slice(&buf);
+    }
+    out
+}
+
+pub fn contains(haystack: &[u8], needle: &str) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|w| w == needle.as_bytes())
+}
+
+/// Both databases decrypted, and their WAL files as they are on disk.
+pub fn files(fx: &Fixture) -> (Vec<u8>, Vec<u8>) {
+    files_of(fx, &Tier::ALL)
+}
+
+pub fn files_of(fx: &Fixture, tiers: &[Tier]) -> (Vec<u8>, Vec<u8>) {
+    let keys = fx.slot_keys(LEAD);
+    let header = fx.dataset().header().clone();
+    let mut plain = Vec::new();
+    let mut wal = Vec::new();
+    for &tier in tiers {
+        let path = header.db_path(&fx.path, tier);
+        plain.extend(decrypted(&path, keys.get(tier).unwrap()));
+        let mut w = path.as_os_str().to_owned();
+        w.push("-wal");
+        wal.extend(std::fs::read(std::path::PathBuf::from(w)).unwrap_or_default());
+    }
+    (plain, wal)
 }

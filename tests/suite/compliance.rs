@@ -3,14 +3,15 @@
 
 use std::sync::atomic::AtomicBool;
 
-use aes::cipher::{BlockModeDecrypt, KeyIvInit, block_padding::NoPadding};
 use sightline::clock::{now_ms, rfc3339};
 use sightline::compliance::retention::Policy;
 use sightline::dataset::Tier;
 use sightline::error::Error;
 use sightline::ingest::{ImportInput, ImportOptions};
 
-use super::common::{ANALYST, ENGINEER, Fixture, LEAD, UX, sightline, stderr, stdout};
+use super::common::{
+    ANALYST, ENGINEER, Fixture, LEAD, UX, contains, files, files_of, sightline, stderr, stdout,
+};
 
 const DAY: i64 = 86_400_000;
 
@@ -19,7 +20,8 @@ fn session(id: &str, subject: &str, age_ms: i64, marker: &str) -> String {
     format!(
         r#"{{"sightline": 1, "session": "{id}", "subject": "{subject}", "started_at": "{}", "region": "EU", "consent": {{"heatmaps": true, "recordings": true}}, "url": "https://app.test/home", "viewport": {{"width": 1440, "height": 900}}}}
 {{"t": 100, "kind": "move", "x": 10, "y": 10}}
-{{"t": 600, "kind": "click", "x": 40, "y": 50, "target": "button#{marker}"}}
+{{"t": 600, "kind": "click", "x": 40, "y": 50, "target": "button#send"}}
+{{"t": 700, "kind": "custom", "tag": "{marker}"}}
 {{"t": 900, "kind": "scroll", "x": 0, "y": 300}}"#,
         rfc3339(now_ms() - age_ms)
     )
@@ -40,54 +42,6 @@ fn import(fx: &Fixture, text: String, extra: Vec<ImportInput>) {
     )
     .unwrap();
     ws.lock().unwrap();
-}
-
-/// Every page of an SQLCipher file decrypted (AES-256-CBC with the raw key; SQLCipher 4
-/// defaults: 4096-byte pages, 80 reserved bytes holding the IV and the HMAC, a 16-byte salt
-/// in front of page 1), free pages included.
-fn decrypted(path: &std::path::Path, key: &[u8; 32]) -> Vec<u8> {
-    const PAGE: usize = 4096;
-    const RESERVE: usize = 80;
-    let bytes = std::fs::read(path).unwrap();
-    let mut out = Vec::with_capacity(bytes.len());
-    for (i, page) in bytes.chunks(PAGE).enumerate() {
-        let start = if i == 0 { 16 } else { 0 };
-        let iv: [u8; 16] = page[PAGE - RESERVE..PAGE - RESERVE + 16]
-            .try_into()
-            .unwrap();
-        let mut buf = page[start..PAGE - RESERVE].to_vec();
-        cbc::Decryptor::<aes::Aes256>::new(key.into(), &iv.into())
-            .decrypt_padded::<NoPadding>(&mut buf)
-            .unwrap();
-        out.extend_from_slice(&buf);
-    }
-    out
-}
-
-fn contains(haystack: &[u8], needle: &str) -> bool {
-    haystack
-        .windows(needle.len())
-        .any(|w| w == needle.as_bytes())
-}
-
-/// Both databases decrypted, and their WAL files as they are on disk.
-fn files(fx: &Fixture) -> (Vec<u8>, Vec<u8>) {
-    files_of(fx, &Tier::ALL)
-}
-
-fn files_of(fx: &Fixture, tiers: &[Tier]) -> (Vec<u8>, Vec<u8>) {
-    let keys = fx.slot_keys(LEAD);
-    let header = fx.dataset().header().clone();
-    let mut plain = Vec::new();
-    let mut wal = Vec::new();
-    for &tier in tiers {
-        let path = header.db_path(&fx.path, tier);
-        plain.extend(decrypted(&path, keys.get(tier).unwrap()));
-        let mut w = path.as_os_str().to_owned();
-        w.push("-wal");
-        wal.extend(std::fs::read(std::path::PathBuf::from(w)).unwrap_or_default());
-    }
-    (plain, wal)
 }
 
 #[test]

@@ -35,6 +35,8 @@ mod layering;
 mod log_tamper;
 /// Login: generic errors, files untouched, back-off, failed attempts logged and announced.
 mod login;
+/// Masking rules and identifier scrubbing: canaries under each rule leave no byte anywhere.
+mod masking;
 /// The permission matrix, enforced by the gate and logged, for every role.
 mod matrix;
 /// The replay seek index against a straight replay.

@@ -10,9 +10,10 @@ use serde_json::Value;
 use crate::ingest::counts::Counts;
 use crate::ingest::rrweb::event::{Data, Event};
 use crate::ingest::rrweb::mirror::Mirror;
+use crate::ingest::rrweb::mirror::Node;
 use crate::ingest::rrweb::split::Recording;
-use crate::privacy::markers::MaskingRule;
-use crate::privacy::{pii, url};
+use crate::privacy::masking::{Masking, RuleRef};
+use crate::privacy::pii;
 use crate::session::{EventKind, MASKED_VALUE, SessionEvent};
 
 /// Coordinates beyond this are treated as garbage.
@@ -39,7 +40,7 @@ pub struct Converted {
 }
 
 struct State<'a> {
-    rules: &'a [MaskingRule],
+    masking: &'a Masking,
     mirror: Mirror,
     scroll: (f64, f64),
     page: Option<String>,
@@ -64,9 +65,9 @@ fn is_content(event: &Event) -> bool {
 }
 
 /// Converts the events of one recording.
-pub fn convert(recording: &Recording, rules: &[MaskingRule]) -> Converted {
+pub fn convert(recording: &Recording, masking: &Masking) -> Converted {
     let mut state = State {
-        rules,
+        masking,
         mirror: Mirror::default(),
         scroll: (0.0, 0.0),
         page: None,
@@ -119,7 +120,8 @@ impl State<'_> {
             Some(2) => {
                 self.mirror.clear();
                 if let Some(node) = &data.node {
-                    self.mirror.add_tree(node, 0, self.rules);
+                    self.mirror
+                        .add_tree(node, 0, self.masking, &mut self.counts.by_rule);
                 }
                 if let Some(offset) = &data.initial_offset {
                     self.scroll = (
@@ -163,7 +165,10 @@ impl State<'_> {
 
     fn meta(&mut self, ts: i64, data: &Data) {
         if let Some(href) = &data.href {
-            let pattern = url::page_pattern(href);
+            let tallies = &mut self.counts.by_rule;
+            let pattern = self.masking.paths.page_pattern(href, |rule| {
+                tallies.entry(rule.describe()).or_default().urls_rewritten += 1;
+            });
             if self.page.as_deref() != Some(&pattern) {
                 let mut e = SessionEvent::new(0, EventKind::Navigation);
                 e.url = Some(pattern.clone());
@@ -217,13 +222,18 @@ impl State<'_> {
         }
         for add in &data.adds {
             if let (Some(parent), Some(node)) = (add.parent_id, &add.node) {
-                self.mirror.add_tree(node, parent, self.rules);
+                self.mirror
+                    .add_tree(node, parent, self.masking, &mut self.counts.by_rule);
             }
         }
         for change in &data.attributes {
             if let Some(id) = change.id {
-                self.mirror
-                    .set_attributes(id, &change.attributes, self.rules);
+                self.mirror.set_attributes(
+                    id,
+                    &change.attributes,
+                    self.masking,
+                    &mut self.counts.by_rule,
+                );
             }
         }
     }
@@ -239,6 +249,13 @@ impl State<'_> {
                 self.counts.invalid_dropped += 1;
                 continue;
             };
+            if let Some(rule) =
+                p.id.and_then(|id| self.mirror.get(id))
+                    .and_then(|n| n.effects.block)
+            {
+                self.removed(rule);
+                continue;
+            }
             let offset = p.time_offset.filter(|o| o.is_finite()).unwrap_or(0.0);
             let offset = offset.clamp(-3_600_000.0, 3_600_000.0) as i64;
             let mut e = SessionEvent::new(0, EventKind::Move);
@@ -281,6 +298,15 @@ impl State<'_> {
             e.y = Some((y + self.scroll.1) as f32);
         }
         if let Some(node) = data.id.and_then(|id| self.mirror.get(id)) {
+            if let Some(rule) = node.effects.block {
+                self.removed(rule);
+                return;
+            }
+            if let Some(rule) = node.effects.ignore {
+                self.masking
+                    .tally(rule, &mut self.counts.by_rule)
+                    .targets_hidden += 1;
+            }
             e.target = Some(node.target().to_owned());
         }
         self.push_interaction(ts, e);
@@ -293,6 +319,10 @@ impl State<'_> {
             return;
         };
         let node = data.id.and_then(|id| self.mirror.get(id));
+        if let Some(rule) = node.and_then(|n| n.effects.block) {
+            self.removed(rule);
+            return;
+        }
         // Scrolls on the document move the page; on the top page its id is 1 even when the
         // snapshot is missing.
         let is_document = match node {
@@ -320,11 +350,28 @@ impl State<'_> {
     fn input(&mut self, ts: i64, data: &Data) {
         self.counts.interactions_read += 1;
         let node = data.id.and_then(|id| self.mirror.get(id));
+        if let Some(rule) = node.and_then(|n| n.effects.block.or(n.effects.ignore)) {
+            self.removed(rule);
+            return;
+        }
+        if let Some(rule) = node.and_then(|n| n.effects.mask) {
+            self.masking
+                .tally(rule, &mut self.counts.by_rule)
+                .values_masked += 1;
+        }
         let mut e = SessionEvent::new(0, EventKind::Input);
-        e.target = Some(node.map_or("input", |n| n.target()).to_owned());
+        e.target = Some(node.map_or("input", Node::target).to_owned());
         e.value = Some(MASKED_VALUE.into());
         self.counts.values_masked += 1;
         self.push_interaction(ts, e);
+    }
+
+    /// An interaction a masking rule removes: counted for the report, never kept.
+    fn removed(&mut self, rule: RuleRef) {
+        self.counts.masked_dropped += 1;
+        self.masking
+            .tally(rule, &mut self.counts.by_rule)
+            .events_removed += 1;
     }
 
     fn finish(mut self) -> Converted {

@@ -154,11 +154,12 @@ pub struct Node {
     pub children: Vec<Node>,
 }
 
-/// An element's attributes as the mirror sees them.
+/// An element's attributes as the mirror sees them. Values are held only while the mirror
+/// matches masking rules; none is ever stored.
 #[derive(Debug, Default)]
 pub struct Attributes {
-    /// Every attribute name (markers can be attributes).
-    pub names: Vec<String>,
+    /// Every attribute, with its value when it is a short string (masking rules test them).
+    pub pairs: Vec<(String, Option<String>)>,
     /// `id`.
     pub id: Option<String>,
     /// `class`.
@@ -170,9 +171,12 @@ pub struct Attributes {
 impl Attributes {
     /// Whether an attribute is present.
     pub fn has(&self, name: &str) -> bool {
-        self.names.iter().any(|n| n == name)
+        self.pairs.iter().any(|(n, _)| n == name)
     }
 }
+
+/// Longest attribute value kept for matching.
+const MAX_ATTRIBUTE_VALUE: usize = 256;
 
 impl<'de> Deserialize<'de> for Attributes {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -192,13 +196,13 @@ impl<'de> Deserialize<'de> for Attributes {
                         "role" => Some(&mut out.role),
                         _ => None,
                     };
-                    match slot {
-                        Some(slot) => *slot = map.next_value::<StringOrNothing>()?.0,
-                        None => {
-                            map.next_value::<IgnoredAny>()?;
-                        }
+                    let value = map.next_value::<StringOrNothing>()?.0;
+                    if let Some(slot) = slot {
+                        slot.clone_from(&value);
                     }
-                    out.names.push(name);
+                    // Long values (styles, data URLs) are never what a rule tests.
+                    let value = value.filter(|v| v.len() <= MAX_ATTRIBUTE_VALUE);
+                    out.pairs.push((name.to_ascii_lowercase(), value));
                 }
                 Ok(out)
             }
@@ -261,6 +265,9 @@ pub struct Offset {
 /// One pointer sample.
 #[derive(Debug, Default, Deserialize)]
 pub struct Position {
+    /// The node under the pointer.
+    #[serde(default, deserialize_with = "int")]
+    pub id: Option<i64>,
     /// Viewport x.
     #[serde(default, deserialize_with = "num")]
     pub x: Option<f64>,

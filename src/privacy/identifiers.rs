@@ -1,0 +1,189 @@
+//! Identifiers out of selectors: an element's tag, role and UI-vocabulary ids and classes are
+//! kept; any id or class with a digit, a PII shape, or a word outside the vocabulary
+//! (`ui_words.txt`) becomes a stable keyed hash (`#id:3fa1`, `.class:9c0e`), so
+//! `li#user-jane-doe` and `input#diagnosis-hiv` name nobody while element analytics can still
+//! tell elements apart.
+
+use std::collections::HashSet;
+use std::sync::OnceLock;
+
+use crate::privacy::masking::selector::elements_in;
+use crate::privacy::pii;
+use crate::privacy::pseudonym::hmac_sha256;
+
+const WORDS: &str = include_str!("ui_words.txt");
+
+/// Longest id or class kept as written.
+const MAX_KEPT: usize = 40;
+
+/// At most this many classes name an element.
+const MAX_CLASSES: usize = 2;
+
+fn vocabulary() -> &'static HashSet<&'static str> {
+    static WORDS_SET: OnceLock<HashSet<&'static str>> = OnceLock::new();
+    WORDS_SET.get_or_init(|| {
+        WORDS
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .flat_map(str::split_whitespace)
+            .collect()
+    })
+}
+
+/// The identifier key of a dataset, derived from its pseudonym key (so whoever can import
+/// has it, and nobody who reads `core.db` alone can test a guess against a hash).
+pub fn key_from(pseudonym_key: &[u8; 32]) -> [u8; 32] {
+    hmac_sha256(pseudonym_key, b"sightline/identifiers/v1")
+}
+
+/// The words of a name: split at anything not a letter and at lower-to-upper case changes
+/// (`sendButton` → send, button).
+fn words(name: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    let mut previous_lower = false;
+    for c in name.chars() {
+        if !c.is_alphabetic() {
+            if !current.is_empty() {
+                out.push(std::mem::take(&mut current));
+            }
+            previous_lower = false;
+            continue;
+        }
+        if c.is_uppercase() && previous_lower && !current.is_empty() {
+            out.push(std::mem::take(&mut current));
+        }
+        previous_lower = c.is_lowercase();
+        current.extend(c.to_lowercase());
+    }
+    if !current.is_empty() {
+        out.push(current);
+    }
+    out
+}
+
+/// Whether a name is plain UI vocabulary that can be kept as written.
+pub fn is_ui_name(name: &str) -> bool {
+    let vocabulary = vocabulary();
+    !name.is_empty()
+        && name.len() <= MAX_KEPT
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphabetic() || matches!(c, '-' | '_'))
+        && pii::find(name).is_empty()
+        && words(name).iter().all(|w| vocabulary.contains(w.as_str()))
+}
+
+/// A name as selectors keep it: as written when it is UI vocabulary, otherwise `kind:` and
+/// four hex digits of a keyed hash (stable within the dataset, meaningless outside it).
+fn kept_or_hashed(key: &[u8; 32], kind: &str, name: &str) -> String {
+    if is_ui_name(name) {
+        name.to_owned()
+    } else {
+        let digest = hmac_sha256(key, format!("{kind}\0{name}").as_bytes());
+        format!("{kind}:{}", hex::encode(&digest[..2]))
+    }
+}
+
+/// The selector of one element: `tag[role=…]#id.class.class`, identifiers hashed.
+pub fn selector(
+    key: &[u8; 32],
+    tag: &str,
+    id: Option<&str>,
+    classes: &[String],
+    role: Option<&str>,
+) -> String {
+    let tag = if !tag.is_empty() && tag.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+        tag.to_ascii_lowercase()
+    } else {
+        "element".to_owned()
+    };
+    let mut out = tag;
+    if let Some(role) = role.map(str::trim).filter(|r| is_ui_name(r)) {
+        out.push_str(&format!("[role={role}]"));
+    }
+    if let Some(id) = id.map(str::trim).filter(|s| !s.is_empty()) {
+        out.push('#');
+        out.push_str(&kept_or_hashed(key, "id", id));
+    }
+    for class in classes.iter().take(MAX_CLASSES) {
+        out.push('.');
+        out.push_str(&kept_or_hashed(key, "class", class));
+    }
+    out
+}
+
+/// A recorded selector string (`form#signup > input#u-8812`) with every element's
+/// identifiers hashed; attribute tests other than `role` and `type` are dropped.
+pub fn scrub_selector(key: &[u8; 32], text: &str) -> String {
+    let parts: Vec<String> = elements_in(text)
+        .into_iter()
+        .map(|e| {
+            let role = e
+                .attributes
+                .iter()
+                .find(|(n, _)| n == "role")
+                .and_then(|(_, v)| v.clone());
+            let mut s = selector(key, &e.tag, e.id.as_deref(), &e.classes, role.as_deref());
+            if let Some(t) = e
+                .attributes
+                .iter()
+                .find(|(n, _)| n == "type")
+                .and_then(|(_, v)| v.as_deref())
+                .filter(|t| is_ui_name(t))
+            {
+                s.push_str(&format!("[type={t}]"));
+            }
+            s
+        })
+        .collect();
+    if parts.is_empty() {
+        "element".to_owned()
+    } else {
+        parts.join(" ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEY: [u8; 32] = [3; 32];
+
+    #[test]
+    fn ui_vocabulary_is_kept_and_identifiers_are_hashed() {
+        let classes = vec!["primary".to_owned(), "sendButton".to_owned()];
+        assert_eq!(
+            selector(&KEY, "BUTTON", Some("send"), &classes, None),
+            "button#send.primary.sendButton"
+        );
+        for id in [
+            "user-jane-doe",
+            "diagnosis-hiv",
+            "msg-88213",
+            "ana@example.org",
+            "Xk9fPqLmZrTwYb3nVcQa8sDe",
+        ] {
+            let s = selector(&KEY, "li", Some(id), &[], None);
+            assert!(
+                s.starts_with("li#id:") && s.len() == "li#id:".len() + 4,
+                "{s}"
+            );
+            assert!(!s.contains(id));
+            // Stable within the dataset, different under another key.
+            assert_eq!(s, selector(&KEY, "li", Some(id), &[], None));
+            assert_ne!(s, selector(&[4; 32], "li", Some(id), &[], None));
+        }
+    }
+
+    #[test]
+    fn recorded_selector_strings_are_scrubbed_element_by_element() {
+        let s = scrub_selector(
+            &KEY,
+            "form#signup > input#u-8812.field[type=tel][value=5551234]",
+        );
+        assert!(s.starts_with("form#signup input#id:"), "{s}");
+        assert!(s.ends_with(".field[type=tel]"), "{s}");
+        assert!(!s.contains("8812") && !s.contains("555"));
+    }
+}

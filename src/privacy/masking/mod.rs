@@ -1,0 +1,386 @@
+//! Masking rules with rrweb's meanings, and the compiled set an import applies. A rule names
+//! elements by class, attribute or CSS selector; its effect covers the element and everything
+//! inside it:
+//! - **block**: nothing inside is kept; events on it are dropped and it is named only as
+//!   `[blocked element]`;
+//! - **mask**: text and values inside are replaced; interactions are kept;
+//! - **ignore**: input events on it are dropped; clicks are kept as on `[masked field]`.
+//!
+//! The rules live in `core.db` (`masking_rules`) and are part of the signed policy.
+
+pub mod selector;
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+pub use selector::{Element, Selector};
+
+/// What a rule does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Effect {
+    /// Keep nothing of the element but its box: no events inside.
+    Block,
+    /// Keep the element and its interactions, replace its text and values.
+    Mask,
+    /// Keep clicks on the element, drop its input events.
+    Ignore,
+}
+
+impl Effect {
+    /// The CLI's name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Effect::Block => "block",
+            Effect::Mask => "mask",
+            Effect::Ignore => "ignore",
+        }
+    }
+
+    /// From the CLI's name.
+    pub fn parse(s: &str) -> Option<Effect> {
+        [Effect::Block, Effect::Mask, Effect::Ignore]
+            .into_iter()
+            .find(|e| e.as_str() == s)
+    }
+}
+
+/// How a rule finds elements.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase", tag = "on", content = "name")]
+pub enum Marker {
+    /// A class name, e.g. `rr-block`.
+    Class(String),
+    /// An attribute name, e.g. `data-private`; a trailing `*` matches a prefix.
+    Attribute(String),
+    /// A CSS selector list of compound selectors, e.g. `input[type=password]`.
+    Selector(String),
+}
+
+/// One rule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MaskingRule {
+    /// What to look for.
+    pub marker: Marker,
+    /// What it does.
+    pub effect: Effect,
+}
+
+impl MaskingRule {
+    /// How reports and the CLI name the rule: `attribute data-private → ignore`.
+    pub fn describe(&self) -> String {
+        let (on, name) = self.marker.parts();
+        format!("{on} {name} → {}", self.effect.as_str())
+    }
+
+    /// Checks that the rule can be applied, in words for the user.
+    pub fn validate(&self) -> Result<()> {
+        match &self.marker {
+            Marker::Selector(s) => Selector::parse(s).map(drop),
+            Marker::Class(n) | Marker::Attribute(n) => {
+                let plain = n.trim_end_matches('*');
+                if plain.is_empty()
+                    || !plain
+                        .chars()
+                        .all(|c| c.is_alphanumeric() || "-_:".contains(c))
+                {
+                    Err(Error::Invalid(format!(
+                        "'{}' is not a class or attribute name.",
+                        n.chars().take(80).collect::<String>()
+                    )))
+                } else {
+                    Ok(())
+                }
+            }
+        }
+    }
+}
+
+impl Marker {
+    /// The kind of marker and its text.
+    pub fn parts(&self) -> (&'static str, &str) {
+        match self {
+            Marker::Class(n) => ("class", n),
+            Marker::Attribute(n) => ("attribute", n),
+            Marker::Selector(n) => ("selector", n),
+        }
+    }
+}
+
+/// The rules every new dataset starts with: sensitive form fields by type and autocomplete
+/// hint, Sightline's own classes, and the markers of rrweb, PostHog, Microsoft Clarity,
+/// Matomo, FullStory, LogRocket and OpenReplay. `docs/PRIVACY.md` explains each.
+pub fn default_rules() -> Vec<MaskingRule> {
+    let rule = |marker, effect| MaskingRule { marker, effect };
+    let class = |n: &str, effect| rule(Marker::Class(n.into()), effect);
+    let attr = |n: &str, effect| rule(Marker::Attribute(n.into()), effect);
+    let select = |n: &str, effect| rule(Marker::Selector(n.into()), effect);
+    vec![
+        // Secrets: not even the number of keystrokes is kept.
+        select("input[type=password]", Effect::Ignore),
+        select("[autocomplete^=cc-]", Effect::Ignore),
+        select("[autocomplete=one-time-code]", Effect::Ignore),
+        select(
+            "[autocomplete^=current-password], [autocomplete^=new-password]",
+            Effect::Ignore,
+        ),
+        // Contact details: typing is kept as masked input.
+        select("input[type=email], input[type=tel]", Effect::Mask),
+        select("[autocomplete=email], [autocomplete^=tel]", Effect::Mask),
+        class("sl-block", Effect::Block),
+        class("sl-mask", Effect::Mask),
+        class("sl-ignore", Effect::Ignore),
+        attr("data-private", Effect::Block),
+        class("rr-block", Effect::Block),
+        class("rr-mask", Effect::Mask),
+        class("rr-ignore", Effect::Ignore),
+        class("ph-no-capture", Effect::Block),
+        class("ph-mask", Effect::Mask),
+        class("ph-sensitive", Effect::Block),
+        class("fs-exclude", Effect::Block),
+        class("fs-mask", Effect::Mask),
+        attr("data-clarity-mask", Effect::Mask),
+        attr("data-matomo-mask", Effect::Mask),
+        attr("data-openreplay-hidden", Effect::Block),
+        attr("data-openreplay-obscured", Effect::Mask),
+        attr("data-openreplay-*", Effect::Mask),
+    ]
+}
+
+/// A rule ready to test elements.
+#[derive(Debug, Clone)]
+enum Matcher {
+    Class(String),
+    Attribute { name: String, prefix: bool },
+    Selector(Selector),
+}
+
+impl Matcher {
+    fn new(marker: &Marker) -> Result<Matcher> {
+        Ok(match marker {
+            Marker::Class(n) => Matcher::Class(n.clone()),
+            Marker::Attribute(n) => match n.strip_suffix('*') {
+                Some(prefix) => Matcher::Attribute {
+                    name: prefix.to_ascii_lowercase(),
+                    prefix: true,
+                },
+                None => Matcher::Attribute {
+                    name: n.to_ascii_lowercase(),
+                    prefix: false,
+                },
+            },
+            Marker::Selector(s) => Matcher::Selector(Selector::parse(s)?),
+        })
+    }
+
+    fn matches(&self, e: &Element<'_>) -> bool {
+        match self {
+            Matcher::Class(name) => e.classes.iter().any(|c| c == name),
+            Matcher::Attribute { name, prefix } => e.attributes.iter().any(|(a, _)| {
+                let a = a.to_ascii_lowercase();
+                if *prefix {
+                    a.starts_with(name)
+                } else {
+                    a == *name
+                }
+            }),
+            Matcher::Selector(s) => s.matches(e),
+        }
+    }
+}
+
+/// Which rule (by index in the set) puts an element under each effect; inherited by
+/// everything inside it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Effects {
+    /// The blocking rule.
+    pub block: Option<RuleRef>,
+    /// The masking rule.
+    pub mask: Option<RuleRef>,
+    /// The ignoring rule.
+    pub ignore: Option<RuleRef>,
+}
+
+/// A rule of the set, or the recorder itself (rrweb marks elements it blocked).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RuleRef {
+    /// Rule `i` of the set.
+    Rule(usize),
+    /// The recorder blocked the element before we saw it.
+    Recorder,
+}
+
+impl Effects {
+    /// Adds what `other` says (an ancestor's or an earlier attribute state), keeping the
+    /// first rule found for each effect.
+    pub fn inherit(&mut self, other: &Effects) {
+        self.block = self.block.or(other.block);
+        self.mask = self.mask.or(other.mask);
+        self.ignore = self.ignore.or(other.ignore);
+    }
+}
+
+/// What one rule did during an import, for the report.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct RuleTally {
+    /// Elements the rule named directly (not counting their insides).
+    pub elements: u64,
+    /// Events the rule removed.
+    pub events_removed: u64,
+    /// Input values the rule's mask replaced.
+    pub values_masked: u64,
+    /// Clicks kept but named only as on a masked field.
+    pub targets_hidden: u64,
+    /// Page URLs a path rule rewrote.
+    pub urls_rewritten: u64,
+}
+
+impl RuleTally {
+    /// Adds `other` into `self`.
+    pub fn add(&mut self, other: &RuleTally) {
+        self.elements += other.elements;
+        self.events_removed += other.events_removed;
+        self.values_masked += other.values_masked;
+        self.targets_hidden += other.targets_hidden;
+        self.urls_rewritten += other.urls_rewritten;
+    }
+}
+
+/// Tallies by rule description.
+pub type Tallies = BTreeMap<String, RuleTally>;
+
+/// The rules of one import, compiled, with the path rules and the key that hashes
+/// identifiers in selectors.
+#[derive(Debug)]
+pub struct Masking {
+    rules: Vec<(MaskingRule, Matcher)>,
+    /// Path rules for page URLs.
+    pub paths: crate::privacy::paths::PathRules,
+    key: zeroize::Zeroizing<[u8; 32]>,
+}
+
+/// How the recorder's own blocks are named in reports.
+pub const RECORDER_BLOCK: &str = "recorder's own block (rr_width/rr_height)";
+
+impl Masking {
+    /// Compiles the rules; a rule that cannot be applied stops the import rather than letting
+    /// what it should hide through.
+    pub fn new(
+        rules: &[MaskingRule],
+        paths: crate::privacy::paths::PathRules,
+        key: [u8; 32],
+    ) -> Result<Masking> {
+        let rules = rules
+            .iter()
+            .map(|r| Ok((r.clone(), Matcher::new(&r.marker)?)))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Masking {
+            rules,
+            paths,
+            key: zeroize::Zeroizing::new(key),
+        })
+    }
+
+    /// The rules every new dataset starts with, no path rules, and `key`.
+    pub fn defaults(key: [u8; 32]) -> Masking {
+        let rules = default_rules()
+            .into_iter()
+            .filter_map(|r| Matcher::new(&r.marker).ok().map(|m| (r, m)))
+            .collect();
+        Masking {
+            rules,
+            paths: crate::privacy::paths::PathRules::default(),
+            key: zeroize::Zeroizing::new(key),
+        }
+    }
+
+    /// Which rules name this element itself; each one it names is tallied.
+    pub fn effects(&self, e: &Element<'_>, tallies: &mut Tallies) -> Effects {
+        let mut out = Effects::default();
+        for (i, (rule, matcher)) in self.rules.iter().enumerate() {
+            if !matcher.matches(e) {
+                continue;
+            }
+            let slot = match rule.effect {
+                Effect::Block => &mut out.block,
+                Effect::Mask => &mut out.mask,
+                Effect::Ignore => &mut out.ignore,
+            };
+            if slot.is_none() {
+                *slot = Some(RuleRef::Rule(i));
+            }
+            self.tally(RuleRef::Rule(i), tallies).elements += 1;
+        }
+        out
+    }
+
+    /// The tally of a rule, created on first use.
+    pub fn tally<'t>(&self, rule: RuleRef, tallies: &'t mut Tallies) -> &'t mut RuleTally {
+        let name = match rule {
+            RuleRef::Rule(i) => self
+                .rules
+                .get(i)
+                .map_or_else(|| format!("rule {i}"), |(r, _)| r.describe()),
+            RuleRef::Recorder => RECORDER_BLOCK.to_owned(),
+        };
+        tallies.entry(name).or_default()
+    }
+
+    /// The key that hashes identifiers in selectors.
+    pub fn identifier_key(&self) -> &[u8; 32] {
+        &self.key
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_default_rule_compiles_and_describes_itself() {
+        for rule in default_rules() {
+            assert!(rule.validate().is_ok(), "{rule:?}");
+            assert!(rule.describe().contains(rule.effect.as_str()));
+        }
+    }
+
+    #[test]
+    fn defaults_name_password_card_and_private_fields() {
+        let m = Masking::defaults([7; 32]);
+        let mut tallies = Tallies::new();
+        let attrs = |pairs: &[(&str, &str)]| -> Vec<(String, Option<String>)> {
+            pairs
+                .iter()
+                .map(|(n, v)| ((*n).to_owned(), Some((*v).to_owned())))
+                .collect()
+        };
+        let check = |tag: &str, a: Vec<(String, Option<String>)>, tallies: &mut Tallies| {
+            m.effects(
+                &Element {
+                    tag,
+                    id: None,
+                    classes: &[],
+                    attributes: &a,
+                },
+                tallies,
+            )
+        };
+        let pw = check("input", attrs(&[("type", "password")]), &mut tallies);
+        assert!(pw.ignore.is_some() && pw.block.is_none());
+        let cc = check(
+            "input",
+            attrs(&[("autocomplete", "cc-number")]),
+            &mut tallies,
+        );
+        assert!(cc.ignore.is_some());
+        let tel = check("input", attrs(&[("type", "tel")]), &mut tallies);
+        assert!(tel.mask.is_some() && tel.ignore.is_none());
+        let private = check("div", attrs(&[("data-private", "")]), &mut tallies);
+        assert!(private.block.is_some());
+        let plain = check("input", attrs(&[("type", "text")]), &mut tallies);
+        assert_eq!(plain, Effects::default());
+        assert_eq!(tallies.values().map(|t| t.elements).sum::<u64>(), 4);
+    }
+}

@@ -1,0 +1,301 @@
+//! Masking rules with rrweb's meanings, identifiers out of selectors and URLs: canary values in
+//! marked fields, ids, classes and URLs are imported under each rule, and no byte of them is
+//! found in either database (free pages and WAL included), the log or the import report.
+
+use std::sync::atomic::AtomicBool;
+
+use sightline::ingest::{ImportInput, ImportOptions, ImportReport, Purposes};
+use sightline::privacy::masking::{Effect, Marker, MaskingRule};
+use sightline::privacy::paths::PathRule;
+use sightline::session::{EventKind, SessionEvent};
+
+use super::common::{ENGINEER, Fixture, LEAD, contains, files};
+
+/// Canary PII: an email, a phone number, a card number, a person's name, a reset token.
+const CANARIES: &[&str] = &[
+    "ana.canary@example.org",
+    "5551234567",
+    "4111111111111111",
+    "4111 1111",
+    "jane",
+    "Xk9fPqLmZrTwYb3nVcQa8sDe",
+    "diagnosis",
+];
+
+/// One rrweb recording: a page at a URL full of identifiers, with a field (node 3) marked by
+/// `data-canary-field` inside a form (node 2), an unmarked button (node 5) and a list item
+/// whose id names a person (node 6). The person types into the field, clicks it, moves over it.
+fn recording() -> serde_json::Value {
+    let t = |ms: i64| 1_700_000_000_000i64 + ms;
+    serde_json::json!([
+        {"type": 4, "timestamp": t(0), "data": {
+            "href": "https://app.test/u/jane.canary/reset/Xk9fPqLmZrTwYb3nVcQa8sDe?email=ana.canary@example.org",
+            "width": 1440, "height": 900}},
+        {"type": 2, "timestamp": t(1), "data": {"initialOffset": {"top": 0, "left": 0}, "node":
+            {"type": 0, "id": 1, "childNodes": [
+                {"type": 2, "id": 2, "tagName": "form", "attributes": {"id": "diagnosis-form"}, "childNodes": [
+                    {"type": 2, "id": 3, "tagName": "input", "attributes": {
+                        "id": "phone-5551234567", "data-canary-field": "", "type": "text",
+                        "value": "ana.canary@example.org", "placeholder": "4111 1111 1111 1111"},
+                     "childNodes": []},
+                    {"type": 3, "id": 4, "textContent": "Card 4111111111111111"}
+                ]},
+                {"type": 2, "id": 5, "tagName": "button", "attributes": {"id": "send", "class": "primary"}, "childNodes": []},
+                {"type": 2, "id": 6, "tagName": "li", "attributes": {"id": "user-jane-doe", "class": "diagnosis-hiv"}, "childNodes": []}
+            ]}}},
+        {"type": 3, "timestamp": t(100), "data": {"source": 1, "positions": [
+            {"x": 20, "y": 20, "id": 3, "timeOffset": -50}, {"x": 200, "y": 200, "id": 5, "timeOffset": 0}]}},
+        {"type": 3, "timestamp": t(200), "data": {"source": 2, "type": 1, "id": 3, "x": 20, "y": 20}},
+        {"type": 3, "timestamp": t(210), "data": {"source": 2, "type": 5, "id": 3}},
+        {"type": 3, "timestamp": t(220), "data": {"source": 2, "type": 2, "id": 3, "x": 20, "y": 20}},
+        {"type": 3, "timestamp": t(300), "data": {"source": 5, "id": 3, "text": "+1 555 123 4567", "isChecked": false}},
+        {"type": 3, "timestamp": t(400), "data": {"source": 2, "type": 2, "id": 5, "x": 200, "y": 200}},
+        {"type": 3, "timestamp": t(500), "data": {"source": 2, "type": 2, "id": 6, "x": 300, "y": 300}},
+        {"type": 3, "timestamp": t(600), "data": {"source": 3, "id": 1, "x": 0, "y": 400}}
+    ])
+}
+
+fn assumed() -> ImportOptions {
+    ImportOptions {
+        manifest: None,
+        assume_consent: Some((
+            Purposes {
+                heatmaps: true,
+                recordings: true,
+            },
+            "consent handled upstream (test)".into(),
+        )),
+    }
+}
+
+/// Imports the recording under a rule on `data-canary-field` (none for `None`) and returns the
+/// report and the stored events.
+fn import_under(fx: &Fixture, effect: Option<Effect>) -> (ImportReport, Vec<SessionEvent>) {
+    let mut ws = fx.unlock(ENGINEER);
+    if let Some(effect) = effect {
+        ws.add_masking_rule(&MaskingRule {
+            marker: Marker::Attribute("data-canary-field".into()),
+            effect,
+        })
+        .unwrap();
+    }
+    let input = ImportInput::Memory {
+        name: "canary.json".into(),
+        text: recording().to_string(),
+    };
+    let report = ws
+        .import_inputs(&[input], &assumed(), &mut |_| {}, &AtomicBool::new(false))
+        .unwrap();
+    ws.lock().unwrap();
+    let lead = fx.unlock(LEAD);
+    let sessions = lead.sessions(None).unwrap();
+    assert_eq!(sessions.len(), 1, "{report:?}");
+    let events = lead
+        .session_events(&sessions[0].id, "masking test")
+        .unwrap();
+    lead.lock().unwrap();
+    (report, events)
+}
+
+/// Events on the marked field: by its target, or by the field's position for moves.
+fn on_field(events: &[SessionEvent]) -> Vec<&SessionEvent> {
+    events
+        .iter()
+        .filter(|e| {
+            e.x == Some(20.0) && e.y == Some(20.0)
+                || e.target.as_deref().is_some_and(|t| t.starts_with("input"))
+                || e.target.as_deref() == Some("[masked field]")
+        })
+        .collect()
+}
+
+fn kinds(events: &[&SessionEvent]) -> Vec<EventKind> {
+    events.iter().map(|e| e.kind).collect()
+}
+
+/// No canary anywhere: both databases decrypted (free pages too), their WAL files, the
+/// stored events, and the import report as the CLI and the GUI print it.
+fn assert_no_canary(fx: &Fixture, report: &ImportReport, events: &[SessionEvent]) {
+    let (plain, wal) = files(fx);
+    let report_text = report.summary_lines().join("\n") + &serde_json::to_string(report).unwrap();
+    let events_text = serde_json::to_string(events).unwrap();
+    for canary in CANARIES {
+        assert!(!contains(&plain, canary), "{canary} in a decrypted page");
+        assert!(!contains(&wal, canary), "{canary} in a WAL file");
+        assert!(!report_text.contains(canary), "{canary} in the report");
+        assert!(!events_text.contains(canary), "{canary} in the events");
+    }
+}
+
+#[test]
+fn block_keeps_no_event_inside_the_element() {
+    let fx = Fixture::with_all_roles();
+    let (report, events) = import_under(&fx, Some(Effect::Block));
+    assert!(on_field(&events).is_empty(), "{:?}", on_field(&events));
+    let tally = report.counts.by_rule["attribute data-canary-field → block"];
+    // A move, mousedown, focus, click and the input.
+    assert_eq!((tally.elements, tally.events_removed), (1, 5), "{tally:?}");
+    assert_eq!(report.counts.masked_dropped, 5);
+    // The rest of the page is untouched: the button click, the list click, the scroll.
+    assert_eq!(events.iter().filter(|e| e.is_click()).count(), 2);
+    assert_no_canary(&fx, &report, &events);
+}
+
+#[test]
+fn mask_keeps_interactions_with_values_replaced() {
+    let fx = Fixture::with_all_roles();
+    let (report, events) = import_under(&fx, Some(Effect::Mask));
+    let field = on_field(&events);
+    assert_eq!(
+        kinds(&field),
+        [
+            EventKind::Move,
+            EventKind::Pointer,
+            EventKind::Pointer,
+            EventKind::Click,
+            EventKind::Input
+        ]
+    );
+    let input = field[4];
+    assert_eq!(
+        input.value.as_deref(),
+        Some(sightline::session::MASKED_VALUE)
+    );
+    let tally = report.counts.by_rule["attribute data-canary-field → mask"];
+    assert_eq!((tally.values_masked, tally.events_removed), (1, 0));
+    assert_no_canary(&fx, &report, &events);
+}
+
+#[test]
+fn ignore_drops_input_and_names_clicks_as_on_a_masked_field() {
+    let fx = Fixture::with_all_roles();
+    let (report, events) = import_under(&fx, Some(Effect::Ignore));
+    let field = on_field(&events);
+    assert!(!kinds(&field).contains(&EventKind::Input), "{field:?}");
+    let click = field.iter().find(|e| e.kind == EventKind::Click).unwrap();
+    assert_eq!(click.target.as_deref(), Some("[masked field]"));
+    let tally = report.counts.by_rule["attribute data-canary-field → ignore"];
+    assert_eq!((tally.events_removed, tally.targets_hidden), (1, 3));
+    assert_no_canary(&fx, &report, &events);
+}
+
+#[test]
+fn without_a_rule_identifiers_are_still_hashed_and_values_masked() {
+    let fx = Fixture::with_all_roles();
+    let (report, events) = import_under(&fx, None);
+    let targets: Vec<&str> = events.iter().filter_map(|e| e.target.as_deref()).collect();
+    assert!(targets.contains(&"button#send.primary"), "{targets:?}");
+    assert!(
+        targets
+            .iter()
+            .any(|t| t.starts_with("li#id:") && t.contains(".class:")),
+        "{targets:?}"
+    );
+    let page = events
+        .iter()
+        .find_map(|e| e.url.clone())
+        .unwrap_or_default();
+    assert_eq!(page, "https://app.test/u/:id/reset/:id");
+    assert_no_canary(&fx, &report, &events);
+}
+
+#[test]
+fn path_rules_rewrite_pages_for_recordings_and_screenshots_and_are_reported() {
+    let fx = Fixture::with_all_roles();
+    let mut ws = fx.unlock(ENGINEER);
+    ws.add_path_rule(&PathRule {
+        pattern: "^/u/[^/]+/reset".into(),
+        replacement: "/account-reset".into(),
+    })
+    .unwrap();
+    // A rule that cannot work is refused before it is stored.
+    assert!(
+        ws.add_path_rule(&PathRule {
+            pattern: "(".into(),
+            replacement: "x".into(),
+        })
+        .is_err()
+    );
+    assert!(
+        ws.add_masking_rule(&MaskingRule {
+            marker: Marker::Selector("form input".into()),
+            effect: Effect::Block,
+        })
+        .is_err()
+    );
+    assert_eq!(ws.path_rules().unwrap().len(), 1);
+    ws.lock().unwrap();
+    let (report, events) = import_under(&fx, None);
+    let page = events.iter().find_map(|e| e.url.clone()).unwrap();
+    assert_eq!(page, "https://app.test/account-reset/:id");
+    let tally = report.counts.by_rule["path ^/u/[^/]+/reset → /account-reset"];
+    assert_eq!(tally.urls_rewritten, 1);
+    assert!(
+        report
+            .summary_lines()
+            .iter()
+            .any(|l| l.starts_with("Rule") && l.contains("1 URLs rewritten")),
+        "{:?}",
+        report.summary_lines()
+    );
+    assert_no_canary(&fx, &report, &events);
+}
+
+#[test]
+fn default_rules_ignore_passwords_and_card_fields_and_block_private_elements() {
+    let fx = Fixture::with_all_roles();
+    let t = |ms: i64| 1_700_000_000_000i64 + ms;
+    let field = |id: i64, attributes: serde_json::Value| serde_json::json!({"type": 2, "id": id, "tagName": "input", "attributes": attributes, "childNodes": []});
+    let rec = serde_json::json!([
+        {"type": 4, "timestamp": t(0), "data": {"href": "https://app.test/pay", "width": 1440, "height": 900}},
+        {"type": 2, "timestamp": t(1), "data": {"node": {"type": 0, "id": 1, "childNodes": [
+            field(2, serde_json::json!({"type": "password"})),
+            field(3, serde_json::json!({"autocomplete": "cc-number"})),
+            field(4, serde_json::json!({"type": "email"})),
+            {"type": 2, "id": 5, "tagName": "div", "attributes": {"data-private": "true"}, "childNodes": [field(6, serde_json::json!({}))]},
+            {"type": 2, "id": 7, "tagName": "button", "attributes": {}, "childNodes": []}
+        ]}}},
+        {"type": 3, "timestamp": t(100), "data": {"source": 5, "id": 2, "text": "hunter2", "isChecked": false}},
+        {"type": 3, "timestamp": t(110), "data": {"source": 5, "id": 3, "text": "4111111111111111", "isChecked": false}},
+        {"type": 3, "timestamp": t(120), "data": {"source": 5, "id": 4, "text": "ana.canary@example.org", "isChecked": false}},
+        {"type": 3, "timestamp": t(130), "data": {"source": 5, "id": 6, "text": "x", "isChecked": false}},
+        {"type": 3, "timestamp": t(140), "data": {"source": 2, "type": 2, "id": 7, "x": 5, "y": 5}}
+    ]);
+    let mut ws = fx.unlock(ENGINEER);
+    let input = ImportInput::Memory {
+        name: "defaults.json".into(),
+        text: rec.to_string(),
+    };
+    let report = ws
+        .import_inputs(&[input], &assumed(), &mut |_| {}, &AtomicBool::new(false))
+        .unwrap();
+    ws.lock().unwrap();
+    let by_rule = &report.counts.by_rule;
+    assert_eq!(
+        by_rule["selector input[type=password] → ignore"].events_removed,
+        1
+    );
+    assert_eq!(
+        by_rule["selector [autocomplete^=cc-] → ignore"].events_removed,
+        1
+    );
+    assert_eq!(by_rule["attribute data-private → block"].events_removed, 1);
+    assert_eq!(
+        by_rule["selector input[type=email], input[type=tel] → mask"].values_masked,
+        1
+    );
+    assert_eq!(report.counts.masked_dropped, 3);
+    let lead = fx.unlock(LEAD);
+    let id = lead.sessions(None).unwrap()[0].id.clone();
+    let inputs: Vec<_> = lead
+        .session_events(&id, "defaults")
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.kind == EventKind::Input)
+        .collect();
+    assert_eq!(
+        inputs.len(),
+        1,
+        "only the email field's masked input: {inputs:?}"
+    );
+}
