@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use rusqlite::{OptionalExtension, params};
 
-use crate::access::{Action, Workspace};
+use crate::access::{Action, Workspace, k_floor};
 use crate::clock::now_ms;
 use crate::dataset::db::sql_error;
 use crate::error::{Error, Result};
@@ -102,8 +102,16 @@ pub struct Heatmap {
     pub size: (usize, usize),
     /// Page CSS px to image px.
     pub image_from_page: f32,
-    /// Distinct sessions of the segment on this page and viewport.
+    /// Distinct sessions of the segment on this page and viewport (0 when under the floor).
     pub sessions: usize,
+    /// Distinct people (subject buckets) those sessions come from (0 when under the floor).
+    pub subjects: usize,
+    /// The segment has fewer than k people here: nothing is drawn and no count is given.
+    pub below_floor: bool,
+    /// Marker kinds left out because fewer than k people made them ("rage", "dead").
+    pub markers_withheld: Vec<&'static str>,
+    /// The sessions behind the figures (points and depths), for the compare check.
+    members: Arc<Vec<u32>>,
     /// The policy's floor.
     pub k: usize,
     /// The density; `None` when withheld.
@@ -120,6 +128,17 @@ pub struct Heatmap {
     pub top_areas: Vec<Area>,
     /// Saved annotations for this page and viewport.
     pub annotations: Vec<Shape>,
+}
+
+impl Heatmap {
+    /// The count as shown: sessions and people, or "fewer than k people" under the floor.
+    pub fn count_label(&self) -> String {
+        if self.below_floor {
+            k_floor::fewer_than(self.k)
+        } else {
+            format!("{} sessions from {} people", self.sessions, self.subjects)
+        }
+    }
 }
 
 /// Two segments and their difference.
@@ -199,6 +218,17 @@ impl Workspace {
         };
         let a = self.heatmap(request)?;
         let b = self.heatmap(&request_b)?;
+        // Side by side, two segments that differ by a few people show those people: refused,
+        // and the refusal is logged.
+        let attrs = self.session_attrs()?;
+        if let Some(why) = k_floor::compare_refusal(&a.members, &b.members, &attrs, a.k) {
+            let object = format!(
+                "{} vs [{}]",
+                describe(request),
+                b.request.segment.describe()
+            );
+            return self.failed(Action::ViewHeatmap, &object, Error::Invalid(why));
+        }
         let difference = match (&a.density, &b.density) {
             (Some(da), Some(db)) => {
                 let grid = difference(&da.grid, a.sessions, &db.grid, b.sessions);
@@ -299,10 +329,19 @@ impl Workspace {
         } else {
             None
         };
-        let (xs, ys, sessions) = match &points {
+        let (xs, ys, mut members) = match &points {
             Some(set) => select(set, &in_segment),
-            None => (Vec::new(), Vec::new(), depths.len()),
+            None => (
+                Vec::new(),
+                Vec::new(),
+                depths.iter().map(|(r, _)| *r).collect(),
+            ),
         };
+        let sessions = members.len();
+        let subjects = k_floor::subjects(&members, &attrs);
+        members.extend(depths.iter().map(|(r, _)| *r));
+        members.sort_unstable();
+        members.dedup();
         let (size, image_from_page) = match &screenshot {
             Some(s) => (
                 (s.width_px, s.height_px),
@@ -326,6 +365,10 @@ impl Workspace {
             size,
             image_from_page,
             sessions,
+            subjects,
+            below_floor: false,
+            markers_withheld: Vec::new(),
+            members: Arc::new(members),
             k,
             density: None,
             withheld: None,
@@ -335,29 +378,37 @@ impl Workspace {
             top_areas: Vec::new(),
             annotations: self.annotations(page_id, viewport)?,
         };
-        if sessions < k {
+        if subjects < k {
+            // No count at all: "3 sessions" next to "2 sessions" for a neighbouring segment
+            // would be a figure from fewer than k people.
+            heatmap.sessions = 0;
+            heatmap.subjects = 0;
+            heatmap.below_floor = true;
             heatmap.withheld = Some(format!(
-                "Not drawn: this segment has {sessions} session{} here, fewer than the policy's \
-                 floor of {k}. Widen the segment to see it.",
-                if sessions == 1 { "" } else { "s" }
+                "Not drawn: {} are in this segment here, below the policy's floor. Widen the \
+                 segment to see it.",
+                k_floor::fewer_than(k)
             ));
             return Ok(heatmap);
         }
         let (w, h) = size;
-        let depth_list: Vec<SessionDepth> = depths.into_iter().map(|(_, d)| d).collect();
+        let depth_list: Vec<SessionDepth> = depths.iter().map(|(_, d)| d.clone()).collect();
         let reach = profile::scroll_reach(&depth_list, image_from_page, h);
-        heatmap.fold_px = profile::average_fold(&depth_list, image_from_page);
-        let step = (h / 200).max(1);
-        heatmap.depth_curve = reach
-            .iter()
-            .enumerate()
-            .step_by(step)
-            .map(|(y, share)| [y as f64, f64::from(*share) * 100.0])
-            .collect();
+        // The depth curve has its own sessions (every visit, clicks or not): its own floor.
+        if k_floor::subjects(depths.iter().map(|(r, _)| r), &attrs) >= k {
+            heatmap.fold_px = profile::average_fold(&depth_list, image_from_page);
+            let step = (h / 200).max(1);
+            heatmap.depth_curve = reach
+                .iter()
+                .enumerate()
+                .step_by(step)
+                .map(|(y, share)| [y as f64, f64::from(*share) * 100.0])
+                .collect();
+        }
         let p = &request.params;
         let density = match kind {
             Kind::Click | Kind::Move => {
-                heatmap.top_areas = top_areas(
+                let areas = top_areas(
                     &xs,
                     &ys,
                     image_from_page,
@@ -365,6 +416,22 @@ impl Workspace {
                     (100.0 * image_from_page) as usize,
                     8,
                 );
+                if let Some(set) = &points {
+                    let kept = set
+                        .xs
+                        .iter()
+                        .zip(&set.ys)
+                        .zip(&set.refs)
+                        .filter(|(_, r)| in_segment(**r))
+                        .map(|((x, y), r)| (*x, *y, *r));
+                    let people = k_floor::area_subjects(&areas, image_from_page, kept, &attrs);
+                    heatmap.top_areas = areas
+                        .into_iter()
+                        .zip(people)
+                        .filter(|(_, n)| *n >= k)
+                        .map(|(a, _)| a)
+                        .collect();
+                }
                 crate::heatmap::point_density(
                     &xs,
                     &ys,
@@ -390,7 +457,14 @@ impl Workspace {
         let mut seen = std::collections::HashSet::new();
         for (kind, rage) in [("dead", false), ("rage", true)] {
             let set = self.points(page_id, viewport, kind)?;
-            let (mx, my, _) = select(&set, &in_segment);
+            let (mx, my, made_by) = select(&set, &in_segment);
+            if mx.is_empty() {
+                continue;
+            }
+            if k_floor::subjects(&made_by, &attrs) < k {
+                heatmap.markers_withheld.push(kind);
+                continue;
+            }
             for (&x, &y) in mx.iter().zip(&my) {
                 let (x, y) = (x * image_from_page, y * image_from_page);
                 if seen.insert(((x / MARKER_CELL) as i64, (y / MARKER_CELL) as i64, rage)) {
@@ -429,12 +503,13 @@ impl Workspace {
         let mut stmt = self
             .core
             .prepare_cached(
-                "SELECT ref, day, device, region, variant, cohort, survey_score
+                "SELECT ref, day, device, region, variant, cohort, survey_score,
+                        coalesce(subject_group, ?1 + ref)
                  FROM heatmap_sessions WHERE pending = 0",
             )
             .map_err(|e| sql_error(CORE, e))?;
         let rows = stmt
-            .query_map([], |r| {
+            .query_map([crate::privacy::pseudonym::SUBJECT_GROUPS], |r| {
                 Ok((
                     r.get::<_, u32>(0)?,
                     SessionAttrs {
@@ -444,6 +519,7 @@ impl Workspace {
                         variant: r.get(4)?,
                         cohort: r.get(5)?,
                         survey_score: r.get(6)?,
+                        subject: r.get(7)?,
                     },
                 ))
             })
@@ -597,8 +673,8 @@ pub struct SegmentValues {
 }
 
 /// The points of `set` whose session is in the segment, copied into plain vectors (the engine
-/// takes slices), and how many distinct sessions those are.
-fn select(set: &PointSet, keep: &dyn Fn(u32) -> bool) -> (Vec<f32>, Vec<f32>, usize) {
+/// takes slices), and the distinct sessions those are.
+fn select(set: &PointSet, keep: &dyn Fn(u32) -> bool) -> (Vec<f32>, Vec<f32>, Vec<u32>) {
     // Session refs are dense row ids, so a table indexed by ref decides each session once
     // without hashing ten million points: 0 unseen, 1 kept, 2 left out.
     let mut verdict = vec![0u8; set.refs.iter().copied().max().map_or(0, |m| m as usize + 1)];
@@ -606,12 +682,14 @@ fn select(set: &PointSet, keep: &dyn Fn(u32) -> bool) -> (Vec<f32>, Vec<f32>, us
         Vec::with_capacity(set.xs.len()),
         Vec::with_capacity(set.ys.len()),
     );
-    let mut sessions = 0;
+    let mut sessions = Vec::new();
     for ((&x, &y), &r) in set.xs.iter().zip(&set.ys).zip(&set.refs) {
         let v = &mut verdict[r as usize];
         if *v == 0 {
             *v = if keep(r) { 1 } else { 2 };
-            sessions += usize::from(*v == 1);
+            if *v == 1 {
+                sessions.push(r);
+            }
         }
         if *v == 1 {
             xs.push(x);

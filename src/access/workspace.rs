@@ -136,8 +136,20 @@ pub struct PageSummary {
     pub page: String,
     /// Viewport classes with a screenshot.
     pub viewports: Vec<String>,
-    /// Sessions that visited the page.
+    /// Sessions that visited the page (0 when they come from fewer than k people).
     pub sessions: i64,
+    /// The policy's floor, when the page's sessions come from fewer than k people.
+    pub below_floor: Option<usize>,
+}
+
+impl PageSummary {
+    /// The count as shown: a number of sessions, or "fewer than k people".
+    pub fn sessions_label(&self) -> String {
+        match self.below_floor {
+            Some(k) => crate::access::k_floor::fewer_than(k),
+            None => format!("{} sessions", self.sessions),
+        }
+    }
 }
 
 /// What `verify` found.
@@ -845,12 +857,20 @@ impl Workspace {
     /// The page list with screenshot viewports and session counts (every role).
     pub fn pages(&self) -> Result<Vec<PageSummary>> {
         self.gate(Action::ListPages, "pages", "")?;
+        let k = self.k_anonymity();
         let mut stmt = self
             .core
             .prepare(
                 "SELECT p.pattern,
                         (SELECT group_concat(viewport, ',') FROM screenshots s WHERE s.page_id = p.id),
-                        (SELECT count(*) FROM page_sessions ps WHERE ps.page_id = p.id)
+                        (SELECT count(*) FROM page_sessions ps WHERE ps.page_id = p.id),
+                        -- People: subject buckets of heatmap sessions; a replay-only session
+                        -- (its subject is not in core.db) counts as one person.
+                        (SELECT count(DISTINCT CASE WHEN ps.session_id LIKE 'h%'
+                                THEN coalesce((SELECT h.subject_group FROM heatmap_sessions h
+                                               WHERE 'h' || h.ref = ps.session_id), ps.session_id)
+                                ELSE ps.session_id END)
+                         FROM page_sessions ps WHERE ps.page_id = p.id)
                  FROM pages p ORDER BY p.pattern",
             )
             .map_err(|e| db::sql_error("core.db", e))?;
@@ -863,6 +883,13 @@ impl Workspace {
                         .map(|v| v.split(',').map(str::to_owned).collect())
                         .unwrap_or_default(),
                     sessions: r.get(2)?,
+                    below_floor: (r.get::<_, i64>(3)? < k as i64).then_some(k),
+                })
+                .map(|mut p: PageSummary| {
+                    if p.below_floor.is_some() {
+                        p.sessions = 0;
+                    }
+                    p
                 })
             })
             .map_err(|e| db::sql_error("core.db", e))?;

@@ -83,11 +83,11 @@ pub fn run(args: &HeatmapArgs, device: &Device) -> Result<ExitCode> {
         }
         let bytes = ws.export_heatmap(&heatmap, &heatmap.annotations, &args.out)?;
         output::lines([format!(
-            "Wrote {} ({} × {} px, {} sessions, {} KB).",
+            "Wrote {} ({} × {} px, {}, {} KB).",
             args.out.display(),
             heatmap.size.0,
             heatmap.size.1,
-            heatmap.sessions,
+            heatmap.count_label(),
             bytes / 1024
         )])
     })

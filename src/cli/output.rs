@@ -164,12 +164,12 @@ pub fn pages_text(pages: &[PageSummary]) -> Vec<String> {
     if pages.is_empty() {
         return vec!["No pages yet. A data engineer imports screenshots and recordings with `sightline import`.".into()];
     }
-    let mut out = vec![format!("{:<48} {:>8}  viewports", "page", "sessions")];
+    let mut out = vec![format!("{:<48} {:>20}  viewports", "page", "sessions")];
     out.extend(pages.iter().map(|p| {
         format!(
-            "{:<48} {:>8}  {}",
+            "{:<48} {:>20}  {}",
             p.page,
-            p.sessions,
+            p.sessions_label(),
             p.viewports.join(", ")
         )
     }));

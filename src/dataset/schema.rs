@@ -160,6 +160,10 @@ const CORE: &[&str] = &["
         retired_at_seq INTEGER NOT NULL
     ) STRICT;
     INSERT OR IGNORE INTO policy (key, value) VALUES ('access_log_floor_days', '365');
+", "
+    -- The k floor counts people: a keyed 16-bit bucket of each session's subject (NULL until
+    -- the next import fills it in for sessions stored before).
+    ALTER TABLE heatmap_sessions ADD COLUMN subject_group INTEGER;
 "];
 
 /// Migrations of `recordings.db`.

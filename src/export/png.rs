@@ -184,9 +184,9 @@ fn legend(canvas: &mut Canvas, heatmap: &Heatmap, size: f32) {
     let box_w = (canvas.width as f32 - 20.0).min(340.0);
     let inner = box_w - 20.0;
     let mut lines = vec![format!(
-        "{} heatmap · {} sessions (k ≥ {})",
+        "{} heatmap · {} (k ≥ {})",
         title(p.kind.as_str()),
-        heatmap.sessions,
+        heatmap.count_label(),
         heatmap.k
     )];
     lines.extend(wrap(canvas, &p.describe(), size * 0.85, inner));
@@ -260,13 +260,13 @@ pub fn footer_lines(heatmap: &Heatmap, facts: &ExportFacts) -> [String; 2] {
     let r = &heatmap.request;
     [
         format!(
-            "{} · {} · {} · {} · {} · {} sessions",
+            "{} · {} · {} · {} · {} · {}",
             facts.dataset,
             r.page,
             r.viewport,
             r.params.kind.as_str(),
             r.segment.describe(),
-            heatmap.sessions
+            heatmap.count_label()
         ),
         format!(
             "Exported by {} at {} with Sightline · markers: {} rage (red), {} dead (grey)",
@@ -337,7 +337,7 @@ pub fn text_chunks(heatmap: &Heatmap, facts: &ExportFacts) -> Vec<(String, Strin
         ("Viewport", r.viewport.clone()),
         ("Kind", r.params.kind.as_str().to_owned()),
         ("Segment", r.segment.describe()),
-        ("Sessions", heatmap.sessions.to_string()),
+        ("Sessions", heatmap.count_label()),
         ("Author", facts.user.clone()),
         ("Creation Time", facts.time.clone()),
         ("Render parameters", params.to_string()),

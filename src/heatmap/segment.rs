@@ -18,6 +18,8 @@ pub struct SessionAttrs {
     pub cohort: String,
     /// Survey score 1–5, if answered.
     pub survey_score: Option<i64>,
+    /// Who, as a keyed bucket shared by few people (the k floor counts these).
+    pub subject: u32,
 }
 
 /// A filter over sessions; `None` fields match everything.
@@ -95,6 +97,7 @@ mod tests {
 
     fn attrs(day: &str, region: &str, score: Option<i64>) -> SessionAttrs {
         SessionAttrs {
+            subject: 0,
             day: day.into(),
             device: "desktop".into(),
             region: region.into(),

@@ -329,6 +329,7 @@ pub(crate) fn run(
 ) -> Result<ImportReport> {
     store::reconcile(core, rec)?;
     let key = store::pseudonym_key(rec)?;
+    store::fill_subject_groups(core, rec, &key)?;
     let masking = crate::privacy::masking::Masking::new(
         &store::masking_rules(core)?,
         crate::privacy::paths::PathRules::new(&store::path_rules(core)?)?,
@@ -553,6 +554,7 @@ fn import_session(
         ),
         survey_score: survey_score(ctx.rec, &source_key, &subject)?,
         source_key,
+        subject_group: crate::privacy::pseudonym::subject_group(&ctx.key, &subject),
         subject,
         started_at_ms: row
             .and_then(|r| r.started_at_ms())

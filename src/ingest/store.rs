@@ -30,6 +30,8 @@ pub struct SessionRecord<'a> {
     pub source_key: String,
     /// Subject pseudonym.
     pub subject: String,
+    /// The subject's bucket for the k floor (`pseudonym::subject_group`).
+    pub subject_group: u32,
     /// Absolute start.
     pub started_at_ms: i64,
     /// Region or jurisdiction.
@@ -268,8 +270,8 @@ fn store_points(tx: &Connection, s: &SessionRecord<'_>) -> rusqlite::Result<i64>
         .chars()
         .take(10)
         .collect::<String>();
-    tx.prepare_cached("INSERT INTO heatmap_sessions (day, device, viewport_width, region, variant, cohort, pending, survey_score)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")?.execute(params![day, device_class(c.viewport_width), c.viewport_width, s.region, s.variant, s.cohort, true, s.survey_score])?;
+    tx.prepare_cached("INSERT INTO heatmap_sessions (day, device, viewport_width, region, variant, cohort, pending, survey_score, subject_group)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")?.execute(params![day, device_class(c.viewport_width), c.viewport_width, s.region, s.variant, s.cohort, true, s.survey_score, s.subject_group])?;
     let heatmap_ref = tx.last_insert_rowid();
     let mut chunks: BTreeMap<(String, &'static str, &'static str), Chunk> = BTreeMap::new();
     let (mut page, mut width) = (None::<String>, c.viewport_width);
@@ -365,6 +367,36 @@ fn store_replay(
     tx.prepare_cached("INSERT INTO session_events (session_id, events) VALUES (?1, ?2)")?
         .execute(params![s.session_id, events])?;
     Ok(())
+}
+
+/// Fills in the k-floor bucket of sessions stored before buckets existed, from the subject
+/// links in `recordings.db`; returns how many were filled.
+pub fn fill_subject_groups(core: &Connection, rec: &Connection, key: &[u8; 32]) -> Result<usize> {
+    let missing: Vec<i64> = core
+        .prepare("SELECT ref FROM heatmap_sessions WHERE subject_group IS NULL")
+        .and_then(|mut st| st.query_map([], |r| r.get(0))?.collect())
+        .map_err(|e| sql_error(CORE, e))?;
+    let mut filled = 0;
+    for r in missing {
+        let subject: Option<String> = rec
+            .query_row(
+                "SELECT subject FROM subject_refs WHERE ref = ?1",
+                [r],
+                |row| row.get(0),
+            )
+            .optional()
+            .map_err(|e| sql_error(REC, e))?;
+        if let Some(subject) = subject {
+            let group = crate::privacy::pseudonym::subject_group(key, &subject);
+            core.execute(
+                "UPDATE heatmap_sessions SET subject_group = ?1 WHERE ref = ?2",
+                params![group, r],
+            )
+            .map_err(|e| sql_error(CORE, e))?;
+            filled += 1;
+        }
+    }
+    Ok(filled)
 }
 
 /// Completes or removes sessions left pending by an interrupted import; returns how many were

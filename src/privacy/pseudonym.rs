@@ -45,6 +45,17 @@ pub fn pseudonym(key: &[u8; 32], subject: &str) -> String {
     format!("s_{}", hex::encode(&digest[..12]))
 }
 
+/// Buckets the k floor counts people in: few enough that `core.db` cannot single out a
+/// person's sessions in a large dataset, many enough that small segments rarely share one.
+pub const SUBJECT_GROUPS: u32 = 1 << 16;
+
+/// The bucket of a subject (by pseudonym) for the k floor. Two people may share a bucket, which
+/// only ever makes the floor stricter: a segment is counted as fewer people, never more.
+pub fn subject_group(key: &[u8; 32], subject_pseudonym: &str) -> u32 {
+    let digest = hmac_sha256(key, format!("k-group:{subject_pseudonym}").as_bytes());
+    u32::from(u16::from_be_bytes([digest[0], digest[1]]))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

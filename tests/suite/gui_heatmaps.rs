@@ -65,7 +65,8 @@ fn every_role_sees_heatmaps_and_only_annotating_roles_get_the_tools() {
     for role in sightline::access::Role::ALL {
         let h = opened(&fx, user_of(role));
         assert!(
-            h.query_by_label("6 sessions (floor k = 5)").is_some(),
+            h.query_by_label("6 sessions from 6 people (floor k = 5 people)")
+                .is_some(),
             "{role}"
         );
         assert!(h.query_by_label_contains("app.test/home").is_some());
@@ -92,7 +93,10 @@ fn picking_a_page_from_the_searchable_list_draws_it_without_a_screenshot() {
     );
     h.get_by_label_contains("app.test/pricing").click();
     settle(&mut h);
-    assert!(h.query_by_label("7 sessions (floor k = 5)").is_some());
+    assert!(
+        h.query_by_label("7 sessions from 7 people (floor k = 5 people)")
+            .is_some()
+    );
     let view = h.state().heatmap_view().unwrap();
     let heatmap = view.heatmap().unwrap();
     assert_eq!(heatmap.request.page, "https://app.test/pricing");
@@ -105,10 +109,13 @@ fn picking_a_page_from_the_searchable_list_draws_it_without_a_screenshot() {
 fn a_small_segment_is_refused_with_its_reason_and_a_wider_one_drawn() {
     let fx = dataset(4, 6);
     let mut h = opened(&fx, UX);
-    assert!(h.query_by_label("10 sessions (floor k = 5)").is_some());
+    assert!(
+        h.query_by_label("10 sessions from 10 people (floor k = 5 people)")
+            .is_some()
+    );
     choose(&mut h, "Variant", 0, "A");
     assert!(
-        h.query_by_label_contains("Not drawn: this segment has 4 sessions")
+        h.query_by_label_contains("Not drawn: fewer than 5 people are in this segment")
             .is_some(),
         "the reason is shown"
     );
@@ -116,7 +123,10 @@ fn a_small_segment_is_refused_with_its_reason_and_a_wider_one_drawn() {
     assert!(view.heatmap().unwrap().density.is_none());
     assert!(h.get_by_label("Export PNG…").accesskit_node().is_disabled());
     choose(&mut h, "Variant", 0, "B");
-    assert!(h.query_by_label("6 sessions (floor k = 5)").is_some());
+    assert!(
+        h.query_by_label("6 sessions from 6 people (floor k = 5 people)")
+            .is_some()
+    );
     assert!(h.query_by_label_contains("Not drawn").is_none());
 }
 
@@ -232,7 +242,7 @@ fn compare_mode_shows_both_segments_and_their_difference() {
     click_at(&mut h, b_variant);
     h.get_all_by_label("B").last().unwrap().click();
     settle(&mut h);
-    assert!(h.query_by_label("B: 7 sessions").is_some());
+    assert!(h.query_by_label("B: 7 sessions from 7 people").is_some());
     h.get_by_label("Difference A − B").click();
     h.run_steps(2);
     let view = h.state().heatmap_view().unwrap();

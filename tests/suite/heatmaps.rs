@@ -110,12 +110,14 @@ fn a_segment_below_the_k_floor_is_not_drawn_and_a_wider_one_is() {
     let fx = dataset(4, 6);
     let ws = fx.unlock(ANALYST);
     let small = ws.heatmap(&request(variant("A"))).unwrap();
-    assert_eq!((small.sessions, small.k), (4, 5));
+    // Under the floor there is no count at all, only the floor.
+    assert_eq!((small.sessions, small.subjects, small.k), (0, 0, 5));
+    assert!(small.below_floor);
     assert!(small.density.is_none());
     assert!(small.markers.is_empty() && small.top_areas.is_empty());
     let why = small.withheld.as_deref().unwrap();
     assert!(
-        why.contains("4 sessions") && why.contains("floor of 5"),
+        why.contains("fewer than 5 people") && !why.contains('4'),
         "{why}"
     );
     let wide = ws.heatmap(&request(Segment::default())).unwrap();
@@ -261,7 +263,7 @@ fn the_exported_png_has_the_screenshot_size_text_chunks_and_footer() {
         .collect();
     assert_eq!(text["Page"], "https://app.test/home");
     assert_eq!(text["Viewport"], "desktop");
-    assert_eq!(text["Sessions"], "8");
+    assert_eq!(text["Sessions"], "8 sessions from 8 people");
     assert_eq!(text["Author"], UX.0);
     assert_eq!(text["Dataset"], "Test dataset");
     assert!(
@@ -365,7 +367,7 @@ fn the_cli_refuses_small_segments_and_engineers_and_writes_pngs() {
     let small = run(ANALYST, &["--variant", "B"]);
     assert_eq!(small.status.code(), Some(1));
     assert!(
-        stderr(&small).contains("fewer than the policy's floor of 5"),
+        stderr(&small).contains("fewer than 5 people"),
         "{}",
         stderr(&small)
     );
@@ -401,4 +403,138 @@ fn an_erasure_shows_in_the_next_heatmap_of_the_same_sitting() {
         "the erased subject's session is gone at once"
     );
     assert_eq!(after.density.unwrap().points, 30, "six clicks each");
+}
+
+/// One native session: its id, its subject, its day of November, and its clicks (t, x).
+type Visit<'a> = (&'a str, &'a str, u32, &'a [(i64, f32)]);
+
+/// Imports native sessions on the home page.
+fn import_people(fx: &Fixture, sessions: &[Visit<'_>]) {
+    let text: Vec<String> = sessions
+        .iter()
+        .map(|(id, subject, day, clicks)| {
+            let mut s = format!(
+                r#"{{"sightline": 1, "session": "{id}", "subject": "{subject}", "started_at": "2026-11-{day:02}T10:00:00Z", "region": "EU", "variant": "A", "consent": {{"heatmaps": true, "recordings": true}}, "url": "{PAGE}", "viewport": {{"width": 1440, "height": 900}}}}"#
+            );
+            for (t, x) in *clicks {
+                s.push_str(&format!(
+                    "\n{{\"t\": {t}, \"kind\": \"click\", \"x\": {x}, \"y\": 400}}"
+                ));
+            }
+            s
+        })
+        .collect();
+    let mut ws = fx.unlock(ENGINEER);
+    ws.import_inputs(
+        &[ImportInput::Memory {
+            name: "people.jsonl".into(),
+            text: text.join("\n"),
+        }],
+        &ImportOptions::default(),
+        &mut |_| {},
+        &AtomicBool::new(false),
+    )
+    .unwrap();
+    ws.lock().unwrap();
+}
+
+fn days(from: u32, to: u32) -> Segment {
+    Segment {
+        from: Some(format!("2026-11-{from:02}")),
+        to: Some(format!("2026-11-{to:02}")),
+        ..Segment::default()
+    }
+}
+
+#[test]
+fn one_person_with_many_sessions_is_one_person_under_the_floor() {
+    let fx = Fixture::with_all_roles();
+    // Eight sessions, all of one person: eight sessions, but one person.
+    let clicks: &[(i64, f32)] = &[(1000, 300.0), (5000, 500.0)];
+    let ids: Vec<String> = (0..8).map(|i| format!("same-{i}")).collect();
+    let sessions: Vec<Visit<'_>> = ids
+        .iter()
+        .map(|id| (id.as_str(), "Jane@Example.org", 3, clicks))
+        .collect();
+    import_people(&fx, &sessions);
+    let ws = fx.unlock(UX);
+    let h = ws.heatmap(&request(Segment::default())).unwrap();
+    assert!(h.below_floor && h.density.is_none(), "{}", h.count_label());
+    assert_eq!(h.count_label(), "fewer than 5 people");
+    let pages = ws.pages().unwrap();
+    assert_eq!(pages[0].sessions_label(), "fewer than 5 people");
+}
+
+#[test]
+fn the_differencing_attack_on_compare_is_refused_and_logged() {
+    // The attacker's steps: six people visit on days 1–6; compare days 1–6 with days 1–5,
+    // both above the floor, hoping the difference shows the day-6 person alone.
+    let fx = Fixture::with_all_roles();
+    let clicks: &[(i64, f32)] = &[(1000, 300.0), (5000, 500.0)];
+    let people: Vec<(String, String)> = (1..=6)
+        .map(|d| (format!("visit-{d}"), format!("person-{d}@example.org")))
+        .collect();
+    let sessions: Vec<Visit<'_>> = people
+        .iter()
+        .enumerate()
+        .map(|(i, (id, who))| (id.as_str(), who.as_str(), i as u32 + 1, clicks))
+        .collect();
+    import_people(&fx, &sessions);
+    let ws = fx.unlock(ANALYST);
+    // Each side alone passes the floor…
+    assert!(ws.heatmap(&request(days(1, 6))).unwrap().density.is_some());
+    assert!(ws.heatmap(&request(days(1, 5))).unwrap().density.is_some());
+    // …but side by side they differ by one person: refused, with the reason and no count.
+    let refused = ws.heatmap_compare(&request(days(1, 6)), &days(1, 5));
+    let why = match refused {
+        Err(sightline::error::Error::Invalid(why)) => why,
+        other => panic!("compare was not refused: {:?}", other.map(|c| c.a.sessions)),
+    };
+    assert!(
+        why.contains("fewer than 5 people") && !why.contains('1'),
+        "{why}"
+    );
+    // The same segment twice differs by nobody: allowed.
+    assert!(
+        ws.heatmap_compare(&request(days(1, 6)), &days(1, 6))
+            .is_ok()
+    );
+    ws.lock().unwrap();
+    // The refusal is in the log, as a refused heatmap view.
+    let lead = fx.unlock(LEAD);
+    let log = lead
+        .access_log(&sightline::access::log::LogQuery::default())
+        .unwrap();
+    assert!(
+        log.iter().any(|e| e.action == "view-heatmap"
+            && e.outcome != "allowed"
+            && e.object.contains(" vs ")),
+        "{:?}",
+        log.iter()
+            .map(|e| (&e.action, &e.outcome, &e.object))
+            .collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn rage_clicks_of_one_person_are_not_marked_even_on_a_drawn_heatmap() {
+    let fx = Fixture::with_all_roles();
+    let calm: &[(i64, f32)] = &[(1000, 300.0), (5000, 500.0)];
+    let rage: &[(i64, f32)] = &[(1000, 700.0), (1100, 700.0), (1200, 700.0), (1300, 700.0)];
+    let ids: Vec<(String, String)> = (0..6)
+        .map(|i| (format!("calm-{i}"), format!("p{i}@example.org")))
+        .collect();
+    let mut sessions: Vec<Visit<'_>> = ids
+        .iter()
+        .map(|(id, who)| (id.as_str(), who.as_str(), 2, calm))
+        .collect();
+    sessions.push(("angry", "angry@example.org", 2, rage));
+    import_people(&fx, &sessions);
+    let ws = fx.unlock(UX);
+    let h = ws.heatmap(&request(Segment::default())).unwrap();
+    assert!(h.density.is_some());
+    assert!(h.markers.iter().all(|m| !m.rage), "{:?}", h.markers);
+    assert!(h.markers_withheld.contains(&"rage"));
+    // Every top area holds clicks of at least k people: the angry corner is not one.
+    assert!(h.top_areas.iter().all(|a| a.x != 700), "{:?}", h.top_areas);
 }

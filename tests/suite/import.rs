@@ -359,7 +359,9 @@ fn the_manifest_decides_per_purpose() {
     let ws = fx.unlock(UX);
     let pages = ws.pages().unwrap();
     assert_eq!(pages.len(), 1);
-    assert_eq!(pages[0].sessions, 1);
+    // One person's session: the page list gives no count below the floor.
+    assert_eq!(pages[0].sessions, 0);
+    assert_eq!(pages[0].sessions_label(), "fewer than 5 people");
 }
 
 #[test]

@@ -37,8 +37,8 @@ pub fn pages_ui(ui: &mut egui::Ui, s: &mut HeatmapViewState) -> bool {
                 .map_or(p.page.as_str(), |(_, rest)| rest);
             let selected = s.page.as_deref() == Some(p.page.as_str());
             let text = format!(
-                "{name}\n{} sessions · {}",
-                p.sessions,
+                "{name}\n{} · {}",
+                p.sessions_label(),
                 if p.viewports.is_empty() {
                     "no screenshots".to_owned()
                 } else {
@@ -180,9 +180,9 @@ pub fn legend_ui(ui: &mut egui::Ui, s: &HeatmapViewState) {
     let mut params = a.request.params;
     params.colormap = map;
     params.opacity = s.params.opacity;
-    ui.label(format!("{} sessions (floor k = {})", a.sessions, a.k));
+    ui.label(format!("{} (floor k = {} people)", a.count_label(), a.k));
     if let Some(b) = &loaded.result.b {
-        ui.label(format!("B: {} sessions", b.sessions));
+        ui.label(format!("B: {}", b.count_label()));
     }
     ui.label(RichText::new(params.describe()).color(weak).small());
     ui.label(
@@ -195,6 +195,17 @@ pub fn legend_ui(ui: &mut egui::Ui, s: &HeatmapViewState) {
             RichText::new(format!(
                 "{} points drawn, {} off the screenshot",
                 d.points, d.outside
+            ))
+            .color(weak)
+            .small(),
+        );
+    }
+    for kind in &a.markers_withheld {
+        ui.label(
+            RichText::new(format!(
+                "{} clicks not marked: made by {}",
+                if *kind == "rage" { "Rage" } else { "Dead" },
+                crate::access::k_floor::fewer_than(a.k)
             ))
             .color(weak)
             .small(),
