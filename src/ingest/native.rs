@@ -174,8 +174,16 @@ fn event(v: &Value, c: &mut Converted, events: &mut Vec<(i64, SessionEvent)>, ma
         .and_then(Value::as_f64)
         .filter(|t| t.abs() <= MAX_T)
         .map(|t| t as i64);
+    // Interactions with absurd numbers are counted as invalid; anything else as not kept.
+    let dropped = |c: &mut Converted| {
+        if interaction {
+            c.counts.invalid_dropped += 1;
+        } else {
+            c.counts.content_dropped += 1;
+        }
+    };
     let Some(t) = t else {
-        c.counts.invalid_dropped += 1;
+        dropped(c);
         return;
     };
     let mut e = SessionEvent::new(t, EventKind::Custom);
@@ -234,7 +242,7 @@ fn event(v: &Value, c: &mut Converted, events: &mut Vec<(i64, SessionEvent)>, ma
         }
     };
     if !valid {
-        c.counts.invalid_dropped += 1;
+        dropped(c);
         return;
     }
     if let Some(target) = text(v, "target") {

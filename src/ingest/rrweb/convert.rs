@@ -240,6 +240,8 @@ impl State<'_> {
 
     fn positions(&mut self, ts: i64, data: &Data) {
         let Some(positions) = &data.positions else {
+            // A pointer event without samples: one unreadable interaction.
+            self.counts.interactions_read += 1;
             self.counts.invalid_dropped += 1;
             return;
         };
