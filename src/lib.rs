@@ -31,6 +31,7 @@ pub mod privacy;
 pub mod replay;
 pub mod sample;
 pub mod session;
+pub mod text;
 pub mod ui;
 
 pub use error::{Error, Result};

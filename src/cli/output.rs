@@ -47,26 +47,7 @@ pub fn lines(lines: impl IntoIterator<Item = String>) -> Result<()> {
     Ok(())
 }
 
-/// `text` with every control character written as a visible escape.
-pub fn inert(text: &str) -> std::borrow::Cow<'_, str> {
-    if !text.chars().any(char::is_control) {
-        return text.into();
-    }
-    let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        if c.is_control() {
-            let code = u32::from(c);
-            if code <= 0xff {
-                out.push_str(&format!("\\x{code:02x}"));
-            } else {
-                out.push_str(&format!("\\u{{{code:x}}}"));
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out.into()
-}
+use crate::text::inert;
 
 /// `sightline info`.
 pub fn info_text(info: &DatasetInfo) -> Vec<String> {
@@ -206,16 +187,4 @@ pub fn events_text(events: &[SessionEvent]) -> Vec<String> {
             line
         })
         .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn control_characters_print_inert() {
-        assert_eq!(inert("plain text"), "plain text");
-        assert_eq!(inert("a\u{1b}[2Jb\u{7}"), "a\\x1b[2Jb\\x07");
-        assert_eq!(inert("x\u{9b}y"), "x\\x9by");
-    }
 }

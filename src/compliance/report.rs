@@ -50,8 +50,10 @@ pub struct Trust {
     pub rollback_off: Option<String>,
 }
 
-/// Escapes text for HTML.
+/// Escapes text for HTML; control characters and bidirectional overrides become visible
+/// escapes first.
 pub fn escape(text: &str) -> String {
+    let text = crate::text::inert(text);
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -430,6 +432,13 @@ mod tests {
         assert_eq!(
             escape("<a href=\"x\">&'"),
             "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+        );
+        // A purpose carrying an escape sequence or a bidi override shows it, inert.
+        let shown = escape("to check\u{1b}[2J\u{202e}gnp.exe");
+        assert!(!shown.contains(['\u{1b}', '\u{202e}']), "{shown}");
+        assert!(
+            shown.contains("\\x1b[2J") && shown.contains("\\u{202e}"),
+            "{shown}"
         );
     }
 }

@@ -12,13 +12,16 @@ use super::common::{ENGINEER, LEAD, UX, user_of};
 use super::gui::{harness, log_in};
 use super::heatmaps::{add_sessions, dataset};
 
-/// Runs frames until no heatmap is being computed (or wanted).
+/// Runs frames until no heatmap is being computed (or wanted) and one is shown or refused.
 fn settle(h: &mut Harness<'_, SightlineApp>) {
     let start = Instant::now();
     loop {
         h.step();
         let view = h.state().heatmap_view().expect("the heatmap view is open");
-        if !view.computing && !view.needs_compute() && view.loaded.is_some() {
+        if !view.computing
+            && !view.needs_compute()
+            && (view.loaded.is_some() || view.error.is_some())
+        {
             break;
         }
         assert!(
@@ -327,4 +330,29 @@ fn a_new_colour_map_recolours_only_the_bands_on_screen() {
         first + 1,
         "the visible band, and nothing else"
     );
+}
+
+#[test]
+fn a_compare_that_would_single_out_a_few_people_is_refused_on_screen() {
+    // Six people in variant A and one in B: everyone against variant A differs by one person.
+    let fx = dataset(6, 1);
+    let mut h = opened(&fx, UX);
+    h.get_by_label("Compare with segment B").click();
+    settle(&mut h);
+    let b_variant = h
+        .get_all_by_label("Variant")
+        .nth(1)
+        .unwrap()
+        .rect()
+        .center();
+    click_at(&mut h, b_variant);
+    h.get_all_by_label("A").last().unwrap().click();
+    settle(&mut h);
+    assert!(
+        h.query_by_label_contains("Not compared: the two segments differ by fewer than 5 people")
+            .is_some(),
+        "the refusal and its reason are shown"
+    );
+    let view = h.state().heatmap_view().unwrap();
+    assert!(view.loaded.is_none(), "neither segment is drawn");
 }

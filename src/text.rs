@@ -1,0 +1,46 @@
+//! Text safe to show on a terminal or in a report: control characters (escape sequences
+//! included) and bidirectional overrides are written as visible escapes, so a purpose or a page
+//! name can neither drive a terminal nor reorder what a reader sees.
+
+use std::borrow::Cow;
+
+/// Bidirectional embeddings, overrides and isolates ("Trojan Source" characters).
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{061c}')
+}
+
+/// `text` with every control character and bidirectional override written as a visible
+/// escape (`\x1b`, `\u{202e}`).
+pub fn inert(text: &str) -> Cow<'_, str> {
+    let unsafe_char = |c: char| c.is_control() || is_bidi_control(c);
+    if !text.chars().any(unsafe_char) {
+        return text.into();
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if unsafe_char(c) {
+            let code = u32::from(c);
+            if code <= 0xff {
+                out.push_str(&format!("\\x{code:02x}"));
+            } else {
+                out.push_str(&format!("\\u{{{code:x}}}"));
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out.into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_and_overrides_become_visible() {
+        assert_eq!(inert("plain"), "plain");
+        assert_eq!(inert("a\u{1b}[2Jb\u{7}"), "a\\x1b[2Jb\\x07");
+        assert_eq!(inert("x\u{9b}y"), "x\\x9by");
+        assert_eq!(inert("x\u{202e}y"), "x\\u{202e}y");
+    }
+}
