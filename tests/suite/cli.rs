@@ -435,3 +435,102 @@ fn a_failed_file_makes_import_exit_1_and_escape_sequences_print_inert() {
     fs::write(&good, again).unwrap();
     assert!(import(&[&good]).status.success());
 }
+
+#[test]
+fn masking_rules_by_selector_and_path_work_from_scripts_and_the_report_names_them() {
+    let cli = Cli::new();
+    cli.add_user("eddie", "data-engineer");
+    let masking = |args: &[&str]| {
+        let mut all = vec!["masking"];
+        all.extend_from_slice(args);
+        cli.run_as("eddie", &all, &[])
+    };
+    let p = cli.p();
+    let added = masking(&[
+        "add",
+        p,
+        "--as",
+        "eddie",
+        "--selector",
+        "[data-secret]",
+        "--effect",
+        "block",
+    ]);
+    assert!(added.status.success(), "{}", stderr(&added));
+    assert!(stdout(&added).contains("selector [data-secret] → block"));
+    let path = masking(&[
+        "add-path",
+        p,
+        "--as",
+        "eddie",
+        "--pattern",
+        "^/patients/[^/]+",
+        "--replacement",
+        "/patients/:name",
+    ]);
+    assert!(path.status.success(), "{}", stderr(&path));
+    // A selector with a combinator is refused with the reason; nothing is stored.
+    let bad = masking(&[
+        "add",
+        p,
+        "--as",
+        "eddie",
+        "--selector",
+        "form input",
+        "--effect",
+        "mask",
+    ]);
+    assert_eq!(bad.status.code(), Some(1), "{}", stderr(&bad));
+    assert!(stderr(&bad).contains("combinators"), "{}", stderr(&bad));
+    let list = masking(&["list", p, "--as", "eddie"]);
+    let listed = stdout(&list);
+    assert!(listed.contains("[data-secret]") && listed.contains("^/patients/[^/]+"));
+    assert!(!listed.contains("form input"));
+
+    let file = cli.path.parent().unwrap().join("patients.json");
+    let t = 1_700_000_000_000i64;
+    fs::write(
+        &file,
+        serde_json::json!([
+            {"type": 4, "timestamp": t, "data": {"href": "https://clinic.test/patients/jane-doe/notes", "width": 1440, "height": 900}},
+            {"type": 2, "timestamp": t + 1, "data": {"node": {"type": 0, "id": 1, "childNodes": [
+                {"type": 2, "id": 2, "tagName": "div", "attributes": {"data-secret": ""}, "childNodes": []},
+                {"type": 2, "id": 3, "tagName": "button", "attributes": {"id": "save"}, "childNodes": []}]}}},
+            {"type": 3, "timestamp": t + 100, "data": {"source": 2, "type": 2, "id": 2, "x": 5, "y": 5}},
+            {"type": 3, "timestamp": t + 200, "data": {"source": 2, "type": 2, "id": 3, "x": 50, "y": 50}}
+        ])
+        .to_string(),
+    )
+    .unwrap();
+    let out = cli.run_as(
+        "eddie",
+        &[
+            "import",
+            p,
+            "--as",
+            "eddie",
+            "--assume-consent",
+            "heatmaps,recordings",
+            "--reason",
+            "test",
+            file.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report = stdout(&out);
+    assert!(
+        report.contains(
+            "Rule             selector [data-secret] → block: 1 elements, 1 events removed"
+        ),
+        "{report}"
+    );
+    assert!(report.contains("1 URLs rewritten"), "{report}");
+    assert!(!report.contains("jane"), "{report}");
+    let pages = cli.run_as("ana", &["pages", p, "--as", "ana"], &[]);
+    assert!(
+        stdout(&pages).contains("https://clinic.test/patients/:name/notes"),
+        "{}",
+        stdout(&pages)
+    );
+}

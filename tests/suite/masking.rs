@@ -114,10 +114,21 @@ fn kinds(events: &[&SessionEvent]) -> Vec<EventKind> {
 }
 
 /// No canary anywhere: both databases decrypted (free pages too), their WAL files, the
-/// stored events, and the import report as the CLI and the GUI print it.
+/// stored events, the import report as the CLI and the GUI print it, the access log and the
+/// compliance report.
 fn assert_no_canary(fx: &Fixture, report: &ImportReport, events: &[SessionEvent]) {
+    let lead = fx.unlock(LEAD);
+    let out = fx.tmp.path().join("compliance-report.html");
+    lead.export_report(&out).unwrap();
+    let log = lead
+        .access_log(&sightline::access::log::LogQuery::default())
+        .unwrap();
+    lead.lock().unwrap();
     let (plain, wal) = files(fx);
-    let report_text = report.summary_lines().join("\n") + &serde_json::to_string(report).unwrap();
+    let report_text = report.summary_lines().join("\n")
+        + &serde_json::to_string(report).unwrap()
+        + &std::fs::read_to_string(&out).unwrap()
+        + &serde_json::to_string(&log).unwrap();
     let events_text = serde_json::to_string(events).unwrap();
     for canary in CANARIES {
         assert!(!contains(&plain, canary), "{canary} in a decrypted page");
