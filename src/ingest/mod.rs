@@ -7,6 +7,7 @@ pub mod depth;
 pub mod manifest;
 pub mod native;
 mod pipeline;
+pub mod rescrub;
 pub mod rrweb;
 pub mod screenshot;
 pub mod signals;
@@ -147,6 +148,8 @@ pub struct ImportReport {
     pub sessions_dropped: BTreeMap<String, usize>,
     /// Event counts.
     pub counts: Counts,
+    /// Sessions and pages stored before identifiers were scrubbed, rewritten by this import.
+    pub rescrubbed: rescrub::Rescrubbed,
     /// Stopped early by the caller.
     pub cancelled: bool,
 }
@@ -193,6 +196,13 @@ impl ImportReport {
                 }
             }
             out.push(format!("Rule             {rule}: {}", did.join(", ")));
+        }
+        let u = &r.rescrubbed;
+        if u.sessions + u.pages_renamed + u.pages_merged > 0 {
+            out.push(format!(
+                "Upgraded         identifiers scrubbed from {} stored sessions; {} pages renamed, {} merged",
+                u.sessions, u.pages_renamed, u.pages_merged
+            ));
         }
         if r.consent_records + r.survey_responses + r.rows_invalid > 0 {
             out.push(format!(
@@ -330,10 +340,12 @@ pub(crate) fn run(
     store::reconcile(core, rec)?;
     let key = store::pseudonym_key(rec)?;
     store::fill_subject_groups(core, rec, &key)?;
+    let identifier_key = crate::privacy::identifiers::key_from(&key);
+    let rescrubbed = rescrub::run(core, rec, &identifier_key)?;
     let masking = crate::privacy::masking::Masking::new(
         &store::masking_rules(core)?,
         crate::privacy::paths::PathRules::new(&store::path_rules(core)?)?,
-        crate::privacy::identifiers::key_from(&key),
+        identifier_key,
     )?;
     let ctx = Context {
         core,
@@ -344,6 +356,7 @@ pub(crate) fn run(
     };
     let mut report = ImportReport {
         files: inputs.len(),
+        rescrubbed,
         ..ImportReport::default()
     };
     let mut batch = Batch {

@@ -102,16 +102,15 @@ impl Fixture {
 
     /// A raw connection to the current core database, for tampering.
     pub fn raw_core(&self) -> rusqlite::Connection {
+        self.raw(Tier::Core)
+    }
+
+    /// A raw connection to one of the current databases, as a compliance lead's keys open it.
+    pub fn raw(&self, tier: Tier) -> rusqlite::Connection {
         let keys = self.slot_keys(LEAD);
         let dataset = self.dataset();
-        let path = dataset.header().db_path(&self.path, Tier::Core);
-        db::open(
-            &path,
-            Tier::Core,
-            keys.get(Tier::Core).expect("core key"),
-            false,
-        )
-        .expect("raw core")
+        let path = dataset.header().db_path(&self.path, tier);
+        db::open(&path, tier, keys.get(tier).expect("tier key"), false).expect("raw database")
     }
 }
 

@@ -310,3 +310,100 @@ fn default_rules_ignore_passwords_and_card_fields_and_block_private_elements() {
         "only the email field's masked input: {inputs:?}"
     );
 }
+
+#[test]
+fn the_first_import_after_the_upgrade_scrubs_what_older_versions_stored() {
+    use sightline::dataset::Tier;
+    let fx = Fixture::with_all_roles();
+    let (_, events) = import_under(&fx, None);
+    // What an older Sightline stored: raw ids in selectors and names in page patterns.
+    let old_page = "https://app.test/u/jane.canary/reset/Xk9fPqLmZrTwYb3nVcQa8sDe";
+    let mut old_events = events.clone();
+    for e in &mut old_events {
+        if e.target.as_deref().is_some_and(|t| t.starts_with("li#")) {
+            e.target = Some("li#user-jane-doe.diagnosis-hiv".into());
+        }
+        if e.url.is_some() {
+            e.url = Some(old_page.into());
+        }
+    }
+    let rec = fx.raw(Tier::Recordings);
+    rec.execute(
+        "UPDATE session_events SET events = ?1",
+        [serde_json::to_vec(&old_events).unwrap()],
+    )
+    .unwrap();
+    rec.execute(
+        "UPDATE sessions SET pages = ?1",
+        [serde_json::to_string(&[old_page]).unwrap()],
+    )
+    .unwrap();
+    rec.execute("DELETE FROM meta WHERE key = 'identifiers_scrubbed'", [])
+        .unwrap();
+    drop(rec);
+    let core = fx.raw(Tier::Core);
+    // Two old patterns that now collapse into one page: they are merged.
+    core.execute("UPDATE pages SET pattern = ?1", [old_page])
+        .unwrap();
+    core.execute(
+        "INSERT INTO pages (pattern) VALUES ('https://app.test/u/jane.doe/reset/:id')",
+        [],
+    )
+    .unwrap();
+    drop(core);
+
+    let mut ws = fx.unlock(ENGINEER);
+    let report = ws
+        .import_inputs(
+            &[ImportInput::Memory {
+                name: "later.json".into(),
+                text: recording().to_string().replace("jane.canary", "someone"),
+            }],
+            &assumed(),
+            &mut |_| {},
+            &AtomicBool::new(false),
+        )
+        .unwrap();
+    ws.lock().unwrap();
+    assert_eq!(report.rescrubbed.sessions, 1, "{report:?}");
+    assert_eq!(
+        (
+            report.rescrubbed.pages_renamed,
+            report.rescrubbed.pages_merged
+        ),
+        (1, 1)
+    );
+    assert!(
+        report
+            .summary_lines()
+            .iter()
+            .any(|l| l.starts_with("Upgraded")),
+        "{:?}",
+        report.summary_lines()
+    );
+    let lead = fx.unlock(LEAD);
+    let pages: Vec<String> = lead.pages().unwrap().into_iter().map(|p| p.page).collect();
+    assert_eq!(pages, ["https://app.test/u/:id/reset/:id"]);
+    lead.lock().unwrap();
+    // The stored events hold no canary any more (the log keeps what it recorded; the test
+    // reads events, pages and sessions, not the log).
+    let rec = fx.raw(Tier::Recordings);
+    let stored: Vec<String> = rec
+        .prepare("SELECT CAST(events AS TEXT) || pages FROM session_events JOIN sessions ON sessions.id = session_id")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    for text in &stored {
+        for canary in ["jane", "diagnosis", "Xk9fPqLmZrTwYb3nVcQa8sDe"] {
+            assert!(!text.contains(canary), "{canary} in {text}");
+        }
+    }
+    // It runs once: a second import rewrites nothing.
+    let mut ws = fx.unlock(ENGINEER);
+    let again = ws
+        .import_inputs(&[], &assumed(), &mut |_| {}, &AtomicBool::new(false))
+        .unwrap();
+    assert_eq!(again.rescrubbed, Default::default());
+}

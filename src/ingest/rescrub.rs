@@ -1,0 +1,162 @@
+//! Datasets stored before identifiers were scrubbed: the first import after the upgrade
+//! rewrites every stored selector (ids and classes outside the UI vocabulary hashed) and every
+//! page pattern (tokens, handles and names collapsed), merging pages that now share a pattern.
+//! It runs once per dataset; the access log keeps what it recorded, as it must.
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::dataset::db::sql_error;
+use crate::error::{Error, Result};
+use crate::privacy::identifiers;
+use crate::privacy::url::page_pattern;
+use crate::session::SessionEvent;
+
+const CORE: &str = "core.db";
+const REC: &str = "recordings.db";
+const DONE: &str = "identifiers_scrubbed";
+
+/// What the rewrite changed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Rescrubbed {
+    /// Sessions whose stored events or page list changed.
+    pub sessions: usize,
+    /// Pages given a new pattern.
+    pub pages_renamed: usize,
+    /// Pages merged into another that has the same pattern now.
+    pub pages_merged: usize,
+}
+
+/// A stored target as it is stored now. Names the importer gives (`[blocked element]`,
+/// `[masked field]`, `document`, `#text`) and selectors already scrubbed are kept.
+fn target(key: &[u8; 32], stored: &str) -> String {
+    if stored.starts_with('[')
+        || stored == "#text"
+        || stored.contains("#id:")
+        || stored.contains(".class:")
+    {
+        stored.to_owned()
+    } else {
+        identifiers::scrub_selector(key, stored)
+    }
+}
+
+/// Rewrites what was stored before scrubbing, once; `key` is the identifier key.
+pub fn run(core: &Connection, rec: &Connection, key: &[u8; 32]) -> Result<Rescrubbed> {
+    let done: Option<String> = rec
+        .query_row("SELECT value FROM meta WHERE key = ?1", [DONE], |r| {
+            r.get(0)
+        })
+        .optional()
+        .map_err(|e| sql_error(REC, e))?;
+    if done.is_some() {
+        return Ok(Rescrubbed::default());
+    }
+    let mut out = Rescrubbed::default();
+    let core_tx = core
+        .unchecked_transaction()
+        .map_err(|e| sql_error(CORE, e))?;
+    let rec_tx = rec.unchecked_transaction().map_err(|e| sql_error(REC, e))?;
+    let pages: Vec<(i64, String)> = core_tx
+        .prepare("SELECT id, pattern FROM pages ORDER BY id")
+        .and_then(|mut st| st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect())
+        .map_err(|e| sql_error(CORE, e))?;
+    for (id, old) in pages {
+        let new = page_pattern(&old);
+        if new == old {
+            continue;
+        }
+        let existing: Option<i64> = core_tx
+            .query_row("SELECT id FROM pages WHERE pattern = ?1", [&new], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(|e| sql_error(CORE, e))?;
+        match existing {
+            None => {
+                core_tx
+                    .execute(
+                        "UPDATE pages SET pattern = ?1 WHERE id = ?2",
+                        params![new, id],
+                    )
+                    .map_err(|e| sql_error(CORE, e))?;
+                out.pages_renamed += 1;
+            }
+            Some(into) => {
+                merge_page(&core_tx, id, into).map_err(|e| sql_error(CORE, e))?;
+                out.pages_merged += 1;
+            }
+        }
+    }
+    let rows: Vec<(String, Vec<u8>, String)> = rec_tx
+        .prepare(
+            "SELECT e.session_id, e.events, s.pages FROM session_events e
+             JOIN sessions s ON s.id = e.session_id",
+        )
+        .and_then(|mut st| {
+            st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect()
+        })
+        .map_err(|e| sql_error(REC, e))?;
+    for (id, events_json, pages_json) in rows {
+        let mut events: Vec<SessionEvent> = serde_json::from_slice(&events_json)
+            .map_err(|_| Error::Integrity(format!("The stored events of {id} are damaged.")))?;
+        for e in &mut events {
+            if let Some(t) = &e.target {
+                e.target = Some(target(key, t));
+            }
+            if let Some(u) = &e.url {
+                e.url = Some(page_pattern(u));
+            }
+        }
+        let mut pages: Vec<String> = serde_json::from_str(&pages_json).unwrap_or_default();
+        for p in &mut pages {
+            *p = page_pattern(p);
+        }
+        let mut seen = std::collections::HashSet::new();
+        pages.retain(|p| seen.insert(p.clone()));
+        let events_new = serde_json::to_vec(&events).map_err(|e| Error::Format(e.to_string()))?;
+        let pages_new = serde_json::to_string(&pages).map_err(|e| Error::Format(e.to_string()))?;
+        if events_new != events_json || pages_new != pages_json {
+            rec_tx
+                .execute(
+                    "UPDATE session_events SET events = ?1 WHERE session_id = ?2",
+                    params![events_new, id],
+                )
+                .and_then(|_| {
+                    rec_tx.execute(
+                        "UPDATE sessions SET pages = ?1 WHERE id = ?2",
+                        params![pages_new, id],
+                    )
+                })
+                .map_err(|e| sql_error(REC, e))?;
+            out.sessions += 1;
+        }
+    }
+    rec_tx
+        .execute("INSERT INTO meta (key, value) VALUES (?1, '1')", [DONE])
+        .map_err(|e| sql_error(REC, e))?;
+    // Pages first: a crash between the commits leaves sessions to redo, never pages undone.
+    core_tx.commit().map_err(|e| sql_error(CORE, e))?;
+    rec_tx.commit().map_err(|e| sql_error(REC, e))?;
+    Ok(out)
+}
+
+/// Moves everything of page `from` to page `into` (keeping `into`'s screenshot and annotations
+/// where both have one) and removes `from`.
+fn merge_page(tx: &Connection, from: i64, into: i64) -> rusqlite::Result<()> {
+    for table in [
+        "point_chunks",
+        "page_sessions",
+        "page_depths",
+        "screenshots",
+        "annotations",
+    ] {
+        tx.execute(
+            &format!("UPDATE OR IGNORE {table} SET page_id = ?1 WHERE page_id = ?2"),
+            params![into, from],
+        )?;
+        tx.execute(&format!("DELETE FROM {table} WHERE page_id = ?1"), [from])?;
+    }
+    tx.execute("DELETE FROM pages WHERE id = ?1", [from])?;
+    Ok(())
+}
