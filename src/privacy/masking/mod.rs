@@ -178,12 +178,12 @@ impl Matcher {
     fn matches(&self, e: &Element<'_>) -> bool {
         match self {
             Matcher::Class(name) => e.classes.iter().any(|c| c == name),
+            // Recorded attribute names are lower case already (the importer folds them).
             Matcher::Attribute { name, prefix } => e.attributes.iter().any(|(a, _)| {
-                let a = a.to_ascii_lowercase();
                 if *prefix {
-                    a.starts_with(name)
+                    a.starts_with(name.as_str())
                 } else {
-                    a == *name
+                    a == name
                 }
             }),
             Matcher::Selector(s) => s.matches(e),

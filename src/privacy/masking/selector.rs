@@ -228,15 +228,26 @@ fn op_matches(op: Op, found: Option<&str>, wanted: &str) -> bool {
         return true;
     }
     let Some(found) = found else { return false };
-    let found = found.trim().to_ascii_lowercase();
+    let found = found.trim().as_bytes();
+    let wanted = wanted.as_bytes();
+    let starts = found.len() >= wanted.len() && found[..wanted.len()].eq_ignore_ascii_case(wanted);
     match op {
         Op::Exists => true,
-        Op::Equals => found == wanted,
-        Op::Prefix => found.starts_with(wanted),
-        Op::Suffix => found.ends_with(wanted),
-        Op::Contains => found.contains(wanted),
-        Op::Word => found.split_whitespace().any(|w| w == wanted),
-        Op::DashPrefix => found == wanted || found.starts_with(&format!("{wanted}-")),
+        Op::Equals => found.eq_ignore_ascii_case(wanted),
+        Op::Prefix => starts,
+        Op::Suffix => {
+            found.len() >= wanted.len()
+                && found[found.len() - wanted.len()..].eq_ignore_ascii_case(wanted)
+        }
+        Op::Contains => found
+            .windows(wanted.len().max(1))
+            .any(|w| w.eq_ignore_ascii_case(wanted)),
+        Op::Word => found
+            .split(u8::is_ascii_whitespace)
+            .any(|w| w.eq_ignore_ascii_case(wanted)),
+        Op::DashPrefix => {
+            found.eq_ignore_ascii_case(wanted) || (starts && found.get(wanted.len()) == Some(&b'-'))
+        }
     }
 }
 

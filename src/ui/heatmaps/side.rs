@@ -211,6 +211,9 @@ pub fn legend_ui(ui: &mut egui::Ui, s: &HeatmapViewState) {
             .small(),
         );
     }
+    if a.below_floor {
+        return;
+    }
     let rage = a.markers.iter().filter(|m| m.rage).count();
     ui.label(
         RichText::new(format!(
