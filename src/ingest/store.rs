@@ -75,17 +75,17 @@ pub fn pseudonym_key(rec: &Connection) -> Result<Zeroizing<[u8; 32]>> {
     Ok(key)
 }
 
+/// Every row of `masking_rules` (element and path rules) as stored.
+fn rule_rows(core: &Connection) -> Result<Vec<(i64, String)>> {
+    core.prepare("SELECT id, rule FROM masking_rules ORDER BY id")
+        .and_then(|mut st| st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect())
+        .map_err(|e| sql_error(CORE, e))
+}
+
 /// The masking rules with their ids, seeded with the vendors' defaults on first use.
 pub fn masking_rules_with_ids(core: &Connection) -> Result<Vec<(i64, MaskingRule)>> {
     masking_rules(core)?;
-    let mut stmt = core
-        .prepare("SELECT id, rule FROM masking_rules ORDER BY id")
-        .map_err(|e| sql_error(CORE, e))?;
-    let rows: Vec<(i64, String)> = stmt
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .and_then(Iterator::collect)
-        .map_err(|e| sql_error(CORE, e))?;
-    Ok(rows
+    Ok(rule_rows(core)?
         .into_iter()
         .filter_map(|(id, json)| serde_json::from_str(&json).ok().map(|r| (id, r)))
         .collect())
@@ -118,14 +118,7 @@ pub fn masking_rules(core: &Connection) -> Result<Vec<MaskingRule>> {
 
 /// The path rules (stored with the masking rules, so they are sealed with them), with ids.
 pub fn path_rules_with_ids(core: &Connection) -> Result<Vec<(i64, PathRule)>> {
-    let mut stmt = core
-        .prepare("SELECT id, rule FROM masking_rules ORDER BY id")
-        .map_err(|e| sql_error(CORE, e))?;
-    let rows: Vec<(i64, String)> = stmt
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .and_then(Iterator::collect)
-        .map_err(|e| sql_error(CORE, e))?;
-    Ok(rows
+    Ok(rule_rows(core)?
         .into_iter()
         .filter_map(|(id, json)| {
             serde_json::from_str::<StoredPathRule>(&json)

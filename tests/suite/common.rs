@@ -290,3 +290,17 @@ pub fn files_of(fx: &Fixture, tiers: &[Tier]) -> (Vec<u8>, Vec<u8>) {
     }
     (plain, wal)
 }
+
+/// Import options that assume both purposes were consented upstream (with a reason).
+pub fn assumed() -> sightline::ingest::ImportOptions {
+    sightline::ingest::ImportOptions {
+        manifest: None,
+        assume_consent: Some((
+            sightline::ingest::Purposes {
+                heatmaps: true,
+                recordings: true,
+            },
+            "consent handled upstream (test)".into(),
+        )),
+    }
+}

@@ -58,6 +58,19 @@ fn click_at(h: &mut Harness<'_, SightlineApp>, p: egui::Pos2) {
     h.run_steps(2);
 }
 
+/// Picks `variant` for segment B (its combo sits where a click, not a label query, reaches).
+fn choose_b_variant(h: &mut Harness<'_, SightlineApp>, variant: &str) {
+    let b_variant = h
+        .get_all_by_label("Variant")
+        .nth(1)
+        .unwrap()
+        .rect()
+        .center();
+    click_at(h, b_variant);
+    h.get_all_by_label(variant).last().unwrap().click();
+    settle(h);
+}
+
 fn shapes(h: &Harness<'_, SightlineApp>) -> Vec<Shape> {
     h.state().heatmap_view().unwrap().annotations.shapes.clone()
 }
@@ -236,15 +249,7 @@ fn compare_mode_shows_both_segments_and_their_difference() {
     h.get_by_label("Compare with segment B").click();
     settle(&mut h);
     choose(&mut h, "Variant", 0, "A");
-    let b_variant = h
-        .get_all_by_label("Variant")
-        .nth(1)
-        .unwrap()
-        .rect()
-        .center();
-    click_at(&mut h, b_variant);
-    h.get_all_by_label("B").last().unwrap().click();
-    settle(&mut h);
+    choose_b_variant(&mut h, "B");
     assert!(h.query_by_label("B: 7 sessions from 7 people").is_some());
     h.get_by_label("Difference A − B").click();
     h.run_steps(2);
@@ -339,15 +344,7 @@ fn a_compare_that_would_single_out_a_few_people_is_refused_on_screen() {
     let mut h = opened(&fx, UX);
     h.get_by_label("Compare with segment B").click();
     settle(&mut h);
-    let b_variant = h
-        .get_all_by_label("Variant")
-        .nth(1)
-        .unwrap()
-        .rect()
-        .center();
-    click_at(&mut h, b_variant);
-    h.get_all_by_label("A").last().unwrap().click();
-    settle(&mut h);
+    choose_b_variant(&mut h, "A");
     assert!(
         h.query_by_label_contains("Not compared: the two segments differ by fewer than 5 people")
             .is_some(),

@@ -5,10 +5,10 @@ use sightline::Error;
 use sightline::access::{LogFormat, LogQuery, Role};
 use sightline::dataset::{Tier, db};
 use sightline::ingest::manifest::Manifest;
-use sightline::ingest::{ImportOptions, ImportReport, Purposes};
+use sightline::ingest::{ImportOptions, ImportReport};
 use sightline::session::{EventKind, MASKED_VALUE};
 
-use super::common::{ANALYST, ENGINEER, Fixture, LEAD, UX};
+use super::common::{ANALYST, ENGINEER, Fixture, LEAD, UX, assumed};
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -25,19 +25,6 @@ const ALL_FIXTURES: &[&str] = &[
     "rrweb-player-demoit-react.json",
     "rrweb-test-scroll-synthetic.json",
 ];
-
-fn assumed() -> ImportOptions {
-    ImportOptions {
-        manifest: None,
-        assume_consent: Some((
-            Purposes {
-                heatmaps: true,
-                recordings: true,
-            },
-            "consent handled upstream (test)".into(),
-        )),
-    }
-}
 
 fn import(fx: &Fixture, files: &[PathBuf], options: &ImportOptions) -> Result<ImportReport, Error> {
     let mut ws = fx.unlock(ENGINEER);

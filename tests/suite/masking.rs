@@ -4,12 +4,12 @@
 
 use std::sync::atomic::AtomicBool;
 
-use sightline::ingest::{ImportInput, ImportOptions, ImportReport, Purposes};
+use sightline::ingest::{ImportInput, ImportReport};
 use sightline::privacy::masking::{Effect, Marker, MaskingRule};
 use sightline::privacy::paths::PathRule;
 use sightline::session::{EventKind, SessionEvent};
 
-use super::common::{ENGINEER, Fixture, LEAD, contains, files};
+use super::common::{ENGINEER, Fixture, LEAD, assumed, contains, files};
 
 /// Canary PII: an email, a phone number, a card number, a person's name, a reset token.
 const CANARIES: &[&str] = &[
@@ -53,19 +53,6 @@ fn recording() -> serde_json::Value {
         {"type": 3, "timestamp": t(500), "data": {"source": 2, "type": 2, "id": 6, "x": 300, "y": 300}},
         {"type": 3, "timestamp": t(600), "data": {"source": 3, "id": 1, "x": 0, "y": 400}}
     ])
-}
-
-fn assumed() -> ImportOptions {
-    ImportOptions {
-        manifest: None,
-        assume_consent: Some((
-            Purposes {
-                heatmaps: true,
-                recordings: true,
-            },
-            "consent handled upstream (test)".into(),
-        )),
-    }
 }
 
 /// Imports the recording under a rule on `data-canary-field` (none for `None`) and returns the
