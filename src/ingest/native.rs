@@ -9,8 +9,8 @@ use crate::ingest::Purposes;
 use crate::ingest::manifest::ManifestRow;
 use crate::ingest::rrweb::Converted;
 use crate::ingest::rrweb::mirror::MASKED_FIELD_TARGET;
-use crate::privacy::masking::{Effects, Masking, selector::elements_in};
-use crate::privacy::{identifiers, pii};
+use crate::privacy::identifiers;
+use crate::privacy::masking::{Effects, Masking, RuleRef, Tallies, selector::elements_in};
 use crate::session::{EventKind, MASKED_VALUE, SessionEvent};
 
 /// Coordinates beyond this are garbage.
@@ -231,9 +231,7 @@ fn event(v: &Value, c: &mut Converted, events: &mut Vec<(i64, SessionEvent)>, ma
                 EventKind::Custom
             };
             let raw = text(v, "tag").unwrap_or_else(|| kind.to_owned());
-            let (tag, n) = pii::redact(&raw);
-            c.counts.pii_redacted += n as u64;
-            e.detail = Some(tag.chars().take(64).collect());
+            e.detail = Some(identifiers::label(masking.identifier_key(), &raw));
             true
         }
         _ => {
@@ -245,41 +243,63 @@ fn event(v: &Value, c: &mut Converted, events: &mut Vec<(i64, SessionEvent)>, ma
         dropped(c);
         return;
     }
-    if let Some(target) = text(v, "target") {
-        // Each element the target names counts as the event's element or an ancestor of it.
-        let mut effects = Effects::default();
-        for element in elements_in(&target) {
-            effects.inherit(&masking.effects(&element.view(), &mut c.counts.by_rule));
-        }
-        let removing = match e.kind {
-            EventKind::Input => effects.block.or(effects.ignore),
-            _ => effects.block,
-        };
-        if let Some(rule) = removing {
-            c.counts.masked_dropped += 1;
-            masking.tally(rule, &mut c.counts.by_rule).events_removed += 1;
-            return;
-        }
-        if e.kind == EventKind::Input
-            && let Some(rule) = effects.mask
-        {
-            masking.tally(rule, &mut c.counts.by_rule).values_masked += 1;
-        }
-        e.target = Some(match effects.ignore {
-            Some(rule) => {
-                masking.tally(rule, &mut c.counts.by_rule).targets_hidden += 1;
-                MASKED_FIELD_TARGET.to_owned()
+    // Only interactions name an element; a target on anything else is not kept.
+    if let Some(target) = text(v, "target").filter(|_| interaction) {
+        match element_target(&target, e.kind, masking, &mut c.counts.by_rule) {
+            Ok(named) => e.target = named,
+            Err(rule) => {
+                c.counts.masked_dropped += 1;
+                masking.tally(rule, &mut c.counts.by_rule).events_removed += 1;
+                return;
             }
-            None => identifiers::scrub_selector(masking.identifier_key(), &target)
-                .chars()
-                .take(200)
-                .collect(),
-        });
+        }
     }
     if interaction {
         c.counts.interactions_kept += 1;
     }
     events.push((t, e));
+}
+
+/// How an interaction keeps its recorded `target` selector string, or the rule that removes
+/// the event. Each element the string names counts as the event's element or an ancestor of
+/// it; a string that cannot be read whole hides the name, and removes input (a rule might
+/// have named the part that could not be read).
+fn element_target(
+    target: &str,
+    kind: EventKind,
+    masking: &Masking,
+    tallies: &mut Tallies,
+) -> std::result::Result<Option<String>, RuleRef> {
+    let (elements, whole) = elements_in(target);
+    let mut effects = Effects::default();
+    for element in &elements {
+        effects.inherit(&masking.effects(&element.view()));
+    }
+    let removing = match kind {
+        EventKind::Input => effects
+            .block
+            .or(effects.ignore)
+            .or((!whole).then_some(RuleRef::Unseen)),
+        _ => effects.block,
+    };
+    if let Some(rule) = removing {
+        return Err(rule);
+    }
+    if kind == EventKind::Input
+        && let Some(rule) = effects.mask
+    {
+        masking.tally(rule, tallies).values_masked += 1;
+    }
+    if let Some(rule) = effects.ignore {
+        masking.tally(rule, tallies).targets_hidden += 1;
+        return Ok(Some(MASKED_FIELD_TARGET.to_owned()));
+    }
+    Ok(whole.then(|| {
+        identifiers::scrub_selector(masking.identifier_key(), target)
+            .chars()
+            .take(200)
+            .collect()
+    }))
 }
 
 fn viewport_event(t: i64, v: &Value) -> SessionEvent {

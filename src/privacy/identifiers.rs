@@ -113,10 +113,31 @@ pub fn selector(
     out
 }
 
+/// A recorder's event name (a custom event's tag): kept when every word is UI vocabulary, so
+/// `checkout started` stays readable; otherwise `tag:` and a keyed hash, like identifiers.
+pub fn label(key: &[u8; 32], text: &str) -> String {
+    let text = text.trim();
+    let vocabulary = vocabulary();
+    let plain = !text.is_empty()
+        && text.len() <= 64
+        && text.chars().all(|c| {
+            c.is_ascii_alphabetic() || matches!(c, ' ' | '-' | '_' | '$' | '.' | ':' | '/')
+        })
+        && words(text)
+            .iter()
+            .all(|w| w.len() <= 2 || vocabulary.contains(w.as_str()));
+    if plain {
+        text.to_owned()
+    } else {
+        kept_or_hashed(key, "tag", text)
+    }
+}
+
 /// A recorded selector string (`form#signup > input#u-8812`) with every element's
 /// identifiers hashed; attribute tests other than `role` and `type` are dropped.
 pub fn scrub_selector(key: &[u8; 32], text: &str) -> String {
     let parts: Vec<String> = elements_in(text)
+        .0
         .into_iter()
         .map(|e| {
             let role = e
@@ -173,6 +194,21 @@ mod tests {
             // Stable within the dataset, different under another key.
             assert_eq!(s, selector(&KEY, "li", Some(id), &[], None));
             assert_ne!(s, selector(&[4; 32], "li", Some(id), &[], None));
+        }
+    }
+
+    #[test]
+    fn event_names_keep_ui_words_and_hash_the_rest() {
+        assert_eq!(label(&KEY, "$pageview"), "$pageview");
+        assert_eq!(label(&KEY, "checkout started"), "checkout started");
+        for raw in [
+            "invited jane.doe",
+            "order 88213",
+            "ana@example.org",
+            "\u{1b}[2J",
+        ] {
+            let l = label(&KEY, raw);
+            assert!(l.starts_with("tag:") && l.len() == 8, "{raw} → {l}");
         }
     }
 

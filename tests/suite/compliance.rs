@@ -15,7 +15,8 @@ use super::common::{
 
 const DAY: i64 = 86_400_000;
 
-/// A native session of `subject` starting `age_ms` ago, whose click targets carry `marker`.
+/// A native session of `subject` starting `age_ms` ago, with a custom event named `marker`
+/// (UI words only, so it is stored as written and can be found in the decrypted pages).
 fn session(id: &str, subject: &str, age_ms: i64, marker: &str) -> String {
     format!(
         r#"{{"sightline": 1, "session": "{id}", "subject": "{subject}", "started_at": "{}", "region": "EU", "consent": {{"heatmaps": true, "recordings": true}}, "url": "https://app.test/home", "viewport": {{"width": 1440, "height": 900}}}}
@@ -53,10 +54,10 @@ fn erasure_leaves_no_byte_of_the_subject_in_pages_free_pages_or_wal() {
             &format!("gone-{i}"),
             "canary.subject@example.org",
             DAY,
-            "erase-marker-q7",
+            "wizard-trash-kbd",
         ));
     }
-    text.push(session("stays-1", "other-person", DAY, "keep-marker-k2"));
+    text.push(session("stays-1", "other-person", DAY, "volume-pill-quote"));
     let survey = ImportInput::Memory {
         name: "surveys.csv".into(),
         text: "subject,session,score,comment\ncanary.subject@example.org,gone-0,2,\"the canary comment zx81\"\n".into(),
@@ -77,10 +78,10 @@ fn erasure_leaves_no_byte_of_the_subject_in_pages_free_pages_or_wal() {
     ws.lock().unwrap();
     let (plain, _) = files(&fx);
     for marker in [
-        "erase-marker-q7",
+        "wizard-trash-kbd",
         "zx81",
         subject.as_str(),
-        "keep-marker-k2",
+        "volume-pill-quote",
     ] {
         assert!(
             contains(&plain, marker),
@@ -100,7 +101,7 @@ fn erasure_leaves_no_byte_of_the_subject_in_pages_free_pages_or_wal() {
     ws.lock().unwrap();
 
     let (plain, wal) = files(&fx);
-    let mut gone = vec!["erase-marker-q7", "zx81"];
+    let mut gone = vec!["wizard-trash-kbd", "zx81"];
     gone.extend(erased_ids.iter().map(String::as_str));
     for marker in gone {
         assert!(
@@ -113,7 +114,7 @@ fn erasure_leaves_no_byte_of_the_subject_in_pages_free_pages_or_wal() {
     // core.db); the recordings hold nothing of it.
     let (recordings, _) = files_of(&fx, &[Tier::Recordings]);
     assert!(!contains(&recordings, &subject));
-    assert!(contains(&plain, "keep-marker-k2"), "other subjects stay");
+    assert!(contains(&plain, "volume-pill-quote"), "other subjects stay");
     assert!(
         !contains(&plain, "canary.subject"),
         "the identifier was never stored"
@@ -151,10 +152,10 @@ fn a_purge_removes_exactly_what_is_past_retention_and_writes_a_receipt() {
     let fx = Fixture::with_all_roles();
     let hour = 3_600_000;
     let text = [
-        session("old", "a", 30 * DAY + hour, "m-old"), // past 30 days
-        session("edge", "b", 30 * DAY - hour, "m-edge"), // just inside
-        session("new", "c", DAY, "m-new"),
-        session("ancient", "d", 400 * DAY, "m-ancient"), // past the points' 365 days too
+        session("old", "a", 30 * DAY + hour, "pager-trash"), // past 30 days
+        session("edge", "b", 30 * DAY - hour, "pager-zoom"), // just inside
+        session("new", "c", DAY, "pager-volume"),
+        session("ancient", "d", 400 * DAY, "pager-wizard"), // past the points' 365 days too
     ]
     .join("\n");
     import(&fx, text, Vec::new());
@@ -207,10 +208,10 @@ fn a_purge_removes_exactly_what_is_past_retention_and_writes_a_receipt() {
     let receipts = lead.receipts().unwrap();
     assert_eq!(receipts[0].user, ENGINEER.0);
     let (plain, _) = files(&fx);
-    for gone in ["m-old", "m-ancient"] {
+    for gone in ["pager-trash", "pager-wizard"] {
         assert!(!contains(&plain, gone), "{gone}");
     }
-    for kept in ["m-edge", "m-new"] {
+    for kept in ["pager-zoom", "pager-volume"] {
         assert!(contains(&plain, kept), "{kept}");
     }
 }
@@ -218,7 +219,11 @@ fn a_purge_removes_exactly_what_is_past_retention_and_writes_a_receipt() {
 #[test]
 fn opening_purges_when_the_policy_says_so() {
     let fx = Fixture::with_all_roles();
-    import(&fx, session("old", "a", 10 * DAY, "m-old"), Vec::new());
+    import(
+        &fx,
+        session("old", "a", 10 * DAY, "pager-trash"),
+        Vec::new(),
+    );
     let lead = fx.unlock(LEAD);
     lead.set_retention_policy(&Policy {
         recordings_days: 5,

@@ -10,10 +10,9 @@ use serde_json::Value;
 use crate::ingest::counts::Counts;
 use crate::ingest::rrweb::event::{Data, Event};
 use crate::ingest::rrweb::mirror::Mirror;
-use crate::ingest::rrweb::mirror::Node;
 use crate::ingest::rrweb::split::Recording;
+use crate::privacy::identifiers;
 use crate::privacy::masking::{Masking, RuleRef};
-use crate::privacy::pii;
 use crate::session::{EventKind, MASKED_VALUE, SessionEvent};
 
 /// Coordinates beyond this are treated as garbage.
@@ -134,10 +133,9 @@ impl State<'_> {
             Some(3) => self.incremental(ts, data),
             Some(4) => self.meta(ts, data),
             Some(5) => {
-                let (tag, n) = pii::redact(data.tag.as_deref().unwrap_or("custom"));
-                self.counts.pii_redacted += n as u64;
+                let tag = data.tag.as_deref().unwrap_or("custom");
                 let mut e = SessionEvent::new(0, EventKind::Custom);
-                e.detail = Some(tag.chars().take(64).collect());
+                e.detail = Some(identifiers::label(self.masking.identifier_key(), tag));
                 self.push(ts, e);
             }
             Some(6) => {
@@ -251,10 +249,8 @@ impl State<'_> {
                 self.counts.invalid_dropped += 1;
                 continue;
             };
-            if let Some(rule) =
-                p.id.and_then(|id| self.mirror.get(id))
-                    .and_then(|n| n.effects.block)
-            {
+            let cover = p.id.and_then(|id| self.mirror.cover(id));
+            if let Some(rule) = cover.and_then(|c| c.effects.block) {
                 self.removed(rule);
                 continue;
             }
@@ -299,17 +295,20 @@ impl State<'_> {
             e.x = Some((x + self.scroll.0) as f32);
             e.y = Some((y + self.scroll.1) as f32);
         }
-        if let Some(node) = data.id.and_then(|id| self.mirror.get(id)) {
-            if let Some(rule) = node.effects.block {
+        if let Some((id, cover)) = data.id.and_then(|id| Some((id, self.mirror.cover(id)?))) {
+            if let Some(rule) = cover.effects.block {
                 self.removed(rule);
                 return;
             }
-            if let Some(rule) = node.effects.ignore {
+            if let Some(rule) = cover.effects.ignore {
                 self.masking
                     .tally(rule, &mut self.counts.by_rule)
                     .targets_hidden += 1;
             }
-            e.target = Some(node.target().to_owned());
+            // With an ancestor unseen, a rule may cover the element: its name is not kept.
+            if cover.complete {
+                e.target = Some(self.mirror.target(id, &cover, self.masking));
+            }
         }
         self.push_interaction(ts, e);
     }
@@ -320,15 +319,15 @@ impl State<'_> {
             self.counts.invalid_dropped += 1;
             return;
         };
-        let node = data.id.and_then(|id| self.mirror.get(id));
-        if let Some(rule) = node.and_then(|n| n.effects.block) {
+        let cover = data.id.and_then(|id| self.mirror.cover(id));
+        if let Some(rule) = cover.and_then(|c| c.effects.block) {
             self.removed(rule);
             return;
         }
         // Scrolls on the document move the page; on the top page its id is 1 even when the
         // snapshot is missing.
-        let is_document = match node {
-            Some(n) => n.is_document,
+        let is_document = match cover {
+            Some(c) => c.is_document,
             None => data.id == Some(1),
         };
         let mut e = SessionEvent::new(
@@ -343,26 +342,35 @@ impl State<'_> {
         e.y = Some(y as f32);
         if is_document {
             self.scroll = (x, y);
-        } else {
-            e.target = node.map(|n| n.target().to_owned());
+        } else if let (Some(id), Some(c)) = (data.id, cover.filter(|c| c.complete)) {
+            e.target = Some(self.mirror.target(id, &c, self.masking));
         }
         self.push_interaction(ts, e);
     }
 
     fn input(&mut self, ts: i64, data: &Data) {
         self.counts.interactions_read += 1;
-        let node = data.id.and_then(|id| self.mirror.get(id));
-        if let Some(rule) = node.and_then(|n| n.effects.block.or(n.effects.ignore)) {
+        let seen = data
+            .id
+            .and_then(|id| Some((id, self.mirror.cover(id)?)))
+            .filter(|(_, c)| c.complete);
+        // Input on an element the recording never showed could be a password field: without
+        // its rules, nothing of it is kept.
+        let Some((id, cover)) = seen else {
+            self.removed(RuleRef::Unseen);
+            return;
+        };
+        if let Some(rule) = cover.effects.block.or(cover.effects.ignore) {
             self.removed(rule);
             return;
         }
-        if let Some(rule) = node.and_then(|n| n.effects.mask) {
+        if let Some(rule) = cover.effects.mask {
             self.masking
                 .tally(rule, &mut self.counts.by_rule)
                 .values_masked += 1;
         }
         let mut e = SessionEvent::new(0, EventKind::Input);
-        e.target = Some(node.map_or("input", Node::target).to_owned());
+        e.target = Some(self.mirror.target(id, &cover, self.masking));
         e.value = Some(MASKED_VALUE.into());
         self.counts.values_masked += 1;
         self.push_interaction(ts, e);

@@ -160,6 +160,8 @@ pub struct Node {
 pub struct Attributes {
     /// Every attribute, with its value when it is a short string (masking rules test them).
     pub pairs: Vec<(String, Option<String>)>,
+    /// Attributes a mutation removed (their value was `null`).
+    pub removed: Vec<String>,
     /// `id`.
     pub id: Option<String>,
     /// `class`.
@@ -172,6 +174,11 @@ impl Attributes {
     /// Whether an attribute is present.
     pub fn has(&self, name: &str) -> bool {
         self.pairs.iter().any(|(n, _)| n == name)
+    }
+
+    /// Whether a mutation removed the attribute.
+    pub fn removed(&self, name: &str) -> bool {
+        self.removed.iter().any(|n| n == name)
     }
 }
 
@@ -190,19 +197,28 @@ impl<'de> Deserialize<'de> for Attributes {
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Attributes, A::Error> {
                 let mut out = Attributes::default();
                 while let Some(name) = map.next_key::<String>()? {
+                    // HTML attribute names are case-insensitive: `CLASS` is the class.
+                    let name = name.to_ascii_lowercase();
                     let slot = match name.as_str() {
                         "id" => Some(&mut out.id),
                         "class" => Some(&mut out.class),
                         "role" => Some(&mut out.role),
                         _ => None,
                     };
-                    let value = map.next_value::<StringOrNothing>()?.0;
+                    let value = match map.next_value::<AttributeValue>()? {
+                        AttributeValue::Removed => {
+                            out.removed.push(name.clone());
+                            None
+                        }
+                        AttributeValue::Text(t) => Some(t),
+                        AttributeValue::Other => None,
+                    };
                     if let Some(slot) = slot {
                         slot.clone_from(&value);
                     }
-                    // Long values (styles, data URLs) are never what a rule tests.
+                    // Long values (styles, data URLs) are not kept; value tests then match.
                     let value = value.filter(|v| v.len() <= MAX_ATTRIBUTE_VALUE);
-                    out.pairs.push((name.to_ascii_lowercase(), value));
+                    out.pairs.push((name, value));
                 }
                 Ok(out)
             }
@@ -211,13 +227,28 @@ impl<'de> Deserialize<'de> for Attributes {
     }
 }
 
-/// A string value, or nothing for any other JSON value.
-#[derive(Debug, Default)]
-struct StringOrNothing(Option<String>);
+/// An attribute's value: text, `null` (a mutation removing it), or anything else.
+enum AttributeValue {
+    Text(String),
+    Removed,
+    Other,
+}
 
-impl<'de> Deserialize<'de> for StringOrNothing {
+impl<'de> Deserialize<'de> for AttributeValue {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        text(d).map(StringOrNothing)
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = AttributeValue;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an attribute value")
+            }
+            read_as!('de, AttributeValue::Other; f64, i64, u64, bool, seq, map);
+            read_as!('de, AttributeValue::Removed; unit, none);
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(AttributeValue::Text(v.to_owned()))
+            }
+        }
+        d.deserialize_any(V)
     }
 }
 

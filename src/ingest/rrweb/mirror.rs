@@ -1,6 +1,8 @@
-//! A minimal mirror of the recorded DOM: for each node id, its parent, its tag, a selector
-//! with identifiers hashed, whether it is the document, whether it is interactive, and which
-//! masking rules cover it or an ancestor. No text and no attribute values are kept.
+//! A minimal mirror of the recorded DOM, in memory only: for each node id, its parent, its tag,
+//! its attributes (merged across mutations) and the masking rules naming it. What covers a
+//! node (its own rules and its ancestors') is looked up when an event arrives, so a marker
+//! added to a container later, or a parent that arrives after its child, still covers
+//! everything inside. Nothing here is stored: events name nodes through [`Mirror::target`].
 
 use std::collections::HashMap;
 
@@ -8,39 +10,37 @@ use crate::ingest::rrweb::event;
 use crate::privacy::identifiers;
 use crate::privacy::masking::{Effects, Element, Masking, RuleRef, Tallies};
 
-/// What the importer needs to know about a node.
-#[derive(Debug, Clone, Default)]
-pub struct Node {
-    /// The node's parent id (0 for none).
-    pub parent: i64,
-    /// Tag name, lower case.
-    pub tag: String,
-    /// A selector with identifiers hashed (`button#send.primary`, `li#id:3fa1`).
-    pub selector: String,
-    /// A document node (scrolls on it move the page).
-    pub is_document: bool,
-    /// The node or an ancestor is a link, button, field or has an interactive role.
-    pub interactive: bool,
-    /// The rules covering the node, its own or an ancestor's.
-    pub effects: Effects,
-}
-
 /// How events name a blocked element.
 pub const BLOCKED_TARGET: &str = "[blocked element]";
 /// How events name an element under an ignore rule.
 pub const MASKED_FIELD_TARGET: &str = "[masked field]";
 
-impl Node {
-    /// How kept events name this node: its selector, unless a rule hides it.
-    pub fn target(&self) -> &str {
-        if self.effects.block.is_some() {
-            BLOCKED_TARGET
-        } else if self.effects.ignore.is_some() {
-            MASKED_FIELD_TARGET
-        } else {
-            &self.selector
-        }
-    }
+/// Longest ancestor chain followed; deeper (or cyclic) chains count as unknown.
+const MAX_DEPTH: usize = 4096;
+
+/// One node as the mirror keeps it.
+#[derive(Debug, Clone, Default)]
+struct Node {
+    parent: i64,
+    kind: Option<i64>,
+    tag: String,
+    classes: Vec<String>,
+    attributes: Vec<(String, Option<String>)>,
+    /// Rules naming this node itself. They only ever grow: a marker removed later does not
+    /// unmask what it covered.
+    own: Effects,
+}
+
+/// What covers a node at the moment of an event.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Cover {
+    /// The rules of the node and all its ancestors.
+    pub effects: Effects,
+    /// A document node (scrolls on it move the page).
+    pub is_document: bool,
+    /// The whole ancestor chain is known, up to a root. When it is not, an ancestor the
+    /// mirror has not seen might carry a rule.
+    pub complete: bool,
 }
 
 /// Node ids of the current page.
@@ -49,25 +49,13 @@ pub struct Mirror {
     nodes: HashMap<i64, Node>,
 }
 
-const INTERACTIVE_TAGS: &[&str] = &[
-    "a", "button", "input", "select", "textarea", "label", "summary", "option", "details",
-];
-const INTERACTIVE_ROLES: &[&str] = &[
-    "button", "link", "checkbox", "menuitem", "tab", "switch", "radio", "option", "textbox",
-];
-
 impl Mirror {
     /// Forgets every node (a new full snapshot).
     pub fn clear(&mut self) {
         self.nodes.clear();
     }
 
-    /// A node by id.
-    pub fn get(&self, id: i64) -> Option<&Node> {
-        self.nodes.get(&id)
-    }
-
-    /// Removes a node (its descendants become unreachable and are ignored).
+    /// Removes a node (its descendants become unreachable: their chain is incomplete).
     pub fn remove(&mut self, id: i64) {
         self.nodes.remove(&id);
     }
@@ -85,14 +73,15 @@ impl Mirror {
         let mut added = 0;
         while let Some((raw, parent)) = stack.pop() {
             let Some(id) = raw.id else { continue };
-            let node = self.make_node(
-                raw.kind,
-                raw.tag.as_deref(),
-                &raw.attributes,
+            let mut node = Node {
                 parent,
-                masking,
-                tallies,
-            );
+                kind: raw.kind,
+                tag: raw.tag.as_deref().unwrap_or("element").to_ascii_lowercase(),
+                ..Node::default()
+            };
+            if raw.kind == Some(2) {
+                node.update(&raw.attributes, masking, tallies);
+            }
             self.nodes.insert(id, node);
             added += 1;
             for child in raw.children.iter().rev() {
@@ -102,8 +91,7 @@ impl Mirror {
         added
     }
 
-    /// Updates a node after an attribute mutation. Rules only ever add: an element that was
-    /// masked stays masked when its marker is removed later in the recording.
+    /// Merges an attribute mutation into a node and applies the rules to the result.
     pub fn set_attributes(
         &mut self,
         id: i64,
@@ -111,87 +99,114 @@ impl Mirror {
         masking: &Masking,
         tallies: &mut Tallies,
     ) {
-        let Some(old) = self.nodes.get(&id).cloned() else {
-            return;
-        };
-        let mut updated = self.make_node(
-            Some(2),
-            Some(&old.tag),
-            attributes,
-            old.parent,
-            masking,
-            tallies,
-        );
-        updated.effects.inherit(&old.effects);
-        updated.interactive |= old.interactive;
-        if !attributes.has("class") && !attributes.has("id") {
-            updated.selector = old.selector;
+        if let Some(node) = self.nodes.get_mut(&id) {
+            node.update(attributes, masking, tallies);
         }
-        self.nodes.insert(id, updated);
     }
 
-    fn make_node(
-        &self,
-        node_type: Option<i64>,
-        tag: Option<&str>,
-        attributes: &event::Attributes,
-        parent: i64,
-        masking: &Masking,
-        tallies: &mut Tallies,
-    ) -> Node {
-        let inherited = self.nodes.get(&parent).cloned().unwrap_or_default();
-        let mut node = Node {
-            parent,
-            tag: String::new(),
-            selector: String::new(),
-            is_document: node_type == Some(0),
-            interactive: inherited.interactive,
-            effects: inherited.effects,
+    /// What covers node `id` now; `None` for a node the mirror does not know.
+    pub fn cover(&self, id: i64) -> Option<Cover> {
+        let node = self.nodes.get(&id)?;
+        let mut cover = Cover {
+            effects: node.own,
+            is_document: node.kind == Some(0),
+            complete: false,
         };
-        if node_type != Some(2) {
-            node.selector = match node_type {
-                Some(0) => "document".into(),
-                Some(3) => "#text".into(),
-                _ => String::new(),
+        let mut parent = node.parent;
+        for _ in 0..MAX_DEPTH {
+            if parent == 0 {
+                cover.complete = true;
+                break;
+            }
+            let Some(up) = self.nodes.get(&parent) else {
+                break;
             };
-            return node;
+            cover.effects.inherit(&up.own);
+            parent = up.parent;
         }
-        let tag = tag.unwrap_or("element").to_ascii_lowercase();
-        let classes: Vec<String> = attributes
-            .class
-            .as_deref()
-            .unwrap_or("")
-            .split_whitespace()
-            .map(str::to_owned)
-            .collect();
+        Some(cover)
+    }
+
+    /// How a kept event names node `id`: its selector (identifiers hashed), unless a rule
+    /// hides it.
+    pub fn target(&self, id: i64, cover: &Cover, masking: &Masking) -> String {
+        if cover.effects.block.is_some() {
+            return BLOCKED_TARGET.to_owned();
+        }
+        if cover.effects.ignore.is_some() {
+            return MASKED_FIELD_TARGET.to_owned();
+        }
+        match self.nodes.get(&id) {
+            Some(n) if n.kind == Some(2) => {
+                let value = |name: &str| {
+                    n.attributes
+                        .iter()
+                        .find(|(a, _)| a == name)
+                        .and_then(|(_, v)| v.as_deref())
+                };
+                identifiers::selector(
+                    masking.identifier_key(),
+                    &n.tag,
+                    value("id"),
+                    &n.classes,
+                    value("role"),
+                )
+            }
+            Some(n) if n.kind == Some(0) => "document".to_owned(),
+            Some(n) if n.kind == Some(3) => "#text".to_owned(),
+            _ => "element".to_owned(),
+        }
+    }
+}
+
+impl Node {
+    /// Merges `changes` (a missing value means the attribute was removed) and adds the rules
+    /// that name the node now.
+    fn update(&mut self, changes: &event::Attributes, masking: &Masking, tallies: &mut Tallies) {
+        for (name, value) in &changes.pairs {
+            self.attributes.retain(|(n, _)| n != name);
+            if !changes.removed(name) {
+                self.attributes.push((name.clone(), value.clone()));
+            }
+        }
+        if changes.has("class") {
+            self.classes = changes
+                .class
+                .as_deref()
+                .unwrap_or("")
+                .split_whitespace()
+                .map(str::to_owned)
+                .collect();
+        }
+        // The id is matched in full even when it is too long to keep as a value.
+        let id = changes
+            .id
+            .clone()
+            .or_else(|| self.value("id").map(str::to_owned));
         let element = Element {
-            tag: &tag,
-            id: attributes.id.as_deref(),
-            classes: &classes,
-            attributes: &attributes.pairs,
+            tag: &self.tag,
+            id: id.as_deref(),
+            classes: &self.classes,
+            attributes: &self.attributes,
         };
-        let own = masking.effects(&element, tallies);
-        let mut effects = own;
-        effects.inherit(&node.effects);
-        // rrweb marks blocked elements itself by replacing their attributes with a size.
-        if attributes.has("rr_width") && attributes.has("rr_height") && effects.block.is_none() {
-            effects.block = Some(RuleRef::Recorder);
-            masking.tally(RuleRef::Recorder, tallies).elements += 1;
+        let mut now = masking.effects(&element);
+        // rrweb marks elements it blocked itself by replacing their attributes with a size.
+        if self.value_present("rr_width") && self.value_present("rr_height") {
+            now.block = now.block.or(Some(RuleRef::Recorder));
         }
-        node.effects = effects;
-        let role = attributes.role.as_deref().unwrap_or("");
-        node.interactive |= INTERACTIVE_TAGS.contains(&tag.as_str())
-            || INTERACTIVE_ROLES.contains(&role)
-            || attributes.has("onclick")
-            || attributes.has("tabindex");
-        node.selector = identifiers::selector(
-            masking.identifier_key(),
-            &tag,
-            attributes.id.as_deref(),
-            &classes,
-            attributes.role.as_deref(),
-        );
-        node.tag = tag;
-        node
+        now.inherit(&self.own);
+        masking.count_elements(&self.own, &now, tallies);
+        self.own = now;
+    }
+
+    fn value(&self, name: &str) -> Option<&str> {
+        self.attributes
+            .iter()
+            .find(|(n, _)| n == name)
+            .and_then(|(_, v)| v.as_deref())
+    }
+
+    fn value_present(&self, name: &str) -> bool {
+        self.attributes.iter().any(|(n, _)| n == name)
     }
 }

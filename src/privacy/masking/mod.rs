@@ -210,6 +210,9 @@ pub enum RuleRef {
     Rule(usize),
     /// The recorder blocked the element before we saw it.
     Recorder,
+    /// The element was never seen (no snapshot holds it, or one of its ancestors), so no rule
+    /// can be ruled out: its input is not kept.
+    Unseen,
 }
 
 impl Effects {
@@ -263,6 +266,8 @@ pub struct Masking {
 
 /// How the recorder's own blocks are named in reports.
 pub const RECORDER_BLOCK: &str = "recorder's own block (rr_width/rr_height)";
+/// How input on elements never seen is named in reports.
+pub const UNSEEN: &str = "input on an element not in any snapshot";
 
 impl Masking {
     /// Compiles the rules; a rule that cannot be applied stops the import rather than letting
@@ -296,24 +301,34 @@ impl Masking {
         }
     }
 
-    /// Which rules name this element itself; each one it names is tallied.
-    pub fn effects(&self, e: &Element<'_>, tallies: &mut Tallies) -> Effects {
+    /// Which rules name this element itself (the first rule found for each effect).
+    pub fn effects(&self, e: &Element<'_>) -> Effects {
         let mut out = Effects::default();
         for (i, (rule, matcher)) in self.rules.iter().enumerate() {
-            if !matcher.matches(e) {
-                continue;
-            }
             let slot = match rule.effect {
                 Effect::Block => &mut out.block,
                 Effect::Mask => &mut out.mask,
                 Effect::Ignore => &mut out.ignore,
             };
-            if slot.is_none() {
+            if slot.is_none() && matcher.matches(e) {
                 *slot = Some(RuleRef::Rule(i));
             }
-            self.tally(RuleRef::Rule(i), tallies).elements += 1;
         }
         out
+    }
+
+    /// Counts, for the report, the elements a rule newly names: each effect that `after` has
+    /// and `before` had not.
+    pub fn count_elements(&self, before: &Effects, after: &Effects, tallies: &mut Tallies) {
+        for (was, now) in [
+            (before.block, after.block),
+            (before.mask, after.mask),
+            (before.ignore, after.ignore),
+        ] {
+            if let (None, Some(rule)) = (was, now) {
+                self.tally(rule, tallies).elements += 1;
+            }
+        }
     }
 
     /// The tally of a rule, created on first use.
@@ -324,6 +339,7 @@ impl Masking {
                 .get(i)
                 .map_or_else(|| format!("rule {i}"), |(r, _)| r.describe()),
             RuleRef::Recorder => RECORDER_BLOCK.to_owned(),
+            RuleRef::Unseen => UNSEEN.to_owned(),
         };
         tallies.entry(name).or_default()
     }
@@ -349,38 +365,34 @@ mod tests {
     #[test]
     fn defaults_name_password_card_and_private_fields() {
         let m = Masking::defaults([7; 32]);
-        let mut tallies = Tallies::new();
         let attrs = |pairs: &[(&str, &str)]| -> Vec<(String, Option<String>)> {
             pairs
                 .iter()
                 .map(|(n, v)| ((*n).to_owned(), Some((*v).to_owned())))
                 .collect()
         };
-        let check = |tag: &str, a: Vec<(String, Option<String>)>, tallies: &mut Tallies| {
-            m.effects(
-                &Element {
-                    tag,
-                    id: None,
-                    classes: &[],
-                    attributes: &a,
-                },
-                tallies,
-            )
+        let check = |tag: &str, a: Vec<(String, Option<String>)>| {
+            m.effects(&Element {
+                tag,
+                id: None,
+                classes: &[],
+                attributes: &a,
+            })
         };
-        let pw = check("input", attrs(&[("type", "password")]), &mut tallies);
+        let pw = check("input", attrs(&[("type", "password")]));
         assert!(pw.ignore.is_some() && pw.block.is_none());
-        let cc = check(
-            "input",
-            attrs(&[("autocomplete", "cc-number")]),
-            &mut tallies,
-        );
+        let cc = check("input", attrs(&[("autocomplete", "cc-number")]));
         assert!(cc.ignore.is_some());
-        let tel = check("input", attrs(&[("type", "tel")]), &mut tallies);
+        let tel = check("input", attrs(&[("type", "tel")]));
         assert!(tel.mask.is_some() && tel.ignore.is_none());
-        let private = check("div", attrs(&[("data-private", "")]), &mut tallies);
+        let private = check("div", attrs(&[("data-private", "")]));
         assert!(private.block.is_some());
-        let plain = check("input", attrs(&[("type", "text")]), &mut tallies);
+        let plain = check("input", attrs(&[("type", "text")]));
         assert_eq!(plain, Effects::default());
-        assert_eq!(tallies.values().map(|t| t.elements).sum::<u64>(), 4);
+        // Elements are counted once per rule that newly names them.
+        let mut tallies = Tallies::new();
+        m.count_elements(&Effects::default(), &pw, &mut tallies);
+        m.count_elements(&pw, &pw, &mut tallies);
+        assert_eq!(tallies.values().map(|t| t.elements).sum::<u64>(), 1);
     }
 }

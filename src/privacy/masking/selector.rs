@@ -15,7 +15,8 @@ pub struct Element<'a> {
     pub id: Option<&'a str>,
     /// Class names.
     pub classes: &'a [String],
-    /// Every attribute: name and value (`None` when the value was not kept).
+    /// Every attribute: name (lower case) and value (`None` when the value was not kept;
+    /// value tests then match, to be safe).
     pub attributes: &'a [(String, Option<String>)],
 }
 
@@ -227,7 +228,9 @@ fn op_matches(op: Op, found: Option<&str>, wanted: &str) -> bool {
     if op == Op::Exists {
         return true;
     }
-    let Some(found) = found else { return false };
+    // A value that was not kept (too long, or not a string) cannot be ruled out: a rule that
+    // matches more is the safe side.
+    let Some(found) = found else { return true };
     let found = found.trim().as_bytes();
     let wanted = wanted.as_bytes();
     let starts = found.len() >= wanted.len() && found[..wanted.len()].eq_ignore_ascii_case(wanted);
@@ -251,31 +254,67 @@ fn op_matches(op: Op, found: Option<&str>, wanted: &str) -> bool {
     }
 }
 
-/// Reads the elements named in a recorded selector string (`form#f > input.x[type=tel]`),
-/// leniently: what cannot be read is skipped. Native files name targets this way.
-pub fn elements_in(selector: &str) -> Vec<OwnedElement> {
+/// Reads the elements named in a recorded selector string (`form#f > input.x[type=tel]`).
+/// Pseudo-classes and pseudo-elements (`:nth-child(2)`, `::before`) are set aside; the flag
+/// says whether every part could be read.
+pub fn elements_in(selector: &str) -> (Vec<OwnedElement>, bool) {
     let mut out = Vec::new();
+    let mut whole = true;
     let mut current = String::new();
-    let mut depth = 0i32;
     let mut flush = |current: &mut String| {
-        if let Ok(c) = Compound::parse(current.trim()) {
-            out.push(OwnedElement::from(c));
+        let part = strip_pseudo(current.trim());
+        if !part.is_empty() {
+            match Compound::parse(&part) {
+                Ok(c) => out.push(OwnedElement::from(c)),
+                Err(_) => whole = false,
+            }
         }
         current.clear();
     };
+    let (mut brackets, mut parens) = (0i32, 0i32);
     for ch in selector.chars() {
         match ch {
-            '[' => depth += 1,
-            ']' => depth -= 1,
+            '[' => brackets += 1,
+            ']' => brackets -= 1,
+            '(' => parens += 1,
+            ')' => parens -= 1,
             _ => {}
         }
-        if depth <= 0 && (ch.is_whitespace() || matches!(ch, '>' | '+' | '~')) {
+        let outside = brackets <= 0 && parens <= 0;
+        if outside && (ch.is_whitespace() || matches!(ch, '>' | '+' | '~' | ',')) {
             flush(&mut current);
         } else {
             current.push(ch);
         }
     }
     flush(&mut current);
+    if brackets != 0 || parens != 0 {
+        whole = false;
+    }
+    (out, whole)
+}
+
+/// A compound without its pseudo-classes and pseudo-elements (`a.x:hover::after` → `a.x`).
+fn strip_pseudo(compound: &str) -> String {
+    let mut out = String::with_capacity(compound.len());
+    let (mut in_pseudo, mut brackets, mut parens) = (false, 0i32, 0i32);
+    for ch in compound.chars() {
+        match ch {
+            '[' if parens == 0 => {
+                brackets += 1;
+                in_pseudo = false;
+            }
+            ']' if parens == 0 => brackets -= 1,
+            '(' if in_pseudo => parens += 1,
+            ')' if in_pseudo => parens -= 1,
+            ':' if brackets == 0 && parens == 0 => in_pseudo = true,
+            '.' | '#' if brackets == 0 && parens == 0 => in_pseudo = false,
+            _ => {}
+        }
+        if !in_pseudo {
+            out.push(ch);
+        }
+    }
     out
 }
 
@@ -372,10 +411,18 @@ mod tests {
 
     #[test]
     fn recorded_selector_strings_read_as_elements() {
-        let found = elements_in("form#signup > input#phone.big[type=tel]");
+        let (found, whole) = elements_in("form#signup > input#phone.big[type=tel]");
+        assert!(whole);
         assert_eq!(found.len(), 2);
         assert_eq!(found[1].tag, "input");
         assert_eq!(found[1].id.as_deref(), Some("phone"));
         assert_eq!(found[1].attributes[0].1.as_deref(), Some("tel"));
+        // Pseudo-classes are set aside, so the marker before them still counts.
+        let (found, whole) = elements_in("div.rr-block:nth-child(2) > input:focus");
+        assert!(whole);
+        assert_eq!(found[0].classes, ["rr-block"]);
+        assert_eq!(found[1].tag, "input");
+        let (_, whole) = elements_in("div[data-x > input");
+        assert!(!whole);
     }
 }
