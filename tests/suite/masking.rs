@@ -394,3 +394,153 @@ fn the_first_import_after_the_upgrade_scrubs_what_older_versions_stored() {
         .unwrap();
     assert_eq!(again.rescrubbed, Default::default());
 }
+
+/// Imports `events` (rrweb) under the default rules plus `rule`, returning the report and the
+/// stored events.
+fn import_events(
+    fx: &Fixture,
+    rule: Option<MaskingRule>,
+    events: serde_json::Value,
+) -> (ImportReport, Vec<SessionEvent>) {
+    let mut ws = fx.unlock(ENGINEER);
+    if let Some(rule) = rule {
+        ws.add_masking_rule(&rule).unwrap();
+    }
+    let report = ws
+        .import_inputs(
+            &[ImportInput::Memory {
+                name: "tricks.json".into(),
+                text: events.to_string(),
+            }],
+            &assumed(),
+            &mut |_| {},
+            &AtomicBool::new(false),
+        )
+        .unwrap();
+    ws.lock().unwrap();
+    let lead = fx.unlock(LEAD);
+    let id = lead.sessions(None).unwrap()[0].id.clone();
+    let events = lead.session_events(&id, "masking test").unwrap();
+    (report, events)
+}
+
+#[test]
+fn markers_added_later_parents_arriving_late_and_unseen_fields_hide_everything_inside() {
+    // The attacker's (or a careless page's) ways around a block rule: add the marker to the
+    // container after the snapshot, add a child before its marked parent, spell the class
+    // attribute in capitals, and type into a field no snapshot ever showed.
+    let fx = Fixture::with_all_roles();
+    let t = |ms: i64| 1_700_000_000_000i64 + ms;
+    let el = |id: i64, tag: &str, attributes: serde_json::Value| serde_json::json!({"type": 2, "id": id, "tagName": tag, "attributes": attributes, "childNodes": []});
+    let events = serde_json::json!([
+        {"type": 4, "timestamp": t(0), "data": {"href": "https://app.test/chat", "width": 1440, "height": 900}},
+        {"type": 2, "timestamp": t(1), "data": {"node": {"type": 0, "id": 1, "childNodes": [
+            {"type": 2, "id": 2, "tagName": "div", "attributes": {}, "childNodes": [el(3, "input", serde_json::json!({}))]},
+            el(9, "button", serde_json::json!({"id": "send"}))
+        ]}}},
+        // The container is marked after the snapshot.
+        {"type": 3, "timestamp": t(10), "data": {"source": 0, "texts": [], "removes": [], "adds": [],
+            "attributes": [{"id": 2, "attributes": {"CLASS": "secret-zone"}}]}},
+        // A child arrives before its parent, which is marked.
+        {"type": 3, "timestamp": t(20), "data": {"source": 0, "texts": [], "removes": [], "attributes": [], "adds": [
+            {"parentId": 5, "node": el(6, "input", serde_json::json!({}))},
+            {"parentId": 1, "node": el(5, "section", serde_json::json!({"class": "secret-zone"}))}
+        ]}},
+        {"type": 3, "timestamp": t(100), "data": {"source": 2, "type": 2, "id": 3, "x": 10, "y": 10}},
+        {"type": 3, "timestamp": t(110), "data": {"source": 5, "id": 3, "text": "ana.canary@example.org", "isChecked": false}},
+        {"type": 3, "timestamp": t(120), "data": {"source": 2, "type": 2, "id": 6, "x": 20, "y": 20}},
+        {"type": 3, "timestamp": t(130), "data": {"source": 5, "id": 6, "text": "5551234567", "isChecked": false}},
+        // A field no snapshot showed.
+        {"type": 3, "timestamp": t(140), "data": {"source": 5, "id": 77, "text": "4111111111111111", "isChecked": false}},
+        {"type": 3, "timestamp": t(150), "data": {"source": 2, "type": 2, "id": 9, "x": 300, "y": 300}}
+    ]);
+    let rule = MaskingRule {
+        marker: Marker::Class("secret-zone".into()),
+        effect: Effect::Block,
+    };
+    let (report, events) = import_events(&fx, Some(rule), events);
+    let kinds: Vec<(EventKind, Option<&str>)> = events
+        .iter()
+        .filter(|e| e.is_click() || e.kind == EventKind::Input)
+        .map(|e| (e.kind, e.target.as_deref()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [(EventKind::Click, Some("button#send"))],
+        "{report:?}"
+    );
+    let by_rule = &report.counts.by_rule;
+    assert_eq!(by_rule["class secret-zone → block"].events_removed, 4);
+    assert_eq!(
+        by_rule["input on an element not in any snapshot"].events_removed,
+        1
+    );
+    assert_no_canary(&fx, &report, &events);
+}
+
+#[test]
+fn a_rule_needing_two_attributes_matches_when_a_mutation_adds_the_second() {
+    let fx = Fixture::with_all_roles();
+    let t = |ms: i64| 1_700_000_000_000i64 + ms;
+    let events = serde_json::json!([
+        {"type": 4, "timestamp": t(0), "data": {"href": "https://app.test/form", "width": 1440, "height": 900}},
+        {"type": 2, "timestamp": t(1), "data": {"node": {"type": 0, "id": 1, "childNodes": [
+            {"type": 2, "id": 2, "tagName": "input", "attributes": {"name": "nhs"}, "childNodes": []},
+            {"type": 2, "id": 3, "tagName": "button", "attributes": {}, "childNodes": []}
+        ]}}},
+        {"type": 3, "timestamp": t(10), "data": {"source": 0, "texts": [], "removes": [], "adds": [],
+            "attributes": [{"id": 2, "attributes": {"class": "health"}}]}},
+        {"type": 3, "timestamp": t(100), "data": {"source": 5, "id": 2, "text": "943 476 5919", "isChecked": false}},
+        {"type": 3, "timestamp": t(150), "data": {"source": 2, "type": 2, "id": 3, "x": 300, "y": 300}}
+    ]);
+    let rule = MaskingRule {
+        marker: Marker::Selector("input.health[name=nhs]".into()),
+        effect: Effect::Ignore,
+    };
+    let (report, events) = import_events(&fx, Some(rule), events);
+    assert!(
+        events.iter().all(|e| e.kind != EventKind::Input),
+        "{events:?}"
+    );
+    assert_eq!(
+        report.counts.by_rule["selector input.health[name=nhs] → ignore"].events_removed,
+        1
+    );
+}
+
+#[test]
+fn native_targets_with_pseudo_classes_still_meet_their_rules() {
+    let fx = Fixture::with_all_roles();
+    let text = r#"{"sightline": 1, "session": "n1", "subject": "u-1", "consent": {"heatmaps": true, "recordings": true}, "url": "https://app.test/pay", "viewport": {"width": 1440, "height": 900}}
+{"t": 100, "kind": "click", "x": 10, "y": 10, "target": "div.rr-block:nth-child(2) > input#card-4111111111111111"}
+{"t": 200, "kind": "input", "target": "div.rr-block:nth-child(2) > input#card-4111111111111111", "value": "4111111111111111"}
+{"t": 300, "kind": "input", "target": "form[data-x > input"}
+{"t": 400, "kind": "click", "x": 300, "y": 300, "target": "button#send:hover"}"#;
+    let mut ws = fx.unlock(ENGINEER);
+    let report = ws
+        .import_inputs(
+            &[ImportInput::Memory {
+                name: "native.jsonl".into(),
+                text: text.into(),
+            }],
+            &assumed(),
+            &mut |_| {},
+            &AtomicBool::new(false),
+        )
+        .unwrap();
+    ws.lock().unwrap();
+    let c = &report.counts;
+    assert_eq!(c.by_rule["class rr-block → block"].events_removed, 2);
+    assert_eq!(
+        c.by_rule["input on an element not in any snapshot"].events_removed,
+        1
+    );
+    assert_eq!(c.interactions_kept + c.masked_dropped, c.interactions_read);
+    let lead = fx.unlock(LEAD);
+    let id = lead.sessions(None).unwrap()[0].id.clone();
+    let events = lead.session_events(&id, "native").unwrap();
+    lead.lock().unwrap();
+    let targets: Vec<_> = events.iter().filter_map(|e| e.target.as_deref()).collect();
+    assert_eq!(targets, ["button#send"]);
+    assert_no_canary(&fx, &report, &events);
+}
