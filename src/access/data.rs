@@ -9,6 +9,7 @@ use rusqlite::OptionalExtension;
 use crate::access::{Action, Capability, Outcome, PolicyKind, Workspace};
 use crate::dataset::db::sql_error;
 use crate::error::{Error, Result};
+use crate::ingest::rescrub::Rescrubbed;
 use crate::ingest::screenshot::{self, ScreenshotInfo};
 use crate::ingest::{self, ImportInput, ImportOptions, ImportProgress, ImportReport};
 use crate::privacy::masking::MaskingRule;
@@ -135,13 +136,22 @@ impl Workspace {
         self.add_rule_json(json)
     }
 
-    /// Adds a path rule; later imports and screenshots honour it (data engineer). Signed and
-    /// logged.
-    pub fn add_path_rule(&mut self, rule: &PathRule) -> Result<i64> {
+    /// Adds a path rule (data engineer; signed and logged). Later imports and screenshots
+    /// honour it, and the page patterns already stored are rewritten under it now.
+    pub fn add_path_rule(&mut self, rule: &PathRule) -> Result<(i64, Rescrubbed)> {
         rule.validate()?;
         let stored = StoredPathRule { path: rule.clone() };
         let json = serde_json::to_string(&stored).map_err(|e| Error::Format(e.to_string()))?;
-        self.add_rule_json(json)
+        let id = self.add_rule_json(json)?;
+        let rec = self.recordings.as_ref().ok_or(Error::Denied {
+            role: self.role,
+            capability: Capability::ImportData,
+        })?;
+        let paths = PathRules::new(&ingest::store::path_rules(&self.core)?)?;
+        let renamed =
+            ingest::rescrub::rename_pages(&self.core, rec, &|p| paths.page_pattern(p, |_| {}))?;
+        self.cache.clear();
+        Ok((id, renamed))
     }
 
     fn add_rule_json(&mut self, json: String) -> Result<i64> {

@@ -204,7 +204,13 @@ impl Workspace {
 
     /// Computes a heatmap (every role). Logged with page, viewport, kind and segment.
     pub fn heatmap(&self, request: &HeatmapRequest) -> Result<Heatmap> {
-        self.gate(Action::ViewHeatmap, &describe(request), "")?;
+        // The log names the page by its stored pattern (or what the typed text normalises
+        // to), never by a URL as typed, which may carry a query or an identifier.
+        let named = HeatmapRequest {
+            page: self.stored_pattern(&request.page),
+            ..request.clone()
+        };
+        self.gate(Action::ViewHeatmap, &describe(&named), "")?;
         // The k floor decides what may be shown: never compute under a policy changed by hand.
         self.require_policy(crate::access::PolicyKind::Policy)?;
         self.compute(request)
@@ -224,7 +230,7 @@ impl Workspace {
         if let Some(why) = k_floor::compare_refusal(&a.members, &b.members, &attrs, a.k) {
             let object = format!(
                 "{} vs [{}]",
-                describe(request),
+                describe(&a.request),
                 b.request.segment.describe()
             );
             return self.failed(Action::ViewHeatmap, &object, Error::Invalid(why));
@@ -247,7 +253,11 @@ impl Workspace {
 
     /// Saves the annotations of a page and viewport (UX liaison, analyst, compliance lead).
     pub fn save_annotations(&self, page: &str, viewport: &str, shapes: &[Shape]) -> Result<()> {
-        let object = format!("{page} {viewport} ({} annotations)", shapes.len());
+        let object = format!(
+            "{} {viewport} ({} annotations)",
+            self.stored_pattern(page),
+            shapes.len()
+        );
         self.gate(Action::Annotate, &object, "")?;
         let page_id = self.page_id(page)?;
         let doc = serde_json::to_string(shapes).unwrap_or_else(|_| "[]".into());
@@ -475,6 +485,20 @@ impl Workspace {
         Ok(heatmap)
     }
 
+    /// The stored pattern of a page given by pattern or URL, or what the text normalises to.
+    fn stored_pattern(&self, page: &str) -> String {
+        self.page_id(page)
+            .ok()
+            .and_then(|id| {
+                self.core
+                    .query_row("SELECT pattern FROM pages WHERE id = ?1", [id], |r| {
+                        r.get(0)
+                    })
+                    .ok()
+            })
+            .unwrap_or_else(|| crate::privacy::url::page_pattern(page))
+    }
+
     /// A page by its pattern, or by any URL that normalises to it.
     pub(crate) fn page_id(&self, page: &str) -> Result<i64> {
         let normalised = crate::privacy::url::page_pattern(page);
@@ -504,7 +528,7 @@ impl Workspace {
             .core
             .prepare_cached(
                 "SELECT ref, day, device, region, variant, cohort, survey_score,
-                        coalesce(subject_group, ?1 + ref)
+                        coalesce(subject_group, ?1)
                  FROM heatmap_sessions WHERE pending = 0",
             )
             .map_err(|e| sql_error(CORE, e))?;

@@ -136,7 +136,7 @@ pub struct PageSummary {
     pub page: String,
     /// Viewport classes with a screenshot.
     pub viewports: Vec<String>,
-    /// Sessions that visited the page (0 when they come from fewer than k people).
+    /// Heatmap sessions that visited the page (0 when they come from fewer than k people).
     pub sessions: i64,
     /// The policy's floor, when the page's sessions come from fewer than k people.
     pub below_floor: Option<usize>,
@@ -863,19 +863,20 @@ impl Workspace {
             .prepare(
                 "SELECT p.pattern,
                         (SELECT group_concat(viewport, ',') FROM screenshots s WHERE s.page_id = p.id),
-                        (SELECT count(*) FROM page_sessions ps WHERE ps.page_id = p.id),
-                        -- People: subject buckets of heatmap sessions; a replay-only session
-                        -- (its subject is not in core.db) counts as one person.
-                        (SELECT count(DISTINCT CASE WHEN ps.session_id LIKE 'h%'
-                                THEN coalesce((SELECT h.subject_group FROM heatmap_sessions h
-                                               WHERE 'h' || h.ref = ps.session_id), ps.session_id)
-                                ELSE ps.session_id END)
-                         FROM page_sessions ps WHERE ps.page_id = p.id)
+                        (SELECT count(*) FROM heatmap_sessions h WHERE h.pending = 0 AND h.ref IN
+                            (SELECT CAST(substr(ps.session_id, 2) AS INTEGER) FROM page_sessions ps
+                             WHERE ps.page_id = p.id AND ps.session_id LIKE 'h%')),
+                        -- People: subject buckets; sessions whose subject is unknown count
+                        -- together as one person.
+                        (SELECT count(DISTINCT coalesce(h.subject_group, ?1)) FROM heatmap_sessions h
+                         WHERE h.pending = 0 AND h.ref IN
+                            (SELECT CAST(substr(ps.session_id, 2) AS INTEGER) FROM page_sessions ps
+                             WHERE ps.page_id = p.id AND ps.session_id LIKE 'h%'))
                  FROM pages p ORDER BY p.pattern",
             )
             .map_err(|e| db::sql_error("core.db", e))?;
         let rows = stmt
-            .query_map([], |r| {
+            .query_map([crate::privacy::pseudonym::SUBJECT_GROUPS], |r| {
                 let viewports: Option<String> = r.get(1)?;
                 Ok(PageSummary {
                     page: r.get(0)?,

@@ -493,10 +493,13 @@ fn masking(cmd: MaskingCommand, device: &Device) -> Result<ExitCode> {
             };
             rule.validate()?;
             with_workspace(&path, &auth, device, |ws| {
-                let id = ws.add_path_rule(&rule)?;
+                let (id, renamed) = ws.add_path_rule(&rule)?;
                 output::lines([format!(
-                    "Added path rule {id} ({}); it applies to the next imports and screenshots.",
-                    rule.describe()
+                    "Added path rule {id} ({}); it applies to the next imports and screenshots. Stored pages renamed: {}, merged: {}; sessions rewritten: {}.",
+                    rule.describe(),
+                    renamed.pages_renamed,
+                    renamed.pages_merged,
+                    renamed.sessions
                 )])
             })
         }

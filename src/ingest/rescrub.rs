@@ -1,7 +1,9 @@
-//! Datasets stored before identifiers were scrubbed: the first import after the upgrade
-//! rewrites every stored selector (ids and classes outside the UI vocabulary hashed) and every
-//! page pattern (tokens, handles and names collapsed), merging pages that now share a pattern.
-//! It runs once per dataset; the access log keeps what it recorded, as it must.
+//! Rewriting what is stored when the rules for identifiers change: the first import after the
+//! upgrade rewrites every stored selector (ids and classes outside the UI vocabulary hashed)
+//! and every page pattern (tokens, handles and names collapsed), once; a new path rule
+//! rewrites the stored page patterns. Pages that come to share a pattern are merged, and the
+//! files are scrubbed so the old text is gone from disk. The access log keeps what it
+//! recorded, as it must.
 
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -29,7 +31,9 @@ pub struct Rescrubbed {
 /// A stored target as it is stored now. Names the importer gives (`[blocked element]`,
 /// `[masked field]`, `document`, `#text`) and selectors already scrubbed are kept.
 fn target(key: &[u8; 32], stored: &str) -> String {
-    if stored.starts_with('[')
+    use crate::ingest::rrweb::mirror::{BLOCKED_TARGET, MASKED_FIELD_TARGET};
+    if stored == BLOCKED_TARGET
+        || stored == MASKED_FIELD_TARGET
         || stored == "#text"
         || stored.contains("#id:")
         || stored.contains(".class:")
@@ -51,6 +55,33 @@ pub fn run(core: &Connection, rec: &Connection, key: &[u8; 32]) -> Result<Rescru
     if done.is_some() {
         return Ok(Rescrubbed::default());
     }
+    rewrite(
+        core,
+        rec,
+        &page_pattern,
+        Some(&|t: &str| target(key, t)),
+        true,
+    )
+}
+
+/// Rewrites the stored page patterns with `page` (a new path rule), in both databases.
+pub fn rename_pages(
+    core: &Connection,
+    rec: &Connection,
+    page: &dyn Fn(&str) -> String,
+) -> Result<Rescrubbed> {
+    rewrite(core, rec, page, None, false)
+}
+
+/// Rewrites page patterns with `page` and, when given, stored targets with `target`; marks
+/// the one-time upgrade done when `upgrade`.
+fn rewrite(
+    core: &Connection,
+    rec: &Connection,
+    page: &dyn Fn(&str) -> String,
+    target: Option<&dyn Fn(&str) -> String>,
+    upgrade: bool,
+) -> Result<Rescrubbed> {
     let mut out = Rescrubbed::default();
     let core_tx = core
         .unchecked_transaction()
@@ -61,7 +92,7 @@ pub fn run(core: &Connection, rec: &Connection, key: &[u8; 32]) -> Result<Rescru
         .and_then(|mut st| st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect())
         .map_err(|e| sql_error(CORE, e))?;
     for (id, old) in pages {
-        let new = page_pattern(&old);
+        let new = page(&old);
         if new == old {
             continue;
         }
@@ -101,16 +132,16 @@ pub fn run(core: &Connection, rec: &Connection, key: &[u8; 32]) -> Result<Rescru
         let mut events: Vec<SessionEvent> = serde_json::from_slice(&events_json)
             .map_err(|_| Error::Integrity(format!("The stored events of {id} are damaged.")))?;
         for e in &mut events {
-            if let Some(t) = &e.target {
-                e.target = Some(target(key, t));
+            if let (Some(t), Some(rewrite)) = (&e.target, target) {
+                e.target = Some(rewrite(t));
             }
             if let Some(u) = &e.url {
-                e.url = Some(page_pattern(u));
+                e.url = Some(page(u));
             }
         }
         let mut pages: Vec<String> = serde_json::from_str(&pages_json).unwrap_or_default();
         for p in &mut pages {
-            *p = page_pattern(p);
+            *p = page(p);
         }
         let mut seen = std::collections::HashSet::new();
         pages.retain(|p| seen.insert(p.clone()));
@@ -132,12 +163,19 @@ pub fn run(core: &Connection, rec: &Connection, key: &[u8; 32]) -> Result<Rescru
             out.sessions += 1;
         }
     }
-    rec_tx
-        .execute("INSERT INTO meta (key, value) VALUES (?1, '1')", [DONE])
-        .map_err(|e| sql_error(REC, e))?;
+    if upgrade {
+        rec_tx
+            .execute("INSERT INTO meta (key, value) VALUES (?1, '1')", [DONE])
+            .map_err(|e| sql_error(REC, e))?;
+    }
     // Pages first: a crash between the commits leaves sessions to redo, never pages undone.
     core_tx.commit().map_err(|e| sql_error(CORE, e))?;
     rec_tx.commit().map_err(|e| sql_error(REC, e))?;
+    if out.sessions + out.pages_renamed + out.pages_merged > 0 {
+        // Freed pages are zeroed already (secure_delete); the WAL and free lists go too.
+        crate::compliance::scrub(core, CORE)?;
+        crate::compliance::scrub(rec, REC)?;
+    }
     Ok(out)
 }
 

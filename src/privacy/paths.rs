@@ -77,6 +77,7 @@ impl PathRules {
     /// `fired`.
     pub fn page_pattern(&self, url: &str, mut fired: impl FnMut(&PathRule)) -> String {
         let (head, path) = crate::privacy::url::split_path(url);
+        let placeholders = self.placeholders();
         let mut path = path.to_owned();
         for (rule, regex) in &self.rules {
             let replaced = regex.replace_all(&path, rule.replacement.as_str());
@@ -85,7 +86,21 @@ impl PathRules {
                 path = replaced.into_owned();
             }
         }
-        crate::privacy::url::page_pattern(&format!("{head}{path}"))
+        crate::privacy::url::page_pattern_keeping(&format!("{head}{path}"), &placeholders)
+    }
+
+    /// The `:word` placeholders the rules' replacements write.
+    fn placeholders(&self) -> Vec<String> {
+        self.rules
+            .iter()
+            .flat_map(|(r, _)| r.replacement.split('/'))
+            .filter(|seg| {
+                seg.len() > 1
+                    && seg.starts_with(':')
+                    && seg[1..].chars().all(|c| c.is_ascii_lowercase() || c == '_')
+            })
+            .map(str::to_owned)
+            .collect()
     }
 }
 

@@ -9,6 +9,15 @@ use crate::privacy::pii;
 /// A URL reduced to scheme, host and path, with identifiers collapsed: the page pattern.
 /// `https://app.example.com/c/8812/messages?q=hi#x` becomes `https://app.example.com/c/:id/messages`.
 pub fn page_pattern(url: &str) -> String {
+    page_pattern_keeping(url, &[])
+}
+
+/// The placeholders page patterns use; a segment spelled like one is kept as it is.
+pub const PLACEHOLDERS: &[&str] = &[":id", ":uuid", ":hash", ":redacted"];
+
+/// [`page_pattern`], also keeping the placeholders `extra` (those path rules write, like
+/// `:name`). Any other `:word` segment is treated like any other text.
+pub fn page_pattern_keeping(url: &str, extra: &[String]) -> String {
     let url = url.trim();
     let without_fragment = url.split('#').next().unwrap_or("");
     let without_query = without_fragment.split('?').next().unwrap_or("");
@@ -39,13 +48,14 @@ pub fn page_pattern(url: &str) -> String {
     let mut segments: Vec<String> = Vec::new();
     let mut after_person = false;
     for raw in path.split('/').skip(1) {
-        let placeholder = raw.len() > 1
-            && raw.starts_with(':')
-            && raw[1..].chars().all(|c| c.is_ascii_lowercase());
-        let collapsed = if placeholder {
+        let from_rule = extra.iter().any(|p| p == raw);
+        let collapsed = if from_rule {
             raw.to_owned()
         } else if after_person && !raw.is_empty() {
+            // Whatever names a person (a built-in placeholder included) is one `:id`.
             ":id".to_owned()
+        } else if PLACEHOLDERS.contains(&raw) {
+            raw.to_owned()
         } else {
             collapse_segment(raw)
         };

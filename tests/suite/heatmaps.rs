@@ -538,3 +538,61 @@ fn rage_clicks_of_one_person_are_not_marked_even_on_a_drawn_heatmap() {
     // Every top area holds clicks of at least k people: the angry corner is not one.
     assert!(h.top_areas.iter().all(|a| a.x != 700), "{:?}", h.top_areas);
 }
+
+#[test]
+fn the_log_names_pages_by_pattern_not_by_the_url_as_typed() {
+    let fx = dataset(6, 0);
+    let ws = fx.unlock(UX);
+    let typed = HeatmapRequest {
+        page: "https://app.test/home?to=ana.canary@example.org#m5".into(),
+        ..request(Segment::default())
+    };
+    assert!(ws.heatmap(&typed).unwrap().density.is_some());
+    let unknown = HeatmapRequest {
+        page: "https://app.test/u/jane.doe?t=Xk9fPqLmZrTwYb3nVcQa8sDe".into(),
+        ..request(Segment::default())
+    };
+    assert!(ws.heatmap(&unknown).is_err());
+    ws.lock().unwrap();
+    let lead = fx.unlock(LEAD);
+    let log = serde_json::to_string(
+        &lead
+            .access_log(&sightline::access::log::LogQuery::default())
+            .unwrap(),
+    )
+    .unwrap();
+    for canary in ["ana.canary", "jane.doe", "Xk9fPqLmZrTwYb3nVcQa8sDe"] {
+        assert!(!log.contains(canary), "{canary} in the log");
+    }
+    assert!(log.contains("https://app.test/home desktop click"));
+}
+
+#[test]
+fn sessions_whose_person_is_unknown_count_as_one_person_until_an_import_fills_them_in() {
+    // Sessions stored before people were counted carry no bucket: together they are one
+    // person (the strict side) until the next import fills their buckets in.
+    let fx = dataset(6, 0);
+    fx.raw_core()
+        .execute("UPDATE heatmap_sessions SET subject_group = NULL", [])
+        .unwrap();
+    let ws = fx.unlock(UX);
+    assert!(
+        ws.heatmap(&request(Segment::default()))
+            .unwrap()
+            .below_floor
+    );
+    ws.lock().unwrap();
+    let mut engineer = fx.unlock(ENGINEER);
+    engineer
+        .import_inputs(
+            &[],
+            &ImportOptions::default(),
+            &mut |_| {},
+            &AtomicBool::new(false),
+        )
+        .unwrap();
+    engineer.lock().unwrap();
+    let ws = fx.unlock(UX);
+    let h = ws.heatmap(&request(Segment::default())).unwrap();
+    assert_eq!((h.sessions, h.subjects), (6, 6));
+}

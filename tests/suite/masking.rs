@@ -201,11 +201,13 @@ fn without_a_rule_identifiers_are_still_hashed_and_values_masked() {
 fn path_rules_rewrite_pages_for_recordings_and_screenshots_and_are_reported() {
     let fx = Fixture::with_all_roles();
     let mut ws = fx.unlock(ENGINEER);
-    ws.add_path_rule(&PathRule {
-        pattern: "^/u/[^/]+/reset".into(),
-        replacement: "/account-reset".into(),
-    })
-    .unwrap();
+    let (_, renamed) = ws
+        .add_path_rule(&PathRule {
+            pattern: "^/u/[^/]+/reset".into(),
+            replacement: "/account-reset".into(),
+        })
+        .unwrap();
+    assert_eq!(renamed, Default::default(), "nothing stored yet");
     // A rule that cannot work is refused before it is stored.
     assert!(
         ws.add_path_rule(&PathRule {
@@ -382,9 +384,14 @@ fn the_first_import_after_the_upgrade_scrubs_what_older_versions_stored() {
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
+    drop(rec);
+    // Nor do the files: rows, free pages and WAL.
+    let (plain, wal) = files(&fx);
     for text in &stored {
         for canary in ["jane", "diagnosis", "Xk9fPqLmZrTwYb3nVcQa8sDe"] {
             assert!(!text.contains(canary), "{canary} in {text}");
+            assert!(!contains(&plain, canary), "{canary} in a decrypted page");
+            assert!(!contains(&wal, canary), "{canary} in a WAL file");
         }
     }
     // It runs once: a second import rewrites nothing.
@@ -543,4 +550,30 @@ fn native_targets_with_pseudo_classes_still_meet_their_rules() {
     let targets: Vec<_> = events.iter().filter_map(|e| e.target.as_deref()).collect();
     assert_eq!(targets, ["button#send"]);
     assert_no_canary(&fx, &report, &events);
+}
+
+#[test]
+fn a_path_rule_added_later_renames_the_pages_already_stored() {
+    let fx = Fixture::with_all_roles();
+    import_under(&fx, None);
+    let mut ws = fx.unlock(ENGINEER);
+    let (_, renamed) = ws
+        .add_path_rule(&PathRule {
+            pattern: "^/u/[^/]+/reset".into(),
+            replacement: "/account-reset".into(),
+        })
+        .unwrap();
+    assert_eq!((renamed.pages_renamed, renamed.sessions), (1, 1));
+    ws.lock().unwrap();
+    let lead = fx.unlock(LEAD);
+    let pages: Vec<String> = lead.pages().unwrap().into_iter().map(|p| p.page).collect();
+    assert_eq!(pages, ["https://app.test/account-reset/:id"]);
+    let id = lead.sessions(None).unwrap()[0].id.clone();
+    let urls: Vec<String> = lead
+        .session_events(&id, "path rule")
+        .unwrap()
+        .into_iter()
+        .filter_map(|e| e.url)
+        .collect();
+    assert_eq!(urls, ["https://app.test/account-reset/:id"]);
 }
