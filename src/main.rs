@@ -18,7 +18,8 @@ fn main() -> ExitCode {
         Some(command) => match cli::run(command, &device) {
             Ok(code) => code,
             Err(e) => {
-                eprintln!("error: {e}");
+                // Errors can quote a file name or a value from the data: printed inert.
+                eprintln!("error: {}", sightline::text::inert(&e.to_string()));
                 ExitCode::from(e.exit_code())
             }
         },

@@ -32,6 +32,25 @@ pub fn inert(text: &str) -> Cow<'_, str> {
     out.into()
 }
 
+/// JSON text with DEL, C1 controls and bidirectional overrides written as `\uXXXX` escapes
+/// (serde_json escapes only C0). They can only occur inside strings, where the escape means
+/// the same character, so the document is unchanged for any JSON reader.
+pub fn json_inert(json: &str) -> Cow<'_, str> {
+    let unsafe_char = |c: char| ('\u{7f}'..='\u{9f}').contains(&c) || is_bidi_control(c);
+    if !json.chars().any(unsafe_char) {
+        return json.into();
+    }
+    let mut out = String::with_capacity(json.len() + 16);
+    for c in json.chars() {
+        if unsafe_char(c) {
+            out.push_str(&format!("\\u{:04x}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    out.into()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -42,5 +61,15 @@ mod tests {
         assert_eq!(inert("a\u{1b}[2Jb\u{7}"), "a\\x1b[2Jb\\x07");
         assert_eq!(inert("x\u{9b}y"), "x\\x9by");
         assert_eq!(inert("x\u{202e}y"), "x\\u{202e}y");
+    }
+
+    #[test]
+    fn json_keeps_its_meaning_without_raw_c1_or_overrides() -> Result<(), serde_json::Error> {
+        let value = serde_json::json!({"purpose": "a\u{9b}2Jb\u{202e}c\u{1b}"});
+        let text = serde_json::to_string(&value)?;
+        let safe = json_inert(&text);
+        assert!(!safe.contains(['\u{9b}', '\u{202e}', '\u{1b}']), "{safe}");
+        assert_eq!(serde_json::from_str::<serde_json::Value>(&safe)?, value);
+        Ok(())
     }
 }

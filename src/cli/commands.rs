@@ -32,7 +32,8 @@ pub fn run(command: Command, device: &Device) -> Result<ExitCode> {
             Ok(match &info.integrity {
                 Some(problem) => {
                     eprintln!(
-                        "INTEGRITY: {problem}: the users and roles shown are not vouched for."
+                        "INTEGRITY: {}: the users and roles shown are not vouched for.",
+                        output::inert(problem)
                     );
                     ExitCode::from(INTEGRITY_EXIT)
                 }
@@ -247,13 +248,13 @@ pub(super) fn with_workspace(
         match notice.level {
             NoticeLevel::Info => {
                 if first_time(device, "keychain-notice") {
-                    eprintln!("note: {}", notice.text);
+                    eprintln!("note: {}", output::inert(&notice.text));
                 }
             }
-            NoticeLevel::Warning => eprintln!("warning: {}", notice.text),
+            NoticeLevel::Warning => eprintln!("warning: {}", output::inert(&notice.text)),
             NoticeLevel::Integrity => {
                 integrity = true;
-                eprintln!("INTEGRITY: {}", notice.text);
+                eprintln!("INTEGRITY: {}", output::inert(&notice.text));
             }
         }
     }

@@ -23,7 +23,7 @@ fn io_error(e: std::io::Error) -> Error {
 /// Prints `value` as pretty JSON.
 pub fn json<T: Serialize + ?Sized>(value: &T) -> Result<()> {
     let text = serde_json::to_string_pretty(value).map_err(|e| Error::Format(e.to_string()))?;
-    writeln!(std::io::stdout().lock(), "{text}").map_err(io_error)
+    writeln!(std::io::stdout().lock(), "{}", json_inert(&text)).map_err(io_error)
 }
 
 /// Prints one compact JSON document per line.
@@ -31,7 +31,7 @@ pub fn json_lines<T: Serialize>(values: &[T]) -> Result<()> {
     let mut out = std::io::stdout().lock();
     for value in values {
         let line = serde_json::to_string(value).map_err(|e| Error::Format(e.to_string()))?;
-        writeln!(out, "{line}").map_err(io_error)?;
+        writeln!(out, "{}", json_inert(&line)).map_err(io_error)?;
     }
     Ok(())
 }
@@ -47,7 +47,7 @@ pub fn lines(lines: impl IntoIterator<Item = String>) -> Result<()> {
     Ok(())
 }
 
-use crate::text::inert;
+pub use crate::text::{inert, json_inert};
 
 /// `sightline info`.
 pub fn info_text(info: &DatasetInfo) -> Vec<String> {

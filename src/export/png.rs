@@ -269,13 +269,26 @@ pub fn footer_lines(heatmap: &Heatmap, facts: &ExportFacts) -> [String; 2] {
             heatmap.count_label()
         ),
         format!(
-            "Exported by {} at {} with Sightline · markers: {} rage (red), {} dead (grey)",
+            "Exported by {} at {} with Sightline · markers: {} (red), {} (grey)",
             facts.user,
             facts.time,
-            heatmap.markers.iter().filter(|m| m.rage).count(),
-            heatmap.markers.iter().filter(|m| !m.rage).count()
+            marker_count(heatmap, "rage", true),
+            marker_count(heatmap, "dead", false)
         ),
     ]
+}
+
+/// "12 rage", or why a kind of marker is not drawn.
+fn marker_count(heatmap: &Heatmap, kind: &'static str, rage: bool) -> String {
+    if heatmap.markers_withheld.contains(&kind) {
+        format!(
+            "{kind} not marked, {}",
+            crate::access::k_floor::fewer_than(heatmap.k)
+        )
+    } else {
+        let n = heatmap.markers.iter().filter(|m| m.rage == rage).count();
+        format!("{n} {kind}")
+    }
 }
 
 fn footer(canvas: &mut Canvas, heatmap: &Heatmap, facts: &ExportFacts, size: f32) {

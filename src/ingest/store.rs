@@ -91,16 +91,13 @@ pub fn masking_rules_with_ids(core: &Connection) -> Result<Vec<(i64, MaskingRule
         .collect())
 }
 
-/// The masking rules, seeded with the vendors' defaults on first use.
+/// The masking rules, seeded with the defaults on first use, and again whenever no element
+/// rule is left (path rules share the table but do not count).
 pub fn masking_rules(core: &Connection) -> Result<Vec<MaskingRule>> {
-    let mut stmt = core
-        .prepare("SELECT rule FROM masking_rules ORDER BY id")
-        .map_err(|e| sql_error(CORE, e))?;
-    let rules: Vec<String> = stmt
-        .query_map([], |r| r.get(0))
-        .map_err(|e| sql_error(CORE, e))?
-        .collect::<rusqlite::Result<_>>()
-        .map_err(|e| sql_error(CORE, e))?;
+    let rules: Vec<MaskingRule> = rule_rows(core)?
+        .into_iter()
+        .filter_map(|(_, json)| serde_json::from_str(&json).ok())
+        .collect();
     if rules.is_empty() {
         let defaults = default_rules();
         for rule in &defaults {
@@ -110,10 +107,7 @@ pub fn masking_rules(core: &Connection) -> Result<Vec<MaskingRule>> {
         }
         return Ok(defaults);
     }
-    Ok(rules
-        .iter()
-        .filter_map(|r| serde_json::from_str(r).ok())
-        .collect())
+    Ok(rules)
 }
 
 /// The path rules (stored with the masking rules, so they are sealed with them), with ids.
