@@ -182,6 +182,13 @@ fn rewrite(
 /// Moves everything of page `from` to page `into` (keeping `into`'s screenshot and annotations
 /// where both have one) and removes `from`.
 fn merge_page(tx: &Connection, from: i64, into: i64) -> rusqlite::Result<()> {
+    // A session that reached both pages keeps the deeper of its two scroll depths.
+    tx.execute(
+        "UPDATE page_depths AS t SET max_bottom_px = max(t.max_bottom_px,
+             (SELECT f.max_bottom_px FROM page_depths f WHERE f.ref = t.ref AND f.page_id = ?1))
+         WHERE t.page_id = ?2 AND t.ref IN (SELECT ref FROM page_depths WHERE page_id = ?1)",
+        params![from, into],
+    )?;
     for table in [
         "point_chunks",
         "page_sessions",
