@@ -145,7 +145,10 @@ pub fn pages_text(pages: &[PageSummary]) -> Vec<String> {
     if pages.is_empty() {
         return vec!["No pages yet. A data engineer imports screenshots and recordings with `sightline import`.".into()];
     }
-    let mut out = vec![format!("{:<48} {:>20}  viewports", "page", "sessions")];
+    let mut out = vec![format!(
+        "{:<48} {:>20}  viewports",
+        "page", "heatmap sessions"
+    )];
     out.extend(pages.iter().map(|p| {
         format!(
             "{:<48} {:>20}  {}",
