@@ -54,7 +54,7 @@ fn access_log(c: &mut Criterion) {
         .with_size(egui::vec2(1920.0, 1080.0))
         .build_ui_state(
             |ui, state: &mut AccessLogState| {
-                let _ = access_log_ui(ui, state);
+                access_log_ui(ui, state, &mut Vec::new());
             },
             state,
         );
@@ -122,7 +122,7 @@ fn session_list(c: &mut Criterion) {
         .with_size(egui::vec2(1920.0, 1080.0))
         .build_ui_state(
             |ui, state: &mut ListState| {
-                let _ = list_ui(ui, state);
+                list_ui(ui, state, &mut Vec::new());
             },
             state,
         );

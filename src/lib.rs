@@ -17,6 +17,7 @@ pub mod access;
 pub mod app;
 pub mod cli;
 pub mod clock;
+pub mod command;
 pub mod compliance;
 pub mod dataset;
 pub mod device;

@@ -1,11 +1,12 @@
 //! The app's side of the compliance view: opening it through the gate, saving the policy,
 //! purging and erasing, each followed by a fresh read of the receipts.
 
-use super::{PageState, Screen, SightlineApp};
+use super::{Screen, SightlineApp};
 use crate::access::{Capability, Workspace};
 use crate::compliance::retention::Policy;
 use crate::error::Error;
 use crate::ui::compliance::ComplianceViewState;
+use crate::ui::workbench::ViewState;
 
 /// The view's first state: the consent dashboard and the receipts, read through the gate.
 pub(super) fn open_view(ws: &Workspace) -> Result<ComplianceViewState, Error> {
@@ -51,7 +52,7 @@ impl SightlineApp {
         let Screen::Workbench(w) = &mut self.screen else {
             return;
         };
-        let PageState::Compliance(state) = &mut w.page else {
+        let ViewState::Compliance(state) = &mut w.view else {
             return;
         };
         match result {
@@ -77,7 +78,7 @@ impl SightlineApp {
         let Screen::Workbench(w) = &mut self.screen else {
             return;
         };
-        let PageState::Compliance(state) = &mut w.page else {
+        let ViewState::Compliance(state) = &mut w.view else {
             return;
         };
         match w.ws.fork() {
@@ -97,7 +98,7 @@ impl SightlineApp {
         else {
             return;
         };
-        if let PageState::Compliance(state) = &mut w.page {
+        if let ViewState::Compliance(state) = &mut w.view {
             match result {
                 Ok(found) => state.anomalies = Some(found),
                 Err(e) => {
@@ -139,7 +140,7 @@ impl SightlineApp {
             Some(path) => self.export_report(&path),
             None if super::never_shown(asked) => {
                 if let Screen::Workbench(w) = &mut self.screen
-                    && let PageState::Compliance(state) = &mut w.page
+                    && let ViewState::Compliance(state) = &mut w.view
                 {
                     state.report_path_shown = true;
                     if state.report_path.is_empty() {
@@ -183,7 +184,7 @@ impl SightlineApp {
         let Screen::Workbench(w) = &mut self.screen else {
             return;
         };
-        let PageState::Compliance(state) = &mut w.page else {
+        let ViewState::Compliance(state) = &mut w.view else {
             return;
         };
         if w.compliance_job.is_some() {
@@ -208,13 +209,13 @@ impl SightlineApp {
         else {
             return;
         };
-        if let PageState::Compliance(state) = &mut w.page {
+        if let ViewState::Compliance(state) = &mut w.view {
             state.working = false;
         }
         self.compliance_outcome(result);
         // An erasure removes consent records: the dashboard changes.
         if let Screen::Workbench(w) = &mut self.screen
-            && let PageState::Compliance(state) = &mut w.page
+            && let ViewState::Compliance(state) = &mut w.view
             && let Ok(dashboard) = w.ws.consent_dashboard()
         {
             state.dashboard = dashboard;
@@ -251,7 +252,7 @@ impl SightlineApp {
             })
         });
         if let Screen::Workbench(w) = &mut self.screen
-            && let PageState::Compliance(state) = &mut w.page
+            && let ViewState::Compliance(state) = &mut w.view
         {
             state.subject.clear();
         }

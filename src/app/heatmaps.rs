@@ -4,12 +4,13 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use super::{NO_DIALOG, PageState, Screen, SightlineApp, jobs, never_shown};
+use super::{NO_DIALOG, Screen, SightlineApp, jobs, never_shown};
 use crate::access::heatmaps::HeatmapRequest;
 use crate::access::{Capability, Workspace};
 use crate::error::Error;
 use crate::heatmap::annotation::Annotations;
 use crate::ui::heatmaps::state::{HeatmapResult, HeatmapViewState, Loaded, ShotPixels};
+use crate::ui::workbench::ViewState;
 
 /// The view's first state: the page list and segment values, read through the gate.
 pub(super) fn open_view(ws: &Workspace) -> Result<HeatmapViewState, Error> {
@@ -60,7 +61,7 @@ impl SightlineApp {
     /// The workbench, when the heatmap view is open.
     fn heatmap_workbench(&mut self) -> Option<&mut super::Workbench> {
         match &mut self.screen {
-            Screen::Workbench(w) if matches!(w.page, PageState::Heatmaps(_)) => Some(w),
+            Screen::Workbench(w) if matches!(w.view, ViewState::Heatmaps(_)) => Some(w),
             _ => None,
         }
     }
@@ -69,7 +70,7 @@ impl SightlineApp {
         let Some(w) = self.heatmap_workbench() else {
             return;
         };
-        let PageState::Heatmaps(state) = &mut w.page else {
+        let ViewState::Heatmaps(state) = &mut w.view else {
             return;
         };
         let Some((request, b)) = state.wanted() else {
@@ -109,7 +110,7 @@ impl SightlineApp {
         else {
             return;
         };
-        let PageState::Heatmaps(state) = &mut w.page else {
+        let ViewState::Heatmaps(state) = &mut w.view else {
             return;
         };
         state.computing = false;
@@ -140,11 +141,27 @@ impl SightlineApp {
         ctx.request_repaint();
     }
 
+    /// Saves annotations still waiting for their quiet moment, before the view goes away (a
+    /// lock, another view): what the user drew is never dropped.
+    pub(super) fn flush_annotations(&mut self) {
+        let pending = self.heatmap_workbench().is_some_and(
+            |w| matches!(&w.view, ViewState::Heatmaps(s) if s.canvas.unsaved_since.is_some()),
+        );
+        if pending {
+            if let Some(w) = self.heatmap_workbench()
+                && let ViewState::Heatmaps(s) = &mut w.view
+            {
+                s.canvas.unsaved_since = None;
+            }
+            self.save_annotations();
+        }
+    }
+
     pub(super) fn save_annotations(&mut self) {
         let Some(w) = self.heatmap_workbench() else {
             return;
         };
-        let PageState::Heatmaps(state) = &mut w.page else {
+        let ViewState::Heatmaps(state) = &mut w.view else {
             return;
         };
         let Some(h) = state.heatmap() else { return };
@@ -168,7 +185,7 @@ impl SightlineApp {
         let Some(w) = self.heatmap_workbench() else {
             return;
         };
-        let PageState::Heatmaps(state) = &mut w.page else {
+        let ViewState::Heatmaps(state) = &mut w.view else {
             return;
         };
         let Some(h) = state.heatmap() else { return };
@@ -205,7 +222,7 @@ impl SightlineApp {
         let Some(w) = self.heatmap_workbench() else {
             return;
         };
-        let PageState::Heatmaps(state) = &mut w.page else {
+        let ViewState::Heatmaps(state) = &mut w.view else {
             return;
         };
         let Some(h) = state.heatmap() else { return };

@@ -13,7 +13,9 @@ use std::time::{Duration, Instant};
 
 use zeroize::Zeroizing;
 
-use crate::access::{LogFormat, LogQuery, Notice, Role, Workspace};
+use crate::command::{Command, View};
+
+use crate::access::{LogFormat, LogQuery, Notice, Workspace};
 use crate::dataset::Dataset;
 use crate::dataset::RotationProgress;
 use crate::device::Device;
@@ -25,98 +27,9 @@ use crate::ui::import::ImportViewState;
 use crate::ui::login::{LoginState, login_ui};
 use crate::ui::replay::SessionsViewState;
 use crate::ui::users::UsersState;
-use crate::ui::workbench::{FrameInfo, workbench_ui};
+use crate::ui::workbench::{FrameInfo, ViewState, workbench_ui};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-
-/// What a view asks the app to do.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[must_use]
-pub enum Command {
-    /// Read the header of the dataset at this folder and select it.
-    SelectDataset(PathBuf),
-    /// Show a folder picker for a dataset.
-    PickDataset,
-    /// Unlock the selected dataset with the typed user name and password.
-    Unlock,
-    /// Lock now: drop keys, connections and decoded data.
-    Lock,
-    /// Open a view of the workbench (the gate decides whether it may).
-    Open(Page),
-    /// Verify the access log and the databases.
-    VerifyLog,
-    /// Ask where to save the access log, then export it.
-    ExportLog(LogFormat),
-    /// Export the access log to this file.
-    ExportLogTo(LogFormat, PathBuf),
-    /// Add a user with a role and an initial password.
-    AddUser(String, Role, Secret),
-    /// Set another user's password.
-    ResetPassword(String, Secret),
-    /// Revoke a user and rotate the keys they held.
-    RevokeUser(String),
-    /// Choose files to import.
-    PickImportFiles,
-    /// Choose a folder whose recordings and tables to import.
-    PickImportFolder,
-    /// Add these files to the import list (chosen or dropped); folders add the importable
-    /// files inside them.
-    AddImportFiles(Vec<PathBuf>),
-    /// Choose a manifest.
-    PickManifest,
-    /// Start the import in the background.
-    StartImport,
-    /// Stop the running import after the current session.
-    CancelImport,
-    /// Open the "New dataset" wizard.
-    NewDataset,
-    /// Create the dataset the wizard describes.
-    CreateDataset,
-    /// The recovery key is stored: select the new dataset and sign in.
-    FinishNewDataset,
-    /// Close the wizard.
-    CancelNewDataset,
-    /// Compute the heatmap the view's choices describe, in the background.
-    ComputeHeatmap,
-    /// Save the current page's annotations.
-    SaveAnnotations,
-    /// Ask where to save the annotated PNG, then export it.
-    ExportHeatmap,
-    /// Export the annotated PNG to this file.
-    ExportHeatmapTo(PathBuf),
-    /// Replay this session: asks for the purpose unless one was given in this sitting.
-    AskReplay(String),
-    /// The purpose prompt was answered: open the replay.
-    ConfirmReplay,
-    /// Close the purpose prompt.
-    CancelReplay,
-    /// Leave the player for the list.
-    CloseReplay,
-    /// Store this retention policy.
-    SavePolicy(crate::compliance::retention::Policy),
-    /// Run a retention purge now.
-    RunPurge,
-    /// Erase the subject with this identifier or pseudonym.
-    EraseSubject(String),
-    /// Store the consent target (%) and the restricted regions.
-    SaveComplianceSettings(u32, Vec<String>),
-    /// Acknowledge the anomaly with this key.
-    AcknowledgeAnomaly(String),
-    /// Ask where to save the compliance report, then write it.
-    ExportReport,
-    /// Write the compliance report to this file.
-    ExportReportTo(PathBuf),
-}
-
-/// A password on its way from a view to the gate: wiped on drop, never printed.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(pub Zeroizing<String>);
-
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Secret(…)")
-    }
-}
 
 /// Said when the system has no file dialog (no desktop portal, as on a bare X server).
 const NO_DIALOG: &str = "No file dialog is available here (no desktop portal).";
@@ -161,61 +74,6 @@ fn never_shown(asked: Instant) -> bool {
     asked.elapsed() < Duration::from_millis(300)
 }
 
-/// The views of the workbench.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Page {
-    /// Notices from unlock.
-    Overview,
-    /// Heatmaps on screenshots (every role).
-    Heatmaps,
-    /// The session list and the replay player.
-    Sessions,
-    /// Consent, retention, receipts and erasure.
-    Compliance,
-    /// The access log (compliance lead).
-    AccessLog,
-    /// Users and roles (compliance lead).
-    Users,
-    /// Import recordings (data engineer).
-    Import,
-}
-
-/// What the current view holds.
-pub enum PageState {
-    /// Notices from unlock.
-    Overview,
-    /// Heatmaps.
-    Heatmaps(Box<HeatmapViewState>),
-    /// Sessions and replay.
-    Sessions(Box<SessionsViewState>),
-    /// The compliance centre.
-    Compliance(Box<crate::ui::compliance::ComplianceViewState>),
-    /// The access log with its entries.
-    AccessLog(Box<AccessLogState>),
-    /// The users.
-    Users(Box<UsersState>),
-    /// The import form, progress and report.
-    Import(Box<ImportViewState>),
-    /// The gate refused, or the data could not be read: what to say.
-    Refused(Page, String),
-}
-
-impl PageState {
-    /// Which page this is.
-    pub fn page(&self) -> Page {
-        match self {
-            PageState::Overview => Page::Overview,
-            PageState::Heatmaps(_) => Page::Heatmaps,
-            PageState::Sessions(_) => Page::Sessions,
-            PageState::Compliance(_) => Page::Compliance,
-            PageState::AccessLog(_) => Page::AccessLog,
-            PageState::Users(_) => Page::Users,
-            PageState::Import(_) => Page::Import,
-            PageState::Refused(page, _) => *page,
-        }
-    }
-}
-
 /// The top-level screen. A workbench exists only with a workspace, so no view can reach data
 /// without having unlocked.
 enum Screen {
@@ -229,7 +87,7 @@ struct Workbench {
     last_activity: Instant,
     /// The dataset policy's idle time before the workbench locks itself.
     idle_lock: Duration,
-    page: PageState,
+    view: ViewState,
     import: Option<RunningImport>,
     revoke: Option<RunningRevoke>,
     heatmap_job: Option<jobs::Job<Result<HeatmapResult, Error>>>,
@@ -320,8 +178,8 @@ impl SightlineApp {
     /// The heatmap view, when it is open (tests look at it).
     pub fn heatmap_view(&self) -> Option<&HeatmapViewState> {
         match &self.screen {
-            Screen::Workbench(w) => match &w.page {
-                PageState::Heatmaps(state) => Some(state),
+            Screen::Workbench(w) => match &w.view {
+                ViewState::Heatmaps(state) => Some(state),
                 _ => None,
             },
             Screen::Login(_) => None,
@@ -331,8 +189,8 @@ impl SightlineApp {
     /// The sessions view, when it is open (tests look at it).
     pub fn sessions_view(&self) -> Option<&SessionsViewState> {
         match &self.screen {
-            Screen::Workbench(w) => match &w.page {
-                PageState::Sessions(state) => Some(state),
+            Screen::Workbench(w) => match &w.view {
+                ViewState::Sessions(state) => Some(state),
                 _ => None,
             },
             Screen::Login(_) => None,
@@ -413,12 +271,13 @@ impl SightlineApp {
         }
     }
 
-    /// Draws the current screen and runs what it asks for.
+    /// Draws the current screen and runs what it asks for, every command in the order asked.
     pub fn ui(&mut self, ui: &mut egui::Ui) {
-        let command = match &mut self.screen {
+        let mut commands = Vec::new();
+        match &mut self.screen {
             Screen::Login(state) => {
                 state.busy = self.unlock_job.is_some();
-                login_ui(ui, state)
+                login_ui(ui, state, &mut commands);
             }
             Screen::Workbench(w) => {
                 let idle_lock_in_s = w
@@ -435,11 +294,12 @@ impl SightlineApp {
                         notices: &w.notices,
                         rollback_off: w.ws.rollback_off(),
                     },
-                    &mut w.page,
-                )
+                    &mut w.view,
+                    &mut commands,
+                );
             }
-        };
-        if let Some(command) = command {
+        }
+        for command in commands {
             self.run(command);
         }
     }
@@ -488,7 +348,7 @@ impl SightlineApp {
                     Some(path) => self.run(Command::ExportLogTo(format, path)),
                     None if never_shown(asked) => {
                         if let Screen::Workbench(w) = &mut self.screen
-                            && let PageState::AccessLog(state) = &mut w.page
+                            && let ViewState::AccessLog(state) = &mut w.view
                         {
                             state.export =
                                 Some(format!("{NO_DIALOG} Use `sightline log export` instead."));
@@ -623,47 +483,48 @@ impl SightlineApp {
         }
     }
 
-    fn open(&mut self, page: Page) {
+    fn open(&mut self, view: View) {
+        self.flush_annotations();
         let Screen::Workbench(w) = &mut self.screen else {
             return;
         };
-        let opened = match page {
-            Page::Overview => Ok(PageState::Overview),
-            Page::Compliance => {
-                compliance::open_view(&w.ws).map(|s| PageState::Compliance(Box::new(s)))
+        let opened = match view {
+            View::Overview => Ok(ViewState::Overview),
+            View::Compliance => {
+                compliance::open_view(&w.ws).map(|s| ViewState::Compliance(Box::new(s)))
             }
-            Page::Sessions => replay::open_view(&w.ws).map(|s| PageState::Sessions(Box::new(s))),
+            View::Sessions => replay::open_view(&w.ws).map(|s| ViewState::Sessions(Box::new(s))),
             // The page list is the gate for the view (every role may, and it is logged).
-            Page::Heatmaps => heatmaps::open_view(&w.ws).map(|s| PageState::Heatmaps(Box::new(s))),
+            View::Heatmaps => heatmaps::open_view(&w.ws).map(|s| ViewState::Heatmaps(Box::new(s))),
             // Read once through the gate (one log entry); filters then work in memory.
-            Page::AccessLog => {
+            View::AccessLog => {
                 w.ws.access_log(&LogQuery::default())
-                    .map(|entries| PageState::AccessLog(Box::new(AccessLogState::new(entries))))
+                    .map(|entries| ViewState::AccessLog(Box::new(AccessLogState::new(entries))))
             }
             // Reading the masking rules is the gate for the view: data engineers only, logged.
-            Page::Import => {
+            View::Import => {
                 w.ws.masking_rules()
-                    .map(|_| PageState::Import(Box::default()))
+                    .map(|_| ViewState::Import(Box::default()))
             }
-            Page::Users => w.ws.users().map(|users| {
-                PageState::Users(Box::new(UsersState {
+            View::Users => w.ws.users().map(|users| {
+                ViewState::Users(Box::new(UsersState {
                     users,
                     fingerprint: w.ws.authority_fingerprint(),
                     ..UsersState::default()
                 }))
             }),
         };
-        w.page = opened.unwrap_or_else(|e| PageState::Refused(page, explain(&e)));
+        w.view = opened.unwrap_or_else(|e| ViewState::Refused(view, explain(&e)));
         // The anomaly scan reads every stored text: it runs behind the opened view.
-        if page == Page::Compliance {
+        if view == View::Compliance {
             self.refresh_anomalies();
         }
     }
 
     fn import_state(&mut self) -> Option<&mut ImportViewState> {
         match &mut self.screen {
-            Screen::Workbench(w) => match &mut w.page {
-                PageState::Import(state) => Some(state),
+            Screen::Workbench(w) => match &mut w.view {
+                ViewState::Import(state) => Some(state),
                 _ => None,
             },
             Screen::Login(_) => None,
@@ -700,7 +561,7 @@ impl SightlineApp {
         let Screen::Workbench(w) = &mut self.screen else {
             return;
         };
-        let PageState::Import(state) = &mut w.page else {
+        let ViewState::Import(state) = &mut w.view else {
             return;
         };
         if w.import.is_some() {
@@ -773,7 +634,7 @@ impl SightlineApp {
             return;
         };
         if w.revoke.is_some() || w.import.is_some() {
-            if let PageState::Users(state) = &mut w.page {
+            if let ViewState::Users(state) = &mut w.view {
                 state.message = Some((
                     false,
                     "Wait for the running import or revocation to finish.".into(),
@@ -784,7 +645,7 @@ impl SightlineApp {
         let mut fork = match w.ws.fork() {
             Ok(fork) => fork,
             Err(e) => {
-                if let PageState::Users(state) = &mut w.page {
+                if let ViewState::Users(state) = &mut w.view {
                     state.message = Some((false, e.to_string()));
                 }
                 return;
@@ -818,7 +679,7 @@ impl SightlineApp {
         let progress = running.progress.lock().ok().and_then(|p| p.clone());
         match running.job.poll() {
             jobs::Poll::Running => {
-                if let PageState::Users(state) = &mut w.page {
+                if let ViewState::Users(state) = &mut w.view {
                     state.rotation = progress;
                 }
             }
@@ -827,7 +688,7 @@ impl SightlineApp {
                 // The fork holds the new keys and files; the old workspace goes.
                 w.ws = fork;
                 let users = w.ws.users();
-                if let PageState::Users(state) = &mut w.page {
+                if let ViewState::Users(state) = &mut w.view {
                     state.rotation = None;
                     state.confirm_revoke = None;
                     state.message = Some(match result {
@@ -866,7 +727,7 @@ impl SightlineApp {
         if finished.is_some() {
             w.import = None;
         }
-        let PageState::Import(state) = &mut w.page else {
+        let ViewState::Import(state) = &mut w.view else {
             return;
         };
         match finished {
@@ -890,7 +751,7 @@ impl SightlineApp {
         };
         let result = change(&mut w.ws);
         let users = w.ws.users();
-        let PageState::Users(state) = &mut w.page else {
+        let ViewState::Users(state) = &mut w.view else {
             return;
         };
         match result {
@@ -914,7 +775,7 @@ impl SightlineApp {
             return;
         };
         let result = w.ws.verify();
-        let PageState::AccessLog(state) = &mut w.page else {
+        let ViewState::AccessLog(state) = &mut w.view else {
             return;
         };
         state.verify = Some(match result {
@@ -959,7 +820,7 @@ impl SightlineApp {
             return;
         };
         let result = crate::fsutil::write_atomically(path, |out| w.ws.export_log(format, out));
-        let PageState::AccessLog(state) = &mut w.page else {
+        let ViewState::AccessLog(state) = &mut w.view else {
             return;
         };
         state.export = Some(match result {
@@ -1036,7 +897,7 @@ impl SightlineApp {
                 let notices = ws.notices();
                 self.screen = Screen::Workbench(Box::new(Workbench {
                     idle_lock: Duration::from_secs(60 * ws.idle_lock_minutes()),
-                    page: PageState::Overview,
+                    view: ViewState::Overview,
                     import: None,
                     revoke: None,
                     heatmap_job: None,
@@ -1077,6 +938,7 @@ impl SightlineApp {
             running.lock_requested = true;
             return;
         }
+        self.flush_annotations();
         let Screen::Workbench(w) =
             std::mem::replace(&mut self.screen, Screen::Login(Box::default()))
         else {

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::{PageState, Screen, SightlineApp, jobs};
+use super::{Screen, SightlineApp, jobs};
 use crate::access::replay::SurveyAnswer;
 use crate::access::{Capability, SessionSummary, Workspace};
 use crate::error::Error;
@@ -13,6 +13,7 @@ use crate::ui::heatmaps::state::ShotPixels;
 use crate::ui::replay::list::ListState;
 use crate::ui::replay::player::{PlayerShot, PlayerViewState};
 use crate::ui::replay::{PurposePrompt, SessionsViewState};
+use crate::ui::workbench::ViewState;
 
 /// A replay opened and decoded by the background job.
 pub(super) struct OpenedReplay {
@@ -53,8 +54,8 @@ fn open(ws: &Workspace, id: &str, purpose: String) -> Result<OpenedReplay, Error
 impl SightlineApp {
     pub(super) fn sessions_state(&mut self) -> Option<&mut SessionsViewState> {
         match &mut self.screen {
-            Screen::Workbench(w) => match &mut w.page {
-                PageState::Sessions(state) => Some(state),
+            Screen::Workbench(w) => match &mut w.view {
+                ViewState::Sessions(state) => Some(state),
                 _ => None,
             },
             Screen::Login(_) => None,
@@ -103,13 +104,13 @@ impl SightlineApp {
         let fork = match w.ws.fork() {
             Ok(f) => f,
             Err(e) => {
-                if let PageState::Sessions(state) = &mut w.page {
+                if let ViewState::Sessions(state) = &mut w.view {
                     state.error = Some(e.to_string());
                 }
                 return;
             }
         };
-        if let PageState::Sessions(state) = &mut w.page {
+        if let ViewState::Sessions(state) = &mut w.view {
             state.opening = true;
             state.error = None;
         }
@@ -124,7 +125,7 @@ impl SightlineApp {
         else {
             return;
         };
-        let PageState::Sessions(state) = &mut w.page else {
+        let ViewState::Sessions(state) = &mut w.view else {
             return;
         };
         state.opening = false;

@@ -6,8 +6,8 @@ use egui::{RichText, TextEdit};
 use egui_extras::{Column, TableBuilder};
 
 use crate::access::{LogEntry, LogFormat};
-use crate::app::Command;
 use crate::clock::rfc3339;
+use crate::command::Command;
 use crate::ui::theme;
 
 /// What the view holds while open.
@@ -121,8 +121,7 @@ fn filter_field(ui: &mut egui::Ui, label: &str, value: &mut String, width: f32) 
 }
 
 /// Draws the view.
-pub fn access_log_ui(ui: &mut egui::Ui, state: &mut AccessLogState) -> Option<Command> {
-    let mut command = None;
+pub fn access_log_ui(ui: &mut egui::Ui, state: &mut AccessLogState, out: &mut Vec<Command>) {
     let visuals = ui.visuals().clone();
     state.refilter();
     ui.horizontal(|ui| {
@@ -141,21 +140,21 @@ pub fn access_log_ui(ui: &mut egui::Ui, state: &mut AccessLogState) -> Option<Co
                 .on_hover_text("Save the log with its chain head")
                 .clicked()
             {
-                command = Some(Command::ExportLog(LogFormat::Jsonl));
+                out.push(Command::ExportLog(LogFormat::Jsonl));
             }
             if ui
                 .button("Export CSV…")
                 .on_hover_text("Save the log as a spreadsheet")
                 .clicked()
             {
-                command = Some(Command::ExportLog(LogFormat::Csv));
+                out.push(Command::ExportLog(LogFormat::Csv));
             }
             if ui
                 .button("Verify")
                 .on_hover_text("Check the hash chain, this device's anchor and every database page")
                 .clicked()
             {
-                command = Some(Command::VerifyLog);
+                out.push(Command::VerifyLog);
             }
         });
     });
@@ -217,7 +216,7 @@ pub fn access_log_ui(ui: &mut egui::Ui, state: &mut AccessLogState) -> Option<Co
     ui.separator();
     if state.filtered.is_empty() {
         ui.label(RichText::new("No entries match these filters.").color(theme::weak(&visuals)));
-        return command;
+        return;
     }
     let row_height = ui.text_style_height(&egui::TextStyle::Body) + 4.0;
     TableBuilder::new(ui)
@@ -293,5 +292,4 @@ pub fn access_log_ui(ui: &mut egui::Ui, state: &mut AccessLogState) -> Option<Co
                 });
             });
         });
-    command
 }

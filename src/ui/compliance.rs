@@ -4,8 +4,8 @@
 use egui::RichText;
 use egui_plot::{HLine, Legend, Line, Plot};
 
-use crate::app::Command;
 use crate::clock::rfc3339;
+use crate::command::Command;
 use crate::compliance::Receipt;
 use crate::compliance::consent::Dashboard;
 use crate::compliance::retention::{MAX_DAYS, Policy};
@@ -69,8 +69,7 @@ fn days(ui: &mut egui::Ui, label: &str, value: &mut u32, enabled: bool) {
 }
 
 /// Draws the view.
-pub fn compliance_ui(ui: &mut egui::Ui, s: &mut ComplianceViewState) -> Option<Command> {
-    let mut command = None;
+pub fn compliance_ui(ui: &mut egui::Ui, s: &mut ComplianceViewState, out: &mut Vec<Command>) {
     let visuals = ui.visuals().clone();
     egui::ScrollArea::vertical()
         .auto_shrink([false, false])
@@ -87,12 +86,12 @@ pub fn compliance_ui(ui: &mut egui::Ui, s: &mut ComplianceViewState) -> Option<C
                     ui.label("Removing and scrubbing the files…");
                 });
             }
-            report_ui(ui, s, &mut command);
+            report_ui(ui, s, out);
             consent_ui(ui, &s.dashboard);
             ui.add_space(theme::GAP);
-            anomalies_ui(ui, s, &mut command);
+            anomalies_ui(ui, s, out);
             ui.add_space(theme::GAP);
-            retention_ui(ui, s, &mut command);
+            retention_ui(ui, s, out);
             ui.add_space(theme::GAP);
             ui.heading("Receipts");
             if s.receipts.is_empty() {
@@ -103,7 +102,7 @@ pub fn compliance_ui(ui: &mut egui::Ui, s: &mut ComplianceViewState) -> Option<C
             ui.add_space(theme::GAP);
             ui.heading("Erasure (GDPR Art. 17)");
             if s.may_erase {
-                erase_ui(ui, s, &mut command);
+                erase_ui(ui, s, out);
             } else {
                 ui.label(
                     RichText::new("Only the compliance lead erases data subjects.")
@@ -111,14 +110,13 @@ pub fn compliance_ui(ui: &mut egui::Ui, s: &mut ComplianceViewState) -> Option<C
                 );
             }
         });
-    command
 }
 
-fn report_ui(ui: &mut egui::Ui, s: &mut ComplianceViewState, command: &mut Option<Command>) {
+fn report_ui(ui: &mut egui::Ui, s: &mut ComplianceViewState, out: &mut Vec<Command>) {
     ui.horizontal(|ui| {
         let b = ui.add_enabled(s.may_report, egui::Button::new("Export compliance report…"));
         if b.clicked() {
-            *command = Some(Command::ExportReport);
+            out.push(Command::ExportReport);
         }
         b.on_disabled_hover_text("Only for: Compliance lead.");
     });
@@ -128,13 +126,13 @@ fn report_ui(ui: &mut egui::Ui, s: &mut ComplianceViewState, command: &mut Optio
             ui.add(egui::TextEdit::singleline(&mut s.report_path).desired_width(360.0))
                 .labelled_by(l.id);
             if ui.button("Export").clicked() && !s.report_path.trim().is_empty() {
-                *command = Some(Command::ExportReportTo(s.report_path.trim().into()));
+                out.push(Command::ExportReportTo(s.report_path.trim().into()));
             }
         });
     }
 }
 
-fn anomalies_ui(ui: &mut egui::Ui, s: &mut ComplianceViewState, command: &mut Option<Command>) {
+fn anomalies_ui(ui: &mut egui::Ui, s: &mut ComplianceViewState, out: &mut Vec<Command>) {
     let visuals = ui.visuals().clone();
     ui.heading("Anomalies");
     ui.horizontal(|ui| {
@@ -165,7 +163,7 @@ fn anomalies_ui(ui: &mut egui::Ui, s: &mut ComplianceViewState, command: &mut Op
                 .map(|r| r.trim().to_owned())
                 .filter(|r| !r.is_empty())
                 .collect();
-            *command = Some(Command::SaveComplianceSettings(s.target, regions));
+            out.push(Command::SaveComplianceSettings(s.target, regions));
         }
     });
     let Some(anomalies) = &s.anomalies else {
@@ -204,7 +202,7 @@ fn anomalies_ui(ui: &mut egui::Ui, s: &mut ComplianceViewState, command: &mut Op
                     None => {
                         let b = ui.add_enabled(s.may_report, egui::Button::new("Acknowledge"));
                         if b.clicked() {
-                            *command = Some(Command::AcknowledgeAnomaly(a.key.clone()));
+                            out.push(Command::AcknowledgeAnomaly(a.key.clone()));
                         }
                         b.on_disabled_hover_text("Only for: Compliance lead.");
                     }
@@ -214,7 +212,7 @@ fn anomalies_ui(ui: &mut egui::Ui, s: &mut ComplianceViewState, command: &mut Op
         });
 }
 
-fn retention_ui(ui: &mut egui::Ui, s: &mut ComplianceViewState, command: &mut Option<Command>) {
+fn retention_ui(ui: &mut egui::Ui, s: &mut ComplianceViewState, out: &mut Vec<Command>) {
     ui.heading("Retention");
     let why = "Only the compliance lead edits the policy.";
     egui::Grid::new("retention").num_columns(3).show(ui, |ui| {
@@ -254,7 +252,7 @@ fn retention_ui(ui: &mut egui::Ui, s: &mut ComplianceViewState, command: &mut Op
             egui::Button::new("Save policy"),
         );
         if save.clicked() {
-            *command = Some(Command::SavePolicy(s.policy));
+            out.push(Command::SavePolicy(s.policy));
         }
         if !s.may_erase {
             save.on_disabled_hover_text(why);
@@ -264,7 +262,7 @@ fn retention_ui(ui: &mut egui::Ui, s: &mut ComplianceViewState, command: &mut Op
             egui::Button::new("Run purge now"),
         );
         if purge.clicked() {
-            *command = Some(Command::RunPurge);
+            out.push(Command::RunPurge);
         }
         purge.on_disabled_hover_text("Only for: Compliance lead, Data engineer.");
     });
@@ -306,7 +304,7 @@ fn receipts_ui(ui: &mut egui::Ui, receipts: &[Receipt]) {
         });
 }
 
-fn erase_ui(ui: &mut egui::Ui, s: &mut ComplianceViewState, command: &mut Option<Command>) {
+fn erase_ui(ui: &mut egui::Ui, s: &mut ComplianceViewState, out: &mut Vec<Command>) {
     let visuals = ui.visuals().clone();
     ui.horizontal(|ui| {
         let l = ui.label("Subject identifier or pseudonym");
@@ -332,7 +330,7 @@ fn erase_ui(ui: &mut egui::Ui, s: &mut ComplianceViewState, command: &mut Option
                 .add_enabled(!s.working, egui::Button::new("Erase permanently"))
                 .clicked()
             {
-                *command = Some(Command::EraseSubject(s.subject.trim().to_owned()));
+                out.push(Command::EraseSubject(s.subject.trim().to_owned()));
                 s.confirm_erase = false;
             }
             if ui.button("Cancel").clicked() {

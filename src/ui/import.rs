@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use egui::{RichText, TextEdit};
 
-use crate::app::Command;
+use crate::command::Command;
 use crate::ingest::{ImportProgress, ImportReport};
 use crate::ui::theme;
 
@@ -34,8 +34,7 @@ pub struct ImportViewState {
 }
 
 /// Draws the view.
-pub fn import_ui(ui: &mut egui::Ui, state: &mut ImportViewState) -> Option<Command> {
-    let mut command = None;
+pub fn import_ui(ui: &mut egui::Ui, state: &mut ImportViewState, out: &mut Vec<Command>) {
     let visuals = ui.visuals().clone();
     ui.heading("Import");
     if let Some(p) = &state.progress {
@@ -50,9 +49,9 @@ pub fn import_ui(ui: &mut egui::Ui, state: &mut ImportViewState) -> Option<Comma
             .on_hover_text("Stop after the current session; what is stored stays")
             .clicked()
         {
-            command = Some(Command::CancelImport);
+            out.push(Command::CancelImport);
         }
-        return command;
+        return;
     }
     ui.label(
         RichText::new("rrweb JSON, PostHog JSON Lines, native JSON Lines, consent and survey CSV. Drop files on the window or choose them.")
@@ -60,14 +59,14 @@ pub fn import_ui(ui: &mut egui::Ui, state: &mut ImportViewState) -> Option<Comma
     );
     ui.horizontal(|ui| {
         if ui.button("Add files…").clicked() {
-            command = Some(Command::PickImportFiles);
+            out.push(Command::PickImportFiles);
         }
         if ui
             .button("Add folder…")
             .on_hover_text("Every .json, .jsonl and .csv file in a folder")
             .clicked()
         {
-            command = Some(Command::PickImportFolder);
+            out.push(Command::PickImportFolder);
         }
         if ui
             .add_enabled(!state.files.is_empty(), egui::Button::new("Clear"))
@@ -80,7 +79,7 @@ pub fn import_ui(ui: &mut egui::Ui, state: &mut ImportViewState) -> Option<Comma
             .on_hover_text("CSV or JSON with subject, start, region, consent, variant, cohort")
             .clicked()
         {
-            command = Some(Command::PickManifest);
+            out.push(Command::PickManifest);
         }
         if let Some(m) = &state.manifest {
             ui.label(format!(
@@ -114,7 +113,7 @@ pub fn import_ui(ui: &mut egui::Ui, state: &mut ImportViewState) -> Option<Comma
         && (!state.assume
             || (!state.reason.trim().is_empty() && (state.heatmaps || state.recordings)));
     if ui.add_enabled(ready, egui::Button::new("Import")).clicked() {
-        command = Some(Command::StartImport);
+        out.push(Command::StartImport);
     }
     if let Some(error) = &state.error {
         ui.label(RichText::new(error).color(theme::error(&visuals)));
@@ -126,5 +125,4 @@ pub fn import_ui(ui: &mut egui::Ui, state: &mut ImportViewState) -> Option<Comma
             ui.monospace(line);
         }
     }
-    command
 }

@@ -5,7 +5,7 @@ use std::time::Instant;
 use egui::{Align, Layout, RichText, TextEdit};
 use zeroize::Zeroizing;
 
-use crate::app::Command;
+use crate::command::Command;
 use crate::ui::theme;
 
 /// What the login screen holds between frames.
@@ -40,8 +40,7 @@ pub struct LoginState {
 }
 
 /// Draws the login screen.
-pub fn login_ui(ui: &mut egui::Ui, state: &mut LoginState) -> Option<Command> {
-    let mut command = None;
+pub fn login_ui(ui: &mut egui::Ui, state: &mut LoginState, out: &mut Vec<Command>) {
     let now = Instant::now();
     let wait_s = state
         .retry_at
@@ -63,7 +62,7 @@ pub fn login_ui(ui: &mut egui::Ui, state: &mut LoginState) -> Option<Command> {
                 Layout::top_down(Align::Min),
                 |ui| {
                     if let Some(wizard) = &mut state.wizard {
-                        command = crate::ui::new_dataset::new_dataset_ui(ui, wizard);
+                        crate::ui::new_dataset::new_dataset_ui(ui, wizard, out);
                         return;
                     }
                     if let Some((step, fraction)) = &state.preparing {
@@ -76,7 +75,7 @@ pub fn login_ui(ui: &mut egui::Ui, state: &mut LoginState) -> Option<Command> {
                         ui.label(RichText::new(message).color(theme::warning(&visuals)));
                         ui.add_space(theme::GAP);
                     }
-                    dataset_ui(ui, state, &mut command);
+                    dataset_ui(ui, state, out);
                     ui.add_space(theme::GAP);
                     let user_label = ui.label("User name");
                     let user = ui
@@ -116,7 +115,7 @@ pub fn login_ui(ui: &mut egui::Ui, state: &mut LoginState) -> Option<Command> {
                         let enter =
                             password.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
                         if unlock.clicked() || (enter && enabled) {
-                            command = Some(Command::Unlock);
+                            out.push(Command::Unlock);
                         }
                         if state.busy {
                             ui.spinner();
@@ -138,10 +137,9 @@ pub fn login_ui(ui: &mut egui::Ui, state: &mut LoginState) -> Option<Command> {
             );
         });
     });
-    command
 }
 
-fn dataset_ui(ui: &mut egui::Ui, state: &mut LoginState, command: &mut Option<Command>) {
+fn dataset_ui(ui: &mut egui::Ui, state: &mut LoginState, out: &mut Vec<Command>) {
     let visuals = ui.visuals().clone();
     let label = ui.label("Dataset");
     ui.horizontal(|ui| {
@@ -153,21 +151,21 @@ fn dataset_ui(ui: &mut egui::Ui, state: &mut LoginState, command: &mut Option<Co
             )
             .labelled_by(label.id);
         if field.lost_focus() || (field.changed() && state.dataset_path.ends_with(".sightline")) {
-            *command = Some(Command::SelectDataset(state.dataset_path.clone().into()));
+            out.push(Command::SelectDataset(state.dataset_path.clone().into()));
         }
         if ui
             .button("Open dataset…")
             .on_hover_text("Choose a dataset folder")
             .clicked()
         {
-            *command = Some(Command::PickDataset);
+            out.push(Command::PickDataset);
         }
         if ui
             .button("New dataset…")
             .on_hover_text("Create an encrypted dataset")
             .clicked()
         {
-            *command = Some(Command::NewDataset);
+            out.push(Command::NewDataset);
         }
     });
     match (&state.dataset_name, &state.dataset_error) {
@@ -198,7 +196,7 @@ fn dataset_ui(ui: &mut egui::Ui, state: &mut LoginState, command: &mut Option<Co
                 .on_hover_text("Select this dataset")
                 .clicked()
             {
-                *command = Some(Command::SelectDataset(path.clone()));
+                out.push(Command::SelectDataset(path.clone()));
             }
         }
     }

@@ -2,21 +2,21 @@
 //! disabled and a tooltip naming the roles that may.
 
 use crate::access::{Capability, Role};
-use crate::app::{Command, Page};
+use crate::command::{Command, View};
 
 /// The views, in order, with the capability each needs.
-const PAGES: [(Page, &str, Option<Capability>); 7] = [
-    (Page::Overview, "Overview", None),
-    (Page::Heatmaps, "Heatmaps", Some(Capability::ViewHeatmaps)),
-    (Page::Sessions, "Sessions", Some(Capability::ListSessions)),
+const PAGES: [(View, &str, Option<Capability>); 7] = [
+    (View::Overview, "Overview", None),
+    (View::Heatmaps, "Heatmaps", Some(Capability::ViewHeatmaps)),
+    (View::Sessions, "Sessions", Some(Capability::ListSessions)),
     (
-        Page::Compliance,
+        View::Compliance,
         "Compliance",
         Some(Capability::ViewDashboards),
     ),
-    (Page::Import, "Import", Some(Capability::ImportData)),
-    (Page::AccessLog, "Access log", Some(Capability::AccessLog)),
-    (Page::Users, "Users", Some(Capability::ManageUsers)),
+    (View::Import, "Import", Some(Capability::ImportData)),
+    (View::AccessLog, "Access log", Some(Capability::AccessLog)),
+    (View::Users, "Users", Some(Capability::ManageUsers)),
 ];
 
 fn roles_text(capability: Capability) -> String {
@@ -25,8 +25,7 @@ fn roles_text(capability: Capability) -> String {
 }
 
 /// Draws the navigation list.
-pub fn nav_ui(ui: &mut egui::Ui, role: Role, current: Page) -> Option<Command> {
-    let mut command = None;
+pub fn nav_ui(ui: &mut egui::Ui, role: Role, current: View, out: &mut Vec<Command>) {
     ui.add_space(4.0);
     for (page, label, capability) in PAGES {
         let allowed = capability.is_none_or(|c| c.allows(role));
@@ -36,8 +35,7 @@ pub fn nav_ui(ui: &mut egui::Ui, role: Role, current: Page) -> Option<Command> {
             _ => response,
         };
         if response.clicked() {
-            command = Some(Command::Open(page));
+            out.push(Command::Open(page));
         }
     }
-    command
 }

@@ -4,7 +4,7 @@
 use egui::{RichText, TextEdit};
 use zeroize::Zeroizing;
 
-use crate::app::Command;
+use crate::command::Command;
 use crate::ui::theme;
 
 /// The wizard's fields and outcome.
@@ -40,8 +40,7 @@ fn field(ui: &mut egui::Ui, label: &str, value: &mut String, password: bool, hin
 }
 
 /// Draws the wizard.
-pub fn new_dataset_ui(ui: &mut egui::Ui, state: &mut NewDatasetState) -> Option<Command> {
-    let mut command = None;
+pub fn new_dataset_ui(ui: &mut egui::Ui, state: &mut NewDatasetState, out: &mut Vec<Command>) {
     let visuals = ui.visuals().clone();
     ui.heading("New dataset");
     if let Some(key) = &state.recovery_key {
@@ -57,9 +56,9 @@ pub fn new_dataset_ui(ui: &mut egui::Ui, state: &mut NewDatasetState) -> Option<
             .add_enabled(state.stored, egui::Button::new("Continue to sign in"))
             .clicked()
         {
-            command = Some(Command::FinishNewDataset);
+            out.push(Command::FinishNewDataset);
         }
-        return command;
+        return;
     }
     field(
         ui,
@@ -99,14 +98,13 @@ pub fn new_dataset_ui(ui: &mut egui::Ui, state: &mut NewDatasetState) -> Option<
             && !state.name.trim().is_empty()
             && !state.admin.trim().is_empty();
         if ui.add_enabled(ready, egui::Button::new("Create")).clicked() {
-            command = Some(Command::CreateDataset);
+            out.push(Command::CreateDataset);
         }
         if ui.button("Cancel").clicked() {
-            command = Some(Command::CancelNewDataset);
+            out.push(Command::CancelNewDataset);
         }
     });
     if let Some(error) = &state.error {
         ui.label(RichText::new(error).color(theme::error(&visuals)));
     }
-    command
 }

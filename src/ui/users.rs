@@ -5,7 +5,7 @@ use egui::{RichText, TextEdit};
 use zeroize::Zeroizing;
 
 use crate::access::{Role, UserInfo};
-use crate::app::{Command, Secret};
+use crate::command::{Command, Secret};
 use crate::dataset::RotationProgress;
 use crate::ui::theme;
 
@@ -53,8 +53,7 @@ pub fn strength_hint(password: &str) -> &'static str {
 }
 
 /// Draws the view.
-pub fn users_ui(ui: &mut egui::Ui, state: &mut UsersState, me: &str) -> Option<Command> {
-    let mut command = None;
+pub fn users_ui(ui: &mut egui::Ui, state: &mut UsersState, me: &str, out: &mut Vec<Command>) {
     let visuals = ui.visuals().clone();
     ui.heading("Users");
     match &state.fingerprint {
@@ -73,7 +72,7 @@ pub fn users_ui(ui: &mut egui::Ui, state: &mut UsersState, me: &str) -> Option<C
         ui.label("Revoking: replacing every key the user held…");
         ui.add(egui::ProgressBar::new(p.done as f32 / p.total.max(1) as f32).show_percentage());
         ui.label(RichText::new(&p.step).color(theme::weak(&visuals)));
-        return None;
+        return;
     }
     if let Some((ok, text)) = &state.message {
         ui.label(RichText::new(text).color(if *ok {
@@ -122,7 +121,7 @@ pub fn users_ui(ui: &mut egui::Ui, state: &mut UsersState, me: &str) -> Option<C
                 .button(format!("Revoke {name} and rotate keys"))
                 .clicked()
             {
-                command = Some(Command::RevokeUser(name.clone()));
+                out.push(Command::RevokeUser(name.clone()));
             }
             if ui.button("Cancel").clicked() {
                 state.confirm_revoke = None;
@@ -138,7 +137,7 @@ pub fn users_ui(ui: &mut egui::Ui, state: &mut UsersState, me: &str) -> Option<C
         ui.label(RichText::new(strength_hint(password)).color(theme::weak(&visuals)));
         ui.horizontal(|ui| {
             if ui.button("Set password").clicked() {
-                command = Some(Command::ResetPassword(
+                out.push(Command::ResetPassword(
                     name.clone(),
                     Secret(password.clone()),
                 ));
@@ -178,7 +177,7 @@ pub fn users_ui(ui: &mut egui::Ui, state: &mut UsersState, me: &str) -> Option<C
             .clicked()
             && let Some(role) = state.new_role
         {
-            command = Some(Command::AddUser(
+            out.push(Command::AddUser(
                 state.new_name.trim().to_owned(),
                 role,
                 Secret(state.new_password.clone()),
@@ -186,7 +185,6 @@ pub fn users_ui(ui: &mut egui::Ui, state: &mut UsersState, me: &str) -> Option<C
         }
     });
     ui.label(RichText::new(strength_hint(&state.new_password)).color(theme::weak(&visuals)));
-    command
 }
 
 #[cfg(test)]

@@ -4,12 +4,53 @@
 use egui::RichText;
 
 use crate::access::{Notice, NoticeLevel, Role};
-use crate::app::{Command, PageState};
+use crate::command::{Command, View};
+use crate::ui::access_log::AccessLogState;
 use crate::ui::access_log::access_log_ui;
+use crate::ui::heatmaps::state::HeatmapViewState;
+use crate::ui::import::ImportViewState;
 use crate::ui::import::import_ui;
 use crate::ui::nav::nav_ui;
+use crate::ui::replay::SessionsViewState;
 use crate::ui::theme;
+use crate::ui::users::UsersState;
 use crate::ui::users::users_ui;
+
+/// What the current view holds.
+pub enum ViewState {
+    /// Notices from unlock.
+    Overview,
+    /// Heatmaps.
+    Heatmaps(Box<HeatmapViewState>),
+    /// Sessions and replay.
+    Sessions(Box<SessionsViewState>),
+    /// The compliance centre.
+    Compliance(Box<crate::ui::compliance::ComplianceViewState>),
+    /// The access log with its entries.
+    AccessLog(Box<AccessLogState>),
+    /// The users.
+    Users(Box<UsersState>),
+    /// The import form, progress and report.
+    Import(Box<ImportViewState>),
+    /// The gate refused, or the data could not be read: what to say.
+    Refused(View, String),
+}
+
+impl ViewState {
+    /// Which view this is.
+    pub fn view(&self) -> View {
+        match self {
+            ViewState::Overview => View::Overview,
+            ViewState::Heatmaps(_) => View::Heatmaps,
+            ViewState::Sessions(_) => View::Sessions,
+            ViewState::Compliance(_) => View::Compliance,
+            ViewState::AccessLog(_) => View::AccessLog,
+            ViewState::Users(_) => View::Users,
+            ViewState::Import(_) => View::Import,
+            ViewState::Refused(page, _) => *page,
+        }
+    }
+}
 
 /// What the frame shows about the signed-in user.
 pub struct FrameInfo<'a> {
@@ -31,9 +72,9 @@ pub struct FrameInfo<'a> {
 pub fn workbench_ui(
     ui: &mut egui::Ui,
     info: &FrameInfo<'_>,
-    page: &mut PageState,
-) -> Option<Command> {
-    let mut command = None;
+    view: &mut ViewState,
+    out: &mut Vec<Command>,
+) {
     let visuals = ui.visuals().clone();
     egui::Panel::top("top_bar").show(ui, |ui| {
         ui.horizontal(|ui| {
@@ -46,7 +87,7 @@ pub fn workbench_ui(
                     .on_hover_text("Lock now: keys and data leave memory (Ctrl+L)")
                     .clicked()
                 {
-                    command = Some(Command::Lock);
+                    out.push(Command::Lock);
                 }
                 ui.separator();
                 theme_ui(ui);
@@ -70,48 +111,33 @@ pub fn workbench_ui(
         .resizable(false)
         .default_size(170.0)
         .show(ui, |ui| {
-            if let Some(c) = nav_ui(ui, info.role, page.page()) {
-                command = Some(c);
-            }
+            nav_ui(ui, info.role, view.view(), out);
         });
-    egui::CentralPanel::default().show(ui, |ui| match page {
-        PageState::Overview => overview_ui(ui, info),
-        PageState::Compliance(state) => {
-            if let Some(c) = crate::ui::compliance::compliance_ui(ui, state) {
-                command = Some(c);
-            }
+    egui::CentralPanel::default().show(ui, |ui| match view {
+        ViewState::Overview => overview_ui(ui, info),
+        ViewState::Compliance(state) => {
+            crate::ui::compliance::compliance_ui(ui, state, out);
         }
-        PageState::Sessions(state) => {
-            if let Some(c) = crate::ui::replay::sessions_ui(ui, state) {
-                command = Some(c);
-            }
+        ViewState::Sessions(state) => {
+            crate::ui::replay::sessions_ui(ui, state, out);
         }
-        PageState::Heatmaps(state) => {
-            if let Some(c) = crate::ui::heatmaps::heatmaps_ui(ui, state) {
-                command = Some(c);
-            }
+        ViewState::Heatmaps(state) => {
+            crate::ui::heatmaps::heatmaps_ui(ui, state, out);
         }
-        PageState::AccessLog(state) => {
-            if let Some(c) = access_log_ui(ui, state) {
-                command = Some(c);
-            }
+        ViewState::AccessLog(state) => {
+            access_log_ui(ui, state, out);
         }
-        PageState::Import(state) => {
-            if let Some(c) = import_ui(ui, state) {
-                command = Some(c);
-            }
+        ViewState::Import(state) => {
+            import_ui(ui, state, out);
         }
-        PageState::Users(state) => {
-            if let Some(c) = users_ui(ui, state, info.user) {
-                command = Some(c);
-            }
+        ViewState::Users(state) => {
+            users_ui(ui, state, info.user, out);
         }
-        PageState::Refused(_, text) => {
+        ViewState::Refused(_, text) => {
             ui.heading("Access denied");
             ui.label(RichText::new(text.as_str()).color(theme::error(&visuals)));
         }
     });
-    command
 }
 
 fn overview_ui(ui: &mut egui::Ui, info: &FrameInfo<'_>) {

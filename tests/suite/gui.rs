@@ -2,7 +2,8 @@ use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable};
-use sightline::app::{Command, Secret, SightlineApp};
+use sightline::app::SightlineApp;
+use sightline::command::{Command, Secret};
 
 use super::common::{ANALYST, Fixture, LEAD, UX};
 
@@ -661,12 +662,10 @@ fn the_import_view_shows_progress_and_cancel_while_running() {
         ..ImportViewState::default()
     };
     let mut harness = Harness::new_ui_state(
-        |ui, state: &mut (ImportViewState, Option<Command>)| {
-            if let Some(c) = import_ui(ui, &mut state.0) {
-                state.1 = Some(c);
-            }
+        |ui, state: &mut (ImportViewState, Vec<Command>)| {
+            import_ui(ui, &mut state.0, &mut state.1);
         },
-        (state, None),
+        (state, Vec::new()),
     );
     harness.run_steps(1);
     assert!(
@@ -676,19 +675,19 @@ fn the_import_view_shows_progress_and_cancel_while_running() {
     );
     harness.get_by_label("Cancel").click();
     harness.run_steps(1);
-    assert_eq!(harness.state().1, Some(Command::CancelImport));
+    assert_eq!(harness.state().1, [Command::CancelImport]);
 }
 
 #[test]
 fn forcing_a_view_the_role_may_not_use_is_denied_shown_and_logged() {
-    use sightline::app::Page;
+    use sightline::command::View;
     let fx = Fixture::with_all_roles();
     let mut harness = harness(&fx);
     log_in(&mut harness, ANALYST);
     for (page, action) in [
-        (Page::AccessLog, "view-access-log"),
-        (Page::Users, "list-users"),
-        (Page::Import, "manage-masking"),
+        (View::AccessLog, "view-access-log"),
+        (View::Users, "list-users"),
+        (View::Import, "manage-masking"),
     ] {
         harness.state_mut().run(Command::Open(page));
         harness.run_steps(2);

@@ -153,7 +153,7 @@ fn the_lead_acknowledges_a_leak_and_exports_the_report() {
     wait_for(&mut h, "acknowledged by lead");
     let out = fx.tmp.path().join("gui-report.html");
     h.state_mut()
-        .run(sightline::app::Command::ExportReportTo(out.clone()));
+        .run(sightline::command::Command::ExportReportTo(out.clone()));
     h.run_steps(2);
     assert!(h.query_by_label_contains("gui-report.html").is_some());
     let html = std::fs::read_to_string(&out).unwrap();

@@ -5,7 +5,8 @@ use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable};
-use sightline::app::{Command, SightlineApp};
+use sightline::app::SightlineApp;
+use sightline::command::Command;
 use sightline::heatmap::annotation::Shape;
 
 use super::common::{ENGINEER, LEAD, UX, user_of};
@@ -33,7 +34,10 @@ fn settle(h: &mut Harness<'_, SightlineApp>) {
     h.run_steps(2);
 }
 
-fn opened(fx: &super::common::Fixture, user: (&str, &str)) -> Harness<'static, SightlineApp> {
+pub(super) fn opened(
+    fx: &super::common::Fixture,
+    user: (&str, &str),
+) -> Harness<'static, SightlineApp> {
     let mut h = harness(fx);
     log_in(&mut h, user);
     h.get_by_label("Heatmaps").click();

@@ -5,7 +5,8 @@ use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable};
-use sightline::app::{Command, Page, SightlineApp};
+use sightline::app::SightlineApp;
+use sightline::command::{Command, View};
 use sightline::ui::replay::player::PlayerViewState;
 
 use super::common::{ANALYST, ENGINEER, Fixture, LEAD, UX};
@@ -257,7 +258,7 @@ fn ux_liaisons_cannot_list_and_data_engineers_cannot_replay() {
     let mut h = harness(&fx);
     log_in(&mut h, UX);
     assert!(h.get_by_label("Sessions").accesskit_node().is_disabled());
-    h.state_mut().run(Command::Open(Page::Sessions));
+    h.state_mut().run(Command::Open(View::Sessions));
     h.run_steps(2);
     assert!(h.query_by_label("Access denied").is_some());
     drop(h);

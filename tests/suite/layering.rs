@@ -46,3 +46,22 @@ fn domain_modules_never_import_the_ui() {
         );
     }
 }
+
+#[test]
+fn views_know_commands_but_not_the_app() {
+    // The app depends on the views and runs what they ask for; the views depend only on the
+    // command module, so there is no cycle between the two.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    rust_files(&root.join("src/ui"), &mut files);
+    rust_files(&root.join("src/command.rs"), &mut files);
+    assert!(files.len() > 10, "the scan found too few files: {files:?}");
+    for file in files {
+        let text = fs::read_to_string(&file).unwrap();
+        assert!(
+            !text.contains("crate::app"),
+            "{} reaches into the app",
+            file.display()
+        );
+    }
+}

@@ -13,6 +13,8 @@ mod crash;
 mod demo;
 /// The login screen and workbench frame, driven headless with egui_kittest.
 mod gui;
+/// Two commands in one frame: both are run.
+mod gui_commands;
 /// The compliance view, driven headless.
 mod gui_compliance;
 /// The heatmap view, driven headless with egui_kittest.

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use egui::{Align2, Color32, FontId, Pos2, Rect, Sense, Stroke, Vec2, pos2, vec2};
 
-use crate::app::Command;
+use crate::command::Command;
 use crate::heatmap::annotation::Shape;
 use crate::heatmap::{ColorMap, Kind};
 
@@ -128,8 +128,8 @@ impl View {
     }
 }
 
-/// Draws the canvas; returns a command when annotations need saving.
-pub fn canvas_ui(ui: &mut egui::Ui, s: &mut HeatmapViewState) -> Option<Command> {
+/// Draws the canvas; asks for a save when annotations have settled.
+pub fn canvas_ui(ui: &mut egui::Ui, s: &mut HeatmapViewState, out: &mut Vec<Command>) {
     let (rect, response) = ui.allocate_exact_size(ui.available_size(), Sense::click_and_drag());
     response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Canvas, true, "Heatmap canvas"));
     let painter = ui.painter_at(rect);
@@ -149,7 +149,7 @@ pub fn canvas_ui(ui: &mut egui::Ui, s: &mut HeatmapViewState) -> Option<Command>
             FontId::proportional(15.0),
             ui.visuals().weak_text_color(),
         );
-        return None;
+        return;
     };
     let (w, h) = loaded.result.a.size;
     let side_by_side =
@@ -226,7 +226,6 @@ pub fn canvas_ui(ui: &mut egui::Ui, s: &mut HeatmapViewState) -> Option<Command>
     }
     // Annotations belong to the page, drawn and edited on the single view.
     let edit = !s.compare;
-    let mut save = None;
     if edit {
         let view = views[0];
         let painter = ui.painter_at(view.panel);
@@ -248,7 +247,7 @@ pub fn canvas_ui(ui: &mut egui::Ui, s: &mut HeatmapViewState) -> Option<Command>
         if let Some(since) = s.canvas.unsaved_since {
             if since.elapsed() >= SAVE_AFTER && s.canvas.drag.is_none() {
                 s.canvas.unsaved_since = None;
-                save = Some(Command::SaveAnnotations);
+                out.push(Command::SaveAnnotations);
             } else {
                 ui.ctx().request_repaint_after(SAVE_AFTER);
             }
@@ -256,7 +255,6 @@ pub fn canvas_ui(ui: &mut egui::Ui, s: &mut HeatmapViewState) -> Option<Command>
     } else if response.dragged() {
         s.canvas.offset -= response.drag_delta() / s.canvas.zoom;
     }
-    save
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -9,16 +9,15 @@ pub mod tiles;
 use egui::RichText;
 
 use crate::access::Capability;
-use crate::app::Command;
+use crate::command::Command;
 use crate::heatmap::{ColorMap, Kind, Normalisation};
 use crate::ui::theme;
 
 use canvas::Tool;
 use state::{CompareView, HeatmapViewState};
 
-/// Draws the view; returns what the app should do.
-pub fn heatmaps_ui(ui: &mut egui::Ui, s: &mut HeatmapViewState) -> Option<Command> {
-    let mut command = None;
+/// Draws the view; what the app should do goes into `out`.
+pub fn heatmaps_ui(ui: &mut egui::Ui, s: &mut HeatmapViewState, out: &mut Vec<Command>) {
     egui::Panel::left("heatmap_pages")
         .resizable(true)
         .default_size(230.0)
@@ -36,14 +35,10 @@ pub fn heatmaps_ui(ui: &mut egui::Ui, s: &mut HeatmapViewState) -> Option<Comman
             egui::ScrollArea::vertical().show(ui, |ui| side_panel(ui, s));
         });
     egui::Panel::top("heatmap_toolbar").show(ui, |ui| {
-        if let Some(c) = toolbar_ui(ui, s) {
-            command = Some(c);
-        }
+        toolbar_ui(ui, s, out);
     });
     egui::CentralPanel::default().show(ui, |ui| {
-        if let Some(c) = canvas::canvas_ui(ui, s) {
-            command = Some(c);
-        }
+        canvas::canvas_ui(ui, s, out);
     });
     canvas::note_window(ui.ctx(), s);
     if ui.input_mut(|i| {
@@ -52,12 +47,11 @@ pub fn heatmaps_ui(ui: &mut egui::Ui, s: &mut HeatmapViewState) -> Option<Comman
             egui::Key::E,
         ))
     }) {
-        command = Some(Command::ExportHeatmap);
+        out.push(Command::ExportHeatmap);
     }
-    if command.is_none() && s.needs_compute() && !s.computing && !s.adjusting {
-        command = Some(Command::ComputeHeatmap);
+    if s.needs_compute() && !s.computing && !s.adjusting {
+        out.push(Command::ComputeHeatmap);
     }
-    command
 }
 
 fn side_panel(ui: &mut egui::Ui, s: &mut HeatmapViewState) {
@@ -84,8 +78,7 @@ fn side_panel(ui: &mut egui::Ui, s: &mut HeatmapViewState) {
     side::charts_ui(ui, s);
 }
 
-fn toolbar_ui(ui: &mut egui::Ui, s: &mut HeatmapViewState) -> Option<Command> {
-    let mut command = None;
+fn toolbar_ui(ui: &mut egui::Ui, s: &mut HeatmapViewState, out: &mut Vec<Command>) {
     ui.horizontal_wrapped(|ui| {
         for (viewport, label) in [
             ("desktop", "Desktop"),
@@ -215,7 +208,7 @@ fn toolbar_ui(ui: &mut egui::Ui, s: &mut HeatmapViewState) -> Option<Command> {
             egui::Button::new("Export PNG…"),
         );
         if export.clicked() {
-            command = Some(Command::ExportHeatmap);
+            out.push(Command::ExportHeatmap);
         }
         if s.may_annotate {
             export.on_hover_text("Annotated PNG at full resolution (Ctrl+E)");
@@ -233,7 +226,7 @@ fn toolbar_ui(ui: &mut egui::Ui, s: &mut HeatmapViewState) -> Option<Command> {
             ui.add(egui::TextEdit::singleline(&mut s.export_path).desired_width(360.0))
                 .labelled_by(label.id);
             if ui.button("Export").clicked() && !s.export_path.trim().is_empty() {
-                command = Some(Command::ExportHeatmapTo(s.export_path.trim().into()));
+                out.push(Command::ExportHeatmapTo(s.export_path.trim().into()));
             }
         });
     }
@@ -245,5 +238,4 @@ fn toolbar_ui(ui: &mut egui::Ui, s: &mut HeatmapViewState) -> Option<Command> {
         (None, None) => RichText::new(" "),
     };
     ui.add(egui::Label::new(status).truncate());
-    command
 }

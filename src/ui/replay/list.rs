@@ -5,7 +5,7 @@ use egui::RichText;
 use egui_extras::{Column, TableBuilder};
 
 use crate::access::SessionSummary;
-use crate::app::Command;
+use crate::command::Command;
 use crate::ui::theme;
 
 /// Sortable columns.
@@ -171,8 +171,7 @@ pub fn clock(ms: i64) -> String {
 }
 
 /// Draws the list; a Replay click asks for the purpose prompt.
-pub fn list_ui(ui: &mut egui::Ui, s: &mut ListState) -> Option<Command> {
-    let mut command = None;
+pub fn list_ui(ui: &mut egui::Ui, s: &mut ListState, out: &mut Vec<Command>) {
     ui.horizontal_wrapped(|ui| {
         let devices = ["desktop", "tablet", "mobile"].map(String::from);
         pick(ui, "Device", &mut s.device, &devices);
@@ -249,7 +248,7 @@ pub fn list_ui(ui: &mut egui::Ui, s: &mut ListState) -> Option<Command> {
                 row.col(|ui| {
                     let b = ui.add_enabled(s.may_replay, egui::Button::new("Replay").small());
                     if b.clicked() {
-                        command = Some(Command::AskReplay(r.id.clone()));
+                        out.push(Command::AskReplay(r.id.clone()));
                     }
                     b.on_disabled_hover_text(why);
                 });
@@ -290,5 +289,4 @@ pub fn list_ui(ui: &mut egui::Ui, s: &mut ListState) -> Option<Command> {
             });
         });
     s.sort = sort;
-    command
 }

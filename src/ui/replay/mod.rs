@@ -7,7 +7,7 @@ pub mod player;
 
 use egui::RichText;
 
-use crate::app::Command;
+use crate::command::Command;
 use crate::ui::theme;
 
 use list::ListState;
@@ -52,8 +52,7 @@ impl SessionsViewState {
 }
 
 /// Draws the view.
-pub fn sessions_ui(ui: &mut egui::Ui, s: &mut SessionsViewState) -> Option<Command> {
-    let mut command = None;
+pub fn sessions_ui(ui: &mut egui::Ui, s: &mut SessionsViewState, out: &mut Vec<Command>) {
     let visuals = ui.visuals().clone();
     if let Some(e) = &s.error {
         ui.label(RichText::new(e).color(theme::error(&visuals)));
@@ -67,26 +66,22 @@ pub fn sessions_ui(ui: &mut egui::Ui, s: &mut SessionsViewState) -> Option<Comma
     match &mut s.player {
         Some(p) => {
             if player_ui(ui, p) {
-                command = Some(Command::CloseReplay);
+                out.push(Command::CloseReplay);
             }
         }
         None => {
             ui.heading("Sessions");
-            if let Some(c) = list::list_ui(ui, &mut s.list) {
-                command = Some(c);
-            }
+            list::list_ui(ui, &mut s.list, out);
         }
     }
-    if let Some(c) = prompt_ui(ui.ctx(), s) {
-        command = Some(c);
-    }
-    command
+    prompt_ui(ui.ctx(), s, out);
 }
 
 /// The purpose window; Enter or "Open replay" confirms.
-fn prompt_ui(ctx: &egui::Context, s: &mut SessionsViewState) -> Option<Command> {
-    let prompt = s.prompt.as_mut()?;
-    let mut command = None;
+fn prompt_ui(ctx: &egui::Context, s: &mut SessionsViewState, out: &mut Vec<Command>) {
+    let Some(prompt) = s.prompt.as_mut() else {
+        return;
+    };
     egui::Window::new("Purpose of this replay")
         .collapsible(false)
         .resizable(false)
@@ -108,14 +103,13 @@ fn prompt_ui(ctx: &egui::Context, s: &mut SessionsViewState) -> Option<Command> 
             ui.horizontal(|ui| {
                 let ok = !prompt.text.trim().is_empty();
                 if ui.add_enabled(ok, egui::Button::new("Open replay")).clicked() || (enter && ok) {
-                    command = Some(Command::ConfirmReplay);
+                    out.push(Command::ConfirmReplay);
                 }
                 if ui.button("Cancel").clicked() {
-                    command = Some(Command::CancelReplay);
+                    out.push(Command::CancelReplay);
                 }
             });
         });
-    command
 }
 
 /// The player layout; returns true when "Back to sessions" was pressed.
