@@ -756,11 +756,24 @@ impl Workspace {
         };
         match format {
             LogFormat::Csv => {
-                writeln!(
-                    out,
-                    "seq,time,user,role,action,object,purpose,outcome,prev_hash,hash,signer,signature"
-                )
-                .map_err(io)?;
+                let mut csv = csv::Writer::from_writer(&mut *out);
+                let header = [
+                    "seq",
+                    "time",
+                    "user",
+                    "role",
+                    "action",
+                    "object",
+                    "purpose",
+                    "outcome",
+                    "prev_hash",
+                    "hash",
+                    "signer",
+                    "signature",
+                ];
+                let csv_error =
+                    |e: csv::Error| Error::Format(format!("The CSV could not be written: {e}"));
+                csv.write_record(header).map_err(csv_error)?;
                 for e in &entries {
                     let fields = [
                         e.seq.to_string(),
@@ -776,9 +789,10 @@ impl Workspace {
                         e.signer.clone(),
                         e.signature.as_deref().map(hex::encode).unwrap_or_default(),
                     ];
-                    let row: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
-                    writeln!(out, "{}", row.join(",")).map_err(io)?;
+                    csv.write_record(fields.iter().map(|f| spreadsheet_safe(f).into_owned()))
+                        .map_err(csv_error)?;
                 }
+                csv.flush().map_err(io)?;
             }
             LogFormat::Jsonl => {
                 for e in &entries {
@@ -991,16 +1005,31 @@ impl Drop for Workspace {
     }
 }
 
-fn csv_field(value: &str) -> String {
-    // A leading formula character is neutralised so a spreadsheet never runs log content.
-    let value = if value.len() > 1 && value.starts_with(['=', '+', '-', '@']) {
-        format!("'{value}")
+/// A cell a spreadsheet shows as text: a leading formula character is neutralised, so log
+/// content never runs as a formula. (Quoting is the `csv` writer's.)
+fn spreadsheet_safe(value: &str) -> std::borrow::Cow<'_, str> {
+    if value.len() > 1 && value.starts_with(['=', '+', '-', '@']) {
+        format!("'{value}").into()
     } else {
-        value.to_owned()
-    };
-    if value.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", value.replace('"', "\"\""))
-    } else {
-        value
+        value.into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formula_cells_are_neutralised_and_quoting_is_the_writers() -> Result<()> {
+        assert_eq!(spreadsheet_safe("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(spreadsheet_safe("-"), "-");
+        assert_eq!(spreadsheet_safe("plain"), "plain");
+        let mut buf = Vec::new();
+        let mut w = csv::Writer::from_writer(&mut buf);
+        w.write_record([spreadsheet_safe("@a,\"b\"").as_ref(), "c"])
+            .map_err(|e| Error::Format(e.to_string()))?;
+        drop(w);
+        assert_eq!(String::from_utf8_lossy(&buf), "\"'@a,\"\"b\"\"\",c\n");
+        Ok(())
     }
 }

@@ -139,8 +139,9 @@ pub enum Command {
     /// Masking rules: the vendors' block/mask/ignore markers honoured at import.
     #[command(subcommand)]
     Masking(MaskingCommand),
-    /// Measure performance; prints key=value lines, the headline last.
-    #[command(subcommand)]
+    /// Measure performance; prints key=value lines, the headline last. For developers, so it
+    /// is not listed in `--help` (docs/BENCHMARKS.md and docs/CLI.md describe it).
+    #[command(subcommand, hide = true)]
     Bench(BenchCommand),
     /// List pages with their screenshot viewports and session counts.
     Pages {

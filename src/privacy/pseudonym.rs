@@ -1,23 +1,16 @@
 //! Keyed pseudonyms for subject identifiers: HMAC-SHA-256 under a per-dataset secret, so the
 //! same person maps to the same pseudonym within a dataset and to nothing guessable outside it.
 
-use sha2::{Digest, Sha256};
+use hmac::{KeyInit, Mac};
 
 /// HMAC-SHA-256 (RFC 2104) with a 32-byte key.
 pub(crate) fn hmac_sha256(key: &[u8; 32], message: &[u8]) -> [u8; 32] {
-    let mut block = [0u8; 64];
-    block[..32].copy_from_slice(key);
-    let inner_pad: Vec<u8> = block.iter().map(|b| b ^ 0x36).collect();
-    let outer_pad: Vec<u8> = block.iter().map(|b| b ^ 0x5c).collect();
-    let inner = Sha256::new()
-        .chain_update(&inner_pad)
-        .chain_update(message)
-        .finalize();
-    Sha256::new()
-        .chain_update(&outer_pad)
-        .chain_update(inner)
-        .finalize()
-        .into()
+    // Any key length is valid for HMAC, so this never fails.
+    let Ok(mut mac) = hmac::Hmac::<sha2::Sha256>::new_from_slice(key) else {
+        return [0; 32];
+    };
+    mac.update(message);
+    mac.finalize().into_bytes().into()
 }
 
 /// How subject identifiers are normalised before they are pseudonymised, as receipts state it.
