@@ -8,6 +8,7 @@ use egui::{Align2, Color32, FontId, Pos2, Rect, Sense, Stroke, Vec2, pos2, vec2}
 use crate::command::Command;
 use crate::heatmap::annotation::Shape;
 use crate::heatmap::{ColorMap, Kind};
+use crate::ui::theme;
 
 use super::state::{CompareView, HeatmapViewState};
 use super::tiles::{Layer, Layers};
@@ -100,7 +101,7 @@ impl Default for CanvasState {
 /// Nudges and small drags are saved together once the edits pause this long.
 const SAVE_AFTER: Duration = Duration::from_millis(600);
 
-const ANNOTATION: Color32 = Color32::from_rgb(230, 30, 90);
+const ANNOTATION: Color32 = theme::ANNOTATION;
 
 /// Maps between image pixels and the screen for one panel.
 #[derive(Clone, Copy)]
@@ -285,13 +286,13 @@ fn draw_layer(
             }
         }
         None => {
-            painter.rect_filled(on_screen(0, h), 0.0, Color32::from_gray(236));
+            painter.rect_filled(on_screen(0, h), 0.0, theme::CANVAS_PAPER);
             painter.text(
                 view.screen_from_image([w as f32 / 2.0, 40.0]),
                 Align2::CENTER_CENTER,
                 format!("No screenshot at this width: a plain {w} px canvas"),
                 FontId::proportional(14.0),
-                Color32::from_gray(90),
+                theme::CANVAS_INK,
             );
         }
     }
@@ -326,19 +327,9 @@ fn draw_layer(
             let p = view.screen_from_image([m.x, m.y]);
             if view.panel.contains(p) {
                 if m.rage {
-                    painter.circle(
-                        p,
-                        5.0,
-                        Color32::from_rgb(220, 20, 20),
-                        Stroke::new(1.5, Color32::WHITE),
-                    );
+                    painter.circle(p, 5.0, theme::RAGE, Stroke::new(1.5, Color32::WHITE));
                 } else {
-                    painter.circle(
-                        p,
-                        3.0,
-                        Color32::from_gray(80),
-                        Stroke::new(1.0, Color32::WHITE),
-                    );
+                    painter.circle(p, 3.0, theme::DEAD, Stroke::new(1.0, Color32::WHITE));
                 }
             }
         }
@@ -392,7 +383,7 @@ fn draw_layer(
             pos2(view.panel.left() + 16.0, top),
             galley.size() + vec2(16.0, 12.0),
         );
-        painter.rect_filled(r, 6.0, Color32::from_rgba_unmultiplied(150, 30, 30, 230));
+        painter.rect_filled(r, 6.0, theme::WITHHELD_FILL);
         painter.galley(r.min + vec2(8.0, 6.0), galley, Color32::WHITE);
     }
 }
@@ -429,13 +420,13 @@ fn draw_shape(painter: &egui::Painter, view: &View, shape: &Shape, selected: boo
             let galley = painter.layout(
                 text.clone(),
                 FontId::proportional(14.0),
-                Color32::from_gray(20),
+                theme::NOTE_INK,
                 280.0,
             );
             let r = Rect::from_min_size(p, galley.size() + vec2(12.0, 8.0));
-            painter.rect_filled(r, 3.0, Color32::from_rgb(255, 250, 200));
+            painter.rect_filled(r, 3.0, theme::NOTE_FILL);
             painter.rect_stroke(r, 3.0, stroke, egui::StrokeKind::Middle);
-            painter.galley(p + vec2(6.0, 4.0), galley, Color32::from_gray(20));
+            painter.galley(p + vec2(6.0, 4.0), galley, theme::NOTE_INK);
         }
     }
 }

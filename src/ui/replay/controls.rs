@@ -14,11 +14,11 @@ const STEP_MS: f64 = 5_000.0;
 
 fn mark_color(kind: MarkKind) -> Color32 {
     match kind {
-        MarkKind::Click => Color32::from_rgb(60, 130, 255),
-        MarkKind::Rage => Color32::from_rgb(230, 30, 30),
-        MarkKind::Navigation => Color32::from_rgb(40, 180, 90),
-        MarkKind::Input => Color32::from_rgb(220, 160, 20),
-        MarkKind::Custom => Color32::from_rgb(170, 90, 220),
+        MarkKind::Click => theme::MARK_CLICK,
+        MarkKind::Rage => theme::RAGE,
+        MarkKind::Navigation => theme::MARK_NAVIGATION,
+        MarkKind::Input => theme::MARK_INPUT,
+        MarkKind::Custom => theme::MARK_CUSTOM,
     }
 }
 
@@ -231,7 +231,7 @@ pub fn events_ui(ui: &mut egui::Ui, p: &mut PlayerViewState) {
             };
             let text = RichText::new(describe(e)).small();
             let text = if e.rage {
-                text.color(Color32::from_rgb(230, 60, 60))
+                text.color(theme::RAGE)
             } else {
                 text
             };

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
 
+use crate::ui::theme;
 use egui::{Align2, Color32, FontId, Pos2, Rect, Stroke, pos2, vec2};
 
 use crate::access::SessionSummary;
@@ -217,7 +218,7 @@ pub fn frame_ui(ui: &mut egui::Ui, p: &mut PlayerViewState) {
             }
         }
         None => {
-            painter.rect_filled(frame, 0.0, Color32::from_gray(232));
+            painter.rect_filled(frame, 0.0, theme::CANVAS_PAPER);
             let label = if page.is_empty() {
                 "No page yet".to_owned()
             } else {
@@ -228,14 +229,14 @@ pub fn frame_ui(ui: &mut egui::Ui, p: &mut PlayerViewState) {
                 Align2::CENTER_CENTER,
                 label,
                 FontId::proportional(15.0),
-                Color32::from_gray(70),
+                theme::CANVAS_INK,
             );
         }
     }
     painter.rect_stroke(
         frame,
         0.0,
-        Stroke::new(1.0, Color32::from_gray(120)),
+        Stroke::new(1.0, theme::FRAME_EDGE),
         egui::StrokeKind::Outside,
     );
     let to_screen = |x: f32, y: f32| frame.min + vec2((x - sx) * scale, (y - sy) * scale);
@@ -251,7 +252,10 @@ pub fn frame_ui(ui: &mut egui::Ui, p: &mut PlayerViewState) {
         let alpha = ((1.0 - age) * 200.0) as u8;
         painter.line_segment(
             [w[0].1, w[1].1],
-            Stroke::new(3.0, Color32::from_rgba_unmultiplied(255, 140, 0, alpha)),
+            Stroke::new(
+                3.0,
+                theme::SCROLL_FLASH.gamma_multiply(f32::from(alpha) / 255.0),
+            ),
         );
     }
     // Ripples of recent clicks and taps.
@@ -264,9 +268,9 @@ pub fn frame_ui(ui: &mut egui::Ui, p: &mut PlayerViewState) {
         if let (Some(x), Some(y)) = (e.x, e.y) {
             let age = (t - e.t_ms) as f32 / RIPPLE_MS as f32;
             let color = if e.rage {
-                Color32::from_rgb(230, 20, 20)
+                theme::RAGE
             } else {
-                Color32::from_rgb(40, 120, 255)
+                theme::MARK_CLICK
             };
             let alpha = ((1.0 - age) * 255.0) as u8;
             painter.circle_stroke(
@@ -306,7 +310,7 @@ pub fn frame_ui(ui: &mut egui::Ui, p: &mut PlayerViewState) {
             r,
             4.0,
             if last {
-                Color32::from_rgb(30, 90, 200)
+                theme::MARK_CLICK
             } else {
                 Color32::from_black_alpha(170)
             },
