@@ -84,7 +84,11 @@ enum Screen {
 struct Workbench {
     ws: Workspace,
     notices: Vec<Notice>,
-    last_activity: Instant,
+    /// The window's clock (egui's input time, in seconds) at the last input; `None` until the
+    /// first frame after unlocking. Tests drive this clock instead of sleeping.
+    last_activity: Option<f64>,
+    /// The window's clock at the current frame.
+    now: f64,
     /// The dataset policy's idle time before the workbench locks itself.
     idle_lock: Duration,
     view: ViewState,
@@ -249,10 +253,13 @@ impl SightlineApp {
             ctx.request_repaint_after(Duration::from_millis(100));
         }
         if let Screen::Workbench(w) = &mut self.screen {
-            let active = ctx.input(|i| !i.events.is_empty() || i.pointer.is_moving());
-            if active {
-                w.last_activity = Instant::now();
+            let (now, active) =
+                ctx.input(|i| (i.time, !i.events.is_empty() || i.pointer.is_moving()));
+            w.now = now;
+            if active || w.last_activity.is_none() {
+                w.last_activity = Some(now);
             }
+            let idle = now - w.last_activity.unwrap_or(now);
             if ctx.input_mut(|i| {
                 i.consume_shortcut(&egui::KeyboardShortcut::new(
                     egui::Modifiers::COMMAND,
@@ -260,7 +267,7 @@ impl SightlineApp {
                 ))
             }) {
                 self.run(Command::Lock);
-            } else if w.last_activity.elapsed() >= w.idle_lock {
+            } else if idle >= w.idle_lock.as_secs_f64() {
                 let minutes = w.idle_lock.as_secs() / 60;
                 self.lock(Some(format!(
                     "Locked after {minutes} minutes without activity."
@@ -280,10 +287,8 @@ impl SightlineApp {
                 login_ui(ui, state, &mut commands);
             }
             Screen::Workbench(w) => {
-                let idle_lock_in_s = w
-                    .idle_lock
-                    .saturating_sub(w.last_activity.elapsed())
-                    .as_secs();
+                let idle = w.now - w.last_activity.unwrap_or(w.now);
+                let idle_lock_in_s = (w.idle_lock.as_secs_f64() - idle).max(0.0) as u64;
                 workbench_ui(
                     ui,
                     &FrameInfo {
@@ -907,7 +912,8 @@ impl SightlineApp {
                     purpose: None,
                     ws,
                     notices,
-                    last_activity: Instant::now(),
+                    last_activity: None,
+                    now: 0.0,
                 }));
             }
             Err(e) => {

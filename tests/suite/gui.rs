@@ -513,7 +513,7 @@ fn locking_takes_the_views_data_away() {
 }
 
 #[test]
-fn the_idle_lock_follows_the_dataset_policy() {
+fn the_idle_lock_follows_the_dataset_policy_and_locks_when_the_clock_says_so() {
     let fx = Fixture::with_all_roles();
     assert_eq!(
         fx.unlock(ANALYST).idle_lock_minutes(),
@@ -524,6 +524,37 @@ fn the_idle_lock_follows_the_dataset_policy() {
     let mut harness = harness(&fx);
     log_in(&mut harness, ANALYST);
     assert!(harness.query_by_label("locks in 3 min").is_some());
+    // The window's clock, not the wall clock, decides: move it on instead of sleeping.
+    let advance = |harness: &mut Harness<'_, SightlineApp>, seconds: f64| {
+        let now = harness.ctx.input(|i| i.time);
+        harness.input_mut().time = Some(now + seconds);
+        harness.step();
+    };
+    advance(&mut harness, 150.0);
+    assert!(
+        harness.state().workspace().is_some(),
+        "2.5 minutes idle: still open"
+    );
+    assert!(harness.query_by_label("locks in 1 min").is_some());
+    // Any input starts the count again.
+    harness.hover_at(egui::pos2(400.0, 300.0));
+    harness.step();
+    advance(&mut harness, 150.0);
+    assert!(
+        harness.state().workspace().is_some(),
+        "active 2.5 minutes ago"
+    );
+    advance(&mut harness, 40.0);
+    assert!(
+        harness.state().workspace().is_none(),
+        "3 minutes idle: locked"
+    );
+    harness.run_steps(2);
+    assert!(
+        harness
+            .query_by_label_contains("Locked after 3 minutes without activity")
+            .is_some()
+    );
 }
 
 /// Fills the wizard's fields.
