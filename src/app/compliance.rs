@@ -1,6 +1,7 @@
 //! The app's side of the compliance view: opening it through the gate, saving the policy,
 //! purging and erasing, each followed by a fresh read of the receipts.
 
+use super::dialog::{self, NO_DIALOG, Picked};
 use super::{Screen, SightlineApp};
 use crate::access::{Capability, Workspace};
 use crate::compliance::retention::Policy;
@@ -131,14 +132,15 @@ impl SightlineApp {
 
     pub(super) fn pick_report(&mut self) {
         let name = "compliance-report.html";
-        let asked = std::time::Instant::now();
-        match rfd::FileDialog::new()
-            .set_file_name(name)
-            .add_filter("HTML", &["html"])
-            .save_file()
-        {
-            Some(path) => self.export_report(&path),
-            None if super::never_shown(asked) => {
+        let picked = dialog::ask(|| {
+            rfd::FileDialog::new()
+                .set_file_name(name)
+                .add_filter("HTML", &["html"])
+                .save_file()
+        });
+        match picked {
+            Picked::Chosen(path) => self.export_report(&path),
+            Picked::Unavailable => {
                 if let Screen::Workbench(w) = &mut self.screen
                     && let ViewState::Compliance(state) = &mut w.view
                 {
@@ -146,13 +148,10 @@ impl SightlineApp {
                     if state.report_path.is_empty() {
                         state.report_path = std::env::temp_dir().join(name).display().to_string();
                     }
-                    state.message = Some(format!(
-                        "{} Type where to save the report.",
-                        super::NO_DIALOG
-                    ));
+                    state.message = Some(format!("{NO_DIALOG} Type where to save the report."));
                 }
             }
-            None => {}
+            Picked::Cancelled => {}
         }
     }
 

@@ -2,9 +2,9 @@
 //! workspace off the UI thread, saving annotations and exporting PNGs.
 
 use std::sync::Arc;
-use std::time::Instant;
 
-use super::{NO_DIALOG, Screen, SightlineApp, jobs, never_shown};
+use super::dialog::{self, NO_DIALOG, Picked};
+use super::{Screen, SightlineApp, jobs};
 use crate::access::heatmaps::HeatmapRequest;
 use crate::access::{Capability, Workspace};
 use crate::error::Error;
@@ -200,21 +200,22 @@ impl SightlineApp {
             h.request.viewport,
             h.request.params.kind.as_str()
         );
-        let asked = Instant::now();
-        match rfd::FileDialog::new()
-            .set_file_name(&name)
-            .add_filter("PNG image", &["png"])
-            .save_file()
-        {
-            Some(path) => self.export_heatmap(&path),
-            None if never_shown(asked) => {
+        let picked = dialog::ask(|| {
+            rfd::FileDialog::new()
+                .set_file_name(&name)
+                .add_filter("PNG image", &["png"])
+                .save_file()
+        });
+        match picked {
+            Picked::Chosen(path) => self.export_heatmap(&path),
+            Picked::Unavailable => {
                 state.export_path_shown = true;
                 if state.export_path.is_empty() {
                     state.export_path = std::env::temp_dir().join(name).display().to_string();
                 }
                 state.message = Some(format!("{NO_DIALOG} Type where to save the PNG below."));
             }
-            None => {}
+            Picked::Cancelled => {}
         }
     }
 

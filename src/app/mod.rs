@@ -1,64 +1,36 @@
 //! The eframe application: owns the state, runs commands from the views and background jobs.
 //! `logic` drains job results and commands once per frame; `ui` only draws.
 
+mod access_log;
 mod compliance;
+mod dialog;
 mod first_run;
 mod heatmaps;
+mod import;
 mod jobs;
+mod login;
 mod recent;
 mod replay;
+mod users;
+
+use import::RunningImport;
+use users::RunningRevoke;
 
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
-
-use zeroize::Zeroizing;
+use std::time::Duration;
 
 use crate::command::{Command, View};
 
-use crate::access::{LogFormat, LogQuery, Notice, Workspace};
+use crate::access::{LogQuery, Notice, Workspace};
 use crate::dataset::Dataset;
-use crate::dataset::RotationProgress;
 use crate::device::Device;
 use crate::error::Error;
-use crate::ingest::{ImportOptions, ImportProgress, ImportReport, Purposes};
 use crate::ui::access_log::AccessLogState;
 use crate::ui::heatmaps::state::{HeatmapResult, HeatmapViewState};
-use crate::ui::import::ImportViewState;
 use crate::ui::login::{LoginState, login_ui};
 use crate::ui::replay::SessionsViewState;
 use crate::ui::users::UsersState;
 use crate::ui::workbench::{FrameInfo, ViewState, workbench_ui};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
-
-/// Said when the system has no file dialog (no desktop portal, as on a bare X server).
-const NO_DIALOG: &str = "No file dialog is available here (no desktop portal).";
-
-/// Files as given, and for folders the `.json`, `.jsonl` and `.csv` files directly inside.
-fn importable_files(paths: Vec<PathBuf>) -> Vec<PathBuf> {
-    let importable = |p: &std::path::Path| {
-        p.extension()
-            .and_then(|e| e.to_str())
-            .is_some_and(|e| matches!(e.to_ascii_lowercase().as_str(), "json" | "jsonl" | "csv"))
-    };
-    let mut out = Vec::new();
-    for path in paths {
-        if path.is_dir() {
-            let mut inside: Vec<PathBuf> = std::fs::read_dir(&path)
-                .into_iter()
-                .flatten()
-                .flatten()
-                .map(|e| e.path())
-                .filter(|p| p.is_file() && importable(p))
-                .collect();
-            inside.sort();
-            out.extend(inside);
-        } else {
-            out.push(path);
-        }
-    }
-    out
-}
 
 /// An error in words for the screen; a denial also says that it was logged (the gate logs
 /// every denial).
@@ -67,11 +39,6 @@ pub(crate) fn explain(e: &Error) -> String {
         Error::Denied { .. } => format!("{e} The attempt was logged."),
         _ => e.to_string(),
     }
-}
-
-/// A dialog nobody could have answered that fast was never shown.
-fn never_shown(asked: Instant) -> bool {
-    asked.elapsed() < Duration::from_millis(300)
 }
 
 /// The top-level screen. A workbench exists only with a workspace, so no view can reach data
@@ -102,23 +69,6 @@ struct Workbench {
     anomaly_job: Option<jobs::Job<Result<Vec<crate::compliance::anomaly::Anomaly>, Error>>>,
     /// The purpose given for replays in this sitting (forgotten at lock).
     purpose: Option<String>,
-}
-
-/// A revocation on its own thread. The key rotation needs the bundle to itself, so the window's
-/// workspace hands its lock to a fork, which rotates and then replaces it.
-struct RunningRevoke {
-    user: String,
-    job: jobs::Job<(Workspace, Result<(), Error>)>,
-    progress: Arc<Mutex<Option<RotationProgress>>>,
-    /// Lock was asked for while rotating; it happens when the rotation ends.
-    lock_requested: bool,
-}
-
-/// An import on its own thread, with a forked workspace.
-struct RunningImport {
-    job: jobs::Job<Result<ImportReport, Error>>,
-    progress: Arc<Mutex<Option<ImportProgress>>>,
-    cancel: Arc<AtomicBool>,
 }
 
 /// The Sightline application.
@@ -319,49 +269,12 @@ impl SightlineApp {
         }
         match command {
             Command::SelectDataset(path) => self.select_dataset(path),
-            Command::PickDataset => {
-                let asked = Instant::now();
-                match rfd::FileDialog::new()
-                    .set_title("Open a Sightline dataset")
-                    .pick_folder()
-                {
-                    Some(path) => self.select_dataset(path),
-                    None if never_shown(asked) => {
-                        if let Screen::Login(state) = &mut self.screen {
-                            state.dataset_error =
-                                Some(format!("{NO_DIALOG} Type the dataset's folder instead."));
-                        }
-                    }
-                    None => {}
-                }
-            }
+            Command::PickDataset => self.pick_dataset(),
             Command::Unlock => self.start_unlock(),
             Command::Lock => self.lock(None),
-            Command::Open(page) => self.open(page),
+            Command::Open(view) => self.open(view),
             Command::VerifyLog => self.verify_log(),
-            Command::ExportLog(format) => {
-                let (name, ext) = match format {
-                    LogFormat::Csv => ("access-log.csv", "csv"),
-                    LogFormat::Jsonl => ("access-log.jsonl", "jsonl"),
-                };
-                let asked = Instant::now();
-                match rfd::FileDialog::new()
-                    .set_file_name(name)
-                    .add_filter(ext, &[ext])
-                    .save_file()
-                {
-                    Some(path) => self.run(Command::ExportLogTo(format, path)),
-                    None if never_shown(asked) => {
-                        if let Screen::Workbench(w) = &mut self.screen
-                            && let ViewState::AccessLog(state) = &mut w.view
-                        {
-                            state.export =
-                                Some(format!("{NO_DIALOG} Use `sightline log export` instead."));
-                        }
-                    }
-                    None => {}
-                }
-            }
+            Command::ExportLog(format) => self.pick_log_export(format),
             Command::ExportLogTo(format, path) => self.export_log(format, &path),
             Command::AddUser(name, role, password) => self.user_change(|ws| {
                 ws.add_user(&name, role, &password.0)
@@ -371,94 +284,16 @@ impl SightlineApp {
                 ws.set_password(&name, &password.0)
                     .map(|()| format!("New password set for {name}."))
             }),
-            Command::PickImportFiles => {
-                let asked = Instant::now();
-                let picked = rfd::FileDialog::new()
-                    .set_title("Recordings and tables to import")
-                    .add_filter("recordings and tables", &["json", "jsonl", "csv"])
-                    .pick_files();
-                match picked {
-                    Some(files) => self.run(Command::AddImportFiles(files)),
-                    None if never_shown(asked) => {
-                        if let Some(state) = self.import_state() {
-                            state.error = Some(format!(
-                                "{NO_DIALOG} Drop the files on the window instead, or use `sightline import`."
-                            ));
-                        }
-                    }
-                    None => {}
-                }
-            }
-            Command::PickImportFolder => {
-                let asked = Instant::now();
-                match rfd::FileDialog::new()
-                    .set_title("A folder of recordings and tables")
-                    .pick_folder()
-                {
-                    Some(folder) => self.run(Command::AddImportFiles(vec![folder])),
-                    None if never_shown(asked) => {
-                        if let Some(state) = self.import_state() {
-                            state.error = Some(format!(
-                                "{NO_DIALOG} Drop the files on the window instead, or use `sightline import`."
-                            ));
-                        }
-                    }
-                    None => {}
-                }
-            }
-            Command::AddImportFiles(paths) => {
-                let files = importable_files(paths);
-                if let Some(state) = self.import_state() {
-                    for f in files {
-                        if !state.files.contains(&f) {
-                            state.files.push(f);
-                        }
-                    }
-                }
-            }
-            Command::PickManifest => {
-                let picked = rfd::FileDialog::new()
-                    .add_filter("manifest", &["csv", "json"])
-                    .pick_file();
-                if let (Some(path), Some(state)) = (picked, self.import_state()) {
-                    state.manifest = Some(path);
-                }
-            }
+            Command::PickImportFiles => self.pick_import_files(),
+            Command::PickImportFolder => self.pick_import_folder(),
+            Command::AddImportFiles(paths) => self.add_import_files(paths),
+            Command::PickManifest => self.pick_manifest(),
             Command::StartImport => self.start_import(),
-            Command::NewDataset => {
-                if let Screen::Login(state) = &mut self.screen {
-                    state.wizard = Some(crate::ui::new_dataset::NewDatasetState::default());
-                }
-            }
-            Command::CancelNewDataset => {
-                if let Screen::Login(state) = &mut self.screen {
-                    state.wizard = None;
-                }
-            }
+            Command::NewDataset => self.show_wizard(true),
+            Command::CancelNewDataset => self.show_wizard(false),
             Command::CreateDataset => self.create_dataset(),
-            Command::FinishNewDataset => {
-                let Screen::Login(state) = &mut self.screen else {
-                    return;
-                };
-                let Some(wizard) = state.wizard.take() else {
-                    return;
-                };
-                if !wizard.stored {
-                    state.wizard = Some(wizard);
-                    return;
-                }
-                state.user = wizard.admin.trim().to_owned();
-                state.message = Some(format!("Dataset created. Sign in as {}.", state.user));
-                state.focused = false;
-                self.select_dataset(PathBuf::from(wizard.folder.trim()));
-            }
-            Command::CancelImport => {
-                if let Screen::Workbench(w) = &self.screen
-                    && let Some(running) = &w.import
-                {
-                    running.cancel.store(true, Ordering::Relaxed);
-                }
-            }
+            Command::FinishNewDataset => self.finish_wizard(),
+            Command::CancelImport => self.cancel_import(),
             Command::RevokeUser(name) => self.start_revoke(name),
             Command::ComputeHeatmap => self.compute_heatmap(),
             Command::SaveAnnotations => self.save_annotations(),
@@ -524,452 +359,6 @@ impl SightlineApp {
         if view == View::Compliance {
             self.refresh_anomalies();
         }
-    }
-
-    fn import_state(&mut self) -> Option<&mut ImportViewState> {
-        match &mut self.screen {
-            Screen::Workbench(w) => match &mut w.view {
-                ViewState::Import(state) => Some(state),
-                _ => None,
-            },
-            Screen::Login(_) => None,
-        }
-    }
-
-    fn create_dataset(&mut self) {
-        let Screen::Login(state) = &mut self.screen else {
-            return;
-        };
-        let Some(w) = &mut state.wizard else { return };
-        if *w.password != *w.repeat {
-            w.error = Some("The two passwords differ.".into());
-            return;
-        }
-        match Dataset::create(
-            w.folder.trim(),
-            &w.name,
-            w.admin.trim(),
-            &w.password,
-            &self.device,
-        ) {
-            Ok((_, key)) => {
-                w.error = None;
-                w.password = Zeroizing::new(String::new());
-                w.repeat = Zeroizing::new(String::new());
-                w.recovery_key = Some(Zeroizing::new(key.to_string()));
-            }
-            Err(e) => w.error = Some(e.to_string()),
-        }
-    }
-
-    fn start_import(&mut self) {
-        let Screen::Workbench(w) = &mut self.screen else {
-            return;
-        };
-        let ViewState::Import(state) = &mut w.view else {
-            return;
-        };
-        if w.import.is_some() {
-            return;
-        }
-        let manifest = match state
-            .manifest
-            .as_deref()
-            .map(crate::ingest::manifest::Manifest::load)
-            .transpose()
-        {
-            Ok(m) => m,
-            Err(e) => {
-                state.error = Some(e.to_string());
-                return;
-            }
-        };
-        let options = ImportOptions {
-            manifest,
-            assume_consent: state.assume.then(|| {
-                (
-                    Purposes {
-                        heatmaps: state.heatmaps,
-                        recordings: state.recordings,
-                    },
-                    state.reason.trim().to_owned(),
-                )
-            }),
-        };
-        let mut ws = match w.ws.fork() {
-            Ok(ws) => ws,
-            Err(e) => {
-                state.error = Some(e.to_string());
-                return;
-            }
-        };
-        let files = state.files.clone();
-        let progress = Arc::new(Mutex::new(Some(ImportProgress {
-            files_done: 0,
-            files_total: files.len(),
-            sessions_stored: 0,
-        })));
-        let cancel = Arc::new(AtomicBool::new(false));
-        let (shared, stop) = (Arc::clone(&progress), Arc::clone(&cancel));
-        state.error = None;
-        state.report = None;
-        w.import = Some(RunningImport {
-            job: jobs::Job::spawn(move || {
-                let report = ws.import(
-                    &files,
-                    &options,
-                    &mut |p| {
-                        if let Ok(mut slot) = shared.lock() {
-                            *slot = Some(p);
-                        }
-                    },
-                    &stop,
-                );
-                // Its own lock entry: the forked workspace's work ends here.
-                drop(ws);
-                report
-            }),
-            progress,
-            cancel,
-        });
-    }
-
-    fn start_revoke(&mut self, user: String) {
-        let Screen::Workbench(w) = &mut self.screen else {
-            return;
-        };
-        if w.revoke.is_some() || w.import.is_some() {
-            if let ViewState::Users(state) = &mut w.view {
-                state.message = Some((
-                    false,
-                    "Wait for the running import or revocation to finish.".into(),
-                ));
-            }
-            return;
-        }
-        let mut fork = match w.ws.fork() {
-            Ok(fork) => fork,
-            Err(e) => {
-                if let ViewState::Users(state) = &mut w.view {
-                    state.message = Some((false, e.to_string()));
-                }
-                return;
-            }
-        };
-        w.ws.release_for_rotation();
-        let progress = Arc::new(Mutex::new(None));
-        let shared = Arc::clone(&progress);
-        let target = user.clone();
-        let job = jobs::Job::spawn(move || {
-            let result = fork.revoke_user(&target, &mut |p| {
-                if let Ok(mut slot) = shared.lock() {
-                    *slot = Some(p);
-                }
-            });
-            (fork, result)
-        });
-        w.revoke = Some(RunningRevoke {
-            user,
-            job,
-            progress,
-            lock_requested: false,
-        });
-    }
-
-    fn poll_revoke(&mut self) {
-        let Screen::Workbench(w) = &mut self.screen else {
-            return;
-        };
-        let Some(running) = &w.revoke else { return };
-        let progress = running.progress.lock().ok().and_then(|p| p.clone());
-        match running.job.poll() {
-            jobs::Poll::Running => {
-                if let ViewState::Users(state) = &mut w.view {
-                    state.rotation = progress;
-                }
-            }
-            jobs::Poll::Done((fork, result)) => {
-                let Some(done) = w.revoke.take() else { return };
-                // The fork holds the new keys and files; the old workspace goes.
-                w.ws = fork;
-                let users = w.ws.users();
-                if let ViewState::Users(state) = &mut w.view {
-                    state.rotation = None;
-                    state.confirm_revoke = None;
-                    state.message = Some(match result {
-                        Ok(()) => (
-                            true,
-                            format!(
-                                "Revoked {}. Every key they held has been replaced.",
-                                done.user
-                            ),
-                        ),
-                        Err(e) => (false, e.to_string()),
-                    });
-                    if let Ok(users) = users {
-                        state.users = users;
-                    }
-                }
-                if done.lock_requested {
-                    self.lock(None);
-                }
-            }
-            jobs::Poll::Lost => {
-                // Without its workspace back the window cannot go on safely: lock.
-                w.revoke = None;
-                self.lock(Some("The revocation stopped unexpectedly; the dataset was locked. Unlock to check the users.".into()));
-            }
-        }
-    }
-
-    fn poll_import(&mut self) {
-        let Screen::Workbench(w) = &mut self.screen else {
-            return;
-        };
-        let Some(running) = &w.import else { return };
-        let finished = running.job.finished("The import");
-        let progress = running.progress.lock().ok().and_then(|p| p.clone());
-        if finished.is_some() {
-            w.import = None;
-        }
-        let ViewState::Import(state) = &mut w.view else {
-            return;
-        };
-        match finished {
-            None => state.progress = progress,
-            Some(Ok(report)) => {
-                state.progress = None;
-                state.report = Some(report);
-                state.files.clear();
-            }
-            Some(Err(e)) => {
-                state.progress = None;
-                state.error = Some(e.to_string());
-            }
-        }
-    }
-
-    /// Runs a user change through the gate, then shows the result and the fresh list.
-    fn user_change(&mut self, change: impl FnOnce(&mut Workspace) -> Result<String, Error>) {
-        let Screen::Workbench(w) = &mut self.screen else {
-            return;
-        };
-        let result = change(&mut w.ws);
-        let users = w.ws.users();
-        let ViewState::Users(state) = &mut w.view else {
-            return;
-        };
-        match result {
-            Ok(text) => {
-                state.message = Some((true, text));
-                state.new_name.clear();
-                state.new_password = Zeroizing::new(String::new());
-                state.new_role = None;
-                state.reset = None;
-                state.confirm_revoke = None;
-            }
-            Err(e) => state.message = Some((false, e.to_string())),
-        }
-        if let Ok(users) = users {
-            state.users = users;
-        }
-    }
-
-    fn verify_log(&mut self) {
-        let Screen::Workbench(w) = &mut self.screen else {
-            return;
-        };
-        let result = w.ws.verify();
-        let ViewState::AccessLog(state) = &mut w.view else {
-            return;
-        };
-        state.verify = Some(match result {
-            Ok(report) if report.is_intact() => (
-                true,
-                format!(
-                    "Intact: {} entries chained{}, every database page authenticated{}.",
-                    report.chain.entries,
-                    if report.signatures_checked {
-                        " and signed by their authors"
-                    } else {
-                        " (not signed yet: made by an older Sightline)"
-                    },
-                    if report.anchor_checked {
-                        ", and this device's anchor matches"
-                    } else if report.rollback_off.is_some() {
-                        " (the rollback check is off on this device: see the top bar)"
-                    } else {
-                        " (no keychain anchor on this device yet)"
-                    }
-                ),
-            ),
-            Ok(report) => (
-                false,
-                match &report.chain.problem {
-                    Some(p) => format!("Problem at entry {}: {}.", p.seq, p.reason),
-                    None if !report.trust_problems.is_empty() => {
-                        format!("Integrity problem: {}.", report.trust_problems.join("; "))
-                    }
-                    None => format!(
-                        "{} database page(s) failed authentication.",
-                        report.damaged_pages.len()
-                    ),
-                },
-            ),
-            Err(e) => (false, e.to_string()),
-        });
-    }
-
-    fn export_log(&mut self, format: LogFormat, path: &std::path::Path) {
-        let Screen::Workbench(w) = &mut self.screen else {
-            return;
-        };
-        let result = crate::fsutil::write_atomically(path, |out| w.ws.export_log(format, out));
-        let ViewState::AccessLog(state) = &mut w.view else {
-            return;
-        };
-        state.export = Some(match result {
-            Ok(n) => format!("Exported {n} entries to {}.", path.display()),
-            Err(e) => format!("The export failed: {e}"),
-        });
-    }
-
-    fn finish_demo(&mut self, result: Result<PathBuf, Error>) {
-        match result {
-            Ok(path) => {
-                self.select_dataset(path);
-                if let Screen::Login(state) = &mut self.screen {
-                    state.preparing = None;
-                    state.message = Some(first_run::ready_message());
-                }
-            }
-            Err(e) => {
-                if let Screen::Login(state) = &mut self.screen {
-                    state.preparing = None;
-                    state.message = Some(format!(
-                        "The demo dataset could not be built: {e}. Open or create a dataset instead."
-                    ));
-                }
-            }
-        }
-    }
-
-    fn select_dataset(&mut self, path: PathBuf) {
-        let Screen::Login(state) = &mut self.screen else {
-            return;
-        };
-        state.dataset_path = path.display().to_string();
-        match Dataset::open(&path) {
-            Ok(dataset) => {
-                state.dataset_path = std::fs::canonicalize(&path)
-                    .unwrap_or(path.clone())
-                    .display()
-                    .to_string();
-                state.dataset_name = Some(dataset.name().to_owned());
-                state.dataset_error = None;
-                recent::remember(self.device.state_dir(), &path);
-                self.dataset = Some(dataset);
-            }
-            Err(e) => {
-                state.dataset_name = None;
-                state.dataset_error = Some(e.to_string());
-                self.dataset = None;
-            }
-        }
-        state.recent = recent::load(self.device.state_dir());
-    }
-
-    fn start_unlock(&mut self) {
-        let (Screen::Login(state), Some(dataset)) = (&mut self.screen, &self.dataset) else {
-            return;
-        };
-        if self.unlock_job.is_some() {
-            return;
-        }
-        let user = state.user.trim().to_owned();
-        let password = std::mem::take(&mut state.password);
-        let dataset = dataset.clone();
-        let device = self.device.clone();
-        state.error = None;
-        self.unlock_job = Some(jobs::Job::spawn(move || {
-            dataset.unlock(&user, &password, &device)
-        }));
-    }
-
-    fn finish_unlock(&mut self, result: Result<Workspace, Error>) {
-        match result {
-            Ok(ws) => {
-                let notices = ws.notices();
-                self.screen = Screen::Workbench(Box::new(Workbench {
-                    idle_lock: Duration::from_secs(60 * ws.idle_lock_minutes()),
-                    view: ViewState::Overview,
-                    import: None,
-                    revoke: None,
-                    heatmap_job: None,
-                    replay_job: None,
-                    compliance_job: None,
-                    anomaly_job: None,
-                    purpose: None,
-                    ws,
-                    notices,
-                    last_activity: None,
-                    now: 0.0,
-                }));
-            }
-            Err(e) => {
-                let Screen::Login(state) = &mut self.screen else {
-                    return;
-                };
-                state.retry_at = match &e {
-                    Error::LockedOut { retry_after } => Some(Instant::now() + *retry_after),
-                    _ => self
-                        .dataset
-                        .as_ref()
-                        .and_then(|d| d.retry_after(&self.device))
-                        .map(|d| Instant::now() + d),
-                };
-                state.error = Some(match &e {
-                    Error::LockedOut { .. } => "Too many failed attempts.".to_owned(),
-                    other => other.to_string(),
-                });
-            }
-        }
-    }
-
-    fn lock(&mut self, message: Option<String>) {
-        if let Screen::Workbench(w) = &mut self.screen
-            && let Some(running) = &mut w.revoke
-        {
-            // The keys are being replaced on another thread; lock as soon as that ends.
-            running.lock_requested = true;
-            return;
-        }
-        self.flush_annotations();
-        let Screen::Workbench(w) =
-            std::mem::replace(&mut self.screen, Screen::Login(Box::default()))
-        else {
-            return;
-        };
-        if let Some(running) = &w.import {
-            // The import thread stops after its current session and drops its keys.
-            running.cancel.store(true, Ordering::Relaxed);
-        }
-        let user = w.ws.user().to_owned();
-        let error =
-            w.ws.lock()
-                .err()
-                .map(|e| format!("The lock was not logged: {e}"));
-        let mut state = LoginState {
-            user,
-            message: message.or(error),
-            ..LoginState::default()
-        };
-        state.recent = recent::load(self.device.state_dir());
-        if let Some(dataset) = &self.dataset {
-            state.dataset_path = dataset.dir().display().to_string();
-            state.dataset_name = Some(dataset.name().to_owned());
-        }
-        self.screen = Screen::Login(Box::new(state));
     }
 }
 

@@ -1,0 +1,92 @@
+//! The access log view's controller: Verify and export, the file chosen in a dialog.
+
+use super::dialog::{self, NO_DIALOG, Picked};
+use super::{Screen, SightlineApp};
+use crate::access::LogFormat;
+use crate::ui::workbench::ViewState;
+
+impl SightlineApp {
+    /// Asks where to save the access log, then exports it.
+    pub(super) fn pick_log_export(&mut self, format: LogFormat) {
+        let (name, ext) = match format {
+            LogFormat::Csv => ("access-log.csv", "csv"),
+            LogFormat::Jsonl => ("access-log.jsonl", "jsonl"),
+        };
+        let picked = dialog::ask(|| {
+            rfd::FileDialog::new()
+                .set_file_name(name)
+                .add_filter(ext, &[ext])
+                .save_file()
+        });
+        match picked {
+            Picked::Chosen(path) => self.export_log(format, &path),
+            Picked::Unavailable => {
+                if let Screen::Workbench(w) = &mut self.screen
+                    && let ViewState::AccessLog(state) = &mut w.view
+                {
+                    state.export = Some(format!("{NO_DIALOG} Use `sightline log export` instead."));
+                }
+            }
+            Picked::Cancelled => {}
+        }
+    }
+
+    pub(super) fn verify_log(&mut self) {
+        let Screen::Workbench(w) = &mut self.screen else {
+            return;
+        };
+        let result = w.ws.verify();
+        let ViewState::AccessLog(state) = &mut w.view else {
+            return;
+        };
+        state.verify = Some(match result {
+            Ok(report) if report.is_intact() => (
+                true,
+                format!(
+                    "Intact: {} entries chained{}, every database page authenticated{}.",
+                    report.chain.entries,
+                    if report.signatures_checked {
+                        " and signed by their authors"
+                    } else {
+                        " (not signed yet: made by an older Sightline)"
+                    },
+                    if report.anchor_checked {
+                        ", and this device's anchor matches"
+                    } else if report.rollback_off.is_some() {
+                        " (the rollback check is off on this device: see the top bar)"
+                    } else {
+                        " (no keychain anchor on this device yet)"
+                    }
+                ),
+            ),
+            Ok(report) => (
+                false,
+                match &report.chain.problem {
+                    Some(p) => format!("Problem at entry {}: {}.", p.seq, p.reason),
+                    None if !report.trust_problems.is_empty() => {
+                        format!("Integrity problem: {}.", report.trust_problems.join("; "))
+                    }
+                    None => format!(
+                        "{} database page(s) failed authentication.",
+                        report.damaged_pages.len()
+                    ),
+                },
+            ),
+            Err(e) => (false, e.to_string()),
+        });
+    }
+
+    pub(super) fn export_log(&mut self, format: LogFormat, path: &std::path::Path) {
+        let Screen::Workbench(w) = &mut self.screen else {
+            return;
+        };
+        let result = crate::fsutil::write_atomically(path, |out| w.ws.export_log(format, out));
+        let ViewState::AccessLog(state) = &mut w.view else {
+            return;
+        };
+        state.export = Some(match result {
+            Ok(n) => format!("Exported {n} entries to {}.", path.display()),
+            Err(e) => format!("The export failed: {e}"),
+        });
+    }
+}

@@ -1,0 +1,239 @@
+//! The import view's controller: files chosen, dropped or picked by folder, the manifest, the
+//! import on its own thread with a forked workspace, progress, Cancel and the report.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use super::dialog::{self, NO_DIALOG, Picked};
+use super::{Screen, SightlineApp, jobs};
+use crate::error::Error;
+use crate::ingest::{ImportOptions, ImportProgress, ImportReport, Purposes};
+use crate::ui::import::ImportViewState;
+use crate::ui::workbench::ViewState;
+
+/// Files as given, and for folders the `.json`, `.jsonl` and `.csv` files directly inside.
+pub(super) fn importable_files(paths: Vec<PathBuf>) -> Vec<PathBuf> {
+    let importable = |p: &std::path::Path| {
+        p.extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| matches!(e.to_ascii_lowercase().as_str(), "json" | "jsonl" | "csv"))
+    };
+    let mut out = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            let mut inside: Vec<PathBuf> = std::fs::read_dir(&path)
+                .into_iter()
+                .flatten()
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| p.is_file() && importable(p))
+                .collect();
+            inside.sort();
+            out.extend(inside);
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
+/// An import on its own thread, with a forked workspace.
+pub(super) struct RunningImport {
+    pub(super) job: jobs::Job<Result<ImportReport, Error>>,
+    pub(super) progress: Arc<Mutex<Option<ImportProgress>>>,
+    pub(super) cancel: Arc<AtomicBool>,
+}
+
+impl SightlineApp {
+    /// The import form, when it is the open view.
+    pub(super) fn import_state(&mut self) -> Option<&mut ImportViewState> {
+        match &mut self.screen {
+            Screen::Workbench(w) => match &mut w.view {
+                ViewState::Import(state) => Some(state),
+                _ => None,
+            },
+            Screen::Login(_) => None,
+        }
+    }
+
+    /// Asks for files to import.
+    pub(super) fn pick_import_files(&mut self) {
+        let picked = dialog::ask(|| {
+            rfd::FileDialog::new()
+                .set_title("Recordings and tables to import")
+                .add_filter("recordings and tables", &["json", "jsonl", "csv"])
+                .pick_files()
+        });
+        self.import_picked(picked);
+    }
+
+    /// Asks for a folder to import.
+    pub(super) fn pick_import_folder(&mut self) {
+        let picked = dialog::ask(|| {
+            rfd::FileDialog::new()
+                .set_title("A folder of recordings and tables")
+                .pick_folder()
+                .map(|folder| vec![folder])
+        });
+        self.import_picked(picked);
+    }
+
+    fn import_picked(&mut self, picked: Picked<Vec<PathBuf>>) {
+        match picked {
+            Picked::Chosen(paths) => self.add_import_files(paths),
+            Picked::Unavailable => {
+                if let Some(state) = self.import_state() {
+                    state.error = Some(format!(
+                        "{NO_DIALOG} Drop the files on the window instead, or use `sightline import`."
+                    ));
+                }
+            }
+            Picked::Cancelled => {}
+        }
+    }
+
+    /// Adds files (chosen or dropped) to the list; folders add the importable files inside.
+    pub(super) fn add_import_files(&mut self, paths: Vec<PathBuf>) {
+        let files = importable_files(paths);
+        if let Some(state) = self.import_state() {
+            for f in files {
+                if !state.files.contains(&f) {
+                    state.files.push(f);
+                }
+            }
+        }
+    }
+
+    /// Asks for a manifest.
+    pub(super) fn pick_manifest(&mut self) {
+        let picked = dialog::ask(|| {
+            rfd::FileDialog::new()
+                .add_filter("manifest", &["csv", "json"])
+                .pick_file()
+        });
+        match picked {
+            Picked::Chosen(path) => {
+                if let Some(state) = self.import_state() {
+                    state.manifest = Some(path);
+                }
+            }
+            Picked::Unavailable => {
+                if let Some(state) = self.import_state() {
+                    state.error = Some(format!(
+                        "{NO_DIALOG} Use `sightline import --manifest` instead."
+                    ));
+                }
+            }
+            Picked::Cancelled => {}
+        }
+    }
+
+    /// Stops the running import after its current session.
+    pub(super) fn cancel_import(&self) {
+        if let Screen::Workbench(w) = &self.screen
+            && let Some(running) = &w.import
+        {
+            running.cancel.store(true, Ordering::Relaxed);
+        }
+    }
+
+    pub(super) fn start_import(&mut self) {
+        let Screen::Workbench(w) = &mut self.screen else {
+            return;
+        };
+        let ViewState::Import(state) = &mut w.view else {
+            return;
+        };
+        if w.import.is_some() {
+            return;
+        }
+        let manifest = match state
+            .manifest
+            .as_deref()
+            .map(crate::ingest::manifest::Manifest::load)
+            .transpose()
+        {
+            Ok(m) => m,
+            Err(e) => {
+                state.error = Some(e.to_string());
+                return;
+            }
+        };
+        let options = ImportOptions {
+            manifest,
+            assume_consent: state.assume.then(|| {
+                (
+                    Purposes {
+                        heatmaps: state.heatmaps,
+                        recordings: state.recordings,
+                    },
+                    state.reason.trim().to_owned(),
+                )
+            }),
+        };
+        let mut ws = match w.ws.fork() {
+            Ok(ws) => ws,
+            Err(e) => {
+                state.error = Some(e.to_string());
+                return;
+            }
+        };
+        let files = state.files.clone();
+        let progress = Arc::new(Mutex::new(Some(ImportProgress {
+            files_done: 0,
+            files_total: files.len(),
+            sessions_stored: 0,
+        })));
+        let cancel = Arc::new(AtomicBool::new(false));
+        let (shared, stop) = (Arc::clone(&progress), Arc::clone(&cancel));
+        state.error = None;
+        state.report = None;
+        w.import = Some(RunningImport {
+            job: jobs::Job::spawn(move || {
+                let report = ws.import(
+                    &files,
+                    &options,
+                    &mut |p| {
+                        if let Ok(mut slot) = shared.lock() {
+                            *slot = Some(p);
+                        }
+                    },
+                    &stop,
+                );
+                // Its own lock entry: the forked workspace's work ends here.
+                drop(ws);
+                report
+            }),
+            progress,
+            cancel,
+        });
+    }
+
+    pub(super) fn poll_import(&mut self) {
+        let Screen::Workbench(w) = &mut self.screen else {
+            return;
+        };
+        let Some(running) = &w.import else { return };
+        let finished = running.job.finished("The import");
+        let progress = running.progress.lock().ok().and_then(|p| p.clone());
+        if finished.is_some() {
+            w.import = None;
+        }
+        let ViewState::Import(state) = &mut w.view else {
+            return;
+        };
+        match finished {
+            None => state.progress = progress,
+            Some(Ok(report)) => {
+                state.progress = None;
+                state.report = Some(report);
+                state.files.clear();
+            }
+            Some(Err(e)) => {
+                state.progress = None;
+                state.error = Some(e.to_string());
+            }
+        }
+    }
+}

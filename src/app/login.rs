@@ -1,0 +1,226 @@
+//! The login screen's controller: choosing a dataset, the first-run demo, the new-dataset
+//! wizard, unlocking on a background thread, and locking.
+
+use std::path::PathBuf;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use zeroize::Zeroizing;
+
+use super::dialog::{self, NO_DIALOG, Picked};
+use super::{Screen, SightlineApp, Workbench, first_run, jobs, recent};
+use crate::access::Workspace;
+use crate::dataset::Dataset;
+use crate::error::Error;
+use crate::ui::login::LoginState;
+use crate::ui::workbench::ViewState;
+
+impl SightlineApp {
+    /// Asks for a dataset folder.
+    pub(super) fn pick_dataset(&mut self) {
+        let picked = dialog::ask(|| {
+            rfd::FileDialog::new()
+                .set_title("Open a Sightline dataset")
+                .pick_folder()
+        });
+        match picked {
+            Picked::Chosen(path) => self.select_dataset(path),
+            Picked::Unavailable => {
+                if let Screen::Login(state) = &mut self.screen {
+                    state.dataset_error =
+                        Some(format!("{NO_DIALOG} Type the dataset's folder instead."));
+                }
+            }
+            Picked::Cancelled => {}
+        }
+    }
+
+    /// Opens or closes the new-dataset wizard.
+    pub(super) fn show_wizard(&mut self, open: bool) {
+        if let Screen::Login(state) = &mut self.screen {
+            state.wizard = open.then(crate::ui::new_dataset::NewDatasetState::default);
+        }
+    }
+
+    /// The recovery key is stored: select the new dataset and sign in.
+    pub(super) fn finish_wizard(&mut self) {
+        let Screen::Login(state) = &mut self.screen else {
+            return;
+        };
+        let Some(wizard) = state.wizard.take() else {
+            return;
+        };
+        if !wizard.stored {
+            state.wizard = Some(wizard);
+            return;
+        }
+        state.user = wizard.admin.trim().to_owned();
+        state.message = Some(format!("Dataset created. Sign in as {}.", state.user));
+        state.focused = false;
+        self.select_dataset(PathBuf::from(wizard.folder.trim()));
+    }
+
+    pub(super) fn create_dataset(&mut self) {
+        let Screen::Login(state) = &mut self.screen else {
+            return;
+        };
+        let Some(w) = &mut state.wizard else { return };
+        if *w.password != *w.repeat {
+            w.error = Some("The two passwords differ.".into());
+            return;
+        }
+        match Dataset::create(
+            w.folder.trim(),
+            &w.name,
+            w.admin.trim(),
+            &w.password,
+            &self.device,
+        ) {
+            Ok((_, key)) => {
+                w.error = None;
+                w.password = Zeroizing::new(String::new());
+                w.repeat = Zeroizing::new(String::new());
+                w.recovery_key = Some(Zeroizing::new(key.to_string()));
+            }
+            Err(e) => w.error = Some(e.to_string()),
+        }
+    }
+
+    pub(super) fn finish_demo(&mut self, result: Result<PathBuf, Error>) {
+        match result {
+            Ok(path) => {
+                self.select_dataset(path);
+                if let Screen::Login(state) = &mut self.screen {
+                    state.preparing = None;
+                    state.message = Some(first_run::ready_message());
+                }
+            }
+            Err(e) => {
+                if let Screen::Login(state) = &mut self.screen {
+                    state.preparing = None;
+                    state.message = Some(format!(
+                        "The demo dataset could not be built: {e}. Open or create a dataset instead."
+                    ));
+                }
+            }
+        }
+    }
+
+    pub(super) fn select_dataset(&mut self, path: PathBuf) {
+        let Screen::Login(state) = &mut self.screen else {
+            return;
+        };
+        state.dataset_path = path.display().to_string();
+        match Dataset::open(&path) {
+            Ok(dataset) => {
+                state.dataset_path = std::fs::canonicalize(&path)
+                    .unwrap_or(path.clone())
+                    .display()
+                    .to_string();
+                state.dataset_name = Some(dataset.name().to_owned());
+                state.dataset_error = None;
+                recent::remember(self.device.state_dir(), &path);
+                self.dataset = Some(dataset);
+            }
+            Err(e) => {
+                state.dataset_name = None;
+                state.dataset_error = Some(e.to_string());
+                self.dataset = None;
+            }
+        }
+        state.recent = recent::load(self.device.state_dir());
+    }
+
+    pub(super) fn start_unlock(&mut self) {
+        let (Screen::Login(state), Some(dataset)) = (&mut self.screen, &self.dataset) else {
+            return;
+        };
+        if self.unlock_job.is_some() {
+            return;
+        }
+        let user = state.user.trim().to_owned();
+        let password = std::mem::take(&mut state.password);
+        let dataset = dataset.clone();
+        let device = self.device.clone();
+        state.error = None;
+        self.unlock_job = Some(jobs::Job::spawn(move || {
+            dataset.unlock(&user, &password, &device)
+        }));
+    }
+
+    pub(super) fn finish_unlock(&mut self, result: Result<Workspace, Error>) {
+        match result {
+            Ok(ws) => {
+                let notices = ws.notices();
+                self.screen = Screen::Workbench(Box::new(Workbench {
+                    idle_lock: Duration::from_secs(60 * ws.idle_lock_minutes()),
+                    view: ViewState::Overview,
+                    import: None,
+                    revoke: None,
+                    heatmap_job: None,
+                    replay_job: None,
+                    compliance_job: None,
+                    anomaly_job: None,
+                    purpose: None,
+                    ws,
+                    notices,
+                    last_activity: None,
+                    now: 0.0,
+                }));
+            }
+            Err(e) => {
+                let Screen::Login(state) = &mut self.screen else {
+                    return;
+                };
+                state.retry_at = match &e {
+                    Error::LockedOut { retry_after } => Some(Instant::now() + *retry_after),
+                    _ => self
+                        .dataset
+                        .as_ref()
+                        .and_then(|d| d.retry_after(&self.device))
+                        .map(|d| Instant::now() + d),
+                };
+                state.error = Some(match &e {
+                    Error::LockedOut { .. } => "Too many failed attempts.".to_owned(),
+                    other => other.to_string(),
+                });
+            }
+        }
+    }
+
+    pub(super) fn lock(&mut self, message: Option<String>) {
+        if let Screen::Workbench(w) = &mut self.screen
+            && let Some(running) = &mut w.revoke
+        {
+            // The keys are being replaced on another thread; lock as soon as that ends.
+            running.lock_requested = true;
+            return;
+        }
+        self.flush_annotations();
+        let Screen::Workbench(w) =
+            std::mem::replace(&mut self.screen, Screen::Login(Box::default()))
+        else {
+            return;
+        };
+        if let Some(running) = &w.import {
+            // The import thread stops after its current session and drops its keys.
+            running.cancel.store(true, Ordering::Relaxed);
+        }
+        let user = w.ws.user().to_owned();
+        let error =
+            w.ws.lock()
+                .err()
+                .map(|e| format!("The lock was not logged: {e}"));
+        let mut state = LoginState {
+            user,
+            message: message.or(error),
+            ..LoginState::default()
+        };
+        state.recent = recent::load(self.device.state_dir());
+        if let Some(dataset) = &self.dataset {
+            state.dataset_path = dataset.dir().display().to_string();
+            state.dataset_name = Some(dataset.name().to_owned());
+        }
+        self.screen = Screen::Login(Box::new(state));
+    }
+}
