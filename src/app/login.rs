@@ -10,6 +10,7 @@ use zeroize::Zeroizing;
 use super::dialog::{self, NO_DIALOG, Picked};
 use super::{Screen, SightlineApp, Workbench, first_run, jobs, recent};
 use crate::access::Workspace;
+use crate::command::Command;
 use crate::dataset::Dataset;
 use crate::error::Error;
 use crate::ui::login::LoginState;
@@ -222,5 +223,34 @@ impl SightlineApp {
             state.dataset_name = Some(dataset.name().to_owned());
         }
         self.screen = Screen::Login(Box::new(state));
+    }
+
+    /// Locks on Ctrl+L, or when the window's clock (egui's input time) says the workbench has
+    /// been idle for the policy's time.
+    pub(super) fn idle_lock(&mut self, ctx: &egui::Context) {
+        if let Screen::Workbench(w) = &mut self.screen {
+            let (now, active) =
+                ctx.input(|i| (i.time, !i.events.is_empty() || i.pointer.is_moving()));
+            w.now = now;
+            if active || w.last_activity.is_none() {
+                w.last_activity = Some(now);
+            }
+            let idle = now - w.last_activity.unwrap_or(now);
+            if ctx.input_mut(|i| {
+                i.consume_shortcut(&egui::KeyboardShortcut::new(
+                    egui::Modifiers::COMMAND,
+                    egui::Key::L,
+                ))
+            }) {
+                self.run(Command::Lock);
+            } else if idle >= w.idle_lock.as_secs_f64() {
+                let minutes = w.idle_lock.as_secs() / 60;
+                self.lock(Some(format!(
+                    "Locked after {minutes} minutes without activity."
+                )));
+            } else {
+                ctx.request_repaint_after(Duration::from_secs(1));
+            }
+        }
     }
 }

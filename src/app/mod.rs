@@ -12,6 +12,7 @@ mod login;
 mod recent;
 mod replay;
 mod users;
+mod views;
 
 use import::RunningImport;
 use users::RunningRevoke;
@@ -19,17 +20,14 @@ use users::RunningRevoke;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::command::{Command, View};
+use crate::command::Command;
 
-use crate::access::{LogQuery, Notice, Workspace};
+use crate::access::{Notice, Workspace};
 use crate::dataset::Dataset;
 use crate::device::Device;
 use crate::error::Error;
-use crate::ui::access_log::AccessLogState;
-use crate::ui::heatmaps::state::{HeatmapResult, HeatmapViewState};
+use crate::ui::heatmaps::state::HeatmapResult;
 use crate::ui::login::{LoginState, login_ui};
-use crate::ui::replay::SessionsViewState;
-use crate::ui::users::UsersState;
 use crate::ui::workbench::{FrameInfo, ViewState, workbench_ui};
 
 /// An error in words for the screen; a denial also says that it was logged (the gate logs
@@ -129,28 +127,6 @@ impl SightlineApp {
         }
     }
 
-    /// The heatmap view, when it is open (tests look at it).
-    pub fn heatmap_view(&self) -> Option<&HeatmapViewState> {
-        match &self.screen {
-            Screen::Workbench(w) => match &w.view {
-                ViewState::Heatmaps(state) => Some(state),
-                _ => None,
-            },
-            Screen::Login(_) => None,
-        }
-    }
-
-    /// The sessions view, when it is open (tests look at it).
-    pub fn sessions_view(&self) -> Option<&SessionsViewState> {
-        match &self.screen {
-            Screen::Workbench(w) => match &w.view {
-                ViewState::Sessions(state) => Some(state),
-                _ => None,
-            },
-            Screen::Login(_) => None,
-        }
-    }
-
     /// Whether an unlock is running in the background.
     pub fn is_busy(&self) -> bool {
         self.unlock_job.is_some()
@@ -202,30 +178,7 @@ impl SightlineApp {
         {
             ctx.request_repaint_after(Duration::from_millis(100));
         }
-        if let Screen::Workbench(w) = &mut self.screen {
-            let (now, active) =
-                ctx.input(|i| (i.time, !i.events.is_empty() || i.pointer.is_moving()));
-            w.now = now;
-            if active || w.last_activity.is_none() {
-                w.last_activity = Some(now);
-            }
-            let idle = now - w.last_activity.unwrap_or(now);
-            if ctx.input_mut(|i| {
-                i.consume_shortcut(&egui::KeyboardShortcut::new(
-                    egui::Modifiers::COMMAND,
-                    egui::Key::L,
-                ))
-            }) {
-                self.run(Command::Lock);
-            } else if idle >= w.idle_lock.as_secs_f64() {
-                let minutes = w.idle_lock.as_secs() / 60;
-                self.lock(Some(format!(
-                    "Locked after {minutes} minutes without activity."
-                )));
-            } else {
-                ctx.request_repaint_after(Duration::from_secs(1));
-            }
-        }
+        self.idle_lock(ctx);
     }
 
     /// Draws the current screen and runs what it asks for, every command in the order asked.
@@ -320,44 +273,6 @@ impl SightlineApp {
                     state.player = None;
                 }
             }
-        }
-    }
-
-    fn open(&mut self, view: View) {
-        self.flush_annotations();
-        let Screen::Workbench(w) = &mut self.screen else {
-            return;
-        };
-        let opened = match view {
-            View::Overview => Ok(ViewState::Overview),
-            View::Compliance => {
-                compliance::open_view(&w.ws).map(|s| ViewState::Compliance(Box::new(s)))
-            }
-            View::Sessions => replay::open_view(&w.ws).map(|s| ViewState::Sessions(Box::new(s))),
-            // The page list is the gate for the view (every role may, and it is logged).
-            View::Heatmaps => heatmaps::open_view(&w.ws).map(|s| ViewState::Heatmaps(Box::new(s))),
-            // Read once through the gate (one log entry); filters then work in memory.
-            View::AccessLog => {
-                w.ws.access_log(&LogQuery::default())
-                    .map(|entries| ViewState::AccessLog(Box::new(AccessLogState::new(entries))))
-            }
-            // Reading the masking rules is the gate for the view: data engineers only, logged.
-            View::Import => {
-                w.ws.masking_rules()
-                    .map(|_| ViewState::Import(Box::default()))
-            }
-            View::Users => w.ws.users().map(|users| {
-                ViewState::Users(Box::new(UsersState {
-                    users,
-                    fingerprint: w.ws.authority_fingerprint(),
-                    ..UsersState::default()
-                }))
-            }),
-        };
-        w.view = opened.unwrap_or_else(|e| ViewState::Refused(view, explain(&e)));
-        // The anomaly scan reads every stored text: it runs behind the opened view.
-        if view == View::Compliance {
-            self.refresh_anomalies();
         }
     }
 }

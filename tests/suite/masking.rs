@@ -58,17 +58,28 @@ fn recording() -> serde_json::Value {
 /// Imports the recording under a rule on `data-canary-field` (none for `None`) and returns the
 /// report and the stored events.
 fn import_under(fx: &Fixture, effect: Option<Effect>) -> (ImportReport, Vec<SessionEvent>) {
+    let rule = effect.map(|effect| MaskingRule {
+        marker: Marker::Attribute("data-canary-field".into()),
+        effect,
+    });
+    import_as_engineer(fx, rule, "canary.json", recording().to_string())
+}
+
+/// Imports `text` as the data engineer under the default rules plus `rule`; returns the report
+/// and the stored events of the one session it holds.
+fn import_as_engineer(
+    fx: &Fixture,
+    rule: Option<MaskingRule>,
+    name: &str,
+    text: String,
+) -> (ImportReport, Vec<SessionEvent>) {
     let mut ws = fx.unlock(ENGINEER);
-    if let Some(effect) = effect {
-        ws.add_masking_rule(&MaskingRule {
-            marker: Marker::Attribute("data-canary-field".into()),
-            effect,
-        })
-        .unwrap();
+    if let Some(rule) = rule {
+        ws.add_masking_rule(&rule).unwrap();
     }
     let input = ImportInput::Memory {
-        name: "canary.json".into(),
-        text: recording().to_string(),
+        name: name.into(),
+        text,
     };
     let report = ws
         .import_inputs(&[input], &assumed(), &mut |_| {}, &AtomicBool::new(false))
@@ -402,33 +413,13 @@ fn the_first_import_after_the_upgrade_scrubs_what_older_versions_stored() {
     assert_eq!(again.rescrubbed, Default::default());
 }
 
-/// Imports `events` (rrweb) under the default rules plus `rule`, returning the report and the
-/// stored events.
+/// Imports rrweb `events` under the default rules plus `rule`.
 fn import_events(
     fx: &Fixture,
     rule: Option<MaskingRule>,
     events: serde_json::Value,
 ) -> (ImportReport, Vec<SessionEvent>) {
-    let mut ws = fx.unlock(ENGINEER);
-    if let Some(rule) = rule {
-        ws.add_masking_rule(&rule).unwrap();
-    }
-    let report = ws
-        .import_inputs(
-            &[ImportInput::Memory {
-                name: "tricks.json".into(),
-                text: events.to_string(),
-            }],
-            &assumed(),
-            &mut |_| {},
-            &AtomicBool::new(false),
-        )
-        .unwrap();
-    ws.lock().unwrap();
-    let lead = fx.unlock(LEAD);
-    let id = lead.sessions(None).unwrap()[0].id.clone();
-    let events = lead.session_events(&id, "masking test").unwrap();
-    (report, events)
+    import_as_engineer(fx, rule, "tricks.json", events.to_string())
 }
 
 #[test]
@@ -523,19 +514,7 @@ fn native_targets_with_pseudo_classes_still_meet_their_rules() {
 {"t": 200, "kind": "input", "target": "div.rr-block:nth-child(2) > input#card-4111111111111111", "value": "4111111111111111"}
 {"t": 300, "kind": "input", "target": "form[data-x > input"}
 {"t": 400, "kind": "click", "x": 300, "y": 300, "target": "button#send:hover"}"#;
-    let mut ws = fx.unlock(ENGINEER);
-    let report = ws
-        .import_inputs(
-            &[ImportInput::Memory {
-                name: "native.jsonl".into(),
-                text: text.into(),
-            }],
-            &assumed(),
-            &mut |_| {},
-            &AtomicBool::new(false),
-        )
-        .unwrap();
-    ws.lock().unwrap();
+    let (report, events) = import_as_engineer(&fx, None, "native.jsonl", text.into());
     let c = &report.counts;
     assert_eq!(c.by_rule["class rr-block → block"].events_removed, 2);
     assert_eq!(
@@ -543,10 +522,6 @@ fn native_targets_with_pseudo_classes_still_meet_their_rules() {
         1
     );
     assert_eq!(c.interactions_kept + c.masked_dropped, c.interactions_read);
-    let lead = fx.unlock(LEAD);
-    let id = lead.sessions(None).unwrap()[0].id.clone();
-    let events = lead.session_events(&id, "native").unwrap();
-    lead.lock().unwrap();
     let targets: Vec<_> = events.iter().filter_map(|e| e.target.as_deref()).collect();
     assert_eq!(targets, ["button#send"]);
     assert_no_canary(&fx, &report, &events);
