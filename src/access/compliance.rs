@@ -179,26 +179,13 @@ impl Workspace {
     /// The consent dashboard (compliance lead, analyst, data engineer).
     pub fn consent_dashboard(&self) -> Result<compliance::consent::Dashboard> {
         self.gate(Action::ViewConsent, "consent dashboard", "")?;
-        compliance::consent::dashboard(&self.core)
+        compliance::consent::dashboard(&self.core, self.policy().consent_target_percent)
     }
 
     /// The policy's consent target (%) and restricted regions.
     pub fn compliance_settings(&self) -> (u32, Vec<String>) {
-        let get = |key: &str| {
-            self.core
-                .query_row("SELECT value FROM policy WHERE key = ?1", [key], |r| {
-                    r.get::<_, String>(0)
-                })
-                .unwrap_or_default()
-        };
-        let target = get("consent_target_percent").parse().unwrap_or(70).min(100);
-        let regions = get("restricted_regions")
-            .split(',')
-            .map(str::trim)
-            .filter(|r| !r.is_empty())
-            .map(str::to_owned)
-            .collect();
-        (target, regions)
+        let policy = self.policy();
+        (policy.consent_target_percent, policy.restricted_regions)
     }
 
     /// Sets the consent target and the restricted regions (compliance lead); logged.
@@ -309,7 +296,8 @@ impl Workspace {
             (None, Some((file, page))) => format!("{file}: {page}"),
         };
         let receipts = compliance::receipts(&self.core)?;
-        let consent = compliance::consent::dashboard(&self.core)?;
+        let consent =
+            compliance::consent::dashboard(&self.core, self.policy().consent_target_percent)?;
         let log = crate::access::log::read(&self.core, &crate::access::LogQuery::default())?;
         let anomalies = self.anomalies_ungated()?;
         let input = compliance::report::ReportInput {

@@ -170,16 +170,7 @@ const MAX_CANVAS_HEIGHT: f32 = 20_000.0;
 impl Workspace {
     /// The k-anonymity floor from the policy.
     pub fn k_anonymity(&self) -> usize {
-        self.core
-            .query_row(
-                "SELECT value FROM policy WHERE key = 'k_anonymity'",
-                [],
-                |r| r.get::<_, String>(0),
-            )
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .filter(|k| (1..=1000).contains(k))
-            .unwrap_or(5)
+        self.policy().k_anonymity
     }
 
     /// The values present in the aggregated sessions, for segment pickers: regions, variants,

@@ -554,6 +554,9 @@ impl Workspace {
         match run() {
             Ok(head) => {
                 self.anchored(head);
+                if kind == PolicyKind::Policy {
+                    self.refresh_policy()?;
+                }
                 Ok(())
             }
             Err(e) => {

@@ -96,6 +96,8 @@ pub struct Workspace {
     pub(crate) identity: Identity,
     /// Why this device cannot check for rollbacks, when it cannot.
     rollback_off: Option<String>,
+    /// The policy, read at unlock and after every edit of it.
+    policy: RefCell<crate::compliance::policy::Policy>,
 }
 
 /// One row of the session list.
@@ -243,6 +245,7 @@ impl Workspace {
             cache: crate::access::heatmaps::Cache::default(),
             identity,
             rollback_off: None,
+            policy: RefCell::default(),
         };
         let core_path = ws.header.db_path(&ws.dir, Tier::Core);
         let core_key = ws.keys.subset(&[Tier::Core]);
@@ -390,6 +393,7 @@ impl Workspace {
         {
             log::checkpoint(&self.core, &self.header.dataset_id, key)?;
         }
+        self.refresh_policy()?;
         self.purge_on_open()?;
         Ok(self)
     }
@@ -921,16 +925,7 @@ impl Workspace {
     /// Minutes without activity before the workbench locks itself (policy; 10 by default).
     /// Every signed-in user may read it: it governs their own session.
     pub fn idle_lock_minutes(&self) -> u64 {
-        self.core
-            .query_row(
-                "SELECT value FROM policy WHERE key = 'idle_lock_minutes'",
-                [],
-                |r| r.get::<_, String>(0),
-            )
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .filter(|m| (1..=24 * 60).contains(m))
-            .unwrap_or(10)
+        self.policy().idle_lock_minutes
     }
 
     /// Sets the idle time before the workbench locks itself (compliance lead; 1 to 1440
@@ -952,6 +947,17 @@ impl Workspace {
                 .map_err(|e| db::sql_error("core.db", e))
             },
         )
+    }
+
+    /// The policy as read at unlock or after its last edit.
+    pub fn policy(&self) -> crate::compliance::policy::Policy {
+        self.policy.borrow().clone()
+    }
+
+    /// Reads the policy again (at unlock, after an edit).
+    pub(crate) fn refresh_policy(&self) -> Result<()> {
+        *self.policy.borrow_mut() = crate::compliance::policy::Policy::read(&self.core)?;
+        Ok(())
     }
 
     /// A second workspace for the same user, with its own connections, for work on another
@@ -982,6 +988,7 @@ impl Workspace {
             bundle_lock: Some(bundle_lock),
             anchor_trusted: self.anchor_trusted,
             notices: RefCell::new(Vec::new()),
+            policy: RefCell::new(self.policy.borrow().clone()),
             cache: self.cache.clone(),
             identity: self.identity.clone(),
             rollback_off: self.rollback_off.clone(),

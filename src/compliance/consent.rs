@@ -58,16 +58,8 @@ impl Dashboard {
 }
 
 /// Reads the aggregates (core.db only: UX liaisons' tier holds them, though the gate decides).
-pub fn dashboard(core: &Connection) -> Result<Dashboard> {
-    let target: f64 = core
-        .query_row(
-            "SELECT value FROM policy WHERE key = 'consent_target_percent'",
-            [],
-            |r| r.get::<_, String>(0),
-        )
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(70.0);
+pub fn dashboard(core: &Connection, target_percent: u32) -> Result<Dashboard> {
+    let target = f64::from(target_percent);
     let mut stmt = core
         .prepare(
             "SELECT day, jurisdiction, purpose, granted, total FROM consent_stats ORDER BY day",

@@ -4,6 +4,7 @@
 pub mod anomaly;
 pub mod consent;
 pub mod erase;
+pub mod policy;
 pub mod report;
 pub mod retention;
 

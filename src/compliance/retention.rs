@@ -29,6 +29,20 @@ pub struct Policy {
     pub access_log_floor_days: u32,
 }
 
+impl Default for Policy {
+    /// Everything kept until erased; the access log's floor at its default.
+    fn default() -> Self {
+        Policy {
+            recordings_days: 0,
+            points_days: 0,
+            survey_comments_days: 0,
+            purge_on_open: false,
+            access_log_days: 0,
+            access_log_floor_days: DEFAULT_ACCESS_LOG_FLOOR_DAYS,
+        }
+    }
+}
+
 const KEYS: [&str; 6] = [
     "retention_recordings_days",
     "retention_points_days",
