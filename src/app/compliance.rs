@@ -3,6 +3,7 @@
 
 use super::dialog::{self, NO_DIALOG, Picked};
 use super::{Screen, SightlineApp};
+use crate::access::Notice;
 use crate::access::{Capability, Workspace};
 use crate::compliance::retention::Policy;
 use crate::error::Error;
@@ -54,6 +55,14 @@ impl SightlineApp {
             return;
         };
         let ViewState::Compliance(state) = &mut w.view else {
+            // The user went elsewhere while it ran: the outcome waits in the notices.
+            w.notices.push(match result {
+                Ok(message) => Notice::info(message),
+                Err(e) => Notice::warning(format!(
+                    "The purge or erasure failed: {}",
+                    super::explain(&e)
+                )),
+            });
             return;
         };
         match result {

@@ -91,6 +91,17 @@ pub fn workbench_ui(
                 }
                 ui.separator();
                 theme_ui(ui);
+                if !info.notices.is_empty() && view.view() != View::Overview {
+                    ui.separator();
+                    let n = info.notices.len();
+                    if ui
+                        .link(format!("{n} notice{}", if n == 1 { "" } else { "s" }))
+                        .on_hover_text("Outcomes and warnings, listed in the Overview")
+                        .clicked()
+                    {
+                        out.push(Command::Open(View::Overview));
+                    }
+                }
                 ui.separator();
                 let minutes = info.idle_lock_in_s.div_ceil(60);
                 ui.label(

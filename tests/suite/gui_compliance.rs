@@ -159,3 +159,24 @@ fn the_lead_acknowledges_a_leak_and_exports_the_report() {
     let html = std::fs::read_to_string(&out).unwrap();
     assert!(html.contains("acknowledged") || html.contains("by lead"));
 }
+
+#[test]
+fn an_erasure_that_ends_after_the_user_left_the_view_is_reported_in_the_notices() {
+    use sightline::command::{Command, View};
+    let fx = dataset();
+    let mut h = harness(&fx);
+    log_in(&mut h, LEAD);
+    h.get_by_label("Compliance").click();
+    h.run_steps(3);
+    // The erasure starts on a fork; the user leaves for the heatmaps before it reports.
+    h.state_mut().run(Command::EraseSubject("ann".into()));
+    h.state_mut().run(Command::Open(View::Heatmaps));
+    wait_for(&mut h, "1 notice");
+    h.get_by_label("1 notice").click();
+    h.run_steps(2);
+    assert!(
+        h.query_by_label_contains("Erased").is_some()
+            || h.query_by_label_contains("erased").is_some(),
+        "the erasure's outcome is in the Overview"
+    );
+}
