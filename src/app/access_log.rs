@@ -1,8 +1,9 @@
 //! The access log view's controller: Verify and export, the file chosen in a dialog.
 
 use super::dialog::{self, NO_DIALOG, Picked};
-use super::{Screen, SightlineApp};
+use super::{Screen, SightlineApp, jobs};
 use crate::access::LogFormat;
+use crate::access::Notice;
 use crate::ui::workbench::ViewState;
 
 impl SightlineApp {
@@ -31,14 +32,44 @@ impl SightlineApp {
         }
     }
 
+    /// Starts Verify on a fork: on a large log it takes seconds, and the window keeps drawing.
     pub(super) fn verify_log(&mut self) {
         let Screen::Workbench(w) = &mut self.screen else {
             return;
         };
-        let result = w.ws.verify();
+        if w.verify_job.is_some() {
+            return;
+        }
         let ViewState::AccessLog(state) = &mut w.view else {
             return;
         };
+        match w.ws.fork() {
+            Ok(fork) => {
+                state.verifying = true;
+                state.verify = None;
+                w.verify_job = Some(jobs::Job::spawn(move || fork.verify()));
+            }
+            Err(e) => state.verify = Some((false, e.to_string())),
+        }
+    }
+
+    pub(super) fn poll_verify(&mut self, ctx: &egui::Context) {
+        let Screen::Workbench(w) = &mut self.screen else {
+            return;
+        };
+        let Some(result) = jobs::take_finished(&mut w.verify_job, "Verify", ctx) else {
+            return;
+        };
+        let ViewState::AccessLog(state) = &mut w.view else {
+            let intact = result.as_ref().is_ok_and(|r| r.is_intact());
+            w.notices.push(if intact {
+                Notice::info("Verify: the access log and every database page are intact.")
+            } else {
+                Notice::integrity("Verify found a problem: open the access log and verify again.")
+            });
+            return;
+        };
+        state.verifying = false;
         state.verify = Some(match result {
             Ok(report) if report.is_intact() => (
                 true,

@@ -162,6 +162,7 @@ impl SightlineApp {
                     replay_job: None,
                     compliance_job: None,
                     anomaly_job: None,
+                    verify_job: None,
                     purpose: None,
                     ws,
                     notices,

@@ -65,6 +65,8 @@ struct Workbench {
     compliance_job: Option<jobs::Job<Result<String, Error>>>,
     /// The anomaly scan of the compliance view.
     anomaly_job: Option<jobs::Job<Result<Vec<crate::compliance::anomaly::Anomaly>, Error>>>,
+    /// Verify of the access log and every database page (seconds on a large log).
+    verify_job: Option<jobs::Job<Result<crate::access::VerifyReport, Error>>>,
     /// The purpose given for replays in this sitting (forgotten at lock).
     purpose: Option<String>,
 }
@@ -163,6 +165,7 @@ impl SightlineApp {
         self.poll_replay(ctx);
         self.poll_compliance(ctx);
         self.poll_anomalies(ctx);
+        self.poll_verify(ctx);
         let dropped: Vec<PathBuf> = ctx.input(|i| {
             i.raw
                 .dropped_files

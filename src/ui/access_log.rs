@@ -31,6 +31,8 @@ pub struct AccessLogState {
     pub to: String,
     /// The last verification: intact or not, and what it said.
     pub verify: Option<(bool, String)>,
+    /// Verify is running.
+    pub verifying: bool,
     /// The last export's result.
     pub export: Option<String>,
     filtered: Vec<usize>,
@@ -149,7 +151,10 @@ pub fn access_log_ui(ui: &mut egui::Ui, state: &mut AccessLogState, out: &mut Ve
             {
                 out.push(Command::ExportLog(LogFormat::Csv));
             }
-            if ui
+            if state.verifying {
+                ui.spinner();
+                ui.label("Verifying…");
+            } else if ui
                 .button("Verify")
                 .on_hover_text("Check the hash chain, this device's anchor and every database page")
                 .clicked()

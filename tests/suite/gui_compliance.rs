@@ -8,7 +8,7 @@ use sightline::access::Role;
 use sightline::ingest::{ImportInput, ImportOptions};
 
 use super::common::{ENGINEER, Fixture, LEAD, user_of};
-use super::gui::{harness, log_in};
+use super::gui::{harness, log_in, wait_for};
 
 fn dataset() -> Fixture {
     let fx = Fixture::with_all_roles();
@@ -39,19 +39,6 @@ fn dataset() -> Fixture {
     .unwrap();
     ws.lock().unwrap();
     fx
-}
-
-/// Runs frames until a label containing `text` shows (work runs on other threads).
-fn wait_for(h: &mut egui_kittest::Harness<'_, sightline::app::SightlineApp>, text: &str) {
-    let start = std::time::Instant::now();
-    while h.query_by_label_contains(text).is_none() {
-        assert!(
-            start.elapsed() < std::time::Duration::from_secs(30),
-            "{text:?} did not show"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(20));
-        h.step();
-    }
 }
 
 #[test]
