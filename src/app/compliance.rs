@@ -59,7 +59,7 @@ impl SightlineApp {
             w.notices.push(match result {
                 Ok(message) => Notice::info(message),
                 Err(e) => Notice::warning(format!(
-                    "The purge or erasure failed: {}",
+                    "The compliance task failed: {}",
                     super::explain(&e)
                 )),
             });
@@ -164,9 +164,11 @@ impl SightlineApp {
         }
     }
 
+    /// Writes the report on a fork (it renders charts and reads every receipt).
     pub(super) fn export_report(&mut self, path: &std::path::Path) {
-        self.compliance_action(|ws| {
-            ws.export_report(path).map(|bytes| {
+        let path = path.to_path_buf();
+        self.spawn_compliance(move |ws| {
+            ws.export_report(&path).map(|bytes| {
                 format!(
                     "Wrote {} ({} KB). The export is in the access log.",
                     path.display(),
@@ -183,8 +185,8 @@ impl SightlineApp {
         });
     }
 
-    /// Runs a purge or an erasure on a fork: scrubbing (VACUUM) can take a while on a large
-    /// dataset, and the window keeps drawing meanwhile.
+    /// Runs a purge, an erasure or a report export on a fork: scrubbing (VACUUM) can take a
+    /// while on a large dataset, and the window keeps drawing meanwhile.
     fn spawn_compliance(
         &mut self,
         work: impl FnOnce(&Workspace) -> Result<String, Error> + Send + 'static,
@@ -213,7 +215,7 @@ impl SightlineApp {
             return;
         };
         let Some(result) =
-            super::jobs::take_finished(&mut w.compliance_job, "The purge or erasure", ctx)
+            super::jobs::take_finished(&mut w.compliance_job, "The compliance task", ctx)
         else {
             return;
         };

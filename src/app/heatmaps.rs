@@ -219,10 +219,14 @@ impl SightlineApp {
         }
     }
 
+    /// Renders and writes the annotated PNG on a fork; the window keeps drawing.
     pub(super) fn export_heatmap(&mut self, path: &std::path::Path) {
         let Some(w) = self.heatmap_workbench() else {
             return;
         };
+        if w.png_job.is_some() {
+            return;
+        }
         let ViewState::Heatmaps(state) = &mut w.view else {
             return;
         };
@@ -232,16 +236,46 @@ impl SightlineApp {
         heatmap.request.params.colormap = state.params.colormap;
         heatmap.request.params.opacity = state.params.opacity;
         let shapes = state.annotations.shapes.clone();
-        match w.ws.export_heatmap(&heatmap, &shapes, path) {
-            Ok(bytes) => {
-                state.error = None;
-                state.message = Some(format!(
-                    "Exported {} ({} KB). The export is in the access log.",
-                    path.display(),
-                    bytes / 1024
-                ));
+        let path = path.to_path_buf();
+        match w.ws.fork() {
+            Ok(fork) => {
+                state.message = Some(format!("Exporting {}…", path.display()));
+                w.png_job = Some(jobs::Job::spawn(move || {
+                    fork.export_heatmap(&heatmap, &shapes, &path)
+                        .map(|bytes| (path, bytes))
+                }));
             }
             Err(e) => state.error = Some(format!("Not exported: {}", super::explain(&e))),
+        }
+    }
+
+    pub(super) fn poll_png(&mut self, ctx: &egui::Context) {
+        let Screen::Workbench(w) = &mut self.screen else {
+            return;
+        };
+        let Some(result) = jobs::take_finished(&mut w.png_job, "The PNG export", ctx) else {
+            return;
+        };
+        let text = match &result {
+            Ok((path, bytes)) => format!(
+                "Exported {} ({} KB). The export is in the access log.",
+                path.display(),
+                bytes / 1024
+            ),
+            Err(e) => format!("Not exported: {}", super::explain(e)),
+        };
+        match &mut w.view {
+            ViewState::Heatmaps(state) => match result {
+                Ok(_) => {
+                    state.error = None;
+                    state.message = Some(text);
+                }
+                Err(_) => state.error = Some(text),
+            },
+            _ => w.notices.push(match result {
+                Ok(_) => crate::access::Notice::info(text),
+                Err(_) => crate::access::Notice::warning(text),
+            }),
         }
     }
 }

@@ -163,6 +163,7 @@ impl SightlineApp {
                     compliance_job: None,
                     anomaly_job: None,
                     verify_job: None,
+                    png_job: None,
                     purpose: None,
                     ws,
                     notices,

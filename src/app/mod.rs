@@ -65,6 +65,8 @@ struct Workbench {
     compliance_job: Option<jobs::Job<Result<String, Error>>>,
     /// The anomaly scan of the compliance view.
     anomaly_job: Option<jobs::Job<Result<Vec<crate::compliance::anomaly::Anomaly>, Error>>>,
+    /// The annotated PNG being rendered and written.
+    png_job: Option<jobs::Job<Result<(std::path::PathBuf, usize), Error>>>,
     /// Verify of the access log and every database page (seconds on a large log).
     verify_job: Option<jobs::Job<Result<crate::access::VerifyReport, Error>>>,
     /// The purpose given for replays in this sitting (forgotten at lock).
@@ -166,6 +168,7 @@ impl SightlineApp {
         self.poll_compliance(ctx);
         self.poll_anomalies(ctx);
         self.poll_verify(ctx);
+        self.poll_png(ctx);
         let dropped: Vec<PathBuf> = ctx.input(|i| {
             i.raw
                 .dropped_files
