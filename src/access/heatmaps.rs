@@ -82,7 +82,7 @@ pub struct HeatmapRequest {
 
 /// A rage or dead click, in screenshot pixels.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Marker {
+pub struct ClickMarker {
     /// x (image px).
     pub x: f32,
     /// y (image px).
@@ -119,7 +119,7 @@ pub struct Heatmap {
     /// Why nothing is drawn, in words for the user.
     pub withheld: Option<String>,
     /// Rage and dead clicks (only when drawn).
-    pub markers: Vec<Marker>,
+    pub markers: Vec<ClickMarker>,
     /// Share of sessions (%) reaching each depth (image px), sampled for a chart.
     pub depth_curve: Vec<[f64; 2]>,
     /// The average fold, image px.
@@ -469,7 +469,7 @@ impl Workspace {
             for (&x, &y) in mx.iter().zip(&my) {
                 let (x, y) = (x * image_from_page, y * image_from_page);
                 if seen.insert(((x / MARKER_CELL) as i64, (y / MARKER_CELL) as i64, rage)) {
-                    heatmap.markers.push(Marker { x, y, rage });
+                    heatmap.markers.push(ClickMarker { x, y, rage });
                 }
             }
         }
