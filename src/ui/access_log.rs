@@ -177,7 +177,9 @@ pub fn access_log_ui(ui: &mut egui::Ui, state: &mut AccessLogState, out: &mut Ve
     ui.horizontal(|ui| {
         filter_field(ui, "User", &mut state.user, 120.0);
         filter_field(ui, "Action", &mut state.action, 140.0);
-        egui::ComboBox::from_label("Outcome")
+        // Labels stand before their control, like the text filters'.
+        let label = ui.label("Outcome");
+        egui::ComboBox::from_id_salt("outcome_filter")
             .selected_text(if state.outcome.is_empty() {
                 "any"
             } else {
@@ -191,8 +193,11 @@ pub fn access_log_ui(ui: &mut egui::Ui, state: &mut AccessLogState, out: &mut Ve
                         if value.is_empty() { "any" } else { value },
                     );
                 }
-            });
-        egui::ComboBox::from_label("Role ")
+            })
+            .response
+            .labelled_by(label.id);
+        let label = ui.label("Role");
+        egui::ComboBox::from_id_salt("role_filter")
             .selected_text(if state.role.is_empty() {
                 "any"
             } else {
@@ -203,7 +208,9 @@ pub fn access_log_ui(ui: &mut egui::Ui, state: &mut AccessLogState, out: &mut Ve
                 for role in crate::access::Role::ALL {
                     ui.selectable_value(&mut state.role, role.as_str().to_owned(), role.as_str());
                 }
-            });
+            })
+            .response
+            .labelled_by(label.id);
         filter_field(ui, "Text", &mut state.text, 180.0);
         filter_field(ui, "From", &mut state.from, 90.0);
         filter_field(ui, "To", &mut state.to, 90.0);
