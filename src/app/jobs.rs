@@ -1,12 +1,16 @@
 //! Background jobs: work off the UI thread whose result the app picks up in `logic`.
 
+use std::cell::RefCell;
 use std::sync::mpsc::{Receiver, TryRecvError, channel};
+use std::time::Duration;
 
 use crate::error::Error;
 
 /// One running job with a single result.
 pub struct Job<T> {
     rx: Receiver<T>,
+    /// A result taken by [`Job::wait`], handed out by the next poll.
+    ready: RefCell<Option<T>>,
 }
 
 impl<T: Send + 'static> Job<T> {
@@ -17,11 +21,27 @@ impl<T: Send + 'static> Job<T> {
             // The receiver is gone only when the app closed; the result is then unwanted.
             let _unwanted = tx.send(work());
         });
-        Job { rx }
+        Job {
+            rx,
+            ready: RefCell::new(None),
+        }
+    }
+
+    /// Blocks until the job has finished or `timeout` passed; the result is kept for the next
+    /// poll. Tests use this to step frames without sleeping.
+    pub fn wait(&self, timeout: Duration) {
+        if self.ready.borrow().is_none()
+            && let Ok(value) = self.rx.recv_timeout(timeout)
+        {
+            *self.ready.borrow_mut() = Some(value);
+        }
     }
 
     /// The result, once the job has finished.
     pub fn poll(&self) -> Poll<T> {
+        if let Some(value) = self.ready.borrow_mut().take() {
+            return Poll::Done(value);
+        }
         match self.rx.try_recv() {
             Ok(value) => Poll::Done(value),
             Err(TryRecvError::Empty) => Poll::Running,
@@ -57,6 +77,18 @@ pub fn take_finished<T: Send + 'static>(
         None => ctx.request_repaint_after(std::time::Duration::from_millis(30)),
     }
     result
+}
+
+/// Any job, for waiting on it whatever its result type.
+pub trait Wait {
+    /// See [`Job::wait`].
+    fn wait(&self, timeout: Duration);
+}
+
+impl<T: Send + 'static> Wait for Job<T> {
+    fn wait(&self, timeout: Duration) {
+        Job::wait(self, timeout);
+    }
 }
 
 /// Where a job is.

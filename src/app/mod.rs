@@ -15,6 +15,7 @@ mod users;
 mod views;
 
 use import::RunningImport;
+use jobs::Wait;
 use users::RunningRevoke;
 
 use std::path::PathBuf;
@@ -134,6 +135,55 @@ impl SightlineApp {
     /// Whether an unlock is running in the background.
     pub fn is_busy(&self) -> bool {
         self.unlock_job.is_some()
+    }
+
+    /// Whether any background job (unlock, import, revocation, heatmap, replay, compliance
+    /// task, anomaly scan, Verify, PNG export) is running.
+    pub fn has_background_work(&self) -> bool {
+        self.unlock_job.is_some()
+            || match &self.screen {
+                Screen::Workbench(w) => {
+                    w.import.is_some()
+                        || w.revoke.is_some()
+                        || w.heatmap_job.is_some()
+                        || w.replay_job.is_some()
+                        || w.compliance_job.is_some()
+                        || w.anomaly_job.is_some()
+                        || w.verify_job.is_some()
+                        || w.png_job.is_some()
+                }
+                Screen::Login(_) => false,
+            }
+    }
+
+    /// Waits (up to `timeout` each) for every running background job to finish; their results
+    /// are taken up by the next frame. GUI tests step frames after this instead of sleeping.
+    pub fn wait_for_background(&self, timeout: Duration) {
+        if let Some(job) = &self.unlock_job {
+            job.wait(timeout);
+        }
+        let Screen::Workbench(w) = &self.screen else {
+            return;
+        };
+        if let Some(running) = &w.import {
+            running.job.wait(timeout);
+        }
+        if let Some(running) = &w.revoke {
+            running.job.wait(timeout);
+        }
+        for wait in [
+            w.heatmap_job.as_ref().map(|j| j as &dyn Wait),
+            w.replay_job.as_ref().map(|j| j as &dyn Wait),
+            w.compliance_job.as_ref().map(|j| j as &dyn Wait),
+            w.anomaly_job.as_ref().map(|j| j as &dyn Wait),
+            w.verify_job.as_ref().map(|j| j as &dyn Wait),
+            w.png_job.as_ref().map(|j| j as &dyn Wait),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            wait.wait(timeout);
+        }
     }
 
     /// Once per frame, before drawing: finishes jobs, applies shortcuts and the idle lock.

@@ -34,33 +34,39 @@ fn signed_in_at(fx: &Fixture, user: (&str, &str), label: &str) -> Harness<'stati
 
 /// Runs frames until the background unlock has finished.
 fn settle(harness: &mut Harness<'_, SightlineApp>) {
-    let start = Instant::now();
     harness.run_steps(2);
-    while harness.state().is_busy() {
-        assert!(
-            start.elapsed() < Duration::from_secs(30),
-            "unlock did not finish"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-        harness.step();
-    }
-    harness.run_steps(2);
+    settle_jobs(harness);
 }
 
-/// Runs frames until a label containing `text` shows (work runs on other threads).
+/// Runs frames until no background job is left. It waits on the jobs themselves, never on a
+/// clock: each round blocks until the running jobs have finished, then steps a frame to take
+/// their results up (which may start the next job).
+pub(super) fn settle_jobs(harness: &mut Harness<'_, SightlineApp>) {
+    for _ in 0..100 {
+        if !harness.state().has_background_work() {
+            harness.run_steps(2);
+            return;
+        }
+        harness.state().wait_for_background(Duration::from_secs(60));
+        harness.step();
+    }
+    panic!("background work did not end");
+}
+
+/// Runs frames until a label containing `text` shows, letting background work finish between
+/// frames.
 pub(super) fn wait_for(
     h: &mut egui_kittest::Harness<'_, sightline::app::SightlineApp>,
     text: &str,
 ) {
-    let start = std::time::Instant::now();
-    while h.query_by_label_contains(text).is_none() {
-        assert!(
-            start.elapsed() < std::time::Duration::from_secs(30),
-            "{text:?} did not show"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(20));
+    for _ in 0..100 {
+        if h.query_by_label_contains(text).is_some() {
+            return;
+        }
+        h.state().wait_for_background(Duration::from_secs(60));
         h.step();
     }
+    panic!("{text:?} did not show");
 }
 
 pub(super) fn log_in(harness: &mut Harness<'_, SightlineApp>, (user, password): (&str, &str)) {
@@ -344,15 +350,7 @@ fn the_compliance_lead_adds_resets_and_revokes_users() {
         .state_mut()
         .run(Command::RevokeUser(UX.0.to_owned()));
     // The rotation runs on its own thread; the view shows its progress meanwhile.
-    let start = Instant::now();
-    while harness.query_by_label_contains("Revoked uma").is_none() {
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "the revocation did not finish"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-        harness.step();
-    }
+    wait_for(&mut harness, "Revoked uma");
     harness.run_steps(1);
     assert!(harness.query_by_label("uma").is_none());
     // The window goes on with the rotated keys: the log (now in core.1.db) reads fine.
@@ -402,18 +400,7 @@ fn a_data_engineer_imports_with_progress_and_sees_the_report() {
         .type_text("consent collected by the product (ticket 12)");
     harness.run_steps(1);
     harness.get_all_by_label("Import").last().unwrap().click();
-    let start = Instant::now();
-    loop {
-        harness.step();
-        if harness.query_by_label("Import report").is_some() {
-            break;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "the import did not finish"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_for(&mut harness, "Import report");
     harness.run_steps(1);
     assert!(
         harness

@@ -48,20 +48,15 @@ fn player<'h>(h: &'h Harness<'_, SightlineApp>) -> Option<&'h PlayerViewState> {
 
 /// Runs frames until the replay has opened (or failed).
 fn wait_open(h: &mut Harness<'_, SightlineApp>) {
-    let start = Instant::now();
-    loop {
+    for _ in 0..100 {
         h.step();
-        let s = h.state().sessions_view().unwrap();
-        if !s.opening {
-            break;
+        if !h.state().sessions_view().unwrap().opening {
+            h.run_steps(2);
+            return;
         }
-        assert!(
-            start.elapsed() < Duration::from_secs(30),
-            "the replay did not open"
-        );
-        std::thread::sleep(Duration::from_millis(10));
+        h.state().wait_for_background(Duration::from_secs(60));
     }
-    h.run_steps(2);
+    panic!("the replay did not open");
 }
 
 /// Opens the mobile (gappy) session through the prompt.

@@ -1,8 +1,6 @@
 //! The heatmap canvas: screenshot and overlay bands under a zoom and pan, rage and dead click
 //! markers, the fold, and the annotation editor (select, move, draw, delete, undo).
 
-use std::time::{Duration, Instant};
-
 use egui::{Align2, Color32, FontId, Pos2, Rect, Sense, Stroke, Vec2, pos2, vec2};
 
 use crate::command::Command;
@@ -80,7 +78,7 @@ pub struct CanvasState {
     /// A note being written.
     pub note: Option<NoteDraft>,
     /// Annotations changed at this time and are not saved yet.
-    pub unsaved_since: Option<Instant>,
+    pub unsaved_since: Option<f64>,
 }
 
 impl Default for CanvasState {
@@ -99,7 +97,7 @@ impl Default for CanvasState {
 }
 
 /// Nudges and small drags are saved together once the edits pause this long.
-const SAVE_AFTER: Duration = Duration::from_millis(600);
+const SAVE_AFTER: f64 = 0.6;
 
 const ANNOTATION: Color32 = theme::ANNOTATION;
 
@@ -246,11 +244,12 @@ pub fn canvas_ui(ui: &mut egui::Ui, s: &mut HeatmapViewState, out: &mut Vec<Comm
             draw_shape(&painter, &view, &shape, true);
         }
         if let Some(since) = s.canvas.unsaved_since {
-            if since.elapsed() >= SAVE_AFTER && s.canvas.drag.is_none() {
+            if ui.input(|i| i.time) - since >= SAVE_AFTER && s.canvas.drag.is_none() {
                 s.canvas.unsaved_since = None;
                 out.push(Command::SaveAnnotations);
             } else {
-                ui.ctx().request_repaint_after(SAVE_AFTER);
+                ui.ctx()
+                    .request_repaint_after(std::time::Duration::from_secs_f64(SAVE_AFTER));
             }
         }
     } else if response.dragged() {
@@ -437,7 +436,8 @@ fn edit_ui(ui: &egui::Ui, response: &egui::Response, view: &View, s: &mut Heatma
     let at = pointer.map(|p| view.image_from_screen(p));
     let slack = 6.0 / view.zoom;
     let c = &mut s.canvas;
-    let edited = |c: &mut CanvasState| c.unsaved_since = Some(Instant::now() - SAVE_AFTER);
+    let now = ui.input(|i| i.time);
+    let edited = |c: &mut CanvasState| c.unsaved_since = Some(now - SAVE_AFTER);
     if response.drag_started() {
         // Where the button went down, not where the drag was recognised a few pixels later.
         let origin = ui
@@ -550,7 +550,7 @@ fn edit_ui(ui: &egui::Ui, response: &egui::Response, view: &View, s: &mut Heatma
             if let Some(shape) = s.annotations.shapes.get_mut(i) {
                 shape.translate(nudge.x, nudge.y);
             }
-            c.unsaved_since = Some(Instant::now());
+            c.unsaved_since = Some(now);
         }
     }
     if escape {
@@ -604,7 +604,7 @@ pub fn note_window(ctx: &egui::Context, s: &mut HeatmapViewState) {
                     text: draft.text.trim().to_owned(),
                 };
                 s.canvas.selected = Some(s.annotations.add(shape));
-                s.canvas.unsaved_since = Some(Instant::now() - SAVE_AFTER);
+                s.canvas.unsaved_since = Some(ctx.input(|i| i.time) - SAVE_AFTER);
             }
         }
         Some(false) => s.canvas.note = None,

@@ -198,8 +198,7 @@ fn toolbar_ui(ui: &mut egui::Ui, s: &mut HeatmapViewState, out: &mut Vec<Command
             && s.annotations.undo()
         {
             s.canvas.selected = None;
-            s.canvas.unsaved_since =
-                Some(std::time::Instant::now() - std::time::Duration::from_secs(1));
+            s.canvas.unsaved_since = Some(ui.input(|i| i.time) - 1.0);
         }
         ui.separator();
         let drawn = s.heatmap().is_some_and(|h| h.density.is_some());

@@ -317,14 +317,13 @@ pub fn selected_ui(ui: &mut egui::Ui, s: &mut HeatmapViewState) {
             if let Some(Shape::Note { text, .. }) = s.annotations.shapes.get_mut(i) {
                 *text = edited;
             }
-            s.canvas.unsaved_since = Some(std::time::Instant::now());
+            s.canvas.unsaved_since = Some(ui.input(|i| i.time));
         }
     }
     if ui.button("Delete annotation").clicked() {
         s.annotations.remove(i);
         s.canvas.selected = None;
-        s.canvas.unsaved_since =
-            Some(std::time::Instant::now() - std::time::Duration::from_secs(1));
+        s.canvas.unsaved_since = Some(ui.input(|i| i.time) - 1.0);
     }
 }
 
