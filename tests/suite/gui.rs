@@ -12,8 +12,11 @@ pub(super) fn harness(fx: &Fixture) -> Harness<'static, SightlineApp> {
 }
 
 fn harness_for(app: SightlineApp) -> Harness<'static, SightlineApp> {
+    // Frames 1/60 s apart on the window's clock, as on a screen: playback, pauses and the idle
+    // lock follow that clock, not the wall clock.
     Harness::builder()
         .with_size(egui::vec2(1280.0, 800.0))
+        .with_step_dt(1.0 / 60.0)
         .build_ui_state(
             |ui, app: &mut SightlineApp| {
                 app.logic(ui.ctx());

@@ -4,7 +4,6 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Instant;
 
 use crate::ui::theme;
 use egui::{Align2, Color32, FontId, Pos2, Rect, Stroke, pos2, vec2};
@@ -84,7 +83,8 @@ pub struct PlayerViewState {
     pub marks: Vec<(i64, MarkKind)>,
     /// Indices of the events listed beside the player (not pointer samples).
     pub listed: Vec<usize>,
-    last_tick: Option<Instant>,
+    /// The window clock (egui input time, s) at the last frame that advanced playback.
+    last_tick: Option<f64>,
     /// The event list follows playback to this row.
     pub follow: Option<usize>,
 }
@@ -149,15 +149,16 @@ impl PlayerViewState {
         self.last_tick = None;
     }
 
-    /// Advances playback by the time since the last frame.
+    /// Advances playback by the window clock's time since the last frame (so tests move the
+    /// clock instead of sleeping).
     pub fn tick(&mut self, ctx: &egui::Context) {
         if !self.playing {
             self.last_tick = None;
             return;
         }
-        let now = Instant::now();
+        let now = ctx.input(|i| i.time);
         if let Some(last) = self.last_tick {
-            let dt = now.duration_since(last).as_secs_f64() * 1000.0 * f64::from(self.speed);
+            let dt = (now - last).max(0.0) * 1000.0 * f64::from(self.speed);
             let mut t = self.t_ms + dt;
             if self.skip_idle {
                 t = timeline::skip_idle(t as i64, self.replay.next_any_after(t as i64)) as f64;
