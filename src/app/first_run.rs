@@ -39,6 +39,11 @@ impl DemoBuild {
             .unwrap_or_else(|_| ("Working".to_owned(), 0.0))
     }
 
+    /// Waits up to `timeout` for the build to finish (tests step frames after this).
+    pub fn wait(&self, timeout: std::time::Duration) {
+        self.job.wait(timeout);
+    }
+
     /// The finished build, if it has finished.
     pub fn finished(&self) -> Option<Result<PathBuf, Error>> {
         self.job.finished("Building the demo")

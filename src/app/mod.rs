@@ -137,10 +137,11 @@ impl SightlineApp {
         self.unlock_job.is_some()
     }
 
-    /// Whether any background job (unlock, import, revocation, heatmap, replay, compliance
+    /// Whether any background job (the first-run demo, unlock, import, revocation, heatmap, replay, compliance
     /// task, anomaly scan, Verify, PNG export) is running.
     pub fn has_background_work(&self) -> bool {
         self.unlock_job.is_some()
+            || self.demo_build.is_some()
             || match &self.screen {
                 Screen::Workbench(w) => {
                     w.import.is_some()
@@ -161,6 +162,9 @@ impl SightlineApp {
     pub fn wait_for_background(&self, timeout: Duration) {
         if let Some(job) = &self.unlock_job {
             job.wait(timeout);
+        }
+        if let Some(build) = &self.demo_build {
+            build.wait(timeout);
         }
         let Screen::Workbench(w) = &self.screen else {
             return;

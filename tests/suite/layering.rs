@@ -65,3 +65,21 @@ fn views_know_commands_but_not_the_app() {
         );
     }
 }
+
+#[test]
+fn gui_tests_step_frames_instead_of_sleeping() {
+    // Background work is awaited through the jobs themselves and time is the window's clock,
+    // so a GUI test never depends on how fast this machine is.
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/suite");
+    let mut checked = 0;
+    for entry in fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if name.starts_with("gui") {
+            let text = fs::read_to_string(&path).unwrap();
+            assert!(!text.contains("thread::sleep"), "{name} sleeps");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 4, "the GUI test files were not found");
+}
