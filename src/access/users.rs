@@ -1,5 +1,5 @@
 //! User management through the gate: list, add, change or reset passwords. Revocation, which
-//! rotates keys, lives in `dataset::rotate`.
+//! rotates keys, lives in `access::rotate`.
 
 use rusqlite::OptionalExtension;
 use serde::Serialize;

@@ -76,24 +76,24 @@ pub(crate) struct Identity {
 
 /// An unlocked dataset, bound to one user and role.
 pub struct Workspace {
-    pub(crate) dir: PathBuf,
-    pub(crate) header: Header,
-    pub(crate) user: String,
-    pub(crate) role: Role,
-    pub(crate) keys: TierKeys,
-    pub(crate) core: Connection,
-    pub(crate) recordings: Option<Connection>,
-    pub(crate) device: Device,
+    pub(super) dir: PathBuf,
+    pub(super) header: Header,
+    pub(super) user: String,
+    pub(super) role: Role,
+    pub(super) keys: TierKeys,
+    pub(super) core: Connection,
+    pub(super) recordings: Option<Connection>,
+    pub(super) device: Device,
     /// Shared while open; `None` while another workspace of this window rotates keys.
-    pub(crate) bundle_lock: Option<BundleLock>,
+    pub(super) bundle_lock: Option<BundleLock>,
     /// False when the keychain's head is not in this log: we stop moving the anchor forward so
     /// the alarm is not silenced by our own appends.
     anchor_trusted: bool,
     notices: RefCell<Vec<Notice>>,
     /// Decoded heatmap points and screenshots, shared with forks, kept while unlocked.
-    pub(crate) cache: crate::access::heatmaps::Cache,
+    pub(super) cache: crate::access::heatmaps::Cache,
     /// This member's slot secret and, in format 2, signing (and authority) keys.
-    pub(crate) identity: Identity,
+    pub(super) identity: Identity,
     /// Why this device cannot check for rollbacks, when it cannot.
     rollback_off: Option<String>,
     /// The policy, read at unlock and after every edit of it.

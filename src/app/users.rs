@@ -6,8 +6,8 @@ use std::sync::{Arc, Mutex};
 use zeroize::Zeroizing;
 
 use super::{Screen, SightlineApp, jobs};
+use crate::access::RotationProgress;
 use crate::access::Workspace;
-use crate::dataset::RotationProgress;
 use crate::error::Error;
 use crate::ui::workbench::ViewState;
 

@@ -4,12 +4,13 @@ use std::fs;
 use std::path::Path;
 use std::process::ExitCode;
 
+use crate::access::RotationProgress;
 use crate::access::{LogFormat, LogQuery, NoticeLevel, Workspace};
 use crate::cli::args::{
     Auth, Command, ExportFormat, LogCommand, MaskingCommand, SessionsCommand, UserCommand,
 };
 use crate::cli::{output, secrets};
-use crate::dataset::{Dataset, RecoveryKey, RotationProgress};
+use crate::dataset::{Dataset, RecoveryKey};
 use crate::device::Device;
 use crate::error::{Error, Result};
 use crate::ingest::manifest::Manifest;

@@ -7,12 +7,12 @@
 pub mod authority;
 pub mod crypto;
 pub mod db;
+mod epochs;
 mod header;
 mod keys;
 mod keyslot;
 mod lock;
 mod recovery;
-mod rotate;
 pub mod schema;
 mod tier;
 
@@ -29,14 +29,14 @@ use crate::dataset::authority::{AuthorityBlock, Membership, derive_dataset_id, n
 use crate::device::Device;
 use crate::error::{Error, Result};
 
+pub(crate) use epochs::{check_files, remove_db_files, set_pending};
 pub use header::{DbInfo, FORMAT_VERSION, Header};
+pub(crate) use header::{epochs_on_disk, sync_dir};
 pub use keys::TierKeys;
 pub use keyslot::{KeySlot, SlotError};
 pub(crate) use lock::BundleLock;
 pub use lock::HeaderLock;
 pub use recovery::{RecoveryKey, RecoverySlot};
-pub use rotate::RotationProgress;
-pub(crate) use rotate::check_files;
 pub use tier::Tier;
 
 /// A dataset whose header has been read; nothing is decrypted yet.

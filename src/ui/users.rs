@@ -4,9 +4,9 @@
 use egui::{RichText, TextEdit};
 use zeroize::Zeroizing;
 
+use crate::access::RotationProgress;
 use crate::access::{Role, UserInfo};
 use crate::command::{Command, Secret};
-use crate::dataset::RotationProgress;
 use crate::ui::theme;
 
 /// What the view holds while open.
