@@ -5,7 +5,6 @@ mod anchor;
 mod compliance;
 mod data;
 pub mod heatmaps;
-pub mod k_floor;
 pub mod log;
 mod matrix;
 pub mod replay;

@@ -148,7 +148,7 @@ impl PageSummary {
     /// The count as shown: a number of sessions, or "fewer than k people".
     pub fn sessions_label(&self) -> String {
         match self.below_floor {
-            Some(k) => crate::access::k_floor::fewer_than(k),
+            Some(k) => crate::heatmap::k_floor::fewer_than(k),
             None => format!("{} sessions", self.sessions),
         }
     }

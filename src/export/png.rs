@@ -3,10 +3,10 @@
 //! parameters in PNG text chunks.
 
 use super::draw::{Canvas, Rgba};
-use crate::access::heatmaps::Heatmap;
 use crate::error::{Error, Result};
 use crate::heatmap::Palette;
 use crate::heatmap::annotation::Shape;
+use crate::heatmap::figure::Heatmap;
 
 /// The facts an export states about itself.
 #[derive(Debug, Clone, PartialEq)]
@@ -283,7 +283,7 @@ fn marker_count(heatmap: &Heatmap, kind: &'static str, rage: bool) -> String {
     if heatmap.markers_withheld.contains(&kind) {
         format!(
             "{kind} not marked, {}",
-            crate::access::k_floor::fewer_than(heatmap.k)
+            crate::heatmap::k_floor::fewer_than(heatmap.k)
         )
     } else {
         let n = heatmap.markers.iter().filter(|m| m.rage == rage).count();

@@ -83,3 +83,23 @@ fn gui_tests_step_frames_instead_of_sleeping() {
     }
     assert!(checked >= 4, "the GUI test files were not found");
 }
+
+#[test]
+fn the_engine_and_the_exports_sit_below_the_gate() {
+    // The heatmap engine (with the k floor and the figures it assembles), the PNG export,
+    // minimisation and replay know nothing of the gate: the gate uses them, never the reverse.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    for dir in ["src/heatmap", "src/export", "src/privacy", "src/replay"] {
+        rust_files(&root.join(dir), &mut files);
+    }
+    assert!(files.len() > 10, "the scan found too few files: {files:?}");
+    for file in files {
+        let text = fs::read_to_string(&file).unwrap();
+        assert!(
+            !text.contains("crate::access"),
+            "{} reaches up into the gate",
+            file.display()
+        );
+    }
+}

@@ -205,7 +205,7 @@ pub fn legend_ui(ui: &mut egui::Ui, s: &HeatmapViewState) {
             RichText::new(format!(
                 "{} clicks not marked: made by {}",
                 if *kind == "rage" { "Rage" } else { "Dead" },
-                crate::access::k_floor::fewer_than(a.k)
+                crate::heatmap::k_floor::fewer_than(a.k)
             ))
             .color(weak)
             .small(),

@@ -1,0 +1,109 @@
+//! A computed heatmap as the views, the legend and the PNG export see it: what was asked for,
+//! the screenshot, the density, the markers, the depth curve and the areas, with the counts
+//! the k floor allows. The gate (`access::heatmaps`) assembles it; nothing here reads data.
+
+use std::sync::Arc;
+
+use crate::heatmap::annotation::Shape;
+use crate::heatmap::areas::Area;
+use crate::heatmap::k_floor;
+use crate::heatmap::segment::Segment;
+use crate::heatmap::{Density, RenderParams};
+
+/// A page screenshot as stored.
+#[derive(Debug, Clone)]
+pub struct Screenshot {
+    /// PNG bytes.
+    pub png: Arc<Vec<u8>>,
+    /// Pixel width.
+    pub width_px: usize,
+    /// Pixel height.
+    pub height_px: usize,
+    /// The CSS width it was taken at.
+    pub css_width: u32,
+}
+
+/// What to draw.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HeatmapRequest {
+    /// Page pattern.
+    pub page: String,
+    /// desktop, tablet or mobile.
+    pub viewport: String,
+    /// Kind, kernel, normalisation, colours.
+    pub params: RenderParams,
+    /// Which sessions.
+    pub segment: Segment,
+}
+
+/// A rage or dead click, in screenshot pixels.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ClickMarker {
+    /// x (image px).
+    pub x: f32,
+    /// y (image px).
+    pub y: f32,
+    /// Rage (true) or dead (false).
+    pub rage: bool,
+}
+
+/// A computed heatmap with everything the view, the legend and an export need.
+#[derive(Debug, Clone)]
+pub struct Heatmap {
+    /// What was asked for.
+    pub request: HeatmapRequest,
+    /// The page's screenshot at this viewport class, if there is one.
+    pub screenshot: Option<Screenshot>,
+    /// Image size the heatmap is drawn at (the screenshot's, or a plain canvas).
+    pub size: (usize, usize),
+    /// Page CSS px to image px.
+    pub image_from_page: f32,
+    /// Distinct sessions of the segment on this page and viewport (0 when under the floor).
+    pub sessions: usize,
+    /// Distinct people (subject buckets) those sessions come from (0 when under the floor).
+    pub subjects: usize,
+    /// The segment has fewer than k people here: nothing is drawn and no count is given.
+    pub below_floor: bool,
+    /// Marker kinds left out because fewer than k people made them ("rage", "dead").
+    pub markers_withheld: Vec<&'static str>,
+    /// The sessions behind the figures (points and depths), for the compare check.
+    pub(crate) members: Arc<Vec<u32>>,
+    /// The policy's floor.
+    pub k: usize,
+    /// The density; `None` when withheld.
+    pub density: Option<Arc<Density>>,
+    /// Why nothing is drawn, in words for the user.
+    pub withheld: Option<String>,
+    /// Rage and dead clicks (only when drawn).
+    pub markers: Vec<ClickMarker>,
+    /// Share of sessions (%) reaching each depth (image px), sampled for a chart.
+    pub depth_curve: Vec<[f64; 2]>,
+    /// The average fold, image px.
+    pub fold_px: Option<f32>,
+    /// The most clicked areas (click and move kinds).
+    pub top_areas: Vec<Area>,
+    /// Saved annotations for this page and viewport.
+    pub annotations: Vec<Shape>,
+}
+
+impl Heatmap {
+    /// The count as shown: sessions and people, or "fewer than k people" under the floor.
+    pub fn count_label(&self) -> String {
+        if self.below_floor {
+            k_floor::fewer_than(self.k)
+        } else {
+            format!("{} sessions from {} people", self.sessions, self.subjects)
+        }
+    }
+}
+
+/// Two segments and their difference.
+#[derive(Debug, Clone)]
+pub struct Comparison {
+    /// Segment A.
+    pub a: Heatmap,
+    /// Segment B.
+    pub b: Heatmap,
+    /// A − B per session, when both are drawn.
+    pub difference: Option<Arc<Density>>,
+}
