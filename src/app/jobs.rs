@@ -83,11 +83,28 @@ pub fn take_finished<T: Send + 'static>(
 pub trait Wait {
     /// See [`Job::wait`].
     fn wait(&self, timeout: Duration);
+    /// Whether the job's thread has finished: its closure, and the forked workspace it owned,
+    /// are gone.
+    fn done(&self) -> bool;
 }
 
 impl<T: Send + 'static> Wait for Job<T> {
     fn wait(&self, timeout: Duration) {
         Job::wait(self, timeout);
+    }
+
+    fn done(&self) -> bool {
+        if self.ready.borrow().is_some() {
+            return true;
+        }
+        match self.rx.try_recv() {
+            Ok(value) => {
+                *self.ready.borrow_mut() = Some(value);
+                true
+            }
+            Err(TryRecvError::Empty) => false,
+            Err(TryRecvError::Disconnected) => true,
+        }
     }
 }
 

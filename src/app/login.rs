@@ -205,10 +205,33 @@ impl SightlineApp {
         else {
             return;
         };
-        if let Some(running) = &w.import {
+        let mut w = w;
+        if let Some(running) = w.import.take() {
             // The import thread stops after its current session and drops its keys.
             running.cancel.store(true, Ordering::Relaxed);
+            self.draining.push(Box::new(running.job));
         }
+        // Every fork still working is tracked until it has finished and its keys are gone;
+        // its result is dropped unread.
+        let running: [Option<Box<dyn jobs::Wait>>; 6] = [
+            w.heatmap_job
+                .take()
+                .map(|j| Box::new(j) as Box<dyn jobs::Wait>),
+            w.replay_job
+                .take()
+                .map(|j| Box::new(j) as Box<dyn jobs::Wait>),
+            w.compliance_job
+                .take()
+                .map(|j| Box::new(j) as Box<dyn jobs::Wait>),
+            w.anomaly_job
+                .take()
+                .map(|j| Box::new(j) as Box<dyn jobs::Wait>),
+            w.verify_job
+                .take()
+                .map(|j| Box::new(j) as Box<dyn jobs::Wait>),
+            w.png_job.take().map(|j| Box::new(j) as Box<dyn jobs::Wait>),
+        ];
+        self.draining.extend(running.into_iter().flatten());
         let user = w.ws.user().to_owned();
         let error =
             w.ws.lock()

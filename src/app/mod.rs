@@ -81,6 +81,9 @@ pub struct SightlineApp {
     dataset: Option<Dataset>,
     unlock_job: Option<jobs::Job<Result<Workspace, Error>>>,
     demo_build: Option<first_run::DemoBuild>,
+    /// Jobs of a locked workbench, still finishing on their forks. Their results are dropped
+    /// as they arrive, and with them the last keys of the locked session.
+    draining: Vec<Box<dyn Wait>>,
 }
 
 impl SightlineApp {
@@ -101,6 +104,7 @@ impl SightlineApp {
             dataset: None,
             unlock_job: None,
             demo_build: None,
+            draining: Vec::new(),
             device,
         };
         let known = dataset.or_else(|| recent::load(app.device.state_dir()).into_iter().next());
@@ -142,6 +146,7 @@ impl SightlineApp {
     pub fn has_background_work(&self) -> bool {
         self.unlock_job.is_some()
             || self.demo_build.is_some()
+            || !self.draining.is_empty()
             || match &self.screen {
                 Screen::Workbench(w) => {
                     w.import.is_some()
@@ -165,6 +170,9 @@ impl SightlineApp {
         }
         if let Some(build) = &self.demo_build {
             build.wait(timeout);
+        }
+        for job in &self.draining {
+            job.wait(timeout);
         }
         let Screen::Workbench(w) = &self.screen else {
             return;
@@ -214,6 +222,10 @@ impl SightlineApp {
         {
             self.unlock_job = None;
             self.finish_unlock(result);
+        }
+        self.draining.retain(|job| !job.done());
+        if !self.draining.is_empty() {
+            ctx.request_repaint_after(Duration::from_millis(50));
         }
         self.poll_import();
         self.poll_revoke();

@@ -49,3 +49,24 @@ fn a_lock_click_is_kept_when_the_view_asks_for_work_in_the_same_frame() {
         "{asked:?}"
     );
 }
+
+#[test]
+fn lock_keeps_track_of_every_running_job_until_its_fork_is_gone() {
+    use super::common::UX;
+    use super::gui::settle_jobs;
+    use super::gui_heatmaps::opened;
+    use super::heatmaps::dataset;
+    let fx = dataset(6, 0);
+    let mut h = opened(&fx, UX);
+    // A new heatmap starts computing on a fork, and the user locks at once.
+    h.get_by_label("Tablet (no screenshot)").click();
+    h.step();
+    assert!(h.state().heatmap_view().is_some_and(|v| v.computing));
+    h.state_mut().run(Command::Lock);
+    assert!(h.state().workspace().is_none(), "locked at once");
+    // The fork is not forgotten: it is tracked until its thread has ended, which is when
+    // it, its connections and its keys are dropped.
+    assert!(h.state().has_background_work());
+    settle_jobs(&mut h);
+    assert!(!h.state().has_background_work());
+}
