@@ -169,6 +169,7 @@ impl SightlineApp {
                     notices,
                     last_activity: None,
                     now: 0.0,
+                    last_frame_time: None,
                 }));
             }
             Err(e) => {
@@ -250,12 +251,25 @@ impl SightlineApp {
         self.screen = Screen::Login(Box::new(state));
     }
 
-    /// Locks on Ctrl+L, or when the window's clock (egui's input time) says the workbench has
-    /// been idle for the policy's time.
+    /// Locks on Ctrl+L, or when the app's clock says the workbench has been idle for the
+    /// policy's time. The clock is monotonic and keeps running while the window is hidden or
+    /// minimised (egui's input time does not); input counts only on frames actually drawn, so
+    /// a hidden window's stale input never keeps it open.
     pub(super) fn idle_lock(&mut self, ctx: &egui::Context) {
+        let now = (self.clock)();
         if let Screen::Workbench(w) = &mut self.screen {
-            let (now, active) =
-                ctx.input(|i| (i.time, !i.events.is_empty() || i.pointer.is_moving()));
+            // egui's input time moves only with new frames: the same time again means the
+            // window was not drawn (hidden or minimised) and its input is stale.
+            let frame_time = ctx.input(|i| i.time);
+            let drawn = w.last_frame_time != Some(frame_time);
+            w.last_frame_time = Some(frame_time);
+            let active = drawn
+                && ctx.input(|i| {
+                    i.pointer.is_moving()
+                        || i.events.iter().any(|e| {
+                            !matches!(e, egui::Event::WindowFocused(_) | egui::Event::PointerGone)
+                        })
+                });
             w.now = now;
             if active || w.last_activity.is_none() {
                 w.last_activity = Some(now);

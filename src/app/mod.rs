@@ -19,6 +19,7 @@ use jobs::Wait;
 use users::RunningRevoke;
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::command::Command;
@@ -50,11 +51,13 @@ enum Screen {
 struct Workbench {
     ws: Workspace,
     notices: Vec<Notice>,
-    /// The window's clock (egui's input time, in seconds) at the last input; `None` until the
-    /// first frame after unlocking. Tests drive this clock instead of sleeping.
+    /// The app's clock (seconds) at the last input; `None` until the first frame after
+    /// unlocking.
     last_activity: Option<f64>,
-    /// The window's clock at the current frame.
+    /// The app's clock at the current frame.
     now: f64,
+    /// egui's input time at the last `logic`, to tell frames drawn from calls while hidden.
+    last_frame_time: Option<f64>,
     /// The dataset policy's idle time before the workbench locks itself.
     idle_lock: Duration,
     view: ViewState,
@@ -84,6 +87,16 @@ pub struct SightlineApp {
     /// Jobs of a locked workbench, still finishing on their forks. Their results are dropped
     /// as they arrive, and with them the last keys of the locked session.
     draining: Vec<Box<dyn Wait>>,
+    /// Monotonic seconds for the idle lock; tests put in their own.
+    clock: Clock,
+}
+
+/// A monotonic clock in seconds.
+pub type Clock = Arc<dyn Fn() -> f64 + Send + Sync>;
+
+fn monotonic() -> Clock {
+    let start = std::time::Instant::now();
+    Arc::new(move || start.elapsed().as_secs_f64())
 }
 
 impl SightlineApp {
@@ -105,6 +118,7 @@ impl SightlineApp {
             unlock_job: None,
             demo_build: None,
             draining: Vec::new(),
+            clock: monotonic(),
             device,
         };
         let known = dataset.or_else(|| recent::load(app.device.state_dir()).into_iter().next());
@@ -134,6 +148,11 @@ impl SightlineApp {
             Screen::Workbench(w) => Some(&w.ws),
             Screen::Login(_) => None,
         }
+    }
+
+    /// Replaces the idle-lock clock (tests move time on without sleeping).
+    pub fn set_clock(&mut self, clock: Clock) {
+        self.clock = clock;
     }
 
     /// Whether an unlock is running in the background.

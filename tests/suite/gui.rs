@@ -516,12 +516,19 @@ fn the_idle_lock_follows_the_dataset_policy_and_locks_when_the_clock_says_so() {
     );
     fx.unlock(LEAD).set_idle_lock_minutes(3).unwrap();
     let mut harness = harness(&fx);
+    // The idle lock's clock is the app's, moved on here instead of sleeping.
+    let millis = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let clock = std::sync::Arc::clone(&millis);
+    harness.state_mut().set_clock(std::sync::Arc::new(move || {
+        clock.load(std::sync::atomic::Ordering::Relaxed) as f64 / 1000.0
+    }));
     log_in(&mut harness, ANALYST);
     assert!(harness.query_by_label("locks in 3 min").is_some());
-    // The window's clock, not the wall clock, decides: move it on instead of sleeping.
     let advance = |harness: &mut Harness<'_, SightlineApp>, seconds: f64| {
-        let now = harness.ctx.input(|i| i.time);
-        harness.input_mut().time = Some(now + seconds);
+        millis.fetch_add(
+            (seconds * 1000.0) as u64,
+            std::sync::atomic::Ordering::Relaxed,
+        );
         harness.step();
     };
     advance(&mut harness, 150.0);
@@ -532,7 +539,8 @@ fn the_idle_lock_follows_the_dataset_policy_and_locks_when_the_clock_says_so() {
     assert!(harness.query_by_label("locks in 1 min").is_some());
     // Any input starts the count again.
     harness.hover_at(egui::pos2(400.0, 300.0));
-    harness.step();
+    // A few frames at the same moment, for the pointer to come to rest.
+    harness.run_steps(5);
     advance(&mut harness, 150.0);
     assert!(
         harness.state().workspace().is_some(),
@@ -548,6 +556,26 @@ fn the_idle_lock_follows_the_dataset_policy_and_locks_when_the_clock_says_so() {
         harness
             .query_by_label_contains("Locked after 3 minutes without activity")
             .is_some()
+    );
+    // A hidden or minimised window: eframe still calls `logic`, with no new frame and the
+    // last frame's input left in place. That input is not activity, and the clock runs on.
+    let mut hidden = super::gui::harness(&fx);
+    let clock = std::sync::Arc::clone(&millis);
+    hidden.state_mut().set_clock(std::sync::Arc::new(move || {
+        clock.load(std::sync::atomic::Ordering::Relaxed) as f64 / 1000.0
+    }));
+    log_in(&mut hidden, ANALYST);
+    assert!(hidden.state().workspace().is_some(), "signed in");
+    hidden.hover_at(egui::pos2(420.0, 320.0));
+    hidden.step();
+    millis.fetch_add(200_000, std::sync::atomic::Ordering::Relaxed);
+    let ctx = hidden.ctx.clone();
+    for _ in 0..3 {
+        hidden.state_mut().logic(&ctx);
+    }
+    assert!(
+        hidden.state().workspace().is_none(),
+        "locked while hidden, whatever the last frame held"
     );
 }
 
