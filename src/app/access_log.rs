@@ -9,6 +9,10 @@ use crate::ui::workbench::ViewState;
 impl SightlineApp {
     /// Asks where to save the access log, then exports it.
     pub(super) fn pick_log_export(&mut self, format: LogFormat) {
+        if !matches!(&self.screen, Screen::Workbench(w) if matches!(w.view, ViewState::AccessLog(_)))
+        {
+            return;
+        }
         let (name, ext) = match format {
             LogFormat::Csv => ("access-log.csv", "csv"),
             LogFormat::Jsonl => ("access-log.jsonl", "jsonl"),
@@ -61,11 +65,14 @@ impl SightlineApp {
             return;
         };
         let ViewState::AccessLog(state) = &mut w.view else {
-            let intact = result.as_ref().is_ok_and(|r| r.is_intact());
-            w.notices.push(if intact {
-                Notice::info("Verify: the access log and every database page are intact.")
-            } else {
-                Notice::integrity("Verify found a problem: open the access log and verify again.")
+            w.notices.push(match &result {
+                Ok(r) if r.is_intact() => {
+                    Notice::info("Verify: the access log and every database page are intact.")
+                }
+                Ok(_) => Notice::integrity(
+                    "Verify found a problem: open the access log and verify again.",
+                ),
+                Err(e) => Notice::warning(format!("Verify could not run: {e}")),
             });
             return;
         };

@@ -94,6 +94,10 @@ impl SightlineApp {
         match w.ws.fork() {
             Ok(fork) => {
                 state.anomalies = None;
+                // A scan still running is replaced, but tracked until its fork is gone.
+                if let Some(old) = w.anomaly_job.take() {
+                    self.draining.push(Box::new(old));
+                }
                 w.anomaly_job = Some(super::jobs::Job::spawn(move || fork.anomalies()));
             }
             Err(e) => state.error = Some(e.to_string()),
@@ -140,6 +144,11 @@ impl SightlineApp {
     }
 
     pub(super) fn pick_report(&mut self) {
+        // Nothing to ask once the view is gone (a Lock in the same frame, say).
+        if !matches!(&self.screen, Screen::Workbench(w) if matches!(w.view, ViewState::Compliance(_)))
+        {
+            return;
+        }
         let name = "compliance-report.html";
         let picked = dialog::ask(|| {
             rfd::FileDialog::new()
@@ -167,7 +176,7 @@ impl SightlineApp {
     /// Writes the report on a fork (it renders charts and reads every receipt).
     pub(super) fn export_report(&mut self, path: &std::path::Path) {
         let path = path.to_path_buf();
-        self.spawn_compliance(move |ws| {
+        let _started = self.spawn_compliance(move |ws| {
             ws.export_report(&path).map(|bytes| {
                 format!(
                     "Wrote {} ({} KB). The export is in the access log.",
@@ -187,26 +196,35 @@ impl SightlineApp {
 
     /// Runs a purge, an erasure or a report export on a fork: scrubbing (VACUUM) can take a
     /// while on a large dataset, and the window keeps drawing meanwhile.
+    /// Returns whether the task started; a task already running refuses the next, saying so.
     fn spawn_compliance(
         &mut self,
         work: impl FnOnce(&Workspace) -> Result<String, Error> + Send + 'static,
-    ) {
+    ) -> bool {
         let Screen::Workbench(w) = &mut self.screen else {
-            return;
+            return false;
         };
         let ViewState::Compliance(state) = &mut w.view else {
-            return;
+            return false;
         };
         if w.compliance_job.is_some() {
-            return;
+            state.error = Some(
+                "Another purge, erasure or report is still running: try again when it has finished."
+                    .into(),
+            );
+            return false;
         }
         match w.ws.fork() {
             Ok(fork) => {
                 state.working = true;
                 state.error = None;
                 w.compliance_job = Some(super::jobs::Job::spawn(move || work(&fork)));
+                true
             }
-            Err(e) => state.error = Some(e.to_string()),
+            Err(e) => {
+                state.error = Some(e.to_string());
+                false
+            }
         }
     }
 
@@ -233,7 +251,7 @@ impl SightlineApp {
     }
 
     pub(super) fn run_purge(&mut self) {
-        self.spawn_compliance(|ws| {
+        let _started = self.spawn_compliance(|ws| {
             ws.purge("on demand").map(|r| {
                 let what = if r.detail.total() == 0 {
                     "nothing was past its time".to_owned()
@@ -247,7 +265,7 @@ impl SightlineApp {
 
     pub(super) fn erase_subject(&mut self, id: &str) {
         let id = id.to_owned();
-        self.spawn_compliance(move |ws| {
+        let started = self.spawn_compliance(move |ws| {
             ws.erase_subject(&id).map(|r| {
                 format!(
                     "Erased subject {}: {} (receipt {}).",
@@ -261,7 +279,9 @@ impl SightlineApp {
                 )
             })
         });
-        if let Screen::Workbench(w) = &mut self.screen
+        // The identifier leaves the form only once its erasure is under way.
+        if started
+            && let Screen::Workbench(w) = &mut self.screen
             && let ViewState::Compliance(state) = &mut w.view
         {
             state.subject.clear();

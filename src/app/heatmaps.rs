@@ -143,18 +143,19 @@ impl SightlineApp {
 
     /// Saves annotations still waiting for their quiet moment, before the view goes away (a
     /// lock, another view): what the user drew is never dropped.
-    pub(super) fn flush_annotations(&mut self) {
-        let pending = self.heatmap_workbench().is_some_and(
-            |w| matches!(&w.view, ViewState::Heatmaps(s) if s.canvas.unsaved_since.is_some()),
-        );
-        if pending {
-            if let Some(w) = self.heatmap_workbench()
-                && let ViewState::Heatmaps(s) = &mut w.view
-            {
-                s.canvas.unsaved_since = None;
-            }
-            self.save_annotations();
-        }
+    /// Returns why they could not be saved, for the caller to show where the user will
+    /// look next (the notices, or the login screen after a lock).
+    pub(super) fn flush_annotations(&mut self) -> Option<String> {
+        let w = self.heatmap_workbench()?;
+        let ViewState::Heatmaps(state) = &mut w.view else {
+            return None;
+        };
+        state.canvas.unsaved_since.take()?;
+        let h = state.heatmap()?;
+        let (page, viewport) = (h.request.page.clone(), h.request.viewport.clone());
+        w.ws.save_annotations(&page, &viewport, &state.annotations.shapes)
+            .err()
+            .map(|e| format!("Annotations not saved: {}", super::explain(&e)))
     }
 
     pub(super) fn save_annotations(&mut self) {

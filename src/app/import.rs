@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use super::dialog::{self, NO_DIALOG, Picked};
 use super::{Screen, SightlineApp, jobs};
+use crate::access::Notice;
 use crate::error::Error;
 use crate::ingest::{ImportOptions, ImportProgress, ImportReport, Purposes};
 use crate::ui::import::ImportViewState;
@@ -59,6 +60,9 @@ impl SightlineApp {
 
     /// Asks for files to import.
     pub(super) fn pick_import_files(&mut self) {
+        if self.import_state().is_none() {
+            return;
+        }
         let picked = dialog::ask(|| {
             rfd::FileDialog::new()
                 .set_title("Recordings and tables to import")
@@ -70,6 +74,9 @@ impl SightlineApp {
 
     /// Asks for a folder to import.
     pub(super) fn pick_import_folder(&mut self) {
+        if self.import_state().is_none() {
+            return;
+        }
         let picked = dialog::ask(|| {
             rfd::FileDialog::new()
                 .set_title("A folder of recordings and tables")
@@ -107,6 +114,9 @@ impl SightlineApp {
 
     /// Asks for a manifest.
     pub(super) fn pick_manifest(&mut self) {
+        if self.import_state().is_none() {
+            return;
+        }
         let picked = dialog::ask(|| {
             rfd::FileDialog::new()
                 .add_filter("manifest", &["csv", "json"])
@@ -221,6 +231,17 @@ impl SightlineApp {
             w.import = None;
         }
         let ViewState::Import(state) = &mut w.view else {
+            // The user went elsewhere while it ran: the outcome waits in the notices.
+            match finished {
+                Some(Ok(report)) => w.notices.push(Notice::info(format!(
+                    "Import finished: {} replays, {} heatmap sessions stored; {} files could not be read.",
+                    report.replays_stored,
+                    report.heatmap_sessions,
+                    report.failed_files.len()
+                ))),
+                Some(Err(e)) => w.notices.push(Notice::warning(format!("The import failed: {e}"))),
+                None => {}
+            }
             return;
         };
         match finished {

@@ -19,6 +19,9 @@ use crate::ui::workbench::ViewState;
 impl SightlineApp {
     /// Asks for a dataset folder.
     pub(super) fn pick_dataset(&mut self) {
+        if !matches!(self.screen, Screen::Login(_)) {
+            return;
+        }
         let picked = dialog::ask(|| {
             rfd::FileDialog::new()
                 .set_title("Open a Sightline dataset")
@@ -200,7 +203,7 @@ impl SightlineApp {
             running.lock_requested = true;
             return;
         }
-        self.flush_annotations();
+        let unsaved = self.flush_annotations();
         let Screen::Workbench(w) =
             std::mem::replace(&mut self.screen, Screen::Login(Box::default()))
         else {
@@ -238,9 +241,14 @@ impl SightlineApp {
             w.ws.lock()
                 .err()
                 .map(|e| format!("The lock was not logged: {e}"));
+        let message = [message, error, unsaved]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" ");
         let mut state = LoginState {
             user,
-            message: message.or(error),
+            message: (!message.is_empty()).then_some(message),
             ..LoginState::default()
         };
         state.recent = recent::load(self.device.state_dir());

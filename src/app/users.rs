@@ -55,11 +55,22 @@ impl SightlineApp {
         let Screen::Workbench(w) = &mut self.screen else {
             return;
         };
-        if w.revoke.is_some() || w.import.is_some() {
+        // The rotation needs the dataset to itself: every fork must be gone first.
+        let forks_running = w.revoke.is_some()
+            || w.import.is_some()
+            || w.heatmap_job.is_some()
+            || w.replay_job.is_some()
+            || w.compliance_job.is_some()
+            || w.anomaly_job.is_some()
+            || w.verify_job.is_some()
+            || w.png_job.is_some()
+            || !self.draining.is_empty();
+        if forks_running {
             if let ViewState::Users(state) = &mut w.view {
                 state.message = Some((
                     false,
-                    "Wait for the running import or revocation to finish.".into(),
+                    "Background work is still running on this dataset (an import, a heatmap, a scan, Verify or an export): wait for it to finish, then revoke."
+                        .into(),
                 ));
             }
             return;

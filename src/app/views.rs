@@ -36,7 +36,11 @@ impl SightlineApp {
 
     /// Opens `view` in place of the current one.
     pub(super) fn open(&mut self, view: View) {
-        self.flush_annotations();
+        if let Some(problem) = self.flush_annotations()
+            && let Screen::Workbench(w) = &mut self.screen
+        {
+            w.notices.push(crate::access::Notice::warning(problem));
+        }
         let Screen::Workbench(w) = &mut self.screen else {
             return;
         };
@@ -67,6 +71,10 @@ impl SightlineApp {
             }),
         };
         w.view = opened.unwrap_or_else(|e| ViewState::Refused(view, explain(&e)));
+        // A task started before the user left is still running: the form says so.
+        if let ViewState::Compliance(state) = &mut w.view {
+            state.working = w.compliance_job.is_some();
+        }
         // The anomaly scan reads every stored text: it runs behind the opened view.
         if view == View::Compliance {
             self.refresh_anomalies();

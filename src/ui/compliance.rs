@@ -83,7 +83,7 @@ pub fn compliance_ui(ui: &mut egui::Ui, s: &mut ComplianceViewState, out: &mut V
             if s.working {
                 ui.horizontal(|ui| {
                     ui.spinner();
-                    ui.label("Removing and scrubbing the files…");
+                    ui.label("Working: a purge, erasure or report on its own thread…");
                 });
             }
             report_ui(ui, s, out);
