@@ -520,7 +520,11 @@ impl Workspace {
     ) -> Result<()> {
         let Some(signer) = self.signer() else {
             self.gate(action, object, "")?;
-            return change(&self.core).or_else(|e| self.failed(action, object, e));
+            change(&self.core).or_else(|e| self.failed(action, object, e))?;
+            if kind == PolicyKind::Policy {
+                self.refresh_policy()?;
+            }
+            return Ok(());
         };
         if let Some(capability) = action.capability()
             && !capability.allows(self.role)
@@ -554,8 +558,13 @@ impl Workspace {
         match run() {
             Ok(head) => {
                 self.anchored(head);
-                if kind == PolicyKind::Policy {
-                    self.refresh_policy()?;
+                // The edit is committed: a failed re-read is said, not reported as a failure.
+                if kind == PolicyKind::Policy
+                    && let Err(e) = self.refresh_policy()
+                {
+                    self.add_notice(Notice::warning(format!(
+                        "The policy was saved but could not be read back: {e}"
+                    )));
                 }
                 Ok(())
             }

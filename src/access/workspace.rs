@@ -97,7 +97,10 @@ pub struct Workspace {
     /// Why this device cannot check for rollbacks, when it cannot.
     rollback_off: Option<String>,
     /// The policy, read at unlock and after every edit of it.
-    policy: RefCell<crate::compliance::policy::Policy>,
+    /// The policy with the seal version it was read under, read at unlock, after every edit
+    /// here, and again whenever the seal's version moved (an edit by another window or the
+    /// CLI).
+    policy: RefCell<(Option<i64>, crate::compliance::policy::Policy)>,
 }
 
 /// One row of the session list.
@@ -951,12 +954,30 @@ impl Workspace {
 
     /// The policy as read at unlock or after its last edit.
     pub fn policy(&self) -> crate::compliance::policy::Policy {
-        self.policy.borrow().clone()
+        let sealed = self.policy_seal_version();
+        if sealed != self.policy.borrow().0 {
+            // A failed read keeps the copy already held; the next call tries again.
+            let _kept = self.refresh_policy();
+        }
+        self.policy.borrow().1.clone()
+    }
+
+    /// The version of the policy's seal (none before format 2).
+    fn policy_seal_version(&self) -> Option<i64> {
+        self.core
+            .query_row(
+                "SELECT version FROM policy_seals WHERE kind = 'policy'",
+                [],
+                |r| r.get(0),
+            )
+            .ok()
     }
 
     /// Reads the policy again (at unlock, after an edit).
     pub(crate) fn refresh_policy(&self) -> Result<()> {
-        *self.policy.borrow_mut() = crate::compliance::policy::Policy::read(&self.core)?;
+        let version = self.policy_seal_version();
+        let policy = crate::compliance::policy::Policy::read(&self.core)?;
+        *self.policy.borrow_mut() = (version, policy);
         Ok(())
     }
 

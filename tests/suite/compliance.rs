@@ -606,3 +606,20 @@ fn an_erased_subject_is_dropped_at_every_later_import() {
     let other = import_report(&fx, session("e-3", "erin@example.org", DAY, "m-e3"));
     assert_eq!(other.replays_stored, 1);
 }
+
+#[test]
+fn a_policy_change_made_elsewhere_reaches_an_open_workspace() {
+    // Two windows on one dataset: the lead changes the policy in one; the other, already
+    // open, follows the new signed version rather than the copy it read at unlock.
+    let fx = Fixture::with_all_roles();
+    let analyst = fx.unlock(ANALYST);
+    assert_eq!(analyst.idle_lock_minutes(), 10);
+    assert_eq!(analyst.compliance_settings().0, 70);
+    let lead = fx.unlock(LEAD);
+    lead.set_idle_lock_minutes(4).unwrap();
+    lead.set_compliance_settings(85, &["EU".to_owned()])
+        .unwrap();
+    assert_eq!(lead.idle_lock_minutes(), 4, "the editor sees its edit");
+    assert_eq!(analyst.idle_lock_minutes(), 4);
+    assert_eq!(analyst.compliance_settings(), (85, vec!["EU".to_owned()]));
+}
