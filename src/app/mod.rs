@@ -2,6 +2,10 @@
 //! `logic` drains job results and commands once per frame; `ui` only draws.
 
 mod access_log;
+mod background;
+
+use background::{Clock, monotonic};
+use views::explain;
 mod compliance;
 mod dialog;
 mod first_run;
@@ -19,7 +23,6 @@ use jobs::Wait;
 use users::RunningRevoke;
 
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
 use crate::command::Command;
@@ -31,15 +34,6 @@ use crate::error::Error;
 use crate::ui::heatmaps::state::HeatmapResult;
 use crate::ui::login::{LoginState, login_ui};
 use crate::ui::workbench::{FrameInfo, ViewState, workbench_ui};
-
-/// An error in words for the screen; a denial also says that it was logged (the gate logs
-/// every denial).
-pub(crate) fn explain(e: &Error) -> String {
-    match e {
-        Error::Denied { .. } => format!("{e} The attempt was logged."),
-        _ => e.to_string(),
-    }
-}
 
 /// The top-level screen. A workbench exists only with a workspace, so no view can reach data
 /// without having unlocked.
@@ -91,14 +85,6 @@ pub struct SightlineApp {
     clock: Clock,
 }
 
-/// A monotonic clock in seconds.
-pub type Clock = Arc<dyn Fn() -> f64 + Send + Sync>;
-
-fn monotonic() -> Clock {
-    let start = std::time::Instant::now();
-    Arc::new(move || start.elapsed().as_secs_f64())
-}
-
 impl SightlineApp {
     /// A new app on the login screen, with `dataset` (or the most recent one) selected. With
     /// no dataset known, the demo dataset is opened, or built first.
@@ -137,83 +123,11 @@ impl SightlineApp {
         app
     }
 
-    /// Whether the first-run demo is still being built.
-    pub fn is_preparing(&self) -> bool {
-        self.demo_build.is_some()
-    }
-
     /// The signed-in workspace, if unlocked (tests look at it).
     pub fn workspace(&self) -> Option<&Workspace> {
         match &self.screen {
             Screen::Workbench(w) => Some(&w.ws),
             Screen::Login(_) => None,
-        }
-    }
-
-    /// Replaces the idle-lock clock (tests move time on without sleeping).
-    pub fn set_clock(&mut self, clock: Clock) {
-        self.clock = clock;
-    }
-
-    /// Whether an unlock is running in the background.
-    pub fn is_busy(&self) -> bool {
-        self.unlock_job.is_some()
-    }
-
-    /// Whether any background job (the first-run demo, unlock, import, revocation, heatmap, replay, compliance
-    /// task, anomaly scan, Verify, PNG export) is running.
-    pub fn has_background_work(&self) -> bool {
-        self.unlock_job.is_some()
-            || self.demo_build.is_some()
-            || !self.draining.is_empty()
-            || match &self.screen {
-                Screen::Workbench(w) => {
-                    w.import.is_some()
-                        || w.revoke.is_some()
-                        || w.heatmap_job.is_some()
-                        || w.replay_job.is_some()
-                        || w.compliance_job.is_some()
-                        || w.anomaly_job.is_some()
-                        || w.verify_job.is_some()
-                        || w.png_job.is_some()
-                }
-                Screen::Login(_) => false,
-            }
-    }
-
-    /// Waits (up to `timeout` each) for every running background job to finish; their results
-    /// are taken up by the next frame. GUI tests step frames after this instead of sleeping.
-    pub fn wait_for_background(&self, timeout: Duration) {
-        if let Some(job) = &self.unlock_job {
-            job.wait(timeout);
-        }
-        if let Some(build) = &self.demo_build {
-            build.wait(timeout);
-        }
-        for job in &self.draining {
-            job.wait(timeout);
-        }
-        let Screen::Workbench(w) = &self.screen else {
-            return;
-        };
-        if let Some(running) = &w.import {
-            running.job.wait(timeout);
-        }
-        if let Some(running) = &w.revoke {
-            running.job.wait(timeout);
-        }
-        for wait in [
-            w.heatmap_job.as_ref().map(|j| j as &dyn Wait),
-            w.replay_job.as_ref().map(|j| j as &dyn Wait),
-            w.compliance_job.as_ref().map(|j| j as &dyn Wait),
-            w.anomaly_job.as_ref().map(|j| j as &dyn Wait),
-            w.verify_job.as_ref().map(|j| j as &dyn Wait),
-            w.png_job.as_ref().map(|j| j as &dyn Wait),
-        ]
-        .into_iter()
-        .flatten()
-        {
-            wait.wait(timeout);
         }
     }
 

@@ -2,9 +2,10 @@
 //! logged); a refusal becomes the view's "Access denied" text. Pending annotations are saved
 //! before the open view goes.
 
-use super::{Screen, SightlineApp, compliance, explain, heatmaps, replay};
+use super::{Screen, SightlineApp, compliance, heatmaps, replay};
 use crate::access::LogQuery;
 use crate::command::View;
+use crate::error::Error;
 use crate::ui::access_log::AccessLogState;
 use crate::ui::heatmaps::state::HeatmapViewState;
 use crate::ui::replay::SessionsViewState;
@@ -79,5 +80,14 @@ impl SightlineApp {
         if view == View::Compliance {
             self.refresh_anomalies();
         }
+    }
+}
+
+/// An error in words for the screen; a denial also says that it was logged (the gate logs
+/// every denial).
+pub(crate) fn explain(e: &Error) -> String {
+    match e {
+        Error::Denied { .. } => format!("{e} The attempt was logged."),
+        _ => e.to_string(),
     }
 }
