@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use zeroize::Zeroizing;
 
@@ -176,16 +176,17 @@ impl SightlineApp {
                 }));
             }
             Err(e) => {
+                let now = (self.clock)();
                 let Screen::Login(state) = &mut self.screen else {
                     return;
                 };
                 state.retry_at = match &e {
-                    Error::LockedOut { retry_after } => Some(Instant::now() + *retry_after),
+                    Error::LockedOut { retry_after } => Some(now + retry_after.as_secs_f64()),
                     _ => self
                         .dataset
                         .as_ref()
                         .and_then(|d| d.retry_after(&self.device))
-                        .map(|d| Instant::now() + d),
+                        .map(|d| now + d.as_secs_f64()),
                 };
                 state.error = Some(match &e {
                     Error::LockedOut { .. } => "Too many failed attempts.".to_owned(),

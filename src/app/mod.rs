@@ -192,6 +192,7 @@ impl SightlineApp {
         match &mut self.screen {
             Screen::Login(state) => {
                 state.busy = self.unlock_job.is_some();
+                state.now = (self.clock)();
                 login_ui(ui, state, &mut commands);
             }
             Screen::Workbench(w) => {

@@ -1,7 +1,5 @@
 //! The login screen: which dataset, user name, password, Unlock.
 
-use std::time::Instant;
-
 use egui::{Align, Layout, RichText, TextEdit};
 use zeroize::Zeroizing;
 
@@ -25,8 +23,10 @@ pub struct LoginState {
     pub password: Zeroizing<String>,
     /// The last unlock error, in words.
     pub error: Option<String>,
-    /// No attempt before this instant (back-off).
-    pub retry_at: Option<Instant>,
+    /// No attempt before this moment of the app's clock, in seconds (back-off).
+    pub retry_at: Option<f64>,
+    /// The app's clock now, in seconds (set every frame; tests move it without sleeping).
+    pub now: f64,
     /// An unlock is running.
     pub busy: bool,
     /// Notices to show before the next login (e.g. "locked after 10 minutes idle").
@@ -41,10 +41,9 @@ pub struct LoginState {
 
 /// Draws the login screen.
 pub fn login_ui(ui: &mut egui::Ui, state: &mut LoginState, out: &mut Vec<Command>) {
-    let now = Instant::now();
     let wait_s = state
         .retry_at
-        .map(|t| t.saturating_duration_since(now).as_secs_f32().ceil() as u64)
+        .map(|t| (t - state.now).max(0.0).ceil() as u64)
         .filter(|s| *s > 0);
     if wait_s.is_some() {
         ui.ctx()

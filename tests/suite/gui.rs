@@ -97,6 +97,11 @@ fn the_login_screen_shows_the_selected_dataset() {
 fn a_wrong_password_shows_the_generic_message_and_then_the_back_off() {
     let fx = Fixture::with_all_roles();
     let mut harness = harness(&fx);
+    let millis = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let clock = std::sync::Arc::clone(&millis);
+    harness.state_mut().set_clock(std::sync::Arc::new(move || {
+        clock.load(std::sync::atomic::Ordering::Relaxed) as f64 / 1000.0
+    }));
     log_in(&mut harness, (ANALYST.0, "wrong-password"));
     assert!(harness.state().workspace().is_none());
     assert!(
@@ -117,6 +122,10 @@ fn a_wrong_password_shows_the_generic_message_and_then_the_back_off() {
         countdown.is_some(),
         "no back-off countdown after three failures"
     );
+    // The countdown follows the app's clock: moved on past the back-off, it is gone.
+    millis.fetch_add(3_600_000, std::sync::atomic::Ordering::Relaxed);
+    harness.run_steps(2);
+    assert!(harness.query_by_label_contains("Try again in").is_none());
 }
 
 #[test]
