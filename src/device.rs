@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::access::Keychain;
+use crate::audit::anchor::Keychain;
 
 /// Environment variable that moves the state folder (portable installs, tests).
 pub const STATE_DIR_ENV: &str = "SIGHTLINE_STATE_DIR";

@@ -15,6 +15,7 @@
 
 pub mod access;
 pub mod app;
+pub mod audit;
 pub mod cli;
 pub mod clock;
 pub mod command;

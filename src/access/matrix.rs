@@ -1,5 +1,6 @@
 //! The permission matrix of PRODUCT.md, as one table. The access gate consults only this.
 
+use crate::audit::Action;
 use std::fmt;
 
 use crate::access::Role;
@@ -89,5 +90,45 @@ impl Capability {
 impl fmt::Display for Capability {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.label())
+    }
+}
+
+/// The capability each logged action needs.
+impl Action {
+    /// The capability the gate checks, or `None` for actions every signed-in user may take.
+    pub fn capability(self) -> Option<Capability> {
+        match self {
+            Action::CreateDataset
+            | Action::Login
+            | Action::LoginFailed
+            | Action::Lock
+            | Action::Recover
+            | Action::IntegrityAlert
+            | Action::UpgradeDataset
+            | Action::ChangeOwnPassword => None,
+            Action::ViewAccessLog
+            | Action::VerifyAccessLog
+            | Action::ExportAccessLog
+            | Action::Reanchor => Some(Capability::AccessLog),
+            Action::ListUsers | Action::AddUser | Action::RevokeUser | Action::ResetPassword => {
+                Some(Capability::ManageUsers)
+            }
+            Action::ListSessions => Some(Capability::ListSessions),
+            Action::ListPages => Some(Capability::ViewHeatmaps),
+            Action::Import => Some(Capability::ImportData),
+            Action::ReplaySession => Some(Capability::ReplaySession),
+            Action::ManageMasking => Some(Capability::ImportData),
+            Action::ViewHeatmap => Some(Capability::ViewHeatmaps),
+            Action::Annotate | Action::ExportHeatmap => Some(Capability::AnnotateHeatmaps),
+            Action::RetentionPurge => Some(Capability::RetentionPurge),
+            // Editing the policy is the compliance lead's half of PRODUCT.md's "retention
+            // purge, data-subject erasure" row, the same cell as erasure.
+            Action::EraseSubject | Action::EditPolicy => Some(Capability::EraseSubject),
+            Action::ViewCompliance | Action::ViewConsent | Action::ViewAnomalies => {
+                Some(Capability::ViewDashboards)
+            }
+            // Acknowledging is the compliance lead's call, as the report is.
+            Action::AcknowledgeAnomaly | Action::ExportReport => Some(Capability::ComplianceReport),
+        }
     }
 }

@@ -1,26 +1,22 @@
-//! Roles, the permission matrix, the access gate ([`Workspace`]) and the hash-chained log.
+//! Roles, the permission matrix and the access gate ([`Workspace`]). The log it writes lives
+//! below it, in [`crate::audit`]; the paths here are kept for callers.
 
-mod action;
-mod anchor;
 mod compliance;
 mod data;
 pub mod heatmaps;
-pub mod log;
 mod matrix;
 pub mod replay;
-mod role;
 mod rotate;
 pub(crate) mod sealed_policy;
-pub mod throttle;
 mod upgrade;
 mod users;
 mod workspace;
 
-pub use action::{Action, Outcome};
-pub use anchor::Keychain;
-pub use log::{ChainProblem, ChainReport, Head, LogEntry, LogQuery};
+pub use crate::audit::anchor::Keychain;
+pub use crate::audit::log::{ChainProblem, ChainReport, Head, LogEntry, LogQuery};
+pub use crate::audit::{Action, Outcome, log, throttle};
+pub use crate::dataset::Role;
 pub use matrix::Capability;
-pub use role::Role;
 pub use rotate::RotationProgress;
 pub use sealed_policy::PolicyKind;
 pub(crate) use sealed_policy::seal_all;

@@ -45,7 +45,7 @@ pub struct ReceiptDetail {
     pub trigger: String,
     /// The signed record of access-log entries removed, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub log_purge: Option<crate::access::log::PurgeRecord>,
+    pub log_purge: Option<crate::audit::log::PurgeRecord>,
     /// For an erasure: how the identifier was normalised before it was pseudonymised.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub normal_form: Option<String>,

@@ -9,7 +9,7 @@ use super::Receipt;
 use super::anomaly::Anomaly;
 use super::consent::Dashboard;
 use super::retention::Policy;
-use crate::access::LogEntry;
+use crate::audit::log::LogEntry;
 use crate::clock::rfc3339;
 use crate::export::draw::Canvas;
 

@@ -68,7 +68,7 @@ pub enum LogPurge<'a> {
         /// The authority key.
         key: &'a ed25519_dalek::SigningKey,
         /// What the entries to remove are verified against.
-        trust: Option<crate::access::log::Trust<'a>>,
+        trust: Option<crate::audit::log::Trust<'a>>,
     },
 }
 
@@ -251,12 +251,12 @@ pub fn purge(
     // The log first: nothing else the purge does may run while its entries are checked.
     if let (Some(cut), Some(how)) = (cutoff(now_ms, policy.log_days()), log_purge) {
         let n = match how {
-            LogPurge::Legacy => crate::access::log::purge_legacy(core, cut)?,
+            LogPurge::Legacy => crate::audit::log::purge_legacy(core, cut)?,
             LogPurge::Signed {
                 dataset_id,
                 key,
                 trust,
-            } => match crate::access::log::purge_before(core, dataset_id, cut, key, trust)? {
+            } => match crate::audit::log::purge_before(core, dataset_id, cut, key, trust)? {
                 Ok(record) => {
                     let n = record.as_ref().map_or(0, |r| r.entries);
                     detail.log_purge = record;

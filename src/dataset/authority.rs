@@ -9,8 +9,8 @@ use ed25519_dalek::{Signature, Signer as _, SigningKey, Verifier as _, Verifying
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::access::Role;
 use crate::dataset::DbInfo;
+use crate::dataset::Role;
 use crate::dataset::Tier;
 use crate::dataset::crypto::{KdfCost, encode_fields, random_array};
 use crate::error::{Error, Result};

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use x25519_dalek::{PublicKey, StaticSecret};
 use zeroize::Zeroizing;
 
-use crate::access::Role;
+use crate::dataset::Role;
 use crate::dataset::Tier;
 use crate::dataset::authority::{Member, new_signing_key};
 use crate::dataset::crypto::{

@@ -13,6 +13,7 @@ mod keys;
 mod keyslot;
 mod lock;
 mod recovery;
+mod role;
 pub mod schema;
 mod tier;
 
@@ -21,9 +22,10 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::access::log::{self, NewEntry, Signer};
-use crate::access::throttle::Throttle;
-use crate::access::{Action, Outcome, Role, Workspace, check_new_password, check_user_name};
+use crate::access::{Workspace, check_new_password, check_user_name};
+use crate::audit::log::{self, NewEntry, Signer};
+use crate::audit::throttle::Throttle;
+use crate::audit::{Action, Outcome};
 use crate::clock::{now_ms, rfc3339};
 use crate::dataset::authority::{AuthorityBlock, Membership, derive_dataset_id, new_signing_key};
 use crate::device::Device;
@@ -37,6 +39,7 @@ pub use keyslot::{KeySlot, SlotError};
 pub(crate) use lock::BundleLock;
 pub use lock::HeaderLock;
 pub use recovery::{RecoveryKey, RecoverySlot};
+pub use role::Role;
 pub use tier::Tier;
 
 /// A dataset whose header has been read; nothing is decrypted yet.

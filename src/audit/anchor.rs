@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use keyring_core::{CredentialStore, Entry};
 
-use crate::access::log::Head;
+use crate::audit::log::Head;
 
 const SERVICE: &str = "sightline";
 
@@ -149,10 +149,10 @@ impl Keychain {
         conn: &rusqlite::Connection,
         dataset_id: &str,
         head: Head,
-        trust: Option<crate::access::log::Trust<'_>>,
+        trust: Option<crate::audit::log::Trust<'_>>,
     ) -> Result<(), String> {
         if let Some(anchor) = self.load_head(dataset_id)? {
-            let contained = crate::access::log::contains(conn, dataset_id, anchor, trust)
+            let contained = crate::audit::log::contains(conn, dataset_id, anchor, trust)
                 .map_err(|e| e.to_string())?;
             if !contained {
                 return Ok(());

@@ -1,6 +1,5 @@
-//! The actions written to the access log, and the capability each one needs.
-
-use crate::access::Capability;
+//! The actions written to the access log and how each attempt ended. The capability each
+//! action needs is the gate's business (`access::matrix`).
 
 /// One kind of access-log entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -107,43 +106,6 @@ impl Action {
             Action::AcknowledgeAnomaly => "acknowledge-anomaly",
             Action::ExportReport => "export-compliance-report",
             Action::UpgradeDataset => "upgrade-dataset",
-        }
-    }
-
-    /// The capability the gate checks, or `None` for actions every signed-in user may take.
-    pub fn capability(self) -> Option<Capability> {
-        match self {
-            Action::CreateDataset
-            | Action::Login
-            | Action::LoginFailed
-            | Action::Lock
-            | Action::Recover
-            | Action::IntegrityAlert
-            | Action::UpgradeDataset
-            | Action::ChangeOwnPassword => None,
-            Action::ViewAccessLog
-            | Action::VerifyAccessLog
-            | Action::ExportAccessLog
-            | Action::Reanchor => Some(Capability::AccessLog),
-            Action::ListUsers | Action::AddUser | Action::RevokeUser | Action::ResetPassword => {
-                Some(Capability::ManageUsers)
-            }
-            Action::ListSessions => Some(Capability::ListSessions),
-            Action::ListPages => Some(Capability::ViewHeatmaps),
-            Action::Import => Some(Capability::ImportData),
-            Action::ReplaySession => Some(Capability::ReplaySession),
-            Action::ManageMasking => Some(Capability::ImportData),
-            Action::ViewHeatmap => Some(Capability::ViewHeatmaps),
-            Action::Annotate | Action::ExportHeatmap => Some(Capability::AnnotateHeatmaps),
-            Action::RetentionPurge => Some(Capability::RetentionPurge),
-            // Editing the policy is the compliance lead's half of PRODUCT.md's "retention
-            // purge, data-subject erasure" row, the same cell as erasure.
-            Action::EraseSubject | Action::EditPolicy => Some(Capability::EraseSubject),
-            Action::ViewCompliance | Action::ViewConsent | Action::ViewAnomalies => {
-                Some(Capability::ViewDashboards)
-            }
-            // Acknowledging is the compliance lead's call, as the report is.
-            Action::AcknowledgeAnomaly | Action::ExportReport => Some(Capability::ComplianceReport),
         }
     }
 }

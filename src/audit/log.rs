@@ -16,7 +16,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::access::{Action, Outcome};
+use crate::audit::{Action, Outcome};
 use crate::clock::rfc3339;
 use crate::dataset::authority::{self, AUTHORITY_SIGNER, AuthorityBlock, Membership};
 use crate::dataset::crypto::encode_fields;
@@ -1035,7 +1035,7 @@ fn signing_role(
     dataset_id: &str,
     trust: Trust<'_>,
     signature: &[u8],
-) -> Option<Option<crate::access::Role>> {
+) -> Option<Option<crate::dataset::Role>> {
     let fields = entry_signature_fields(dataset_id, &entry.signer, &entry.hash);
     let signed_by = |key: &[u8]| authority::verify(key, ENTRY_SIG, &fields, signature);
     if entry.signer == AUTHORITY_SIGNER {
@@ -1061,7 +1061,7 @@ pub(crate) fn authentic_author(
     entry: &LogEntry,
     dataset_id: &str,
     trust: Trust<'_>,
-) -> Option<Option<crate::access::Role>> {
+) -> Option<Option<crate::dataset::Role>> {
     let signature = entry.signature.as_deref()?;
     if entry.recomputed_hash() != entry.hash {
         return None;
