@@ -52,19 +52,11 @@ impl SightlineApp {
     }
 
     pub(super) fn start_revoke(&mut self, user: String) {
+        // The rotation needs the dataset to itself: every fork must be gone first.
+        let forks_running = self.has_background_work();
         let Screen::Workbench(w) = &mut self.screen else {
             return;
         };
-        // The rotation needs the dataset to itself: every fork must be gone first.
-        let forks_running = w.revoke.is_some()
-            || w.import.is_some()
-            || w.heatmap_job.is_some()
-            || w.replay_job.is_some()
-            || w.compliance_job.is_some()
-            || w.anomaly_job.is_some()
-            || w.verify_job.is_some()
-            || w.png_job.is_some()
-            || !self.draining.is_empty();
         if forks_running {
             if let ViewState::Users(state) = &mut w.view {
                 state.message = Some((
