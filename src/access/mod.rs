@@ -5,6 +5,7 @@ mod compliance;
 mod data;
 pub mod heatmaps;
 mod matrix;
+mod open;
 pub mod replay;
 mod rotate;
 pub(crate) mod sealed_policy;

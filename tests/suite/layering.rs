@@ -99,6 +99,7 @@ fn the_engine_and_the_exports_sit_below_the_gate() {
         "src/audit",
         "src/compliance",
         "src/device.rs",
+        "src/dataset",
     ] {
         rust_files(&root.join(dir), &mut files);
     }
