@@ -4,6 +4,8 @@
 mod compliance;
 mod data;
 pub mod heatmaps;
+mod listing;
+mod log_view;
 mod matrix;
 mod open;
 pub mod replay;
@@ -17,12 +19,12 @@ pub use crate::audit::anchor::Keychain;
 pub use crate::audit::log::{ChainProblem, ChainReport, Head, LogEntry, LogQuery};
 pub use crate::audit::{Action, Outcome, log, throttle};
 pub use crate::dataset::Role;
+pub use listing::{PageSummary, SessionSummary};
+pub use log_view::{LogFormat, VerifyReport};
 pub use matrix::Capability;
 pub use rotate::RotationProgress;
 pub use sealed_policy::PolicyKind;
 pub(crate) use sealed_policy::seal_all;
 pub use users::{UserInfo, check_new_password, check_user_name};
 pub(crate) use workspace::Identity;
-pub use workspace::{
-    LogFormat, Notice, NoticeLevel, PageSummary, SessionSummary, VerifyReport, Workspace,
-};
+pub use workspace::{Notice, NoticeLevel, Workspace};

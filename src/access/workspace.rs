@@ -4,16 +4,15 @@
 //! then reads and returns data.
 
 use std::cell::RefCell;
-use std::io::Write;
 use std::path::PathBuf;
 
 use rusqlite::{Connection, OptionalExtension};
 use serde::Serialize;
 
-use crate::access::log::{self, ChainReport, Head, LogEntry, LogQuery, NewEntry, Signer, Trust};
+use crate::access::log::{self, Head, NewEntry, Signer, Trust};
 use crate::access::throttle::Throttle;
 use crate::access::{Action, Capability, Outcome, Role};
-use crate::clock::{now_ms, rfc3339};
+use crate::clock::now_ms;
 use crate::dataset::{BundleLock, Header, Tier, TierKeys, db};
 use crate::device::Device;
 use crate::error::{Error, Result};
@@ -88,108 +87,19 @@ pub struct Workspace {
     pub(super) bundle_lock: Option<BundleLock>,
     /// False when the keychain's head is not in this log: we stop moving the anchor forward so
     /// the alarm is not silenced by our own appends.
-    anchor_trusted: bool,
+    pub(super) anchor_trusted: bool,
     notices: RefCell<Vec<Notice>>,
     /// Decoded heatmap points and screenshots, shared with forks, kept while unlocked.
     pub(super) cache: crate::access::heatmaps::Cache,
     /// This member's slot secret and, in format 2, signing (and authority) keys.
     pub(super) identity: Identity,
     /// Why this device cannot check for rollbacks, when it cannot.
-    rollback_off: Option<String>,
+    pub(super) rollback_off: Option<String>,
     /// The policy, read at unlock and after every edit of it.
     /// The policy with the seal version it was read under, read at unlock, after every edit
     /// here, and again whenever the seal's version moved (an edit by another window or the
     /// CLI).
     policy: RefCell<(Option<i64>, crate::compliance::policy::Policy)>,
-}
-
-/// One row of the session list.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct SessionSummary {
-    /// Session id.
-    pub id: String,
-    /// Subject pseudonym.
-    pub subject: String,
-    /// Start (RFC 3339).
-    pub started_at: String,
-    /// Length.
-    pub duration_ms: i64,
-    /// desktop, tablet or mobile.
-    pub device: String,
-    /// CSS width of the viewport.
-    pub viewport_width: i64,
-    /// Region or jurisdiction.
-    pub region: String,
-    /// Page patterns visited.
-    pub pages: Vec<String>,
-    /// Clicks and taps.
-    pub clicks: i64,
-    /// Rage clicks.
-    pub rage_clicks: i64,
-    /// Dead clicks.
-    pub dead_clicks: i64,
-    /// A/B variant.
-    pub variant: String,
-    /// Survey score (1–5), if the subject answered.
-    pub survey_score: Option<i64>,
-}
-
-/// One row of the page list.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct PageSummary {
-    /// Page pattern.
-    pub page: String,
-    /// Viewport classes with a screenshot.
-    pub viewports: Vec<String>,
-    /// Heatmap sessions that visited the page (0 when they come from fewer than k people).
-    pub sessions: i64,
-    /// The policy's floor, when the page's sessions come from fewer than k people.
-    pub below_floor: Option<usize>,
-}
-
-impl PageSummary {
-    /// The count as shown: a number of sessions, or "fewer than k people".
-    pub fn sessions_label(&self) -> String {
-        match self.below_floor {
-            Some(k) => crate::heatmap::k_floor::fewer_than(k),
-            None => format!("{} sessions", self.sessions),
-        }
-    }
-}
-
-/// What `verify` found.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct VerifyReport {
-    /// The chain walk (and keychain comparison).
-    pub chain: ChainReport,
-    /// Pages that failed SQLCipher's HMAC check, per database file.
-    pub damaged_pages: Vec<(&'static str, String)>,
-    /// Whether this device had an anchor to compare with.
-    pub anchor_checked: bool,
-    /// Why the rollback check is off on this device, with how to fix it.
-    pub rollback_off: Option<String>,
-    /// Membership and policy problems: slots or policy changed outside Sightline.
-    pub trust_problems: Vec<String>,
-    /// Whether entries were checked against signatures (format 2).
-    pub signatures_checked: bool,
-}
-
-impl VerifyReport {
-    /// True when nothing is wrong.
-    pub fn is_intact(&self) -> bool {
-        self.chain.problem.is_none()
-            && self.damaged_pages.is_empty()
-            && self.trust_problems.is_empty()
-    }
-}
-
-/// Export formats of the access log.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LogFormat {
-    /// Comma-separated values with a header row; the last row's hash is the chain head.
-    Csv,
-    /// One JSON object per entry, then a final `{"chain_head": …}` line.
-    Jsonl,
 }
 
 impl Workspace {
@@ -660,265 +570,6 @@ impl Workspace {
         Err(err)
     }
 
-    /// Reads the access log (compliance lead).
-    pub fn access_log(&self, query: &LogQuery) -> Result<Vec<LogEntry>> {
-        self.gate(Action::ViewAccessLog, "access log", "")?;
-        log::read(&self.core, query)
-    }
-
-    /// Verifies the log chain against this device's anchor and checks every database page's
-    /// HMAC (compliance lead).
-    pub fn verify(&self) -> Result<VerifyReport> {
-        self.gate(Action::VerifyAccessLog, "access log and databases", "")?;
-        self.verify_ungated()
-    }
-
-    /// [`Workspace::verify`] for callers that went through the gate already.
-    pub(crate) fn verify_ungated(&self) -> Result<VerifyReport> {
-        let anchor = self
-            .device
-            .keychain()
-            .load_head(&self.header.dataset_id)
-            .ok()
-            .flatten();
-        let chain = self
-            .with_trust(|trust| log::verify(&self.core, &self.header.dataset_id, anchor, trust))?;
-        // Only a whole chain is worth a checkpoint.
-        if chain.problem.is_none()
-            && let Some(key) = self.authority_key()
-        {
-            log::checkpoint(&self.core, &self.header.dataset_id, key)?;
-        }
-        let mut trust_problems = self.membership_problems();
-        trust_problems.extend(self.policy_problems());
-        let mut damaged_pages = Vec::new();
-        for (file, conn) in [
-            ("core.db", Some(&self.core)),
-            ("recordings.db", self.recordings.as_ref()),
-        ] {
-            if let Some(conn) = conn {
-                damaged_pages.extend(
-                    db::cipher_integrity_check(conn, file)?
-                        .into_iter()
-                        .map(|p| (file, p)),
-                );
-            }
-        }
-        Ok(VerifyReport {
-            chain,
-            damaged_pages,
-            anchor_checked: anchor.is_some(),
-            rollback_off: self.rollback_off.clone(),
-            trust_problems,
-            signatures_checked: self.header.authority.is_some(),
-        })
-    }
-
-    /// Accepts the current log head as this device's anchor after a rollback alarm
-    /// (compliance lead). The alarm and this decision stay in the log.
-    pub fn reanchor(&mut self) -> Result<()> {
-        // Only a chain that is otherwise whole may become the anchor: moving it past a rewritten
-        // or unsigned log would bless the tampering.
-        let clean =
-            self.with_trust(|trust| log::verify(&self.core, &self.header.dataset_id, None, trust))?;
-        if let Some(problem) = clean.problem {
-            self.log(
-                Action::Reanchor,
-                "access log",
-                "refused: the log does not verify",
-                Outcome::Denied,
-            )?;
-            return Err(Error::Integrity(format!(
-                "The log does not verify ({}), so its head cannot become this device's anchor. Investigate and restore a good copy first.",
-                problem.reason
-            )));
-        }
-        self.gate(
-            Action::Reanchor,
-            "access log",
-            "accept current head after review",
-        )?;
-        self.anchor_trusted = true;
-        if let Some(head) = log::head(&self.core)? {
-            self.device
-                .keychain()
-                .store_head(&self.header.dataset_id, head)
-                .map_err(|e| Error::Invalid(format!("Could not store the log anchor: {e}.")))?;
-        }
-        Ok(())
-    }
-
-    /// Writes the whole log to `out` (compliance lead); returns the number of entries.
-    pub fn export_log(&self, format: LogFormat, out: &mut dyn Write) -> Result<usize> {
-        let name = match format {
-            LogFormat::Csv => "csv",
-            LogFormat::Jsonl => "jsonl",
-        };
-        self.gate(Action::ExportAccessLog, &format!("access log ({name})"), "")?;
-        let entries = log::read(&self.core, &LogQuery::default())?;
-        let io = |e: std::io::Error| Error::Io {
-            action: "write",
-            path: PathBuf::from("export"),
-            source: e,
-        };
-        match format {
-            LogFormat::Csv => {
-                let mut csv = csv::Writer::from_writer(&mut *out);
-                let header = [
-                    "seq",
-                    "time",
-                    "user",
-                    "role",
-                    "action",
-                    "object",
-                    "purpose",
-                    "outcome",
-                    "prev_hash",
-                    "hash",
-                    "signer",
-                    "signature",
-                ];
-                let csv_error =
-                    |e: csv::Error| Error::Format(format!("The CSV could not be written: {e}"));
-                csv.write_record(header).map_err(csv_error)?;
-                for e in &entries {
-                    let fields = [
-                        e.seq.to_string(),
-                        rfc3339(e.time_ms),
-                        e.user.clone(),
-                        e.role.clone(),
-                        e.action.clone(),
-                        e.object.clone(),
-                        e.purpose.clone(),
-                        e.outcome.clone(),
-                        hex::encode(e.prev_hash),
-                        hex::encode(e.hash),
-                        e.signer.clone(),
-                        e.signature.as_deref().map(hex::encode).unwrap_or_default(),
-                    ];
-                    csv.write_record(fields.iter().map(|f| spreadsheet_safe(f).into_owned()))
-                        .map_err(csv_error)?;
-                }
-                csv.flush().map_err(io)?;
-            }
-            LogFormat::Jsonl => {
-                for e in &entries {
-                    let line = serde_json::json!({
-                        "seq": e.seq, "time": rfc3339(e.time_ms), "time_ms": e.time_ms,
-                        "user": e.user, "role": e.role, "action": e.action, "object": e.object,
-                        "purpose": e.purpose, "outcome": e.outcome,
-                        "prev_hash": hex::encode(e.prev_hash), "hash": hex::encode(e.hash),
-                        "signer": e.signer, "signature": e.signature.as_deref().map(hex::encode),
-                    });
-                    writeln!(out, "{line}").map_err(io)?;
-                }
-                let head = entries
-                    .last()
-                    .map(|e| serde_json::json!({"seq": e.seq, "hash": hex::encode(e.hash)}));
-                writeln!(
-                    out,
-                    "{}",
-                    serde_json::json!({ "chain_head": head, "dataset_id": self.header.dataset_id })
-                )
-                .map_err(io)?;
-            }
-        }
-        out.flush().map_err(io)?;
-        Ok(entries.len())
-    }
-
-    /// The session list, newest first (analyst, compliance lead, data engineer).
-    pub fn sessions(&self, limit: Option<usize>) -> Result<Vec<SessionSummary>> {
-        self.gate(Action::ListSessions, "sessions", "")?;
-        self.session_rows(None, limit)
-    }
-
-    /// Session rows, newest first: one session or all (up to `limit`). Not gated: callers are.
-    pub(crate) fn session_rows(
-        &self,
-        id: Option<&str>,
-        limit: Option<usize>,
-    ) -> Result<Vec<SessionSummary>> {
-        let conn = self.recordings.as_ref().ok_or(Error::Denied {
-            role: self.role,
-            capability: Capability::ListSessions,
-        })?;
-        let limit = limit.map_or(-1, |l| l as i64);
-        let mut stmt = conn
-            .prepare(
-                "SELECT id, subject, started_at_ms, duration_ms, device, viewport_width, region, pages, clicks, rage_clicks,
-                        dead_clicks, variant, survey_score
-                 FROM sessions WHERE ?1 IS NULL OR id = ?1 ORDER BY started_at_ms DESC LIMIT ?2",
-            )
-            .map_err(|e| db::sql_error("recordings.db", e))?;
-        let rows = stmt
-            .query_map(rusqlite::params![id, limit], |r| {
-                let pages: String = r.get(7)?;
-                Ok(SessionSummary {
-                    id: r.get(0)?,
-                    subject: r.get(1)?,
-                    started_at: rfc3339(r.get(2)?),
-                    duration_ms: r.get(3)?,
-                    device: r.get(4)?,
-                    viewport_width: r.get(5)?,
-                    region: r.get(6)?,
-                    pages: serde_json::from_str(&pages).unwrap_or_default(),
-                    clicks: r.get(8)?,
-                    rage_clicks: r.get(9)?,
-                    dead_clicks: r.get(10)?,
-                    variant: r.get(11)?,
-                    survey_score: r.get(12)?,
-                })
-            })
-            .map_err(|e| db::sql_error("recordings.db", e))?;
-        rows.map(|r| r.map_err(|e| db::sql_error("recordings.db", e)))
-            .collect()
-    }
-
-    /// The page list with screenshot viewports and session counts (every role).
-    pub fn pages(&self) -> Result<Vec<PageSummary>> {
-        self.gate(Action::ListPages, "pages", "")?;
-        let k = self.k_anonymity();
-        let mut stmt = self
-            .core
-            .prepare(
-                "SELECT p.pattern,
-                        (SELECT group_concat(viewport, ',') FROM screenshots s WHERE s.page_id = p.id),
-                        (SELECT count(*) FROM heatmap_sessions h WHERE h.pending = 0 AND h.ref IN
-                            (SELECT CAST(substr(ps.session_id, 2) AS INTEGER) FROM page_sessions ps
-                             WHERE ps.page_id = p.id AND ps.session_id LIKE 'h%')),
-                        -- People: subject buckets; sessions whose subject is unknown count
-                        -- together as one person.
-                        (SELECT count(DISTINCT coalesce(h.subject_group, ?1)) FROM heatmap_sessions h
-                         WHERE h.pending = 0 AND h.ref IN
-                            (SELECT CAST(substr(ps.session_id, 2) AS INTEGER) FROM page_sessions ps
-                             WHERE ps.page_id = p.id AND ps.session_id LIKE 'h%'))
-                 FROM pages p ORDER BY p.pattern",
-            )
-            .map_err(|e| db::sql_error("core.db", e))?;
-        let rows = stmt
-            .query_map([crate::privacy::pseudonym::SUBJECT_GROUPS], |r| {
-                let viewports: Option<String> = r.get(1)?;
-                Ok(PageSummary {
-                    page: r.get(0)?,
-                    viewports: viewports
-                        .map(|v| v.split(',').map(str::to_owned).collect())
-                        .unwrap_or_default(),
-                    sessions: r.get(2)?,
-                    below_floor: (r.get::<_, i64>(3)? < k as i64).then_some(k),
-                })
-                .map(|mut p: PageSummary| {
-                    if p.below_floor.is_some() {
-                        p.sessions = 0;
-                    }
-                    p
-                })
-            })
-            .map_err(|e| db::sql_error("core.db", e))?;
-        rows.map(|r| r.map_err(|e| db::sql_error("core.db", e)))
-            .collect()
-    }
-
     /// Lets go of this workspace's share of the bundle lock, so that a fork of it (on another
     /// thread) can rotate keys; this workspace must then be replaced by that fork.
     pub fn release_for_rotation(&mut self) {
@@ -1030,34 +681,5 @@ impl Drop for Workspace {
         if let Some(conn) = &self.recordings {
             db::checkpoint(conn);
         }
-    }
-}
-
-/// A cell a spreadsheet shows as text: a leading formula character is neutralised, so log
-/// content never runs as a formula. (Quoting is the `csv` writer's.)
-fn spreadsheet_safe(value: &str) -> std::borrow::Cow<'_, str> {
-    if value.len() > 1 && value.starts_with(['=', '+', '-', '@']) {
-        format!("'{value}").into()
-    } else {
-        value.into()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn formula_cells_are_neutralised_and_quoting_is_the_writers() -> Result<()> {
-        assert_eq!(spreadsheet_safe("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
-        assert_eq!(spreadsheet_safe("-"), "-");
-        assert_eq!(spreadsheet_safe("plain"), "plain");
-        let mut buf = Vec::new();
-        let mut w = csv::Writer::from_writer(&mut buf);
-        w.write_record([spreadsheet_safe("@a,\"b\"").as_ref(), "c"])
-            .map_err(|e| Error::Format(e.to_string()))?;
-        drop(w);
-        assert_eq!(String::from_utf8_lossy(&buf), "\"'@a,\"\"b\"\"\",c\n");
-        Ok(())
     }
 }
