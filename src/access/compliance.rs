@@ -1,6 +1,8 @@
 //! The compliance centre through the gate: erasure by subject identifier or pseudonym,
 //! retention policy and purges (on demand and when the dataset opens), and receipts.
 
+use std::sync::atomic::AtomicBool;
+
 use crate::access::{Action, Capability, Notice, Outcome, PolicyKind, Workspace};
 use crate::clock::now_ms;
 use crate::compliance::retention::Policy;
@@ -220,18 +222,25 @@ impl Workspace {
     /// Anomalies, most serious first, with their acknowledgements (compliance lead, analyst,
     /// data engineer). The PII scan reads recordings where this role holds them.
     pub fn anomalies(&self) -> Result<Vec<compliance::anomaly::Anomaly>> {
+        self.anomalies_until(&AtomicBool::new(false))
+    }
+
+    /// [`Workspace::anomalies`], ending early with an error once `stop` is set (the scan
+    /// reads every stored session).
+    pub fn anomalies_until(&self, stop: &AtomicBool) -> Result<Vec<compliance::anomaly::Anomaly>> {
         self.gate(Action::ViewAnomalies, "anomalies", "")?;
         // Restricted regions come from the policy: never scan with ones changed by hand.
         self.require_policy(PolicyKind::Policy)?;
-        self.anomalies_ungated()
+        self.anomalies_ungated(stop)
     }
 
-    fn anomalies_ungated(&self) -> Result<Vec<compliance::anomaly::Anomaly>> {
+    fn anomalies_ungated(&self, stop: &AtomicBool) -> Result<Vec<compliance::anomaly::Anomaly>> {
         let (_, restricted) = self.compliance_settings();
         let mut all = compliance::anomaly::region_spikes(&self.core, &restricted)?;
         all.extend(compliance::anomaly::pii_leaks(
             &self.core,
             self.recordings.as_ref(),
+            stop,
         )?);
         all.extend(compliance::anomaly::access(&self.core)?);
         let mut stmt = self
@@ -299,7 +308,7 @@ impl Workspace {
         let consent =
             compliance::consent::dashboard(&self.core, self.policy().consent_target_percent)?;
         let log = crate::access::log::read(&self.core, &crate::access::LogQuery::default())?;
-        let anomalies = self.anomalies_ungated()?;
+        let anomalies = self.anomalies_ungated(&AtomicBool::new(false))?;
         let input = compliance::report::ReportInput {
             dataset: (self.dataset_name(), self.dataset_id()),
             made_by: (self.user(), crate::clock::rfc3339(now_ms())),

@@ -27,4 +27,4 @@ pub use sealed_policy::PolicyKind;
 pub(crate) use sealed_policy::seal_all;
 pub use users::{UserInfo, check_new_password, check_user_name};
 pub(crate) use workspace::Identity;
-pub use workspace::{Notice, NoticeLevel, Workspace};
+pub use workspace::{KeyHolders, Notice, NoticeLevel, Workspace};

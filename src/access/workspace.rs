@@ -100,6 +100,21 @@ pub struct Workspace {
     /// here, and again whenever the seal's version moved (an edit by another window or the
     /// CLI).
     policy: RefCell<(Option<i64>, crate::compliance::policy::Policy)>,
+    /// Shared by this workspace and its forks: counts who still holds the session's keys.
+    holders: std::sync::Arc<()>,
+}
+
+/// Counts the workspaces (an unlocked one and its forks) that still hold one session's keys,
+/// without holding them itself.
+#[derive(Clone)]
+pub struct KeyHolders(std::sync::Weak<()>);
+
+impl KeyHolders {
+    /// How many workspaces of the session are still alive; 0 once every one was dropped and
+    /// its keys zeroized.
+    pub fn count(&self) -> usize {
+        self.0.strong_count()
+    }
 }
 
 impl Workspace {
@@ -159,6 +174,7 @@ impl Workspace {
             identity,
             rollback_off: None,
             policy: RefCell::default(),
+            holders: std::sync::Arc::new(()),
         };
         let core_path = ws.header.db_path(&ws.dir, Tier::Core);
         let core_key = ws.keys.subset(&[Tier::Core]);
@@ -632,6 +648,11 @@ impl Workspace {
         Ok(())
     }
 
+    /// Who still holds this session's keys (this workspace and its forks).
+    pub fn key_holders(&self) -> KeyHolders {
+        KeyHolders(std::sync::Arc::downgrade(&self.holders))
+    }
+
     /// A second workspace for the same user, with its own connections, for work on another
     /// thread (an import) while this one keeps serving the screen. Nothing is logged: the
     /// work it does is.
@@ -661,6 +682,7 @@ impl Workspace {
             anchor_trusted: self.anchor_trusted,
             notices: RefCell::new(Vec::new()),
             policy: RefCell::new(self.policy.borrow().clone()),
+            holders: std::sync::Arc::clone(&self.holders),
             cache: self.cache.clone(),
             identity: self.identity.clone(),
             rollback_off: self.rollback_off.clone(),

@@ -1,7 +1,8 @@
 //! The access log view's controller: Verify and export, the file chosen in a dialog.
 
 use super::dialog::{self, NO_DIALOG, Picked};
-use super::{Screen, SightlineApp, jobs};
+use super::jobs::{self, Scope};
+use super::{Screen, SightlineApp};
 use crate::access::LogFormat;
 use crate::access::Notice;
 use crate::ui::workbench::ViewState;
@@ -51,7 +52,10 @@ impl SightlineApp {
             Ok(fork) => {
                 state.verifying = true;
                 state.verify = None;
-                w.verify_job = Some(jobs::Job::spawn(move || fork.verify()));
+                w.verify_job = Some(
+                    self.jobs
+                        .spawn("Verify", Scope::Session, move |_| fork.verify()),
+                );
             }
             Err(e) => state.verify = Some((false, e.to_string())),
         }

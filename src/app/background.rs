@@ -3,10 +3,9 @@
 
 use std::time::Duration;
 
-use super::jobs::Wait;
 use std::sync::Arc;
 
-use super::{Screen, SightlineApp};
+use super::SightlineApp;
 
 impl SightlineApp {
     /// Whether the first-run demo is still being built.
@@ -24,61 +23,23 @@ impl SightlineApp {
         self.clock = clock;
     }
 
-    /// Whether any background job (the first-run demo, unlock, import, revocation, heatmap, replay, compliance
-    /// task, anomaly scan, Verify, PNG export) is running.
+    /// Whether any background job (the first-run demo, unlock, import, revocation, heatmap,
+    /// replay, compliance task, anomaly scan, Verify, PNG export, or a job of a locked
+    /// session still ending) is running or has a result the next frame takes up.
     pub fn has_background_work(&self) -> bool {
-        self.unlock_job.is_some()
-            || self.demo_build.is_some()
-            || !self.draining.is_empty()
-            || match &self.screen {
-                Screen::Workbench(w) => {
-                    w.import.is_some()
-                        || w.revoke.is_some()
-                        || w.heatmap_job.is_some()
-                        || w.replay_job.is_some()
-                        || w.compliance_job.is_some()
-                        || w.anomaly_job.is_some()
-                        || w.verify_job.is_some()
-                        || w.png_job.is_some()
-                }
-                Screen::Login(_) => false,
-            }
+        !self.jobs.is_idle()
+    }
+
+    /// How many workspaces still hold the keys of the last session unlocked in this window:
+    /// the open one and its forks; 0 after Lock once every job of it has ended.
+    pub fn session_key_holders(&self) -> usize {
+        self.key_holders.as_ref().map_or(0, |h| h.count())
     }
 
     /// Waits (up to `timeout` each) for every running background job to finish; their results
     /// are taken up by the next frame. GUI tests step frames after this instead of sleeping.
     pub fn wait_for_background(&self, timeout: Duration) {
-        if let Some(job) = &self.unlock_job {
-            job.wait(timeout);
-        }
-        if let Some(build) = &self.demo_build {
-            build.wait(timeout);
-        }
-        for job in &self.draining {
-            job.wait(timeout);
-        }
-        let Screen::Workbench(w) = &self.screen else {
-            return;
-        };
-        if let Some(running) = &w.import {
-            running.job.wait(timeout);
-        }
-        if let Some(running) = &w.revoke {
-            running.job.wait(timeout);
-        }
-        for wait in [
-            w.heatmap_job.as_ref().map(|j| j as &dyn Wait),
-            w.replay_job.as_ref().map(|j| j as &dyn Wait),
-            w.compliance_job.as_ref().map(|j| j as &dyn Wait),
-            w.anomaly_job.as_ref().map(|j| j as &dyn Wait),
-            w.verify_job.as_ref().map(|j| j as &dyn Wait),
-            w.png_job.as_ref().map(|j| j as &dyn Wait),
-        ]
-        .into_iter()
-        .flatten()
-        {
-            wait.wait(timeout);
-        }
+        self.jobs.wait_all(timeout);
     }
 }
 

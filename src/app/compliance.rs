@@ -2,6 +2,7 @@
 //! purging and erasing, each followed by a fresh read of the receipts.
 
 use super::dialog::{self, NO_DIALOG, Picked};
+use super::jobs::Scope;
 use super::{Screen, SightlineApp};
 use crate::access::Notice;
 use crate::access::{Capability, Workspace};
@@ -94,11 +95,16 @@ impl SightlineApp {
         match w.ws.fork() {
             Ok(fork) => {
                 state.anomalies = None;
-                // A scan still running is replaced, but tracked until its fork is gone.
+                // A scan still running is told to stop; the registry tracks it until its fork
+                // is gone.
                 if let Some(old) = w.anomaly_job.take() {
-                    self.draining.push(Box::new(old));
+                    old.stop();
                 }
-                w.anomaly_job = Some(super::jobs::Job::spawn(move || fork.anomalies()));
+                w.anomaly_job = Some(self.jobs.spawn(
+                    "The anomaly scan",
+                    Scope::Session,
+                    move |stop| fork.anomalies_until(stop.flag()),
+                ));
             }
             Err(e) => state.error = Some(e.to_string()),
         }
@@ -218,7 +224,11 @@ impl SightlineApp {
             Ok(fork) => {
                 state.working = true;
                 state.error = None;
-                w.compliance_job = Some(super::jobs::Job::spawn(move || work(&fork)));
+                w.compliance_job = Some(self.jobs.spawn(
+                    "A compliance task",
+                    Scope::Session,
+                    move |_| work(&fork),
+                ));
                 true
             }
             Err(e) => {

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
-use crate::app::jobs::Job;
+use crate::app::jobs::{Job, Jobs, Scope};
 use crate::device::Device;
 use crate::error::Error;
 use crate::sample::demo;
@@ -17,10 +17,10 @@ pub struct DemoBuild {
 
 impl DemoBuild {
     /// Starts building `sessions` generated sessions into `path`.
-    pub fn start(device: Device, path: PathBuf, sessions: usize) -> DemoBuild {
+    pub fn start(jobs: &mut Jobs, device: Device, path: PathBuf, sessions: usize) -> DemoBuild {
         let progress = Arc::new(Mutex::new(("Starting".to_owned(), 0.0)));
         let shared = Arc::clone(&progress);
-        let job = Job::spawn(move || {
+        let job = jobs.spawn("Building the demo", Scope::App, move |_| {
             demo::build(&path, sessions, &device, &mut |step, fraction| {
                 if let Ok(mut p) = shared.lock() {
                     *p = (step.to_owned(), fraction);
@@ -37,11 +37,6 @@ impl DemoBuild {
             .lock()
             .map(|p| p.clone())
             .unwrap_or_else(|_| ("Working".to_owned(), 0.0))
-    }
-
-    /// Waits up to `timeout` for the build to finish (tests step frames after this).
-    pub fn wait(&self, timeout: std::time::Duration) {
-        self.job.wait(timeout);
     }
 
     /// The finished build, if it has finished.

@@ -4,7 +4,8 @@
 use std::sync::Arc;
 
 use super::dialog::{self, NO_DIALOG, Picked};
-use super::{Screen, SightlineApp, jobs};
+use super::jobs::{self, Scope};
+use super::{Screen, SightlineApp};
 use crate::access::heatmaps::HeatmapRequest;
 use crate::access::{Capability, Workspace};
 use crate::error::Error;
@@ -33,7 +34,9 @@ fn compute(
     request: &HeatmapRequest,
     b: Option<&crate::heatmap::segment::Segment>,
     shown: Option<ShownShot>,
+    stop: &jobs::Stop,
 ) -> Result<HeatmapResult, Error> {
+    let stopped = || Error::Busy("The heatmap was stopped.".into());
     let (a, b, difference) = match b {
         Some(segment) => {
             let c = ws.heatmap_compare(request, segment)?;
@@ -41,6 +44,10 @@ fn compute(
         }
         None => (ws.heatmap(request)?, None, None),
     };
+    // Decoding a tall screenshot is the next long step; a locked session skips it.
+    if stop.is_set() {
+        return Err(stopped());
+    }
     let key = (a.request.page.clone(), a.request.viewport.clone());
     let shot = match (&a.screenshot, shown) {
         (Some(_), Some((shown_key, pixels))) if shown_key == key => Some(pixels),
@@ -67,7 +74,7 @@ impl SightlineApp {
     }
 
     pub(super) fn compute_heatmap(&mut self) {
-        let Some(w) = self.heatmap_workbench() else {
+        let Screen::Workbench(w) = &mut self.screen else {
             return;
         };
         let ViewState::Heatmaps(state) = &mut w.view else {
@@ -96,8 +103,8 @@ impl SightlineApp {
                 .clone()
                 .map(|p| ((r.page.clone(), r.viewport.clone()), p))
         });
-        w.heatmap_job = Some(jobs::Job::spawn(move || {
-            compute(&fork, &request, b.as_ref(), shown)
+        w.heatmap_job = Some(self.jobs.spawn("The heatmap", Scope::Session, move |stop| {
+            compute(&fork, &request, b.as_ref(), shown, stop)
         }));
     }
 
@@ -222,7 +229,7 @@ impl SightlineApp {
 
     /// Renders and writes the annotated PNG on a fork; the window keeps drawing.
     pub(super) fn export_heatmap(&mut self, path: &std::path::Path) {
-        let Some(w) = self.heatmap_workbench() else {
+        let Screen::Workbench(w) = &mut self.screen else {
             return;
         };
         if w.png_job.is_some() {
@@ -241,7 +248,7 @@ impl SightlineApp {
         match w.ws.fork() {
             Ok(fork) => {
                 state.message = Some(format!("Exporting {}…", path.display()));
-                w.png_job = Some(jobs::Job::spawn(move || {
+                w.png_job = Some(self.jobs.spawn("The PNG export", Scope::Session, move |_| {
                     fork.export_heatmap(&heatmap, &shapes, &path)
                         .map(|bytes| (path, bytes))
                 }));

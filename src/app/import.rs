@@ -2,11 +2,11 @@
 //! import on its own thread with a forked workspace, progress, Cancel and the report.
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use super::dialog::{self, NO_DIALOG, Picked};
-use super::{Screen, SightlineApp, jobs};
+use super::jobs::{self, Scope};
+use super::{Screen, SightlineApp};
 use crate::access::Notice;
 use crate::error::Error;
 use crate::ingest::{ImportOptions, ImportProgress, ImportReport, Purposes};
@@ -43,7 +43,6 @@ pub(super) fn importable_files(paths: Vec<PathBuf>) -> Vec<PathBuf> {
 pub(super) struct RunningImport {
     pub(super) job: jobs::Job<Result<ImportReport, Error>>,
     pub(super) progress: Arc<Mutex<Option<ImportProgress>>>,
-    pub(super) cancel: Arc<AtomicBool>,
 }
 
 impl SightlineApp {
@@ -144,7 +143,7 @@ impl SightlineApp {
         if let Screen::Workbench(w) = &self.screen
             && let Some(running) = &w.import
         {
-            running.cancel.store(true, Ordering::Relaxed);
+            running.job.stop();
         }
     }
 
@@ -195,12 +194,11 @@ impl SightlineApp {
             files_total: files.len(),
             sessions_stored: 0,
         })));
-        let cancel = Arc::new(AtomicBool::new(false));
-        let (shared, stop) = (Arc::clone(&progress), Arc::clone(&cancel));
+        let shared = Arc::clone(&progress);
         state.error = None;
         state.report = None;
         w.import = Some(RunningImport {
-            job: jobs::Job::spawn(move || {
+            job: self.jobs.spawn("The import", Scope::Session, move |stop| {
                 let report = ws.import(
                     &files,
                     &options,
@@ -209,14 +207,13 @@ impl SightlineApp {
                             *slot = Some(p);
                         }
                     },
-                    &stop,
+                    stop.flag(),
                 );
                 // Its own lock entry: the forked workspace's work ends here.
                 drop(ws);
                 report
             }),
             progress,
-            cancel,
         });
     }
 

@@ -2,13 +2,13 @@
 //! wizard, unlocking on a background thread, and locking.
 
 use std::path::PathBuf;
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use zeroize::Zeroizing;
 
 use super::dialog::{self, NO_DIALOG, Picked};
-use super::{Screen, SightlineApp, Workbench, first_run, jobs, recent};
+use super::jobs::Scope;
+use super::{Screen, SightlineApp, Workbench, first_run, recent};
 use crate::access::Workspace;
 use crate::command::Command;
 use crate::dataset::Dataset;
@@ -147,7 +147,7 @@ impl SightlineApp {
         let dataset = dataset.clone();
         let device = self.device.clone();
         state.error = None;
-        self.unlock_job = Some(jobs::Job::spawn(move || {
+        self.unlock_job = Some(self.jobs.spawn("The unlock", Scope::App, move |_| {
             dataset.unlock(&user, &password, &device)
         }));
     }
@@ -156,6 +156,7 @@ impl SightlineApp {
         match result {
             Ok(ws) => {
                 let notices = ws.notices();
+                self.key_holders = Some(ws.key_holders());
                 self.screen = Screen::Workbench(Box::new(Workbench {
                     idle_lock: Duration::from_secs(60 * ws.idle_lock_minutes()),
                     view: ViewState::Overview,
@@ -210,33 +211,10 @@ impl SightlineApp {
         else {
             return;
         };
-        let mut w = w;
-        if let Some(running) = w.import.take() {
-            // The import thread stops after its current session and drops its keys.
-            running.cancel.store(true, Ordering::Relaxed);
-            self.draining.push(Box::new(running.job));
-        }
-        // Every fork still working is tracked until it has finished and its keys are gone;
-        // its result is dropped unread.
-        let running: [Option<Box<dyn jobs::Wait>>; 6] = [
-            w.heatmap_job
-                .take()
-                .map(|j| Box::new(j) as Box<dyn jobs::Wait>),
-            w.replay_job
-                .take()
-                .map(|j| Box::new(j) as Box<dyn jobs::Wait>),
-            w.compliance_job
-                .take()
-                .map(|j| Box::new(j) as Box<dyn jobs::Wait>),
-            w.anomaly_job
-                .take()
-                .map(|j| Box::new(j) as Box<dyn jobs::Wait>),
-            w.verify_job
-                .take()
-                .map(|j| Box::new(j) as Box<dyn jobs::Wait>),
-            w.png_job.take().map(|j| Box::new(j) as Box<dyn jobs::Wait>),
-        ];
-        self.draining.extend(running.into_iter().flatten());
+        // Every job of the session is asked to stop; the registry tracks each until its
+        // thread has ended, which is when its fork and keys are gone. Their results are
+        // dropped unread with the workbench.
+        self.jobs.stop_session();
         let user = w.ws.user().to_owned();
         let error =
             w.ws.lock()

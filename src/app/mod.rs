@@ -19,7 +19,6 @@ mod users;
 mod views;
 
 use import::RunningImport;
-use jobs::Wait;
 use users::RunningRevoke;
 
 use std::path::PathBuf;
@@ -78,9 +77,11 @@ pub struct SightlineApp {
     dataset: Option<Dataset>,
     unlock_job: Option<jobs::Job<Result<Workspace, Error>>>,
     demo_build: Option<first_run::DemoBuild>,
-    /// Jobs of a locked workbench, still finishing on their forks. Their results are dropped
-    /// as they arrive, and with them the last keys of the locked session.
-    draining: Vec<Box<dyn Wait>>,
+    /// Every running job, the session's forks included until their threads have ended (after
+    /// Lock too, when their results are dropped unread).
+    jobs: jobs::Jobs,
+    /// Who holds the keys of the last session unlocked here (after Lock: forks still ending).
+    key_holders: Option<crate::access::KeyHolders>,
     /// Monotonic seconds for the idle lock; tests put in their own.
     clock: Clock,
 }
@@ -103,7 +104,8 @@ impl SightlineApp {
             dataset: None,
             unlock_job: None,
             demo_build: None,
-            draining: Vec::new(),
+            jobs: jobs::Jobs::default(),
+            key_holders: None,
             clock: monotonic(),
             device,
         };
@@ -114,6 +116,7 @@ impl SightlineApp {
             None if demo.join("header.json").is_file() => app.run(Command::SelectDataset(demo)),
             None => {
                 app.demo_build = Some(first_run::DemoBuild::start(
+                    &mut app.jobs,
                     app.device.clone(),
                     demo,
                     demo_sessions,
@@ -156,8 +159,8 @@ impl SightlineApp {
             self.unlock_job = None;
             self.finish_unlock(result);
         }
-        self.draining.retain(|job| !job.done());
-        if !self.draining.is_empty() {
+        self.jobs.prune();
+        if self.jobs.any_running() {
             ctx.request_repaint_after(Duration::from_millis(50));
         }
         self.poll_import();

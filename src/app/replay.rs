@@ -4,7 +4,8 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::{Screen, SightlineApp, jobs};
+use super::jobs::Scope;
+use super::{Screen, SightlineApp};
 use crate::access::replay::SurveyAnswer;
 use crate::access::{Capability, SessionSummary, Workspace};
 use crate::error::Error;
@@ -114,7 +115,12 @@ impl SightlineApp {
             state.opening = true;
             state.error = None;
         }
-        w.replay_job = Some(jobs::Job::spawn(move || open(&fork, &id, purpose)));
+        w.replay_job = Some(
+            self.jobs
+                .spawn("Opening a replay", Scope::Session, move |_| {
+                    open(&fork, &id, purpose)
+                }),
+        );
     }
 
     pub(super) fn poll_replay(&mut self, ctx: &egui::Context) {

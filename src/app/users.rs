@@ -5,7 +5,8 @@ use std::sync::{Arc, Mutex};
 
 use zeroize::Zeroizing;
 
-use super::{Screen, SightlineApp, jobs};
+use super::jobs::{self, Scope};
+use super::{Screen, SightlineApp};
 use crate::access::RotationProgress;
 use crate::access::Workspace;
 use crate::error::Error;
@@ -53,16 +54,18 @@ impl SightlineApp {
 
     pub(super) fn start_revoke(&mut self, user: String) {
         // The rotation needs the dataset to itself: every fork must be gone first.
-        let forks_running = self.has_background_work();
+        let running = self.jobs.running();
         let Screen::Workbench(w) = &mut self.screen else {
             return;
         };
-        if forks_running {
+        if !running.is_empty() {
             if let ViewState::Users(state) = &mut w.view {
                 state.message = Some((
                     false,
-                    "Background work is still running on this dataset (an import, a heatmap, a scan, Verify or an export): wait for it to finish, then revoke."
-                        .into(),
+                    format!(
+                        "Background work is still running on this dataset ({}): wait for it to finish, then revoke.",
+                        running.join(", ").to_lowercase()
+                    ),
                 ));
             }
             return;
@@ -80,7 +83,7 @@ impl SightlineApp {
         let progress = Arc::new(Mutex::new(None));
         let shared = Arc::clone(&progress);
         let target = user.clone();
-        let job = jobs::Job::spawn(move || {
+        let job = self.jobs.spawn("The revocation", Scope::Session, move |_| {
             let result = fork.revoke_user(&target, &mut |p| {
                 if let Ok(mut slot) = shared.lock() {
                     *slot = Some(p);

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use rusqlite::Connection;
 
 use crate::dataset::db::sql_error;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::privacy::pii;
 
 /// How serious an anomaly is.
@@ -165,7 +165,11 @@ fn leak(what: &str, id: &str, text: &str) -> Option<Anomaly> {
 /// Stored free text that still looks like PII: page patterns and annotation notes (core.db);
 /// the text fields of session events and survey comments (recordings.db, when held). Numbers
 /// (times, coordinates) are not text and are not scanned.
-pub fn pii_leaks(core: &Connection, rec: Option<&Connection>) -> Result<Vec<Anomaly>> {
+pub fn pii_leaks(
+    core: &Connection,
+    rec: Option<&Connection>,
+    stop: &std::sync::atomic::AtomicBool,
+) -> Result<Vec<Anomaly>> {
     use crate::heatmap::annotation::Shape;
     use crate::session::SessionEvent;
     let mut out = Vec::new();
@@ -194,6 +198,9 @@ pub fn pii_leaks(core: &Connection, rec: Option<&Connection>) -> Result<Vec<Anom
             "recordings.db",
             "SELECT session_id, events FROM session_events",
         )? {
+            if stop.load(std::sync::atomic::Ordering::Relaxed) {
+                return Err(Error::Busy("The anomaly scan was stopped.".into()));
+            }
             let events: Vec<SessionEvent> = serde_json::from_str(&events).unwrap_or_default();
             let text: Vec<&str> = events
                 .iter()

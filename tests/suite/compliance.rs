@@ -403,6 +403,20 @@ fn the_demo_data_raises_no_anomaly() {
 }
 
 #[test]
+fn a_stopped_anomaly_scan_ends_with_a_message_instead_of_reading_on() {
+    let fx = Fixture::with_all_roles();
+    import(&fx, session("s-1", "p-1", DAY, "m"), Vec::new());
+    let lead = fx.unlock(LEAD);
+    let stop = std::sync::atomic::AtomicBool::new(true);
+    let err = lead.anomalies_until(&stop).unwrap_err().to_string();
+    assert!(err.contains("stopped"), "{err}");
+    assert!(
+        lead.anomalies_until(&std::sync::atomic::AtomicBool::new(false))
+            .is_ok()
+    );
+}
+
+#[test]
 fn the_report_has_every_section_and_only_leads_export_it() {
     let fx = Fixture::with_all_roles();
     import(&fx, session("s-1", "p-1", DAY, "m"), vec![ImportInput::Memory {

@@ -62,6 +62,11 @@ fn lock_keeps_track_of_every_running_job_until_its_fork_is_gone() {
     h.get_by_label("Tablet (no screenshot)").click();
     h.step();
     assert!(h.state().heatmap_view().is_some_and(|v| v.computing));
+    assert_eq!(
+        h.state().session_key_holders(),
+        2,
+        "the workspace and its fork"
+    );
     h.state_mut().run(Command::Lock);
     assert!(h.state().workspace().is_none(), "locked at once");
     // The fork is not forgotten: it is tracked until its thread has ended, which is when
@@ -69,4 +74,10 @@ fn lock_keeps_track_of_every_running_job_until_its_fork_is_gone() {
     assert!(h.state().has_background_work());
     settle_jobs(&mut h);
     assert!(!h.state().has_background_work());
+    assert_eq!(
+        h.state().session_key_holders(),
+        0,
+        "no workspace of the locked session holds its keys"
+    );
+    assert!(h.query_by_label("Unlock").is_some());
 }
