@@ -59,17 +59,19 @@ fn log_verify(c: &mut Criterion) {
         log::append_in_transaction(&core, &id, &entry, Some(signer)).expect("append");
     }
     core.execute_batch("COMMIT").expect("commit");
-    log::checkpoint(&core, &id, &authority).expect("checkpoint");
+    log::checkpoint(&core, &id, &authority, sightline::clock::now_ms()).expect("checkpoint");
     let block = header.authority.as_ref().expect("format 2");
     let trust = Some(Trust { block });
-    let report = log::verify(&core, &id, None, trust).expect("verify");
+    let report = log::verify(&core, &id, None, trust, sightline::clock::now_ms()).expect("verify");
     assert!(report.problem.is_none(), "{:?}", report.problem);
 
     let mut group = c.benchmark_group("access_log");
     group.sample_size(10);
     group.measurement_time(Duration::from_secs(10));
     group.bench_function("verify_10k_signed_entries", |b| {
-        b.iter(|| log::verify(&core, &id, None, trust).expect("verify"));
+        b.iter(|| {
+            log::verify(&core, &id, None, trust, sightline::clock::now_ms()).expect("verify")
+        });
     });
     group.sample_size(50);
     group.bench_function("append_one_signed_entry", |b| {

@@ -1,9 +1,64 @@
-//! Wall-clock helpers: milliseconds since the Unix epoch and RFC 3339 text.
+//! Wall-clock time for the core: the [`Clock`] a device reads (the system's, or one a test
+//! moves on), milliseconds since the Unix epoch and RFC 3339 text.
+
+use std::fmt;
+use std::sync::atomic::{AtomicI64, Ordering};
 
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-/// Milliseconds since the Unix epoch, now.
+/// Where the core reads the time: login back-off, retention, log and receipt times. The app
+/// and the CLI use [`SystemClock`]; tests move a [`ManualClock`] on instead of sleeping.
+pub trait Clock: Send + Sync {
+    /// Milliseconds since the Unix epoch.
+    fn now_ms(&self) -> i64;
+}
+
+/// The system's clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now_ms(&self) -> i64 {
+        now_ms()
+    }
+}
+
+/// A clock that stands still until moved: starts at the system's time.
+pub struct ManualClock(AtomicI64);
+
+impl ManualClock {
+    /// A clock showing the system's time now.
+    pub fn new() -> ManualClock {
+        ManualClock(AtomicI64::new(now_ms()))
+    }
+
+    /// Moves the clock on by `ms` (back when negative).
+    pub fn advance_ms(&self, ms: i64) {
+        self.0.fetch_add(ms, Ordering::Relaxed);
+    }
+}
+
+impl Default for ManualClock {
+    fn default() -> ManualClock {
+        ManualClock::new()
+    }
+}
+
+impl Clock for ManualClock {
+    fn now_ms(&self) -> i64 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+impl fmt::Debug for dyn Clock {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Clock({})", rfc3339(self.now_ms()))
+    }
+}
+
+/// Milliseconds since the Unix epoch on the system's clock. The core reads time through a
+/// device's [`Clock`] instead.
 pub fn now_ms() -> i64 {
     (OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
 }

@@ -1,9 +1,11 @@
-//! What this device contributes to security: a state folder (login back-off, recent datasets)
-//! and the OS keychain (log anchors). Neither holds secrets of a dataset.
+//! What this device contributes to security: a state folder (login back-off, recent datasets),
+//! the OS keychain (log anchors) and its clock. None holds secrets of a dataset.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::audit::anchor::Keychain;
+use crate::clock::{Clock, SystemClock};
 
 /// Environment variable that moves the state folder (portable installs, tests).
 pub const STATE_DIR_ENV: &str = "SIGHTLINE_STATE_DIR";
@@ -11,11 +13,12 @@ pub const STATE_DIR_ENV: &str = "SIGHTLINE_STATE_DIR";
 /// working on copies of one dataset). The rollback check is then off, and every unlock says so.
 pub const KEYCHAIN_ENV: &str = "SIGHTLINE_KEYCHAIN";
 
-/// This device's state folder and keychain.
+/// This device's state folder, keychain and clock.
 #[derive(Debug, Clone)]
 pub struct Device {
     state_dir: PathBuf,
     keychain: Keychain,
+    clock: Arc<dyn Clock>,
 }
 
 impl Device {
@@ -24,7 +27,19 @@ impl Device {
         Device {
             state_dir: state_dir.into(),
             keychain,
+            clock: Arc::new(SystemClock),
         }
+    }
+
+    /// This device reading the time from `clock` (tests move time on without sleeping).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Device {
+        self.clock = clock;
+        self
+    }
+
+    /// Milliseconds since the Unix epoch on this device's clock.
+    pub fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
     }
 
     /// The platform's data folder (or `SIGHTLINE_STATE_DIR`) and the platform keychain.

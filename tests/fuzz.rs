@@ -164,7 +164,7 @@ fn import_everything(bytes: &[u8]) -> Result<(), TestCaseError> {
         Ok(tables::TableKind::Consent) => {
             tables::import_consent(&stores.core, &stores.rec, &[1; 32], &text)
         }
-        Ok(tables::TableKind::Survey) => tables::import_surveys(&stores.rec, &[1; 32], &text),
+        Ok(tables::TableKind::Survey) => tables::import_surveys(&stores.rec, &[1; 32], &text, 0),
         Err(e) => Err(e),
     };
     accepted |= read.is_ok_and(|(stored, _)| stored > 0);

@@ -4,7 +4,7 @@
 use std::sync::atomic::AtomicBool;
 
 use crate::access::{Action, Capability, Notice, Outcome, PolicyKind, Workspace};
-use crate::clock::now_ms;
+
 use crate::compliance::retention::Policy;
 use crate::compliance::{self, Receipt, ReceiptDetail};
 use crate::error::{Error, Result};
@@ -75,11 +75,16 @@ impl Workspace {
         detail.normal_form = Some(crate::privacy::pseudonym::SUBJECT_NORMAL_FORM.to_owned());
         // Later imports of the same export must not bring the subject back.
         for erased in std::iter::once(&subject).chain(extra.as_ref()) {
-            crate::ingest::store::suppress(rec, &key, erased, now_ms())
+            crate::ingest::store::suppress(rec, &key, erased, self.device.now_ms())
                 .or_else(|e| self.failed(Action::EraseSubject, &object, e))?;
         }
-        let receipt =
-            compliance::store_receipt(&self.core, "erasure", now_ms(), &self.user, &detail)?;
+        let receipt = compliance::store_receipt(
+            &self.core,
+            "erasure",
+            self.device.now_ms(),
+            &self.user,
+            &detail,
+        )?;
         self.log(
             Action::EraseSubject,
             &format!(
@@ -135,11 +140,16 @@ impl Workspace {
             }),
             (Some(_), None) => None,
         };
-        let mut detail =
-            match compliance::retention::purge(&self.core, rec, now_ms(), &policy, log_purge) {
-                Ok(d) => d,
-                Err(e) => return self.failed(Action::RetentionPurge, "purge", e),
-            };
+        let mut detail = match compliance::retention::purge(
+            &self.core,
+            rec,
+            self.device.now_ms(),
+            &policy,
+            log_purge,
+        ) {
+            Ok(d) => d,
+            Err(e) => return self.failed(Action::RetentionPurge, "purge", e),
+        };
         detail.trigger = trigger.to_owned();
         if let Some(problem) = &detail.log_refused {
             let text = format!(
@@ -148,8 +158,13 @@ impl Workspace {
             self.log(Action::IntegrityAlert, "access log", &text, Outcome::Failed)?;
             self.add_notice(Notice::integrity(format!("{text}.")));
         }
-        let receipt =
-            compliance::store_receipt(&self.core, "purge", now_ms(), &self.user, &detail)?;
+        let receipt = compliance::store_receipt(
+            &self.core,
+            "purge",
+            self.device.now_ms(),
+            &self.user,
+            &detail,
+        )?;
         if let (Some(record), Some(key)) = (&detail.log_purge, self.authority_key()) {
             crate::access::log::attach_receipt(
                 &self.core,
@@ -264,7 +279,7 @@ impl Workspace {
         self.core
             .execute(
                 "INSERT OR REPLACE INTO anomaly_acks (key, time_ms, user) VALUES (?1, ?2, ?3)",
-                rusqlite::params![key, now_ms(), self.user],
+                rusqlite::params![key, self.device.now_ms(), self.user],
             )
             .map_err(|e| crate::dataset::db::sql_error("core.db", e))
             .map(drop)
@@ -311,7 +326,7 @@ impl Workspace {
         let anomalies = self.anomalies_ungated(&AtomicBool::new(false))?;
         let input = compliance::report::ReportInput {
             dataset: (self.dataset_name(), self.dataset_id()),
-            made_by: (self.user(), crate::clock::rfc3339(now_ms())),
+            made_by: (self.user(), crate::clock::rfc3339(self.device.now_ms())),
             policy: Policy::load(&self.core)?,
             settings: self.compliance_settings(),
             receipts: &receipts,
@@ -363,8 +378,9 @@ impl Workspace {
         }
         // Only when something is past its time, so opening does not fill the log.
         let include_log = self.header.authority.is_none() || self.authority_key().is_some();
-        let result = compliance::retention::due(&self.core, rec, now_ms(), &policy, include_log)
-            .and_then(|due| due.then(|| self.purge("automatic on open")).transpose());
+        let result =
+            compliance::retention::due(&self.core, rec, self.device.now_ms(), &policy, include_log)
+                .and_then(|due| due.then(|| self.purge("automatic on open")).transpose());
         match result {
             Ok(Some(r)) => self.add_notice(Notice::info(format!(
                 "Retention purge on opening: {} removed (receipt {}).",

@@ -55,7 +55,15 @@ impl Workspace {
             role: self.role,
             capability: Capability::ImportData,
         })?;
-        let result = ingest::run(&self.core, rec, files, options, progress, cancel);
+        let result = ingest::run(
+            &self.core,
+            rec,
+            files,
+            options,
+            progress,
+            cancel,
+            self.device.now_ms(),
+        );
         // Whatever was committed changes what heatmaps show.
         self.cache.clear();
         let report = match result {
@@ -66,7 +74,7 @@ impl Workspace {
         self.core
             .execute(
                 "INSERT INTO imports (time_ms, user, report) VALUES (?1, ?2, ?3)",
-                rusqlite::params![crate::clock::now_ms(), self.user, json],
+                rusqlite::params![self.device.now_ms(), self.user, json],
             )
             .map_err(|e| sql_error("core.db", e))?;
         let summary = format!(

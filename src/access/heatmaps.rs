@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use rusqlite::{OptionalExtension, params};
 
 use crate::access::{Action, Workspace};
-use crate::clock::now_ms;
+
 use crate::dataset::db::sql_error;
 use crate::error::{Error, Result};
 use crate::export::png::{self, ExportFacts};
@@ -161,7 +161,7 @@ impl Workspace {
             .execute(
                 "INSERT OR REPLACE INTO annotations (page_id, viewport, doc, updated_ms, updated_by)
                  VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![page_id, viewport, doc, now_ms(), self.user],
+                params![page_id, viewport, doc, self.device.now_ms(), self.user],
             )
             .map_err(|e| sql_error(CORE, e))
             .map(drop)
@@ -187,7 +187,7 @@ impl Workspace {
         let facts = ExportFacts {
             dataset: self.dataset_name().to_owned(),
             user: self.user.clone(),
-            time: crate::clock::rfc3339(now_ms()),
+            time: crate::clock::rfc3339(self.device.now_ms()),
         };
         let written = png::render(heatmap, shapes, &facts)
             .and_then(|canvas| png::encode(&canvas, &png::text_chunks(heatmap, &facts)))

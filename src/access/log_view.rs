@@ -77,13 +77,15 @@ impl Workspace {
             .load_head(&self.header.dataset_id)
             .ok()
             .flatten();
-        let chain = self
-            .with_trust(|trust| log::verify(&self.core, &self.header.dataset_id, anchor, trust))?;
+        let now = self.device.now_ms();
+        let chain = self.with_trust(|trust| {
+            log::verify(&self.core, &self.header.dataset_id, anchor, trust, now)
+        })?;
         // Only a whole chain is worth a checkpoint.
         if chain.problem.is_none()
             && let Some(key) = self.authority_key()
         {
-            log::checkpoint(&self.core, &self.header.dataset_id, key)?;
+            log::checkpoint(&self.core, &self.header.dataset_id, key, now)?;
         }
         let mut trust_problems = self.membership_problems();
         trust_problems.extend(self.policy_problems());
@@ -115,8 +117,10 @@ impl Workspace {
     pub fn reanchor(&mut self) -> Result<()> {
         // Only a chain that is otherwise whole may become the anchor: moving it past a rewritten
         // or unsigned log would bless the tampering.
-        let clean =
-            self.with_trust(|trust| log::verify(&self.core, &self.header.dataset_id, None, trust))?;
+        let now = self.device.now_ms();
+        let clean = self.with_trust(|trust| {
+            log::verify(&self.core, &self.header.dataset_id, None, trust, now)
+        })?;
         if let Some(problem) = clean.problem {
             self.log(
                 Action::Reanchor,

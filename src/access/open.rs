@@ -9,7 +9,7 @@ use crate::access::{Workspace, check_new_password, check_user_name};
 use crate::audit::log::{self, NewEntry, Signer};
 use crate::audit::throttle::Throttle;
 use crate::audit::{Action, Outcome};
-use crate::clock::{now_ms, rfc3339};
+use crate::clock::rfc3339;
 use crate::dataset::authority::{AuthorityBlock, Membership, derive_dataset_id, new_signing_key};
 use crate::dataset::{
     BundleLock, Dataset, DbInfo, FORMAT_VERSION, Header, HeaderLock, KeySlot, RecoveryKey,
@@ -56,7 +56,7 @@ impl Dataset {
         let id_salt = crypto::random_array::<16>()?.to_vec();
         let dataset_id = derive_dataset_id(authority.verifying_key().as_bytes(), &id_salt);
         let keys = TierKeys::generate()?;
-        let now = now_ms();
+        let now = device.now_ms();
         let (slot, member, signing) = KeySlot::create(
             &dataset_id,
             admin,
@@ -183,9 +183,9 @@ impl Dataset {
     pub fn unlock(&self, user: &str, password: &str, device: &Device) -> Result<Workspace> {
         let id = &self.header.dataset_id;
         let throttle = Throttle::new(device.state_dir(), id);
-        throttle.check(now_ms())?;
+        throttle.check(device.now_ms())?;
         let refuse = |user: Option<&str>| -> Result<Workspace> {
-            throttle.record_failure(now_ms(), user)?;
+            throttle.record_failure(device.now_ms(), user)?;
             Err(Error::BadCredentials)
         };
         // Format 2: everything that decides access comes from the signed membership.
@@ -378,7 +378,7 @@ impl Dataset {
                 // The seals the old key signed are signed again by the authority first; then
                 // the old key signs nothing more.
                 let entry = NewEntry {
-                    time_ms: now_ms(),
+                    time_ms: device.now_ms(),
                     user,
                     role: member.role.as_str(),
                     action: Action::EditPolicy,
@@ -426,7 +426,7 @@ impl Dataset {
             key,
         });
         let entry = NewEntry {
-            time_ms: now_ms(),
+            time_ms: device.now_ms(),
             user,
             role: role.as_str(),
             action: Action::Recover,

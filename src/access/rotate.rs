@@ -10,7 +10,7 @@ use rusqlite::Connection;
 use zeroize::Zeroizing;
 
 use crate::access::{Action, Role, Workspace};
-use crate::clock::now_ms;
+
 use crate::dataset::authority::{FormerMember, new_signing_key};
 use crate::dataset::crypto::random_key;
 use crate::dataset::db::{self, sql_error, tier_file};
@@ -98,7 +98,7 @@ impl Workspace {
         self.core
             .execute(
                 "UPDATE users SET revoked_at_ms = ?1 WHERE name = ?2",
-                rusqlite::params![now_ms(), user],
+                rusqlite::params![self.device.now_ms(), user],
             )
             .map_err(|e| sql_error("core.db", e))?;
         // The revoked member's key (and, for a lead, the authority key) signs nothing after
@@ -216,7 +216,7 @@ impl Workspace {
                     &resign,
                     &authority,
                     crate::access::log::NewEntry {
-                        time_ms: now_ms(),
+                        time_ms: self.device.now_ms(),
                         user: &self.user,
                         role: self.role.as_str(),
                         action: crate::access::Action::EditPolicy,

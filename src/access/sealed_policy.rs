@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 
 use crate::access::log::{self, NewEntry, Signer, Trust};
 use crate::access::{Action, Capability, Notice, Outcome, Role, Workspace};
-use crate::clock::now_ms;
+
 use crate::dataset::authority::{self, AUTHORITY_SIGNER};
 use crate::dataset::db::sql_error;
 use crate::error::{Error, Result};
@@ -541,7 +541,7 @@ impl Workspace {
                 core,
                 &self.header.dataset_id,
                 &NewEntry {
-                    time_ms: now_ms(),
+                    time_ms: self.device.now_ms(),
                     user: &self.user,
                     role: self.role.as_str(),
                     action,

@@ -7,7 +7,7 @@ use rusqlite::OptionalExtension;
 
 use crate::access::log::{self, NewEntry, Signer};
 use crate::access::{Action, Identity, Notice, Outcome, Role, Workspace, seal_all};
-use crate::clock::now_ms;
+
 use crate::dataset::authority::{AuthorityBlock, Member, Membership, new_signing_key};
 use crate::dataset::db::sql_error;
 use crate::dataset::{FORMAT_VERSION, Header, HeaderLock};
@@ -82,7 +82,7 @@ impl Workspace {
             .map_err(|e| sql_error("core.db", e))?;
         let run = || -> Result<(log::Head, AuthorityBlock)> {
             crate::ingest::store::masking_rules(core)?;
-            log::sign_legacy_base(core, &id, &authority)?;
+            log::sign_legacy_base(core, &id, &authority, self.device.now_ms())?;
             let tags = seal_all(core, &id, signer)?;
             let mut object = format!(
                 "signed membership: {summary}; authority {}",
@@ -98,7 +98,7 @@ impl Workspace {
                 core,
                 &id,
                 &NewEntry {
-                    time_ms: now_ms(),
+                    time_ms: self.device.now_ms(),
                     user: &self.user,
                     role: self.role.as_str(),
                     action: Action::UpgradeDataset,

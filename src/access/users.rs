@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::access::sealed_policy::{self, SoundSeal};
 use crate::access::{Action, Role, Workspace, log};
-use crate::clock::{now_ms, rfc3339};
+use crate::clock::rfc3339;
 use crate::dataset::{Header, HeaderLock, KeySlot, db};
 use crate::error::{Error, Result};
 use ed25519_dalek::SigningKey;
@@ -139,7 +139,7 @@ impl Workspace {
                     password,
                     &role_keys,
                     Some(authority),
-                    rfc3339(now_ms()),
+                    rfc3339(ws.device.now_ms()),
                 )?;
                 header.slots.push(slot);
                 block.membership.members.push(member);
@@ -150,7 +150,7 @@ impl Workspace {
                 .execute(
                     "INSERT INTO users (name, role, created_at_ms) VALUES (?1, ?2, ?3)
                      ON CONFLICT(name) DO UPDATE SET role = ?2, created_at_ms = ?3, last_login_ms = NULL, revoked_at_ms = NULL",
-                    rusqlite::params![name, role.as_str(), now_ms()],
+                    rusqlite::params![name, role.as_str(), self.device.now_ms()],
                 )
                 .map_err(|e| db::sql_error("core.db", e))?;
             Ok(())
@@ -303,7 +303,7 @@ impl Workspace {
             kinds,
             key,
             log::NewEntry {
-                time_ms: now_ms(),
+                time_ms: self.device.now_ms(),
                 user: &self.user,
                 role: self.role.as_str(),
                 action: Action::EditPolicy,

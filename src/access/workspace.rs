@@ -12,7 +12,7 @@ use serde::Serialize;
 use crate::access::log::{self, Head, NewEntry, Signer, Trust};
 use crate::access::throttle::Throttle;
 use crate::access::{Action, Capability, Outcome, Role};
-use crate::clock::now_ms;
+
 use crate::dataset::{BundleLock, Header, Tier, TierKeys, db};
 use crate::device::Device;
 use crate::error::{Error, Result};
@@ -289,7 +289,7 @@ impl Workspace {
         self.core
             .execute(
                 "UPDATE users SET last_login_ms = ?1 WHERE name = ?2",
-                rusqlite::params![now_ms(), self.user],
+                rusqlite::params![self.device.now_ms(), self.user],
             )
             .map_err(|e| db::sql_error("core.db", e))?;
         if self.header.authority.is_none() {
@@ -320,7 +320,12 @@ impl Workspace {
         if self.anchor_trusted
             && let Some(key) = self.authority_key()
         {
-            log::checkpoint(&self.core, &self.header.dataset_id, key)?;
+            log::checkpoint(
+                &self.core,
+                &self.header.dataset_id,
+                key,
+                self.device.now_ms(),
+            )?;
         }
         self.refresh_policy()?;
         self.purge_on_open()?;
@@ -553,7 +558,7 @@ impl Workspace {
         outcome: Outcome,
     ) -> Result<Head> {
         self.append_raw(
-            now_ms(),
+            self.device.now_ms(),
             &self.user,
             self.role.as_str(),
             action,

@@ -256,17 +256,20 @@ pub fn purge(
                 dataset_id,
                 key,
                 trust,
-            } => match crate::audit::log::purge_before(core, dataset_id, cut, key, trust)? {
-                Ok(record) => {
-                    let n = record.as_ref().map_or(0, |r| r.entries);
-                    detail.log_purge = record;
-                    n
+            } => {
+                match crate::audit::log::purge_before(core, dataset_id, cut, key, trust, now_ms)? {
+                    Ok(record) => {
+                        let n = record.as_ref().map_or(0, |r| r.entries);
+                        detail.log_purge = record;
+                        n
+                    }
+                    Err(problem) => {
+                        detail.log_refused =
+                            Some(format!("entry {}: {}", problem.seq, problem.reason));
+                        0
+                    }
                 }
-                Err(problem) => {
-                    detail.log_refused = Some(format!("entry {}: {}", problem.seq, problem.reason));
-                    0
-                }
-            },
+            }
         };
         detail.removed.push(("access-log entries".into(), n));
         detail.cutoffs.push(("access log".into(), rfc3339(cut)));

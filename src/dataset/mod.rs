@@ -23,7 +23,6 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::audit::throttle::Throttle;
-use crate::clock::now_ms;
 use crate::dataset::authority::{AuthorityBlock, Membership};
 use crate::device::Device;
 use crate::error::{Error, Result};
@@ -147,7 +146,7 @@ impl Dataset {
 
     /// How long this device must wait before the next unlock attempt, if at all.
     pub fn retry_after(&self, device: &Device) -> Option<std::time::Duration> {
-        match Throttle::new(device.state_dir(), &self.header.dataset_id).check(now_ms()) {
+        match Throttle::new(device.state_dir(), &self.header.dataset_id).check(device.now_ms()) {
             Err(Error::LockedOut { retry_after }) => Some(retry_after),
             _ => None,
         }

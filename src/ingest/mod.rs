@@ -326,6 +326,8 @@ struct Context<'a> {
     masking: crate::privacy::masking::Masking,
     key: zeroize::Zeroizing<[u8; 32]>,
     options: &'a ImportOptions,
+    /// When this import stores (the device's clock): survey answers keep it for retention.
+    now_ms: i64,
 }
 
 /// Runs an import into open connections. Called through the gate only.
@@ -336,6 +338,7 @@ pub(crate) fn run(
     options: &ImportOptions,
     progress: &mut dyn FnMut(ImportProgress),
     cancel: &AtomicBool,
+    now_ms: i64,
 ) -> Result<ImportReport> {
     store::reconcile(core, rec)?;
     let key = store::pseudonym_key(rec)?;
@@ -353,6 +356,7 @@ pub(crate) fn run(
         masking,
         key,
         options,
+        now_ms,
     };
     let mut report = ImportReport {
         files: inputs.len(),
@@ -463,7 +467,7 @@ fn import_table(
             invalid
         }
         tables::TableKind::Survey => {
-            let (stored, invalid) = tables::import_surveys(ctx.rec, &ctx.key, text)?;
+            let (stored, invalid) = tables::import_surveys(ctx.rec, &ctx.key, text, ctx.now_ms)?;
             report.survey_responses += stored;
             invalid
         }

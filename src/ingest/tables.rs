@@ -152,7 +152,12 @@ pub(crate) fn refresh_consent_stats(core: &Connection, rec: &Connection) -> Resu
 }
 
 /// Imports survey responses; returns (rows stored, rows skipped as invalid).
-pub fn import_surveys(rec: &Connection, key: &[u8; 32], text: &str) -> Result<(usize, usize)> {
+pub fn import_surveys(
+    rec: &Connection,
+    key: &[u8; 32],
+    text: &str,
+    now_ms: i64,
+) -> Result<(usize, usize)> {
     let (mut stored, mut invalid) = (0, 0);
     let tx = rec
         .unchecked_transaction()
@@ -178,7 +183,7 @@ pub fn import_surveys(rec: &Connection, key: &[u8; 32], text: &str) -> Result<(u
         };
         tx.execute(
             "INSERT INTO surveys (subject, session_key, score, comment, stored_at_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![subject_pseudonym(key, &row.subject), session_key, score, comment, crate::clock::now_ms()],
+            params![subject_pseudonym(key, &row.subject), session_key, score, comment, now_ms],
         )
         .map_err(|e| sql_error("recordings.db", e))?;
         stored += 1;

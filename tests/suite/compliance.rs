@@ -217,6 +217,33 @@ fn a_purge_removes_exactly_what_is_past_retention_and_writes_a_receipt() {
 }
 
 #[test]
+fn a_replay_is_purged_once_the_devices_clock_passes_its_retention() {
+    let mut fx = Fixture::with_all_roles();
+    let clock = std::sync::Arc::new(sightline::clock::ManualClock::new());
+    fx.device = fx.device.clone().with_clock(clock.clone());
+    import(&fx, session("s-1", "a", DAY, "pager-trash"), Vec::new());
+    let lead = fx.unlock(LEAD);
+    let mut policy = lead.retention_policy().unwrap();
+    policy.recordings_days = 30;
+    lead.set_retention_policy(&policy).unwrap();
+    let replays = |receipt: sightline::compliance::Receipt| {
+        receipt
+            .detail
+            .removed
+            .iter()
+            .find(|(what, _)| what == "replays")
+            .map_or(0, |(_, n)| *n)
+    };
+    assert_eq!(replays(lead.purge("on demand").unwrap()), 0, "1 day old");
+    // 29 days on, the replay is 30 days old less the minutes this test took: still kept.
+    clock.advance_ms(29 * DAY - 60_000);
+    assert_eq!(replays(lead.purge("on demand").unwrap()), 0);
+    clock.advance_ms(DAY);
+    assert_eq!(replays(lead.purge("on demand").unwrap()), 1, "past 30 days");
+    assert!(lead.sessions(None).unwrap().is_empty());
+}
+
+#[test]
 fn opening_purges_when_the_policy_says_so() {
     let fx = Fixture::with_all_roles();
     import(
@@ -503,6 +530,7 @@ fn a_purged_log_still_verifies_from_its_base_and_still_catches_tampering() {
         now_ms() + 60_000,
         &fx.authority_key(),
         Some(trust),
+        now_ms(),
     )
     .unwrap()
     .expect("the log verifies")

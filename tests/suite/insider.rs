@@ -715,6 +715,7 @@ fn a_revoked_leads_old_keys_sign_nothing_after_the_revocation() {
         sightline::clock::now_ms() + 60_000,
         &old_authority,
         None,
+        sightline::clock::now_ms(),
     )
     .unwrap()
     .unwrap();

@@ -50,6 +50,33 @@ fn back_off_starts_after_three_failures_even_for_the_right_password() {
 }
 
 #[test]
+fn the_back_off_ends_when_the_devices_clock_has_moved_past_it() {
+    let mut fx = Fixture::new();
+    let clock = std::sync::Arc::new(sightline::clock::ManualClock::new());
+    fx.device = fx.device.clone().with_clock(clock.clone());
+    let dataset = fx.dataset();
+    for _ in 0..3 {
+        assert!(
+            dataset
+                .unlock(LEAD.0, "wrong-password", &fx.device)
+                .is_err()
+        );
+    }
+    let Err(Error::LockedOut { retry_after }) = dataset.unlock(LEAD.0, LEAD.1, &fx.device) else {
+        panic!("expected a lockout");
+    };
+    // Time stands still on this clock: the lockout holds until it is moved on.
+    clock.advance_ms(retry_after.as_millis() as i64 - 1);
+    assert!(matches!(
+        dataset.unlock(LEAD.0, LEAD.1, &fx.device),
+        Err(Error::LockedOut { .. })
+    ));
+    clock.advance_ms(1);
+    assert!(dataset.retry_after(&fx.device).is_none());
+    assert!(dataset.unlock(LEAD.0, LEAD.1, &fx.device).is_ok());
+}
+
+#[test]
 fn failed_attempts_are_logged_at_the_next_unlock_and_announced_to_their_user() {
     let fx = Fixture::with_all_roles();
     let dataset = fx.dataset();

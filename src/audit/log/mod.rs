@@ -343,7 +343,8 @@ pub fn append_in_transaction(
         // Times never go back along the chain (a device with a slow clock writes the previous
         // entry's time), so a back-dated entry cannot steer a retention purge.
         // ... but never up to an entry dated in the future: that one is named, and the time
-        // goes on from the clock.
+        // goes on from the clock. This reads the system's clock, not the entry's claimed time,
+        // so an entry written back-dated through this function is still clamped.
         let time_ms = if earliest > crate::clock::now_ms() + FUTURE_SKEW_MS {
             entry.time_ms
         } else {

@@ -94,7 +94,12 @@ pub fn legacy_base(conn: &Connection) -> Result<Option<Head>> {
 }
 
 /// Turns a format-1 base into a signed purge record (at the upgrade, by the authority).
-pub fn sign_legacy_base(conn: &Connection, dataset_id: &str, key: &SigningKey) -> Result<()> {
+pub fn sign_legacy_base(
+    conn: &Connection,
+    dataset_id: &str,
+    key: &SigningKey,
+    now_ms: i64,
+) -> Result<()> {
     let Some(base) = legacy_base(conn)? else {
         return Ok(());
     };
@@ -103,7 +108,7 @@ pub fn sign_legacy_base(conn: &Connection, dataset_id: &str, key: &SigningKey) -
         to_seq: base.seq,
         entries: base.seq,
         last_hash: base.hash,
-        time_ms: crate::clock::now_ms(),
+        time_ms: now_ms,
         receipt: "purged before the upgrade to signed logs".into(),
     };
     insert_purge(conn, dataset_id, &record, key)
@@ -174,6 +179,7 @@ pub fn purge_before(
     cut_ms: i64,
     key: &SigningKey,
     trust: Option<Trust<'_>>,
+    now_ms: i64,
 ) -> Result<std::result::Result<Option<PurgeRecord>, ChainProblem>> {
     conn.execute_batch("BEGIN IMMEDIATE")
         .map_err(|e| sql_error(FILE, e))?;
@@ -194,7 +200,7 @@ pub fn purge_before(
             .query_map([seq + 1], LogEntry::from_row)
             .and_then(Iterator::collect)
             .map_err(|e| sql_error(FILE, e))?;
-        if let Some(problem) = walk(&rows, base, dataset_id, trust) {
+        if let Some(problem) = walk(&rows, base, dataset_id, trust, now_ms) {
             return Ok(Err(problem));
         }
         let first = rows.first().map_or(seq, |e| e.seq as i64);
@@ -206,7 +212,7 @@ pub fn purge_before(
             to_seq: seq as u64,
             entries: removed as u64,
             last_hash: hash.as_slice().try_into().unwrap_or([0u8; 32]),
-            time_ms: crate::clock::now_ms(),
+            time_ms: now_ms,
             receipt: String::new(),
         };
         insert_purge(conn, dataset_id, &record, key)?;

@@ -5,14 +5,19 @@ use super::*;
 
 /// Signs the current head as a checkpoint with the authority key (at a compliance lead's
 /// sign-in and at every verification). Verification requires the chain to extend each one.
-pub fn checkpoint(conn: &Connection, dataset_id: &str, key: &SigningKey) -> Result<()> {
+pub fn checkpoint(
+    conn: &Connection,
+    dataset_id: &str,
+    key: &SigningKey,
+    now_ms: i64,
+) -> Result<()> {
     let Some(head) = head(conn)? else {
         return Ok(());
     };
     let mut checkpoint = Checkpoint {
         seq: head.seq,
         hash: head.hash,
-        time_ms: crate::clock::now_ms(),
+        time_ms: now_ms,
         signature: Vec::new(),
     };
     checkpoint.signature = checkpoint.sign(dataset_id, key);
@@ -85,6 +90,7 @@ pub fn verify(
     dataset_id: &str,
     anchor: Option<Head>,
     trust: Option<Trust<'_>>,
+    now_ms: i64,
 ) -> Result<ChainReport> {
     let rows = read(conn, &LogQuery::default())?;
     let head = rows.last().map(|e| Head {
@@ -101,7 +107,7 @@ pub fn verify(
         Err(problem) => return Ok(report(Some(problem))),
     };
     let first = base.map_or(0, |b| b.seq);
-    if let Some(problem) = walk(&rows, base, dataset_id, trust) {
+    if let Some(problem) = walk(&rows, base, dataset_id, trust, now_ms) {
         return Ok(report(Some(problem)));
     }
     if let Some(trust) = trust
@@ -124,9 +130,9 @@ pub(super) fn walk(
     base: Option<Head>,
     dataset_id: &str,
     trust: Option<Trust<'_>>,
+    now_ms: i64,
 ) -> Option<ChainProblem> {
     let by_hash: HashMap<[u8; 32], u64> = rows.iter().map(|e| (e.hash, e.seq)).collect();
-    let now_ms = crate::clock::now_ms();
     let mut prev = base.map_or_else(|| genesis(dataset_id), |b| b.hash);
     let first = base.map_or(0, |b| b.seq);
     for (i, entry) in rows.iter().enumerate() {
