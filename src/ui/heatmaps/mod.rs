@@ -1,6 +1,7 @@
 //! The heatmap view: page picker, viewport tabs, kind and colour controls, segments and
 //! compare, the zoomable canvas with annotations, the legend and charts, and export.
 
+pub mod annotate;
 pub mod canvas;
 pub mod side;
 pub mod state;
@@ -13,7 +14,7 @@ use crate::command::Command;
 use crate::heatmap::{ColorMap, Kind, Normalisation};
 use crate::ui::theme;
 
-use canvas::Tool;
+use annotate::Tool;
 use state::{CompareView, HeatmapViewState};
 
 /// Draws the view; what the app should do goes into `out`.
@@ -40,7 +41,7 @@ pub fn heatmaps_ui(ui: &mut egui::Ui, s: &mut HeatmapViewState, out: &mut Vec<Co
     egui::CentralPanel::default().show(ui, |ui| {
         canvas::canvas_ui(ui, s, out);
     });
-    canvas::note_window(ui.ctx(), s);
+    annotate::note_window(ui.ctx(), s);
     if ui.input_mut(|i| {
         i.consume_shortcut(&egui::KeyboardShortcut::new(
             egui::Modifiers::COMMAND,
