@@ -109,6 +109,10 @@ fn sessions(n: usize) -> Vec<SessionSummary> {
             dead_clicks: (i % 7) as i64,
             variant: if i % 2 == 0 { "A".into() } else { "B".into() },
             survey_score: (i % 9 == 0).then_some((i % 5 + 1) as i64),
+            error_clicks: Some((i % 11 == 0) as i64),
+            quick_backs: Some((i % 17 == 0) as i64),
+            excessive_scroll: Some(i % 19 == 0),
+            frustration: Some((i * 37 % 101) as u8),
         })
         .collect()
 }

@@ -28,6 +28,7 @@ pub mod failpoint;
 pub mod fsutil;
 pub mod heatmap;
 pub mod ingest;
+pub mod insights;
 pub mod pin;
 pub mod privacy;
 pub mod replay;

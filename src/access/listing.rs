@@ -36,6 +36,14 @@ pub struct SessionSummary {
     pub variant: String,
     /// Survey score (1–5), if the subject answered.
     pub survey_score: Option<i64>,
+    /// Clicks followed within 1 s by an error (unknown before signals were computed).
+    pub error_clicks: Option<i64>,
+    /// Pages left within 5 s for the previous one.
+    pub quick_backs: Option<i64>,
+    /// Scroll reversals well above a page's median.
+    pub excessive_scroll: Option<bool>,
+    /// Frustration score, 0–100 (`docs/SIGNALS.md`).
+    pub frustration: Option<u8>,
 }
 
 /// One row of the page list.
@@ -82,7 +90,8 @@ impl Workspace {
         let mut stmt = conn
             .prepare(
                 "SELECT id, subject, started_at_ms, duration_ms, device, viewport_width, region, pages, clicks, rage_clicks,
-                        dead_clicks, variant, survey_score
+                        dead_clicks, variant, survey_score, error_clicks, quick_backs, excessive_scroll,
+                        frustration
                  FROM sessions WHERE ?1 IS NULL OR id = ?1 ORDER BY started_at_ms DESC LIMIT ?2",
             )
             .map_err(|e| db::sql_error("recordings.db", e))?;
@@ -103,6 +112,10 @@ impl Workspace {
                     dead_clicks: r.get(10)?,
                     variant: r.get(11)?,
                     survey_score: r.get(12)?,
+                    error_clicks: r.get(13)?,
+                    quick_backs: r.get(14)?,
+                    excessive_scroll: r.get(15)?,
+                    frustration: r.get(16)?,
                 })
             })
             .map_err(|e| db::sql_error("recordings.db", e))?;

@@ -111,7 +111,29 @@ impl Workspace {
         }
         self.refresh_policy()?;
         self.purge_on_open()?;
+        self.backfill_signals();
         Ok(self)
+    }
+
+    /// Computes, once, the frustration signals of replays stored before signals existed (the
+    /// migration of older datasets). A failure is said and the unlock goes on: the signals are
+    /// computed at the next unlock or import instead.
+    fn backfill_signals(&self) {
+        let Some(rec) = &self.recordings else { return };
+        let result = crate::insights::store::needs_backfill(rec).and_then(|needed| {
+            needed
+                .then(|| crate::insights::store::backfill(&self.core, rec))
+                .transpose()
+        });
+        match result {
+            Ok(Some(n)) if n > 0 => self.add_notice(Notice::info(format!(
+                "Frustration signals were computed for {n} replays stored before this version."
+            ))),
+            Ok(_) => {}
+            Err(e) => self.add_notice(Notice::warning(format!(
+                "Frustration signals could not be computed for older replays: {e}"
+            ))),
+        }
     }
 
     /// Writes this user's slot back as the membership signed it (it opened that way).

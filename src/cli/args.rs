@@ -260,6 +260,9 @@ pub enum SessionsCommand {
         /// At most N sessions.
         #[arg(long)]
         limit: Option<usize>,
+        /// Only sessions with a frustration score (0–100) of at least N.
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(0..=100))]
+        min_frustration: Option<u8>,
     },
     /// A session's masked event stream, as the player sees it (asks for a purpose).
     Events {

@@ -73,8 +73,13 @@ pub fn run(command: Command, device: &Device) -> Result<ExitCode> {
             auth,
             json,
             limit,
+            min_frustration,
         }) => with_workspace(&path, &auth, device, |ws| {
-            let sessions = ws.sessions(limit)?;
+            let mut sessions = ws.sessions(limit.filter(|_| min_frustration.is_none()))?;
+            if let Some(min) = min_frustration {
+                sessions.retain(|s| s.frustration.is_some_and(|f| f >= min));
+                sessions.truncate(limit.unwrap_or(usize::MAX));
+            }
             if json {
                 output::json(&sessions)
             } else {

@@ -120,12 +120,12 @@ pub fn sessions_text(sessions: &[SessionSummary]) -> Vec<String> {
         ];
     }
     let mut out = vec![format!(
-        "{:<24} {:<22} {:>10} {:<8} {:>6} {:<8} {:>6} {:>5}  pages",
-        "id", "started", "duration", "device", "width", "region", "clicks", "rage"
+        "{:<24} {:<22} {:>10} {:<8} {:>6} {:<8} {:>6} {:>5} {:>11}  pages",
+        "id", "started", "duration", "device", "width", "region", "clicks", "rage", "frustration"
     )];
     out.extend(sessions.iter().map(|s| {
         format!(
-            "{:<24} {:<22} {:>9}s {:<8} {:>6} {:<8} {:>6} {:>5}  {}",
+            "{:<24} {:<22} {:>9}s {:<8} {:>6} {:<8} {:>6} {:>5} {:>11}  {}",
             s.id,
             s.started_at,
             s.duration_ms / 1000,
@@ -134,6 +134,7 @@ pub fn sessions_text(sessions: &[SessionSummary]) -> Vec<String> {
             s.region,
             s.clicks,
             s.rage_clicks,
+            s.frustration.map_or_else(|| "-".into(), |f| f.to_string()),
             s.pages.join(" ")
         )
     }));

@@ -164,6 +164,16 @@ const CORE: &[&str] = &["
     -- The k floor counts people: a keyed 16-bit bucket of each session's subject (NULL until
     -- the next import fills it in for sessions stored before).
     ALTER TABLE heatmap_sessions ADD COLUMN subject_group INTEGER;
+", "
+    -- Frustration signals per session (NULL: stored before signals, with no events kept to
+    -- compute them from) and scroll reversals per page, for the pages' medians.
+    ALTER TABLE heatmap_sessions ADD COLUMN rage_bursts INTEGER;
+    ALTER TABLE heatmap_sessions ADD COLUMN dead_clicks INTEGER;
+    ALTER TABLE heatmap_sessions ADD COLUMN error_clicks INTEGER;
+    ALTER TABLE heatmap_sessions ADD COLUMN quick_backs INTEGER;
+    ALTER TABLE heatmap_sessions ADD COLUMN excessive_scroll INTEGER;
+    ALTER TABLE heatmap_sessions ADD COLUMN frustration INTEGER;
+    ALTER TABLE page_depths ADD COLUMN reversals INTEGER;
 "];
 
 /// Migrations of `recordings.db`.
@@ -234,6 +244,15 @@ const RECORDINGS: &[&str] = &[
     CREATE TABLE imported_sources (source_key TEXT PRIMARY KEY) STRICT;
     INSERT OR IGNORE INTO imported_sources (source_key) SELECT source_key FROM sessions;
     CREATE TABLE erased_subjects (token TEXT PRIMARY KEY, erased_at_ms INTEGER NOT NULL) STRICT;
+",
+    "
+    -- Frustration signals (NULL until computed: the next unlock computes them from the stored
+    -- events) and scroll reversals per page as JSON [[pattern, n], …].
+    ALTER TABLE sessions ADD COLUMN error_clicks INTEGER;
+    ALTER TABLE sessions ADD COLUMN quick_backs INTEGER;
+    ALTER TABLE sessions ADD COLUMN excessive_scroll INTEGER;
+    ALTER TABLE sessions ADD COLUMN frustration INTEGER;
+    ALTER TABLE sessions ADD COLUMN page_reversals TEXT;
 ",
 ];
 

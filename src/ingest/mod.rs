@@ -345,6 +345,9 @@ pub(crate) fn run(
     store::fill_subject_groups(core, rec, &key)?;
     let identifier_key = crate::privacy::identifiers::key_from(&key);
     let rescrubbed = rescrub::run(core, rec, &identifier_key)?;
+    if crate::insights::store::needs_backfill(rec)? {
+        crate::insights::store::backfill(core, rec)?;
+    }
     let masking = crate::privacy::masking::Masking::new(
         &store::masking_rules(core)?,
         crate::privacy::paths::PathRules::new(&store::path_rules(core)?)?,
@@ -375,6 +378,8 @@ pub(crate) fn run(
         batch.rollback(&ctx);
         return Err(e);
     }
+    // Pages' medians moved with the new sessions: every score is settled against them.
+    crate::insights::store::rescore(core, Some(rec))?;
     Ok(report)
 }
 

@@ -318,6 +318,8 @@ fn store_points(tx: &Connection, s: &SessionRecord<'_>) -> rusqlite::Result<i64>
                  VALUES (?1, ?2, ?3, ?4, ?5)")?.execute(params![heatmap_ref, id, d.viewport_height, d.max_bottom_px, attention])?;
         }
     }
+    let signals = crate::insights::signals::of_session(&c.events);
+    crate::insights::store::store_core_signals(tx, heatmap_ref, &signals)?;
     Ok(heatmap_ref)
 }
 
@@ -330,10 +332,12 @@ fn store_replay(
     let clicks = c.events.iter().filter(|e| e.is_click()).count() as i64;
     let dead = c.events.iter().filter(|e| e.dead).count() as i64;
     let rage = crate::ingest::signals::rage_bursts(&c.events) as i64;
+    let signals = crate::insights::signals::of_session(&c.events);
     let events = serde_json::to_vec(&c.events).unwrap_or_default();
     tx.prepare_cached("INSERT INTO sessions (id, subject, started_at_ms, duration_ms, device, viewport_width, region, pages, clicks,
-                               rage_clicks, source_key, dead_clicks, variant, cohort, heatmap_ref, survey_score)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)")?.execute(params![
+                               rage_clicks, source_key, dead_clicks, variant, cohort, heatmap_ref, survey_score,
+                               error_clicks, quick_backs, page_reversals)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)")?.execute(params![
             s.session_id,
             s.subject,
             s.started_at_ms,
@@ -349,7 +353,10 @@ fn store_replay(
             s.variant,
             s.cohort,
             heatmap_ref,
-            s.survey_score
+            s.survey_score,
+            signals.error_clicks,
+            signals.quick_backs,
+            crate::insights::store::reversals_json(&signals)
         ])?;
     tx.prepare_cached("INSERT INTO session_events (session_id, events) VALUES (?1, ?2)")?
         .execute(params![s.session_id, events])?;

@@ -29,6 +29,10 @@ fn dataset() -> Fixture {
         text.push_str(&format!(
             "\n{{\"sightline\": 1, \"session\": \"d-{i}\", \"subject\": \"u-{i}\", \"region\": \"US\", \"consent\": {{\"heatmaps\": true, \"recordings\": true}}, \"url\": \"https://app.test/inbox\", \"viewport\": {{\"width\": 1440, \"height\": 900}}}}\n{{\"t\": 0, \"kind\": \"move\", \"x\": 1, \"y\": 1}}\n{{\"t\": 700, \"kind\": \"click\", \"x\": 5, \"y\": 5}}"
         ));
+        if i == 0 {
+            // The page answers this one's click: no dead click, frustration 0.
+            text.push_str("\n{\"t\": 900, \"kind\": \"scroll\", \"x\": 0, \"y\": 100}");
+        }
     }
     super::common::import_text(&fx, "sessions.jsonl", text);
     fx
@@ -117,6 +121,34 @@ fn the_list_filters_and_sorts() {
     assert!(
         h.query_by_label("Clicks (desc)").is_some(),
         "sorting by clicks"
+    );
+    h.get_by_label("Frustration").click();
+    h.run_steps(4);
+    assert!(h.query_by_label("Frustration (desc)").is_some());
+    // "Frustration ≥ the highest score" keeps exactly the sessions with it, as the gate counts.
+    let scores: Vec<u8> = fx
+        .unlock(ANALYST)
+        .sessions(None)
+        .unwrap()
+        .iter()
+        .filter_map(|s| s.frustration)
+        .collect();
+    let top = scores.iter().copied().max().unwrap_or(0);
+    let frustrated = scores.iter().filter(|&&f| f >= top).count();
+    assert!(
+        top > 0 && frustrated < 5,
+        "{scores:?}: the filter must tell"
+    );
+    h.get_by_label("Frustration ≥").click();
+    h.run_steps(3);
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.get_by_label("Frustration ≥").type_text(&top.to_string());
+    h.key_press(egui::Key::Enter);
+    h.run_steps(4);
+    assert!(
+        h.query_by_label(&format!("{frustrated} of 5 sessions"))
+            .is_some(),
+        "filtered by frustration"
     );
 }
 

@@ -29,6 +29,8 @@ mod heatmaps;
 mod import;
 /// An insider's attacks on membership, keys, log and policy, each named and fruitless.
 mod insider;
+/// Frustration signals and scores per session.
+mod insights;
 /// Database integrity: flipped bytes, header crash states.
 mod integrity;
 /// Domain modules never import the UI.

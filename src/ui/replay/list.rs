@@ -23,6 +23,8 @@ pub enum SortBy {
     Dead,
     /// Survey score.
     Score,
+    /// Frustration score.
+    Frustration,
 }
 
 /// The list's rows and filters.
@@ -39,6 +41,8 @@ pub struct ListState {
     pub page: String,
     /// Filter: only sessions with rage clicks.
     pub rage_only: bool,
+    /// Filter: only sessions with a frustration score of at least this (0: all).
+    pub min_frustration: u8,
     /// Sort column and direction.
     pub sort: (SortBy, bool),
     /// Whether this role may replay.
@@ -61,6 +65,7 @@ struct Key(
     Option<String>,
     String,
     bool,
+    u8,
     (SortBy, bool),
 );
 
@@ -91,6 +96,7 @@ impl ListState {
             variant: None,
             page: String::new(),
             rage_only: false,
+            min_frustration: 0,
             sort: (SortBy::Start, false),
             may_replay,
             order: Vec::new(),
@@ -108,6 +114,7 @@ impl ListState {
             self.variant.clone(),
             self.page.to_lowercase(),
             self.rage_only,
+            self.min_frustration,
             self.sort,
         );
         if self.key.as_ref() == Some(&key) {
@@ -126,6 +133,7 @@ impl ListState {
                     SortBy::Rage => a.rage_clicks.cmp(&b.rage_clicks),
                     SortBy::Dead => a.dead_clicks.cmp(&b.dead_clicks),
                     SortBy::Score => a.survey_score.cmp(&b.survey_score),
+                    SortBy::Frustration => a.frustration.cmp(&b.frustration),
                 };
                 if ascending { o } else { o.reverse() }
             });
@@ -143,6 +151,8 @@ impl ListState {
                     && eq(&self.region, &r.region)
                     && eq(&self.variant, &r.variant)
                     && (!self.rage_only || r.rage_clicks > 0)
+                    && (self.min_frustration == 0
+                        || r.frustration.is_some_and(|f| f >= self.min_frustration))
                     && (key.3.is_empty() || self.haystacks[i].contains(&key.3))
             })
             .collect();
@@ -187,6 +197,10 @@ pub fn list_ui(ui: &mut egui::Ui, s: &mut ListState, out: &mut Vec<Command>) {
         )
         .labelled_by(l.id);
         ui.checkbox(&mut s.rage_only, "With rage clicks");
+        let l = ui.label("Frustration ≥");
+        ui.add(egui::DragValue::new(&mut s.min_frustration).range(0..=100))
+            .labelled_by(l.id)
+            .on_hover_text("0–100, from rage, dead and error clicks, quick backs and excessive scrolling (docs/SIGNALS.md)");
     });
     s.refresh();
     ui.label(
@@ -201,10 +215,10 @@ pub fn list_ui(ui: &mut egui::Ui, s: &mut ListState, out: &mut Vec<Command>) {
         .resizable(true)
         .column(Column::auto().at_least(64.0))
         .column(Column::auto().at_least(150.0))
-        .columns(Column::auto().at_least(56.0), 10)
+        .columns(Column::auto().at_least(56.0), 12)
         .column(Column::remainder())
         .header(row_height, |mut header| {
-            let titles: [(&str, Option<SortBy>); 13] = [
+            let titles: [(&str, Option<SortBy>); 15] = [
                 ("", None),
                 ("Start", Some(SortBy::Start)),
                 ("Duration", Some(SortBy::Duration)),
@@ -215,6 +229,8 @@ pub fn list_ui(ui: &mut egui::Ui, s: &mut ListState, out: &mut Vec<Command>) {
                 ("Clicks", Some(SortBy::Clicks)),
                 ("Rage", Some(SortBy::Rage)),
                 ("Dead", Some(SortBy::Dead)),
+                ("Errors", None),
+                ("Frustration", Some(SortBy::Frustration)),
                 ("Survey", Some(SortBy::Score)),
                 ("Variant", None),
                 ("Visited", None),
@@ -271,6 +287,8 @@ pub fn list_ui(ui: &mut egui::Ui, s: &mut ListState, out: &mut Vec<Command>) {
                     r.clicks.to_string(),
                     r.rage_clicks.to_string(),
                     r.dead_clicks.to_string(),
+                    r.error_clicks.map_or_else(|| "–".into(), |v| v.to_string()),
+                    r.frustration.map_or_else(|| "–".into(), |v| v.to_string()),
                     r.survey_score.map_or_else(|| "–".into(), |v| v.to_string()),
                     r.variant.clone(),
                 ] {

@@ -1,0 +1,160 @@
+//! Frustration signals planted in sessions are found, scored by the documented formula,
+//! shown in the session list, and computed for replays stored before signals existed.
+
+use std::sync::atomic::AtomicBool;
+
+use sightline::access::SessionSummary;
+use sightline::dataset::Tier;
+use sightline::ingest::{ImportInput, ImportOptions};
+
+use super::common::{ANALYST, ENGINEER, Fixture};
+
+/// A native session on /inbox starting at the given events (JSON lines after the header).
+fn session(id: &str, subject: &str, events: &[&str]) -> String {
+    let header = format!(
+        r#"{{"sightline": 1, "session": "{id}", "subject": "{subject}", "started_at": "2026-11-20T10:00:00Z", "region": "EU", "consent": {{"heatmaps": true, "recordings": true}}, "url": "https://app.test/inbox", "viewport": {{"width": 1440, "height": 900}}}}"#
+    );
+    std::iter::once(header)
+        .chain(events.iter().map(|e| (*e).to_owned()))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// One rage burst, one dead click, one error click and one quick back.
+const PLANTED: &[&str] = &[
+    r#"{"t": 1000, "kind": "click", "x": 100, "y": 100, "target": "button#send"}"#,
+    r#"{"t": 1200, "kind": "click", "x": 104, "y": 100, "target": "button#send"}"#,
+    r#"{"t": 1400, "kind": "click", "x": 100, "y": 106, "target": "button#send"}"#,
+    r#"{"t": 1500, "kind": "scroll", "x": 0, "y": 300}"#,
+    r#"{"t": 5000, "kind": "click", "x": 300, "y": 300, "target": "button#attach"}"#,
+    r#"{"t": 8000, "kind": "click", "x": 500, "y": 500, "target": "button#save"}"#,
+    r#"{"t": 8100, "kind": "scroll", "x": 0, "y": 600}"#,
+    r#"{"t": 8500, "kind": "error"}"#,
+    r#"{"t": 10000, "kind": "navigation", "url": "https://app.test/pricing"}"#,
+    r#"{"t": 12000, "kind": "navigation", "url": "https://app.test/inbox"}"#,
+    r#"{"t": 20000, "kind": "move", "x": 1, "y": 1}"#,
+];
+
+/// Scrolls down and up `turns` times on the page, each leg 400 px.
+fn scrolling(turns: usize) -> Vec<String> {
+    (0..=turns)
+        .map(|i| {
+            let y = if i % 2 == 0 { 800 } else { 0 };
+            format!(
+                r#"{{"t": {}, "kind": "scroll", "x": 0, "y": {y}}}"#,
+                1000 + i * 500
+            )
+        })
+        .collect()
+}
+
+fn import(fx: &Fixture, text: String) {
+    let mut ws = fx.unlock(ENGINEER);
+    ws.import_inputs(
+        &[ImportInput::Memory {
+            name: "sessions.jsonl".into(),
+            text,
+        }],
+        &ImportOptions::default(),
+        &mut |_| {},
+        &AtomicBool::new(false),
+    )
+    .unwrap();
+    ws.lock().unwrap();
+}
+
+#[test]
+fn planted_signals_are_found_and_scored_by_the_formula() {
+    let fx = Fixture::with_all_roles();
+    let calm = [
+        r#"{"t": 1000, "kind": "click", "x": 10, "y": 10, "target": "button#send"}"#,
+        r#"{"t": 1300, "kind": "scroll", "x": 0, "y": 200}"#,
+    ];
+    import(
+        &fx,
+        [
+            session("planted", "p-1", PLANTED),
+            session("calm", "p-2", &calm),
+        ]
+        .join("\n"),
+    );
+    let rows = fx.unlock(ANALYST).sessions(None).unwrap();
+    assert_eq!(rows.len(), 2);
+    let planted = rows
+        .iter()
+        .find(|r| r.rage_clicks == 1)
+        .expect("the planted session");
+    assert_eq!(planted.dead_clicks, 1, "button#attach");
+    assert_eq!(planted.error_clicks, Some(1), "button#save");
+    assert_eq!(planted.quick_backs, Some(1), "pricing for 2 s");
+    assert_eq!(planted.excessive_scroll, Some(false));
+    // 4 (rage burst) + 2 (dead) + 4 (error) + 3 (quick back) = 13 points: 100 × 13 / 23.
+    assert_eq!(planted.frustration, Some(57));
+    let calm = rows.iter().find(|r| r.rage_clicks == 0).unwrap();
+    assert_eq!(calm.frustration, Some(0));
+}
+
+#[test]
+fn scrolling_well_above_the_pages_median_is_excessive() {
+    let fx = Fixture::with_all_roles();
+    let mut text: Vec<String> = (0..5)
+        .map(|i| {
+            let events = scrolling(1);
+            let refs: Vec<&str> = events.iter().map(String::as_str).collect();
+            session(&format!("usual-{i}"), &format!("p-{i}"), &refs)
+        })
+        .collect();
+    let restless = scrolling(6);
+    let refs: Vec<&str> = restless.iter().map(String::as_str).collect();
+    text.push(session("restless", "p-9", &refs));
+    import(&fx, text.join("\n"));
+    let rows = fx.unlock(ANALYST).sessions(None).unwrap();
+    let excessive: Vec<&SessionSummary> = rows
+        .iter()
+        .filter(|r| r.excessive_scroll == Some(true))
+        .collect();
+    // Median 1 turn: the threshold is max(4, 2 × 1) = 4, and only the 6-turn session is past it.
+    assert_eq!(excessive.len(), 1, "{rows:?}");
+    assert_eq!(excessive[0].frustration, Some(23), "3 points: 100 × 3 / 13");
+    assert!(
+        rows.iter()
+            .filter(|r| r.excessive_scroll == Some(false))
+            .all(|r| r.frustration == Some(0))
+    );
+}
+
+#[test]
+fn replays_stored_before_signals_get_them_at_the_next_unlock() {
+    let fx = Fixture::with_all_roles();
+    import(&fx, session("planted", "p-1", PLANTED));
+    // As a dataset from the previous version: no signals stored.
+    fx.raw(Tier::Recordings)
+        .execute_batch(
+            "UPDATE sessions SET error_clicks = NULL, quick_backs = NULL, excessive_scroll = NULL,
+             frustration = NULL, page_reversals = NULL",
+        )
+        .unwrap();
+    fx.raw_core()
+        .execute_batch(
+            "UPDATE heatmap_sessions SET rage_bursts = NULL, dead_clicks = NULL, error_clicks = NULL,
+             quick_backs = NULL, excessive_scroll = NULL, frustration = NULL",
+        )
+        .unwrap();
+    let analyst = fx.unlock(ANALYST);
+    assert!(
+        analyst
+            .notices()
+            .iter()
+            .any(|n| n.text.contains("computed for 1 replays")),
+        "{:?}",
+        analyst.notices()
+    );
+    let rows = analyst.sessions(None).unwrap();
+    assert_eq!(rows[0].frustration, Some(57));
+    assert_eq!(rows[0].error_clicks, Some(1));
+    let core_score: Option<i64> = fx
+        .raw_core()
+        .query_row("SELECT frustration FROM heatmap_sessions", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(core_score, Some(57), "both tiers agree");
+}
