@@ -3,6 +3,7 @@
 
 mod compliance;
 mod data;
+mod elements;
 mod heatmap_store;
 pub mod heatmaps;
 mod listing;

@@ -46,6 +46,8 @@ pub enum Action {
     ManageMasking,
     /// A heatmap was computed for the screen.
     ViewHeatmap,
+    /// A page's element table was read.
+    ViewElements,
     /// A page's annotations were saved.
     Annotate,
     /// An annotated heatmap PNG was exported.
@@ -95,6 +97,7 @@ impl Action {
             Action::ReplaySession => "replay-session",
             Action::ManageMasking => "manage-masking",
             Action::ViewHeatmap => "view-heatmap",
+            Action::ViewElements => "view-elements",
             Action::Annotate => "annotate",
             Action::ExportHeatmap => "export-heatmap",
             Action::RetentionPurge => "retention-purge",

@@ -91,6 +91,8 @@ pub enum Command {
     Retention(RetentionCommand),
     /// Render a heatmap over the page's screenshot to an annotated PNG.
     Heatmap(HeatmapArgs),
+    /// The elements of a page most clicked, with rage, dead and error clicks (k floor).
+    Elements(ElementsArgs),
     /// Read, verify and export the access log.
     #[command(subcommand)]
     Log(LogCommand),
@@ -370,6 +372,51 @@ pub struct HeatmapArgs {
     /// What to show.
     #[arg(long, default_value = "click", value_parser = ["click", "move", "scroll", "attention"])]
     pub kind: String,
+    #[command(flatten)]
+    pub segment: SegmentArgs,
+    /// Colour map.
+    #[arg(long, default_value = "viridis", value_parser = ["viridis", "inferno", "classic"])]
+    pub colormap: String,
+    /// Normalisation.
+    #[arg(long, default_value = "p99", value_parser = ["max", "p99", "log"])]
+    pub normalise: String,
+    /// Kernel standard deviation in screenshot pixels.
+    #[arg(long, default_value_t = 12.0)]
+    pub sigma: f32,
+    /// Overlay opacity, 0–1.
+    #[arg(long, default_value_t = 0.65)]
+    pub opacity: f32,
+    /// The PNG to write.
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+/// `sightline elements …`
+#[derive(Debug, clap::Args)]
+pub struct ElementsArgs {
+    /// Dataset folder.
+    pub path: PathBuf,
+    #[command(flatten)]
+    pub auth: Auth,
+    /// Page pattern or URL (as `sightline pages` lists them).
+    #[arg(long)]
+    pub page: String,
+    /// Viewport class.
+    #[arg(long, value_parser = ["desktop", "tablet", "mobile"])]
+    pub viewport: String,
+    #[command(flatten)]
+    pub segment: SegmentArgs,
+    /// At most N elements, most clicked first.
+    #[arg(long)]
+    pub limit: Option<usize>,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Which sessions a figure aggregates.
+#[derive(Debug, clap::Args)]
+pub struct SegmentArgs {
     /// First day (YYYY-MM-DD), inclusive.
     #[arg(long)]
     pub from: Option<String>,
@@ -391,21 +438,6 @@ pub struct HeatmapArgs {
     /// Survey score band, e.g. `4-5`.
     #[arg(long, value_name = "LO-HI")]
     pub score: Option<String>,
-    /// Colour map.
-    #[arg(long, default_value = "viridis", value_parser = ["viridis", "inferno", "classic"])]
-    pub colormap: String,
-    /// Normalisation.
-    #[arg(long, default_value = "p99", value_parser = ["max", "p99", "log"])]
-    pub normalise: String,
-    /// Kernel standard deviation in screenshot pixels.
-    #[arg(long, default_value_t = 12.0)]
-    pub sigma: f32,
-    /// Overlay opacity, 0–1.
-    #[arg(long, default_value_t = 0.65)]
-    pub opacity: f32,
-    /// The PNG to write.
-    #[arg(long)]
-    pub out: PathBuf,
 }
 
 /// `sightline bench …`

@@ -187,6 +187,7 @@ pub fn run(command: Command, device: &Device) -> Result<ExitCode> {
         }
         Command::Bench(cmd) => super::bench::run(cmd, device),
         Command::Heatmap(args) => super::heatmap::run(&args, device),
+        Command::Elements(args) => super::heatmap::elements(&args, device),
         Command::Erase {
             path,
             auth,

@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use super::args::HeatmapArgs;
+use super::args::{ElementsArgs, HeatmapArgs, SegmentArgs};
 use super::commands::with_workspace;
 use super::output;
 use crate::access::heatmaps::HeatmapRequest;
@@ -28,6 +28,22 @@ fn request(args: &HeatmapArgs) -> Result<HeatmapRequest> {
             "--sigma must be 0–200 pixels and --opacity 0–1.".into(),
         ));
     }
+    Ok(HeatmapRequest {
+        page: args.page.clone(),
+        viewport: args.viewport.clone(),
+        params: RenderParams {
+            kind,
+            sigma_px: args.sigma,
+            normalisation,
+            colormap,
+            opacity: args.opacity,
+        },
+        segment: segment(&args.segment)?,
+    })
+}
+
+/// The segment the flags describe.
+pub fn segment(args: &SegmentArgs) -> Result<Segment> {
     let score = match &args.score {
         None => None,
         Some(band) => {
@@ -51,25 +67,28 @@ fn request(args: &HeatmapArgs) -> Result<HeatmapRequest> {
             )));
         }
     }
-    Ok(HeatmapRequest {
-        page: args.page.clone(),
-        viewport: args.viewport.clone(),
-        params: RenderParams {
-            kind,
-            sigma_px: args.sigma,
-            normalisation,
-            colormap,
-            opacity: args.opacity,
-        },
-        segment: Segment {
-            from: args.from.clone(),
-            to: args.to.clone(),
-            device: args.device.clone(),
-            region: args.region.clone(),
-            variant: args.variant.clone(),
-            cohort: args.cohort.clone(),
-            score,
-        },
+    Ok(Segment {
+        from: args.from.clone(),
+        to: args.to.clone(),
+        device: args.device.clone(),
+        region: args.region.clone(),
+        variant: args.variant.clone(),
+        cohort: args.cohort.clone(),
+        score,
+    })
+}
+
+/// `sightline elements`: a page's element table, through the gate.
+pub fn elements(args: &ElementsArgs, device: &Device) -> Result<ExitCode> {
+    let segment = segment(&args.segment)?;
+    with_workspace(&args.path, &args.auth, device, |ws| {
+        let mut table = ws.elements(&args.page, &args.viewport, &segment)?;
+        table.rows.truncate(args.limit.unwrap_or(usize::MAX));
+        if args.json {
+            output::json(&table.rows)
+        } else {
+            output::lines(output::elements_text(&table))
+        }
     })
 }
 

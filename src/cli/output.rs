@@ -141,6 +141,34 @@ pub fn sessions_text(sessions: &[SessionSummary]) -> Vec<String> {
     out
 }
 
+/// `sightline elements`.
+pub fn elements_text(t: &crate::insights::elements::ElementTable) -> Vec<String> {
+    let mut out = vec![format!(
+        "{:<40} {:>7} {:>8} {:>6} {:>5} {:>5} {:>6} {:>12}",
+        "element", "clicks", "sessions", "share", "rage", "dead", "error", "first click"
+    )];
+    out.extend(t.rows.iter().map(|r| {
+        format!(
+            "{:<40} {:>7} {:>8} {:>5.1}% {:>5} {:>5} {:>6} {:>11.1}s",
+            r.selector,
+            r.clicks,
+            r.sessions,
+            100.0 * r.share,
+            r.rage,
+            r.dead,
+            r.error,
+            r.median_first_click_ms as f64 / 1000.0
+        )
+    }));
+    out.push(format!(
+        "Shares are of the page's {} sessions in this segment. {} more elements, each clicked by {}, are not shown.",
+        t.page_sessions,
+        t.below_floor,
+        crate::heatmap::k_floor::fewer_than(t.k)
+    ));
+    out
+}
+
 /// `sightline pages`.
 pub fn pages_text(pages: &[PageSummary]) -> Vec<String> {
     if pages.is_empty() {

@@ -139,6 +139,7 @@ pub(crate) fn delete_heatmap_refs(core: &Connection, refs: &[i64]) -> rusqlite::
     for r in refs {
         chunks += core.execute("DELETE FROM point_chunks WHERE ref = ?1", [r])? as u64;
         core.execute("DELETE FROM page_depths WHERE ref = ?1", [r])?;
+        core.execute("DELETE FROM element_clicks WHERE ref = ?1", [r])?;
         core.execute(
             "DELETE FROM page_sessions WHERE session_id = 'h' || ?1",
             [r],

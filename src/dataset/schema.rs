@@ -174,6 +174,26 @@ const CORE: &[&str] = &["
     ALTER TABLE heatmap_sessions ADD COLUMN excessive_scroll INTEGER;
     ALTER TABLE heatmap_sessions ADD COLUMN frustration INTEGER;
     ALTER TABLE page_depths ADD COLUMN reversals INTEGER;
+    -- Element analytics: what each heatmap session did to each clicked element (masked
+    -- selector) of a page at a viewport class.
+    CREATE TABLE elements (id INTEGER PRIMARY KEY, selector TEXT NOT NULL UNIQUE) STRICT;
+    CREATE TABLE element_clicks (
+        page_id INTEGER NOT NULL REFERENCES pages(id),
+        viewport TEXT NOT NULL,
+        element_id INTEGER NOT NULL REFERENCES elements(id),
+        ref INTEGER NOT NULL,
+        clicks INTEGER NOT NULL,
+        rage INTEGER NOT NULL,
+        dead INTEGER NOT NULL,
+        error INTEGER NOT NULL,
+        first_click_ms INTEGER NOT NULL,
+        x0 REAL NOT NULL,
+        y0 REAL NOT NULL,
+        x1 REAL NOT NULL,
+        y1 REAL NOT NULL,
+        PRIMARY KEY (page_id, viewport, element_id, ref)
+    ) STRICT;
+    CREATE INDEX element_clicks_by_ref ON element_clicks (ref);
 "];
 
 /// Migrations of `recordings.db`.

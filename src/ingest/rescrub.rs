@@ -193,6 +193,7 @@ fn merge_page(tx: &Connection, from: i64, into: i64) -> rusqlite::Result<()> {
         "point_chunks",
         "page_sessions",
         "page_depths",
+        "element_clicks",
         "screenshots",
         "annotations",
     ] {

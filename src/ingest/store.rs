@@ -320,6 +320,8 @@ fn store_points(tx: &Connection, s: &SessionRecord<'_>) -> rusqlite::Result<i64>
     }
     let signals = crate::insights::signals::of_session(&c.events);
     crate::insights::store::store_core_signals(tx, heatmap_ref, &signals)?;
+    let elements = crate::insights::elements::of_session(&c.events, c.viewport_width);
+    crate::insights::store::store_elements(tx, heatmap_ref, &elements)?;
     Ok(heatmap_ref)
 }
 

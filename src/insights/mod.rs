@@ -1,5 +1,6 @@
-//! Insights computed from masked sessions: frustration signals and scores (no UI, nothing of
-//! the gate).
+//! Insights computed from masked sessions: frustration signals and scores, element analytics
+//! (no UI, nothing of the gate).
 
+pub mod elements;
 pub mod signals;
 pub mod store;

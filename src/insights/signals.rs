@@ -73,6 +73,11 @@ fn is_error(e: &SessionEvent) -> bool {
 }
 
 fn error_clicks(events: &[SessionEvent]) -> u32 {
+    error_click_flags(events).iter().filter(|&&e| e).count() as u32
+}
+
+/// For each event, whether it is a click followed within [`ERROR_AFTER_MS`] by an error.
+pub fn error_click_flags(events: &[SessionEvent]) -> Vec<bool> {
     let errors: Vec<i64> = events
         .iter()
         .filter(|e| is_error(e))
@@ -80,13 +85,13 @@ fn error_clicks(events: &[SessionEvent]) -> u32 {
         .collect();
     events
         .iter()
-        .filter(|e| e.is_click())
-        .filter(|c| {
-            errors
-                .iter()
-                .any(|&t| t >= c.t_ms && t - c.t_ms <= ERROR_AFTER_MS)
+        .map(|c| {
+            c.is_click()
+                && errors
+                    .iter()
+                    .any(|&t| t >= c.t_ms && t - c.t_ms <= ERROR_AFTER_MS)
         })
-        .count() as u32
+        .collect()
 }
 
 fn quick_backs(events: &[SessionEvent]) -> u32 {

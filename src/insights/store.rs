@@ -8,6 +8,7 @@ use rusqlite::{Connection, params};
 
 use crate::dataset::db::sql_error;
 use crate::error::Result;
+use crate::insights::elements;
 use crate::insights::signals::{self, SessionSignals};
 use crate::session::SessionEvent;
 
@@ -26,10 +27,12 @@ fn reversals_from_json(text: Option<&str>) -> BTreeMap<String, u32> {
         .unwrap_or_default()
 }
 
-/// Whether some stored replay has no signals yet.
+/// Whether some stored replay has no signals yet. Only once the stored selectors were
+/// scrubbed (the first import of this version does it): element rows are made from them.
 pub fn needs_backfill(rec: &Connection) -> Result<bool> {
     rec.query_row(
-        "SELECT EXISTS(SELECT 1 FROM sessions WHERE error_clicks IS NULL)",
+        "SELECT EXISTS(SELECT 1 FROM sessions WHERE error_clicks IS NULL)
+             AND EXISTS(SELECT 1 FROM meta WHERE key = 'identifiers_scrubbed')",
         [],
         |r| r.get(0),
     )
@@ -40,14 +43,14 @@ pub fn needs_backfill(rec: &Connection) -> Result<bool> {
 /// both tiers, then settles the scores. Heatmap-only sessions stored before have no events
 /// left to compute from: their signals stay unknown. Returns how many sessions were filled.
 pub fn backfill(core: &Connection, rec: &Connection) -> Result<usize> {
-    let rows: Vec<(String, Option<i64>, Vec<u8>)> = {
+    let rows: Vec<(String, Option<i64>, u32, Vec<u8>)> = {
         let mut stmt = rec
             .prepare(
-                "SELECT s.id, s.heatmap_ref, e.events FROM sessions s
+                "SELECT s.id, s.heatmap_ref, s.viewport_width, e.events FROM sessions s
                  JOIN session_events e ON e.session_id = s.id WHERE s.error_clicks IS NULL",
             )
             .map_err(|e| sql_error(REC, e))?;
-        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
             .and_then(Iterator::collect)
             .map_err(|e| sql_error(REC, e))?
     };
@@ -55,7 +58,7 @@ pub fn backfill(core: &Connection, rec: &Connection) -> Result<usize> {
     let write = || -> rusqlite::Result<()> {
         let rec_tx = rec.unchecked_transaction()?;
         let core_tx = core.unchecked_transaction()?;
-        for (id, heatmap_ref, events) in rows {
+        for (id, heatmap_ref, width, events) in rows {
             let events: Vec<SessionEvent> = serde_json::from_slice(&events).unwrap_or_default();
             let s = signals::of_session(&events);
             rec_tx.execute(
@@ -64,6 +67,7 @@ pub fn backfill(core: &Connection, rec: &Connection) -> Result<usize> {
             )?;
             if let Some(r) = heatmap_ref {
                 store_core_signals(&core_tx, r, &s)?;
+                store_elements(&core_tx, r, &elements::of_session(&events, width))?;
             }
         }
         core_tx.commit()?;
@@ -101,6 +105,43 @@ pub fn store_core_signals(
         "UPDATE page_depths SET reversals = 0 WHERE ref = ?1 AND reversals IS NULL",
     )?
     .execute([heatmap_ref])?;
+    Ok(())
+}
+
+/// Writes what one heatmap session did to each element it clicked (rows of `element_clicks`,
+/// replacing any it had).
+pub fn store_elements(
+    core: &Connection,
+    heatmap_ref: i64,
+    visits: &BTreeMap<elements::ElementKey, elements::ElementVisit>,
+) -> rusqlite::Result<()> {
+    core.prepare_cached("DELETE FROM element_clicks WHERE ref = ?1")?
+        .execute([heatmap_ref])?;
+    for ((page, viewport, selector), v) in visits {
+        core.prepare_cached("INSERT OR IGNORE INTO elements (selector) VALUES (?1)")?
+            .execute([selector])?;
+        core.prepare_cached(
+            "INSERT OR REPLACE INTO element_clicks
+                 (page_id, viewport, element_id, ref, clicks, rage, dead, error, first_click_ms, x0, y0, x1, y1)
+             SELECT p.id, ?2, e.id, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13
+             FROM pages p, elements e WHERE p.pattern = ?1 AND e.selector = ?3",
+        )?
+        .execute(params![
+            page,
+            viewport,
+            selector,
+            heatmap_ref,
+            v.clicks,
+            v.rage,
+            v.dead,
+            v.error,
+            v.first_click_ms,
+            v.bounds[0],
+            v.bounds[1],
+            v.bounds[2],
+            v.bounds[3]
+        ])?;
+    }
     Ok(())
 }
 

@@ -534,3 +534,107 @@ fn masking_rules_by_selector_and_path_work_from_scripts_and_the_report_names_the
         stdout(&pages)
     );
 }
+
+#[test]
+fn elements_and_frustrated_sessions_are_listed_from_the_cli() {
+    let cli = Cli::new();
+    cli.add_user("eddie", "data-engineer");
+    let file = cli.path.with_file_name("elements.jsonl");
+    fs::write(&file, super::insights::element_sessions()).unwrap();
+    let out = cli.run_as(
+        "eddie",
+        &["import", cli.p(), "--as", "eddie", file.to_str().unwrap()],
+        &[],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = cli.run_as(
+        "uma",
+        &[
+            "elements",
+            cli.p(),
+            "--as",
+            "uma",
+            "--page",
+            "https://app.test/inbox",
+            "--viewport",
+            "desktop",
+            "--json",
+        ],
+        &[],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(rows.len(), 2, "button#rare is under the floor");
+    let send = &rows[0];
+    for key in [
+        "selector",
+        "clicks",
+        "sessions",
+        "share",
+        "rage",
+        "dead",
+        "error",
+        "median_first_click_ms",
+    ] {
+        assert!(send.get(key).is_some(), "{key} in {send}");
+    }
+    assert_eq!(send["selector"], "button#send");
+    assert_eq!(send["clicks"], 14);
+    assert_eq!(send["share"], 1.0);
+    // The text form says what was left out and why.
+    let text = cli.run_as(
+        "uma",
+        &[
+            "elements",
+            cli.p(),
+            "--as",
+            "uma",
+            "--page",
+            "https://app.test/inbox",
+            "--viewport",
+            "desktop",
+            "--region",
+            "nowhere",
+        ],
+        &[],
+    );
+    assert!(
+        stdout(&text).contains("0 sessions in this segment"),
+        "{}",
+        stdout(&text)
+    );
+    // Sessions at or above a frustration score.
+    let all = cli.run_as(
+        "ana",
+        &["sessions", "list", cli.p(), "--as", "ana", "--json"],
+        &[],
+    );
+    let all: Vec<serde_json::Value> = serde_json::from_slice(&all.stdout).unwrap();
+    let top = all
+        .iter()
+        .filter_map(|s| s["frustration"].as_u64())
+        .max()
+        .unwrap();
+    let expected = all
+        .iter()
+        .filter(|s| s["frustration"].as_u64() == Some(top))
+        .count();
+    assert!(expected < all.len(), "the scores differ");
+    let top = top.to_string();
+    let some = cli.run_as(
+        "ana",
+        &[
+            "sessions",
+            "list",
+            cli.p(),
+            "--as",
+            "ana",
+            "--json",
+            "--min-frustration",
+            &top,
+        ],
+        &[],
+    );
+    let some: Vec<serde_json::Value> = serde_json::from_slice(&some.stdout).unwrap();
+    assert_eq!(some.len(), expected);
+}

@@ -158,3 +158,112 @@ fn replays_stored_before_signals_get_them_at_the_next_unlock() {
         .unwrap();
     assert_eq!(core_score, Some(57), "both tiers agree");
 }
+
+/// Eight people on /inbox: all click Send (some twice, one in a rage burst), five click Help,
+/// two click a rare element.
+pub(super) fn element_sessions() -> String {
+    (0..8)
+        .map(|i| {
+            let mut events = vec![
+                format!(r#"{{"t": {}, "kind": "click", "x": 100, "y": 100, "target": "button#send"}}"#, 1000 + i * 100),
+                r#"{"t": 2500, "kind": "scroll", "x": 0, "y": 50}"#.to_owned(),
+            ];
+            if i % 2 == 0 {
+                events.push(r#"{"t": 3000, "kind": "click", "x": 110, "y": 104, "target": "button#send"}"#.into());
+            }
+            if i == 0 {
+                for t in [3200, 3400] {
+                    events.push(format!(r#"{{"t": {t}, "kind": "click", "x": 108, "y": 102, "target": "button#send"}}"#));
+                }
+            }
+            if i < 5 {
+                events.push(r#"{"t": 6000, "kind": "click", "x": 900, "y": 40, "target": "a#help"}"#.into());
+                events.push(r#"{"t": 6500, "kind": "error"}"#.into());
+            }
+            if i >= 6 {
+                events.push(r#"{"t": 9000, "kind": "click", "x": 500, "y": 700, "target": "button#rare"}"#.into());
+            }
+            events.push(r#"{"t": 12000, "kind": "move", "x": 1, "y": 1}"#.into());
+            let refs: Vec<&str> = events.iter().map(String::as_str).collect();
+            session(&format!("e-{i}"), &format!("person-{i}"), &refs)
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn the_element_table_matches_the_stored_events_and_keeps_the_floor() {
+    use sightline::heatmap::segment::Segment;
+    use sightline::session::SessionEvent;
+    use std::collections::{HashMap, HashSet};
+    let fx = Fixture::with_all_roles();
+    import(&fx, element_sessions());
+    // Counted directly from the stored events, as the replays hold them.
+    let stored: Vec<Vec<u8>> = fx
+        .raw(Tier::Recordings)
+        .prepare("SELECT events FROM session_events")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let mut clicks: HashMap<String, (u64, HashSet<usize>, u64, u64)> = HashMap::new();
+    for (s, events) in stored.iter().enumerate() {
+        let events: Vec<SessionEvent> = serde_json::from_slice(events).unwrap();
+        for e in events.iter().filter(|e| e.is_click()) {
+            let c = clicks.entry(e.target.clone().unwrap()).or_default();
+            c.0 += 1;
+            c.1.insert(s);
+            c.2 += u64::from(e.rage);
+            c.3 += u64::from(e.dead);
+        }
+    }
+    let ux = fx.unlock(super::common::UX);
+    let table = ux
+        .elements("https://app.test/inbox", "desktop", &Segment::default())
+        .unwrap();
+    assert_eq!(table.page_sessions, 8);
+    assert_eq!(table.below_floor, 1, "button#rare: 2 people, under k = 5");
+    let selectors: Vec<&str> = table.rows.iter().map(|r| r.selector.as_str()).collect();
+    assert_eq!(selectors, ["button#send", "a#help"], "most clicked first");
+    for row in &table.rows {
+        let (n, sessions, rage, dead) = &clicks[&row.selector];
+        assert_eq!(row.clicks, *n, "{}", row.selector);
+        assert_eq!(row.sessions, sessions.len() as u64, "{}", row.selector);
+        assert_eq!(row.rage, *rage, "{}", row.selector);
+        assert_eq!(row.dead, *dead, "{}", row.selector);
+        assert!((row.share - sessions.len() as f64 / 8.0).abs() < 1e-9);
+    }
+    let help = &table.rows[1];
+    assert_eq!(help.error, 5, "each Help click was followed by an error");
+    assert_eq!(help.median_first_click_ms, 6000);
+    assert_eq!(help.bounds, [900.0, 40.0, 900.0, 40.0]);
+    let send = &table.rows[0];
+    assert_eq!(send.clicks, 8 + 4 + 2);
+    assert_eq!(send.rage, 3, "one burst of three");
+    assert_eq!(
+        send.median_first_click_ms, 1350,
+        "1000…1700 ms: the middle two's mean"
+    );
+    // A segment of fewer than k people shows no element at all.
+    let few = Segment {
+        to: Some("2026-11-19".into()),
+        ..Segment::default()
+    };
+    assert!(
+        ux.elements("https://app.test/inbox", "desktop", &few)
+            .unwrap()
+            .rows
+            .is_empty()
+    );
+    // Every read is logged.
+    let logged = fx
+        .unlock(super::common::LEAD)
+        .access_log(&sightline::access::LogQuery {
+            action: Some("view-elements".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(logged.len(), 2);
+    assert!(logged.iter().all(|e| e.user == super::common::UX.0));
+}

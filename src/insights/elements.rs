@@ -1,0 +1,269 @@
+//! Element analytics: what each (masked) element of a page got — clicks, the sessions and
+//! share of the page's sessions clicking it, rage, dead and error clicks, the median time to
+//! the first click — per page × viewport class, under the k floor.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use serde::Serialize;
+
+use crate::heatmap::segment::SessionAttrs;
+use crate::session::{EventKind, SessionEvent, device_class};
+
+/// What one session did to one element on one page at one viewport class.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ElementVisit {
+    /// Clicks and taps on it.
+    pub clicks: u32,
+    /// Of those, rage clicks.
+    pub rage: u32,
+    /// Dead clicks.
+    pub dead: u32,
+    /// Error clicks.
+    pub error: u32,
+    /// Milliseconds from arriving on the page to the first click on it.
+    pub first_click_ms: i64,
+    /// Where its clicks fell, in page CSS px: x0, y0, x1, y1.
+    pub bounds: [f32; 4],
+}
+
+/// Where: (page pattern, viewport class, selector).
+pub type ElementKey = (String, &'static str, String);
+
+/// Every element one session clicked, from its events (sorted by time, signals marked).
+/// Accidental taps (part of a scroll) are not clicks here either.
+pub fn of_session(
+    events: &[SessionEvent],
+    viewport_width: u32,
+) -> BTreeMap<ElementKey, ElementVisit> {
+    let errors = crate::insights::signals::error_click_flags(events);
+    let mut out: BTreeMap<ElementKey, ElementVisit> = BTreeMap::new();
+    let (mut page, mut arrived, mut width) = (None::<&str>, 0i64, viewport_width);
+    for (e, &error) in events.iter().zip(&errors) {
+        match e.kind {
+            EventKind::Navigation => {
+                page = e.url.as_deref();
+                arrived = e.t_ms;
+            }
+            EventKind::Viewport => width = e.width.unwrap_or(width),
+            _ => {}
+        }
+        if !e.is_click() || e.accidental {
+            continue;
+        }
+        let (Some(p), Some(target), Some(x), Some(y)) = (page, e.target.as_deref(), e.x, e.y)
+        else {
+            continue;
+        };
+        let since = (e.t_ms - arrived).max(0);
+        let visit = out
+            .entry((p.to_owned(), device_class(width), target.to_owned()))
+            .or_insert(ElementVisit {
+                clicks: 0,
+                rage: 0,
+                dead: 0,
+                error: 0,
+                first_click_ms: since,
+                bounds: [x, y, x, y],
+            });
+        visit.clicks += 1;
+        visit.rage += u32::from(e.rage);
+        visit.dead += u32::from(e.dead);
+        visit.error += u32::from(error);
+        visit.first_click_ms = visit.first_click_ms.min(since);
+        let b = &mut visit.bounds;
+        *b = [b[0].min(x), b[1].min(y), b[2].max(x), b[3].max(y)];
+    }
+    out
+}
+
+/// One row of the element table.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ElementRow {
+    /// The masked selector.
+    pub selector: String,
+    /// Clicks and taps.
+    pub clicks: u64,
+    /// Distinct sessions that clicked it.
+    pub sessions: u64,
+    /// Those sessions as a share of the page's sessions (0–1).
+    pub share: f64,
+    /// Rage clicks.
+    pub rage: u64,
+    /// Dead clicks.
+    pub dead: u64,
+    /// Error clicks.
+    pub error: u64,
+    /// Median time from arriving on the page to the first click on it.
+    pub median_first_click_ms: i64,
+    /// Where its clicks fell, in page CSS px: x0, y0, x1, y1.
+    pub bounds: [f32; 4],
+}
+
+/// The element table of a page: rows from at least k people, most clicked first.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ElementTable {
+    /// The page's sessions in the segment (the share's denominator).
+    pub page_sessions: u64,
+    /// Elements clicked by at least k people.
+    pub rows: Vec<ElementRow>,
+    /// Elements left out because fewer than k people clicked them.
+    pub below_floor: u64,
+    /// The floor.
+    pub k: usize,
+}
+
+/// Aggregates visits (by session ref) of one page and viewport into the table; `page_refs`
+/// are the page's sessions in the segment.
+pub fn table(
+    visits: &[(u32, String, ElementVisit)],
+    page_refs: &HashSet<u32>,
+    attrs: &HashMap<u32, SessionAttrs>,
+    k: usize,
+) -> ElementTable {
+    struct Acc {
+        row: ElementRow,
+        people: HashSet<u32>,
+        firsts: Vec<i64>,
+    }
+    let mut by: HashMap<&str, Acc> = HashMap::new();
+    for (r, selector, v) in visits.iter().filter(|(r, _, _)| page_refs.contains(r)) {
+        let acc = by.entry(selector).or_insert_with(|| Acc {
+            row: ElementRow {
+                selector: selector.clone(),
+                clicks: 0,
+                sessions: 0,
+                share: 0.0,
+                rage: 0,
+                dead: 0,
+                error: 0,
+                median_first_click_ms: 0,
+                bounds: v.bounds,
+            },
+            people: HashSet::new(),
+            firsts: Vec::new(),
+        });
+        let row = &mut acc.row;
+        row.clicks += u64::from(v.clicks);
+        row.sessions += 1;
+        row.rage += u64::from(v.rage);
+        row.dead += u64::from(v.dead);
+        row.error += u64::from(v.error);
+        let b = &mut row.bounds;
+        *b = [
+            b[0].min(v.bounds[0]),
+            b[1].min(v.bounds[1]),
+            b[2].max(v.bounds[2]),
+            b[3].max(v.bounds[3]),
+        ];
+        acc.firsts.push(v.first_click_ms);
+        if let Some(a) = attrs.get(r) {
+            acc.people.insert(a.subject);
+        }
+    }
+    let page_sessions = page_refs.len() as u64;
+    let mut below_floor = 0;
+    let mut rows: Vec<ElementRow> = by
+        .into_values()
+        .filter_map(|mut acc| {
+            if acc.people.len() < k {
+                below_floor += 1;
+                return None;
+            }
+            acc.firsts.sort_unstable();
+            acc.row.median_first_click_ms = median(&acc.firsts);
+            acc.row.share = acc.row.sessions as f64 / page_sessions.max(1) as f64;
+            Some(acc.row)
+        })
+        .collect();
+    rows.sort_by(|a, b| {
+        b.clicks
+            .cmp(&a.clicks)
+            .then(b.sessions.cmp(&a.sessions))
+            .then(a.selector.cmp(&b.selector))
+    });
+    ElementTable {
+        page_sessions,
+        rows,
+        below_floor,
+        k,
+    }
+}
+
+/// The median of sorted values (the lower middle's and upper middle's mean, rounded down).
+fn median(sorted: &[i64]) -> i64 {
+    match sorted.len() {
+        0 => 0,
+        n if n % 2 == 1 => sorted[n / 2],
+        n => (sorted[n / 2 - 1] + sorted[n / 2]) / 2,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn click(t: i64, x: f32, target: &str) -> SessionEvent {
+        let mut e = SessionEvent::new(t, EventKind::Click);
+        (e.x, e.y, e.target) = (Some(x), Some(10.0), Some(target.into()));
+        e
+    }
+
+    #[test]
+    fn a_sessions_clicks_are_counted_per_element_with_the_time_to_the_first() {
+        let mut nav = SessionEvent::new(1000, EventKind::Navigation);
+        nav.url = Some("/inbox".into());
+        let mut dead = click(4000, 50.0, "button#send");
+        dead.dead = true;
+        let events = [
+            nav,
+            click(3000, 40.0, "button#send"),
+            dead,
+            click(3500, 5.0, "a#help"),
+        ];
+        let visits = of_session(&events, 1440);
+        let send = &visits[&("/inbox".into(), "desktop", "button#send".into())];
+        assert_eq!((send.clicks, send.dead, send.first_click_ms), (2, 1, 2000));
+        assert_eq!(send.bounds, [40.0, 10.0, 50.0, 10.0]);
+        assert_eq!(visits.len(), 2);
+    }
+
+    #[test]
+    fn rows_need_k_people_and_shares_count_the_pages_sessions() {
+        let attrs: HashMap<u32, SessionAttrs> = (0..10)
+            .map(|r| {
+                (
+                    r,
+                    SessionAttrs {
+                        day: "2026-11-01".into(),
+                        device: "desktop".into(),
+                        region: String::new(),
+                        variant: String::new(),
+                        cohort: String::new(),
+                        survey_score: None,
+                        subject: r,
+                    },
+                )
+            })
+            .collect();
+        let visit = |first: i64| ElementVisit {
+            clicks: 2,
+            rage: 0,
+            dead: 1,
+            error: 0,
+            first_click_ms: first,
+            bounds: [0.0, 0.0, 1.0, 1.0],
+        };
+        let mut visits: Vec<(u32, String, ElementVisit)> = (0..4)
+            .map(|r| (r, "button#send".to_owned(), visit(1000 * i64::from(r))))
+            .collect();
+        visits.push((5, "a#rare".into(), visit(0)));
+        let page: HashSet<u32> = (0..8).collect();
+        let t = table(&visits, &page, &attrs, 3);
+        assert_eq!(t.rows.len(), 1);
+        assert_eq!(t.below_floor, 1, "a#rare: one person");
+        let send = &t.rows[0];
+        assert_eq!((send.clicks, send.sessions, send.dead), (8, 4, 4));
+        assert!((send.share - 0.5).abs() < 1e-9, "4 of 8 sessions");
+        assert_eq!(send.median_first_click_ms, 1500, "0, 1000, 2000, 3000");
+    }
+}
