@@ -56,11 +56,16 @@ fn compute(
         })?)),
         (None, _) => None,
     };
+    // The element table belongs with the heatmap it explains: same page, viewport, segment.
+    let elements = ws
+        .elements(&request.page, &request.viewport, &request.segment)
+        .map_err(|e| super::explain(&e));
     Ok(HeatmapResult {
         a,
         b,
         difference,
         shot,
+        elements,
     })
 }
 

@@ -57,3 +57,8 @@ pub const MARK_CUSTOM: Color32 = Color32::from_rgb(170, 90, 220);
 pub const FRAME_EDGE: Color32 = Color32::from_gray(120);
 /// The flash of a scroll in the replay.
 pub const SCROLL_FLASH: Color32 = Color32::from_rgb(255, 140, 0);
+/// The outline of a hovered element on the heatmap: light on a dark edge, seen over any
+/// colour map.
+pub const ELEMENT_OUTLINE: Color32 = Color32::WHITE;
+/// The dark edge under [`ELEMENT_OUTLINE`].
+pub const ELEMENT_OUTLINE_EDGE: Color32 = Color32::from_gray(20);

@@ -350,3 +350,35 @@ fn a_compare_that_would_single_out_a_few_people_is_refused_on_screen() {
     let view = h.state().heatmap_view().unwrap();
     assert!(view.loaded.is_none(), "neither segment is drawn");
 }
+
+#[test]
+fn hovering_a_top_element_outlines_where_its_clicks_fall() {
+    let fx = dataset(6, 0);
+    let mut h = opened(&fx, UX);
+    assert!(h.query_by_label("Top elements").is_some());
+    let row = {
+        let view = h.state().heatmap_view().unwrap();
+        let table = view
+            .loaded
+            .as_ref()
+            .unwrap()
+            .result
+            .elements
+            .clone()
+            .unwrap();
+        assert_eq!(table.rows.len(), 1, "{table:?}");
+        table.rows[0].clone()
+    };
+    assert_eq!(row.selector, "button#send");
+    assert_eq!((row.sessions, row.clicks), (6, 36));
+    assert!(h.query_by_label("100.0%").is_some(), "6 of 6 sessions");
+    assert_eq!(h.state().heatmap_view().unwrap().hovered_element, None);
+    h.get_by_label("button#send").hover();
+    h.run_steps(2);
+    assert_eq!(
+        h.state().heatmap_view().unwrap().hovered_element,
+        Some(row.bounds),
+        "the outline follows the hovered row"
+    );
+    assert_eq!(row.bounds, [200.0, 300.0, 200.0, 505.0]);
+}

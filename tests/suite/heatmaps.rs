@@ -29,7 +29,7 @@ fn session_on(page: &str, id: usize, variant: &str, region: &str, x: f32) -> Str
         let t = 1000 + i * 700;
         let y = 300.0 + (i as f32) * 40.0 + (id % 7) as f32;
         out.push_str(&format!(
-            "\n{{\"t\": {t}, \"kind\": \"move\", \"x\": {x}, \"y\": {y}}}\n{{\"t\": {}, \"kind\": \"click\", \"x\": {x}, \"y\": {y}}}",
+            "\n{{\"t\": {t}, \"kind\": \"move\", \"x\": {x}, \"y\": {y}}}\n{{\"t\": {}, \"kind\": \"click\", \"x\": {x}, \"y\": {y}, \"target\": \"button#send\"}}",
             t + 200
         ));
     }

@@ -169,6 +169,28 @@ pub fn canvas_ui(ui: &mut egui::Ui, s: &mut HeatmapViewState, out: &mut Vec<Comm
             s.show_markers,
         );
     }
+    if let Some(b) = s.hovered_element {
+        // Where the hovered element's clicks fall, padded so a single point still shows.
+        let f = loaded.result.a.image_from_page;
+        let pad = 6.0 / s.canvas.zoom;
+        for view in &views {
+            let rect = view.rect(
+                b[0] * f - pad,
+                b[1] * f - pad,
+                b[2] * f + pad,
+                b[3] * f + pad,
+            );
+            let painter = ui.painter_at(view.panel);
+            let kind = egui::StrokeKind::Outside;
+            painter.rect_stroke(
+                rect,
+                4.0,
+                Stroke::new(4.0, theme::ELEMENT_OUTLINE_EDGE),
+                kind,
+            );
+            painter.rect_stroke(rect, 4.0, Stroke::new(2.0, theme::ELEMENT_OUTLINE), kind);
+        }
+    }
     // Annotations belong to the page, drawn and edited on the single view.
     let edit = !s.compare;
     if edit {

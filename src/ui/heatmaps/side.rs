@@ -1,8 +1,8 @@
 //! The heatmap view's side panels: the page list, the segment editors, the legend, the
-//! scroll-depth curve and the most clicked areas.
+//! scroll-depth curve and the page's top elements.
 
 use egui::{Color32, RichText};
-use egui_plot::{Bar, BarChart, Line, Plot, VLine};
+use egui_plot::{Line, Plot, VLine};
 
 use crate::access::heatmaps::SegmentValues;
 use crate::heatmap::annotation::Shape;
@@ -225,7 +225,7 @@ pub fn legend_ui(ui: &mut egui::Ui, s: &HeatmapViewState) {
     );
 }
 
-/// The scroll-depth curve and the most clicked areas.
+/// The scroll-depth curve and the top elements.
 pub fn charts_ui(ui: &mut egui::Ui, s: &mut HeatmapViewState) {
     let Some(loaded) = &s.loaded else { return };
     let a = &loaded.result.a;
@@ -254,43 +254,102 @@ pub fn charts_ui(ui: &mut egui::Ui, s: &mut HeatmapViewState) {
                 plot.vline(VLine::new("average fold", f64::from(f)));
             }
         });
-    let mut jump = None;
-    if !a.top_areas.is_empty() {
-        ui.heading("Most clicked areas");
-        let bars: Vec<Bar> = a
-            .top_areas
-            .iter()
-            .enumerate()
-            .map(|(i, area)| {
-                Bar::new((i + 1) as f64, area.share * 100.0).name(format!("#{}", i + 1))
-            })
-            .collect();
-        Plot::new("top_areas")
-            .height(110.0)
-            .allow_scroll(false)
-            .allow_drag(false)
-            .allow_zoom(false)
-            .y_axis_label("% of points")
-            .show(ui, |plot| plot.bar_chart(BarChart::new("share", bars)));
-        for (i, area) in a.top_areas.iter().enumerate() {
-            let text = format!(
-                "#{} x {}–{}, y {}–{}: {:.1}%",
-                i + 1,
-                area.x,
-                area.x + area.size,
-                area.y,
-                area.y + area.size,
-                area.share * 100.0
-            );
-            if ui.link(text).on_hover_text("Show this area").clicked() {
-                jump = Some(area.y as f32);
-            }
+    elements_ui(ui, s);
+}
+
+/// The page's most clicked elements: hovering a row outlines where its clicks fall, clicking
+/// it scrolls there.
+fn elements_ui(ui: &mut egui::Ui, s: &mut HeatmapViewState) {
+    let Some(loaded) = &s.loaded else { return };
+    ui.heading("Top elements");
+    let table = match &loaded.result.elements {
+        Ok(t) => t,
+        Err(e) => {
+            ui.colored_label(ui.visuals().error_fg_color, e);
+            return;
         }
+    };
+    let weak = theme::weak(ui.visuals());
+    if table.rows.is_empty() {
+        ui.label(
+            RichText::new(format!(
+                "No element was clicked by at least {} people in this segment.",
+                table.k
+            ))
+            .color(weak),
+        );
+        return;
     }
+    ui.label(
+        RichText::new(format!(
+            "Share of the page's {} sessions clicking each element",
+            table.page_sessions
+        ))
+        .small()
+        .color(weak),
+    );
+    let mut hovered = None;
+    let mut jump = None;
+    egui::Grid::new("top_elements")
+        .striped(true)
+        .num_columns(5)
+        .show(ui, |ui| {
+            for title in [
+                "Element",
+                "Sessions",
+                "Clicks",
+                "Rage / dead / error",
+                "First click",
+            ] {
+                ui.label(RichText::new(title).small().strong());
+            }
+            ui.end_row();
+            for row in table.rows.iter().take(TOP_ELEMENTS) {
+                let name = ui
+                    .add(
+                        egui::Label::new(RichText::new(&row.selector).monospace())
+                            .truncate()
+                            .sense(egui::Sense::click()),
+                    )
+                    .on_hover_text("Outlined on the page where its clicks fall; click to go there");
+                let cells = [
+                    ui.label(format!("{:.1}%", row.share * 100.0)),
+                    ui.label(row.clicks.to_string()),
+                    ui.label(format!("{} / {} / {}", row.rage, row.dead, row.error)),
+                    ui.label(format!(
+                        "{:.1} s",
+                        row.median_first_click_ms as f64 / 1000.0
+                    )),
+                ];
+                if name.hovered() || cells.iter().any(egui::Response::hovered) {
+                    hovered = Some(row.bounds);
+                }
+                if name.clicked() {
+                    jump = Some(row.bounds[1]);
+                }
+                ui.end_row();
+            }
+        });
+    if table.below_floor > 0 {
+        ui.label(
+            RichText::new(format!(
+                "{} more elements clicked by {} are not shown.",
+                table.below_floor,
+                crate::heatmap::k_floor::fewer_than(table.k)
+            ))
+            .small()
+            .color(weak),
+        );
+    }
+    let scale = loaded.result.a.image_from_page;
+    s.hovered_element = hovered;
     if let Some(y) = jump {
-        s.canvas.offset.y = (y - 100.0).max(0.0);
+        s.canvas.offset.y = (y * scale - 100.0).max(0.0);
     }
 }
+
+/// How many element rows the side panel lists.
+const TOP_ELEMENTS: usize = 12;
 
 /// The selected annotation: its kind, a note's text, delete.
 pub fn selected_ui(ui: &mut egui::Ui, s: &mut HeatmapViewState) {

@@ -53,6 +53,8 @@ pub struct HeatmapResult {
     pub difference: Option<Arc<Density>>,
     /// The screenshot, decoded off the UI thread.
     pub shot: Option<Arc<ShotPixels>>,
+    /// Segment A's element table, or why it could not be read.
+    pub elements: Result<crate::insights::elements::ElementTable, String>,
 }
 
 /// The loaded result and its textures.
@@ -109,6 +111,9 @@ pub struct HeatmapViewState {
     pub export_path_shown: bool,
     /// The outcome of the last export or save.
     pub message: Option<String>,
+    /// The element row under the pointer: where its clicks fall (page CSS px), outlined on
+    /// the canvas.
+    pub hovered_element: Option<[f32; 4]>,
 }
 
 impl HeatmapViewState {
@@ -142,6 +147,7 @@ impl HeatmapViewState {
             export_path: String::new(),
             export_path_shown: false,
             message: None,
+            hovered_element: None,
         }
     }
 
