@@ -371,7 +371,11 @@ fn hovering_a_top_element_outlines_where_its_clicks_fall() {
     };
     assert_eq!(row.selector, "button#send");
     assert_eq!((row.sessions, row.clicks), (6, 36));
-    assert!(h.query_by_label("100.0%").is_some(), "6 of 6 sessions");
+    assert!(
+        h.query_by_label_contains("100.0% of sessions · 36 clicks")
+            .is_some(),
+        "6 of 6 sessions"
+    );
     assert_eq!(h.state().heatmap_view().unwrap().hovered_element, None);
     h.get_by_label("button#send").hover();
     h.run_steps(2);

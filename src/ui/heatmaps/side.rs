@@ -282,7 +282,7 @@ fn elements_ui(ui: &mut egui::Ui, s: &mut HeatmapViewState) {
     }
     ui.label(
         RichText::new(format!(
-            "Share of the page's {} sessions clicking each element",
+            "Shares are of the page's {} sessions in this segment",
             table.page_sessions
         ))
         .small()
@@ -290,46 +290,43 @@ fn elements_ui(ui: &mut egui::Ui, s: &mut HeatmapViewState) {
     );
     let mut hovered = None;
     let mut jump = None;
-    egui::Grid::new("top_elements")
-        .striped(true)
-        .num_columns(5)
-        .show(ui, |ui| {
-            for title in [
-                "Element",
-                "Sessions",
-                "Clicks",
-                "Rage / dead / error",
-                "First click",
-            ] {
-                ui.label(RichText::new(title).small().strong());
-            }
-            ui.end_row();
-            for row in table.rows.iter().take(TOP_ELEMENTS) {
-                let name = ui
-                    .add(
-                        egui::Label::new(RichText::new(&row.selector).monospace())
-                            .truncate()
-                            .sense(egui::Sense::click()),
-                    )
-                    .on_hover_text("Outlined on the page where its clicks fall; click to go there");
-                let cells = [
-                    ui.label(format!("{:.1}%", row.share * 100.0)),
-                    ui.label(row.clicks.to_string()),
-                    ui.label(format!("{} / {} / {}", row.rage, row.dead, row.error)),
-                    ui.label(format!(
-                        "{:.1} s",
-                        row.median_first_click_ms as f64 / 1000.0
-                    )),
-                ];
-                if name.hovered() || cells.iter().any(egui::Response::hovered) {
-                    hovered = Some(row.bounds);
-                }
-                if name.clicked() {
-                    jump = Some(row.bounds[1]);
-                }
-                ui.end_row();
-            }
+    for row in table.rows.iter().take(TOP_ELEMENTS) {
+        // One row: the selector on its own line (the panel is narrow), its figures below; the
+        // whole row answers the pointer.
+        let group = ui.vertical(|ui| {
+            ui.add(egui::Label::new(RichText::new(&row.selector).monospace()).truncate());
+            ui.label(
+                RichText::new(format!(
+                    "{:.1}% of sessions · {} clicks · rage {} · dead {} · error {} · first click {:.1} s",
+                    row.share * 100.0,
+                    row.clicks,
+                    row.rage,
+                    row.dead,
+                    row.error,
+                    row.median_first_click_ms as f64 / 1000.0
+                ))
+                .small()
+                .color(weak),
+            );
         });
+        let id = ui.id().with(("top_element", &row.selector));
+        let response = ui
+            .interact(group.response.rect, id, egui::Sense::click())
+            .on_hover_text("Outlined on the page where its clicks fall; click to go there");
+        if response.hovered() {
+            hovered = Some(row.bounds);
+            ui.painter().rect_stroke(
+                group.response.rect.expand(2.0),
+                3.0,
+                egui::Stroke::new(1.0, ui.visuals().widgets.hovered.bg_stroke.color),
+                egui::StrokeKind::Outside,
+            );
+        }
+        if response.clicked() {
+            jump = Some(row.bounds[1]);
+        }
+        ui.add_space(4.0);
+    }
     if table.below_floor > 0 {
         ui.label(
             RichText::new(format!(
