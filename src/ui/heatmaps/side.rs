@@ -309,7 +309,7 @@ fn elements_ui(ui: &mut egui::Ui, s: &mut HeatmapViewState) {
                 .color(weak),
             );
         });
-        let id = ui.id().with(("top_element", &row.selector));
+        let id = ui.scope_id().with(("top_element", &row.selector));
         let response = ui
             .interact(group.response.rect, id, egui::Sense::click())
             .on_hover_text("Outlined on the page where its clicks fall; click to go there");
