@@ -85,6 +85,12 @@ pub enum Command {
     ExportReport,
     /// Write the compliance report to this file.
     ExportReportTo(PathBuf),
+    /// Read the Overview's figures again for its period and segment.
+    RefreshOverview,
+    /// Open the heatmap of this page at this viewport class.
+    OpenHeatmapAt(String, String),
+    /// Open the sessions of this page with frustration.
+    OpenFrustratedSessions(String),
 }
 
 /// A password on its way from a view to the gate: wiped on drop, never printed.

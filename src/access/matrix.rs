@@ -118,7 +118,9 @@ impl Action {
             Action::Import => Some(Capability::ImportData),
             Action::ReplaySession => Some(Capability::ReplaySession),
             Action::ManageMasking => Some(Capability::ImportData),
-            Action::ViewHeatmap | Action::ViewElements => Some(Capability::ViewHeatmaps),
+            Action::ViewHeatmap | Action::ViewElements | Action::ViewOverview => {
+                Some(Capability::ViewHeatmaps)
+            }
             Action::Annotate | Action::ExportHeatmap => Some(Capability::AnnotateHeatmaps),
             Action::RetentionPurge => Some(Capability::RetentionPurge),
             // Editing the policy is the compliance lead's half of PRODUCT.md's "retention

@@ -11,6 +11,7 @@ mod log_view;
 mod matrix;
 mod notice;
 mod open;
+mod overview;
 pub mod replay;
 mod rotate;
 pub(crate) mod sealed_policy;

@@ -159,7 +159,7 @@ impl SightlineApp {
                 self.key_holders = Some(ws.key_holders());
                 self.screen = Screen::Workbench(Box::new(Workbench {
                     idle_lock: Duration::from_secs(60 * ws.idle_lock_minutes()),
-                    view: ViewState::Overview,
+                    view: ViewState::Overview(Box::default()),
                     import: None,
                     revoke: None,
                     heatmap_job: None,
@@ -175,6 +175,8 @@ impl SightlineApp {
                     now: 0.0,
                     last_frame_time: None,
                 }));
+                // The first view: what needs attention, read through the gate.
+                self.open(crate::command::View::Overview);
             }
             Err(e) => {
                 let now = (self.clock)();

@@ -13,6 +13,7 @@ mod heatmaps;
 mod import;
 mod jobs;
 mod login;
+mod overview;
 mod recent;
 mod replay;
 mod users;
@@ -263,11 +264,7 @@ impl SightlineApp {
             Command::ExportHeatmapTo(path) => self.export_heatmap(&path),
             Command::AskReplay(id) => self.ask_replay(id),
             Command::ConfirmReplay => self.confirm_replay(),
-            Command::CancelReplay => {
-                if let Some(state) = self.sessions_state() {
-                    state.prompt = None;
-                }
-            }
+            Command::CancelReplay => self.close_replay(false),
             Command::SavePolicy(policy) => self.save_policy(policy),
             Command::RunPurge => self.run_purge(),
             Command::EraseSubject(id) => self.erase_subject(&id),
@@ -277,11 +274,10 @@ impl SightlineApp {
             Command::AcknowledgeAnomaly(key) => self.acknowledge_anomaly(&key),
             Command::ExportReport => self.pick_report(),
             Command::ExportReportTo(path) => self.export_report(&path),
-            Command::CloseReplay => {
-                if let Some(state) = self.sessions_state() {
-                    state.player = None;
-                }
-            }
+            Command::CloseReplay => self.close_replay(true),
+            Command::RefreshOverview => self.refresh_overview(),
+            Command::OpenHeatmapAt(page, viewport) => self.open_heatmap_at(page, viewport),
+            Command::OpenFrustratedSessions(page) => self.open_frustrated_sessions(page),
         }
     }
 }

@@ -98,6 +98,17 @@ impl SightlineApp {
         self.start_replay(prompt.session, purpose);
     }
 
+    /// Closes the player (`true`) or the purpose prompt (`false`).
+    pub(super) fn close_replay(&mut self, player: bool) {
+        if let Some(state) = self.sessions_state() {
+            if player {
+                state.player = None;
+            } else {
+                state.prompt = None;
+            }
+        }
+    }
+
     fn start_replay(&mut self, id: String, purpose: String) {
         let Screen::Workbench(w) = &mut self.screen else {
             return;

@@ -46,7 +46,9 @@ impl SightlineApp {
             return;
         };
         let opened = match view {
-            View::Overview => Ok(ViewState::Overview),
+            View::Overview => {
+                super::overview::open_view(&w.ws).map(|s| ViewState::Overview(Box::new(s)))
+            }
             View::Compliance => {
                 compliance::open_view(&w.ws).map(|s| ViewState::Compliance(Box::new(s)))
             }

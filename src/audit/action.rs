@@ -48,6 +48,8 @@ pub enum Action {
     ViewHeatmap,
     /// A page's element table was read.
     ViewElements,
+    /// The Overview's figures were read.
+    ViewOverview,
     /// A page's annotations were saved.
     Annotate,
     /// An annotated heatmap PNG was exported.
@@ -98,6 +100,7 @@ impl Action {
             Action::ManageMasking => "manage-masking",
             Action::ViewHeatmap => "view-heatmap",
             Action::ViewElements => "view-elements",
+            Action::ViewOverview => "view-overview",
             Action::Annotate => "annotate",
             Action::ExportHeatmap => "export-heatmap",
             Action::RetentionPurge => "retention-purge",

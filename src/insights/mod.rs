@@ -2,5 +2,6 @@
 //! (no UI, nothing of the gate).
 
 pub mod elements;
+pub mod overview;
 pub mod signals;
 pub mod store;

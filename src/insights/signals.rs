@@ -21,6 +21,9 @@ pub const EXCESSIVE_MIN: u32 = 4;
 /// The threshold on a page too few sessions scrolled to have a median.
 pub const FEW_SESSIONS_FLOOR: u32 = 8;
 
+/// A session counts as frustrated from this score on (the Overview's shares and survey groups).
+pub const FRUSTRATED: u8 = 50;
+
 /// Weights of the score: points per signal.
 pub const WEIGHT_RAGE_BURST: u32 = 4;
 /// Points per dead click.

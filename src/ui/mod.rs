@@ -8,6 +8,7 @@ pub mod import;
 pub mod login;
 pub mod nav;
 pub mod new_dataset;
+pub mod overview;
 pub mod pick;
 pub mod replay;
 pub mod theme;

@@ -3,7 +3,7 @@
 
 use egui::RichText;
 
-use crate::access::{Notice, NoticeLevel, Role};
+use crate::access::{Notice, Role};
 use crate::command::{Command, View};
 use crate::ui::access_log::AccessLogState;
 use crate::ui::access_log::access_log_ui;
@@ -18,8 +18,8 @@ use crate::ui::users::users_ui;
 
 /// What the current view holds.
 pub enum ViewState {
-    /// Notices from unlock.
-    Overview,
+    /// Notices and what needs attention.
+    Overview(Box<crate::ui::overview::OverviewState>),
     /// Heatmaps.
     Heatmaps(Box<HeatmapViewState>),
     /// Sessions and replay.
@@ -40,7 +40,7 @@ impl ViewState {
     /// Which view this is.
     pub fn view(&self) -> View {
         match self {
-            ViewState::Overview => View::Overview,
+            ViewState::Overview(_) => View::Overview,
             ViewState::Heatmaps(_) => View::Heatmaps,
             ViewState::Sessions(_) => View::Sessions,
             ViewState::Compliance(_) => View::Compliance,
@@ -125,7 +125,10 @@ pub fn workbench_ui(
             nav_ui(ui, info.role, view.view(), out);
         });
     egui::CentralPanel::default().show(ui, |ui| match view {
-        ViewState::Overview => overview_ui(ui, info),
+        ViewState::Overview(state) => {
+            let heading = format!("Signed in as {} ({})", info.user, info.role.label());
+            crate::ui::overview::overview_ui(ui, &heading, info.notices, state, out);
+        }
         ViewState::Compliance(state) => {
             crate::ui::compliance::compliance_ui(ui, state, out);
         }
@@ -149,30 +152,6 @@ pub fn workbench_ui(
             ui.label(RichText::new(text.as_str()).color(theme::error(&visuals)));
         }
     });
-}
-
-fn overview_ui(ui: &mut egui::Ui, info: &FrameInfo<'_>) {
-    let visuals = ui.visuals().clone();
-    ui.heading(format!(
-        "Signed in as {} ({})",
-        info.user,
-        info.role.label()
-    ));
-    ui.add_space(theme::GAP);
-    if info.notices.is_empty() {
-        ui.label(
-            RichText::new("Nothing needs your attention. Choose a view on the left.")
-                .color(theme::weak(&visuals)),
-        );
-    }
-    for notice in info.notices {
-        let color = match notice.level {
-            NoticeLevel::Info => theme::weak(&visuals),
-            NoticeLevel::Warning => theme::warning(&visuals),
-            NoticeLevel::Integrity => theme::error(&visuals),
-        };
-        ui.label(RichText::new(&notice.text).color(color));
-    }
 }
 
 /// Dark, light, or follow the system; words rather than icons, which the shipped fonts lack.

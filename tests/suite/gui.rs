@@ -239,7 +239,9 @@ fn first_run_builds_the_demo_with_progress_then_offers_its_accounts() {
 fn the_compliance_lead_reads_filters_verifies_and_exports_the_access_log() {
     let fx = Fixture::with_all_roles();
     let mut harness = signed_in_at(&fx, LEAD, "Access log");
-    let ws_entries = 8; // create, login, 3 × add-user, lock, login, view-access-log
+    // create, login, 3 × add-user, lock, login, list-pages and view-overview (the Overview
+    // opens first), view-access-log
+    let ws_entries = 10;
     let count = format!("{ws_entries} of {ws_entries} entries");
     assert!(
         harness.query_by_label(&count).is_some(),
@@ -670,10 +672,10 @@ fn the_new_dataset_wizard_shows_the_recovery_key_once_and_leads_to_sign_in() {
 fn the_access_log_filters_by_role() {
     let fx = Fixture::with_all_roles();
     let ana = fx.unlock(ANALYST);
-    ana.pages().unwrap();
+    ana.sessions(None).unwrap();
     ana.lock().unwrap();
     let mut harness = signed_in_at(&fx, LEAD, "Access log");
-    assert!(harness.query_all_by_label("list-pages").next().is_some());
+    assert!(harness.query_all_by_label("list-sessions").next().is_some());
     harness
         .get_all_by_label("Role")
         .find(|n| n.accesskit_node().role() == egui::accesskit::Role::ComboBox)
@@ -688,7 +690,7 @@ fn the_access_log_filters_by_role() {
         .click();
     harness.run_steps(2);
     assert!(
-        harness.query_all_by_label("list-pages").next().is_none(),
+        harness.query_all_by_label("list-sessions").next().is_none(),
         "the analyst's entry is filtered out"
     );
     assert!(harness.query_all_by_label("add-user").next().is_some());

@@ -19,6 +19,8 @@ mod gui_commands;
 mod gui_compliance;
 /// The heatmap view, driven headless with egui_kittest.
 mod gui_heatmaps;
+/// The Overview, driven headless.
+mod gui_overview;
 /// The sessions view and the replay player, driven headless.
 mod gui_replay;
 /// The heatmap engine against known densities.

@@ -1,0 +1,135 @@
+//! The Overview through the gate: the figures of `insights::overview` for a period and a
+//! segment, read from core.db (so UX liaisons, who hold no replays, see them too), logged.
+
+use crate::access::{Action, PolicyKind, Workspace};
+use crate::dataset::db::sql_error;
+use crate::error::Result;
+use crate::heatmap::segment::{Segment, SessionAttrs};
+use crate::insights::elements::ElementVisit;
+use crate::insights::overview::{self, ElementRowIn, Overview, SessionRow};
+
+const CORE: &str = "core.db";
+
+/// Days in the default period, ending on the last day with data.
+pub const DEFAULT_DAYS: i64 = 30;
+
+impl Workspace {
+    /// The Overview for `segment` (every role): its `from`/`to` are the period (default: the
+    /// last [`DEFAULT_DAYS`] days with data), its other fields filter the sessions.
+    pub fn overview(&self, segment: &Segment) -> Result<Overview> {
+        self.gate(
+            Action::ViewOverview,
+            &format!("overview [{}]", segment.describe()),
+            "",
+        )?;
+        // The k floor decides what may be shown: never under a policy changed by hand.
+        self.require_policy(PolicyKind::Policy)?;
+        let k = self.k_anonymity();
+        let others = Segment {
+            from: None,
+            to: None,
+            ..segment.clone()
+        };
+        let mut sessions = Vec::new();
+        {
+            let mut stmt = self
+                .core
+                .prepare_cached(
+                    "SELECT ref, day, device, region, variant, cohort, survey_score,
+                            coalesce(subject_group, ?1), frustration
+                     FROM heatmap_sessions WHERE pending = 0",
+                )
+                .map_err(|e| sql_error(CORE, e))?;
+            let rows = stmt
+                .query_map([crate::privacy::pseudonym::SUBJECT_GROUPS], |r| {
+                    let attrs = SessionAttrs {
+                        day: r.get(1)?,
+                        device: r.get(2)?,
+                        region: r.get(3)?,
+                        variant: r.get(4)?,
+                        cohort: r.get(5)?,
+                        survey_score: r.get(6)?,
+                        subject: r.get(7)?,
+                    };
+                    Ok((r.get::<_, u32>(0)?, attrs, r.get::<_, Option<u8>>(8)?))
+                })
+                .map_err(|e| sql_error(CORE, e))?;
+            for row in rows {
+                let (r, a, frustration) = row.map_err(|e| sql_error(CORE, e))?;
+                if others.matches(&a) {
+                    sessions.push(SessionRow {
+                        r,
+                        day: a.day,
+                        viewport: a.device,
+                        frustration,
+                        survey: a.survey_score,
+                        subject: a.subject,
+                    });
+                }
+            }
+        }
+        let last = sessions
+            .iter()
+            .map(|s| s.day.as_str())
+            .max()
+            .map(str::to_owned);
+        let to = segment
+            .to
+            .clone()
+            .or(last)
+            .unwrap_or_else(|| crate::clock::rfc3339(self.device.now_ms())[..10].to_owned());
+        let from = segment.from.clone().unwrap_or_else(|| {
+            overview::days_before(&to, DEFAULT_DAYS - 1).unwrap_or_else(|| to.clone())
+        });
+        let pages: Vec<(u32, String)> = {
+            let mut stmt = self
+                .core
+                .prepare_cached(
+                    "SELECT CAST(substr(ps.session_id, 2) AS INTEGER), p.pattern
+                     FROM page_sessions ps JOIN pages p ON p.id = ps.page_id
+                     WHERE ps.session_id LIKE 'h%'",
+                )
+                .map_err(|e| sql_error(CORE, e))?;
+            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+                .and_then(Iterator::collect)
+                .map_err(|e| sql_error(CORE, e))?
+        };
+        let elements: Vec<ElementRowIn> = {
+            let mut stmt = self
+                .core
+                .prepare_cached(
+                    "SELECT c.ref, p.pattern, c.viewport, e.selector, c.clicks, c.rage, c.dead,
+                            c.error, c.first_click_ms, c.x0, c.y0, c.x1, c.y1
+                     FROM element_clicks c JOIN pages p ON p.id = c.page_id
+                     JOIN elements e ON e.id = c.element_id
+                     WHERE c.rage + c.dead + c.error > 0",
+                )
+                .map_err(|e| sql_error(CORE, e))?;
+            stmt.query_map([], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    ElementVisit {
+                        clicks: r.get(4)?,
+                        rage: r.get(5)?,
+                        dead: r.get(6)?,
+                        error: r.get(7)?,
+                        first_click_ms: r.get(8)?,
+                        bounds: [r.get(9)?, r.get(10)?, r.get(11)?, r.get(12)?],
+                    },
+                ))
+            })
+            .and_then(Iterator::collect)
+            .map_err(|e| sql_error(CORE, e))?
+        };
+        Ok(overview::overview(
+            &sessions,
+            &pages,
+            &elements,
+            (&from, &to),
+            k,
+        ))
+    }
+}
