@@ -17,13 +17,29 @@ pub struct Series {
     pub jurisdiction: String,
     /// (day index into [`Dashboard::days`], opt-in % of all records up to that day).
     pub points: Vec<(usize, f64)>,
-    /// Consent records granting it.
+    /// Decisions granting it.
     pub granted: i64,
-    /// Consent records in all.
+    /// Decisions in all: consent records and sessions' own decisions at import.
     pub total: i64,
+    /// Of those, consent records.
+    pub records: i64,
+    /// Of those, sessions' own decisions at import (refused sessions included).
+    pub sessions: i64,
 }
 
 impl Series {
+    /// "40 of 69 decisions (4 consent records, 65 sessions at import)".
+    pub fn counted(&self) -> String {
+        let plural = |n: i64, one: &str| format!("{n} {one}{}", if n == 1 { "" } else { "s" });
+        format!(
+            "{} of {} ({}, {} at import)",
+            self.granted,
+            plural(self.total, "decision"),
+            plural(self.records, "consent record"),
+            plural(self.sessions, "session")
+        )
+    }
+
     /// Opt-in rate over the whole period, %.
     pub fn rate(&self) -> f64 {
         if self.total == 0 {
@@ -37,7 +53,7 @@ impl Series {
 /// Everything the dashboard shows.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Dashboard {
-    /// Days with consent records, in order.
+    /// Days with consent decisions, in order.
     pub days: Vec<String>,
     /// Rates by purpose and jurisdiction.
     pub series: Vec<Series>,
@@ -62,19 +78,29 @@ pub fn dashboard(core: &Connection, target_percent: u32) -> Result<Dashboard> {
     let target = f64::from(target_percent);
     let mut stmt = core
         .prepare(
-            "SELECT day, jurisdiction, purpose, granted, total FROM consent_stats ORDER BY day",
+            "SELECT day, jurisdiction, purpose, granted, total, 0 FROM consent_stats
+             UNION ALL
+             SELECT day, jurisdiction, purpose, granted, total, 1 FROM session_consent
+             ORDER BY 1",
         )
         .map_err(|e| sql_error("core.db", e))?;
-    let rows: Vec<(String, String, String, i64, i64)> = stmt
+    let rows: Vec<(String, String, String, i64, i64, bool)> = stmt
         .query_map([], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+            ))
         })
         .and_then(Iterator::collect)
         .map_err(|e| sql_error("core.db", e))?;
     let mut days: Vec<String> = rows.iter().map(|r| r.0.clone()).collect();
     days.dedup();
     let mut by_key: BTreeMap<(String, String), Series> = BTreeMap::new();
-    for (day, jurisdiction, purpose, granted, total) in rows {
+    for (day, jurisdiction, purpose, granted, total, from_sessions) in rows {
         let index = days.binary_search(&day).unwrap_or(0);
         let s = by_key
             .entry((purpose.clone(), jurisdiction.clone()))
@@ -84,9 +110,16 @@ pub fn dashboard(core: &Connection, target_percent: u32) -> Result<Dashboard> {
                 points: Vec::new(),
                 granted: 0,
                 total: 0,
+                records: 0,
+                sessions: 0,
             });
         s.granted += granted;
         s.total += total;
+        if from_sessions {
+            s.sessions += total;
+        } else {
+            s.records += total;
+        }
         // Running rate: a day with two records does not swing the line from 0 to 100.
         if s.total > 0 {
             s.points

@@ -258,7 +258,7 @@ pub fn html(r: &ReportInput<'_>) -> String {
         }
     }
     h.push_str(
-        "<table><tr><th>Purpose</th><th>Jurisdiction</th><th>Opt-in</th><th>Records</th></tr>",
+        "<table><tr><th>Purpose</th><th>Jurisdiction</th><th>Opt-in</th><th>Decisions counted</th></tr>",
     );
     for s in &r.consent.series {
         let class = if s.rate() < r.consent.target {
@@ -268,12 +268,11 @@ pub fn html(r: &ReportInput<'_>) -> String {
         };
         let _ = write!(
             h,
-            "<tr><td>{}</td><td>{}</td><td class=\"{class}\">{:.0}%</td><td>{} of {}</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td class=\"{class}\">{:.0}%</td><td>{}</td></tr>",
             e(&s.purpose),
             e(&s.jurisdiction),
             s.rate(),
-            s.granted,
-            s.total
+            e(&s.counted())
         );
     }
     h.push_str("</table>");

@@ -530,44 +530,65 @@ fn import_session(
         Some(named) => crate::privacy::pseudonym::subject_pseudonym(&ctx.key, named),
         None => pseudonym(&ctx.key, &format!("recording:{source_id}")),
     };
-    let consent = if let Some(row) = listed {
-        Some(Purposes {
+    // Re-imports first: a session already counted is neither stored nor counted again.
+    let source_key = pseudonym(&ctx.key, &format!("source:{source_id}"));
+    if store::already_imported(ctx.rec, &source_key)? {
+        report.drop_session("already imported");
+        return Ok(());
+    }
+    // The session's own decision (its manifest row or its header) is a consent decision of
+    // its own and counts in the opt-in rates; one looked up from a consent record is that
+    // record's (counted with the records), and assumed consent is nobody's decision.
+    let own = match listed {
+        Some(row) => Some(Purposes {
             heatmaps: row.consent_heatmaps,
             recordings: row.consent_recordings,
-        })
-    } else if let Some(p) = header.and_then(|(_, c)| c) {
-        Some(p)
-    } else if let Some(p) = recorded_consent(ctx.rec, &subject)? {
-        Some(p)
-    } else {
-        ctx.options.assume_consent.as_ref().map(|(p, _)| *p)
+        }),
+        None => header.and_then(|(_, c)| c),
+    };
+    let consent = match own {
+        Some(p) => Some(p),
+        None => recorded_consent(ctx.rec, &subject)?
+            .or_else(|| ctx.options.assume_consent.as_ref().map(|(p, _)| *p)),
     };
     let Some(consent) = consent else {
         report.drop_session("no consent record");
         return Ok(());
     };
-    if !consent.heatmaps && !consent.recordings {
-        report.drop_session("consent refused");
-        return Ok(());
-    }
+    let clean = |v: Option<&String>, default: &str| {
+        v.map(|s| pii::redact(s.trim()).0.chars().take(64).collect::<String>())
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| default.to_owned())
+    };
+    let started_at_ms = row
+        .and_then(|r| r.started_at_ms())
+        .unwrap_or(converted.started_at_ms);
+    let region = clean(row.and_then(|r| r.region.as_ref()), "unknown");
+    // Neither a bot's nor an erased subject's decision is counted: nothing of them is kept.
     if let Some(reason) = looks_automated(converted) {
         report.drop_session(reason);
-        return Ok(());
-    }
-    let source_key = pseudonym(&ctx.key, &format!("source:{source_id}"));
-    if store::already_imported(ctx.rec, &source_key)? {
-        report.drop_session("already imported");
         return Ok(());
     }
     if store::is_suppressed(ctx.rec, &ctx.key, &subject)? {
         report.drop_session("subject erased earlier");
         return Ok(());
     }
-    let clean = |v: Option<&String>, default: &str| {
-        v.map(|s| pii::redact(s.trim()).0.chars().take(64).collect::<String>())
-            .filter(|s| !s.is_empty())
-            .unwrap_or_else(|| default.to_owned())
-    };
+    if let Some(own) = own {
+        batch.begin(ctx)?;
+        let day = crate::clock::rfc3339(started_at_ms)[..10].to_owned();
+        store::count_consent(
+            ctx.core,
+            ctx.rec,
+            &source_key,
+            &day,
+            &region,
+            (own.heatmaps, own.recordings),
+        )?;
+    }
+    if !consent.heatmaps && !consent.recordings {
+        report.drop_session("consent refused");
+        return Ok(());
+    }
     let record = SessionRecord {
         converted,
         session_id: format!(
@@ -578,10 +599,8 @@ fn import_session(
         source_key,
         subject_group: crate::privacy::pseudonym::subject_group(&ctx.key, &subject),
         subject,
-        started_at_ms: row
-            .and_then(|r| r.started_at_ms())
-            .unwrap_or(converted.started_at_ms),
-        region: clean(row.and_then(|r| r.region.as_ref()), "unknown"),
+        started_at_ms,
+        region,
         variant: clean(row.and_then(|r| r.variant.as_ref()), ""),
         cohort: clean(row.and_then(|r| r.cohort.as_ref()), ""),
         heatmaps: consent.heatmaps,

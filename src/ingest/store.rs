@@ -227,6 +227,30 @@ pub fn store(core: &Connection, rec: &Connection, s: &SessionRecord<'_>) -> Resu
     Ok(heatmap_ref)
 }
 
+/// Counts one session's own consent decision (both purposes) in `session_consent`, and marks
+/// its source imported so a second import of the file does not count it again.
+pub fn count_consent(
+    core: &Connection,
+    rec: &Connection,
+    source_key: &str,
+    day: &str,
+    jurisdiction: &str,
+    decision: (bool, bool),
+) -> Result<()> {
+    for (purpose, granted) in [("heatmaps", decision.0), ("recordings", decision.1)] {
+        core.prepare_cached(
+            "INSERT INTO session_consent (day, jurisdiction, purpose, granted, total) VALUES (?1, ?2, ?3, ?4, 1)
+             ON CONFLICT (day, jurisdiction, purpose) DO UPDATE SET granted = granted + ?4, total = total + 1",
+        )
+        .and_then(|mut st| st.execute(params![day, jurisdiction, purpose, i64::from(granted)]))
+        .map_err(|e| sql_error(CORE, e))?;
+    }
+    rec.prepare_cached("INSERT OR IGNORE INTO imported_sources (source_key) VALUES (?1)")
+        .and_then(|mut st| st.execute([source_key]))
+        .map_err(|e| sql_error(REC, e))?;
+    Ok(())
+}
+
 /// Marks sessions whose replays are committed as complete.
 pub fn confirm(core: &Connection, refs: &[i64]) -> Result<()> {
     savepoint(core, |c| {

@@ -344,7 +344,12 @@ fn consent_ui(ui: &mut egui::Ui, d: &Dashboard) {
     let visuals = ui.visuals().clone();
     ui.heading("Consent");
     if d.series.is_empty() {
-        ui.label(RichText::new("No consent records imported yet.").color(theme::weak(&visuals)));
+        ui.label(
+            RichText::new(
+                "No consent decisions yet: import consent records, or recordings with each session's consent.",
+            )
+            .color(theme::weak(&visuals)),
+        );
     }
     for purpose in ["heatmaps", "recordings"] {
         let series: Vec<_> = d.series.iter().filter(|s| s.purpose == purpose).collect();
@@ -353,7 +358,7 @@ fn consent_ui(ui: &mut egui::Ui, d: &Dashboard) {
         }
         ui.label(
             RichText::new(format!(
-                "Opt-in rate for {purpose} (%) by jurisdiction, all records up to each day"
+                "Opt-in rate for {purpose} (%) by jurisdiction: every decision up to each day, consent records and sessions' own decisions at import (refused ones too)"
             ))
             .strong(),
         );
@@ -377,6 +382,18 @@ fn consent_ui(ui: &mut egui::Ui, d: &Dashboard) {
                 }
                 plot.hline(HLine::new(format!("target {:.0}%", d.target), d.target));
             });
+        for s in &series {
+            ui.label(
+                RichText::new(format!(
+                    "{} {:.0}%: {}",
+                    s.jurisdiction,
+                    s.rate(),
+                    s.counted()
+                ))
+                .small()
+                .color(theme::weak(&visuals)),
+            );
+        }
     }
     let flagged = d.flagged();
     if !flagged.is_empty() {
@@ -387,12 +404,11 @@ fn consent_ui(ui: &mut egui::Ui, d: &Dashboard) {
         for s in flagged {
             ui.label(
                 RichText::new(format!(
-                    "{} {}: {:.0}% ({} of {} records)",
+                    "{} {}: {:.0}%, {}",
                     s.jurisdiction,
                     s.purpose,
                     s.rate(),
-                    s.granted,
-                    s.total
+                    s.counted()
                 ))
                 .color(theme::warning(&visuals)),
             );

@@ -164,6 +164,7 @@ fn pages_ui(ui: &mut egui::Ui, o: &Overview, may_replay: bool, out: &mut Vec<Com
                             .on_hover_text("Mean score now minus the previous period's (\"new\": fewer than k people then)");
                     });
                     r.col(|ui| {
+                        ui.horizontal(|ui| {
                         let target = format!("{} {}", row.page, row.viewport);
                         if ui
                             .small_button("Heatmap")
@@ -180,6 +181,7 @@ fn pages_ui(ui: &mut egui::Ui, o: &Overview, may_replay: bool, out: &mut Vec<Com
                         {
                             out.push(Command::OpenFrustratedSessions(row.page.clone()));
                         }
+                        });
                     });
                 });
             }

@@ -665,3 +665,53 @@ fn a_policy_change_made_elsewhere_reaches_an_open_workspace() {
     assert_eq!(analyst.idle_lock_minutes(), 4);
     assert_eq!(analyst.compliance_settings(), (85, vec!["EU".to_owned()]));
 }
+
+#[test]
+fn consent_rates_count_every_decision_refused_sessions_included_once() {
+    let fx = Fixture::with_all_roles();
+    let refused = |id: &str| {
+        format!(
+            r#"{{"sightline": 1, "session": "{id}", "subject": "r-{id}", "started_at": "2026-11-02T10:00:00Z", "region": "EU-FR", "consent": {{"heatmaps": false, "recordings": false}}, "url": "https://app.test/home", "viewport": {{"width": 1440, "height": 900}}}}
+{{"t": 100, "kind": "click", "x": 1, "y": 1}}"#
+        )
+    };
+    let text = [
+        refused("x-1"),
+        refused("x-2"),
+        refused("x-3"),
+        session("s-1", "p-1", DAY, "m").replace("\"region\": \"EU\"", "\"region\": \"EU-FR\""),
+    ]
+    .join("\n");
+    let record = ImportInput::Memory {
+        name: "consent.csv".into(),
+        text: "subject,purpose,granted,jurisdiction,recorded_at\np-9,heatmaps,yes,EU-FR,2026-11-01T10:00:00Z\n".into(),
+    };
+    import(&fx, text.clone(), vec![record]);
+    // The same file again: nothing is counted twice.
+    import(&fx, text, Vec::new());
+    let lead = fx.unlock(LEAD);
+    let d = lead.consent_dashboard().unwrap();
+    let heatmaps = d
+        .series
+        .iter()
+        .find(|s| s.purpose == "heatmaps" && s.jurisdiction == "EU-FR")
+        .expect("EU-FR heatmaps");
+    // 1 record (granted) + 4 sessions' own decisions (3 refused, 1 granted).
+    assert_eq!((heatmaps.granted, heatmaps.total), (2, 5));
+    assert_eq!((heatmaps.records, heatmaps.sessions), (1, 4));
+    assert_eq!(
+        heatmaps.counted(),
+        "2 of 5 decisions (1 consent record, 4 sessions at import)"
+    );
+    let recordings = d
+        .series
+        .iter()
+        .find(|s| s.purpose == "recordings" && s.jurisdiction == "EU-FR")
+        .unwrap();
+    assert_eq!((recordings.granted, recordings.total), (1, 4));
+    // The report says the same.
+    let out = fx.tmp.path().join("report.html");
+    lead.export_report(&out).unwrap();
+    let html = std::fs::read_to_string(&out).unwrap();
+    assert!(html.contains(&heatmaps.counted()), "the report agrees");
+}
