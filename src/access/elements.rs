@@ -1,12 +1,13 @@
 //! Element analytics through the gate: a page's element table for a viewport class and a
-//! segment, under the k floor, logged like a heatmap view.
+//! segment, and two segments compared with statistics, under the k floor, logged.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use crate::access::{Action, PolicyKind, Workspace};
 use crate::dataset::db::sql_error;
 use crate::error::Result;
-use crate::heatmap::segment::Segment;
+use crate::heatmap::segment::{Segment, SessionAttrs};
+use crate::insights::compare::{self, ElementShare, SessionSignalRow, SignalShare};
 use crate::insights::elements::{self, ElementTable, ElementVisit};
 
 const CORE: &str = "core.db";
@@ -28,21 +29,129 @@ impl Workspace {
         let k = self.k_anonymity();
         let page_id = self.page_id(page)?;
         let attrs = self.session_attrs()?;
-        let in_segment = |r: u32| attrs.get(&r).is_some_and(|a| segment.matches(a));
-        let page_refs: HashSet<u32> = {
-            let mut stmt = self
-                .core
-                .prepare_cached(
-                    "SELECT DISTINCT ref FROM point_chunks
-                     WHERE page_id = ?1 AND viewport = ?2 AND ref IS NOT NULL",
-                )
-                .map_err(|e| sql_error(CORE, e))?;
-            let refs: Vec<u32> = stmt
-                .query_map(rusqlite::params![page_id, viewport], |r| r.get(0))
-                .and_then(Iterator::collect)
-                .map_err(|e| sql_error(CORE, e))?;
-            refs.into_iter().filter(|&r| in_segment(r)).collect()
+        let page_refs = self.page_refs(page_id, viewport, segment, &attrs)?;
+        Ok(elements::table(
+            &self.element_visits(page_id, viewport)?,
+            &page_refs,
+            &attrs,
+            k,
+        ))
+    }
+
+    /// Segments A and B of a page compared with statistics (every role): each element shown
+    /// in both (two-proportion test of the share of sessions clicking it, Holm-adjusted),
+    /// and each page-level signal. Refused, and logged so, when the segments' sessions differ
+    /// by fewer than k people, as for heatmaps.
+    pub fn compare_segments(
+        &self,
+        page: &str,
+        viewport: &str,
+        a: &Segment,
+        b: &Segment,
+    ) -> Result<SegmentComparison> {
+        let object = format!(
+            "{} {viewport} compare [{}] vs [{}]",
+            self.stored_pattern(page),
+            a.describe(),
+            b.describe()
+        );
+        self.gate(Action::ViewElements, &object, "")?;
+        self.require_policy(PolicyKind::Policy)?;
+        let k = self.k_anonymity();
+        let page_id = self.page_id(page)?;
+        let attrs = self.session_attrs()?;
+        let refs_a = self.page_refs(page_id, viewport, a, &attrs)?;
+        let refs_b = self.page_refs(page_id, viewport, b, &attrs)?;
+        let (va, vb): (Vec<u32>, Vec<u32>) = (
+            refs_a.iter().copied().collect(),
+            refs_b.iter().copied().collect(),
+        );
+        if let Some(why) = crate::heatmap::k_floor::compare_refusal(&va, &vb, &attrs, k) {
+            return self.failed(
+                Action::ViewElements,
+                &object,
+                crate::error::Error::Invalid(why),
+            );
+        }
+        let visits = self.element_visits(page_id, viewport)?;
+        let table_a = elements::table(&visits, &refs_a, &attrs, k);
+        let table_b = elements::table(&visits, &refs_b, &attrs, k);
+        let people = |refs: &HashSet<u32>| crate::heatmap::k_floor::subjects(refs.iter(), &attrs);
+        // Page-level shares need k people on each side, like every figure.
+        let signals = if people(&refs_a) >= k && people(&refs_b) >= k {
+            let rows = self.signal_rows()?;
+            let pick = |refs: &HashSet<u32>| -> Vec<SessionSignalRow> {
+                refs.iter().filter_map(|r| rows.get(r).copied()).collect()
+            };
+            compare::signals(&pick(&refs_a), &pick(&refs_b))
+        } else {
+            Vec::new()
         };
+        Ok(SegmentComparison {
+            elements: compare::elements(&table_a, &table_b),
+            signals,
+            k,
+        })
+    }
+
+    /// The sessions of `segment` with points on the page at the viewport class.
+    fn page_refs(
+        &self,
+        page_id: i64,
+        viewport: &str,
+        segment: &Segment,
+        attrs: &HashMap<u32, SessionAttrs>,
+    ) -> Result<HashSet<u32>> {
+        let mut stmt = self
+            .core
+            .prepare_cached(
+                "SELECT DISTINCT ref FROM point_chunks
+                 WHERE page_id = ?1 AND viewport = ?2 AND ref IS NOT NULL",
+            )
+            .map_err(|e| sql_error(CORE, e))?;
+        let refs: Vec<u32> = stmt
+            .query_map(rusqlite::params![page_id, viewport], |r| r.get(0))
+            .and_then(Iterator::collect)
+            .map_err(|e| sql_error(CORE, e))?;
+        Ok(refs
+            .into_iter()
+            .filter(|r| attrs.get(r).is_some_and(|a| segment.matches(a)))
+            .collect())
+    }
+
+    /// Each scored heatmap session's signals, by ref.
+    fn signal_rows(&self) -> Result<HashMap<u32, SessionSignalRow>> {
+        let mut stmt = self
+            .core
+            .prepare_cached(
+                "SELECT ref, rage_bursts, dead_clicks, error_clicks, quick_backs,
+                        coalesce(excessive_scroll, 0), coalesce(frustration, 0)
+                 FROM heatmap_sessions WHERE rage_bursts IS NOT NULL",
+            )
+            .map_err(|e| sql_error(CORE, e))?;
+        stmt.query_map([], |r| {
+            Ok((
+                r.get(0)?,
+                SessionSignalRow {
+                    rage: r.get(1)?,
+                    dead: r.get(2)?,
+                    error: r.get(3)?,
+                    quick_backs: r.get(4)?,
+                    excessive: r.get(5)?,
+                    frustration: r.get(6)?,
+                },
+            ))
+        })
+        .and_then(Iterator::collect)
+        .map_err(|e| sql_error(CORE, e))
+    }
+
+    /// Every stored element visit of the page at the viewport class, by session ref.
+    fn element_visits(
+        &self,
+        page_id: i64,
+        viewport: &str,
+    ) -> Result<Vec<(u32, String, ElementVisit)>> {
         let mut stmt = self
             .core
             .prepare_cached(
@@ -69,6 +178,17 @@ impl Workspace {
             })
             .and_then(Iterator::collect)
             .map_err(|e| sql_error(CORE, e))?;
-        Ok(elements::table(&visits, &page_refs, &attrs, k))
+        Ok(visits)
     }
+}
+
+/// Two segments of a page compared (see [`Workspace::compare_segments`]).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct SegmentComparison {
+    /// Elements shown in both segments, most different first.
+    pub elements: Vec<ElementShare>,
+    /// Page-level signals (empty when either side has fewer than k people).
+    pub signals: Vec<SignalShare>,
+    /// The floor.
+    pub k: usize,
 }

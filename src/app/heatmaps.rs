@@ -37,6 +37,7 @@ fn compute(
     stop: &jobs::Stop,
 ) -> Result<HeatmapResult, Error> {
     let stopped = || Error::Busy("The heatmap was stopped.".into());
+    let segment_b = b;
     let (a, b, difference) = match b {
         Some(segment) => {
             let c = ws.heatmap_compare(request, segment)?;
@@ -60,12 +61,18 @@ fn compute(
     let elements = ws
         .elements(&request.page, &request.viewport, &request.segment)
         .map_err(|e| super::explain(&e));
+    // In compare mode, each element's share of sessions and each signal, with statistics.
+    let comparison = segment_b.map(|segment| {
+        ws.compare_segments(&request.page, &request.viewport, &request.segment, segment)
+            .map_err(|e| super::explain(&e))
+    });
     Ok(HeatmapResult {
         a,
         b,
         difference,
         shot,
         elements,
+        comparison,
     })
 }
 

@@ -1,6 +1,7 @@
 //! Insights computed from masked sessions: frustration signals and scores, element analytics
 //! (no UI, nothing of the gate).
 
+pub mod compare;
 pub mod elements;
 pub mod overview;
 pub mod signals;

@@ -252,6 +252,14 @@ fn compare_mode_shows_both_segments_and_their_difference() {
     choose(&mut h, "Variant", 0, "A");
     choose_b_variant(&mut h, "B");
     assert!(h.query_by_label("B: 7 sessions from 7 people").is_some());
+    // The statistics under the figures: everyone clicked Send in both segments.
+    assert!(h.query_by_label("B compared with A").is_some());
+    assert!(
+        h.query_by_label_contains(
+            "B: button#send clicked in 100.0% of sessions vs 100.0% (+0.0 pts"
+        )
+        .is_some()
+    );
     h.get_by_label("Difference A − B").click();
     h.run_steps(2);
     let view = h.state().heatmap_view().unwrap();

@@ -267,3 +267,84 @@ fn the_element_table_matches_the_stored_events_and_keeps_the_floor() {
     assert_eq!(logged.len(), 2);
     assert!(logged.iter().all(|e| e.user == super::common::UX.0));
 }
+
+/// 20 people of variant A (5 click Help) and 20 of variant B (15 click Help); all click Send.
+fn ab_sessions() -> String {
+    (0..40)
+        .map(|i| {
+            let variant = if i < 20 { "A" } else { "B" };
+            let helps = if i < 20 { i < 5 } else { i < 35 };
+            let mut text = format!(
+                r#"{{"sightline": 1, "session": "ab-{i}", "subject": "ab-person-{i}", "started_at": "2026-11-20T10:00:00Z", "region": "EU", "variant": "{variant}", "consent": {{"heatmaps": true, "recordings": true}}, "url": "https://app.test/inbox", "viewport": {{"width": 1440, "height": 900}}}}
+{{"t": 1000, "kind": "click", "x": 100, "y": 100, "target": "button#send"}}
+{{"t": 1200, "kind": "scroll", "x": 0, "y": 100}}"#
+            );
+            if helps {
+                text.push_str("\n{\"t\": 3000, \"kind\": \"click\", \"x\": 900, \"y\": 40, \"target\": \"a#help\"}\n{\"t\": 3100, \"kind\": \"scroll\", \"x\": 0, \"y\": 200}");
+            }
+            text
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn compared_segments_get_two_proportion_tests_and_a_few_people_are_not_singled_out() {
+    use sightline::heatmap::segment::Segment;
+    use sightline::insights::compare::two_proportions;
+    let fx = Fixture::with_all_roles();
+    import(&fx, ab_sessions());
+    let variant = |v: &str| Segment {
+        variant: Some(v.into()),
+        ..Segment::default()
+    };
+    let ux = fx.unlock(super::common::UX);
+    let c = ux
+        .compare_segments(
+            "https://app.test/inbox",
+            "desktop",
+            &variant("A"),
+            &variant("B"),
+        )
+        .unwrap();
+    let help = c.elements.iter().find(|e| e.selector == "a#help").unwrap();
+    let expected = two_proportions((5, 20), (15, 20));
+    assert_eq!((help.test.a, help.test.b), ((5, 20), (15, 20)));
+    assert!((help.test.p - expected.p).abs() < 1e-12);
+    // Two elements compared: Help's p-value is doubled by Holm (it is the smaller one).
+    assert!((help.test.p_adjusted - 2.0 * expected.p).abs() < 1e-12);
+    assert!(help.test.significant());
+    assert!(
+        help.test
+            .sentence()
+            .starts_with("75.0% of sessions vs 25.0% (+50.0 pts")
+    );
+    let send = c
+        .elements
+        .iter()
+        .find(|e| e.selector == "button#send")
+        .unwrap();
+    assert!(!send.test.significant(), "everyone clicks Send");
+    assert_eq!(c.signals.len(), 6);
+    // All sessions against all but one person's: the difference would be that person.
+    let all_but_one = Segment {
+        to: Some("2026-11-20".into()),
+        ..Segment::default()
+    };
+    let all = Segment::default();
+    assert!(
+        ux.compare_segments("https://app.test/inbox", "desktop", &all, &all_but_one)
+            .is_ok()
+    );
+    drop(ux);
+    let mut almost = ab_sessions();
+    almost.push('\n');
+    almost.push_str(&session("late", "late-person", PLANTED).replace("2026-11-20", "2026-11-21"));
+    import(&fx, almost);
+    let ux = fx.unlock(super::common::UX);
+    let err = ux
+        .compare_segments("https://app.test/inbox", "desktop", &all, &all_but_one)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("Not compared"), "{err}");
+}

@@ -255,6 +255,7 @@ pub fn charts_ui(ui: &mut egui::Ui, s: &mut HeatmapViewState) {
             }
         });
     elements_ui(ui, s);
+    comparison_ui(ui, s);
 }
 
 /// The page's most clicked elements: hovering a row outlines where its clicks fall, clicking
@@ -342,6 +343,73 @@ fn elements_ui(ui: &mut egui::Ui, s: &mut HeatmapViewState) {
     s.hovered_element = hovered;
     if let Some(y) = jump {
         s.canvas.offset.y = (y * scale - 100.0).max(0.0);
+    }
+}
+
+/// Segment B against A: each page-level signal and each element shown in both, as shares of
+/// sessions with a 95% interval and a Holm-adjusted p-value; significant ones stand out.
+fn comparison_ui(ui: &mut egui::Ui, s: &HeatmapViewState) {
+    let Some(loaded) = &s.loaded else { return };
+    let Some(comparison) = &loaded.result.comparison else {
+        return;
+    };
+    ui.heading("B compared with A");
+    let c = match comparison {
+        Ok(c) => c,
+        Err(e) => {
+            ui.colored_label(ui.visuals().error_fg_color, e);
+            return;
+        }
+    };
+    let weak = theme::weak(ui.visuals());
+    ui.label(
+        RichText::new(
+            "Share of each segment's sessions; 95% intervals of B − A; p-values from the two-proportion test, adjusted for the number of comparisons (Holm)",
+        )
+        .small()
+        .color(weak),
+    );
+    let line = |ui: &mut egui::Ui, text: String, significant: bool| {
+        let text = RichText::new(text).small();
+        ui.label(if significant {
+            text.strong()
+        } else {
+            text.color(weak)
+        });
+    };
+    if c.signals.is_empty() {
+        line(
+            ui,
+            format!(
+                "Page signals need sessions from at least {} people in each segment.",
+                c.k
+            ),
+            false,
+        );
+    }
+    for sig in &c.signals {
+        line(
+            ui,
+            format!("B: {} in {}", sig.signal, sig.test.sentence()),
+            sig.test.significant(),
+        );
+    }
+    if c.elements.is_empty() {
+        line(
+            ui,
+            format!(
+                "No element was clicked by at least {} people in both segments.",
+                c.k
+            ),
+            false,
+        );
+    }
+    for e in c.elements.iter().take(TOP_ELEMENTS) {
+        line(
+            ui,
+            format!("B: {} clicked in {}", e.selector, e.test.sentence()),
+            e.test.significant(),
+        );
     }
 }
 

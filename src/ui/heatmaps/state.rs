@@ -55,6 +55,8 @@ pub struct HeatmapResult {
     pub shot: Option<Arc<ShotPixels>>,
     /// Segment A's element table, or why it could not be read.
     pub elements: Result<crate::insights::elements::ElementTable, String>,
+    /// In compare mode: B against A with statistics, or why not.
+    pub comparison: Option<Result<crate::access::SegmentComparison, String>>,
 }
 
 /// The loaded result and its textures.
