@@ -33,6 +33,11 @@ impl ManualClock {
         ManualClock(AtomicI64::new(now_ms()))
     }
 
+    /// A clock showing `ms` (milliseconds since the Unix epoch).
+    pub fn at(ms: i64) -> ManualClock {
+        ManualClock(AtomicI64::new(ms))
+    }
+
     /// Moves the clock on by `ms` (back when negative).
     pub fn advance_ms(&self, ms: i64) {
         self.0.fetch_add(ms, Ordering::Relaxed);

@@ -269,6 +269,16 @@ impl Workspace {
         for a in &mut all {
             a.acknowledged = acks.get(&a.key).cloned();
         }
+        // When each was first found, for the time to acknowledge it.
+        let now = self.device.now_ms();
+        for a in &all {
+            self.core
+                .execute(
+                    "INSERT OR IGNORE INTO anomaly_seen (key, first_seen_ms) VALUES (?1, ?2)",
+                    rusqlite::params![a.key, now],
+                )
+                .map_err(|e| crate::dataset::db::sql_error("core.db", e))?;
+        }
         all.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.key.cmp(&b.key)));
         Ok(all)
     }
@@ -344,8 +354,20 @@ impl Workspace {
                 problems: verify.trust_problems.clone(),
                 rollback_off: verify.rollback_off.clone(),
             },
+            imports: crate::insights::health::import_health(&self.core, "1970-01-01")?,
+            watch: crate::insights::health::compliance_health(&self.core, "1970-01-01")?,
         };
         Ok(compliance::report::html(&input))
+    }
+
+    /// Whether the retention policy has anything to purge now (roles that see the dashboards).
+    pub fn retention_due(&self) -> Result<bool> {
+        self.gate(Action::ViewCompliance, "retention due", "")?;
+        let Some(rec) = &self.recordings else {
+            return Ok(false);
+        };
+        let policy = Policy::load(&self.core)?;
+        compliance::retention::due(&self.core, rec, self.device.now_ms(), &policy, false)
     }
 
     /// Purge and erasure receipts, newest first (roles that see the dashboards).

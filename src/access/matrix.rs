@@ -126,9 +126,12 @@ impl Action {
             // Editing the policy is the compliance lead's half of PRODUCT.md's "retention
             // purge, data-subject erasure" row, the same cell as erasure.
             Action::EraseSubject | Action::EditPolicy => Some(Capability::EraseSubject),
-            Action::ViewCompliance | Action::ViewConsent | Action::ViewAnomalies => {
-                Some(Capability::ViewDashboards)
-            }
+            Action::ViewCompliance
+            | Action::ViewConsent
+            | Action::ViewAnomalies
+            | Action::ViewImportHealth => Some(Capability::ViewDashboards),
+            // It reads the access log, which only compliance leads see.
+            Action::ViewComplianceHealth => Some(Capability::AccessLog),
             // Acknowledging is the compliance lead's call, as the report is.
             Action::AcknowledgeAnomaly | Action::ExportReport => Some(Capability::ComplianceReport),
         }

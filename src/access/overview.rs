@@ -1,11 +1,13 @@
 //! The Overview through the gate: the figures of `insights::overview` for a period and a
-//! segment, read from core.db (so UX liaisons, who hold no replays, see them too), logged.
+//! segment, read from core.db (so UX liaisons, who hold no replays, see them too), and the
+//! import and compliance health of `insights::health`, each logged.
 
 use crate::access::{Action, PolicyKind, Workspace};
 use crate::dataset::db::sql_error;
 use crate::error::Result;
 use crate::heatmap::segment::{Segment, SessionAttrs};
 use crate::insights::elements::ElementVisit;
+use crate::insights::health::{self, ComplianceHealth, ImportHealth};
 use crate::insights::overview::{self, ElementRowIn, Overview, SessionRow};
 
 const CORE: &str = "core.db";
@@ -14,6 +16,28 @@ const CORE: &str = "core.db";
 pub const DEFAULT_DAYS: i64 = 30;
 
 impl Workspace {
+    /// Import health since `since` (`YYYY-MM-DD`): imports by day, sessions dropped by reason,
+    /// capture-to-analysis latency (compliance lead, analyst, data engineer).
+    pub fn import_health(&self, since: &str) -> Result<ImportHealth> {
+        self.gate(
+            Action::ViewImportHealth,
+            &format!("import health since {since}"),
+            "",
+        )?;
+        health::import_health(&self.core, since)
+    }
+
+    /// Denied attempts per week, the last Verify and the time to acknowledge anomalies since
+    /// `since` (compliance lead: it reads the access log).
+    pub fn compliance_health(&self, since: &str) -> Result<ComplianceHealth> {
+        self.gate(
+            Action::ViewComplianceHealth,
+            &format!("compliance health since {since}"),
+            "",
+        )?;
+        health::compliance_health(&self.core, since)
+    }
+
     /// The Overview for `segment` (every role): its `from`/`to` are the period (default: the
     /// last [`DEFAULT_DAYS`] days with data), its other fields filter the sessions.
     pub fn overview(&self, segment: &Segment) -> Result<Overview> {

@@ -89,12 +89,13 @@ impl SightlineApp {
         let Screen::Workbench(w) = &mut self.screen else {
             return;
         };
-        let ViewState::Compliance(state) = &mut w.view else {
-            return;
-        };
+        match &mut w.view {
+            ViewState::Compliance(state) => state.anomalies = None,
+            ViewState::Overview(state) if state.lead.is_some() => {}
+            _ => return,
+        }
         match w.ws.fork() {
             Ok(fork) => {
-                state.anomalies = None;
                 // A scan still running is told to stop; the registry tracks it until its fork
                 // is gone.
                 if let Some(old) = w.anomaly_job.take() {
@@ -106,7 +107,11 @@ impl SightlineApp {
                     move |stop| fork.anomalies_until(stop.flag()),
                 ));
             }
-            Err(e) => state.error = Some(e.to_string()),
+            Err(e) => {
+                if let ViewState::Compliance(state) = &mut w.view {
+                    state.error = Some(e.to_string());
+                }
+            }
         }
     }
 
@@ -118,14 +123,24 @@ impl SightlineApp {
         else {
             return;
         };
-        if let ViewState::Compliance(state) = &mut w.view {
-            match result {
+        match &mut w.view {
+            ViewState::Compliance(state) => match result {
                 Ok(found) => state.anomalies = Some(found),
                 Err(e) => {
                     state.anomalies = Some(Vec::new());
                     state.error = Some(format!("The anomaly scan failed: {e}"));
                 }
+            },
+            ViewState::Overview(state) => {
+                if let Some(lead) = &mut state.lead {
+                    lead.open_anomalies = Some(
+                        result
+                            .map(|found| found.iter().filter(|a| a.acknowledged.is_none()).count())
+                            .map_err(|e| format!("The anomaly scan failed: {e}")),
+                    );
+                }
             }
+            _ => {}
         }
     }
 

@@ -6,7 +6,7 @@ use super::{Screen, SightlineApp};
 use crate::access::{Capability, Workspace};
 use crate::command::View;
 use crate::error::Error;
-use crate::ui::overview::OverviewState;
+use crate::ui::overview::{LeadFigures, OverviewState};
 use crate::ui::workbench::ViewState;
 
 /// The Overview's first state, its figures read through the gate (logged).
@@ -21,7 +21,40 @@ pub(super) fn open_view(ws: &Workspace) -> Result<OverviewState, Error> {
 }
 
 fn refresh(ws: &Workspace, state: &mut OverviewState) {
-    state.figures = Some(ws.overview(&state.segment).map_err(|e| super::explain(&e)));
+    let figures = ws.overview(&state.segment).map_err(|e| super::explain(&e));
+    // The role's own cards cover the same period.
+    let since = figures
+        .as_ref()
+        .map(|o| o.from.clone())
+        .unwrap_or_else(|_| "1970-01-01".into());
+    let words = |e: Error| super::explain(&e);
+    state.import_health = ws
+        .may(Capability::ImportData)
+        .then(|| ws.import_health(&since).map_err(words));
+    let keep_scan = state.lead.as_mut().and_then(|l| l.open_anomalies.take());
+    state.lead = ws.may(Capability::AccessLog).then(|| LeadFigures {
+        health: ws.compliance_health(&since).map_err(words),
+        consent_below: ws
+            .consent_dashboard()
+            .map(|d| {
+                d.flagged()
+                    .iter()
+                    .map(|s| {
+                        format!(
+                            "{} {}: {:.0}%, {}",
+                            s.jurisdiction,
+                            s.purpose,
+                            s.rate(),
+                            s.counted()
+                        )
+                    })
+                    .collect()
+            })
+            .map_err(words),
+        retention_due: ws.retention_due().map_err(words),
+        open_anomalies: keep_scan,
+    });
+    state.figures = Some(figures);
     state.computed = Some(state.segment.clone());
 }
 

@@ -78,8 +78,9 @@ impl SightlineApp {
         if let ViewState::Compliance(state) = &mut w.view {
             state.working = w.compliance_job.is_some();
         }
-        // The anomaly scan reads every stored text: it runs behind the opened view.
-        if view == View::Compliance {
+        // The anomaly scan reads every stored text: it runs behind the opened view (the
+        // compliance lead's Overview counts what it finds).
+        if matches!(view, View::Compliance | View::Overview) {
             self.refresh_anomalies();
         }
     }

@@ -50,6 +50,10 @@ pub enum Action {
     ViewElements,
     /// The Overview's figures were read.
     ViewOverview,
+    /// Import health (imports, drops, latency) was read.
+    ViewImportHealth,
+    /// The compliance lead's watch figures (denials, verification, acknowledgements) were read.
+    ViewComplianceHealth,
     /// A page's annotations were saved.
     Annotate,
     /// An annotated heatmap PNG was exported.
@@ -101,6 +105,8 @@ impl Action {
             Action::ViewHeatmap => "view-heatmap",
             Action::ViewElements => "view-elements",
             Action::ViewOverview => "view-overview",
+            Action::ViewImportHealth => "view-import-health",
+            Action::ViewComplianceHealth => "view-compliance-health",
             Action::Annotate => "annotate",
             Action::ExportHeatmap => "export-heatmap",
             Action::RetentionPurge => "retention-purge",

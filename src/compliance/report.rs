@@ -37,6 +37,10 @@ pub struct ReportInput<'a> {
     /// Trust: the authority's fingerprint (none before the upgrade), membership and policy
     /// problems, and why the rollback check is off on this device, if it is.
     pub trust: Trust,
+    /// Import health over the whole log (capture-to-analysis latency).
+    pub imports: crate::insights::health::ImportHealth,
+    /// Denied attempts per week and the time to acknowledge anomalies.
+    pub watch: crate::insights::health::ComplianceHealth,
 }
 
 /// The trust section of the report.
@@ -316,6 +320,21 @@ pub fn html(r: &ReportInput<'_>) -> String {
         );
     }
     h.push_str("</table><h2 id=\"denials\">Denials</h2>");
+    let weeks: Vec<String> = r
+        .watch
+        .denied_by_week
+        .iter()
+        .map(|w| format!("week of {}: {}", w.week, w.denied))
+        .collect();
+    let _ = write!(
+        h,
+        "<p>Denied attempts per week: {}.</p>",
+        if weeks.is_empty() {
+            "none".to_owned()
+        } else {
+            e(&weeks.join(", "))
+        }
+    );
     let denials: Vec<&LogEntry> = r.log.iter().filter(|x| x.outcome == "denied").collect();
     if denials.is_empty() {
         h.push_str("<p>None.</p>");
@@ -336,6 +355,33 @@ pub fn html(r: &ReportInput<'_>) -> String {
         h.push_str("</table>");
     }
     h.push_str("<h2 id=\"anomalies\">Anomalies</h2>");
+    let _ = write!(
+        h,
+        "<p>Median time to acknowledge an anomaly: {}.</p>",
+        match r.watch.median_ack_ms {
+            Some(ms) => format!(
+                "{:.1} hours over {} acknowledged",
+                ms as f64 / 3_600_000.0,
+                r.watch.acks
+            ),
+            None => "none acknowledged yet".to_owned(),
+        }
+    );
+    let target_h = crate::insights::health::LATENCY_TARGET_MS / 3_600_000;
+    let _ = write!(
+        h,
+        "<h2 id=\"latency\">Capture to analysis</h2><p>{}</p>",
+        match &r.imports.latency {
+            Some(l) => format!(
+                "From a session's end to its import: median {:.1} hours, 95th percentile {:.1} hours; {:.0}% within the {target_h}-hour target ({} sessions).",
+                l.median_ms as f64 / 3_600_000.0,
+                l.p95_ms as f64 / 3_600_000.0,
+                l.within_target * 100.0,
+                l.sessions
+            ),
+            None => "No session imported yet.".to_owned(),
+        }
+    );
     let _ = write!(
         h,
         "<p>Restricted regions: {}.</p>",

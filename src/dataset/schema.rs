@@ -204,6 +204,12 @@ const CORE: &[&str] = &["
         total INTEGER NOT NULL,
         PRIMARY KEY (day, jurisdiction, purpose)
     ) STRICT;
+    -- Capture-to-analysis latency: one row per stored session (the import's day, and the time
+    -- from the session's end to its import), nothing that names the session.
+    CREATE TABLE session_latency (day TEXT NOT NULL, latency_ms INTEGER NOT NULL) STRICT;
+    CREATE INDEX session_latency_by_day ON session_latency (day);
+    -- When each anomaly was first found, for the time to acknowledge it.
+    CREATE TABLE anomaly_seen (key TEXT PRIMARY KEY, first_seen_ms INTEGER NOT NULL) STRICT;
 "];
 
 /// Migrations of `recordings.db`.

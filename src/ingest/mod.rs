@@ -610,6 +610,11 @@ fn import_session(
     if let Some(heatmap_ref) = store::store(ctx.core, ctx.rec, &record)? {
         batch.confirm.push(heatmap_ref);
     }
+    store::record_latency(
+        ctx.core,
+        ctx.now_ms,
+        ctx.now_ms - (started_at_ms + converted.duration_ms),
+    )?;
     batch.sessions += 1;
     if consent.recordings {
         report.replays_stored += 1;

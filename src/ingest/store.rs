@@ -251,6 +251,15 @@ pub fn count_consent(
     Ok(())
 }
 
+/// Records how long after its end a session was imported (capture-to-analysis latency).
+pub fn record_latency(core: &Connection, now_ms: i64, latency_ms: i64) -> Result<()> {
+    let day = &rfc3339(now_ms)[..10];
+    core.prepare_cached("INSERT INTO session_latency (day, latency_ms) VALUES (?1, ?2)")
+        .and_then(|mut st| st.execute(params![day, latency_ms.max(0)]))
+        .map_err(|e| sql_error(CORE, e))?;
+    Ok(())
+}
+
 /// Marks sessions whose replays are committed as complete.
 pub fn confirm(core: &Connection, refs: &[i64]) -> Result<()> {
     savepoint(core, |c| {

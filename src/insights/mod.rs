@@ -3,6 +3,7 @@
 
 pub mod compare;
 pub mod elements;
+pub mod health;
 pub mod overview;
 pub mod signals;
 pub mod store;

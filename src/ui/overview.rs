@@ -11,6 +11,7 @@ use crate::access::heatmaps::SegmentValues;
 use crate::access::{Notice, NoticeLevel};
 use crate::command::Command;
 use crate::heatmap::segment::Segment;
+use crate::insights::health::{ComplianceHealth, ImportHealth, LATENCY_TARGET_MS};
 use crate::insights::overview::Overview;
 use crate::insights::signals::FRUSTRATED;
 use crate::ui::theme;
@@ -28,6 +29,22 @@ pub struct OverviewState {
     pub values: SegmentValues,
     /// Whether this role replays (rows then also open the page's frustrated sessions).
     pub may_replay: bool,
+    /// Import health, for roles that see the dashboards (data engineers first of all).
+    pub import_health: Option<Result<ImportHealth, String>>,
+    /// The compliance lead's figures.
+    pub lead: Option<LeadFigures>,
+}
+
+/// What a compliance lead watches.
+pub struct LeadFigures {
+    /// Denied attempts, the last Verify, the time to acknowledge.
+    pub health: Result<ComplianceHealth, String>,
+    /// Opt-in rates below the policy's target, in words.
+    pub consent_below: Result<Vec<String>, String>,
+    /// Whether a retention purge is due.
+    pub retention_due: Result<bool, String>,
+    /// Unacknowledged anomalies, once the background scan has finished.
+    pub open_anomalies: Option<Result<usize, String>>,
 }
 
 fn notices_ui(ui: &mut egui::Ui, notices: &[Notice]) {
@@ -61,6 +78,15 @@ pub fn overview_ui(
             });
         if s.computed.as_ref() != Some(&s.segment) {
             out.push(Command::RefreshOverview);
+        }
+        if let Some(lead) = &s.lead {
+            lead_ui(ui, lead, out);
+            ui.add_space(theme::GAP);
+        }
+        if let Some(health) = &s.import_health {
+            // Data engineers: import health comes first.
+            import_health_ui(ui, health);
+            ui.add_space(theme::GAP);
         }
         let figures = match &s.figures {
             None => return,
@@ -274,4 +300,149 @@ fn survey_ui(ui: &mut egui::Ui, o: &Overview) {
         ui.strong(line(&o.survey_calm));
         ui.end_row();
     });
+}
+
+fn hours(ms: i64) -> String {
+    format!("{:.1} h", ms as f64 / 3_600_000.0)
+}
+
+fn import_health_ui(ui: &mut egui::Ui, health: &Result<ImportHealth, String>) {
+    ui.heading("Import health");
+    let h = match health {
+        Ok(h) => h,
+        Err(e) => {
+            ui.colored_label(ui.visuals().error_fg_color, e);
+            return;
+        }
+    };
+    let weak = theme::weak(ui.visuals());
+    if h.days.is_empty() {
+        ui.label(
+            RichText::new("No imports in this period. Import recordings in the Import view or with `sightline import`.")
+                .color(weak),
+        );
+        return;
+    }
+    let imports: u64 = h.days.iter().map(|d| d.imports).sum();
+    let stored: u64 = h.days.iter().map(|d| d.sessions).sum();
+    ui.label(format!(
+        "{imports} imports on {} days stored {stored} sessions.",
+        h.days.len()
+    ));
+    match &h.latency {
+        Some(l) => {
+            let text = format!(
+                "Capture to analysis: median {}, 95th percentile {} ({:.0}% within the {} target, {} sessions)",
+                hours(l.median_ms),
+                hours(l.p95_ms),
+                l.within_target * 100.0,
+                hours(LATENCY_TARGET_MS),
+                l.sessions
+            );
+            let color = if l.p95_ms > LATENCY_TARGET_MS {
+                theme::warning(ui.visuals())
+            } else {
+                ui.visuals().text_color()
+            };
+            ui.label(RichText::new(text).color(color));
+        }
+        None => {
+            ui.label(RichText::new("No session stored in this period to time.").color(weak));
+        }
+    }
+    if !h.dropped.is_empty() {
+        ui.label(RichText::new("Sessions not stored, by reason:").color(weak));
+        for (reason, n) in &h.dropped {
+            ui.label(format!("  {reason}: {n}"));
+        }
+    }
+}
+
+fn lead_ui(ui: &mut egui::Ui, lead: &LeadFigures, out: &mut Vec<Command>) {
+    ui.heading("Compliance watch");
+    let visuals = ui.visuals().clone();
+    let warn = theme::warning(&visuals);
+    let weak = theme::weak(&visuals);
+    let shown = |ui: &mut egui::Ui, r: Result<String, &String>| match r {
+        Ok(text) => {
+            ui.label(text);
+        }
+        Err(e) => {
+            ui.colored_label(visuals.error_fg_color, e.as_str());
+        }
+    };
+    match &lead.open_anomalies {
+        None => {
+            ui.label(RichText::new("Open anomalies: scanning…").color(weak));
+        }
+        Some(Ok(0)) => {
+            ui.label("Open anomalies: none.");
+        }
+        Some(Ok(n)) => {
+            ui.horizontal(|ui| {
+                ui.label(RichText::new(format!("Open anomalies: {n}")).color(warn));
+                if ui.link("Review in Compliance").clicked() {
+                    out.push(Command::Open(crate::command::View::Compliance));
+                }
+            });
+        }
+        Some(Err(e)) => shown(ui, Err(e)),
+    }
+    match &lead.consent_below {
+        Ok(below) if below.is_empty() => {
+            ui.label("Consent: every opt-in rate meets the target.");
+        }
+        Ok(below) => {
+            ui.label(RichText::new("Consent below target:").color(warn));
+            for line in below {
+                ui.label(RichText::new(format!("  {line}")).color(warn));
+            }
+        }
+        Err(e) => shown(ui, Err(e)),
+    }
+    match &lead.retention_due {
+        Ok(true) => {
+            ui.label(RichText::new("Retention: a purge is due.").color(warn));
+        }
+        Ok(false) => {
+            ui.label("Retention: nothing is due.");
+        }
+        Err(e) => shown(ui, Err(e)),
+    }
+    match &lead.health {
+        Ok(h) => {
+            match &h.last_verify {
+                Some((time, outcome)) => {
+                    ui.label(format!("Last Verify: {time} ({outcome})."));
+                }
+                None => {
+                    ui.horizontal(|ui| {
+                        ui.label(RichText::new("The access log was never verified.").color(warn));
+                        if ui.link("Verify in the access log").clicked() {
+                            out.push(Command::Open(crate::command::View::AccessLog));
+                        }
+                    });
+                }
+            }
+            let weeks: Vec<String> = h
+                .denied_by_week
+                .iter()
+                .map(|w| format!("week of {}: {}", w.week, w.denied))
+                .collect();
+            ui.label(if weeks.is_empty() {
+                "Denied attempts: none in this period.".to_owned()
+            } else {
+                format!("Denied attempts: {}.", weeks.join(", "))
+            });
+            ui.label(match h.median_ack_ms {
+                Some(ms) => format!(
+                    "Median time to acknowledge an anomaly: {} ({} acknowledged).",
+                    hours(ms),
+                    h.acks
+                ),
+                None => "No anomaly acknowledged yet.".to_owned(),
+            });
+        }
+        Err(e) => shown(ui, Err(e)),
+    }
 }

@@ -33,6 +33,35 @@ fn every_role_signs_in_to_an_overview_of_what_needs_attention() {
             h.query_by_label_contains("button#send").is_some(),
             "the element whose clicks go unanswered, for {role}"
         );
+        // Each role's own cards come first: import health for data engineers, the compliance
+        // figures (the anomaly scan finished in the background) for compliance leads.
+        use sightline::access::Role;
+        assert_eq!(
+            h.query_by_label("Import health").is_some(),
+            role == Role::DataEngineer,
+            "{role}"
+        );
+        if role == Role::DataEngineer {
+            assert!(
+                h.query_by_label_contains("Capture to analysis: median")
+                    .is_some()
+            );
+        }
+        assert_eq!(
+            h.query_by_label("Compliance watch").is_some(),
+            role == Role::ComplianceLead,
+            "{role}"
+        );
+        if role == Role::ComplianceLead {
+            for line in [
+                "Open anomalies: none.",
+                "The access log was never verified.",
+                "Retention: nothing is due.",
+            ] {
+                assert!(h.query_by_label(line).is_some(), "{line}");
+            }
+            assert!(h.query_by_label_contains("Denied attempts").is_some());
+        }
         // Only roles that replay are offered the page's replays.
         let replays = h.query_by_label("Replays").is_some();
         assert_eq!(

@@ -348,3 +348,103 @@ fn compared_segments_get_two_proportion_tests_and_a_few_people_are_not_singled_o
         .to_string();
     assert!(err.contains("Not compared"), "{err}");
 }
+
+#[test]
+fn health_figures_time_the_import_and_the_acknowledgement_and_count_denials() {
+    use sightline::clock::{ManualClock, parse_ms};
+    let hour = 3_600_000;
+    let start = parse_ms("2026-11-20T10:00:00Z").unwrap();
+    let mut fx = Fixture::with_all_roles();
+    // Imported six hours after the sessions began.
+    let clock = std::sync::Arc::new(ManualClock::at(start + 6 * hour));
+    fx.device = fx.device.clone().with_clock(clock.clone());
+    let calm = [r#"{"t": 1000, "kind": "click", "x": 10, "y": 10, "target": "button#send"}"#];
+    import(
+        &fx,
+        [
+            session("planted", "p-1", PLANTED),
+            session("calm", "p-2", &calm),
+        ]
+        .join("\n"),
+    );
+    let lead = fx.unlock(super::common::LEAD);
+    let mut ends: Vec<i64> = lead
+        .sessions(None)
+        .unwrap()
+        .iter()
+        .map(|s| parse_ms(&s.started_at).unwrap() + s.duration_ms)
+        .collect();
+    ends.sort_unstable();
+    let health = lead.import_health("2026-11-01").unwrap();
+    assert_eq!(health.days.len(), 1);
+    assert_eq!((health.days[0].imports, health.days[0].sessions), (1, 2));
+    let latency = health.latency.expect("two sessions timed");
+    let imported = start + 6 * hour;
+    // Nearest rank: the median of two is the shorter wait, the 95th percentile the longer.
+    assert_eq!(latency.median_ms, imported - ends[1]);
+    assert_eq!(latency.p95_ms, imported - ends[0]);
+    assert_eq!(latency.within_target, 1.0);
+    lead.lock().unwrap();
+
+    // An anomaly found now and acknowledged two hours later; one denied attempt.
+    fx.unlock(super::common::UX)
+        .save_annotations(
+            "https://app.test/inbox",
+            "desktop",
+            &[sightline::heatmap::annotation::Shape::Note {
+                at: [1.0, 1.0],
+                text: "ask Dana, +44 7700 900123".into(),
+            }],
+        )
+        .unwrap();
+    let lead = fx.unlock(super::common::LEAD);
+    let leak = lead
+        .anomalies()
+        .unwrap()
+        .into_iter()
+        .find(|a| a.key.starts_with("pii:annotations"))
+        .expect("the phone number in the note");
+    clock.advance_ms(2 * hour);
+    lead.acknowledge_anomaly(&leak.key).unwrap();
+    let analyst = fx.unlock(ANALYST);
+    assert!(
+        analyst.compliance_health("2026-11-01").is_err(),
+        "it reads the access log"
+    );
+    drop(analyst);
+    let h = lead.compliance_health("2026-11-01").unwrap();
+    assert_eq!(h.median_ack_ms, Some(2 * hour));
+    assert_eq!(h.acks, 1);
+    assert_eq!(h.denied_by_week.iter().map(|w| w.denied).sum::<u64>(), 1);
+    // The log's times never go back along the chain, so the denial carries the time of the
+    // dataset's latest entry or later: its week is the Monday before that.
+    let denied_at = lead
+        .access_log(&sightline::access::LogQuery::default())
+        .unwrap()
+        .into_iter()
+        .find(|e| e.outcome == "denied")
+        .unwrap()
+        .time_ms;
+    assert_eq!(
+        h.denied_by_week[0].week,
+        sightline::insights::health::week_of(denied_at)
+    );
+    assert_eq!(h.last_verify, None);
+    lead.verify().unwrap();
+    let h = lead.compliance_health("2026-11-01").unwrap();
+    assert_eq!(h.last_verify.map(|v| v.1), Some("allowed".to_owned()));
+    // The compliance report carries the same figures.
+    let out = fx.tmp.path().join("report.html");
+    lead.export_report(&out).unwrap();
+    let html = std::fs::read_to_string(&out).unwrap();
+    for figure in [
+        "Median time to acknowledge an anomaly: 2.0 hours over 1 acknowledged".to_owned(),
+        format!(
+            "Denied attempts per week: week of {}: 1",
+            sightline::insights::health::week_of(denied_at)
+        ),
+        "100% within the 24-hour target (2 sessions)".to_owned(),
+    ] {
+        assert!(html.contains(&figure), "{figure}");
+    }
+}
