@@ -194,6 +194,7 @@ const CORE: &[&str] = &["
         PRIMARY KEY (page_id, viewport, element_id, ref)
     ) STRICT;
     CREATE INDEX element_clicks_by_ref ON element_clicks (ref);
+", "
     -- Consent decisions sessions carried at import (their manifest row or their own header),
     -- counted once per source: refused sessions count too, though nothing else of them is kept.
     CREATE TABLE session_consent (

@@ -325,9 +325,12 @@ fn import_health_ui(ui: &mut egui::Ui, health: &Result<ImportHealth, String>) {
     }
     let imports: u64 = h.days.iter().map(|d| d.imports).sum();
     let stored: u64 = h.days.iter().map(|d| d.sessions).sum();
+    let plural = |n: u64, one: &str| format!("{n} {one}{}", if n == 1 { "" } else { "s" });
     ui.label(format!(
-        "{imports} imports on {} days stored {stored} sessions.",
-        h.days.len()
+        "{} on {} stored {}.",
+        plural(imports, "import"),
+        plural(h.days.len() as u64, "day"),
+        plural(stored, "session")
     ));
     match &h.latency {
         Some(l) => {
