@@ -290,8 +290,11 @@ fn store_points(tx: &Connection, s: &SessionRecord<'_>) -> rusqlite::Result<i64>
         .chars()
         .take(10)
         .collect::<String>();
-    tx.prepare_cached("INSERT INTO heatmap_sessions (day, device, viewport_width, region, variant, cohort, pending, survey_score, subject_group)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")?.execute(params![day, device_class(c.viewport_width), c.viewport_width, s.region, s.variant, s.cohort, true, s.survey_score, s.subject_group])?;
+    let signals = crate::insights::signals::of_session(&c.events);
+    tx.prepare_cached("INSERT INTO heatmap_sessions (day, device, viewport_width, region, variant, cohort, pending, survey_score, subject_group,
+                                   rage_bursts, dead_clicks, error_clicks, quick_backs)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)")?.execute(params![day, device_class(c.viewport_width), c.viewport_width, s.region, s.variant, s.cohort, true, s.survey_score, s.subject_group,
+             signals.rage_bursts, signals.dead_clicks, signals.error_clicks, signals.quick_backs])?;
     let heatmap_ref = tx.last_insert_rowid();
     let mut chunks: BTreeMap<(String, &'static str, &'static str), Chunk> = BTreeMap::new();
     let (mut page, mut width) = (None::<String>, c.viewport_width);
@@ -347,14 +350,14 @@ fn store_points(tx: &Connection, s: &SessionRecord<'_>) -> rusqlite::Result<i64>
                 .iter()
                 .flat_map(|ms| ms.to_le_bytes())
                 .collect();
-            tx.prepare_cached("INSERT OR REPLACE INTO page_depths (ref, page_id, viewport_height, max_bottom_px, attention)
-                 VALUES (?1, ?2, ?3, ?4, ?5)")?.execute(params![heatmap_ref, id, d.viewport_height, d.max_bottom_px, attention])?;
+            // Pages visited without a turn count as 0 for the pages' medians.
+            let reversals = signals.reversals.get(pattern).copied().unwrap_or(0);
+            tx.prepare_cached("INSERT OR REPLACE INTO page_depths (ref, page_id, viewport_height, max_bottom_px, attention, reversals)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?.execute(params![heatmap_ref, id, d.viewport_height, d.max_bottom_px, attention, reversals])?;
         }
     }
-    let signals = crate::insights::signals::of_session(&c.events);
-    crate::insights::store::store_core_signals(tx, heatmap_ref, &signals)?;
     let elements = crate::insights::elements::of_session(&c.events, c.viewport_width);
-    crate::insights::store::store_elements(tx, heatmap_ref, &elements)?;
+    crate::insights::store::insert_elements(tx, heatmap_ref, &elements)?;
     Ok(heatmap_ref)
 }
 

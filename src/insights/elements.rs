@@ -120,15 +120,29 @@ pub fn table(
     attrs: &HashMap<u32, SessionAttrs>,
     k: usize,
 ) -> ElementTable {
-    struct Acc {
-        row: ElementRow,
-        people: HashSet<u32>,
-        firsts: Vec<i64>,
+    // Session refs are dense row ids: tables indexed by ref answer "on the page?" and "who?"
+    // without hashing each of a million visits.
+    let max_ref = visits.iter().map(|v| v.0).max().unwrap_or(0) as usize;
+    let mut subject_of = vec![u32::MAX; max_ref + 1];
+    for &r in page_refs {
+        if let (Some(slot), Some(a)) = (subject_of.get_mut(r as usize), attrs.get(&r)) {
+            *slot = a.subject;
+        }
     }
-    let mut by: HashMap<&str, Acc> = HashMap::new();
-    for (r, selector, v) in visits.iter().filter(|(r, _, _)| page_refs.contains(r)) {
-        let acc = by.entry(selector).or_insert_with(|| Acc {
-            row: ElementRow {
+    let mut index: HashMap<&str, u32> = HashMap::new();
+    let mut rows: Vec<ElementRow> = Vec::new();
+    let mut firsts: Vec<Vec<i64>> = Vec::new();
+    // (element, subject) pairs, sorted and deduplicated below to count people per element.
+    let mut who: Vec<u64> = Vec::with_capacity(visits.len());
+    for (r, selector, v) in visits {
+        let subject = subject_of.get(*r as usize).copied().unwrap_or(u32::MAX);
+        if subject == u32::MAX {
+            continue;
+        }
+        let next = rows.len() as u32;
+        let i = *index.entry(selector.as_str()).or_insert(next);
+        if i == next {
+            rows.push(ElementRow {
                 selector: selector.clone(),
                 clicks: 0,
                 sessions: 0,
@@ -138,11 +152,10 @@ pub fn table(
                 error: 0,
                 median_first_click_ms: 0,
                 bounds: v.bounds,
-            },
-            people: HashSet::new(),
-            firsts: Vec::new(),
-        });
-        let row = &mut acc.row;
+            });
+            firsts.push(Vec::new());
+        }
+        let row = &mut rows[i as usize];
         row.clicks += u64::from(v.clicks);
         row.sessions += 1;
         row.rage += u64::from(v.rage);
@@ -155,27 +168,33 @@ pub fn table(
             b[2].max(v.bounds[2]),
             b[3].max(v.bounds[3]),
         ];
-        acc.firsts.push(v.first_click_ms);
-        if let Some(a) = attrs.get(r) {
-            acc.people.insert(a.subject);
-        }
+        firsts[i as usize].push(v.first_click_ms);
+        who.push((u64::from(i) << 32) | u64::from(subject));
+    }
+    who.sort_unstable();
+    who.dedup();
+    let mut people = vec![0usize; rows.len()];
+    for pair in who {
+        people[(pair >> 32) as usize] += 1;
     }
     let page_sessions = page_refs.len() as u64;
     let mut below_floor = 0;
-    let mut rows: Vec<ElementRow> = by
-        .into_values()
-        .filter_map(|mut acc| {
-            if acc.people.len() < k {
+    let mut shown: Vec<ElementRow> = rows
+        .into_iter()
+        .zip(firsts)
+        .zip(people)
+        .filter_map(|((mut row, mut firsts), people)| {
+            if people < k {
                 below_floor += 1;
                 return None;
             }
-            acc.firsts.sort_unstable();
-            acc.row.median_first_click_ms = median(&acc.firsts);
-            acc.row.share = acc.row.sessions as f64 / page_sessions.max(1) as f64;
-            Some(acc.row)
+            firsts.sort_unstable();
+            row.median_first_click_ms = median(&firsts);
+            row.share = row.sessions as f64 / page_sessions.max(1) as f64;
+            Some(row)
         })
         .collect();
-    rows.sort_by(|a, b| {
+    shown.sort_by(|a, b| {
         b.clicks
             .cmp(&a.clicks)
             .then(b.sessions.cmp(&a.sessions))
@@ -183,7 +202,7 @@ pub fn table(
     });
     ElementTable {
         page_sessions,
-        rows,
+        rows: shown,
         below_floor,
         k,
     }

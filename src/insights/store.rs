@@ -108,8 +108,7 @@ pub fn store_core_signals(
     Ok(())
 }
 
-/// Writes what one heatmap session did to each element it clicked (rows of `element_clicks`,
-/// replacing any it had).
+/// Writes what one heatmap session did to each element it clicked, replacing any rows it had.
 pub fn store_elements(
     core: &Connection,
     heatmap_ref: i64,
@@ -117,6 +116,15 @@ pub fn store_elements(
 ) -> rusqlite::Result<()> {
     core.prepare_cached("DELETE FROM element_clicks WHERE ref = ?1")?
         .execute([heatmap_ref])?;
+    insert_elements(core, heatmap_ref, visits)
+}
+
+/// Adds the rows of `element_clicks` of a session that has none yet (at import).
+pub fn insert_elements(
+    core: &Connection,
+    heatmap_ref: i64,
+    visits: &BTreeMap<elements::ElementKey, elements::ElementVisit>,
+) -> rusqlite::Result<()> {
     for ((page, viewport, selector), v) in visits {
         core.prepare_cached("INSERT OR IGNORE INTO elements (selector) VALUES (?1)")?
             .execute([selector])?;
