@@ -32,9 +32,9 @@ fn mix(i: usize, salt: usize) -> usize {
 fn visit(i: usize, clicks: u32) -> ElementVisit {
     ElementVisit {
         clicks,
-        rage: u32::from(mix(i, 1) % 17 == 0) * 3,
-        dead: u32::from(mix(i, 2) % 5 == 0),
-        error: u32::from(mix(i, 3) % 41 == 0),
+        rage: u32::from(mix(i, 1).is_multiple_of(17)) * 3,
+        dead: u32::from(mix(i, 2).is_multiple_of(5)),
+        error: u32::from(mix(i, 3).is_multiple_of(41)),
         first_click_ms: (mix(i, 4) % 20_000) as i64,
         bounds: [10.0, 10.0, 60.0, 40.0],
     }
@@ -57,7 +57,7 @@ fn overview_rows() -> (Vec<SessionRow>, Vec<(u32, String)>, Vec<ElementRowIn>) {
         .flat_map(|i| (0..2 + i % 2).map(move |k| (i as u32, PAGES[(i + k) % 8].to_owned())))
         .collect();
     let elements: Vec<ElementRowIn> = (0..100_000usize)
-        .filter(|i| mix(*i, 8) % 3 == 0)
+        .filter(|i| mix(*i, 8).is_multiple_of(3))
         .map(|i| {
             (
                 i as u32,
