@@ -142,6 +142,18 @@ impl Workspace {
         shapes: &[Shape],
         out: &std::path::Path,
     ) -> Result<usize> {
+        self.export_heatmap_with(heatmap, shapes, &[], out)
+    }
+
+    /// [`Workspace::export_heatmap`] with a table of `lines` under the image (the top
+    /// elements, a comparison: figures the gate already floored).
+    pub fn export_heatmap_with(
+        &self,
+        heatmap: &Heatmap,
+        shapes: &[Shape],
+        lines: &[String],
+        out: &std::path::Path,
+    ) -> Result<usize> {
         let file = out
             .file_name()
             .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
@@ -157,6 +169,7 @@ impl Workspace {
             time: crate::clock::rfc3339(self.device.now_ms()),
         };
         let written = png::render(heatmap, shapes, &facts)
+            .map(|canvas| png::with_table(canvas, "Top elements", lines))
             .and_then(|canvas| png::encode(&canvas, &png::text_chunks(heatmap, &facts)))
             .and_then(|bytes| {
                 crate::fsutil::write_atomically(out, |w| {

@@ -24,6 +24,9 @@ pub(super) fn open_view(ws: &Workspace) -> Result<HeatmapViewState, Error> {
     ))
 }
 
+/// How many element rows the exported PNG lists.
+const TOP_ELEMENTS_IN_PNG: usize = 10;
+
 /// The decoded screenshot of the shown result, by (page, viewport), for reuse.
 type ShownShot = ((String, String), Arc<ShotPixels>);
 
@@ -257,11 +260,21 @@ impl SightlineApp {
         heatmap.request.params.opacity = state.params.opacity;
         let shapes = state.annotations.shapes.clone();
         let path = path.to_path_buf();
+        // What the side panel shows is what the PNG lists: the same floored table.
+        let lines = match (&state.loaded, state.elements_in_png) {
+            (Some(l), true) => l
+                .result
+                .elements
+                .as_ref()
+                .map(|t| t.lines(TOP_ELEMENTS_IN_PNG))
+                .unwrap_or_default(),
+            _ => Vec::new(),
+        };
         match w.ws.fork() {
             Ok(fork) => {
                 state.message = Some(format!("Exporting {}…", path.display()));
                 w.png_job = Some(self.jobs.spawn("The PNG export", Scope::Session, move |_| {
-                    fork.export_heatmap(&heatmap, &shapes, &path)
+                    fork.export_heatmap_with(&heatmap, &shapes, &lines, &path)
                         .map(|bytes| (path, bytes))
                 }));
             }

@@ -386,6 +386,9 @@ pub struct HeatmapArgs {
     /// Overlay opacity, 0–1.
     #[arg(long, default_value_t = 0.65)]
     pub opacity: f32,
+    /// Add the N most clicked elements (k floor applied) under the image.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub top_elements: usize,
     /// The PNG to write.
     #[arg(long)]
     pub out: PathBuf,

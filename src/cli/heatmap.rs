@@ -100,7 +100,13 @@ pub fn run(args: &HeatmapArgs, device: &Device) -> Result<ExitCode> {
         if let Some(why) = &heatmap.withheld {
             return Err(Error::Invalid(why.clone()));
         }
-        let bytes = ws.export_heatmap(&heatmap, &heatmap.annotations, &args.out)?;
+        let lines = if args.top_elements > 0 {
+            ws.elements(&request.page, &request.viewport, &request.segment)?
+                .lines(args.top_elements)
+        } else {
+            Vec::new()
+        };
+        let bytes = ws.export_heatmap_with(&heatmap, &heatmap.annotations, &lines, &args.out)?;
         output::lines([format!(
             "Wrote {} ({} × {} px, {}, {} KB).",
             args.out.display(),

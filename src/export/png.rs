@@ -317,6 +317,32 @@ fn footer(canvas: &mut Canvas, heatmap: &Heatmap, facts: &ExportFacts, size: f32
     }
 }
 
+/// Adds a white band under the image with `title` and `lines` (the top elements, a
+/// comparison), wrapped to the image's width. Without lines the canvas is returned as it is.
+pub fn with_table(canvas: Canvas, title: &str, lines: &[String]) -> Canvas {
+    if lines.is_empty() {
+        return canvas;
+    }
+    let size = font_size(canvas.width);
+    let max = canvas.width as f32 - 20.0;
+    let wrapped: Vec<String> = lines
+        .iter()
+        .flat_map(|l| wrap(&canvas, l, size, max))
+        .collect();
+    let line_h = size * 1.35;
+    let band = (line_h * (wrapped.len() + 1) as f32 + 24.0).ceil() as usize;
+    let (w, h) = (canvas.width, canvas.height);
+    let mut pixels = canvas.pixels;
+    pixels.resize(w * (h + band), [255, 255, 255, 255]);
+    let mut out = Canvas::new(w, h + band, pixels);
+    let y0 = h as f32 + 10.0;
+    out.text([10.0, y0], size * 1.1, INK, title);
+    for (i, l) in wrapped.iter().enumerate() {
+        out.text([10.0, y0 + line_h * (i + 1) as f32 + 4.0], size, INK, l);
+    }
+    out
+}
+
 /// A parameter as people write it (0.65, not 0.6499999761581421).
 fn round2(v: f32) -> f64 {
     (f64::from(v) * 100.0).round() / 100.0

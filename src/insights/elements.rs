@@ -112,6 +112,40 @@ pub struct ElementTable {
     pub k: usize,
 }
 
+impl ElementTable {
+    /// The first `n` rows as lines of text (for the PNG export), and what was left out.
+    pub fn lines(&self, n: usize) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .rows
+            .iter()
+            .take(n)
+            .enumerate()
+            .map(|(i, r)| {
+                format!(
+                    "{}. {} — {:.1}% of {} sessions, {} clicks, rage {}, dead {}, error {}, first click {:.1} s",
+                    i + 1,
+                    r.selector,
+                    r.share * 100.0,
+                    self.page_sessions,
+                    r.clicks,
+                    r.rage,
+                    r.dead,
+                    r.error,
+                    r.median_first_click_ms as f64 / 1000.0
+                )
+            })
+            .collect();
+        if self.below_floor > 0 {
+            out.push(format!(
+                "{} more elements clicked by {} are not shown.",
+                self.below_floor,
+                crate::heatmap::k_floor::fewer_than(self.k)
+            ));
+        }
+        out
+    }
+}
+
 /// Aggregates visits (by session ref) of one page and viewport into the table; `page_refs`
 /// are the page's sessions in the segment.
 pub fn table(

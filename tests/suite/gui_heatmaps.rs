@@ -209,7 +209,9 @@ fn annotations_are_added_moved_nudged_undone_saved_and_exported() {
     // The PNG is rendered on a fork; the view says when it is written.
     wait_for(&mut h, "Exported");
     let img = image::open(&out).unwrap();
-    assert_eq!((img.width(), img.height()), (1440, 2000));
+    // The screenshot's size, and a band under it listing the top elements (on by default).
+    assert_eq!(img.width(), 1440);
+    assert!(img.height() > 2000, "{}", img.height());
     drop(h);
     // The dataset kept the moved pin; the log has the saves and the export.
     let lead = fx.unlock(LEAD);

@@ -448,3 +448,46 @@ fn health_figures_time_the_import_and_the_acknowledgement_and_count_denials() {
         assert!(html.contains(&figure), "{figure}");
     }
 }
+
+#[test]
+fn the_png_export_can_list_the_top_elements_under_the_image() {
+    use sightline::heatmap::segment::Segment;
+    let fx = super::heatmaps::dataset(6, 0);
+    let ux = fx.unlock(super::common::UX);
+    let request = sightline::access::heatmaps::HeatmapRequest {
+        page: "https://app.test/home".into(),
+        viewport: "desktop".into(),
+        params: Default::default(),
+        segment: Segment::default(),
+    };
+    let heatmap = ux.heatmap(&request).unwrap();
+    let lines = ux
+        .elements("https://app.test/home", "desktop", &Segment::default())
+        .unwrap()
+        .lines(10);
+    assert_eq!(lines.len(), 1);
+    assert!(
+        lines[0].starts_with("1. button#send — 100.0% of 6 sessions, 36 clicks"),
+        "{}",
+        lines[0]
+    );
+    let (plain, listed) = (
+        fx.tmp.path().join("plain.png"),
+        fx.tmp.path().join("listed.png"),
+    );
+    ux.export_heatmap(&heatmap, &[], &plain).unwrap();
+    ux.export_heatmap_with(&heatmap, &[], &lines, &listed)
+        .unwrap();
+    let plain = image::open(&plain).unwrap();
+    let listed = image::open(&listed).unwrap();
+    assert_eq!(plain.height(), 2000);
+    assert!(listed.height() > plain.height(), "a band for the table");
+    assert_eq!(listed.width(), plain.width());
+    // The band is drawn: dark text on white, not an empty strip.
+    let band = listed.to_rgba8();
+    let dark = (2000..band.height())
+        .flat_map(|y| (0..band.width()).map(move |x| (x, y)))
+        .filter(|&(x, y)| band.get_pixel(x, y).0[0] < 100)
+        .count();
+    assert!(dark > 200, "{dark} dark pixels of text");
+}

@@ -212,6 +212,8 @@ fn toolbar_ui(ui: &mut egui::Ui, s: &mut HeatmapViewState, out: &mut Vec<Command
         }
         if s.may_annotate {
             export.on_hover_text("Annotated PNG at full resolution (Ctrl+E)");
+            ui.checkbox(&mut s.elements_in_png, "with top elements")
+                .on_hover_text("Add the table of the most clicked elements under the image");
         } else {
             export.on_disabled_hover_text(&why);
         }

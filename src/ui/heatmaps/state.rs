@@ -116,6 +116,8 @@ pub struct HeatmapViewState {
     /// The element row under the pointer: where its clicks fall (page CSS px), outlined on
     /// the canvas.
     pub hovered_element: Option<[f32; 4]>,
+    /// Put the top elements table under the exported PNG.
+    pub elements_in_png: bool,
 }
 
 impl HeatmapViewState {
@@ -150,6 +152,7 @@ impl HeatmapViewState {
             export_path_shown: false,
             message: None,
             hovered_element: None,
+            elements_in_png: true,
         }
     }
 
