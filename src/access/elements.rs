@@ -182,6 +182,22 @@ impl Workspace {
     }
 }
 
+impl SegmentComparison {
+    /// The signals and the first `n` elements as "B: … in 12.1% of sessions vs 8.3% (…)".
+    pub fn lines(&self, n: usize) -> Vec<String> {
+        self.signals
+            .iter()
+            .map(|s| format!("B: {} in {}", s.signal, s.test.sentence()))
+            .chain(
+                self.elements
+                    .iter()
+                    .take(n)
+                    .map(|e| format!("B: {} clicked in {}", e.selector, e.test.sentence())),
+            )
+            .collect()
+    }
+}
+
 /// Two segments of a page compared (see [`Workspace::compare_segments`]).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SegmentComparison {

@@ -142,16 +142,16 @@ impl Workspace {
         shapes: &[Shape],
         out: &std::path::Path,
     ) -> Result<usize> {
-        self.export_heatmap_with(heatmap, shapes, &[], out)
+        self.export_heatmap_with(heatmap, shapes, ("", &[]), out)
     }
 
-    /// [`Workspace::export_heatmap`] with a table of `lines` under the image (the top
+    /// [`Workspace::export_heatmap`] with a table under the image, titled `title` (the top
     /// elements, a comparison: figures the gate already floored).
     pub fn export_heatmap_with(
         &self,
         heatmap: &Heatmap,
         shapes: &[Shape],
-        lines: &[String],
+        (title, lines): (&str, &[String]),
         out: &std::path::Path,
     ) -> Result<usize> {
         let file = out
@@ -169,7 +169,7 @@ impl Workspace {
             time: crate::clock::rfc3339(self.device.now_ms()),
         };
         let written = png::render(heatmap, shapes, &facts)
-            .map(|canvas| png::with_table(canvas, "Top elements", lines))
+            .map(|canvas| png::with_table(canvas, title, lines))
             .and_then(|canvas| png::encode(&canvas, &png::text_chunks(heatmap, &facts)))
             .and_then(|bytes| {
                 crate::fsutil::write_atomically(out, |w| {

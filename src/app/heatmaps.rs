@@ -260,21 +260,27 @@ impl SightlineApp {
         heatmap.request.params.opacity = state.params.opacity;
         let shapes = state.annotations.shapes.clone();
         let path = path.to_path_buf();
-        // What the side panel shows is what the PNG lists: the same floored table.
-        let lines = match (&state.loaded, state.elements_in_png) {
-            (Some(l), true) => l
-                .result
-                .elements
-                .as_ref()
-                .map(|t| t.lines(TOP_ELEMENTS_IN_PNG))
-                .unwrap_or_default(),
-            _ => Vec::new(),
+        // What the side panel shows is what the PNG lists: the same floored figures; in
+        // compare mode, segment A's heatmap with B compared with A under it.
+        let (title, lines) = match (&state.loaded, state.elements_in_png) {
+            (Some(l), true) => match (&l.result.comparison, state.compare) {
+                (Some(Ok(c)), true) => ("B compared with A", c.lines(TOP_ELEMENTS_IN_PNG)),
+                _ => (
+                    "Top elements",
+                    l.result
+                        .elements
+                        .as_ref()
+                        .map(|t| t.lines(TOP_ELEMENTS_IN_PNG))
+                        .unwrap_or_default(),
+                ),
+            },
+            _ => ("", Vec::new()),
         };
         match w.ws.fork() {
             Ok(fork) => {
                 state.message = Some(format!("Exporting {}…", path.display()));
                 w.png_job = Some(self.jobs.spawn("The PNG export", Scope::Session, move |_| {
-                    fork.export_heatmap_with(&heatmap, &shapes, &lines, &path)
+                    fork.export_heatmap_with(&heatmap, &shapes, (title, &lines), &path)
                         .map(|bytes| (path, bytes))
                 }));
             }

@@ -106,7 +106,12 @@ pub fn run(args: &HeatmapArgs, device: &Device) -> Result<ExitCode> {
         } else {
             Vec::new()
         };
-        let bytes = ws.export_heatmap_with(&heatmap, &heatmap.annotations, &lines, &args.out)?;
+        let bytes = ws.export_heatmap_with(
+            &heatmap,
+            &heatmap.annotations,
+            ("Top elements", &lines),
+            &args.out,
+        )?;
         output::lines([format!(
             "Wrote {} ({} × {} px, {}, {} KB).",
             args.out.display(),

@@ -80,7 +80,11 @@ pub fn overview_ui(
             out.push(Command::RefreshOverview);
         }
         if let Some(lead) = &s.lead {
-            lead_ui(ui, lead, out);
+            let alarms = notices
+                .iter()
+                .filter(|n| n.level == NoticeLevel::Integrity)
+                .count();
+            lead_ui(ui, lead, alarms, out);
             ui.add_space(theme::GAP);
         }
         if let Some(health) = &s.import_health {
@@ -332,6 +336,17 @@ fn import_health_ui(ui: &mut egui::Ui, health: &Result<ImportHealth, String>) {
         plural(h.days.len() as u64, "day"),
         plural(stored, "session")
     ));
+    for d in h.days.iter().rev().take(7) {
+        ui.label(
+            RichText::new(format!(
+                "  {}: {}, {}",
+                d.day,
+                plural(d.imports, "import"),
+                plural(d.sessions, "session")
+            ))
+            .color(weak),
+        );
+    }
     match &h.latency {
         Some(l) => {
             let text = format!(
@@ -361,7 +376,7 @@ fn import_health_ui(ui: &mut egui::Ui, health: &Result<ImportHealth, String>) {
     }
 }
 
-fn lead_ui(ui: &mut egui::Ui, lead: &LeadFigures, out: &mut Vec<Command>) {
+fn lead_ui(ui: &mut egui::Ui, lead: &LeadFigures, alarms: usize, out: &mut Vec<Command>) {
     ui.heading("Compliance watch");
     let visuals = ui.visuals().clone();
     let warn = theme::warning(&visuals);
@@ -414,9 +429,27 @@ fn lead_ui(ui: &mut egui::Ui, lead: &LeadFigures, out: &mut Vec<Command>) {
     }
     match &lead.health {
         Ok(h) => {
+            // Sign-in checks the chain's end against this device's anchor and every signature
+            // of the membership and policy; a full Verify walks every entry and page.
+            if alarms == 0 {
+                ui.label("Access log: no integrity alarm at sign-in.");
+            } else {
+                ui.label(
+                    RichText::new(format!(
+                        "Access log: {alarms} integrity alarm{} at sign-in (listed above).",
+                        if alarms == 1 { "" } else { "s" }
+                    ))
+                    .color(visuals.error_fg_color),
+                );
+            }
             match &h.last_verify {
-                Some((time, outcome)) => {
-                    ui.label(format!("Last Verify: {time} ({outcome})."));
+                Some((time, _)) => {
+                    ui.horizontal(|ui| {
+                        ui.label(format!("Last full Verify: {time}."));
+                        if ui.link("Verify again").clicked() {
+                            out.push(Command::Open(crate::command::View::AccessLog));
+                        }
+                    });
                 }
                 None => {
                     ui.horizontal(|ui| {

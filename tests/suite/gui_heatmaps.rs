@@ -262,6 +262,11 @@ fn compare_mode_shows_both_segments_and_their_difference() {
         )
         .is_some()
     );
+    // The PNG of a comparison: segment A's heatmap, B compared with A listed under it.
+    let out = fx.tmp.path().join("compare.png");
+    h.state_mut().run(Command::ExportHeatmapTo(out.clone()));
+    wait_for(&mut h, "Exported");
+    assert!(image::open(&out).unwrap().height() > 2000);
     h.get_by_label("Difference A − B").click();
     h.run_steps(2);
     let view = h.state().heatmap_view().unwrap();

@@ -55,6 +55,7 @@ fn every_role_signs_in_to_an_overview_of_what_needs_attention() {
         if role == Role::ComplianceLead {
             for line in [
                 "Open anomalies: none.",
+                "Access log: no integrity alarm at sign-in.",
                 "The access log was never verified.",
                 "Retention: nothing is due.",
             ] {

@@ -476,7 +476,7 @@ fn the_png_export_can_list_the_top_elements_under_the_image() {
         fx.tmp.path().join("listed.png"),
     );
     ux.export_heatmap(&heatmap, &[], &plain).unwrap();
-    ux.export_heatmap_with(&heatmap, &[], &lines, &listed)
+    ux.export_heatmap_with(&heatmap, &[], ("Top elements", &lines), &listed)
         .unwrap();
     let plain = image::open(&plain).unwrap();
     let listed = image::open(&listed).unwrap();

@@ -203,10 +203,7 @@ fn toolbar_ui(ui: &mut egui::Ui, s: &mut HeatmapViewState, out: &mut Vec<Command
         }
         ui.separator();
         let drawn = s.heatmap().is_some_and(|h| h.density.is_some());
-        let export = ui.add_enabled(
-            s.may_annotate && drawn && !s.compare,
-            egui::Button::new("Export PNG…"),
-        );
+        let export = ui.add_enabled(s.may_annotate && drawn, egui::Button::new("Export PNG…"));
         if export.clicked() {
             out.push(Command::ExportHeatmap);
         }

@@ -387,12 +387,14 @@ fn comparison_ui(ui: &mut egui::Ui, s: &HeatmapViewState) {
             false,
         );
     }
-    for sig in &c.signals {
-        line(
-            ui,
-            format!("B: {} in {}", sig.signal, sig.test.sentence()),
-            sig.test.significant(),
-        );
+    let texts = c.lines(TOP_ELEMENTS);
+    let flags = c
+        .signals
+        .iter()
+        .map(|s| s.test.significant())
+        .chain(c.elements.iter().map(|e| e.test.significant()));
+    for (text, significant) in texts.into_iter().zip(flags) {
+        line(ui, text, significant);
     }
     if c.elements.is_empty() {
         line(
@@ -402,13 +404,6 @@ fn comparison_ui(ui: &mut egui::Ui, s: &HeatmapViewState) {
                 c.k
             ),
             false,
-        );
-    }
-    for e in c.elements.iter().take(TOP_ELEMENTS) {
-        line(
-            ui,
-            format!("B: {} clicked in {}", e.selector, e.test.sentence()),
-            e.test.significant(),
         );
     }
 }
