@@ -79,6 +79,12 @@ pub fn rfc3339(ms: i64) -> String {
         .unwrap_or_else(|| ms.to_string())
 }
 
+/// The UTC day (`YYYY-MM-DD`) of a millisecond timestamp; the RFC 3339 text's first ten
+/// characters, or all of it for a time outside what RFC 3339 can write.
+pub fn day(ms: i64) -> String {
+    rfc3339(ms).chars().take(10).collect()
+}
+
 /// Parses RFC 3339 text or a plain date (`2026-11-29`, midnight UTC) to milliseconds.
 pub fn parse_ms(text: &str) -> Option<i64> {
     if let Ok(t) = OffsetDateTime::parse(text, &Rfc3339) {

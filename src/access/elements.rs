@@ -163,18 +163,7 @@ impl Workspace {
             .map_err(|e| sql_error(CORE, e))?;
         let visits: Vec<(u32, String, ElementVisit)> = stmt
             .query_map(rusqlite::params![page_id, viewport], |r| {
-                Ok((
-                    r.get(0)?,
-                    r.get(1)?,
-                    ElementVisit {
-                        clicks: r.get(2)?,
-                        rage: r.get(3)?,
-                        dead: r.get(4)?,
-                        error: r.get(5)?,
-                        first_click_ms: r.get(6)?,
-                        bounds: [r.get(7)?, r.get(8)?, r.get(9)?, r.get(10)?],
-                    },
-                ))
+                Ok((r.get(0)?, r.get(1)?, ElementVisit::from_row(r, 2)?))
             })
             .and_then(Iterator::collect)
             .map_err(|e| sql_error(CORE, e))?;

@@ -5,7 +5,7 @@
 use crate::access::{Action, PolicyKind, Workspace};
 use crate::dataset::db::sql_error;
 use crate::error::Result;
-use crate::heatmap::segment::{Segment, SessionAttrs};
+use crate::heatmap::segment::Segment;
 use crate::insights::elements::ElementVisit;
 use crate::insights::health::{self, ComplianceHealth, ImportHealth};
 use crate::insights::overview::{self, ElementRowIn, Overview, SessionRow};
@@ -54,44 +54,28 @@ impl Workspace {
             to: None,
             ..segment.clone()
         };
-        let mut sessions = Vec::new();
-        {
-            let mut stmt = self
-                .core
-                .prepare_cached(
-                    "SELECT ref, day, device, region, variant, cohort, survey_score,
-                            coalesce(subject_group, ?1), frustration
-                     FROM heatmap_sessions WHERE pending = 0",
-                )
-                .map_err(|e| sql_error(CORE, e))?;
-            let rows = stmt
-                .query_map([crate::privacy::pseudonym::SUBJECT_GROUPS], |r| {
-                    let attrs = SessionAttrs {
-                        day: r.get(1)?,
-                        device: r.get(2)?,
-                        region: r.get(3)?,
-                        variant: r.get(4)?,
-                        cohort: r.get(5)?,
-                        survey_score: r.get(6)?,
-                        subject: r.get(7)?,
-                    };
-                    Ok((r.get::<_, u32>(0)?, attrs, r.get::<_, Option<u8>>(8)?))
-                })
-                .map_err(|e| sql_error(CORE, e))?;
-            for row in rows {
-                let (r, a, frustration) = row.map_err(|e| sql_error(CORE, e))?;
-                if others.matches(&a) {
-                    sessions.push(SessionRow {
-                        r,
-                        day: a.day,
-                        viewport: a.device,
-                        frustration,
-                        survey: a.survey_score,
-                        subject: a.subject,
-                    });
-                }
-            }
-        }
+        // The same attributes the heatmaps filter on, and each session's score.
+        let frustration: std::collections::HashMap<u32, Option<u8>> = self
+            .core
+            .prepare_cached("SELECT ref, frustration FROM heatmap_sessions WHERE pending = 0")
+            .and_then(|mut st| {
+                st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .and_then(Iterator::collect)
+            })
+            .map_err(|e| sql_error(CORE, e))?;
+        let sessions: Vec<SessionRow> = self
+            .session_attrs()?
+            .into_iter()
+            .filter(|(_, a)| others.matches(a))
+            .map(|(r, a)| SessionRow {
+                r,
+                frustration: frustration.get(&r).copied().flatten(),
+                day: a.day,
+                viewport: a.device,
+                survey: a.survey_score,
+                subject: a.subject,
+            })
+            .collect();
         let last = sessions
             .iter()
             .map(|s| s.day.as_str())
@@ -101,7 +85,7 @@ impl Workspace {
             .to
             .clone()
             .or(last)
-            .unwrap_or_else(|| crate::clock::rfc3339(self.device.now_ms())[..10].to_owned());
+            .unwrap_or_else(|| crate::clock::day(self.device.now_ms()));
         let from = segment.from.clone().unwrap_or_else(|| {
             overview::days_before(&to, DEFAULT_DAYS - 1).unwrap_or_else(|| to.clone())
         });
@@ -135,14 +119,7 @@ impl Workspace {
                     r.get(1)?,
                     r.get(2)?,
                     r.get(3)?,
-                    ElementVisit {
-                        clicks: r.get(4)?,
-                        rage: r.get(5)?,
-                        dead: r.get(6)?,
-                        error: r.get(7)?,
-                        first_click_ms: r.get(8)?,
-                        bounds: [r.get(9)?, r.get(10)?, r.get(11)?, r.get(12)?],
-                    },
+                    ElementVisit::from_row(r, 4)?,
                 ))
             })
             .and_then(Iterator::collect)

@@ -575,7 +575,7 @@ fn import_session(
     }
     if let Some(own) = own {
         batch.begin(ctx)?;
-        let day = crate::clock::rfc3339(started_at_ms)[..10].to_owned();
+        let day = crate::clock::day(started_at_ms);
         store::count_consent(
             ctx.core,
             ctx.rec,

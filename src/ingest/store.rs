@@ -8,7 +8,6 @@ use std::collections::BTreeMap;
 use rusqlite::{Connection, OptionalExtension, params};
 use zeroize::Zeroizing;
 
-use crate::clock::rfc3339;
 use crate::dataset::crypto::random_key;
 use crate::dataset::db::sql_error;
 use crate::error::Result;
@@ -253,7 +252,7 @@ pub fn count_consent(
 
 /// Records how long after its end a session was imported (capture-to-analysis latency).
 pub fn record_latency(core: &Connection, now_ms: i64, latency_ms: i64) -> Result<()> {
-    let day = &rfc3339(now_ms)[..10];
+    let day = crate::clock::day(now_ms);
     core.prepare_cached("INSERT INTO session_latency (day, latency_ms) VALUES (?1, ?2)")
         .and_then(|mut st| st.execute(params![day, latency_ms.max(0)]))
         .map_err(|e| sql_error(CORE, e))?;
@@ -286,10 +285,7 @@ fn link_pages(tx: &Connection, pages: &[String], key: &str) -> rusqlite::Result<
 
 fn store_points(tx: &Connection, s: &SessionRecord<'_>) -> rusqlite::Result<i64> {
     let c = s.converted;
-    let day = rfc3339(s.started_at_ms)
-        .chars()
-        .take(10)
-        .collect::<String>();
+    let day = crate::clock::day(s.started_at_ms);
     let signals = crate::insights::signals::of_session(&c.events);
     tx.prepare_cached("INSERT INTO heatmap_sessions (day, device, viewport_width, region, variant, cohort, pending, survey_score, subject_group,
                                    rage_bursts, dead_clicks, error_clicks, quick_backs)

@@ -26,6 +26,26 @@ pub struct ElementVisit {
     pub bounds: [f32; 4],
 }
 
+impl ElementVisit {
+    /// Reads the columns `clicks, rage, dead, error, first_click_ms, x0, y0, x1, y1` of
+    /// `element_clicks`, starting at column `at`.
+    pub fn from_row(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<ElementVisit> {
+        Ok(ElementVisit {
+            clicks: r.get(at)?,
+            rage: r.get(at + 1)?,
+            dead: r.get(at + 2)?,
+            error: r.get(at + 3)?,
+            first_click_ms: r.get(at + 4)?,
+            bounds: [
+                r.get(at + 5)?,
+                r.get(at + 6)?,
+                r.get(at + 7)?,
+                r.get(at + 8)?,
+            ],
+        })
+    }
+}
+
 /// Where: (page pattern, viewport class, selector).
 pub type ElementKey = (String, &'static str, String);
 

@@ -96,7 +96,7 @@ pub fn import_health(core: &Connection, since: &str) -> Result<ImportHealth> {
     let mut days: BTreeMap<String, ImportDay> = BTreeMap::new();
     let mut dropped: BTreeMap<String, u64> = BTreeMap::new();
     for (time_ms, report) in rows {
-        let day = rfc3339(time_ms)[..10].to_owned();
+        let day = crate::clock::day(time_ms);
         let entry = days.entry(day.clone()).or_insert(ImportDay {
             day,
             imports: 0,
@@ -148,7 +148,7 @@ pub fn week_of(ms: i64) -> String {
     let day = ms.div_euclid(86_400_000);
     // 1970-01-01 was a Thursday: days since a Monday are (day + 3) mod 7.
     let monday = day - (day + 3).rem_euclid(7);
-    rfc3339(monday * 86_400_000)[..10].to_owned()
+    crate::clock::day(monday.saturating_mul(86_400_000))
 }
 
 /// What a compliance lead watches, from `since` (`YYYY-MM-DD`) on.
