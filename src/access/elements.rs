@@ -76,14 +76,30 @@ impl Workspace {
         let visits = self.element_visits(page_id, viewport)?;
         let table_a = elements::table(&visits, &refs_a, &attrs, k);
         let table_b = elements::table(&visits, &refs_b, &attrs, k);
-        let people = |refs: &HashSet<u32>| crate::heatmap::k_floor::subjects(refs.iter(), &attrs);
-        // Page-level shares need k people on each side, like every figure.
-        let signals = if people(&refs_a) >= k && people(&refs_b) >= k {
-            let rows = self.signal_rows()?;
-            let pick = |refs: &HashSet<u32>| -> Vec<SessionSignalRow> {
-                refs.iter().filter_map(|r| rows.get(r).copied()).collect()
+        // Page signals count scored sessions only (those stored before signals have none):
+        // their floor and the refusal are counted on those.
+        let rows = self.signal_rows()?;
+        let scored = |refs: &HashSet<u32>| -> Vec<u32> {
+            refs.iter()
+                .copied()
+                .filter(|r| rows.contains_key(r))
+                .collect()
+        };
+        let (scored_a, scored_b) = (scored(&refs_a), scored(&refs_b));
+        let people = |refs: &[u32]| crate::heatmap::k_floor::subjects(refs.iter(), &attrs);
+        let comparable = people(&scored_a) >= k
+            && people(&scored_b) >= k
+            && crate::heatmap::k_floor::compare_refusal(&scored_a, &scored_b, &attrs, k).is_none();
+        let signals = if comparable {
+            let pick = |refs: &[u32]| -> Vec<SessionSignalRow> {
+                refs.iter()
+                    .filter_map(|r| {
+                        let subject = attrs.get(r)?.subject;
+                        rows.get(r).map(|s| SessionSignalRow { subject, ..*s })
+                    })
+                    .collect()
             };
-            compare::signals(&pick(&refs_a), &pick(&refs_b))
+            compare::signals(&pick(&scored_a), &pick(&scored_b), k)
         } else {
             Vec::new()
         };
@@ -139,6 +155,7 @@ impl Workspace {
                     quick_backs: r.get(4)?,
                     excessive: r.get(5)?,
                     frustration: r.get(6)?,
+                    subject: 0,
                 },
             ))
         })

@@ -143,6 +143,7 @@ pub fn sessions_text(sessions: &[SessionSummary]) -> Vec<String> {
 
 /// `sightline elements`.
 pub fn elements_text(t: &crate::insights::elements::ElementTable) -> Vec<String> {
+    use crate::insights::elements::count_text;
     let mut out = vec![format!(
         "{:<40} {:>7} {:>8} {:>6} {:>5} {:>5} {:>6} {:>12}",
         "element", "clicks", "sessions", "share", "rage", "dead", "error", "first click"
@@ -154,9 +155,9 @@ pub fn elements_text(t: &crate::insights::elements::ElementTable) -> Vec<String>
             r.clicks,
             r.sessions,
             100.0 * r.share,
-            r.rage,
-            r.dead,
-            r.error,
+            count_text(r.rage),
+            count_text(r.dead),
+            count_text(r.error),
             r.median_first_click_ms as f64 / 1000.0
         )
     }));

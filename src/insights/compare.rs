@@ -174,6 +174,8 @@ pub struct SessionSignalRow {
     pub excessive: bool,
     /// Frustration score.
     pub frustration: u8,
+    /// The k-floor subject bucket.
+    pub subject: u32,
 }
 
 /// One page-level signal's share of sessions compared.
@@ -185,8 +187,10 @@ pub struct SignalShare {
     pub test: ShareTest,
 }
 
-/// Compares the share of sessions with each signal between the sessions of A and of B.
-pub fn signals(a: &[SessionSignalRow], b: &[SessionSignalRow]) -> Vec<SignalShare> {
+/// Compares the share of sessions with each signal between the sessions of A and of B. A
+/// signal seen in fewer than k people of either segment is left out: its count would be
+/// theirs.
+pub fn signals(a: &[SessionSignalRow], b: &[SessionSignalRow], k: usize) -> Vec<SignalShare> {
     type Has = fn(&SessionSignalRow) -> bool;
     let kinds: [(&'static str, Has); 6] = [
         ("rage clicks", |s| s.rage > 0),
@@ -204,8 +208,16 @@ pub fn signals(a: &[SessionSignalRow], b: &[SessionSignalRow]) -> Vec<SignalShar
             rows.len() as u64,
         )
     };
+    let people = |rows: &[SessionSignalRow], has: Has| {
+        rows.iter()
+            .filter(|s| has(s))
+            .map(|s| s.subject)
+            .collect::<std::collections::HashSet<u32>>()
+            .len()
+    };
     let mut out: Vec<SignalShare> = kinds
         .iter()
+        .filter(|&&(_, has)| people(a, has) >= k && people(b, has) >= k)
         .map(|&(signal, has)| SignalShare {
             signal,
             test: two_proportions(count(a, has), count(b, has)),
@@ -255,6 +267,21 @@ mod tests {
         assert!((a.p_adjusted - 3.0 * pa).abs() < 1e-12);
         assert!((c.p_adjusted - (2.0 * pc).max(a.p_adjusted)).abs() < 1e-12);
         assert!(b.p_adjusted >= c.p_adjusted && b.p_adjusted <= 1.0);
+    }
+
+    #[test]
+    fn a_signal_seen_in_fewer_than_k_people_of_a_segment_is_not_compared() {
+        let row = |subject: u32, rage: u32, dead: u32| SessionSignalRow {
+            rage,
+            dead,
+            subject,
+            ..SessionSignalRow::default()
+        };
+        // A: 6 people, all with dead clicks, 5 with rage; B: 6 people, 6 dead, 2 rage.
+        let a: Vec<_> = (0..6).map(|s| row(s, u32::from(s < 5), 1)).collect();
+        let b: Vec<_> = (10..16).map(|s| row(s, u32::from(s < 12), 1)).collect();
+        let shown: Vec<&str> = signals(&a, &b, 5).iter().map(|s| s.signal).collect();
+        assert_eq!(shown, ["dead clicks"], "B's rage is two people's");
     }
 
     #[test]

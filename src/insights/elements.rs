@@ -107,16 +107,21 @@ pub struct ElementRow {
     pub sessions: u64,
     /// Those sessions as a share of the page's sessions (0–1).
     pub share: f64,
-    /// Rage clicks.
-    pub rage: u64,
-    /// Dead clicks.
-    pub dead: u64,
-    /// Error clicks.
-    pub error: u64,
+    /// Rage clicks (`None`: from fewer than k people).
+    pub rage: Option<u64>,
+    /// Dead clicks (`None`: from fewer than k people).
+    pub dead: Option<u64>,
+    /// Error clicks (`None`: from fewer than k people).
+    pub error: Option<u64>,
     /// Median time from arriving on the page to the first click on it.
     pub median_first_click_ms: i64,
-    /// Where its clicks fell, in page CSS px: x0, y0, x1, y1.
+    /// Where the clicks of at least k of its sessions reach, in page CSS px: x0, y0, x1, y1.
     pub bounds: [f32; 4],
+}
+
+/// A floored count in words: the number, or "–" when it comes from fewer than k people.
+pub fn count_text(count: Option<u64>) -> String {
+    count.map_or_else(|| "–".to_owned(), |n| n.to_string())
 }
 
 /// The element table of a page: rows from at least k people, most clicked first.
@@ -148,9 +153,9 @@ impl ElementTable {
                     r.share * 100.0,
                     self.page_sessions,
                     r.clicks,
-                    r.rage,
-                    r.dead,
-                    r.error,
+                    count_text(r.rage),
+                    count_text(r.dead),
+                    count_text(r.error),
                     r.median_first_click_ms as f64 / 1000.0
                 )
             })
@@ -176,76 +181,74 @@ pub fn table(
 ) -> ElementTable {
     // Session refs are dense row ids: tables indexed by ref answer "on the page?" and "who?"
     // without hashing each of a million visits.
-    let max_ref = visits.iter().map(|v| v.0).max().unwrap_or(0) as usize;
+    let max_ref = visits
+        .iter()
+        .map(|v| v.0)
+        .chain(page_refs.iter().copied())
+        .max()
+        .unwrap_or(0) as usize;
     let mut subject_of = vec![u32::MAX; max_ref + 1];
+    let mut page_people = HashSet::new();
     for &r in page_refs {
         if let (Some(slot), Some(a)) = (subject_of.get_mut(r as usize), attrs.get(&r)) {
             *slot = a.subject;
+            page_people.insert(a.subject);
         }
     }
+    // A page whose sessions in the segment come from fewer than k people shows nothing, not
+    // even how many sessions or elements it has.
+    if page_people.len() < k {
+        return ElementTable {
+            page_sessions: 0,
+            rows: Vec::new(),
+            below_floor: 0,
+            k,
+        };
+    }
     let mut index: HashMap<&str, u32> = HashMap::new();
-    let mut rows: Vec<ElementRow> = Vec::new();
-    let mut firsts: Vec<Vec<i64>> = Vec::new();
-    // (element, subject) pairs, sorted and deduplicated below to count people per element.
+    let mut accs: Vec<Acc> = Vec::new();
+    // (element, kind, subject) keys, sorted and deduplicated below to count the people behind
+    // each element's clicks and each of its rage, dead and error counts.
     let mut who: Vec<u64> = Vec::with_capacity(visits.len());
     for (r, selector, v) in visits {
         let subject = subject_of.get(*r as usize).copied().unwrap_or(u32::MAX);
         if subject == u32::MAX {
             continue;
         }
-        let next = rows.len() as u32;
+        let next = accs.len() as u32;
         let i = *index.entry(selector.as_str()).or_insert(next);
         if i == next {
-            rows.push(ElementRow {
-                selector: selector.clone(),
-                clicks: 0,
-                sessions: 0,
-                share: 0.0,
-                rage: 0,
-                dead: 0,
-                error: 0,
-                median_first_click_ms: 0,
-                bounds: v.bounds,
-            });
-            firsts.push(Vec::new());
+            accs.push(Acc::new(selector));
         }
-        let row = &mut rows[i as usize];
-        row.clicks += u64::from(v.clicks);
-        row.sessions += 1;
-        row.rage += u64::from(v.rage);
-        row.dead += u64::from(v.dead);
-        row.error += u64::from(v.error);
-        let b = &mut row.bounds;
-        *b = [
-            b[0].min(v.bounds[0]),
-            b[1].min(v.bounds[1]),
-            b[2].max(v.bounds[2]),
-            b[3].max(v.bounds[3]),
-        ];
-        firsts[i as usize].push(v.first_click_ms);
-        who.push((u64::from(i) << 32) | u64::from(subject));
+        accs[i as usize].add(v);
+        for (kind, present) in [
+            (0, true),
+            (1, v.rage > 0),
+            (2, v.dead > 0),
+            (3, v.error > 0),
+        ] {
+            if present {
+                who.push(person_key(i, kind, subject));
+            }
+        }
     }
     who.sort_unstable();
     who.dedup();
-    let mut people = vec![0usize; rows.len()];
-    for pair in who {
-        people[(pair >> 32) as usize] += 1;
+    let mut people = vec![[0usize; 4]; accs.len()];
+    for key in who {
+        people[(key >> 20) as usize][((key >> 17) & 3) as usize] += 1;
     }
     let page_sessions = page_refs.len() as u64;
     let mut below_floor = 0;
-    let mut shown: Vec<ElementRow> = rows
+    let mut shown: Vec<ElementRow> = accs
         .into_iter()
-        .zip(firsts)
         .zip(people)
-        .filter_map(|((mut row, mut firsts), people)| {
-            if people < k {
+        .filter_map(|(acc, people)| {
+            if people[0] < k {
                 below_floor += 1;
                 return None;
             }
-            firsts.sort_unstable();
-            row.median_first_click_ms = median(&firsts);
-            row.share = row.sessions as f64 / page_sessions.max(1) as f64;
-            Some(row)
+            Some(acc.row(people, page_sessions, k))
         })
         .collect();
     shown.sort_by(|a, b| {
@@ -259,6 +262,77 @@ pub fn table(
         rows: shown,
         below_floor,
         k,
+    }
+}
+
+/// One key per (element, kind of click, person): element index, kind (0 any, 1 rage, 2 dead,
+/// 3 error) and the subject bucket (at most 2^17).
+fn person_key(element: u32, kind: u64, subject: u32) -> u64 {
+    (u64::from(element) << 20) | (kind << 17) | u64::from(subject & 0x1_ffff)
+}
+
+/// One element's visits being added up.
+struct Acc {
+    selector: String,
+    clicks: u64,
+    sessions: u64,
+    counts: [u64; 3],
+    firsts: Vec<i64>,
+    /// Each visit's box: x0, y0, x1, y1.
+    boxes: [Vec<f32>; 4],
+}
+
+impl Acc {
+    fn new(selector: &str) -> Acc {
+        Acc {
+            selector: selector.to_owned(),
+            clicks: 0,
+            sessions: 0,
+            counts: [0; 3],
+            firsts: Vec::new(),
+            boxes: Default::default(),
+        }
+    }
+
+    fn add(&mut self, v: &ElementVisit) {
+        self.clicks += u64::from(v.clicks);
+        self.sessions += 1;
+        self.counts[0] += u64::from(v.rage);
+        self.counts[1] += u64::from(v.dead);
+        self.counts[2] += u64::from(v.error);
+        self.firsts.push(v.first_click_ms);
+        for (list, value) in self.boxes.iter_mut().zip(v.bounds) {
+            list.push(value);
+        }
+    }
+
+    /// The row, each count floored by the people behind it, the box spanning where at least
+    /// k sessions' clicks reach (one person's stray click does not stretch it).
+    fn row(mut self, people: [usize; 4], page_sessions: u64, k: usize) -> ElementRow {
+        self.firsts.sort_unstable();
+        let floored = |count: u64, n: usize| (n >= k).then_some(count);
+        let kth = |list: &mut Vec<f32>, from_top: bool| {
+            list.sort_unstable_by(f32::total_cmp);
+            let at = (k.max(1) - 1).min(list.len().saturating_sub(1));
+            let at = if from_top {
+                list.len().saturating_sub(1) - at
+            } else {
+                at
+            };
+            list.get(at).copied().unwrap_or(0.0)
+        };
+        let [x0, y0, x1, y1] = &mut self.boxes;
+        ElementRow {
+            bounds: [kth(x0, false), kth(y0, false), kth(x1, true), kth(y1, true)],
+            selector: self.selector,
+            clicks: self.clicks,
+            sessions: self.sessions,
+            share: self.sessions as f64 / page_sessions.max(1) as f64,
+            rage: floored(self.counts[0], people[1]),
+            dead: floored(self.counts[1], people[2]),
+            error: floored(self.counts[2], people[3]),
+            median_first_click_ms: median(&self.firsts),
+        }
     }
 }
 
@@ -331,11 +405,19 @@ mod tests {
             .collect();
         visits.push((5, "a#rare".into(), visit(0)));
         let page: HashSet<u32> = (0..8).collect();
+        // Two people on the page are under a floor of 3: nothing, not even the counts.
+        let two: HashSet<u32> = (0..2).collect();
+        let none = table(&visits, &two, &attrs, 3);
+        assert_eq!(
+            (none.page_sessions, none.below_floor, none.rows.len()),
+            (0, 0, 0)
+        );
         let t = table(&visits, &page, &attrs, 3);
         assert_eq!(t.rows.len(), 1);
         assert_eq!(t.below_floor, 1, "a#rare: one person");
         let send = &t.rows[0];
-        assert_eq!((send.clicks, send.sessions, send.dead), (8, 4, 4));
+        assert_eq!((send.clicks, send.sessions, send.dead), (8, 4, Some(4)));
+        assert_eq!(send.rage, None, "nobody raged: fewer than k people");
         assert!((send.share - 0.5).abs() < 1e-9, "4 of 8 sessions");
         assert_eq!(send.median_first_click_ms, 1500, "0, 1000, 2000, 3000");
     }

@@ -64,12 +64,12 @@ pub struct FrustratedElement {
     pub selector: String,
     /// Rage, dead and error clicks together.
     pub frustrated_clicks: u64,
-    /// Rage clicks.
-    pub rage: u64,
-    /// Dead clicks.
-    pub dead: u64,
-    /// Error clicks.
-    pub error: u64,
+    /// Rage clicks (`None`: from fewer than k people).
+    pub rage: Option<u64>,
+    /// Dead clicks (`None`: from fewer than k people).
+    pub dead: Option<u64>,
+    /// Error clicks (`None`: from fewer than k people).
+    pub error: Option<u64>,
     /// Sessions with any of them.
     pub sessions: u64,
 }
@@ -90,7 +90,7 @@ pub struct Overview {
     pub from: String,
     /// Last day, inclusive.
     pub to: String,
-    /// Sessions in the period (from at least k people, else 0).
+    /// Sessions on the days shown (each day from at least k people), else 0.
     pub sessions: u64,
     /// Each day of the period.
     pub days: Vec<Day>,
@@ -128,15 +128,18 @@ fn text(d: Date) -> String {
 
 /// The day `n` days before `day` (`YYYY-MM-DD`).
 pub fn days_before(day: &str, n: i64) -> Option<String> {
-    Some(text(date(day)? - time::Duration::days(n)))
+    Some(text(date(day)?.checked_sub(time::Duration::days(n))?))
 }
+
+/// The most days the day series lists (the latest ones of a longer period).
+pub const MAX_DAYS: i64 = 366;
 
 /// The period before `from..=to` of the same length.
 pub fn previous_period(from: &str, to: &str) -> Option<(String, String)> {
     let (f, t) = (date(from)?, date(to)?);
     let days = (t - f).whole_days() + 1;
     let prev_to = f.previous_day()?;
-    let prev_from = prev_to - time::Duration::days(days - 1);
+    let prev_from = prev_to.checked_sub(time::Duration::days(days - 1))?;
     Some((text(prev_from), text(prev_to)))
 }
 
@@ -168,7 +171,10 @@ pub fn overview(
     }
     let mut days = Vec::new();
     if let (Some(f), Some(t)) = (date(from), date(to)) {
-        let mut d = f;
+        // A typed period of centuries lists its latest days only.
+        let mut d = t
+            .checked_sub(time::Duration::days(MAX_DAYS - 1))
+            .map_or(f, |earliest| f.max(earliest));
         while d <= t {
             let key = text(d);
             let sessions = by_day
@@ -186,8 +192,10 @@ pub fn overview(
     Overview {
         from: from.to_owned(),
         to: to.to_owned(),
+        // The sum of the days shown: a total that also held the hidden days would give away
+        // their count (total minus the bars).
         sessions: if total_people >= k {
-            current.len() as u64
+            days.iter().filter_map(|d| d.sessions).sum()
         } else {
             0
         },
@@ -206,6 +214,9 @@ struct PageAcc {
     sessions: u64,
     people: HashSet<u32>,
     scores: Vec<u8>,
+    /// The people behind `scores`: the score figures are floored on them, not on everyone
+    /// (sessions stored before signals have no score).
+    scored_people: HashSet<u32>,
     previous: Vec<u8>,
     previous_people: HashSet<u32>,
 }
@@ -229,13 +240,20 @@ fn page_rows(
             continue;
         }
         let a = acc.entry((page, &s.viewport)).or_default();
-        if in_current {
-            a.sessions += 1;
-            a.people.insert(s.subject);
-            a.scores.extend(s.frustration);
-        } else {
-            a.previous_people.insert(s.subject);
-            a.previous.extend(s.frustration);
+        match (in_current, s.frustration) {
+            (true, score) => {
+                a.sessions += 1;
+                a.people.insert(s.subject);
+                if let Some(f) = score {
+                    a.scores.push(f);
+                    a.scored_people.insert(s.subject);
+                }
+            }
+            (false, Some(f)) => {
+                a.previous.push(f);
+                a.previous_people.insert(s.subject);
+            }
+            (false, None) => {}
         }
     }
     let mean = |v: &[u8]| v.iter().map(|&x| f64::from(x)).sum::<f64>() / v.len().max(1) as f64;
@@ -246,7 +264,7 @@ fn page_rows(
             if a.sessions == 0 {
                 return None;
             }
-            if a.people.len() < k || a.scores.is_empty() {
+            if a.people.len() < k || a.scored_people.len() < k {
                 below += 1;
                 return None;
             }
@@ -277,41 +295,47 @@ fn frustrated_elements(
     elements: &[ElementRowIn],
     k: usize,
 ) -> Vec<FrustratedElement> {
-    let mut acc: HashMap<(&str, &str, &str), (FrustratedElement, HashSet<u32>)> = HashMap::new();
+    /// Counts of rage, dead and error clicks, and the people behind any of them and each.
+    #[derive(Default)]
+    struct Acc {
+        sessions: u64,
+        counts: [u64; 3],
+        who: [HashSet<u32>; 4],
+    }
+    let mut acc: HashMap<(&str, &str, &str), Acc> = HashMap::new();
     for (r, page, viewport, selector, v) in elements {
-        let bad = v.rage + v.dead + v.error;
         let Some(s) = current.get(r) else { continue };
-        if bad == 0 {
+        let kinds = [v.rage, v.dead, v.error];
+        if kinds.iter().all(|&n| n == 0) {
             continue;
         }
-        let (e, who) = acc
-            .entry((page, viewport, selector.as_str()))
-            .or_insert_with(|| {
-                (
-                    FrustratedElement {
-                        page: page.clone(),
-                        viewport: viewport.clone(),
-                        selector: selector.clone(),
-                        frustrated_clicks: 0,
-                        rage: 0,
-                        dead: 0,
-                        error: 0,
-                        sessions: 0,
-                    },
-                    HashSet::new(),
-                )
-            });
-        e.frustrated_clicks += u64::from(bad);
-        e.rage += u64::from(v.rage);
-        e.dead += u64::from(v.dead);
-        e.error += u64::from(v.error);
-        e.sessions += 1;
-        who.insert(s.subject);
+        let a = acc.entry((page, viewport, selector.as_str())).or_default();
+        a.sessions += 1;
+        a.who[0].insert(s.subject);
+        for (i, &n) in kinds.iter().enumerate() {
+            a.counts[i] += u64::from(n);
+            if n > 0 {
+                a.who[i + 1].insert(s.subject);
+            }
+        }
     }
     let mut out: Vec<FrustratedElement> = acc
-        .into_values()
-        .filter(|(_, who)| who.len() >= k)
-        .map(|(e, _)| e)
+        .into_iter()
+        .filter(|(_, a)| a.who[0].len() >= k)
+        .map(|((page, viewport, selector), a)| {
+            // Each kind's count needs k people of its own, as the heatmap's markers do.
+            let floored = |i: usize| (a.who[i + 1].len() >= k).then_some(a.counts[i]);
+            FrustratedElement {
+                page: page.to_owned(),
+                viewport: viewport.to_owned(),
+                selector: selector.to_owned(),
+                frustrated_clicks: a.counts.iter().sum(),
+                rage: floored(0),
+                dead: floored(1),
+                error: floored(2),
+                sessions: a.sessions,
+            }
+        })
         .collect();
     out.sort_by(|a, b| {
         b.frustrated_clicks
@@ -407,7 +431,10 @@ mod tests {
             ("2026-11-08", "2026-11-14"),
             5,
         );
-        assert_eq!(o.sessions, 8);
+        assert_eq!(
+            o.sessions, 6,
+            "the 2 sessions of 2026-11-09 are on a hidden day"
+        );
         assert_eq!(o.pages.len(), 1);
         assert_eq!(o.pages_below_floor, 1, "/help");
         let inbox = &o.pages[0];
@@ -421,6 +448,14 @@ mod tests {
         assert_eq!(o.days[1].sessions, None, "2026-11-09: 2 people");
         assert_eq!(o.survey_calm, None, "2 answers, under the floor");
         assert_eq!(o.survey_frustrated, None, "4 answers, under the floor");
+    }
+
+    #[test]
+    fn a_period_of_centuries_neither_panics_nor_lists_millions_of_days() {
+        let o = overview(&[], &[], &[], ("0001-01-01", "9999-12-31"), 5);
+        assert_eq!(o.days.len() as i64, MAX_DAYS);
+        // Out of the calendar's range: no previous period, rather than a panic.
+        assert_eq!(previous_period("-9998-01-01", "9999-12-31"), None);
     }
 
     #[test]

@@ -11,6 +11,7 @@ use crate::access::heatmaps::SegmentValues;
 use crate::access::{Notice, NoticeLevel};
 use crate::command::Command;
 use crate::heatmap::segment::Segment;
+use crate::insights::elements::count_text;
 use crate::insights::health::{ComplianceHealth, ImportHealth, LATENCY_TARGET_MS};
 use crate::insights::overview::Overview;
 use crate::insights::signals::FRUSTRATED;
@@ -103,7 +104,7 @@ pub fn overview_ui(
         let weak = theme::weak(ui.visuals());
         ui.label(
             RichText::new(format!(
-                "{} to {}: {} sessions. Every figure comes from at least {} people.",
+                "{} to {}: {} sessions on the days shown. Every figure comes from at least {} people.",
                 figures.from, figures.to, figures.sessions, figures.k
             ))
             .color(weak),
@@ -253,7 +254,13 @@ fn elements_ui(ui: &mut egui::Ui, o: &Overview, out: &mut Vec<Command>) {
             ui.label(
                 RichText::new(format!(
                     "{} {} · {} frustrated clicks in {} sessions (rage {}, dead {}, error {})",
-                    e.page, e.viewport, e.frustrated_clicks, e.sessions, e.rage, e.dead, e.error
+                    e.page,
+                    e.viewport,
+                    e.frustrated_clicks,
+                    e.sessions,
+                    count_text(e.rage),
+                    count_text(e.dead),
+                    count_text(e.error)
                 ))
                 .color(weak),
             );

@@ -207,7 +207,16 @@ fn the_element_table_matches_the_stored_events_and_keeps_the_floor() {
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
-    let mut clicks: HashMap<String, (u64, HashSet<usize>, u64, u64)> = HashMap::new();
+    // Per element: clicks, sessions, rage clicks and the sessions with one, dead likewise.
+    type Counted = (
+        u64,
+        HashSet<usize>,
+        u64,
+        HashSet<usize>,
+        u64,
+        HashSet<usize>,
+    );
+    let mut clicks: HashMap<String, Counted> = HashMap::new();
     for (s, events) in stored.iter().enumerate() {
         let events: Vec<SessionEvent> = serde_json::from_slice(events).unwrap();
         for e in events.iter().filter(|e| e.is_click()) {
@@ -215,7 +224,13 @@ fn the_element_table_matches_the_stored_events_and_keeps_the_floor() {
             c.0 += 1;
             c.1.insert(s);
             c.2 += u64::from(e.rage);
-            c.3 += u64::from(e.dead);
+            c.4 += u64::from(e.dead);
+            if e.rage {
+                c.3.insert(s);
+            }
+            if e.dead {
+                c.5.insert(s);
+            }
         }
     }
     let ux = fx.unlock(super::common::UX);
@@ -227,20 +242,29 @@ fn the_element_table_matches_the_stored_events_and_keeps_the_floor() {
     let selectors: Vec<&str> = table.rows.iter().map(|r| r.selector.as_str()).collect();
     assert_eq!(selectors, ["button#send", "a#help"], "most clicked first");
     for row in &table.rows {
-        let (n, sessions, rage, dead) = &clicks[&row.selector];
+        let (n, sessions, rage, raged, dead, deadened) = &clicks[&row.selector];
+        // Each session here is its own person: a count from fewer than k = 5 is withheld.
+        let floored = |count: u64, who: &HashSet<usize>| (who.len() >= 5).then_some(count);
         assert_eq!(row.clicks, *n, "{}", row.selector);
         assert_eq!(row.sessions, sessions.len() as u64, "{}", row.selector);
-        assert_eq!(row.rage, *rage, "{}", row.selector);
-        assert_eq!(row.dead, *dead, "{}", row.selector);
+        assert_eq!(row.rage, floored(*rage, raged), "{}", row.selector);
+        assert_eq!(row.dead, floored(*dead, deadened), "{}", row.selector);
         assert!((row.share - sessions.len() as f64 / 8.0).abs() < 1e-9);
     }
     let help = &table.rows[1];
-    assert_eq!(help.error, 5, "each Help click was followed by an error");
+    assert_eq!(
+        help.error,
+        Some(5),
+        "each Help click was followed by an error"
+    );
     assert_eq!(help.median_first_click_ms, 6000);
     assert_eq!(help.bounds, [900.0, 40.0, 900.0, 40.0]);
     let send = &table.rows[0];
     assert_eq!(send.clicks, 8 + 4 + 2);
-    assert_eq!(send.rage, 3, "one burst of three");
+    assert_eq!(
+        send.rage, None,
+        "one burst of three, by one person: withheld"
+    );
     assert_eq!(
         send.median_first_click_ms, 1350,
         "1000…1700 ms: the middle two's mean"
@@ -325,7 +349,8 @@ fn compared_segments_get_two_proportion_tests_and_a_few_people_are_not_singled_o
         .find(|e| e.selector == "button#send")
         .unwrap();
     assert!(!send.test.significant(), "everyone clicks Send");
-    assert_eq!(c.signals.len(), 6);
+    // Nobody raged, clicked dead, met an error or came back quickly: no signal has k people.
+    assert!(c.signals.is_empty(), "{:?}", c.signals);
     // All sessions against all but one person's: the difference would be that person.
     let all_but_one = Segment {
         to: Some("2026-11-20".into()),

@@ -301,9 +301,9 @@ fn elements_ui(ui: &mut egui::Ui, s: &mut HeatmapViewState) {
                     "{:.1}% of sessions · {} clicks · rage {} · dead {} · error {} · first click {:.1} s",
                     row.share * 100.0,
                     row.clicks,
-                    row.rage,
-                    row.dead,
-                    row.error,
+                    crate::insights::elements::count_text(row.rage),
+                    crate::insights::elements::count_text(row.dead),
+                    crate::insights::elements::count_text(row.error),
                     row.median_first_click_ms as f64 / 1000.0
                 ))
                 .small()
@@ -381,7 +381,7 @@ fn comparison_ui(ui: &mut egui::Ui, s: &HeatmapViewState) {
         line(
             ui,
             format!(
-                "Page signals need sessions from at least {} people in each segment.",
+                "Page signals need scored sessions from at least {} people in each segment, and each signal as many people.",
                 c.k
             ),
             false,
