@@ -613,7 +613,8 @@ fn import_session(
     store::record_latency(
         ctx.core,
         ctx.now_ms,
-        ctx.now_ms - (started_at_ms + converted.duration_ms),
+        ctx.now_ms
+            .saturating_sub(started_at_ms.saturating_add(converted.duration_ms)),
     )?;
     batch.sessions += 1;
     if consent.recordings {

@@ -74,7 +74,7 @@ pub fn of_session(
         else {
             continue;
         };
-        let since = (e.t_ms - arrived).max(0);
+        let since = e.t_ms.saturating_sub(arrived).max(0);
         let visit = out
             .entry((p.to_owned(), device_class(width), target.to_owned()))
             .or_insert(ElementVisit {
@@ -341,7 +341,7 @@ fn median(sorted: &[i64]) -> i64 {
     match sorted.len() {
         0 => 0,
         n if n % 2 == 1 => sorted[n / 2],
-        n => (sorted[n / 2 - 1] + sorted[n / 2]) / 2,
+        n => ((i128::from(sorted[n / 2 - 1]) + i128::from(sorted[n / 2])) / 2) as i64,
     }
 }
 

@@ -178,7 +178,7 @@ pub fn compliance_health(core: &Connection, since: &str) -> Result<ComplianceHea
     let mut waits: Vec<i64> = core
         .prepare(
             "SELECT a.time_ms - s.first_seen_ms FROM anomaly_acks a
-             JOIN anomaly_seen s ON s.key = a.key",
+             JOIN anomaly_seen s ON s.key = a.key WHERE a.time_ms >= s.first_seen_ms",
         )
         .and_then(|mut st| st.query_map([], |r| r.get(0)).and_then(Iterator::collect))
         .map_err(|e| sql_error(CORE, e))?;

@@ -125,6 +125,10 @@ fn reversals(events: &[SessionEvent]) -> BTreeMap<String, u32> {
             EventKind::Navigation => {
                 page = e.url.as_deref();
                 (extreme, direction) = (0.0, 0.0);
+                // Every page visited counts in its median, with 0 turns if it had none.
+                if let Some(p) = page {
+                    out.entry(p.to_owned()).or_insert(0);
+                }
             }
             EventKind::Scroll => {
                 let (Some(p), Some(y)) = (page, e.y) else {
@@ -268,7 +272,11 @@ mod tests {
         ];
         let r = of_session(&events).reversals;
         assert_eq!(r.get("/a"), Some(&3));
-        assert_eq!(r.get("/b"), None);
+        assert_eq!(
+            r.get("/b"),
+            Some(&0),
+            "visited without a turn: 0 in its median"
+        );
     }
 
     #[test]

@@ -217,10 +217,13 @@ fn rescore_core(
     by_ref: &HashMap<i64, BTreeMap<String, u32>>,
     thresholds: &HashMap<String, u32>,
 ) -> Result<HashMap<i64, (bool, u8)>> {
-    let rows: Vec<(i64, SessionSignals, Option<u8>)> = {
+    // The stored flag and score, so only rows whose pair changes are written.
+    type Stored = (Option<bool>, Option<u8>);
+    let rows: Vec<(i64, SessionSignals, Stored)> = {
         let mut stmt = core
             .prepare(
-                "SELECT ref, rage_bursts, dead_clicks, error_clicks, quick_backs, frustration
+                "SELECT ref, rage_bursts, dead_clicks, error_clicks, quick_backs, excessive_scroll,
+                        frustration
                  FROM heatmap_sessions WHERE rage_bursts IS NOT NULL",
             )
             .map_err(|e| sql_error(CORE, e))?;
@@ -235,7 +238,7 @@ fn rescore_core(
                     quick_backs: r.get(4)?,
                     reversals: by_ref.get(&heatmap_ref).cloned().unwrap_or_default(),
                 },
-                r.get(5)?,
+                (r.get(5)?, r.get(6)?),
             ))
         })
         .and_then(Iterator::collect)
@@ -254,7 +257,7 @@ fn rescore_core(
         for (r, s, before) in rows {
             let excessive = signals::excessive(&s.reversals, thresholds);
             let score = signals::frustration(&s, excessive);
-            if before != Some(score) {
+            if before != (Some(excessive), Some(score)) {
                 set.execute(params![r, excessive, score])
                     .map_err(|e| sql_error(CORE, e))?;
             }
@@ -270,11 +273,17 @@ fn rescore_recordings(
     scored: &HashMap<i64, (bool, u8)>,
     thresholds: &HashMap<String, u32>,
 ) -> Result<()> {
-    type Row = (String, Option<i64>, SessionSignals, Option<u8>);
+    type Row = (
+        String,
+        Option<i64>,
+        SessionSignals,
+        (Option<bool>, Option<u8>),
+    );
     let rows: Vec<Row> = {
         let mut stmt = rec
             .prepare(
-                "SELECT id, heatmap_ref, rage_clicks, dead_clicks, error_clicks, quick_backs, page_reversals, frustration
+                "SELECT id, heatmap_ref, rage_clicks, dead_clicks, error_clicks, quick_backs, page_reversals,
+                        excessive_scroll, frustration
                  FROM sessions WHERE error_clicks IS NOT NULL",
             )
             .map_err(|e| sql_error(REC, e))?;
@@ -290,7 +299,7 @@ fn rescore_recordings(
                     quick_backs: r.get(5)?,
                     reversals: reversals_from_json(text.as_deref()),
                 },
-                r.get(7)?,
+                (r.get(7)?, r.get(8)?),
             ))
         })
         .and_then(Iterator::collect)
@@ -311,7 +320,7 @@ fn rescore_recordings(
                     let excessive = signals::excessive(&s.reversals, thresholds);
                     (excessive, signals::frustration(&s, excessive))
                 });
-            if before != Some(score) {
+            if before != (Some(excessive), Some(score)) {
                 set.execute(params![id, excessive, score])
                     .map_err(|e| sql_error(REC, e))?;
             }
