@@ -22,6 +22,17 @@ use super::heatmap_store::select;
 pub use super::heatmap_store::{Cache, PointSet};
 pub use crate::heatmap::figure::{ClickMarker, Comparison, Heatmap, HeatmapRequest, Screenshot};
 
+/// What an exported PNG lists under the image.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PngTable {
+    /// Nothing.
+    None,
+    /// The page's N most clicked elements.
+    TopElements(usize),
+    /// This segment (B) compared with the heatmap's, signals and the first N elements.
+    Comparison(Segment, usize),
+}
+
 const CORE: &str = "core.db";
 
 /// CSS width of the plain canvas used when a page has no screenshot at a viewport class.
@@ -142,34 +153,53 @@ impl Workspace {
         shapes: &[Shape],
         out: &std::path::Path,
     ) -> Result<usize> {
-        self.export_heatmap_with(heatmap, shapes, ("", &[]), out)
+        self.export_heatmap_with(heatmap, shapes, &PngTable::None, out)
     }
 
-    /// [`Workspace::export_heatmap`] with a table under the image, titled `title` (the top
-    /// elements, a comparison: figures the gate already floored).
+    /// [`Workspace::export_heatmap`] with a table under the image: the page's top elements, or
+    /// segment B compared with the heatmap's segment. The table is made here, through the
+    /// same floored figures as the views, and the export's log entry says what it holds.
     pub fn export_heatmap_with(
         &self,
         heatmap: &Heatmap,
         shapes: &[Shape],
-        (title, lines): (&str, &[String]),
+        table: &PngTable,
         out: &std::path::Path,
     ) -> Result<usize> {
         let file = out
             .file_name()
             .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+        let with = match table {
+            PngTable::None => String::new(),
+            PngTable::TopElements(n) => format!(" with the top {n} elements"),
+            PngTable::Comparison(b, _) => format!(" with [{}] compared", b.describe()),
+        };
         let object = format!(
-            "{} to {}",
+            "{}{with} to {}",
             describe(&heatmap.request),
             crate::privacy::pii::redact(&file).0
         );
         self.gate(Action::ExportHeatmap, &object, "")?;
+        let r = &heatmap.request;
+        let (title, lines) = match table {
+            PngTable::None => ("", Vec::new()),
+            PngTable::TopElements(n) => (
+                "Top elements",
+                self.elements(&r.page, &r.viewport, &r.segment)?.lines(*n),
+            ),
+            PngTable::Comparison(b, n) => (
+                "B compared with A",
+                self.compare_segments(&r.page, &r.viewport, &r.segment, b)?
+                    .lines(*n),
+            ),
+        };
         let facts = ExportFacts {
             dataset: self.dataset_name().to_owned(),
             user: self.user.clone(),
             time: crate::clock::rfc3339(self.device.now_ms()),
         };
         let written = png::render(heatmap, shapes, &facts)
-            .map(|canvas| png::with_table(canvas, title, lines))
+            .map(|canvas| png::with_table(canvas, title, &lines))
             .and_then(|canvas| png::encode(&canvas, &png::text_chunks(heatmap, &facts)))
             .and_then(|bytes| {
                 crate::fsutil::write_atomically(out, |w| {

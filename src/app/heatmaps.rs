@@ -6,7 +6,7 @@ use std::sync::Arc;
 use super::dialog::{self, NO_DIALOG, Picked};
 use super::jobs::{self, Scope};
 use super::{Screen, SightlineApp};
-use crate::access::heatmaps::HeatmapRequest;
+use crate::access::heatmaps::{HeatmapRequest, PngTable};
 use crate::access::{Capability, Workspace};
 use crate::error::Error;
 use crate::heatmap::annotation::Annotations;
@@ -260,27 +260,18 @@ impl SightlineApp {
         heatmap.request.params.opacity = state.params.opacity;
         let shapes = state.annotations.shapes.clone();
         let path = path.to_path_buf();
-        // What the side panel shows is what the PNG lists: the same floored figures; in
-        // compare mode, segment A's heatmap with B compared with A under it.
-        let (title, lines) = match (&state.loaded, state.elements_in_png) {
-            (Some(l), true) => match (&l.result.comparison, state.compare) {
-                (Some(Ok(c)), true) => ("B compared with A", c.lines(TOP_ELEMENTS_IN_PNG)),
-                _ => (
-                    "Top elements",
-                    l.result
-                        .elements
-                        .as_ref()
-                        .map(|t| t.lines(TOP_ELEMENTS_IN_PNG))
-                        .unwrap_or_default(),
-                ),
-            },
-            _ => ("", Vec::new()),
+        // What the side panel shows is what the PNG lists: the top elements, or in compare
+        // mode segment A's heatmap with B compared with A under it.
+        let table = match (state.elements_in_png, state.compare) {
+            (false, _) => PngTable::None,
+            (true, false) => PngTable::TopElements(TOP_ELEMENTS_IN_PNG),
+            (true, true) => PngTable::Comparison(state.segment_b.clone(), TOP_ELEMENTS_IN_PNG),
         };
         match w.ws.fork() {
             Ok(fork) => {
                 state.message = Some(format!("Exporting {}…", path.display()));
                 w.png_job = Some(self.jobs.spawn("The PNG export", Scope::Session, move |_| {
-                    fork.export_heatmap_with(&heatmap, &shapes, (title, &lines), &path)
+                    fork.export_heatmap_with(&heatmap, &shapes, &table, &path)
                         .map(|bytes| (path, bytes))
                 }));
             }

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use super::args::{ElementsArgs, HeatmapArgs, SegmentArgs};
 use super::commands::with_workspace;
 use super::output;
-use crate::access::heatmaps::HeatmapRequest;
+use crate::access::heatmaps::{HeatmapRequest, PngTable};
 use crate::device::Device;
 use crate::error::{Error, Result};
 use crate::heatmap::segment::Segment;
@@ -100,18 +100,11 @@ pub fn run(args: &HeatmapArgs, device: &Device) -> Result<ExitCode> {
         if let Some(why) = &heatmap.withheld {
             return Err(Error::Invalid(why.clone()));
         }
-        let lines = if args.top_elements > 0 {
-            ws.elements(&request.page, &request.viewport, &request.segment)?
-                .lines(args.top_elements)
-        } else {
-            Vec::new()
+        let table = match args.top_elements {
+            0 => PngTable::None,
+            n => PngTable::TopElements(n),
         };
-        let bytes = ws.export_heatmap_with(
-            &heatmap,
-            &heatmap.annotations,
-            ("Top elements", &lines),
-            &args.out,
-        )?;
+        let bytes = ws.export_heatmap_with(&heatmap, &heatmap.annotations, &table, &args.out)?;
         output::lines([format!(
             "Wrote {} ({} × {} px, {}, {} KB).",
             args.out.display(),

@@ -501,7 +501,12 @@ fn the_png_export_can_list_the_top_elements_under_the_image() {
         fx.tmp.path().join("listed.png"),
     );
     ux.export_heatmap(&heatmap, &[], &plain).unwrap();
-    ux.export_heatmap_with(&heatmap, &[], ("Top elements", &lines), &listed)
+    ux.export_heatmap_with(
+        &heatmap,
+        &[],
+        &sightline::access::heatmaps::PngTable::TopElements(10),
+        &listed,
+    )
         .unwrap();
     let plain = image::open(&plain).unwrap();
     let listed = image::open(&listed).unwrap();
@@ -515,4 +520,14 @@ fn the_png_export_can_list_the_top_elements_under_the_image() {
         .filter(|&(x, y)| band.get_pixel(x, y).0[0] < 100)
         .count();
     assert!(dark > 200, "{dark} dark pixels of text");
+    // The export's log entry says what the table held.
+    drop(ux);
+    let logged = fx
+        .unlock(super::common::LEAD)
+        .access_log(&sightline::access::LogQuery {
+            action: Some("export-heatmap".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    assert!(logged.iter().any(|e| e.object.contains("with the top 10 elements")));
 }
