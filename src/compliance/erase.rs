@@ -45,6 +45,14 @@ pub fn erase(core: &Connection, rec: &Connection, subject: &str) -> Result<Recei
     for (id, _) in &sessions {
         tx.execute("DELETE FROM page_sessions WHERE session_id = ?1", [id])
             .map_err(|e| sql_error(CORE, e))?;
+        // Anomaly findings and acknowledgements that name the session go with it.
+        for table in ["anomaly_seen", "anomaly_acks"] {
+            tx.execute(
+                &format!("DELETE FROM {table} WHERE key = 'pii:session:' || ?1"),
+                [id],
+            )
+            .map_err(|e| sql_error(CORE, e))?;
+        }
     }
     tx.commit().map_err(|e| sql_error(CORE, e))?;
     let tx = rec.unchecked_transaction().map_err(|e| sql_error(REC, e))?;

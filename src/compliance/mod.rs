@@ -146,5 +146,12 @@ pub(crate) fn delete_heatmap_refs(core: &Connection, refs: &[i64]) -> rusqlite::
         )?;
         sessions += core.execute("DELETE FROM heatmap_sessions WHERE ref = ?1", [r])? as u64;
     }
+    if !refs.is_empty() {
+        // Selectors no session's row uses any more go too.
+        core.execute(
+            "DELETE FROM elements WHERE id NOT IN (SELECT DISTINCT element_id FROM element_clicks)",
+            [],
+        )?;
+    }
     Ok((sessions, chunks))
 }

@@ -313,6 +313,9 @@ pub fn purge(
             .unchecked_transaction()
             .map_err(|e| sql_error(CORE, e))?;
         let (sessions, chunks) = delete_heatmap_refs(&tx, &refs).map_err(|e| sql_error(CORE, e))?;
+        // The latency of imports older than the cut-off ages out with the points.
+        tx.execute("DELETE FROM session_latency WHERE day < ?1", [&day])
+            .map_err(|e| sql_error(CORE, e))?;
         tx.commit().map_err(|e| sql_error(CORE, e))?;
         for r in &refs {
             rec.execute("DELETE FROM subject_refs WHERE ref = ?1", [r])

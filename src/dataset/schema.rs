@@ -291,6 +291,11 @@ const RECORDINGS: &[&str] = &[
     ALTER TABLE sessions ADD COLUMN frustration INTEGER;
     ALTER TABLE sessions ADD COLUMN page_reversals TEXT;
 ",
+    "
+    -- Sources whose own consent decision was counted (keyed hashes), so a second import of
+    -- a file counts nothing twice while a corrected manifest can still bring a session in.
+    CREATE TABLE consent_counted (source_key TEXT PRIMARY KEY) STRICT;
+",
 ];
 
 fn migrations(tier: Tier) -> &'static [&'static str] {

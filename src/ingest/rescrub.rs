@@ -189,6 +189,22 @@ fn merge_page(tx: &Connection, from: i64, into: i64) -> rusqlite::Result<()> {
          WHERE t.page_id = ?2 AND t.ref IN (SELECT ref FROM page_depths WHERE page_id = ?1)",
         params![from, into],
     )?;
+    // A session's clicks on an element present on both pages add up before the rows move.
+    tx.execute(
+        "UPDATE element_clicks AS t SET clicks = t.clicks + f.clicks, rage = t.rage + f.rage,
+             dead = t.dead + f.dead, error = t.error + f.error,
+             first_click_ms = min(t.first_click_ms, f.first_click_ms),
+             x0 = min(t.x0, f.x0), y0 = min(t.y0, f.y0), x1 = max(t.x1, f.x1), y1 = max(t.y1, f.y1)
+         FROM element_clicks AS f
+         WHERE f.page_id = ?1 AND t.page_id = ?2 AND f.viewport = t.viewport
+           AND f.element_id = t.element_id AND f.ref = t.ref",
+        params![from, into],
+    )?;
+    tx.execute(
+        "UPDATE page_depths AS t SET reversals = t.reversals + f.reversals
+         FROM page_depths AS f WHERE f.page_id = ?1 AND t.page_id = ?2 AND f.ref = t.ref",
+        params![from, into],
+    )?;
     for table in [
         "point_chunks",
         "page_sessions",

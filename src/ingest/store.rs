@@ -226,8 +226,8 @@ pub fn store(core: &Connection, rec: &Connection, s: &SessionRecord<'_>) -> Resu
     Ok(heatmap_ref)
 }
 
-/// Counts one session's own consent decision (both purposes) in `session_consent`, and marks
-/// its source imported so a second import of the file does not count it again.
+/// Counts one session's own consent decision (both purposes) in `session_consent`, once per
+/// source: a second import of the file counts nothing.
 pub fn count_consent(
     core: &Connection,
     rec: &Connection,
@@ -236,6 +236,13 @@ pub fn count_consent(
     jurisdiction: &str,
     decision: (bool, bool),
 ) -> Result<()> {
+    let first = rec
+        .prepare_cached("INSERT OR IGNORE INTO consent_counted (source_key) VALUES (?1)")
+        .and_then(|mut st| st.execute([source_key]))
+        .map_err(|e| sql_error(REC, e))?;
+    if first == 0 {
+        return Ok(());
+    }
     for (purpose, granted) in [("heatmaps", decision.0), ("recordings", decision.1)] {
         core.prepare_cached(
             "INSERT INTO session_consent (day, jurisdiction, purpose, granted, total) VALUES (?1, ?2, ?3, ?4, 1)
@@ -244,9 +251,6 @@ pub fn count_consent(
         .and_then(|mut st| st.execute(params![day, jurisdiction, purpose, i64::from(granted)]))
         .map_err(|e| sql_error(CORE, e))?;
     }
-    rec.prepare_cached("INSERT OR IGNORE INTO imported_sources (source_key) VALUES (?1)")
-        .and_then(|mut st| st.execute([source_key]))
-        .map_err(|e| sql_error(REC, e))?;
     Ok(())
 }
 

@@ -109,7 +109,10 @@ pub fn overview_ui(
             ))
             .color(weak),
         );
-        if figures.sessions == 0 {
+        let nothing = figures.pages.is_empty()
+            && figures.elements.is_empty()
+            && figures.days.iter().all(|d| d.sessions.is_none());
+        if nothing {
             ui.add_space(theme::GAP);
             ui.label(format!(
                 "No sessions from at least {} people in this period. A data engineer imports recordings in the Import view (or with `sightline import`); then pages, elements and trends appear here.",

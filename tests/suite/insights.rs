@@ -507,7 +507,7 @@ fn the_png_export_can_list_the_top_elements_under_the_image() {
         &sightline::access::heatmaps::PngTable::TopElements(10),
         &listed,
     )
-        .unwrap();
+    .unwrap();
     let plain = image::open(&plain).unwrap();
     let listed = image::open(&listed).unwrap();
     assert_eq!(plain.height(), 2000);
@@ -529,5 +529,9 @@ fn the_png_export_can_list_the_top_elements_under_the_image() {
             ..Default::default()
         })
         .unwrap();
-    assert!(logged.iter().any(|e| e.object.contains("with the top 10 elements")));
+    assert!(
+        logged
+            .iter()
+            .any(|e| e.object.contains("with the top 10 elements"))
+    );
 }
