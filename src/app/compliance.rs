@@ -91,7 +91,8 @@ impl SightlineApp {
         };
         match &mut w.view {
             ViewState::Compliance(state) => state.anomalies = None,
-            ViewState::Overview(state) if state.lead.is_some() => {}
+            // The compliance lead's Overview counts the open ones.
+            ViewState::Overview(_) if w.ws.may(Capability::AccessLog) => {}
             _ => return,
         }
         match w.ws.fork() {
@@ -132,13 +133,11 @@ impl SightlineApp {
                 }
             },
             ViewState::Overview(state) => {
-                if let Some(lead) = &mut state.lead {
-                    lead.open_anomalies = Some(
-                        result
-                            .map(|found| found.iter().filter(|a| a.acknowledged.is_none()).count())
-                            .map_err(|e| format!("The anomaly scan failed: {e}")),
-                    );
-                }
+                state.open_anomalies = Some(
+                    result
+                        .map(|found| found.iter().filter(|a| a.acknowledged.is_none()).count())
+                        .map_err(|e| format!("The anomaly scan failed: {e}")),
+                );
             }
             _ => {}
         }

@@ -168,6 +168,7 @@ impl SightlineApp {
                     anomaly_job: None,
                     verify_job: None,
                     png_job: None,
+                    overview_job: None,
                     purpose: None,
                     ws,
                     notices,

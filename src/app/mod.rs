@@ -65,6 +65,8 @@ struct Workbench {
     anomaly_job: Option<jobs::Job<Result<Vec<crate::compliance::anomaly::Anomaly>, Error>>>,
     /// The annotated PNG being rendered and written.
     png_job: Option<jobs::Job<Result<(std::path::PathBuf, usize), Error>>>,
+    /// The Overview's figures being read.
+    overview_job: Option<jobs::Job<Result<overview::Figures, Error>>>,
     /// Verify of the access log and every database page (seconds on a large log).
     verify_job: Option<jobs::Job<Result<crate::access::VerifyReport, Error>>>,
     /// The purpose given for replays in this sitting (forgotten at lock).
@@ -172,6 +174,7 @@ impl SightlineApp {
         self.poll_anomalies(ctx);
         self.poll_verify(ctx);
         self.poll_png(ctx);
+        self.poll_overview(ctx);
         let dropped: Vec<PathBuf> = ctx.input(|i| {
             i.raw
                 .dropped_files

@@ -34,6 +34,8 @@ pub struct OverviewState {
     pub import_health: Option<Result<ImportHealth, String>>,
     /// The compliance lead's figures.
     pub lead: Option<LeadFigures>,
+    /// Unacknowledged anomalies, once the background scan has finished (compliance leads).
+    pub open_anomalies: Option<Result<usize, String>>,
 }
 
 /// What a compliance lead watches.
@@ -44,8 +46,6 @@ pub struct LeadFigures {
     pub consent_below: Result<Vec<String>, String>,
     /// Whether a retention purge is due.
     pub retention_due: Result<bool, String>,
-    /// Unacknowledged anomalies, once the background scan has finished.
-    pub open_anomalies: Option<Result<usize, String>>,
 }
 
 fn notices_ui(ui: &mut egui::Ui, notices: &[Notice]) {
@@ -85,7 +85,7 @@ pub fn overview_ui(
                 .iter()
                 .filter(|n| n.level == NoticeLevel::Integrity)
                 .count();
-            lead_ui(ui, lead, alarms, out);
+            lead_ui(ui, lead, &s.open_anomalies, alarms, out);
             ui.add_space(theme::GAP);
         }
         if let Some(health) = &s.import_health {
@@ -94,7 +94,13 @@ pub fn overview_ui(
             ui.add_space(theme::GAP);
         }
         let figures = match &s.figures {
-            None => return,
+            None => {
+                ui.horizontal(|ui| {
+                    ui.spinner();
+                    ui.label("Reading the figures…");
+                });
+                return;
+            }
             Some(Err(e)) => {
                 ui.colored_label(ui.visuals().error_fg_color, e);
                 return;
@@ -386,7 +392,13 @@ fn import_health_ui(ui: &mut egui::Ui, health: &Result<ImportHealth, String>) {
     }
 }
 
-fn lead_ui(ui: &mut egui::Ui, lead: &LeadFigures, alarms: usize, out: &mut Vec<Command>) {
+fn lead_ui(
+    ui: &mut egui::Ui,
+    lead: &LeadFigures,
+    open_anomalies: &Option<Result<usize, String>>,
+    alarms: usize,
+    out: &mut Vec<Command>,
+) {
     ui.heading("Compliance watch");
     let visuals = ui.visuals().clone();
     let warn = theme::warning(&visuals);
@@ -399,7 +411,7 @@ fn lead_ui(ui: &mut egui::Ui, lead: &LeadFigures, alarms: usize, out: &mut Vec<C
             ui.colored_label(visuals.error_fg_color, e.as_str());
         }
     };
-    match &lead.open_anomalies {
+    match open_anomalies {
         None => {
             ui.label(RichText::new("Open anomalies: scanning…").color(weak));
         }
