@@ -110,7 +110,9 @@ impl Workspace {
         })
     }
 
-    /// The sessions of `segment` with points on the page at the viewport class.
+    /// The heatmap sessions of `segment` that visited the page, on a device of the viewport
+    /// class. Read from `page_sessions` (small rows), not from the point chunks, whose large
+    /// rows would each cost an encrypted page read.
     fn page_refs(
         &self,
         page_id: i64,
@@ -121,17 +123,21 @@ impl Workspace {
         let mut stmt = self
             .core
             .prepare_cached(
-                "SELECT DISTINCT ref FROM point_chunks
-                 WHERE page_id = ?1 AND viewport = ?2 AND ref IS NOT NULL",
+                "SELECT CAST(substr(session_id, 2) AS INTEGER) FROM page_sessions
+                 WHERE page_id = ?1 AND session_id LIKE 'h%'",
             )
             .map_err(|e| sql_error(CORE, e))?;
         let refs: Vec<u32> = stmt
-            .query_map(rusqlite::params![page_id, viewport], |r| r.get(0))
+            .query_map([page_id], |r| r.get(0))
             .and_then(Iterator::collect)
             .map_err(|e| sql_error(CORE, e))?;
         Ok(refs
             .into_iter()
-            .filter(|r| attrs.get(r).is_some_and(|a| segment.matches(a)))
+            .filter(|r| {
+                attrs
+                    .get(r)
+                    .is_some_and(|a| a.device == viewport && segment.matches(a))
+            })
             .collect())
     }
 

@@ -455,6 +455,19 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 3)]
         runs: usize,
     },
+    /// The Overview and a page's element table read through the gate from a demo dataset of
+    /// N generated sessions (built once into PATH, or a temporary folder).
+    Overview {
+        /// Generated sessions.
+        #[arg(long, default_value_t = 20_000)]
+        sessions: usize,
+        /// Keep the dataset here, and reuse it when it exists.
+        #[arg(long)]
+        dataset: Option<std::path::PathBuf>,
+        /// Timed runs after one warm-up.
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
+    },
     /// Opening a long session for replay and seeking in it.
     Seek {
         /// Events in the session.

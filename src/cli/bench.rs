@@ -20,6 +20,11 @@ pub fn run(cmd: BenchCommand, device: &Device) -> Result<ExitCode> {
             runs,
             dump_points,
         } => bench_heatmap(points, (width, height), runs, dump_points.as_deref()),
+        BenchCommand::Overview {
+            sessions,
+            dataset,
+            runs,
+        } => bench_overview(sessions, dataset, runs, device),
         BenchCommand::Seek {
             events,
             hours,
@@ -27,6 +32,70 @@ pub fn run(cmd: BenchCommand, device: &Device) -> Result<ExitCode> {
             runs,
         } => bench_seek(events, hours, seeks, runs, device),
     }
+}
+
+/// `sightline bench overview`: the path an analyst waits for after sign-in, from the
+/// encrypted store: the Overview's figures, then the element table of the busiest page.
+fn bench_overview(
+    sessions: usize,
+    dataset: Option<std::path::PathBuf>,
+    runs: usize,
+    device: &Device,
+) -> Result<ExitCode> {
+    use crate::heatmap::segment::Segment;
+    use crate::sample::demo;
+    let temporary = dataset.is_none();
+    let dir = dataset.unwrap_or_else(|| {
+        std::env::temp_dir().join(format!("sightline-bench-overview-{}", std::process::id()))
+    });
+    let result = (|| {
+        if !dir.join("header.json").is_file() {
+            let started = std::time::Instant::now();
+            demo::build(&dir, sessions, device, &mut |_, _| {})?;
+            output::lines([format!(
+                "built sessions={sessions} seconds={:.1}",
+                started.elapsed().as_secs_f64()
+            )])?;
+        }
+        let ws =
+            crate::dataset::Dataset::open(&dir)?.unlock("analyst", demo::DEMO_PASSWORD, device)?;
+        let (mut overview_ms, mut elements_ms) = (Vec::new(), Vec::new());
+        for run in 0..=runs {
+            let t = std::time::Instant::now();
+            let o = ws.overview(&Segment::default())?;
+            let overview = t.elapsed().as_secs_f64() * 1000.0;
+            let Some(top) = o.pages.first() else {
+                return Err(Error::Invalid("The dataset has no page to time.".into()));
+            };
+            let t = std::time::Instant::now();
+            let table = ws.elements(&top.page, &top.viewport, &Segment::default())?;
+            let elements = t.elapsed().as_secs_f64() * 1000.0;
+            if run == 0 {
+                continue;
+            }
+            output::lines([format!(
+                "run={run} heatmap_sessions={} overview_ms={overview:.1} elements_ms={elements:.1} element_rows={}",
+                o.sessions,
+                table.rows.len()
+            )])?;
+            overview_ms.push(overview);
+            elements_ms.push(elements);
+        }
+        let median = |v: &mut Vec<f64>| {
+            v.sort_by(f64::total_cmp);
+            v.get(v.len() / 2).copied().unwrap_or(0.0)
+        };
+        output::lines([format!(
+            "sessions={sessions} elements_median_ms={:.1} overview_median_ms={:.1}",
+            median(&mut elements_ms),
+            median(&mut overview_ms)
+        )])?;
+        Ok(ExitCode::SUCCESS)
+    })();
+    if temporary {
+        let _removed = fs::remove_dir_all(&dir);
+    }
+    result
 }
 
 /// `sightline bench seek`: one session imported into a fresh dataset, then `runs` timed
