@@ -45,7 +45,10 @@ pub fn open(path: &Path, tier: Tier, key: &[u8; 32], create: bool) -> Result<Con
          PRAGMA temp_store = MEMORY;
          PRAGMA synchronous = FULL;
          PRAGMA foreign_keys = ON;
-         PRAGMA busy_timeout = 10000;",
+         PRAGMA busy_timeout = 10000;
+         -- 32 MiB of decrypted pages: the Overview and element tables read the same tables
+         -- again on every refresh, and each page read from disk costs an HMAC check.
+         PRAGMA cache_size = -32768;",
     )
     .map_err(|e| sql_error(file, e))?;
     let mode: String = conn
