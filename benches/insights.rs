@@ -10,7 +10,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use egui_kittest::Harness;
 use sightline::heatmap::segment::SessionAttrs;
 use sightline::insights::elements::{self, ElementVisit};
-use sightline::insights::overview::{self, ElementRowIn, SessionRow};
+use sightline::insights::overview::{self, ElementRowIn, SessionRow, Text};
 use sightline::ui::overview::{OverviewState, overview_ui};
 
 const PAGES: [&str; 8] = [
@@ -41,29 +41,29 @@ fn visit(i: usize, clicks: u32) -> ElementVisit {
 }
 
 /// 100,000 sessions over 60 days on 8 pages (2–3 pages each), with frustrated element visits.
-fn overview_rows() -> (Vec<SessionRow>, Vec<(u32, String)>, Vec<ElementRowIn>) {
+fn overview_rows() -> (Vec<SessionRow>, Vec<(u32, Text)>, Vec<ElementRowIn>) {
     let viewports = ["desktop", "tablet", "mobile"];
     let sessions: Vec<SessionRow> = (0..100_000usize)
         .map(|i| SessionRow {
             r: i as u32,
-            day: format!("2026-{:02}-{:02}", 10 + (i % 60) / 30, 1 + i % 30),
+            day: format!("2026-{:02}-{:02}", 10 + (i % 60) / 30, 1 + i % 30).into(),
             viewport: viewports[i % 3].into(),
             frustration: Some((mix(i, 5) % 100) as u8),
             survey: (i % 9 == 0).then_some((mix(i, 6) % 5 + 1) as i64),
             subject: (mix(i, 7) % 65_536) as u32,
         })
         .collect();
-    let pages: Vec<(u32, String)> = (0..100_000usize)
-        .flat_map(|i| (0..2 + i % 2).map(move |k| (i as u32, PAGES[(i + k) % 8].to_owned())))
+    let pages: Vec<(u32, Text)> = (0..100_000usize)
+        .flat_map(|i| (0..2 + i % 2).map(move |k| (i as u32, Text::from(PAGES[(i + k) % 8]))))
         .collect();
     let elements: Vec<ElementRowIn> = (0..100_000usize)
         .filter(|i| mix(*i, 8).is_multiple_of(3))
         .map(|i| {
             (
                 i as u32,
-                PAGES[i % 8].to_owned(),
-                viewports[i % 3].to_owned(),
-                format!("button#b{}", mix(i, 9) % 40),
+                PAGES[i % 8].into(),
+                viewports[i % 3].into(),
+                format!("button#b{}", mix(i, 9) % 40).into(),
                 visit(i, 2),
             )
         })

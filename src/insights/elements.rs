@@ -188,13 +188,15 @@ pub fn table(
         .max()
         .unwrap_or(0) as usize;
     let mut subject_of = vec![u32::MAX; max_ref + 1];
-    let mut page_people = HashSet::new();
+    let mut page_people = Vec::with_capacity(page_refs.len());
     for &r in page_refs {
         if let (Some(slot), Some(a)) = (subject_of.get_mut(r as usize), attrs.get(&r)) {
             *slot = a.subject;
-            page_people.insert(a.subject);
+            page_people.push(a.subject);
         }
     }
+    page_people.sort_unstable();
+    page_people.dedup();
     // A page whose sessions in the segment come from fewer than k people shows nothing, not
     // even how many sessions or elements it has.
     if page_people.len() < k {
@@ -218,7 +220,7 @@ pub fn table(
         let next = accs.len() as u32;
         let i = *index.entry(selector.as_str()).or_insert(next);
         if i == next {
-            accs.push(Acc::new(selector));
+            accs.push(Acc::new(selector, k));
         }
         accs[i as usize].add(v);
         for (kind, present) in [
@@ -278,19 +280,22 @@ struct Acc {
     sessions: u64,
     counts: [u64; 3],
     firsts: Vec<i64>,
-    /// Each visit's box: x0, y0, x1, y1.
-    boxes: [Vec<f32>; 4],
+    /// The k smallest x0 and y0 and the k largest x1 and y1 of the visits' boxes, kept as
+    /// they come (k is small), so the box spans where k sessions' clicks reach.
+    edges: [Vec<f32>; 4],
+    k: usize,
 }
 
 impl Acc {
-    fn new(selector: &str) -> Acc {
+    fn new(selector: &str, k: usize) -> Acc {
         Acc {
             selector: selector.to_owned(),
             clicks: 0,
             sessions: 0,
             counts: [0; 3],
             firsts: Vec::new(),
-            boxes: Default::default(),
+            edges: Default::default(),
+            k: k.max(1),
         }
     }
 
@@ -301,8 +306,23 @@ impl Acc {
         self.counts[1] += u64::from(v.dead);
         self.counts[2] += u64::from(v.error);
         self.firsts.push(v.first_click_ms);
-        for (list, value) in self.boxes.iter_mut().zip(v.bounds) {
-            list.push(value);
+        for (side, (kept, value)) in self.edges.iter_mut().zip(v.bounds).enumerate() {
+            // Sides 0 and 1 keep the smallest values, 2 and 3 the largest; kept sorted with
+            // the k-th, the one given, last.
+            let outer = |a: f32, b: f32| if side < 2 { a < b } else { a > b };
+            if kept.len() < self.k {
+                kept.push(value);
+            } else if kept.last().is_some_and(|&last| outer(value, last)) {
+                kept.pop();
+                kept.push(value);
+            } else {
+                continue;
+            }
+            let mut i = kept.len() - 1;
+            while i > 0 && outer(kept[i], kept[i - 1]) {
+                kept.swap(i, i - 1);
+                i -= 1;
+            }
         }
     }
 
@@ -311,19 +331,11 @@ impl Acc {
     fn row(mut self, people: [usize; 4], page_sessions: u64, k: usize) -> ElementRow {
         self.firsts.sort_unstable();
         let floored = |count: u64, n: usize| (n >= k).then_some(count);
-        let kth = |list: &mut Vec<f32>, from_top: bool| {
-            list.sort_unstable_by(f32::total_cmp);
-            let at = (k.max(1) - 1).min(list.len().saturating_sub(1));
-            let at = if from_top {
-                list.len().saturating_sub(1) - at
-            } else {
-                at
-            };
-            list.get(at).copied().unwrap_or(0.0)
-        };
-        let [x0, y0, x1, y1] = &mut self.boxes;
+        // The k-th value in from each side (a row shown has at least k visits).
+        let edge = |kept: &[f32]| kept.last().copied().unwrap_or(0.0);
+        let [x0, y0, x1, y1] = &self.edges;
         ElementRow {
-            bounds: [kth(x0, false), kth(y0, false), kth(x1, true), kth(y1, true)],
+            bounds: [edge(x0), edge(y0), edge(x1), edge(y1)],
             selector: self.selector,
             clicks: self.clicks,
             sessions: self.sessions,

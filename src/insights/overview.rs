@@ -10,15 +10,18 @@ use time::Date;
 use crate::insights::elements::ElementVisit;
 use crate::insights::signals::FRUSTRATED;
 
+/// Text shared by many rows (a day, a viewport class, a page, a selector), read once.
+pub type Text = std::sync::Arc<str>;
+
 /// One heatmap session as the Overview reads it.
 #[derive(Debug, Clone)]
 pub struct SessionRow {
     /// Its heatmap ref.
     pub r: u32,
     /// Start day, `YYYY-MM-DD`.
-    pub day: String,
+    pub day: Text,
     /// Viewport class.
-    pub viewport: String,
+    pub viewport: Text,
     /// Frustration score, when known.
     pub frustration: Option<u8>,
     /// Survey score, when answered.
@@ -109,7 +112,7 @@ pub struct Overview {
 }
 
 /// One element visit as the Overview reads it: (session ref, page, viewport, selector, visit).
-pub type ElementRowIn = (u32, String, String, String, ElementVisit);
+pub type ElementRowIn = (u32, Text, Text, Text, ElementVisit);
 
 /// How many frustrated elements the Overview lists.
 pub const TOP_ELEMENTS: usize = 10;
@@ -148,21 +151,17 @@ pub fn previous_period(from: &str, to: &str) -> Option<(String, String)> {
 /// visits of the sessions.
 pub fn overview(
     sessions: &[SessionRow],
-    pages: &[(u32, String)],
+    pages: &[(u32, Text)],
     elements: &[ElementRowIn],
     (from, to): (&str, &str),
     k: usize,
 ) -> Overview {
     let in_period = |d: &str| d >= from && d <= to;
-    let current: HashMap<u32, &SessionRow> = sessions
-        .iter()
-        .filter(|s| in_period(&s.day))
-        .map(|s| (s.r, s))
-        .collect();
+    let current = ByRef::new(sessions.iter().filter(|s| in_period(&s.day)));
     let people = |rows: &mut dyn Iterator<Item = &SessionRow>| {
         rows.map(|s| s.subject).collect::<HashSet<u32>>().len()
     };
-    let total_people = people(&mut current.values().copied());
+    let total_people = people(&mut current.values());
     let mut by_day: BTreeMap<&str, (u64, HashSet<u32>)> = BTreeMap::new();
     for s in current.values() {
         let e = by_day.entry(&s.day).or_default();
@@ -203,9 +202,35 @@ pub fn overview(
         pages,
         pages_below_floor,
         elements: frustrated_elements(&current, elements, k),
-        survey_frustrated: survey(current.values().copied(), |f| f >= FRUSTRATED, k),
-        survey_calm: survey(current.values().copied(), |f| f < FRUSTRATED, k),
+        survey_frustrated: survey(current.values(), |f| f >= FRUSTRATED, k),
+        survey_calm: survey(current.values(), |f| f < FRUSTRATED, k),
         k,
+    }
+}
+
+/// Sessions by their ref: refs are dense row ids, so a table indexed by ref finds a session
+/// without hashing for each of hundreds of thousands of page and element rows.
+struct ByRef<'a>(Vec<Option<&'a SessionRow>>);
+
+impl<'a> ByRef<'a> {
+    fn new(rows: impl Iterator<Item = &'a SessionRow>) -> ByRef<'a> {
+        let mut table = Vec::new();
+        for s in rows {
+            let i = s.r as usize;
+            if table.len() <= i {
+                table.resize(i + 1, None);
+            }
+            table[i] = Some(s);
+        }
+        ByRef(table)
+    }
+
+    fn get(&self, r: &u32) -> Option<&'a SessionRow> {
+        self.0.get(*r as usize).copied().flatten()
+    }
+
+    fn values(&self) -> impl Iterator<Item = &'a SessionRow> + '_ {
+        self.0.iter().flatten().copied()
     }
 }
 
@@ -223,23 +248,24 @@ struct PageAcc {
 
 fn page_rows(
     sessions: &[SessionRow],
-    pages: &[(u32, String)],
+    pages: &[(u32, Text)],
     (from, to): (&str, &str),
     previous: Option<(String, String)>,
     k: usize,
 ) -> (Vec<PageRow>, u64) {
-    let by_ref: HashMap<u32, &SessionRow> = sessions.iter().map(|s| (s.r, s)).collect();
+    let by_ref = ByRef::new(sessions.iter());
     let mut acc: HashMap<(&str, &str), PageAcc> = HashMap::new();
     for (r, page) in pages {
         let Some(s) = by_ref.get(r) else { continue };
-        let in_current = s.day.as_str() >= from && s.day.as_str() <= to;
+        let day: &str = &s.day;
+        let in_current = day >= from && day <= to;
         let in_previous = previous
             .as_ref()
-            .is_some_and(|(f, t)| s.day >= *f && s.day <= *t);
+            .is_some_and(|(f, t)| day >= f.as_str() && day <= t.as_str());
         if !in_current && !in_previous {
             continue;
         }
-        let a = acc.entry((page, &s.viewport)).or_default();
+        let a = acc.entry((&**page, &*s.viewport)).or_default();
         match (in_current, s.frustration) {
             (true, score) => {
                 a.sessions += 1;
@@ -291,7 +317,7 @@ fn page_rows(
 }
 
 fn frustrated_elements(
-    current: &HashMap<u32, &SessionRow>,
+    current: &ByRef<'_>,
     elements: &[ElementRowIn],
     k: usize,
 ) -> Vec<FrustratedElement> {
@@ -309,7 +335,7 @@ fn frustrated_elements(
         if kinds.iter().all(|&n| n == 0) {
             continue;
         }
-        let a = acc.entry((page, viewport, selector.as_str())).or_default();
+        let a = acc.entry((&**page, &**viewport, &**selector)).or_default();
         a.sessions += 1;
         a.who[0].insert(s.subject);
         for (i, &n) in kinds.iter().enumerate() {
@@ -402,15 +428,15 @@ mod tests {
         for r in 0..6 {
             let f = if r < 4 { 70 } else { 0 };
             sessions.push(session(r, "2026-11-10", f, Some(if r < 4 { 2 } else { 5 })));
-            pages.push((r, "/inbox".to_owned()));
+            pages.push((r, Text::from("/inbox")));
         }
         for r in 10..15 {
             sessions.push(session(r, "2026-11-05", 10, None));
-            pages.push((r, "/inbox".to_owned()));
+            pages.push((r, Text::from("/inbox")));
         }
         for r in 20..22 {
             sessions.push(session(r, "2026-11-09", 90, None));
-            pages.push((r, "/help".to_owned()));
+            pages.push((r, Text::from("/help")));
         }
         let elements: Vec<ElementRowIn> = (0..6)
             .map(|r| {
