@@ -3,12 +3,10 @@
 //! rows are made in memory as the gate hands them over; reading them from SQLCipher is timed
 //! separately (docs/BENCHMARKS.md).
 
-use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use egui_kittest::Harness;
-use sightline::heatmap::segment::SessionAttrs;
 use sightline::insights::elements::{self, ElementVisit};
 use sightline::insights::overview::{self, ElementRowIn, SessionRow, Text};
 use sightline::ui::overview::{OverviewState, overview_ui};
@@ -133,25 +131,10 @@ fn element_table(c: &mut Criterion) {
         .collect();
     let clicks: u64 = visits.iter().map(|v| u64::from(v.2.clicks)).sum();
     assert_eq!(clicks, 1_000_000);
-    let attrs: HashMap<u32, SessionAttrs> = (0..200_000u32)
-        .map(|r| {
-            (
-                r,
-                SessionAttrs {
-                    day: "2026-11-01".into(),
-                    device: "desktop".into(),
-                    region: String::new(),
-                    variant: String::new(),
-                    cohort: String::new(),
-                    survey_score: None,
-                    subject: r % 65_536,
-                },
-            )
-        })
-        .collect();
-    let page: HashSet<u32> = (0..200_000u32).collect();
+    // The page's sessions as the gate hands them over: looked up once by its segment filter.
+    let page = elements::PageSessions::new((0..200_000u32).map(|r| (r, r % 65_536)));
     group.bench_function("table_1m_clicks", |b| {
-        b.iter(|| elements::table(&visits, &page, &attrs, 5))
+        b.iter(|| elements::table_of(&visits, &page, 5))
     });
     group.finish();
 }

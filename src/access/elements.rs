@@ -29,11 +29,14 @@ impl Workspace {
         let k = self.k_anonymity();
         let page_id = self.page_id(page)?;
         let attrs = self.session_attrs()?;
-        let page_refs = self.page_refs(page_id, viewport, segment, &attrs)?;
-        Ok(elements::table(
+        // Each session's bucket comes with the segment filter's one lookup.
+        let sessions = elements::PageSessions::new(
+            self.page_refs(page_id, viewport, segment, &attrs)?
+                .into_iter(),
+        );
+        Ok(elements::table_of(
             &self.element_visits(page_id, viewport)?,
-            &page_refs,
-            &attrs,
+            &sessions,
             k,
         ))
     }
@@ -60,8 +63,14 @@ impl Workspace {
         let k = self.k_anonymity();
         let page_id = self.page_id(page)?;
         let attrs = self.session_attrs()?;
-        let refs_a = self.page_refs(page_id, viewport, a, &attrs)?;
-        let refs_b = self.page_refs(page_id, viewport, b, &attrs)?;
+        let refs = |segment: &Segment| -> Result<HashSet<u32>> {
+            Ok(self
+                .page_refs(page_id, viewport, segment, &attrs)?
+                .into_iter()
+                .map(|(r, _)| r)
+                .collect())
+        };
+        let (refs_a, refs_b) = (refs(a)?, refs(b)?);
         let (va, vb): (Vec<u32>, Vec<u32>) = (
             refs_a.iter().copied().collect(),
             refs_b.iter().copied().collect(),
@@ -111,7 +120,7 @@ impl Workspace {
     }
 
     /// The heatmap sessions of `segment` that visited the page, on a device of the viewport
-    /// class. Read from `page_sessions` (small rows), not from the point chunks, whose large
+    /// class, with their subject buckets. Read from `page_sessions` (small rows), not from the point chunks, whose large
     /// rows would each cost an encrypted page read.
     fn page_refs(
         &self,
@@ -119,7 +128,7 @@ impl Workspace {
         viewport: &str,
         segment: &Segment,
         attrs: &HashMap<u32, SessionAttrs>,
-    ) -> Result<HashSet<u32>> {
+    ) -> Result<Vec<(u32, u32)>> {
         let mut stmt = self
             .core
             .prepare_cached(
@@ -133,10 +142,9 @@ impl Workspace {
             .map_err(|e| sql_error(CORE, e))?;
         Ok(refs
             .into_iter()
-            .filter(|r| {
-                attrs
-                    .get(r)
-                    .is_some_and(|a| a.device == viewport && segment.matches(a))
+            .filter_map(|r| {
+                let a = attrs.get(&r)?;
+                (a.device == viewport && segment.matches(a)).then_some((r, a.subject))
             })
             .collect())
     }

@@ -179,27 +179,63 @@ pub fn table(
     attrs: &HashMap<u32, SessionAttrs>,
     k: usize,
 ) -> ElementTable {
-    // Session refs are dense row ids: tables indexed by ref answer "on the page?" and "who?"
-    // without hashing each of a million visits.
-    let max_ref = visits
-        .iter()
-        .map(|v| v.0)
-        .chain(page_refs.iter().copied())
-        .max()
-        .unwrap_or(0) as usize;
-    let mut subject_of = vec![u32::MAX; max_ref + 1];
-    let mut page_people = Vec::with_capacity(page_refs.len());
-    for &r in page_refs {
-        if let (Some(slot), Some(a)) = (subject_of.get_mut(r as usize), attrs.get(&r)) {
-            *slot = a.subject;
-            page_people.push(a.subject);
+    let page = PageSessions::new(
+        page_refs
+            .iter()
+            .filter_map(|&r| attrs.get(&r).map(|a| (r, a.subject))),
+    );
+    table_of(visits, &page, k)
+}
+
+/// The sessions of a page in a segment, by ref: who each is (the k-floor bucket).
+pub struct PageSessions {
+    /// Subject bucket by session ref; `u32::MAX` for sessions not on the page.
+    subject_of: Vec<u32>,
+    sessions: u64,
+    people: usize,
+}
+
+impl PageSessions {
+    /// The page's sessions as (ref, subject bucket) pairs.
+    pub fn new(sessions: impl Iterator<Item = (u32, u32)>) -> PageSessions {
+        let mut subject_of = Vec::new();
+        let mut people = Vec::new();
+        let mut count = 0;
+        for (r, subject) in sessions {
+            let i = r as usize;
+            if subject_of.len() <= i {
+                subject_of.resize(i + 1, u32::MAX);
+            }
+            subject_of[i] = subject;
+            people.push(subject);
+            count += 1;
+        }
+        people.sort_unstable();
+        people.dedup();
+        PageSessions {
+            subject_of,
+            sessions: count,
+            people: people.len(),
         }
     }
-    page_people.sort_unstable();
-    page_people.dedup();
+
+    fn subject(&self, r: u32) -> Option<u32> {
+        self.subject_of
+            .get(r as usize)
+            .copied()
+            .filter(|&s| s != u32::MAX)
+    }
+}
+
+/// [`table`] for page sessions already looked up (the gate has them from its segment filter).
+pub fn table_of(
+    visits: &[(u32, String, ElementVisit)],
+    page: &PageSessions,
+    k: usize,
+) -> ElementTable {
     // A page whose sessions in the segment come from fewer than k people shows nothing, not
     // even how many sessions or elements it has.
-    if page_people.len() < k {
+    if page.people < k {
         return ElementTable {
             page_sessions: 0,
             rows: Vec::new(),
@@ -213,10 +249,9 @@ pub fn table(
     // each element's clicks and each of its rage, dead and error counts.
     let mut who: Vec<u64> = Vec::with_capacity(visits.len());
     for (r, selector, v) in visits {
-        let subject = subject_of.get(*r as usize).copied().unwrap_or(u32::MAX);
-        if subject == u32::MAX {
+        let Some(subject) = page.subject(*r) else {
             continue;
-        }
+        };
         let next = accs.len() as u32;
         let i = *index.entry(selector.as_str()).or_insert(next);
         if i == next {
@@ -240,7 +275,7 @@ pub fn table(
     for key in who {
         people[(key >> 20) as usize][((key >> 17) & 3) as usize] += 1;
     }
-    let page_sessions = page_refs.len() as u64;
+    let page_sessions = page.sessions;
     let mut below_floor = 0;
     let mut shown: Vec<ElementRow> = accs
         .into_iter()
