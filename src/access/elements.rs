@@ -114,6 +114,7 @@ impl Workspace {
         };
         Ok(SegmentComparison {
             elements: compare::elements(&table_a, &table_b),
+            table_a,
             signals,
             k,
         })
@@ -223,6 +224,8 @@ impl SegmentComparison {
 pub struct SegmentComparison {
     /// Elements shown in both segments, most different first.
     pub elements: Vec<ElementShare>,
+    /// Segment A's element table (what the view lists as its top elements).
+    pub table_a: ElementTable,
     /// Page-level signals (empty when either side has fewer than k people).
     pub signals: Vec<SignalShare>,
     /// The floor.

@@ -101,8 +101,8 @@ impl Workspace {
         let from = segment.from.clone().unwrap_or_else(|| {
             overview::days_before(&to, DEFAULT_DAYS - 1).unwrap_or_else(|| to.clone())
         });
+        let names = self.page_names()?;
         let pages: Vec<(u32, Text)> = {
-            let names = self.page_names()?;
             let mut stmt = self
                 .core
                 .prepare_cached(
@@ -121,7 +121,6 @@ impl Workspace {
                 .map_err(|e| sql_error(CORE, e))?
         };
         let elements: Vec<ElementRowIn> = {
-            let names = self.page_names()?;
             let mut stmt = self
                 .core
                 .prepare_cached(

@@ -60,15 +60,19 @@ fn compute(
         })?)),
         (None, _) => None,
     };
-    // The element table belongs with the heatmap it explains: same page, viewport, segment.
-    let elements = ws
-        .elements(&request.page, &request.viewport, &request.segment)
-        .map_err(|e| super::explain(&e));
-    // In compare mode, each element's share of sessions and each signal, with statistics.
+    // In compare mode, each element's share of sessions and each signal, with statistics;
+    // the comparison holds segment A's element table too, so it is read once.
     let comparison = segment_b.map(|segment| {
         ws.compare_segments(&request.page, &request.viewport, &request.segment, segment)
             .map_err(|e| super::explain(&e))
     });
+    // The element table belongs with the heatmap it explains: same page, viewport, segment.
+    let elements = match &comparison {
+        Some(Ok(c)) => Ok(c.table_a.clone()),
+        _ => ws
+            .elements(&request.page, &request.viewport, &request.segment)
+            .map_err(|e| super::explain(&e)),
+    };
     Ok(HeatmapResult {
         a,
         b,

@@ -296,6 +296,13 @@ const RECORDINGS: &[&str] = &[
     -- a file counts nothing twice while a corrected manifest can still bring a session in.
     CREATE TABLE consent_counted (source_key TEXT PRIMARY KEY) STRICT;
 ",
+    "
+    -- Whether every stored replay has its signals, so sign-in need not scan for ones without:
+    -- set now when none lacks them, else by the backfill once it has filled them.
+    INSERT OR IGNORE INTO meta (key, value)
+        SELECT 'signals_computed', '1'
+        WHERE NOT EXISTS (SELECT 1 FROM sessions WHERE error_clicks IS NULL);
+",
 ];
 
 fn migrations(tier: Tier) -> &'static [&'static str] {

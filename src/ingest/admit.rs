@@ -119,6 +119,7 @@ pub(super) fn import_session(
     }
     let record = SessionRecord {
         converted,
+        signals: crate::insights::signals::of_session(&converted.events),
         session_id: format!(
             "ses_{}",
             &pseudonym(&ctx.key, &format!("session:{source_id}"))[2..18]

@@ -23,6 +23,8 @@ const REC: &str = "recordings.db";
 pub struct SessionRecord<'a> {
     /// The converted events.
     pub converted: &'a Converted,
+    /// Its frustration signals (counted once, stored in both tiers).
+    pub signals: crate::insights::signals::SessionSignals,
     /// The stored session id.
     pub session_id: String,
     /// Keyed hash of the source id, to recognise a re-import.
@@ -290,7 +292,7 @@ fn link_pages(tx: &Connection, pages: &[String], key: &str) -> rusqlite::Result<
 fn store_points(tx: &Connection, s: &SessionRecord<'_>) -> rusqlite::Result<i64> {
     let c = s.converted;
     let day = crate::clock::day(s.started_at_ms);
-    let signals = crate::insights::signals::of_session(&c.events);
+    let signals = &s.signals;
     tx.prepare_cached("INSERT INTO heatmap_sessions (day, device, viewport_width, region, variant, cohort, pending, survey_score, subject_group,
                                    rage_bursts, dead_clicks, error_clicks, quick_backs)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)")?.execute(params![day, device_class(c.viewport_width), c.viewport_width, s.region, s.variant, s.cohort, true, s.survey_score, s.subject_group,
@@ -368,9 +370,8 @@ fn store_replay(
 ) -> rusqlite::Result<()> {
     let c = s.converted;
     let clicks = c.events.iter().filter(|e| e.is_click()).count() as i64;
-    let dead = c.events.iter().filter(|e| e.dead).count() as i64;
-    let rage = crate::ingest::signals::rage_bursts(&c.events) as i64;
-    let signals = crate::insights::signals::of_session(&c.events);
+    let signals = &s.signals;
+    let (rage, dead) = (signals.rage_bursts, signals.dead_clicks);
     let events = serde_json::to_vec(&c.events).unwrap_or_default();
     tx.prepare_cached("INSERT INTO sessions (id, subject, started_at_ms, duration_ms, device, viewport_width, region, pages, clicks,
                                rage_clicks, source_key, dead_clicks, variant, cohort, heatmap_ref, survey_score,
@@ -394,7 +395,7 @@ fn store_replay(
             s.survey_score,
             signals.error_clicks,
             signals.quick_backs,
-            crate::insights::store::reversals_json(&signals)
+            crate::insights::store::reversals_json(signals)
         ])?;
     tx.prepare_cached("INSERT INTO session_events (session_id, events) VALUES (?1, ?2)")?
         .execute(params![s.session_id, events])?;

@@ -27,11 +27,14 @@ fn reversals_from_json(text: Option<&str>) -> BTreeMap<String, u32> {
         .unwrap_or_default()
 }
 
-/// Whether some stored replay has no signals yet. Only once the stored selectors were
-/// scrubbed (the first import of this version does it): element rows are made from them.
+/// Whether some stored replay has no signals yet: never once the backfill (or the migration,
+/// for datasets with none missing) marked them all computed, so sign-in scans nothing. Only
+/// once the stored selectors were scrubbed (the first import of this version does it):
+/// element rows are made from them.
 pub fn needs_backfill(rec: &Connection) -> Result<bool> {
     rec.query_row(
-        "SELECT EXISTS(SELECT 1 FROM sessions WHERE error_clicks IS NULL)
+        "SELECT NOT EXISTS(SELECT 1 FROM meta WHERE key = 'signals_computed')
+             AND EXISTS(SELECT 1 FROM sessions WHERE error_clicks IS NULL)
              AND EXISTS(SELECT 1 FROM meta WHERE key = 'identifiers_scrubbed')",
         [],
         |r| r.get(0),
@@ -70,6 +73,10 @@ pub fn backfill(core: &Connection, rec: &Connection) -> Result<usize> {
                 store_elements(&core_tx, r, &elements::of_session(&events, width))?;
             }
         }
+        rec_tx.execute(
+            "INSERT OR IGNORE INTO meta (key, value) VALUES ('signals_computed', '1')",
+            [],
+        )?;
         core_tx.commit()?;
         rec_tx.commit()
     };

@@ -131,7 +131,8 @@ fn replays_stored_before_signals_get_them_at_the_next_unlock() {
     fx.raw(Tier::Recordings)
         .execute_batch(
             "UPDATE sessions SET error_clicks = NULL, quick_backs = NULL, excessive_scroll = NULL,
-             frustration = NULL, page_reversals = NULL",
+             frustration = NULL, page_reversals = NULL;
+             DELETE FROM meta WHERE key = 'signals_computed';",
         )
         .unwrap();
     fx.raw_core()
