@@ -8,7 +8,9 @@ use rusqlite::OptionalExtension;
 use crate::access::heatmaps::Screenshot;
 use crate::access::{Capability, SessionSummary, Workspace};
 use crate::dataset::db::sql_error;
+use crate::dom::DomTrack;
 use crate::error::{Error, Result};
+use crate::replay::frame::FrameMode;
 use crate::session::{EventKind, SessionEvent, device_class};
 
 /// A survey answer linked to a session or its subject.
@@ -31,6 +33,8 @@ pub struct ReplayData {
     pub screenshots: HashMap<(String, String), Screenshot>,
     /// The survey answer, if any.
     pub survey: Option<SurveyAnswer>,
+    /// The masked page replay, when the import kept one.
+    pub page: Option<DomTrack>,
 }
 
 impl Workspace {
@@ -86,11 +90,80 @@ impl Workspace {
             )
             .optional()
             .map_err(|e| sql_error("recordings.db", e))?;
+        let page = self.page_track(session_id)?;
         Ok(ReplayData {
             session,
             events,
             screenshots,
             survey,
+            page,
+        })
+    }
+}
+
+impl Workspace {
+    /// The stored page track of a session. Private: callers reach it through a logged
+    /// opening ([`Workspace::replay`]).
+    pub(crate) fn page_track(&self, session_id: &str) -> Result<Option<DomTrack>> {
+        let Some(rec) = self.recordings.as_ref() else {
+            return Ok(None);
+        };
+        let blob: Option<Vec<u8>> = rec
+            .query_row(
+                "SELECT track FROM session_pages WHERE session_id = ?1",
+                [session_id],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| sql_error("recordings.db", e))?;
+        blob.map(|b| DomTrack::decode(&b)).transpose()
+    }
+}
+
+/// A frame written by [`Workspace::export_session_frame`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FrameWritten {
+    /// Pixels.
+    pub width: usize,
+    /// Pixels.
+    pub height: usize,
+    /// File size.
+    pub bytes: usize,
+}
+
+impl Workspace {
+    /// Writes one frame of a session as a PNG (compliance lead, analyst): opened through
+    /// [`Workspace::replay`], so the purpose is required and logged.
+    pub fn export_session_frame(
+        &self,
+        session_id: &str,
+        purpose: &str,
+        at_ms: i64,
+        mode: FrameMode,
+        out: &std::path::Path,
+    ) -> Result<FrameWritten> {
+        let data = self.replay(session_id, purpose)?;
+        let canvas = crate::replay::frame::compose(&data, at_ms, mode)?;
+        let source = match mode {
+            FrameMode::Page => "page reconstructed from the recording, text masked",
+            FrameMode::Screenshot => "page screenshot, pointer from the recording",
+        };
+        let chunks = vec![
+            ("Software".to_owned(), "Sightline".to_owned()),
+            (
+                "Description".to_owned(),
+                format!("Masked replay frame at {at_ms} ms: {source}"),
+            ),
+        ];
+        let png = crate::export::png::encode(&canvas, &chunks)?;
+        crate::fsutil::write_atomically(out, |w| {
+            w.write_all(&png)
+                .map_err(crate::error::Error::io("write", out))
+        })?;
+        Ok(FrameWritten {
+            width: canvas.width,
+            height: canvas.height,
+            bytes: png.len(),
         })
     }
 }

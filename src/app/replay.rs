@@ -8,6 +8,7 @@ use super::jobs::Scope;
 use super::{Screen, SightlineApp};
 use crate::access::replay::SurveyAnswer;
 use crate::access::{Capability, SessionSummary, Workspace};
+use crate::dom::seek::DomReplay;
 use crate::error::Error;
 use crate::replay::Replay;
 use crate::ui::heatmaps::state::ShotPixels;
@@ -23,6 +24,7 @@ pub(super) struct OpenedReplay {
     shots: Vec<((String, String), Arc<ShotPixels>, u32)>,
     survey: Option<SurveyAnswer>,
     purpose: String,
+    page: Option<DomReplay>,
 }
 
 /// The view's first state: the session list, read once through the gate.
@@ -49,6 +51,7 @@ fn open(ws: &Workspace, id: &str, purpose: String) -> Result<OpenedReplay, Error
         shots,
         survey: data.survey,
         purpose,
+        page: data.page.map(DomReplay::new),
     })
 }
 
@@ -153,8 +156,9 @@ impl SightlineApp {
                     .into_iter()
                     .map(|(key, pixels, css)| (key, PlayerShot::new(pixels, css)))
                     .collect();
+                let page = o.page.map(|r| (r, ctx.clone()));
                 state.player = Some(PlayerViewState::new(
-                    o.session, o.replay, shots, o.survey, o.purpose,
+                    o.session, o.replay, shots, o.survey, o.purpose, page,
                 ));
             }
             Err(e) => state.error = Some(super::explain(&e)),

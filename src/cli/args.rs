@@ -282,6 +282,38 @@ pub enum SessionsCommand {
         #[arg(long)]
         json: bool,
     },
+    /// One frame of a session as a PNG: the masked page at a moment, at the session's
+    /// viewport, with the pointer (asks for a purpose; logged like a replay).
+    Frame {
+        /// Dataset folder.
+        path: PathBuf,
+        #[command(flatten)]
+        auth: Auth,
+        /// Session id (from `sessions list`).
+        #[arg(long)]
+        session: String,
+        /// Milliseconds from the session's start.
+        #[arg(long, value_name = "MS")]
+        at: i64,
+        /// Why you open it: free text or a ticket id (logged).
+        #[arg(long)]
+        purpose: String,
+        /// The PNG to write.
+        #[arg(long)]
+        out: PathBuf,
+        /// What to draw under the pointer.
+        #[arg(long, value_enum, default_value = "page")]
+        mode: FrameModeArg,
+    },
+}
+
+/// What a frame shows.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum FrameModeArg {
+    /// The masked page, drawn from the recorded DOM.
+    Page,
+    /// The page's screenshot.
+    Screenshot,
 }
 
 /// `sightline masking …`

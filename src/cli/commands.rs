@@ -7,7 +7,8 @@ use std::process::ExitCode;
 use crate::access::RotationProgress;
 use crate::access::{LogFormat, LogQuery, NoticeLevel, Workspace};
 use crate::cli::args::{
-    Auth, Command, ExportFormat, LogCommand, MaskingCommand, SessionsCommand, UserCommand,
+    Auth, Command, ExportFormat, FrameModeArg, LogCommand, MaskingCommand, SessionsCommand,
+    UserCommand,
 };
 use crate::cli::{output, secrets};
 use crate::dataset::{Dataset, RecoveryKey};
@@ -15,6 +16,7 @@ use crate::device::Device;
 use crate::error::{Error, Result};
 use crate::ingest::manifest::Manifest;
 use crate::ingest::{ImportOptions, Purposes};
+use crate::replay::frame::FrameMode;
 use std::sync::atomic::AtomicBool;
 
 /// Exit code for an integrity problem reported alongside a completed command.
@@ -67,6 +69,28 @@ pub fn run(command: Command, device: &Device) -> Result<ExitCode> {
             } else {
                 output::lines(output::events_text(&events))
             }
+        }),
+        Command::Sessions(SessionsCommand::Frame {
+            path,
+            auth,
+            session,
+            at,
+            purpose,
+            out,
+            mode,
+        }) => with_workspace(&path, &auth, device, |ws| {
+            let mode = match mode {
+                FrameModeArg::Page => FrameMode::Page,
+                FrameModeArg::Screenshot => FrameMode::Screenshot,
+            };
+            let written = ws.export_session_frame(&session, &purpose, at, mode, &out)?;
+            output::lines([format!(
+                "Wrote {} ({} × {} px, {} KB).",
+                out.display(),
+                written.width,
+                written.height,
+                written.bytes.div_ceil(1024)
+            )])
         }),
         Command::Sessions(SessionsCommand::List {
             path,

@@ -60,6 +60,8 @@ pub fn erase(core: &Connection, rec: &Connection, subject: &str) -> Result<Recei
     for (id, source_key) in &sessions {
         tx.execute("DELETE FROM session_events WHERE session_id = ?1", [id])
             .map_err(|e| sql_error(REC, e))?;
+        tx.execute("DELETE FROM session_pages WHERE session_id = ?1", [id])
+            .map_err(|e| sql_error(REC, e))?;
         if !source_key.is_empty() {
             surveys += tx
                 .execute("DELETE FROM surveys WHERE session_key = ?1", [source_key])

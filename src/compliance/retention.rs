@@ -287,6 +287,8 @@ pub fn purge(
         for id in &ids {
             tx.execute("DELETE FROM session_events WHERE session_id = ?1", [id])
                 .map_err(|e| sql_error(REC, e))?;
+            tx.execute("DELETE FROM session_pages WHERE session_id = ?1", [id])
+                .map_err(|e| sql_error(REC, e))?;
             tx.execute("DELETE FROM sessions WHERE id = ?1", [id])
                 .map_err(|e| sql_error(REC, e))?;
         }

@@ -303,6 +303,13 @@ const RECORDINGS: &[&str] = &[
         SELECT 'signals_computed', '1'
         WHERE NOT EXISTS (SELECT 1 FROM sessions WHERE error_clicks IS NULL);
 ",
+    "
+    -- The masked page of each replay (crate::dom): snapshots and changes, deflated JSON.
+    CREATE TABLE session_pages (
+        session_id TEXT PRIMARY KEY REFERENCES sessions(id) ON DELETE CASCADE,
+        track BLOB NOT NULL
+    ) STRICT;
+",
 ];
 
 fn migrations(tier: Tier) -> &'static [&'static str] {

@@ -8,6 +8,7 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 use super::manifest::ManifestRow;
 use super::{ImportInput, Purposes, native, rrweb};
+use crate::dom::capture::TextPolicy;
 use crate::error::Result;
 use crate::privacy::masking::Masking;
 
@@ -108,7 +109,14 @@ fn prepare_file(
             Ok(r) => r,
             Err(e) => return Ok(Err(e)),
         };
-        let converted = rrweb::convert(&recording, masking);
+        let mut converted = rrweb::convert(&recording, masking);
+        converted.page = rrweb::page::capture(
+            &recording,
+            masking,
+            converted.started_at_ms,
+            TextPolicy::Mask,
+        )
+        .map(|track| track.encode());
         send(Prepared {
             source_id: recording.source_id,
             converted,

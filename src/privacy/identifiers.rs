@@ -85,6 +85,18 @@ fn kept_or_hashed(key: &[u8; 32], kind: &str, name: &str) -> String {
     }
 }
 
+/// An id or class as the stored page keeps it (in the element and in the stylesheets alike,
+/// so rules still match): as written when it is UI vocabulary, otherwise `kind-` and four hex
+/// digits of the same keyed hash selectors use, which is a valid CSS identifier.
+pub fn css_ident(key: &[u8; 32], kind: &str, name: &str) -> String {
+    if is_ui_name(name) {
+        name.to_owned()
+    } else {
+        let digest = hmac_sha256(key, format!("{kind}\0{name}").as_bytes());
+        format!("{kind}-{}", hex::encode(&digest[..2]))
+    }
+}
+
 /// The selector of one element: `tag[role=…]#id.class.class`, identifiers hashed.
 pub fn selector(
     key: &[u8; 32],

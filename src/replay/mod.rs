@@ -1,6 +1,7 @@
 //! Replay (plain Rust, no UI): a session's masked events sorted once, with a seek index of
 //! checkpoints so that the player's state at any time is a binary search plus a few events.
 
+pub mod frame;
 pub mod state;
 pub mod timeline;
 

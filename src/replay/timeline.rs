@@ -19,6 +19,8 @@ pub enum MarkKind {
     Input,
     /// A custom event or an error.
     Custom,
+    /// The page itself changed (an element appeared or went, a new page was drawn).
+    PageChange,
 }
 
 /// The marker kind of an event, if it gets one.

@@ -53,6 +53,8 @@ pub const MARK_NAVIGATION: Color32 = Color32::from_rgb(40, 180, 90);
 pub const MARK_INPUT: Color32 = Color32::from_rgb(220, 160, 20);
 /// Custom event marks.
 pub const MARK_CUSTOM: Color32 = Color32::from_rgb(170, 90, 220);
+/// Page change marks (the page's own DOM changed).
+pub const MARK_PAGE: Color32 = Color32::from_rgb(0, 170, 190);
 /// The edge of the replayed screen.
 pub const FRAME_EDGE: Color32 = Color32::from_gray(120);
 /// The flash of a scroll in the replay.

@@ -36,6 +36,9 @@ pub struct Converted {
     pub pages: Vec<String>,
     /// What was read, kept and dropped.
     pub counts: Counts,
+    /// The masked page replay ([`crate::dom::DomTrack::encode`]), when the recording had a
+    /// page snapshot.
+    pub page: Option<Vec<u8>>,
 }
 
 struct State<'a> {
@@ -411,6 +414,7 @@ impl State<'_> {
             viewport_width: self.viewport_width,
             pages: self.pages,
             counts: self.counts,
+            page: None,
         }
     }
 }

@@ -5,6 +5,7 @@ pub mod convert;
 pub mod decode;
 pub mod event;
 pub mod mirror;
+pub mod page;
 pub mod split;
 
 pub use convert::{Converted, convert};

@@ -36,12 +36,14 @@ impl Pending<'_> {
         if let Some(recording) = self.decoded {
             return Ok(recording);
         }
-        let (events, fingerprints) = decode_all(file, &self.raws, &mut self.budget.recording())?;
+        let (events, fingerprints, content) =
+            decode_all(file, &self.raws, &mut self.budget.recording())?;
         Ok(Recording {
             label: self.label,
             source_id: self.source_id,
             events,
             fingerprints,
+            content,
         })
     }
 }
@@ -57,6 +59,18 @@ pub struct Recording {
     pub events: Vec<Event>,
     /// A hash of each event's JSON text, to recognise exact duplicates.
     pub fingerprints: Vec<u64>,
+    /// The JSON text of the events that carry page content (snapshots, mutations, inputs), by
+    /// index in `events`: only a page replay reads them, through [`crate::dom::capture`].
+    pub content: Vec<(usize, String)>,
+}
+
+/// Whether an event carries page content a page replay needs.
+pub fn is_page_content(event: &Event) -> bool {
+    match event.kind {
+        Some(2) => true,
+        Some(3) => matches!(event.data.source, Some(0 | 5)),
+        _ => false,
+    }
 }
 
 fn fingerprint(text: &str) -> u64 {
@@ -88,27 +102,33 @@ fn decode_one(
     file: &str,
     raw: &RawValue,
     budget: &mut decode::RecordingBudget,
-) -> Result<(Event, u64)> {
+) -> Result<(Event, u64, Option<String>)> {
     let text = raw.get();
     let print = fingerprint(text);
     if text.starts_with('"') || text.contains("\"cv\"") {
         let value: Value = serde_json::from_str(text).map_err(|e| json_error(file, &e, 0))?;
         let mut unpacked = decode::unpack_all(file, vec![value], budget)?;
         let value = unpacked.pop().unwrap_or(Value::Null);
+        let content = value.to_string();
         let event = Event::deserialize(value).unwrap_or_default();
-        return Ok((event, print));
+        let content = is_page_content(&event).then_some(content);
+        return Ok((event, print, content));
     }
     let event = serde_json::from_str::<Event>(text).map_err(|e| json_error(file, &e, 0))?;
-    Ok((event, print))
+    let content = is_page_content(&event).then(|| text.to_owned());
+    Ok((event, print, content))
 }
+
+type Decoded = (Vec<Event>, Vec<u64>, Vec<(usize, String)>);
 
 fn decode_all(
     file: &str,
     raws: &[&RawValue],
     budget: &mut decode::RecordingBudget,
-) -> Result<(Vec<Event>, Vec<u64>)> {
+) -> Result<Decoded> {
     let mut events = Vec::with_capacity(raws.len());
     let mut prints = Vec::with_capacity(raws.len());
+    let mut content = Vec::new();
     for (i, raw) in raws.iter().enumerate() {
         if !raw.get().starts_with(['{', '"']) {
             return Err(Error::Format(format!(
@@ -116,11 +136,14 @@ fn decode_all(
                 i + 1
             )));
         }
-        let (event, print) = decode_one(file, raw, budget)?;
+        let (event, print, raw_content) = decode_one(file, raw, budget)?;
+        if let Some(c) = raw_content {
+            content.push((events.len(), c));
+        }
         events.push(event);
         prints.push(print);
     }
-    Ok((events, prints))
+    Ok((events, prints, content))
 }
 
 /// Finds the recordings in `text`. Syntax is checked for the whole file first, so a broken
@@ -196,16 +219,24 @@ fn from_values(
     budget: &decode::Budget,
 ) -> Result<Recording> {
     let values = decode::unpack_all(file, values, &mut budget.recording())?;
-    let prints = values.iter().map(|v| fingerprint(&v.to_string())).collect();
-    let events = values
-        .into_iter()
-        .map(|v| Event::deserialize(v).unwrap_or_default())
-        .collect();
+    let mut prints = Vec::with_capacity(values.len());
+    let mut events = Vec::with_capacity(values.len());
+    let mut content = Vec::new();
+    for v in values {
+        let text = v.to_string();
+        prints.push(fingerprint(&text));
+        let event = Event::deserialize(v).unwrap_or_default();
+        if is_page_content(&event) {
+            content.push((events.len(), text));
+        }
+        events.push(event);
+    }
     Ok(Recording {
         label,
         source_id,
         events,
         fingerprints: prints,
+        content,
     })
 }
 

@@ -8,6 +8,7 @@ use crate::session::EventKind;
 use crate::ui::theme;
 
 use super::list::clock;
+use super::page::PlayerMode;
 use super::player::{PlayerViewState, SPEEDS};
 
 const STEP_MS: f64 = 5_000.0;
@@ -19,24 +20,30 @@ fn mark_color(kind: MarkKind) -> Color32 {
         MarkKind::Navigation => theme::MARK_NAVIGATION,
         MarkKind::Input => theme::MARK_INPUT,
         MarkKind::Custom => theme::MARK_CUSTOM,
+        MarkKind::PageChange => theme::MARK_PAGE,
     }
 }
 
-/// Space, ←/→ (previous/next event), Shift+←/→ (±5 s), unless a text field has the keyboard.
+/// Space, ←/→ (previous/next event), Shift+←/→ (±5 s), M (page or screenshot), unless a text
+/// field has the keyboard.
 pub fn keys(ui: &egui::Ui, p: &mut PlayerViewState) {
     if ui.ctx().text_edit_focused() {
         return;
     }
-    let (space, left, right, shift) = ui.input(|i| {
+    let (space, left, right, shift, mode) = ui.input(|i| {
         (
             i.key_pressed(egui::Key::Space),
             i.key_pressed(egui::Key::ArrowLeft),
             i.key_pressed(egui::Key::ArrowRight),
             i.modifiers.shift,
+            i.key_pressed(egui::Key::M),
         )
     });
     if space {
         p.toggle();
+    }
+    if mode {
+        p.toggle_mode();
     }
     if left {
         step(p, false, shift);
@@ -102,6 +109,36 @@ pub fn controls_ui(ui: &mut egui::Ui, p: &mut PlayerViewState) {
             .response
             .labelled_by(l.id);
         ui.checkbox(&mut p.skip_idle, "Skip inactivity");
+        ui.separator();
+        let has_page = p.page.is_some();
+        ui.add_enabled_ui(has_page, |ui| {
+            let page = ui
+                .selectable_label(p.mode == PlayerMode::Page, "Page")
+                .on_hover_text("The page drawn from the recording, text masked (M)")
+                .on_disabled_hover_text(p.page_note.clone().unwrap_or_default());
+            if page.clicked() {
+                p.mode = PlayerMode::Page;
+            }
+        });
+        if ui
+            .selectable_label(p.mode == PlayerMode::Screenshot, "Screenshot")
+            .on_hover_text("The page's screenshot (M)")
+            .clicked()
+        {
+            p.mode = PlayerMode::Screenshot;
+        }
+        if p.mode == PlayerMode::Page {
+            ui.label(
+                RichText::new(" masked ")
+                    .small()
+                    .strong()
+                    .color(Color32::WHITE)
+                    .background_color(theme::MARK_PAGE),
+            )
+            .on_hover_text(
+                "Every letter and digit of the page is masked; field values show as dots.",
+            );
+        }
         ui.separator();
         ui.label(
             RichText::new(format!(

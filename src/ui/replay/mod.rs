@@ -3,6 +3,7 @@
 
 pub mod controls;
 pub mod list;
+pub mod page;
 pub mod player;
 
 use egui::RichText;

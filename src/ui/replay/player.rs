@@ -10,11 +10,14 @@ use egui::{Align2, Color32, FontId, Pos2, Rect, Stroke, pos2, vec2};
 
 use crate::access::SessionSummary;
 use crate::access::replay::SurveyAnswer;
+use crate::dom::seek::DomReplay;
+use crate::render::worker::FrameRequest;
 use crate::replay::timeline::{self, MarkKind};
 use crate::replay::{PlayerState, Replay};
 use crate::session::{EventKind, device_class};
 use crate::ui::heatmaps::state::ShotPixels;
 use crate::ui::heatmaps::tiles::band_rows;
+use crate::ui::replay::page::{PageFrame, PagePlayer, PlayerMode};
 
 /// Speeds offered.
 pub const SPEEDS: [f32; 6] = [0.5, 1.0, 2.0, 4.0, 8.0, 16.0];
@@ -87,6 +90,12 @@ pub struct PlayerViewState {
     last_tick: Option<f64>,
     /// The event list follows playback to this row.
     pub follow: Option<usize>,
+    /// The masked page's renderer, when the session has a recorded page.
+    pub page: Option<PagePlayer>,
+    /// What the player draws under the pointer.
+    pub mode: PlayerMode,
+    /// Why the page mode is not available or stopped, in words.
+    pub page_note: Option<String>,
 }
 
 impl PlayerViewState {
@@ -97,13 +106,31 @@ impl PlayerViewState {
         shots: HashMap<(String, String), PlayerShot>,
         survey: Option<SurveyAnswer>,
         purpose: String,
+        page: Option<(DomReplay, egui::Context)>,
     ) -> PlayerViewState {
         let activity = timeline::activity(replay.events(), replay.duration_ms(), 240);
-        let marks = replay
+        let (page, page_note) = match page.map(|(r, ctx)| PagePlayer::start(r, &ctx)) {
+            Some(Ok(p)) => (Some(p), None),
+            Some(Err(why)) => (None, Some(why)),
+            None => (
+                None,
+                Some("No page was recorded for this session: screenshot only.".to_owned()),
+            ),
+        };
+        let mut marks: Vec<(i64, MarkKind)> = replay
             .events()
             .iter()
             .filter_map(|e| timeline::mark(e).map(|m| (e.t_ms, m)))
             .collect();
+        if let Some(p) = &page {
+            marks.extend(p.marks.iter().map(|t| (*t, MarkKind::PageChange)));
+            marks.sort_by_key(|(t, _)| *t);
+        }
+        let mode = if page.is_some() {
+            PlayerMode::Page
+        } else {
+            PlayerMode::Screenshot
+        };
         let listed = replay
             .events()
             .iter()
@@ -126,6 +153,19 @@ impl PlayerViewState {
             listed,
             last_tick: None,
             follow: None,
+            page,
+            mode,
+            page_note,
+        }
+    }
+
+    /// Switches between the masked page and the screenshot (when there is a page).
+    pub fn toggle_mode(&mut self) {
+        if self.page.is_some() {
+            self.mode = match self.mode {
+                PlayerMode::Page => PlayerMode::Screenshot,
+                PlayerMode::Screenshot => PlayerMode::Page,
+            };
         }
     }
 
@@ -187,51 +227,101 @@ pub fn frame_ui(ui: &mut egui::Ui, p: &mut PlayerViewState) {
     let avail = ui.available_size() - vec2(0.0, 4.0);
     let scale = (avail.x / vw).min(avail.y / vh).min(1.5);
     let size = vec2(vw * scale, vh * scale);
-    let (outer, _) = ui.allocate_exact_size(avail, egui::Sense::hover());
+    let (outer, outer_response) = ui.allocate_exact_size(avail, egui::Sense::hover());
     let frame = Rect::from_center_size(outer.center(), size);
     let painter = ui.painter_at(frame);
     let ctx = ui.ctx().clone();
     let page = state.page.clone().unwrap_or_default();
     let class = device_class(vw as u32).to_owned();
     let (sx, sy) = state.scroll;
-    match p.shots.get_mut(&(page.clone(), class.clone())) {
-        Some(shot) => {
-            painter.rect_filled(frame, 0.0, Color32::WHITE);
-            // Screenshot pixels per CSS px of the page.
-            let k = shot.pixels.size[0] as f32 / shot.css_width.max(1) as f32;
-            let (top, bottom) = (sy * k, (sy + vh) * k);
-            let width_px = shot.pixels.size[0] as f32;
-            for (y0, y1, tex) in shot.bands(&ctx) {
-                let (y0, y1) = (*y0 as f32, *y1 as f32);
-                let (a, b) = (top.max(y0), bottom.min(y1));
-                if a >= b {
-                    continue;
-                }
-                let uv = Rect::from_min_max(
-                    pos2((sx * k) / width_px, (a - y0) / (y1 - y0)),
-                    pos2(((sx + vw) * k) / width_px, (b - y0) / (y1 - y0)),
+    let mut drawn = false;
+    if p.mode == PlayerMode::Page
+        && let Some(pages) = &mut p.page
+    {
+        let request = FrameRequest {
+            t_ms: t,
+            width: vw as u32,
+            height: vh as u32,
+            scroll_x: sx,
+            scroll_y: sy,
+        };
+        match pages.frame(&ctx, request) {
+            PageFrame::Ready(tex) => {
+                painter.image(
+                    tex.id(),
+                    frame,
+                    Rect::from_min_max(pos2(0.0, 0.0), pos2(1.0, 1.0)),
+                    Color32::WHITE,
                 );
-                let screen = Rect::from_min_max(
-                    frame.min + vec2(0.0, (a - top) / k * scale),
-                    frame.min + vec2(size.x, (b - top) / k * scale),
+                drawn = true;
+            }
+            PageFrame::Drawing => {
+                painter.rect_filled(frame, 0.0, theme::CANVAS_PAPER);
+                painter.text(
+                    frame.center(),
+                    Align2::CENTER_CENTER,
+                    "Drawing the page…",
+                    FontId::proportional(15.0),
+                    theme::CANVAS_INK,
                 );
-                painter.image(tex.id(), screen, uv, Color32::WHITE);
+                drawn = true;
+            }
+            PageFrame::Failed(why) => {
+                p.page_note = Some(format!("{why} Showing the screenshot instead."));
+                p.page = None;
+                p.mode = PlayerMode::Screenshot;
             }
         }
-        None => {
-            painter.rect_filled(frame, 0.0, theme::CANVAS_PAPER);
-            let label = if page.is_empty() {
-                "No page yet".to_owned()
-            } else {
-                format!("{page}\nNo screenshot at {class} width: pointer and clicks only")
-            };
-            painter.text(
-                frame.center(),
-                Align2::CENTER_CENTER,
-                label,
-                FontId::proportional(15.0),
-                theme::CANVAS_INK,
-            );
+    }
+    let what = if drawn { "Masked page" } else { "Screenshot" };
+    outer_response.widget_info(|| {
+        egui::WidgetInfo::labeled(
+            egui::Role::Image,
+            true,
+            format!("{what} at {}", super::list::clock(t)),
+        )
+    });
+    if drawn {
+    } else {
+        match p.shots.get_mut(&(page.clone(), class.clone())) {
+            Some(shot) => {
+                painter.rect_filled(frame, 0.0, Color32::WHITE);
+                // Screenshot pixels per CSS px of the page.
+                let k = shot.pixels.size[0] as f32 / shot.css_width.max(1) as f32;
+                let (top, bottom) = (sy * k, (sy + vh) * k);
+                let width_px = shot.pixels.size[0] as f32;
+                for (y0, y1, tex) in shot.bands(&ctx) {
+                    let (y0, y1) = (*y0 as f32, *y1 as f32);
+                    let (a, b) = (top.max(y0), bottom.min(y1));
+                    if a >= b {
+                        continue;
+                    }
+                    let uv = Rect::from_min_max(
+                        pos2((sx * k) / width_px, (a - y0) / (y1 - y0)),
+                        pos2(((sx + vw) * k) / width_px, (b - y0) / (y1 - y0)),
+                    );
+                    let screen = Rect::from_min_max(
+                        frame.min + vec2(0.0, (a - top) / k * scale),
+                        frame.min + vec2(size.x, (b - top) / k * scale),
+                    );
+                    painter.image(tex.id(), screen, uv, Color32::WHITE);
+                }
+            }
+            None => {
+                painter.rect_filled(frame, 0.0, theme::CANVAS_PAPER);
+                let label = if page.is_empty() {
+                    "No page yet".to_owned()
+                } else {
+                    format!("{page}\nNo screenshot at {class} width: pointer and clicks only")
+                };
+                painter.text(
+                    frame.center(),
+                    Align2::CENTER_CENTER,
+                    label,
+                    FontId::proportional(15.0),
+                    theme::CANVAS_INK,
+                );
+            }
         }
     }
     painter.rect_stroke(

@@ -1,0 +1,545 @@
+//! From rrweb's serialized DOM to the masked [`DomNode`]s an import keeps. What is kept is
+//! decided here, node by node, so nothing unmasked is ever built into a stored value:
+//! - text: masked ([`mask_text`]); a stylesheet's text: sanitised ([`css`]);
+//! - attributes: an allowlist (layout and state words); ids and classes mapped like selectors;
+//!   `style` sanitised; values of fields masked; links become `#`; everything else dropped;
+//! - media (images, video, canvas, frames, SVG, embeds) and blocked elements: neutral boxes;
+//! - scripts, `noscript`, `base`, `meta` and comments: dropped.
+
+use std::collections::HashMap;
+
+use serde_json::Value;
+
+use crate::dom::mask::mask_text;
+use crate::dom::{DomChange, DomNode, DomOp, DomTrack, css};
+use crate::privacy::identifiers;
+use crate::privacy::masking::{Effects, Element, Masking};
+use crate::session::MASKED_VALUE;
+
+/// Class given to media replaced by a box.
+pub const MEDIA_CLASS: &str = "sl-media";
+/// Class given to blocked elements.
+pub const BLOCKED_CLASS: &str = "sl-blocked";
+
+/// Deepest subtree followed; deeper nodes are dropped (a hostile file cannot exhaust memory
+/// through nesting alone, and renderers recurse).
+const MAX_DEPTH: usize = 256;
+/// Most nodes kept per page.
+const MAX_NODES: usize = 200_000;
+
+/// What happens to text. Only a test of rendering fidelity may keep it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextPolicy {
+    /// Every character masked (imports always use this).
+    Mask,
+    /// Text kept as recorded: for comparing renders with screenshots in tests, never stored.
+    KeepForFidelityTest,
+}
+
+/// What is known of a kept node, to place later changes.
+#[derive(Debug, Clone)]
+struct Known {
+    tag: String,
+    effects: Effects,
+}
+
+/// Builds a session's [`DomTrack`] from its content events, in time order.
+pub struct DomCapture<'a> {
+    masking: &'a Masking,
+    policy: TextPolicy,
+    known: HashMap<i64, Known>,
+    /// The document node of the current page (scrolls on it move the window).
+    document: Option<i64>,
+    changes: Vec<DomChange>,
+    nodes: usize,
+}
+
+fn str_of(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(true) => Some(String::new()),
+        _ => None,
+    }
+}
+
+fn int(v: &Value, key: &str) -> Option<i64> {
+    v.get(key).and_then(Value::as_i64)
+}
+
+fn px(v: Option<&Value>) -> Option<f64> {
+    let v = v?;
+    let n = match v {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => s.trim().trim_end_matches("px").parse().ok(),
+        _ => None,
+    }?;
+    (n.is_finite() && (0.0..=100_000.0).contains(&n)).then_some(n)
+}
+
+/// A plain word (attribute values kept as written): letters, digits, `-` and `_`, short.
+fn word(s: &str) -> bool {
+    s.len() <= 24
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '%' | '.'))
+}
+
+const MEDIA: &[&str] = &[
+    "img", "video", "audio", "canvas", "iframe", "frame", "svg", "picture", "object", "embed",
+];
+const DROPPED: &[&str] = &[
+    "script", "noscript", "base", "meta", "template", "frameset", "portal",
+];
+const VOID_INPUTS: &[&str] = &["button", "submit", "reset"];
+
+impl<'a> DomCapture<'a> {
+    /// A capture under `masking`'s rules.
+    pub fn new(masking: &'a Masking, policy: TextPolicy) -> DomCapture<'a> {
+        DomCapture {
+            masking,
+            policy,
+            known: HashMap::new(),
+            document: None,
+            changes: Vec::new(),
+            nodes: 0,
+        }
+    }
+
+    fn key(&self) -> &[u8; 32] {
+        self.masking.identifier_key()
+    }
+
+    fn text(&self, s: &str) -> String {
+        match self.policy {
+            TextPolicy::Mask => mask_text(s),
+            TextPolicy::KeepForFidelityTest => s.to_owned(),
+        }
+    }
+
+    fn push(&mut self, t: i64, op: DomOp) {
+        self.changes.push(DomChange { t, op });
+    }
+
+    /// A full snapshot (`data.node` of a type 2 event).
+    pub fn snapshot(&mut self, t: i64, document: &Value) {
+        self.known.clear();
+        self.nodes = 0;
+        self.document = int(document, "id");
+        let html = document
+            .get("childNodes")
+            .and_then(Value::as_array)
+            .and_then(|c| {
+                c.iter()
+                    .find(|n| int(n, "type") == Some(2) && tag_of(n).as_deref() == Some("html"))
+            });
+        if let Some(html) = html
+            && let Some(root) = self.node(html, Effects::default(), None, 0)
+        {
+            self.push(t, DomOp::Snapshot { root });
+        }
+    }
+
+    /// An incremental mutation (`data` of a type 3, source 0 event), in rrweb's replay order:
+    /// removes, adds, texts, attributes.
+    pub fn mutation(&mut self, t: i64, data: &Value) {
+        let list = |k: &str| {
+            data.get(k)
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default()
+        };
+        for r in list("removes") {
+            if let Some(id) = int(&r, "id")
+                && self.known.remove(&id).is_some()
+            {
+                self.push(t, DomOp::Remove { id });
+            }
+        }
+        for a in list("adds") {
+            let (Some(parent), Some(node)) = (int(&a, "parentId"), a.get("node")) else {
+                continue;
+            };
+            let Some(up) = self.known.get(&parent).cloned() else {
+                continue;
+            };
+            if up.effects.block.is_some() || self.nodes >= MAX_NODES {
+                continue;
+            }
+            if let Some(node) = self.node(node, up.effects, Some(&up.tag), 1) {
+                let next = int(&a, "nextId");
+                self.push(t, DomOp::Add { parent, next, node });
+            }
+        }
+        for x in list("texts") {
+            let Some(id) = int(&x, "id") else { continue };
+            let Some(k) = self.known.get(&id) else {
+                continue;
+            };
+            let raw = x.get("value").and_then(Value::as_str).unwrap_or_default();
+            let s = if k.tag == "#style" {
+                css::sanitise_sheet(raw, self.key())
+            } else {
+                self.text(raw)
+            };
+            self.push(t, DomOp::Text { id, s });
+        }
+        for m in list("attributes") {
+            let Some(id) = int(&m, "id") else { continue };
+            let Some(k) = self.known.get(&id).cloned() else {
+                continue;
+            };
+            if k.effects.block.is_some() {
+                continue;
+            }
+            let Some(attrs) = m.get("attributes").and_then(Value::as_object) else {
+                continue;
+            };
+            for (name, value) in attrs {
+                let name = name.to_ascii_lowercase();
+                if !kept_attribute(&name) {
+                    continue;
+                }
+                // A style diff object cannot be merged safely here: left as it was.
+                if value.is_object() {
+                    continue;
+                }
+                let value =
+                    str_of(value).and_then(|v| self.attribute(&k.tag, &name, &v, &k.effects, None));
+                self.push(t, DomOp::Attr { id, name, value });
+            }
+        }
+    }
+
+    /// An input (`data` of a type 3, source 5 event): the field shows the mask, or nothing
+    /// when a rule ignores it.
+    pub fn input(&mut self, t: i64, data: &Value) {
+        let Some(id) = int(data, "id") else { return };
+        let Some(k) = self.known.get(&id) else { return };
+        if k.effects.block.is_some() || k.effects.ignore.is_some() || k.tag == "select" {
+            return;
+        }
+        let typed = data.get("text").and_then(Value::as_str).unwrap_or_default();
+        let value = (!typed.is_empty()).then(|| MASKED_VALUE.to_owned());
+        self.push(
+            t,
+            DomOp::Attr {
+                id,
+                name: "value".into(),
+                value,
+            },
+        );
+    }
+
+    /// A scroll (`data` of a type 3, source 3 event) of an element inside the page.
+    pub fn scroll(&mut self, t: i64, id: i64, x: f64, y: f64) {
+        if Some(id) == self.document || !self.known.contains_key(&id) {
+            return;
+        }
+        if !(x.is_finite() && y.is_finite()) {
+            return;
+        }
+        self.push(
+            t,
+            DomOp::Scroll {
+                id,
+                x: x.clamp(0.0, 1.0e6) as f32,
+                y: y.clamp(0.0, 1.0e6) as f32,
+            },
+        );
+    }
+
+    /// The track, times relative to `start_ms`.
+    pub fn finish(mut self, start_ms: i64) -> DomTrack {
+        for c in &mut self.changes {
+            c.t = c.t.saturating_sub(start_ms).max(0);
+        }
+        self.changes.sort_by_key(|c| c.t);
+        DomTrack {
+            changes: self.changes,
+        }
+    }
+
+    /// One serialized node and its subtree, or `None` when it is not kept. Iterative over
+    /// children would need an explicit stack of partial nodes; depth is bounded instead.
+    fn node(
+        &mut self,
+        raw: &Value,
+        inherited: Effects,
+        parent_tag: Option<&str>,
+        depth: usize,
+    ) -> Option<DomNode> {
+        if depth > MAX_DEPTH || self.nodes >= MAX_NODES {
+            return None;
+        }
+        let id = int(raw, "id")?;
+        match int(raw, "type")? {
+            3 => {
+                if inherited.block.is_some() {
+                    return None;
+                }
+                let raw_text = raw
+                    .get("textContent")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
+                let style = parent_tag == Some("style");
+                let s = if style {
+                    css::sanitise_sheet(raw_text, self.key())
+                } else if parent_tag == Some("textarea") && !raw_text.is_empty() {
+                    MASKED_VALUE.to_owned()
+                } else {
+                    self.text(raw_text)
+                };
+                let tag = if style { "#style" } else { "#text" };
+                self.known.insert(
+                    id,
+                    Known {
+                        tag: tag.into(),
+                        effects: inherited,
+                    },
+                );
+                self.nodes += 1;
+                Some(DomNode::Text { id, s })
+            }
+            2 => self.element(id, raw, inherited, depth),
+            _ => None,
+        }
+    }
+
+    fn element(
+        &mut self,
+        id: i64,
+        raw: &Value,
+        inherited: Effects,
+        depth: usize,
+    ) -> Option<DomNode> {
+        let tag = tag_of(raw)?;
+        if DROPPED.contains(&tag.as_str()) {
+            return None;
+        }
+        let empty = serde_json::Map::new();
+        let attrs = raw
+            .get("attributes")
+            .and_then(Value::as_object)
+            .unwrap_or(&empty);
+        let class_list: Vec<String> = attrs
+            .get("class")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect();
+        let pairs: Vec<(String, Option<String>)> = attrs
+            .iter()
+            .map(|(k, v)| (k.to_ascii_lowercase(), str_of(v).filter(|v| v.len() <= 256)))
+            .collect();
+        let element = Element {
+            tag: &tag,
+            id: attrs.get("id").and_then(Value::as_str),
+            classes: &class_list,
+            attributes: &pairs,
+        };
+        let mut effects = self.masking.effects(&element);
+        effects.inherit(&inherited);
+        let recorder_block = attrs.contains_key("rr_width") || attrs.contains_key("rr_height");
+        let blocked = effects.block.is_some() || recorder_block;
+        self.nodes += 1;
+
+        // A stylesheet link becomes a <style> with its captured text; other links go.
+        if tag == "link" {
+            let sheet = attrs.get("_csstext").or_else(|| attrs.get("_cssText"));
+            let css = sheet.and_then(Value::as_str)?;
+            return Some(self.style_element(id, css, effects));
+        }
+        if tag == "style"
+            && let Some(css) = attrs
+                .get("_cssText")
+                .or_else(|| attrs.get("_csstext"))
+                .and_then(Value::as_str)
+        {
+            return Some(self.style_element(id, css, effects));
+        }
+
+        let media = MEDIA.contains(&tag.as_str());
+        let mut out_tag = tag.clone();
+        let mut a: Vec<(String, String)> = Vec::new();
+        let mut style = String::new();
+        let mut classes: Vec<String> = class_list
+            .iter()
+            .take(32)
+            .map(|c| identifiers::css_ident(self.key(), "class", c))
+            .collect();
+        if media || blocked {
+            if media {
+                out_tag = "span".into();
+                classes.push(MEDIA_CLASS.into());
+            }
+            if blocked {
+                classes.push(BLOCKED_CLASS.into());
+            }
+            let w = px(attrs.get("rr_width")).or_else(|| px(attrs.get("width")));
+            let h = px(attrs.get("rr_height")).or_else(|| px(attrs.get("height")));
+            if let Some(w) = w {
+                style.push_str(&format!("width:{w:.0}px;"));
+            }
+            if let Some(h) = h {
+                style.push_str(&format!("height:{h:.0}px;"));
+            }
+        }
+        for (name, value) in attrs {
+            let name = name.to_ascii_lowercase();
+            if name == "class" || !kept_attribute(&name) {
+                continue;
+            }
+            if (media || blocked) && !matches!(name.as_str(), "id" | "style") {
+                continue;
+            }
+            let Some(v) = str_of(value) else { continue };
+            if let Some(v) = self.attribute(&tag, &name, &v, &effects, Some(attrs)) {
+                if name == "style" {
+                    style.push_str(&v);
+                } else {
+                    a.push((name, v));
+                }
+            }
+        }
+        if !classes.is_empty() {
+            a.push(("class".into(), classes.join(" ")));
+        }
+        if !style.is_empty() {
+            a.push(("style".into(), style));
+        }
+        self.known.insert(
+            id,
+            Known {
+                tag: out_tag.clone(),
+                effects,
+            },
+        );
+        let mut children = Vec::new();
+        if !(media || blocked) {
+            if let Some(list) = raw.get("childNodes").and_then(Value::as_array) {
+                for child in list {
+                    if let Some(c) = self.node(child, effects, Some(&tag), depth + 1) {
+                        children.push(c);
+                    }
+                }
+            }
+        }
+        Some(DomNode::Element {
+            id,
+            t: out_tag,
+            a,
+            c: children,
+        })
+    }
+
+    fn style_element(&mut self, id: i64, css: &str, effects: Effects) -> DomNode {
+        self.known.insert(
+            id,
+            Known {
+                tag: "style".into(),
+                effects,
+            },
+        );
+        DomNode::Element {
+            id,
+            t: "style".into(),
+            a: Vec::new(),
+            // The text node takes a negative id nobody else uses.
+            c: vec![DomNode::Text {
+                id: -id - 1,
+                s: css::sanitise_sheet(css, self.key()),
+            }],
+        }
+    }
+
+    /// One attribute's kept value, or `None` to leave it out.
+    fn attribute(
+        &self,
+        tag: &str,
+        name: &str,
+        value: &str,
+        effects: &Effects,
+        all: Option<&serde_json::Map<String, Value>>,
+    ) -> Option<String> {
+        let key = self.key();
+        match name {
+            "id" => Some(identifiers::css_ident(key, "id", value.trim())),
+            "class" => Some(
+                value
+                    .split_whitespace()
+                    .take(32)
+                    .map(|c| identifiers::css_ident(key, "class", c))
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            ),
+            "style" => Some(css::sanitise_inline(value, key)),
+            "href" => (tag == "a" || tag == "area").then(|| "#".to_owned()),
+            "placeholder" => Some(self.text(value)),
+            "value" => {
+                let kind = all
+                    .and_then(|a| a.get("type"))
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_ascii_lowercase();
+                if tag == "input" && VOID_INPUTS.contains(&kind.as_str()) {
+                    Some(self.text(value))
+                } else if effects.ignore.is_some() || !matches!(tag, "input" | "textarea") {
+                    None
+                } else {
+                    (!value.is_empty()).then(|| MASKED_VALUE.to_owned())
+                }
+            }
+            _ => word(value).then(|| value.to_owned()),
+        }
+    }
+}
+
+/// Attributes that can shape what is drawn; everything else (handlers, data, sources, titles,
+/// labels, names, form targets, checked states) is dropped.
+fn kept_attribute(name: &str) -> bool {
+    matches!(
+        name,
+        "id" | "class"
+            | "style"
+            | "type"
+            | "role"
+            | "dir"
+            | "hidden"
+            | "disabled"
+            | "readonly"
+            | "open"
+            | "multiple"
+            | "colspan"
+            | "rowspan"
+            | "span"
+            | "size"
+            | "cols"
+            | "rows"
+            | "width"
+            | "height"
+            | "align"
+            | "valign"
+            | "start"
+            | "reversed"
+            | "href"
+            | "placeholder"
+            | "value"
+            | "aria-expanded"
+            | "aria-hidden"
+            | "aria-selected"
+            | "aria-current"
+            | "aria-pressed"
+            | "aria-checked"
+    )
+}
+
+fn tag_of(raw: &Value) -> Option<String> {
+    let t = raw
+        .get("tagName")
+        .and_then(Value::as_str)?
+        .to_ascii_lowercase();
+    let valid =
+        !t.is_empty() && t.len() <= 64 && t.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+    Some(if valid { t } else { "div".into() })
+}

@@ -1,0 +1,373 @@
+//! The page at one moment: a [`DomTrack`](crate::dom::DomTrack)'s changes applied to a tree of
+//! nodes by id, written out as HTML for the renderer. Changes naming missing nodes are
+//! tolerated as rrweb's own replayer does: an add whose parent has not arrived waits for it,
+//! a missing sibling means "at the end", anything else is skipped.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+
+use crate::dom::{DomNode, DomOp};
+
+/// Deepest nesting written out (matches what capture keeps, plus room for adds).
+const MAX_DEPTH: usize = 512;
+
+#[derive(Debug, Clone)]
+enum Kind {
+    Element {
+        tag: String,
+        attrs: Vec<(String, String)>,
+    },
+    Text(String),
+}
+
+#[derive(Debug, Clone)]
+struct Node {
+    parent: Option<i64>,
+    kind: Kind,
+    children: Vec<i64>,
+}
+
+/// The live tree.
+#[derive(Debug, Clone, Default)]
+pub struct LiveDom {
+    nodes: HashMap<i64, Node>,
+    root: Option<i64>,
+    /// Adds waiting for their parent, by parent id.
+    waiting: HashMap<i64, Vec<(Option<i64>, DomNode)>>,
+    /// Scroll offsets of elements inside the page.
+    scrolls: HashMap<i64, (f32, f32)>,
+}
+
+/// What the renderer needs on top of the HTML.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ElementScroll {
+    /// The `data-sl-scroll` value written on the element.
+    pub key: i64,
+    /// Offsets.
+    pub x: f32,
+    /// Offsets.
+    pub y: f32,
+}
+
+/// The page's own styles for what capture replaced.
+pub const REPLACED_STYLE: &str = "\
+.sl-media{display:inline-block;background:#d8dadf;min-width:8px;min-height:8px;\
+vertical-align:middle}.sl-blocked{background:#c9ccd3!important;color:transparent!important}";
+
+fn escape_text(out: &mut String, s: &str) {
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            c => out.push(c),
+        }
+    }
+}
+
+fn escape_attr(out: &mut String, s: &str) {
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '<' => out.push_str("&lt;"),
+            c => out.push(c),
+        }
+    }
+}
+
+const VOID: &[&str] = &[
+    "area", "br", "col", "embed", "hr", "img", "input", "link", "source", "track", "wbr",
+];
+
+fn valid_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+impl LiveDom {
+    /// Whether there is a page.
+    pub fn has_page(&self) -> bool {
+        self.root.is_some()
+    }
+
+    /// Number of nodes (for memory accounting).
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// Whether the tree is empty.
+    pub fn is_empty(&self) -> bool {
+        self.nodes.is_empty()
+    }
+
+    /// Applies one change.
+    pub fn apply(&mut self, op: &DomOp) {
+        match op {
+            DomOp::Snapshot { root } => {
+                self.nodes.clear();
+                self.waiting.clear();
+                self.scrolls.clear();
+                self.root = Some(root.id());
+                self.insert(root.clone(), None);
+            }
+            DomOp::Add { parent, next, node } => self.add(*parent, *next, node.clone()),
+            DomOp::Remove { id } => self.remove(*id),
+            DomOp::Text { id, s } => {
+                if let Some(Node {
+                    kind: Kind::Text(t),
+                    ..
+                }) = self.nodes.get_mut(id)
+                {
+                    t.clone_from(s);
+                }
+            }
+            DomOp::Attr { id, name, value } => {
+                if let Some(Node {
+                    kind: Kind::Element { attrs, .. },
+                    ..
+                }) = self.nodes.get_mut(id)
+                {
+                    attrs.retain(|(n, _)| n != name);
+                    if let Some(v) = value {
+                        attrs.push((name.clone(), v.clone()));
+                    }
+                }
+            }
+            DomOp::Scroll { id, x, y } => {
+                if self.nodes.contains_key(id) {
+                    self.scrolls.insert(*id, (*x, *y));
+                }
+            }
+        }
+    }
+
+    fn add(&mut self, parent: i64, next: Option<i64>, node: DomNode) {
+        if !self.nodes.contains_key(&parent) {
+            self.waiting.entry(parent).or_default().push((next, node));
+            return;
+        }
+        let id = node.id();
+        if self.nodes.contains_key(&id) {
+            self.remove(id);
+        }
+        self.insert(node, Some(parent));
+        if let Some(p) = self.nodes.get_mut(&parent) {
+            let at = next
+                .and_then(|n| p.children.iter().position(|c| *c == n))
+                .unwrap_or(p.children.len());
+            p.children.insert(at, id);
+        }
+    }
+
+    /// Inserts a subtree (its root not yet linked into a parent's children), then any adds
+    /// that were waiting for one of its nodes.
+    fn insert(&mut self, node: DomNode, parent: Option<i64>) {
+        let mut stack = vec![(node, parent)];
+        let mut inserted = Vec::new();
+        while let Some((node, parent)) = stack.pop() {
+            let id = node.id();
+            let (kind, children) = match node {
+                DomNode::Element { t, a, c, .. } => (Kind::Element { tag: t, attrs: a }, c),
+                DomNode::Text { s, .. } => (Kind::Text(s), Vec::new()),
+            };
+            let child_ids = children.iter().map(DomNode::id).collect();
+            self.nodes.insert(
+                id,
+                Node {
+                    parent,
+                    kind,
+                    children: child_ids,
+                },
+            );
+            inserted.push(id);
+            for c in children.into_iter().rev() {
+                stack.push((c, Some(id)));
+            }
+        }
+        for id in inserted {
+            if let Some(adds) = self.waiting.remove(&id) {
+                for (next, node) in adds {
+                    self.add(id, next, node);
+                }
+            }
+        }
+    }
+
+    fn remove(&mut self, id: i64) {
+        let Some(node) = self.nodes.remove(&id) else {
+            return;
+        };
+        if let Some(p) = node.parent.and_then(|p| self.nodes.get_mut(&p)) {
+            p.children.retain(|c| *c != id);
+        }
+        if self.root == Some(id) {
+            self.root = None;
+        }
+        let mut stack = node.children;
+        while let Some(c) = stack.pop() {
+            self.scrolls.remove(&c);
+            if let Some(n) = self.nodes.remove(&c) {
+                stack.extend(n.children);
+            }
+        }
+        self.scrolls.remove(&id);
+    }
+
+    /// Scroll offsets of elements, keyed as written in the HTML (`data-sl-scroll`).
+    pub fn element_scrolls(&self) -> Vec<ElementScroll> {
+        let mut out: Vec<ElementScroll> = self
+            .scrolls
+            .iter()
+            .map(|(id, (x, y))| ElementScroll {
+                key: *id,
+                x: *x,
+                y: *y,
+            })
+            .collect();
+        out.sort_by_key(|s| s.key);
+        out
+    }
+
+    /// The page as HTML, with the styles for replaced content, and `data-sl-scroll` on the
+    /// elements that scrolled.
+    pub fn to_html(&self) -> String {
+        let mut out = String::with_capacity(64 * self.nodes.len() + 256);
+        out.push_str("<!DOCTYPE html>");
+        let Some(root) = self.root else {
+            out.push_str("<html><body></body></html>");
+            return out;
+        };
+        // (id, depth, closing) — iterative so a deep tree cannot exhaust the stack.
+        let mut stack = vec![(root, 0usize, false)];
+        while let Some((id, depth, closing)) = stack.pop() {
+            let Some(node) = self.nodes.get(&id) else {
+                continue;
+            };
+            match &node.kind {
+                Kind::Text(s) => {
+                    let parent_tag = node.parent.and_then(|p| match &self.nodes.get(&p)?.kind {
+                        Kind::Element { tag, .. } => Some(tag.as_str()),
+                        Kind::Text(_) => None,
+                    });
+                    if parent_tag == Some("style") {
+                        out.push_str(&s.replace("</", "<\\/"));
+                    } else {
+                        escape_text(&mut out, s);
+                    }
+                }
+                Kind::Element { tag, attrs } => {
+                    if !valid_name(tag) {
+                        continue;
+                    }
+                    if closing {
+                        let _ = write!(out, "</{tag}>");
+                        continue;
+                    }
+                    let _ = write!(out, "<{tag}");
+                    for (n, v) in attrs {
+                        if !valid_name(n) {
+                            continue;
+                        }
+                        let _ = write!(out, " {n}=\"");
+                        escape_attr(&mut out, v);
+                        out.push('"');
+                    }
+                    if self.scrolls.contains_key(&id) {
+                        let _ = write!(out, " data-sl-scroll=\"{id}\"");
+                    }
+                    out.push('>');
+                    if tag == "head" {
+                        let _ = write!(out, "<style>{REPLACED_STYLE}</style>");
+                    }
+                    if VOID.contains(&tag.as_str()) || depth >= MAX_DEPTH {
+                        continue;
+                    }
+                    stack.push((id, depth, true));
+                    for c in node.children.iter().rev() {
+                        stack.push((*c, depth + 1, false));
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dom::capture::{BLOCKED_CLASS, MEDIA_CLASS};
+
+    fn el(id: i64, t: &str, c: Vec<DomNode>) -> DomNode {
+        DomNode::Element {
+            id,
+            t: t.into(),
+            a: vec![],
+            c,
+        }
+    }
+
+    fn text(id: i64, s: &str) -> DomNode {
+        DomNode::Text { id, s: s.into() }
+    }
+
+    #[test]
+    fn changes_apply_in_rrweb_order_and_write_html() {
+        let mut dom = LiveDom::default();
+        dom.apply(&DomOp::Snapshot {
+            root: el(
+                1,
+                "html",
+                vec![el(2, "head", vec![]), el(3, "body", vec![text(4, "a<b")])],
+            ),
+        });
+        // A child arrives before its parent, and an insert before a sibling.
+        dom.apply(&DomOp::Add {
+            parent: 10,
+            next: None,
+            node: text(11, "••"),
+        });
+        dom.apply(&DomOp::Add {
+            parent: 3,
+            next: Some(4),
+            node: el(10, "p", vec![]),
+        });
+        dom.apply(&DomOp::Attr {
+            id: 10,
+            name: "class".into(),
+            value: Some("toast \"x\"".into()),
+        });
+        let html = dom.to_html();
+        assert!(
+            html.ends_with("<body><p class=\"toast &quot;x&quot;\">••</p>a&lt;b</body></html>"),
+            "{html}"
+        );
+        assert!(html.contains(REPLACED_STYLE));
+        dom.apply(&DomOp::Remove { id: 10 });
+        assert!(dom.to_html().ends_with("<body>a&lt;b</body></html>"));
+        assert_eq!(dom.len(), 4);
+    }
+
+    #[test]
+    fn style_text_cannot_close_its_element() {
+        let mut dom = LiveDom::default();
+        dom.apply(&DomOp::Snapshot {
+            root: el(
+                1,
+                "html",
+                vec![el(2, "style", vec![text(3, "a{}</style><script>")])],
+            ),
+        });
+        assert!(!dom.to_html().contains("</style><script>"));
+    }
+
+    #[test]
+    fn unused_classes_are_named() {
+        // The styles name the classes capture gives.
+        assert!(REPLACED_STYLE.contains(MEDIA_CLASS) && REPLACED_STYLE.contains(BLOCKED_CLASS));
+    }
+}
