@@ -1,6 +1,6 @@
 //! The masked session model: what an import keeps of a recording, and what replay and the CLI
-//! read back. Only interactions and minimised context survive: no DOM, no text content, input
-//! values replaced by a fixed mask.
+//! read back. Only interactions and minimised context survive: no text content, input values
+//! replaced by a fixed mask. The masked page, when kept, is separate ([`crate::dom`]).
 
 use serde::{Deserialize, Serialize};
 

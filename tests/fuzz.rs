@@ -22,9 +22,12 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use rusqlite::Connection;
 use sightline::dataset::{Tier, schema};
+use sightline::dom::capture::TextPolicy;
+use sightline::dom::seek::DomReplay;
 use sightline::ingest::manifest::Manifest;
 use sightline::ingest::{native, rrweb, screenshot, tables};
 use sightline::privacy::masking::Masking;
+use sightline::render;
 use sightline::session::{EventKind, MASKED_VALUE};
 
 /// Counts live heap bytes and the peak since the last reset.
@@ -134,6 +137,31 @@ fn check_converted(c: &rrweb::Converted) -> Result<(), TestCaseError> {
     Ok(())
 }
 
+/// The page replay of a recording: built without panicking, no canary kept, and drawn (a
+/// renderer failure is an error, never a crash).
+fn check_page(recording: &rrweb::Recording, start_ms: i64) -> Result<(), TestCaseError> {
+    let Some(track) = rrweb::page::capture(recording, masking(), start_ms, TextPolicy::Mask) else {
+        return Ok(());
+    };
+    let kept = String::from_utf8(track.encode()).unwrap_or_default();
+    for canary in CANARIES {
+        prop_assert!(
+            !kept.contains(canary),
+            "{} kept in the page: {}",
+            canary,
+            kept
+        );
+    }
+    let end = track.changes.last().map_or(0, |c| c.t);
+    let page = DomReplay::new(track).at(end);
+    let html = page.dom.to_html();
+    for canary in CANARIES {
+        prop_assert!(!html.contains(canary), "{} in the drawn page", canary);
+    }
+    let _drawn = render::render_once(&html, 320, 240, &render::View::default());
+    Ok(())
+}
+
 /// Runs every importer on `bytes`; any panic fails the property.
 fn import_everything(bytes: &[u8]) -> Result<(), TestCaseError> {
     let stores = stores().lock().unwrap_or_else(|e| e.into_inner());
@@ -154,7 +182,9 @@ fn import_everything(bytes: &[u8]) -> Result<(), TestCaseError> {
     if let Ok(pending) = rrweb::split(name, &text) {
         for p in pending {
             if let Ok(recording) = p.decode(name) {
-                check_converted(&rrweb::convert(&recording, masking()))?;
+                let converted = rrweb::convert(&recording, masking());
+                check_converted(&converted)?;
+                check_page(&recording, converted.started_at_ms)?;
                 accepted = true;
             }
         }
@@ -364,7 +394,10 @@ fn node() -> impl Strategy<Value = serde_json::Value> {
     let leaf = (
         number(),
         0i64..6,
-        prop::sample::select(vec!["input", "div", "li", "button", "form", "A", ""]),
+        prop::sample::select(vec![
+            "input", "div", "li", "button", "form", "A", "", "style", "link", "img", "svg", "script",
+            "textarea",
+        ]),
         prop::sample::select(vec![
             serde_json::json!({}),
             serde_json::json!({"type": "password"}),
@@ -373,6 +406,11 @@ fn node() -> impl Strategy<Value = serde_json::Value> {
             serde_json::json!({"rr_width": "10px", "rr_height": "5px"}),
             serde_json::json!({"class": 5, "id": ["x"], "role": {"a": 1}}),
             serde_json::json!({"value": "ana@example.org", "textContent": "+1 555 123 4567"}),
+            serde_json::json!({"style": "background:url(https://x.test/jane.doe) ; color:red", "title": "ana@example.org",
+                "data-user": "user-jane-doe", "href": "javascript:alert('5551234567')", "type": "5551234567",
+                "placeholder": "4111111111111111", "aria-label": "jane.doe", "width": "5551234567"}),
+            serde_json::json!({"_cssText": "/* ana@example.org */ .a::after{content:'555 123 4567'} #user-jane-doe{background:url(jane.doe.png)} @import 'x'; @font-face{src:url(x)} .b{color:red}",
+                "rel": "stylesheet"}),
         ]),
     )
         .prop_map(|(id, kind, tag, attributes)| {

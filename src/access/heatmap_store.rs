@@ -220,7 +220,7 @@ impl Workspace {
         let shot = self
             .core
             .query_row(
-                "SELECT png, width_px, height_px, css_width FROM screenshots WHERE page_id = ?1 AND viewport = ?2",
+                "SELECT png, width_px, height_px, css_width, source FROM screenshots WHERE page_id = ?1 AND viewport = ?2",
                 params![page_id, viewport],
                 |r| {
                     Ok(Screenshot {
@@ -228,6 +228,7 @@ impl Workspace {
                         width_px: r.get::<_, i64>(1)?.max(1) as usize,
                         height_px: r.get::<_, i64>(2)?.max(1) as usize,
                         css_width: r.get::<_, i64>(3)?.max(1) as u32,
+                        reconstructed: r.get::<_, String>(4)? == "reconstructed",
                     })
                 },
             )

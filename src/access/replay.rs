@@ -143,7 +143,13 @@ impl Workspace {
         out: &std::path::Path,
     ) -> Result<FrameWritten> {
         let data = self.replay(session_id, purpose)?;
-        let canvas = crate::replay::frame::compose(&data, at_ms, mode)?;
+        let source = crate::replay::frame::FrameSource {
+            events: &data.events,
+            page: data.page.as_ref(),
+            screenshots: &data.screenshots,
+            viewport_width: data.session.viewport_width as u32,
+        };
+        let canvas = crate::replay::frame::compose(&source, at_ms, mode)?;
         let source = match mode {
             FrameMode::Page => "page reconstructed from the recording, text masked",
             FrameMode::Screenshot => "page screenshot, pointer from the recording",

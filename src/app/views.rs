@@ -35,6 +35,17 @@ impl SightlineApp {
         }
     }
 
+    /// Waits until the open replay's page renderer has answered what the player last asked
+    /// (tests await the work, not the clock).
+    pub fn wait_for_page_frame(&mut self, ctx: &egui::Context) {
+        if let Screen::Workbench(w) = &mut self.screen
+            && let ViewState::Sessions(state) = &mut w.view
+            && let Some(page) = state.player.as_mut().and_then(|p| p.page.as_mut())
+        {
+            page.wait(ctx);
+        }
+    }
+
     /// Opens `view` in place of the current one.
     pub(super) fn open(&mut self, view: View) {
         if let Some(problem) = self.flush_annotations()

@@ -515,6 +515,16 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 3)]
         runs: usize,
     },
+    /// The page replay: how close the sample pages are drawn to their screenshots, seeking
+    /// with a render, playback, and the memory of a long session's page replay.
+    Page {
+        /// Random seeks per sample session.
+        #[arg(long, default_value_t = 200)]
+        seeks: usize,
+        /// Length of the long session, in hours.
+        #[arg(long, default_value_t = 2.0)]
+        hours: f64,
+    },
     /// Points to a coloured heatmap overlay, and recolouring a visible region.
     Heatmap {
         /// How many points.

@@ -31,7 +31,80 @@ pub fn run(cmd: BenchCommand, device: &Device) -> Result<ExitCode> {
             seeks,
             runs,
         } => bench_seek(events, hours, seeks, runs, device),
+        BenchCommand::Page { seeks, hours } => bench_page(seeks, hours),
     }
+}
+
+/// `sightline bench page`: fidelity, seek and playback over the sample sessions, then the
+/// resident memory a long session's page replay adds while it is played through.
+fn bench_page(seeks: usize, hours: f64) -> Result<ExitCode> {
+    use crate::sample::{bench, fidelity, page_bench};
+    let pages = fidelity::sample_fidelity()?;
+    for p in &pages {
+        output::lines([format!(
+            "fidelity page={} width={} tiles={} agreeing={} share={:.3}",
+            p.page,
+            p.width,
+            p.tiles,
+            p.agreeing,
+            p.share()
+        )])?;
+    }
+    let min = pages
+        .iter()
+        .map(|p| p.share())
+        .fold(f64::INFINITY, f64::min);
+    let t = page_bench::timings(seeks)?;
+    output::lines([format!(
+        "seeks={} seek_median_ms={:.1} seek_p99_ms={:.1} playback_frames={} playback_fps={:.0}",
+        t.seeks_ms.len(),
+        t.seek_quantile(0.5),
+        t.seek_quantile(0.99),
+        t.frames,
+        t.fps()
+    )])?;
+    let before = resident_mb();
+    let track = page_bench::long_track(hours)?;
+    let changes = track.changes.len();
+    let replay = crate::dom::seek::DomReplay::new(track);
+    let mut doc = None;
+    let mut t_ms = 0;
+    let end = (hours * 3_600_000.0) as i64;
+    let mut frames = 0;
+    while t_ms <= end {
+        let request = crate::render::worker::FrameRequest {
+            t_ms,
+            width: 1440,
+            height: 900,
+            scroll_x: 0.0,
+            scroll_y: 0.0,
+        };
+        if matches!(
+            crate::render::worker::draw(&replay, &mut doc, &request),
+            Ok(Some(_))
+        ) {
+            frames += 1;
+        }
+        t_ms += 60_000;
+    }
+    let after = resident_mb();
+    let peak = bench::peak_resident_mb().map_or_else(|| "unknown".into(), |mb| format!("{mb:.0}"));
+    output::lines([format!(
+        "long_hours={hours} long_changes={changes} long_frames={frames} long_replay_mb={:.0} process_peak_mb={peak} fidelity_min={min:.3}",
+        after - before
+    )])?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Resident memory now, in MB (Linux; 0 elsewhere).
+fn resident_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            let line = s.lines().find(|l| l.starts_with("VmRSS:"))?.to_owned();
+            line.split_whitespace().nth(1)?.parse::<f64>().ok()
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
 }
 
 /// `sightline bench overview`: the path an analyst waits for after sign-in, from the

@@ -211,6 +211,10 @@ const CORE: &[&str] = &["
     CREATE INDEX session_latency_by_day ON session_latency (day);
     -- When each anomaly was first found, for the time to acknowledge it.
     CREATE TABLE anomaly_seen (key TEXT PRIMARY KEY, first_seen_ms INTEGER NOT NULL) STRICT;
+", "
+    -- Where a page image came from: an uploaded screenshot, or a page drawn from a recording's
+    -- masked DOM for a page and width that had none.
+    ALTER TABLE screenshots ADD COLUMN source TEXT NOT NULL DEFAULT 'screenshot';
 "];
 
 /// Migrations of `recordings.db`.
@@ -304,7 +308,7 @@ const RECORDINGS: &[&str] = &[
         WHERE NOT EXISTS (SELECT 1 FROM sessions WHERE error_clicks IS NULL);
 ",
     "
-    -- The masked page of each replay (crate::dom): snapshots and changes, deflated JSON.
+    -- The masked page of each replay (crate::dom): snapshots and changes, as JSON.
     CREATE TABLE session_pages (
         session_id TEXT PRIMARY KEY REFERENCES sessions(id) ON DELETE CASCADE,
         track BLOB NOT NULL

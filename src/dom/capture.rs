@@ -77,11 +77,23 @@ fn px(v: Option<&Value>) -> Option<f64> {
     (n.is_finite() && (0.0..=100_000.0).contains(&n)).then_some(n)
 }
 
-/// A plain word (attribute values kept as written): letters, digits, `-` and `_`, short.
-fn word(s: &str) -> bool {
-    s.len() <= 24
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '%' | '.'))
+/// Attributes whose value is a size or count.
+const NUMERIC: &[&str] = &[
+    "width", "height", "colspan", "rowspan", "span", "size", "cols", "rows", "start",
+];
+
+/// An attribute value kept as written: a short number for sizes and counts, otherwise empty
+/// (a boolean attribute) or UI vocabulary (`email`, `button`, `true`), nothing that could be
+/// a name or a number of a person.
+fn plain_value(name: &str, value: &str) -> bool {
+    let v = value.trim();
+    if NUMERIC.contains(&name) {
+        let digits = v.trim_end_matches('%').trim_end_matches("px");
+        return !digits.is_empty()
+            && digits.len() <= 5
+            && digits.chars().all(|c| c.is_ascii_digit());
+    }
+    v.is_empty() || identifiers::is_ui_name(v)
 }
 
 const MEDIA: &[&str] = &[
@@ -338,7 +350,10 @@ impl<'a> DomCapture<'a> {
             classes: &class_list,
             attributes: &pairs,
         };
-        let mut effects = self.masking.effects(&element);
+        let mut effects = match self.policy {
+            TextPolicy::Mask => self.masking.effects(&element),
+            TextPolicy::KeepForFidelityTest => Effects::default(),
+        };
         effects.inherit(&inherited);
         let recorder_block = attrs.contains_key("rr_width") || attrs.contains_key("rr_height");
         let blocked = effects.block.is_some() || recorder_block;
@@ -390,7 +405,11 @@ impl<'a> DomCapture<'a> {
             if name == "class" || !kept_attribute(&name) {
                 continue;
             }
-            if (media || blocked) && !matches!(name.as_str(), "id" | "style") {
+            // A box keeps what shapes it (id, class, type, size), never what it held.
+            if media && !matches!(name.as_str(), "id" | "style") {
+                continue;
+            }
+            if blocked && matches!(name.as_str(), "value" | "placeholder" | "href") {
                 continue;
             }
             let Some(v) = str_of(value) else { continue };
@@ -416,12 +435,12 @@ impl<'a> DomCapture<'a> {
             },
         );
         let mut children = Vec::new();
-        if !(media || blocked) {
-            if let Some(list) = raw.get("childNodes").and_then(Value::as_array) {
-                for child in list {
-                    if let Some(c) = self.node(child, effects, Some(&tag), depth + 1) {
-                        children.push(c);
-                    }
+        if !(media || blocked)
+            && let Some(list) = raw.get("childNodes").and_then(Value::as_array)
+        {
+            for child in list {
+                if let Some(c) = self.node(child, effects, Some(&tag), depth + 1) {
+                    children.push(c);
                 }
             }
         }
@@ -484,13 +503,19 @@ impl<'a> DomCapture<'a> {
                     .to_ascii_lowercase();
                 if tag == "input" && VOID_INPUTS.contains(&kind.as_str()) {
                     Some(self.text(value))
+                } else if self.policy == TextPolicy::KeepForFidelityTest {
+                    Some(value.to_owned())
                 } else if effects.ignore.is_some() || !matches!(tag, "input" | "textarea") {
                     None
                 } else {
                     (!value.is_empty()).then(|| MASKED_VALUE.to_owned())
                 }
             }
-            _ => word(value).then(|| value.to_owned()),
+            // Checked and selected states are input values: only the fidelity test keeps them.
+            "checked" | "selected" => {
+                (self.policy == TextPolicy::KeepForFidelityTest).then(String::new)
+            }
+            _ => plain_value(name, value).then(|| value.trim().to_owned()),
         }
     }
 }
@@ -531,6 +556,8 @@ fn kept_attribute(name: &str) -> bool {
             | "aria-current"
             | "aria-pressed"
             | "aria-checked"
+            | "checked"
+            | "selected"
     )
 }
 

@@ -232,6 +232,72 @@ impl LiveDom {
         out
     }
 
+    /// How an element is written for the renderer: a field showing its placeholder gets it as
+    /// a grey value, and a `select` becomes a read-only field showing its chosen option
+    /// (Blitz draws neither).
+    fn as_drawn<'a>(
+        &self,
+        tag: &'a str,
+        attrs: &'a [(String, String)],
+        children: &[i64],
+    ) -> (&'a str, std::borrow::Cow<'a, [(String, String)]>) {
+        let get = |name: &str| {
+            attrs
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.as_str())
+        };
+        let grey = |attrs: &mut Vec<(String, String)>| match attrs
+            .iter_mut()
+            .find(|(n, _)| n == "style")
+        {
+            Some((_, v)) => v.push_str(";color:#757575"),
+            None => attrs.push(("style".into(), "color:#757575".into())),
+        };
+        match tag {
+            "input" if get("value").is_none_or(str::is_empty) && get("placeholder").is_some() => {
+                let mut out: Vec<(String, String)> = attrs.to_vec();
+                out.push((
+                    "value".into(),
+                    get("placeholder").unwrap_or_default().to_owned(),
+                ));
+                grey(&mut out);
+                ("input", std::borrow::Cow::Owned(out))
+            }
+            "select" => {
+                let options: Vec<&Node> = children
+                    .iter()
+                    .filter_map(|c| self.nodes.get(c))
+                    .filter(|n| matches!(&n.kind, Kind::Element { tag, .. } if tag == "option"))
+                    .collect();
+                let chosen = options
+                    .iter()
+                    .find(|n| matches!(&n.kind, Kind::Element { attrs, .. } if attrs.iter().any(|(a, _)| a == "selected")))
+                    .or(options.first());
+                let text: String = chosen
+                    .map(|n| {
+                        n.children
+                            .iter()
+                            .filter_map(|c| match &self.nodes.get(c)?.kind {
+                                Kind::Text(t) => Some(t.as_str()),
+                                Kind::Element { .. } => None,
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let mut out: Vec<(String, String)> = attrs
+                    .iter()
+                    .filter(|(n, _)| matches!(n.as_str(), "id" | "class" | "style" | "disabled"))
+                    .cloned()
+                    .collect();
+                out.push(("type".into(), "text".into()));
+                out.push(("value".into(), format!("{} ▾", text.trim())));
+                ("input", std::borrow::Cow::Owned(out))
+            }
+            _ => (tag, std::borrow::Cow::Borrowed(attrs)),
+        }
+    }
+
     /// The page as HTML, with the styles for replaced content, and `data-sl-scroll` on the
     /// elements that scrolled.
     pub fn to_html(&self) -> String {
@@ -267,8 +333,10 @@ impl LiveDom {
                         let _ = write!(out, "</{tag}>");
                         continue;
                     }
+                    // What Blitz does not draw itself: placeholders and selects.
+                    let (tag, attrs) = self.as_drawn(tag, attrs, &node.children);
                     let _ = write!(out, "<{tag}");
-                    for (n, v) in attrs {
+                    for (n, v) in attrs.iter() {
                         if !valid_name(n) {
                             continue;
                         }
@@ -283,7 +351,7 @@ impl LiveDom {
                     if tag == "head" {
                         let _ = write!(out, "<style>{REPLACED_STYLE}</style>");
                     }
-                    if VOID.contains(&tag.as_str()) || depth >= MAX_DEPTH {
+                    if VOID.contains(&tag) || depth >= MAX_DEPTH {
                         continue;
                     }
                     stack.push((id, depth, true));

@@ -14,9 +14,7 @@ pub fn mask_text(text: &str) -> String {
             out.push('•');
         } else if c.is_alphabetic() {
             out.push('●');
-        } else if c.is_whitespace() || c.is_ascii_punctuation() {
-            out.push(c);
-        } else if is_general_punctuation(c) {
+        } else if c.is_whitespace() || c.is_ascii_punctuation() || is_general_punctuation(c) {
             out.push(c);
         }
         // Everything else (marks, symbols, private-use, emoji) could carry meaning: dropped.

@@ -269,13 +269,24 @@ pub fn footer_lines(heatmap: &Heatmap, facts: &ExportFacts) -> [String; 2] {
             heatmap.count_label()
         ),
         format!(
-            "Exported by {} at {} with Sightline · markers: {} (red), {} (grey)",
+            "Exported by {} at {} with Sightline · markers: {} (red), {} (grey){}",
             facts.user,
             facts.time,
             marker_count(heatmap, "rage", true),
-            marker_count(heatmap, "dead", false)
+            marker_count(heatmap, "dead", false),
+            background_note(heatmap)
         ),
     ]
+}
+
+/// " · page reconstructed from a recording, text masked" when the background was drawn.
+fn background_note(heatmap: &Heatmap) -> String {
+    match &heatmap.screenshot {
+        Some(s) if s.reconstructed => {
+            format!(" · page {}", crate::heatmap::figure::RECONSTRUCTED_LABEL)
+        }
+        _ => String::new(),
+    }
 }
 
 /// "12 rage", or why a kind of marker is not drawn.
@@ -380,10 +391,22 @@ pub fn text_chunks(heatmap: &Heatmap, facts: &ExportFacts) -> Vec<(String, Strin
         ("Author", facts.user.clone()),
         ("Creation Time", facts.time.clone()),
         ("Render parameters", params.to_string()),
+        ("Background", background(heatmap)),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v))
     .collect()
+}
+
+/// What the image under the heatmap is.
+fn background(heatmap: &Heatmap) -> String {
+    match &heatmap.screenshot {
+        Some(s) if s.reconstructed => {
+            format!("page {}", crate::heatmap::figure::RECONSTRUCTED_LABEL)
+        }
+        Some(_) => "page screenshot".to_owned(),
+        None => "plain canvas (no screenshot)".to_owned(),
+    }
 }
 
 /// Encodes the canvas as PNG with `chunks` as iTXt text chunks (UTF-8).

@@ -21,7 +21,12 @@ pub struct Screenshot {
     pub height_px: usize,
     /// The CSS width it was taken at.
     pub css_width: u32,
+    /// Drawn from a recording's masked page, not uploaded.
+    pub reconstructed: bool,
 }
+
+/// How views and exports name a background drawn from a recording.
+pub const RECONSTRUCTED_LABEL: &str = "reconstructed from a recording, text masked";
 
 /// What to draw.
 #[derive(Debug, Clone, PartialEq)]

@@ -8,6 +8,7 @@ pub mod depth;
 pub mod manifest;
 pub mod native;
 mod pipeline;
+mod reconstruct;
 pub mod rescrub;
 pub mod rrweb;
 pub mod screenshot;
@@ -135,6 +136,10 @@ pub struct ImportReport {
     pub recordings: usize,
     /// Sessions whose replay was kept.
     pub replays_stored: usize,
+    /// Of those, how many kept the page itself (masked DOM).
+    pub pages_stored: usize,
+    /// Pages without a screenshot given a background drawn from a replay's masked page.
+    pub backgrounds_drawn: usize,
     /// Sessions whose points were aggregated.
     pub heatmap_sessions: usize,
     /// Consent records read from consent CSVs.
@@ -164,7 +169,10 @@ impl ImportReport {
                 r.failed_files.len()
             ),
             format!("Recordings       {}", r.recordings),
-            format!("Replays stored   {}", r.replays_stored),
+            format!(
+                "Replays stored   {} ({} with the masked page)",
+                r.replays_stored, r.pages_stored
+            ),
             format!("Heatmap sessions {}", r.heatmap_sessions),
             format!(
                 "Events           {} read; {} of {} interactions kept; {} removed by masking rules; {} content events not kept; {} duplicates; {} invalid",
@@ -195,6 +203,12 @@ impl ImportReport {
                 }
             }
             out.push(format!("Rule             {rule}: {}", did.join(", ")));
+        }
+        if r.backgrounds_drawn > 0 {
+            out.push(format!(
+                "Backgrounds      {} pages without a screenshot drawn from a recording, text masked",
+                r.backgrounds_drawn
+            ));
         }
         let u = &r.rescrubbed;
         if u.sessions + u.pages_renamed + u.pages_merged > 0 {

@@ -29,8 +29,8 @@ pub struct FrameRequest {
 pub struct FrameReply {
     /// The request it answers.
     pub request: FrameRequest,
-    /// The frame, or a message for the user.
-    pub frame: Result<Frame, String>,
+    /// The frame (`None` before the first page of the session), or a message for the user.
+    pub frame: Result<Option<Frame>, String>,
 }
 
 /// A handle to the renderer thread of one replay.
@@ -40,15 +40,16 @@ pub struct PageWorker {
     thread: Option<JoinHandle<()>>,
 }
 
-/// Draws the page of `replay` at `request`, reusing `doc` when the layout is the same.
+/// Draws the page of `replay` at `request`, reusing `doc` when the layout is the same;
+/// `None` before the session's first page.
 pub fn draw(
     replay: &DomReplay,
     doc: &mut Option<(usize, PageDoc)>,
     request: &FrameRequest,
-) -> Result<Frame, String> {
+) -> Result<Option<Frame>, String> {
     let page = replay.at(request.t_ms);
     if !page.dom.has_page() {
-        return Err("No page was recorded yet at this moment.".into());
+        return Ok(None);
     }
     let size = (request.width.max(1), request.height.max(1));
     let reuse = matches!(doc, Some((v, d)) if *v == page.layout_version && d.size() == size);
@@ -71,7 +72,7 @@ pub fn draw(
         // A document that panicked is not trusted again.
         *doc = None;
     }
-    frame
+    frame.map(Some)
 }
 
 impl PageWorker {
@@ -119,9 +120,9 @@ impl PageWorker {
         self.replies.try_iter().last()
     }
 
-    /// Waits for the next reply (tests and the CLI).
-    pub fn wait(&self) -> Option<FrameReply> {
-        self.replies.recv().ok()
+    /// Waits up to `timeout` for the next reply.
+    pub fn wait(&self, timeout: std::time::Duration) -> Option<FrameReply> {
+        self.replies.recv_timeout(timeout).ok()
     }
 }
 

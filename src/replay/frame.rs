@@ -2,13 +2,29 @@
 //! moment, at the session's viewport, with the pointer drawn where it was. Used by
 //! `sightline sessions frame`; the player draws the same things live.
 
-use crate::access::replay::ReplayData;
+use std::collections::HashMap;
+
+use crate::dom::DomTrack;
 use crate::dom::seek::DomReplay;
 use crate::error::{Error, Result};
 use crate::export::draw::Canvas;
+use crate::heatmap::figure::Screenshot;
 use crate::render::{self, Frame, View};
 use crate::replay::{PlayerState, Replay};
-use crate::session::device_class;
+use crate::session::{SessionEvent, device_class};
+
+/// What a frame is drawn from: a session's events, its page track and its pages' screenshots,
+/// as an opening through the gate returned them.
+pub struct FrameSource<'a> {
+    /// The masked events.
+    pub events: &'a [SessionEvent],
+    /// The masked page, if kept.
+    pub page: Option<&'a DomTrack>,
+    /// Screenshots by (page pattern, viewport class).
+    pub screenshots: &'a HashMap<(String, String), Screenshot>,
+    /// The session's widest viewport, for sessions that never reported one.
+    pub viewport_width: u32,
+}
 
 /// What the frame shows under the pointer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,21 +39,20 @@ pub enum FrameMode {
 const DEFAULT_HEIGHT: u32 = 900;
 
 /// The frame at `at_ms` (from the session's start).
-pub fn compose(data: &ReplayData, at_ms: i64, mode: FrameMode) -> Result<Canvas> {
-    let replay = Replay::new(data.events.clone());
+pub fn compose(data: &FrameSource<'_>, at_ms: i64, mode: FrameMode) -> Result<Canvas> {
+    let replay = Replay::new(data.events.to_vec());
     let at_ms = at_ms.clamp(0, replay.duration_ms().max(0));
     let state = replay.state_at(at_ms);
-    let (w, h) = state.viewport.unwrap_or((
-        (data.session.viewport_width as u32).max(320),
-        DEFAULT_HEIGHT,
-    ));
+    let (w, h) = state
+        .viewport
+        .unwrap_or((data.viewport_width.max(320), DEFAULT_HEIGHT));
     let (w, h) = (
         w.clamp(200, render::MAX_SIDE),
         h.clamp(200, render::MAX_SIDE),
     );
     let frame = match mode {
         FrameMode::Page => {
-            let track = data.page.clone().ok_or_else(|| {
+            let track = data.page.cloned().ok_or_else(|| {
                 Error::Invalid(
                     "This session has no recorded page (it was imported without one); use --mode screenshot."
                         .into(),
@@ -73,7 +88,7 @@ pub fn compose(data: &ReplayData, at_ms: i64, mode: FrameMode) -> Result<Canvas>
     Ok(canvas)
 }
 
-fn screenshot_frame(data: &ReplayData, state: &PlayerState, w: u32, h: u32) -> Result<Frame> {
+fn screenshot_frame(data: &FrameSource<'_>, state: &PlayerState, w: u32, h: u32) -> Result<Frame> {
     let page = state
         .page
         .clone()

@@ -4,5 +4,7 @@
 pub mod assets;
 pub mod bench;
 pub mod demo;
+pub mod fidelity;
 pub mod generate;
+pub mod page_bench;
 pub mod rng;

@@ -321,3 +321,103 @@ fn ux_liaisons_cannot_list_and_data_engineers_cannot_replay() {
         && e.role == "data-engineer"
         && e.outcome == "denied"));
 }
+
+/// Runs frames, each waiting for the page renderer's answer, until `done`.
+fn until(
+    h: &mut Harness<'_, SightlineApp>,
+    what: &str,
+    done: impl Fn(&Harness<'_, SightlineApp>) -> bool,
+) {
+    for _ in 0..200 {
+        h.step();
+        let ctx = h.ctx.clone();
+        h.state_mut().wait_for_page_frame(&ctx);
+        if done(h) {
+            return;
+        }
+    }
+    panic!("{what} never happened");
+}
+
+fn frames(h: &Harness<'_, SightlineApp>) -> u64 {
+    player(h)
+        .and_then(|p| p.page.as_ref())
+        .map_or(0, |p| p.frames)
+}
+
+fn has_label_starting(h: &Harness<'_, SightlineApp>, prefix: &str) -> bool {
+    h.query_all_by(|n| n.label().is_some_and(|l| l.starts_with(prefix)))
+        .next()
+        .is_some()
+}
+
+/// The sample conversation: the page mode is the default, shows the masked page, follows
+/// seeks and playback, and toggles with the screenshot by button and by M.
+#[test]
+fn the_page_mode_draws_the_masked_page_and_toggles_with_the_screenshot() {
+    use sightline::replay::timeline::MarkKind;
+    use sightline::ui::replay::page::PlayerMode;
+    let fx = Fixture::with_all_roles();
+    let (name, text) = sightline::sample::assets::RECORDINGS[0];
+    let mut ws = fx.unlock(ENGINEER);
+    let input = sightline::ingest::ImportInput::Memory {
+        name: name.into(),
+        text: text.into(),
+    };
+    ws.import_inputs(
+        &[input],
+        &super::common::assumed(),
+        &mut |_| {},
+        &std::sync::atomic::AtomicBool::new(false),
+    )
+    .unwrap();
+    ws.lock().unwrap();
+    let mut h = opened(&fx, ANALYST);
+    h.get_all_by_label("Replay").next().unwrap().click();
+    h.run_steps(4);
+    h.get_by_label("Purpose or ticket id").type_text("ticket 7");
+    h.run_steps(1);
+    h.get_by_label("Open replay").click();
+    wait_open(&mut h);
+    let p = player(&h).unwrap();
+    assert_eq!(
+        p.mode,
+        PlayerMode::Page,
+        "a session with a page opens on it"
+    );
+    assert!(
+        p.marks.iter().any(|(_, k)| *k == MarkKind::PageChange),
+        "the sent message is marked on the timeline"
+    );
+    assert!(h.query_by_label(" masked ").is_some(), "the masked badge");
+    // Seek: the page follows.
+    h.get_by_label("Forward 5 s").click();
+    until(&mut h, "a frame after the seek", |h| frames(h) > 0);
+    h.run_steps(2);
+    assert!(has_label_starting(&h, "Masked page at 0:05"));
+    let before = frames(&h);
+    h.get_by_label("Forward 5 s").click();
+    until(&mut h, "a frame after the second seek", |h| {
+        frames(h) > before
+    });
+    h.run_steps(2);
+    assert!(has_label_starting(&h, "Masked page at 0:10"));
+    // Play: new frames arrive as the time moves.
+    let before = frames(&h);
+    h.get_by_label("Play").click();
+    until(&mut h, "frames during playback", |h| frames(h) > before + 2);
+    h.get_by_label("Pause").click();
+    h.run_steps(2);
+    // The screenshot mode, by button and back by M.
+    h.get_by_label("Screenshot").click();
+    h.run_steps(3);
+    assert_eq!(player(&h).unwrap().mode, PlayerMode::Screenshot);
+    assert!(has_label_starting(&h, "Screenshot at"));
+    assert!(h.query_by_label(" masked ").is_none());
+    h.key_press(egui::Key::M);
+    h.run_steps(3);
+    assert_eq!(player(&h).unwrap().mode, PlayerMode::Page);
+    until(&mut h, "the page again", |h| {
+        has_label_starting(h, "Masked page at")
+    });
+}

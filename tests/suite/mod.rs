@@ -45,6 +45,8 @@ mod login;
 mod masking;
 /// The permission matrix, enforced by the gate and logged, for every role.
 mod matrix;
+/// The page replay: masked DOM stored, drawn, changing on time; frames; fidelity.
+mod page_replay;
 /// The replay seek index against a straight replay.
 mod replay;
 /// Revocation rotates keys; an old header opens nothing written after it.

@@ -5,7 +5,7 @@
 
 use crate::dom::seek::DomReplay;
 use crate::render::Frame;
-use crate::render::worker::{FrameRequest, PageWorker};
+use crate::render::worker::{FrameReply, FrameRequest, PageWorker};
 
 /// Which background the player draws.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,6 +21,12 @@ pub struct PagePlayer {
     worker: PageWorker,
     texture: Option<egui::TextureHandle>,
     asked: Option<FrameRequest>,
+    /// The last answer said there was no page at that moment.
+    no_page: bool,
+    /// A request is not answered yet.
+    outstanding: bool,
+    /// The renderer failed with this message (not shown yet).
+    failed: Option<String>,
     /// Times where the page itself changed, for the timeline.
     pub marks: Vec<i64>,
     /// Frames drawn so far (for tests and the status line).
@@ -33,6 +39,8 @@ pub enum PageFrame<'a> {
     Ready(&'a egui::TextureHandle),
     /// Nothing drawn yet.
     Drawing,
+    /// The session had not loaded a page yet at this moment.
+    NoPage,
     /// The renderer failed: the player falls back to the screenshot with this message.
     Failed(String),
 }
@@ -55,6 +63,9 @@ impl PagePlayer {
             worker,
             texture: None,
             asked: None,
+            no_page: false,
+            outstanding: false,
+            failed: None,
             marks,
             frames: 0,
         })
@@ -65,30 +76,41 @@ impl PagePlayer {
         if self.asked.as_ref() != Some(&request) {
             self.worker.request(request.clone());
             self.asked = Some(request);
+            self.outstanding = true;
         }
         if let Some(reply) = self.worker.latest() {
-            match reply.frame {
-                Ok(frame) => self.take(ctx, &frame),
-                Err(message) => return PageFrame::Failed(message),
-            }
+            self.answer(ctx, reply);
+        }
+        if let Some(message) = self.failed.take() {
+            return PageFrame::Failed(message);
         }
         match &self.texture {
+            _ if self.no_page => PageFrame::NoPage,
             Some(t) => PageFrame::Ready(t),
             None => PageFrame::Drawing,
         }
     }
 
-    /// Blocks until the renderer has answered the last request (tests).
-    pub fn wait(&mut self, ctx: &egui::Context) -> bool {
-        let Some(reply) = self.worker.wait() else {
-            return false;
-        };
+    /// Blocks until the renderer has answered the last request (at most 30 s), so tests wait
+    /// on the work itself rather than on time.
+    pub fn wait(&mut self, ctx: &egui::Context) {
+        while self.outstanding {
+            let Some(reply) = self.worker.wait(std::time::Duration::from_secs(30)) else {
+                self.outstanding = false;
+                return;
+            };
+            self.answer(ctx, reply);
+        }
+    }
+
+    fn answer(&mut self, ctx: &egui::Context, reply: FrameReply) {
+        if self.asked.as_ref() == Some(&reply.request) {
+            self.outstanding = false;
+        }
         match reply.frame {
-            Ok(frame) => {
-                self.take(ctx, &frame);
-                true
-            }
-            Err(_) => false,
+            Ok(Some(frame)) => self.take(ctx, &frame),
+            Ok(None) => self.no_page = true,
+            Err(message) => self.failed = Some(message),
         }
     }
 
@@ -105,5 +127,6 @@ impl PagePlayer {
             }
         }
         self.frames += 1;
+        self.no_page = false;
     }
 }

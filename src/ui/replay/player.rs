@@ -255,12 +255,17 @@ pub fn frame_ui(ui: &mut egui::Ui, p: &mut PlayerViewState) {
                 );
                 drawn = true;
             }
-            PageFrame::Drawing => {
+            waiting @ (PageFrame::Drawing | PageFrame::NoPage) => {
+                let text = if matches!(waiting, PageFrame::NoPage) {
+                    "No page loaded yet at this moment"
+                } else {
+                    "Drawing the page…"
+                };
                 painter.rect_filled(frame, 0.0, theme::CANVAS_PAPER);
                 painter.text(
                     frame.center(),
                     Align2::CENTER_CENTER,
-                    "Drawing the page…",
+                    text,
                     FontId::proportional(15.0),
                     theme::CANVAS_INK,
                 );

@@ -1,0 +1,145 @@
+//! How closely the page replay draws the sample pages: each page load in the sample
+//! recordings is captured with its text kept (this comparison only; imports always mask),
+//! drawn at its width, and compared with the Chromium screenshot of the same page in 16×16
+//! tiles: a tile agrees when its mean colour is within 12 levels in every channel.
+
+use crate::dom::DomOp;
+use crate::dom::capture::TextPolicy;
+use crate::dom::live::LiveDom;
+use crate::error::{Error, Result};
+use crate::ingest::rrweb::{self, page};
+use crate::privacy::masking::Masking;
+use crate::render::PageDoc;
+use crate::sample::assets;
+
+/// Tile side in px.
+pub const TILE: usize = 16;
+/// Largest difference of a channel's mean for a tile to agree.
+pub const TOLERANCE: f64 = 12.0;
+
+/// One page at one width.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PageFidelity {
+    /// Sample page name.
+    pub page: String,
+    /// CSS width.
+    pub width: u32,
+    /// Tiles compared.
+    pub tiles: usize,
+    /// Tiles that agree.
+    pub agreeing: usize,
+}
+
+impl PageFidelity {
+    /// The share of tiles that agree (0–1).
+    pub fn share(&self) -> f64 {
+        self.agreeing as f64 / self.tiles.max(1) as f64
+    }
+}
+
+/// Tiles of two RGBA images of the same width compared over their common height:
+/// `(agreeing, compared)`.
+pub fn tile_agreement(a: &[u8], b: &[u8], width: usize, height: usize) -> (usize, usize) {
+    let mean = |img: &[u8], tx: usize, ty: usize| {
+        let mut sum = [0f64; 3];
+        for y in ty * TILE..(ty + 1) * TILE {
+            for x in tx * TILE..(tx + 1) * TILE {
+                let i = (y * width + x) * 4;
+                for (c, s) in sum.iter_mut().enumerate() {
+                    *s += f64::from(img[i + c]);
+                }
+            }
+        }
+        sum.map(|s| s / (TILE * TILE) as f64)
+    };
+    let (mut agree, mut total) = (0, 0);
+    for ty in 0..height / TILE {
+        for tx in 0..width / TILE {
+            let (ma, mb) = (mean(a, tx, ty), mean(b, tx, ty));
+            total += 1;
+            if (0..3).all(|c| (ma[c] - mb[c]).abs() <= TOLERANCE) {
+                agree += 1;
+            }
+        }
+    }
+    (agree, total)
+}
+
+/// The viewport height the screenshots were taken at, by width.
+fn viewport_height(width: u32) -> u32 {
+    if width <= 400 { 844 } else { 900 }
+}
+
+/// Every sample page load with a screenshot at its width, drawn and compared (first load of
+/// each page and width).
+pub fn sample_fidelity() -> Result<Vec<PageFidelity>> {
+    let masking = Masking::defaults([0; 32]);
+    let mut out: Vec<PageFidelity> = Vec::new();
+    for (name, text) in assets::RECORDINGS {
+        for recording in rrweb::split_all(name, text.as_bytes())? {
+            let hrefs: Vec<(String, u32)> = recording
+                .events
+                .iter()
+                .filter(|e| e.kind == Some(4))
+                .filter_map(|e| {
+                    let href = e.data.href.clone()?;
+                    Some((href, e.data.width? as u32))
+                })
+                .collect();
+            let Some(track) =
+                page::capture(&recording, &masking, 0, TextPolicy::KeepForFidelityTest)
+            else {
+                continue;
+            };
+            let snapshots = track.changes.iter().filter_map(|c| match &c.op {
+                DomOp::Snapshot { .. } => Some(&c.op),
+                _ => None,
+            });
+            for ((href, width), op) in hrefs.iter().zip(snapshots) {
+                let page = href
+                    .rsplit('/')
+                    .next()
+                    .unwrap_or_default()
+                    .trim_end_matches(".html")
+                    .to_owned();
+                if out.iter().any(|f| f.page == page && f.width == *width) {
+                    continue;
+                }
+                let Some(png) = assets::screenshot_png(&page, *width) else {
+                    continue;
+                };
+                out.push(compare(&page, *width, op, png)?);
+            }
+        }
+    }
+    out.sort_by(|a, b| (b.width, &a.page).cmp(&(a.width, &b.page)));
+    Ok(out)
+}
+
+fn compare(page: &str, width: u32, snapshot: &DomOp, png: &[u8]) -> Result<PageFidelity> {
+    let mut dom = LiveDom::default();
+    dom.apply(snapshot);
+    let mut doc = PageDoc::load(&dom.to_html(), width, viewport_height(width))?;
+    let drawn = doc.paint_full()?;
+    let shot = image::load_from_memory(png)
+        .map_err(|_| Error::Format(format!("the screenshot of {page} is unreadable")))?
+        .to_rgba8();
+    if shot.width() != drawn.width {
+        return Err(Error::Format(format!(
+            "{page}: the screenshot is {} px wide, the page was drawn at {}",
+            shot.width(),
+            drawn.width
+        )));
+    }
+    // Compared over the screenshot's whole height: a page drawn too short shows as blank.
+    let height = shot.height() as usize;
+    let mut rgba = drawn.rgba;
+    rgba.resize(width as usize * height * 4, 255);
+    let (agreeing, tiles) = tile_agreement(&rgba, shot.as_raw(), width as usize, height);
+    Ok(PageFidelity {
+        page: page.to_owned(),
+        width,
+        tiles,
+        agreeing,
+    })
+}

@@ -1,0 +1,287 @@
+//! The page replay: what an import keeps of the page (canaries in text, attributes, inputs,
+//! stylesheets and mutations reach no stored byte), a sample session's page changing when it
+//! did, frames from the command line for the roles that replay, and how close the drawn sample
+//! pages come to their screenshots.
+
+use std::sync::atomic::AtomicBool;
+
+use sightline::dom::DomOp;
+use sightline::dom::seek::DomReplay;
+use sightline::ingest::ImportInput;
+use sightline::render::worker::{FrameRequest, draw};
+use sightline::sample::assets;
+use sightline::session::EventKind;
+
+use super::common::{
+    ANALYST, ENGINEER, Fixture, LEAD, UX, assumed, contains, files, sightline, stderr,
+};
+
+/// Canary PII: email, phone, card number, a name, a token, a message.
+const CANARIES: &[&str] = &[
+    "ana.canary@example.org",
+    "5551234567",
+    "555 123 4567",
+    "4111111111111111",
+    "Jane Canary",
+    "canarytoken",
+    "meet me at the clinic",
+];
+
+/// A page full of canaries: text, every kind of attribute, a field with a value and a
+/// placeholder, a stylesheet with strings, urls, comments and selectors, an image and a
+/// script; then a mutation adding text and attributes, a text change and typing.
+fn canary_recording() -> serde_json::Value {
+    let t = |ms: i64| 1_700_000_000_000i64 + ms;
+    let css = "/* ana.canary@example.org */ @import url(https://x.test/canarytoken.css); \
+               .note::after{content:\"Jane Canary 5551234567\"} \
+               #user-canarytoken{background:url(https://x.test/?u=ana.canary@example.org)} \
+               @font-face{font-family:Canary;src:url(https://x.test/canarytoken.woff)}";
+    serde_json::json!([
+        {"type": 4, "timestamp": t(0), "data": {"href": "https://app.test/inbox", "width": 1024, "height": 700}},
+        {"type": 2, "timestamp": t(1), "data": {"initialOffset": {"top": 0, "left": 0}, "node":
+            {"type": 0, "id": 1, "childNodes": [
+                {"type": 1, "id": 2, "name": "html", "publicId": "", "systemId": ""},
+                {"type": 2, "id": 3, "tagName": "html", "attributes": {"lang": "en"}, "childNodes": [
+                    {"type": 2, "id": 4, "tagName": "head", "attributes": {}, "childNodes": [
+                        {"type": 2, "id": 5, "tagName": "style", "attributes": {"_cssText": css}, "childNodes": []},
+                        {"type": 2, "id": 6, "tagName": "link", "attributes": {"rel": "stylesheet", "_cssText": ".x{content:'meet me at the clinic'}"}, "childNodes": []},
+                        {"type": 2, "id": 7, "tagName": "script", "attributes": {}, "childNodes": [
+                            {"type": 3, "id": 8, "textContent": "var t='canarytoken'"}]}
+                    ]},
+                    {"type": 2, "id": 9, "tagName": "body", "attributes": {"onload": "steal('canarytoken')"}, "childNodes": [
+                        {"type": 2, "id": 10, "tagName": "p", "attributes": {
+                            "id": "user-canarytoken", "class": "note jane-canary",
+                            "title": "Jane Canary", "data-email": "ana.canary@example.org",
+                            "aria-label": "call 5551234567", "style": "background:url(https://x.test/canarytoken.png)"},
+                         "childNodes": [{"type": 3, "id": 11, "textContent": "Hi Jane Canary, meet me at the clinic: 5551234567"}]},
+                        {"type": 2, "id": 12, "tagName": "input", "attributes": {
+                            "type": "text", "value": "ana.canary@example.org", "placeholder": "4111111111111111",
+                            "name": "canarytoken"}, "childNodes": []},
+                        {"type": 2, "id": 13, "tagName": "img", "attributes": {
+                            "src": "https://x.test/ana.canary@example.org.png", "alt": "Jane Canary", "width": "40", "height": "40"}, "childNodes": []},
+                        {"type": 2, "id": 14, "tagName": "a", "attributes": {"href": "javascript:steal('canarytoken')"}, "childNodes": [
+                            {"type": 3, "id": 15, "textContent": "4111111111111111"}]},
+                        {"type": 2, "id": 16, "tagName": "ul", "attributes": {"class": "messages"}, "childNodes": []}
+                    ]}
+                ]}
+            ]}}},
+        {"type": 3, "timestamp": t(100), "data": {"source": 2, "type": 2, "id": 12, "x": 20, "y": 20}},
+        {"type": 3, "timestamp": t(200), "data": {"source": 5, "id": 12, "text": "+1 555 123 4567", "isChecked": false}},
+        {"type": 3, "timestamp": t(300), "data": {"source": 0,
+            "adds": [
+                {"parentId": 16, "nextId": null, "node": {"type": 2, "id": 20, "tagName": "li",
+                    "attributes": {"class": "toast", "data-user": "ana.canary@example.org", "title": "5551234567"}, "childNodes": []}},
+                {"parentId": 20, "nextId": null, "node": {"type": 3, "id": 21, "textContent": "Jane Canary says meet me at the clinic"}}
+            ],
+            "texts": [{"id": 15, "value": "card 4111111111111111"}],
+            "attributes": [{"id": 10, "attributes": {"data-phone": "5551234567", "title": "canarytoken", "class": "note canarytoken"}}],
+            "removes": []}},
+        {"type": 3, "timestamp": t(400), "data": {"source": 3, "id": 16, "x": 0, "y": 30}}
+    ])
+}
+
+fn import(fx: &Fixture, name: &str, text: String) {
+    let mut ws = fx.unlock(ENGINEER);
+    let input = ImportInput::Memory {
+        name: name.into(),
+        text,
+    };
+    ws.import_inputs(&[input], &assumed(), &mut |_| {}, &AtomicBool::new(false))
+        .unwrap();
+    ws.lock().unwrap();
+}
+
+#[test]
+fn canaries_reach_no_byte_of_the_stored_page() {
+    let fx = Fixture::with_all_roles();
+    import(&fx, "canary.json", canary_recording().to_string());
+    let lead = fx.unlock(LEAD);
+    let id = lead.sessions(None).unwrap()[0].id.clone();
+    let data = lead.replay(&id, "privacy test").unwrap();
+    lead.lock().unwrap();
+    let track = data.page.expect("the page was kept");
+    let json = String::from_utf8(track.encode()).unwrap();
+    // The page is there: the masked paragraph, the added item, the scroll of the list.
+    let replay = DomReplay::new(track);
+    let end = replay.at(1_000);
+    let html = end.dom.to_html();
+    assert!(html.contains("●• ●••• ●•••••, ••••"), "{html}");
+    assert!(html.contains("class=\"toast\""), "{html}");
+    assert!(html.contains("value=\"••••\""), "{html}");
+    assert!(html.contains("class=\"sl-media\""), "{html}");
+    assert_eq!(end.dom.element_scrolls().len(), 1);
+    assert!(
+        !html.contains("<script") && !html.contains("onload"),
+        "{html}"
+    );
+    let (plain, wal) = files(&fx);
+    for canary in CANARIES {
+        assert!(
+            !json.contains(canary),
+            "{canary} in the stored track: {json}"
+        );
+        assert!(!html.contains(canary), "{canary} in the drawn page");
+        assert!(!contains(&plain, canary), "{canary} in a decrypted page");
+        assert!(!contains(&wal, canary), "{canary} in a WAL file");
+    }
+    for gone in ["x.test", "javascript:", "url(", "@import", "@font-face"] {
+        assert!(!json.contains(gone), "{gone} kept: {json}");
+    }
+    // The frame renders from what was kept.
+    let mut doc = None;
+    let request = FrameRequest {
+        t_ms: 1_000,
+        width: 1024,
+        height: 700,
+        scroll_x: 0.0,
+        scroll_y: 0.0,
+    };
+    let frame = draw(&replay, &mut doc, &request).unwrap().unwrap();
+    assert_eq!((frame.width, frame.height), (1024, 700));
+}
+
+/// The sample conversation: the person sends a message, and the page shows it from then on.
+#[test]
+fn the_sent_message_appears_when_it_was_sent() {
+    let fx = Fixture::with_all_roles();
+    let (name, text) = assets::RECORDINGS[0];
+    assert_eq!(name, "desktop-inbox-conversation.json");
+    import(&fx, name, text.to_owned());
+    let ana = fx.unlock(ANALYST);
+    let id = ana.sessions(None).unwrap()[0].id.clone();
+    let data = ana.replay(&id, "support ticket 42").unwrap();
+    ana.lock().unwrap();
+    let send = data
+        .events
+        .iter()
+        .filter(|e| e.kind == EventKind::Click)
+        .filter(|e| {
+            e.target
+                .as_deref()
+                .is_some_and(|t| t.starts_with("button#send"))
+        })
+        .map(|e| e.t_ms)
+        .next_back()
+        .expect("a click on send");
+    let replay = DomReplay::new(data.page.expect("a page"));
+    let added = replay
+        .track()
+        .changes
+        .iter()
+        .find(|c| matches!(c.op, DomOp::Add { .. }))
+        .map(|c| c.t)
+        .expect("the message was added");
+    assert!(
+        (send..send + 1_000).contains(&added),
+        "send at {send} ms, added at {added} ms"
+    );
+    let items = |t: i64| replay.at(t).dom.to_html().matches("<li").count();
+    assert_eq!(items(added), items(added - 1) + 1);
+    // And it is drawn: where the person was looking, the frame changes at that moment.
+    let events = sightline::replay::Replay::new(data.events.clone());
+    let mut doc = None;
+    let mut at = |t: i64| {
+        let state = events.state_at(t);
+        let (width, height) = state.viewport.unwrap_or((1440, 900));
+        let request = FrameRequest {
+            t_ms: t,
+            width,
+            height,
+            scroll_x: state.scroll.0,
+            scroll_y: state.scroll.1,
+        };
+        draw(&replay, &mut doc, &request).unwrap().unwrap()
+    };
+    let (before, after) = (at(added - 1), at(added));
+    let changed = before
+        .rgba
+        .chunks_exact(4)
+        .zip(after.rgba.chunks_exact(4))
+        .filter(|(a, b)| a != b)
+        .count();
+    assert!(changed > 1_000, "{changed} pixels changed");
+}
+
+#[test]
+fn frames_from_the_cli_for_the_roles_that_replay() {
+    let fx = Fixture::with_all_roles();
+    let (name, text) = assets::RECORDINGS[0];
+    import(&fx, name, text.to_owned());
+    let id = fx.unlock(LEAD).sessions(None).unwrap()[0].id.clone();
+    let state = fx.tmp.path().join("cli-state");
+    let path = fx.path.to_str().unwrap();
+    let out = fx.tmp.path().join("frame.png");
+    let run = |user: (&str, &str), mode: &str| {
+        let args = [
+            "sessions",
+            "frame",
+            path,
+            "--as",
+            user.0,
+            "--session",
+            &id,
+            "--at",
+            "15000",
+            "--purpose",
+            "ticket 42",
+            "--out",
+            out.to_str().unwrap(),
+            "--mode",
+            mode,
+        ];
+        sightline(&state, &args, &[("SIGHTLINE_PASSWORD", user.1)])
+    };
+    for denied in [UX, ENGINEER] {
+        let o = run(denied, "page");
+        assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
+        assert!(!out.exists());
+    }
+    for (user, mode) in [(ANALYST, "page"), (LEAD, "screenshot")] {
+        let o = run(user, mode);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let png = image::open(&out).unwrap();
+        assert_eq!((png.width(), png.height()), (1440, 900), "{mode}");
+        std::fs::remove_file(&out).unwrap();
+    }
+    let lead = fx.unlock(LEAD);
+    let log = lead
+        .access_log(&sightline::access::log::LogQuery::default())
+        .unwrap();
+    let opened: Vec<_> = log
+        .iter()
+        .filter(|e| e.action == "replay-session" && e.purpose == "ticket 42")
+        .filter(|e| e.outcome == "allowed")
+        .collect();
+    assert_eq!(opened.len(), 2, "one logged opening per frame");
+    assert!(
+        log.iter()
+            .any(|e| e.user == UX.0 && e.action == "replay-session" && e.outcome == "denied")
+    );
+}
+
+/// The sample pages drawn from their own recordings (text kept, for this comparison only)
+/// against the Chromium screenshots, in 16×16 tiles within 12 levels of mean colour. The goal
+/// is 90% at every width; desktop reaches it, and tablet and phone widths are held at the
+/// level reached so far (docs/BENCHMARKS.md says where the rest goes: form controls, table
+/// borders and text rrweb masked while recording).
+#[test]
+fn sample_pages_are_drawn_close_to_their_screenshots() {
+    let results = sightline::sample::fidelity::sample_fidelity().unwrap();
+    for width in [1440, 768, 390] {
+        let at: Vec<_> = results.iter().filter(|r| r.width == width).collect();
+        assert!(at.len() >= 3, "pages at {width} px: {at:?}");
+        let (agreeing, tiles) = at
+            .iter()
+            .fold((0, 0), |(a, t), r| (a + r.agreeing, t + r.tiles));
+        let share = agreeing as f64 / tiles as f64;
+        for r in &at {
+            eprintln!("{} at {} px: {:.1}%", r.page, r.width, r.share() * 100.0);
+        }
+        let floor = if width == 1440 { 0.90 } else { 0.75 };
+        assert!(
+            share >= floor,
+            "{width} px: {:.1}% of tiles agree",
+            share * 100.0
+        );
+    }
+}
