@@ -50,6 +50,16 @@ fn bench_page(seeks: usize, hours: f64) -> Result<ExitCode> {
             p.share()
         )])?;
     }
+    for width in [1440, 768, 390] {
+        let (agreeing, tiles) = pages
+            .iter()
+            .filter(|p| p.width == width)
+            .fold((0, 0), |(a, t), p| (a + p.agreeing, t + p.tiles));
+        output::lines([format!(
+            "fidelity_width={width} tiles={tiles} share={:.3}",
+            agreeing as f64 / tiles.max(1) as f64
+        )])?;
+    }
     let min = pages
         .iter()
         .map(|p| p.share())

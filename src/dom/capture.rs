@@ -8,9 +8,8 @@
 
 use std::collections::HashMap;
 
-use serde_json::Value;
-
 use crate::dom::mask::mask_text;
+use crate::dom::raw::{self, AttributeValue, Attributes};
 use crate::dom::{DomChange, DomNode, DomOp, DomTrack, css};
 use crate::privacy::identifiers;
 use crate::privacy::masking::{Effects, Element, Masking};
@@ -54,26 +53,8 @@ pub struct DomCapture<'a> {
     nodes: usize,
 }
 
-fn str_of(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(true) => Some(String::new()),
-        _ => None,
-    }
-}
-
-fn int(v: &Value, key: &str) -> Option<i64> {
-    v.get(key).and_then(Value::as_i64)
-}
-
-fn px(v: Option<&Value>) -> Option<f64> {
-    let v = v?;
-    let n = match v {
-        Value::Number(n) => n.as_f64(),
-        Value::String(s) => s.trim().trim_end_matches("px").parse().ok(),
-        _ => None,
-    }?;
+fn px(v: Option<&AttributeValue<'_>>) -> Option<f64> {
+    let n: f64 = v?.as_str()?.trim().trim_end_matches("px").parse().ok()?;
     (n.is_finite() && (0.0..=100_000.0).contains(&n)).then_some(n)
 }
 
@@ -133,17 +114,14 @@ impl<'a> DomCapture<'a> {
     }
 
     /// A full snapshot (`data.node` of a type 2 event).
-    pub fn snapshot(&mut self, t: i64, document: &Value) {
+    pub fn snapshot(&mut self, t: i64, document: &raw::Node<'_>) {
         self.known.clear();
         self.nodes = 0;
-        self.document = int(document, "id");
+        self.document = document.id;
         let html = document
-            .get("childNodes")
-            .and_then(Value::as_array)
-            .and_then(|c| {
-                c.iter()
-                    .find(|n| int(n, "type") == Some(2) && tag_of(n).as_deref() == Some("html"))
-            });
+            .children
+            .iter()
+            .find(|n| n.kind == Some(2) && tag_of(n).as_deref() == Some("html"));
         if let Some(html) = html
             && let Some(root) = self.node(html, Effects::default(), None, 0)
         {
@@ -153,22 +131,16 @@ impl<'a> DomCapture<'a> {
 
     /// An incremental mutation (`data` of a type 3, source 0 event), in rrweb's replay order:
     /// removes, adds, texts, attributes.
-    pub fn mutation(&mut self, t: i64, data: &Value) {
-        let list = |k: &str| {
-            data.get(k)
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default()
-        };
-        for r in list("removes") {
-            if let Some(id) = int(&r, "id")
+    pub fn mutation(&mut self, t: i64, data: &raw::Data<'_>) {
+        for r in &data.removes {
+            if let Some(id) = r.id
                 && self.known.remove(&id).is_some()
             {
                 self.push(t, DomOp::Remove { id });
             }
         }
-        for a in list("adds") {
-            let (Some(parent), Some(node)) = (int(&a, "parentId"), a.get("node")) else {
+        for a in &data.adds {
+            let (Some(parent), Some(node)) = (a.parent_id, &a.node) else {
                 continue;
             };
             let Some(up) = self.known.get(&parent).cloned() else {
@@ -178,16 +150,16 @@ impl<'a> DomCapture<'a> {
                 continue;
             }
             if let Some(node) = self.node(node, up.effects, Some(&up.tag), 1) {
-                let next = int(&a, "nextId");
+                let next = a.next_id;
                 self.push(t, DomOp::Add { parent, next, node });
             }
         }
-        for x in list("texts") {
-            let Some(id) = int(&x, "id") else { continue };
+        for x in &data.texts {
+            let Some(id) = x.id else { continue };
             let Some(k) = self.known.get(&id) else {
                 continue;
             };
-            let raw = x.get("value").and_then(Value::as_str).unwrap_or_default();
+            let raw = x.value.as_deref().unwrap_or_default();
             let s = if k.tag == "#style" {
                 css::sanitise_sheet(raw, self.key())
             } else {
@@ -195,28 +167,25 @@ impl<'a> DomCapture<'a> {
             };
             self.push(t, DomOp::Text { id, s });
         }
-        for m in list("attributes") {
-            let Some(id) = int(&m, "id") else { continue };
+        for m in &data.attributes {
+            let Some(id) = m.id else { continue };
             let Some(k) = self.known.get(&id).cloned() else {
                 continue;
             };
             if k.effects.block.is_some() {
                 continue;
             }
-            let Some(attrs) = m.get("attributes").and_then(Value::as_object) else {
-                continue;
-            };
-            for (name, value) in attrs {
+            for (name, value) in &m.attributes.0 {
                 let name = name.to_ascii_lowercase();
                 if !kept_attribute(&name) {
                     continue;
                 }
-                // A style diff object cannot be merged safely here: left as it was.
-                if value.is_object() {
-                    continue;
-                }
-                let value =
-                    str_of(value).and_then(|v| self.attribute(&k.tag, &name, &v, &k.effects, None));
+                let value = match value {
+                    AttributeValue::Text(v) => self.attribute(&k.tag, &name, v, &k.effects, None),
+                    AttributeValue::Removed => None,
+                    // A style diff object cannot be merged safely here: left as it was.
+                    AttributeValue::Other => continue,
+                };
                 self.push(t, DomOp::Attr { id, name, value });
             }
         }
@@ -224,13 +193,13 @@ impl<'a> DomCapture<'a> {
 
     /// An input (`data` of a type 3, source 5 event): the field shows the mask, or nothing
     /// when a rule ignores it.
-    pub fn input(&mut self, t: i64, data: &Value) {
-        let Some(id) = int(data, "id") else { return };
+    pub fn input(&mut self, t: i64, data: &raw::Data<'_>) {
+        let Some(id) = data.id else { return };
         let Some(k) = self.known.get(&id) else { return };
         if k.effects.block.is_some() || k.effects.ignore.is_some() || k.tag == "select" {
             return;
         }
-        let typed = data.get("text").and_then(Value::as_str).unwrap_or_default();
+        let typed = data.text.as_deref().unwrap_or_default();
         let value = (!typed.is_empty()).then(|| MASKED_VALUE.to_owned());
         self.push(
             t,
@@ -275,7 +244,7 @@ impl<'a> DomCapture<'a> {
     /// children would need an explicit stack of partial nodes; depth is bounded instead.
     fn node(
         &mut self,
-        raw: &Value,
+        raw: &raw::Node<'_>,
         inherited: Effects,
         parent_tag: Option<&str>,
         depth: usize,
@@ -283,16 +252,13 @@ impl<'a> DomCapture<'a> {
         if depth > MAX_DEPTH || self.nodes >= MAX_NODES {
             return None;
         }
-        let id = int(raw, "id")?;
-        match int(raw, "type")? {
+        let id = raw.id?;
+        match raw.kind? {
             3 => {
                 if inherited.block.is_some() {
                     return None;
                 }
-                let raw_text = raw
-                    .get("textContent")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default();
+                let raw_text = raw.text.as_deref().unwrap_or_default();
                 let style = parent_tag == Some("style");
                 let s = if style {
                     css::sanitise_sheet(raw_text, self.key())
@@ -320,7 +286,7 @@ impl<'a> DomCapture<'a> {
     fn element(
         &mut self,
         id: i64,
-        raw: &Value,
+        raw: &raw::Node<'_>,
         inherited: Effects,
         depth: usize,
     ) -> Option<DomNode> {
@@ -328,25 +294,24 @@ impl<'a> DomCapture<'a> {
         if DROPPED.contains(&tag.as_str()) {
             return None;
         }
-        let empty = serde_json::Map::new();
-        let attrs = raw
-            .get("attributes")
-            .and_then(Value::as_object)
-            .unwrap_or(&empty);
+        let attrs = &raw.attributes;
         let class_list: Vec<String> = attrs
-            .get("class")
-            .and_then(Value::as_str)
+            .text("class")
             .unwrap_or_default()
             .split_whitespace()
             .map(str::to_owned)
             .collect();
         let pairs: Vec<(String, Option<String>)> = attrs
+            .0
             .iter()
-            .map(|(k, v)| (k.to_ascii_lowercase(), str_of(v).filter(|v| v.len() <= 256)))
+            .map(|(k, v)| {
+                let value = v.as_str().filter(|v| v.len() <= 256).map(str::to_owned);
+                (k.to_ascii_lowercase(), value)
+            })
             .collect();
         let element = Element {
             tag: &tag,
-            id: attrs.get("id").and_then(Value::as_str),
+            id: attrs.text("id"),
             classes: &class_list,
             attributes: &pairs,
         };
@@ -355,21 +320,17 @@ impl<'a> DomCapture<'a> {
             TextPolicy::KeepForFidelityTest => Effects::default(),
         };
         effects.inherit(&inherited);
-        let recorder_block = attrs.contains_key("rr_width") || attrs.contains_key("rr_height");
+        let recorder_block = attrs.has("rr_width") || attrs.has("rr_height");
         let blocked = effects.block.is_some() || recorder_block;
         self.nodes += 1;
 
         // A stylesheet link becomes a <style> with its captured text; other links go.
         if tag == "link" {
-            let sheet = attrs.get("_csstext").or_else(|| attrs.get("_cssText"));
-            let css = sheet.and_then(Value::as_str)?;
+            let css = attrs.text("_cssText")?;
             return Some(self.style_element(id, css, effects));
         }
         if tag == "style"
-            && let Some(css) = attrs
-                .get("_cssText")
-                .or_else(|| attrs.get("_csstext"))
-                .and_then(Value::as_str)
+            && let Some(css) = attrs.text("_cssText")
         {
             return Some(self.style_element(id, css, effects));
         }
@@ -400,7 +361,7 @@ impl<'a> DomCapture<'a> {
                 style.push_str(&format!("height:{h:.0}px;"));
             }
         }
-        for (name, value) in attrs {
+        for (name, value) in &attrs.0 {
             let name = name.to_ascii_lowercase();
             if name == "class" || !kept_attribute(&name) {
                 continue;
@@ -412,8 +373,8 @@ impl<'a> DomCapture<'a> {
             if blocked && matches!(name.as_str(), "value" | "placeholder" | "href") {
                 continue;
             }
-            let Some(v) = str_of(value) else { continue };
-            if let Some(v) = self.attribute(&tag, &name, &v, &effects, Some(attrs)) {
+            let Some(v) = value.as_str() else { continue };
+            if let Some(v) = self.attribute(&tag, &name, v, &effects, Some(attrs)) {
                 if name == "style" {
                     style.push_str(&v);
                 } else {
@@ -435,10 +396,8 @@ impl<'a> DomCapture<'a> {
             },
         );
         let mut children = Vec::new();
-        if !(media || blocked)
-            && let Some(list) = raw.get("childNodes").and_then(Value::as_array)
-        {
-            for child in list {
+        if !(media || blocked) {
+            for child in &raw.children {
                 if let Some(c) = self.node(child, effects, Some(&tag), depth + 1) {
                     children.push(c);
                 }
@@ -479,7 +438,7 @@ impl<'a> DomCapture<'a> {
         name: &str,
         value: &str,
         effects: &Effects,
-        all: Option<&serde_json::Map<String, Value>>,
+        all: Option<&Attributes<'_>>,
     ) -> Option<String> {
         let key = self.key();
         match name {
@@ -497,8 +456,7 @@ impl<'a> DomCapture<'a> {
             "placeholder" => Some(self.text(value)),
             "value" => {
                 let kind = all
-                    .and_then(|a| a.get("type"))
-                    .and_then(Value::as_str)
+                    .and_then(|a| a.text("type"))
                     .unwrap_or_default()
                     .to_ascii_lowercase();
                 if tag == "input" && VOID_INPUTS.contains(&kind.as_str()) {
@@ -561,11 +519,8 @@ fn kept_attribute(name: &str) -> bool {
     )
 }
 
-fn tag_of(raw: &Value) -> Option<String> {
-    let t = raw
-        .get("tagName")
-        .and_then(Value::as_str)?
-        .to_ascii_lowercase();
+fn tag_of(raw: &raw::Node<'_>) -> Option<String> {
+    let t = raw.tag.as_deref()?.to_ascii_lowercase();
     let valid =
         !t.is_empty() && t.len() <= 64 && t.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
     Some(if valid { t } else { "div".into() })

@@ -8,6 +8,7 @@ pub mod capture;
 pub mod css;
 pub mod live;
 pub mod mask;
+pub mod raw;
 pub mod seek;
 
 use serde::{Deserialize, Serialize};
@@ -15,8 +16,10 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 
 /// One kept node. Ids are the recorder's, so later changes can name them.
+///
+/// Stored externally tagged (`{"e": {…}}`): serde reads that in one pass, where an internal tag
+/// buffers every nested node first.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "k")]
 pub enum DomNode {
     /// An element: lower-case tag, kept attributes (already sanitised) and children.
     #[serde(rename = "e")]
@@ -53,7 +56,6 @@ impl DomNode {
 
 /// One change to the page.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "op")]
 pub enum DomOp {
     /// A new page: the `<html>` element (and everything in it).
     #[serde(rename = "snap")]
@@ -122,7 +124,6 @@ pub struct DomChange {
     /// When.
     pub t: i64,
     /// What.
-    #[serde(flatten)]
     pub op: DomOp,
 }
 

@@ -148,12 +148,11 @@ pub(super) fn import_session(
     batch.sessions += 1;
     if consent.recordings {
         report.replays_stored += 1;
-        if let Some(page) = &converted.page {
+        if let Some(track) = &converted.page {
             report.pages_stored += 1;
-            if let Ok(track) = crate::dom::DomTrack::decode(page) {
-                report.backgrounds_drawn +=
-                    super::reconstruct::backgrounds(ctx.core, &converted.events, &track)?;
-            }
+            batch
+                .backgrounds
+                .offer(ctx.core, &converted.events, track)?;
         }
     } else {
         report.drop_session("no recording consent (points kept)");

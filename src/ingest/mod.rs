@@ -276,6 +276,8 @@ struct Batch {
     sessions: usize,
     confirm: Vec<i64>,
     committed: usize,
+    /// Backgrounds for pages without a screenshot, drawn while the import runs.
+    backgrounds: reconstruct::Backgrounds,
 }
 
 /// Most sessions in one batch.
@@ -384,6 +386,7 @@ pub(crate) fn run(
         sessions: 0,
         confirm: Vec::new(),
         committed: 0,
+        backgrounds: reconstruct::Backgrounds::new(),
     };
     let result = run_inputs(&ctx, inputs, &mut batch, &mut report, progress, cancel)
         .and_then(|()| batch.commit(&ctx));
@@ -391,6 +394,7 @@ pub(crate) fn run(
         batch.rollback(&ctx);
         return Err(e);
     }
+    report.backgrounds_drawn = batch.backgrounds.store(core)?;
     // Pages' medians moved with the new sessions: every score is settled against them.
     crate::insights::store::rescore(core, Some(rec))?;
     Ok(report)

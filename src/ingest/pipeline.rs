@@ -115,8 +115,7 @@ fn prepare_file(
             masking,
             converted.started_at_ms,
             TextPolicy::Mask,
-        )
-        .map(|track| track.encode());
+        );
         send(Prepared {
             source_id: recording.source_id,
             converted,

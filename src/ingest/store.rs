@@ -401,7 +401,7 @@ fn store_replay(
         .execute(params![s.session_id, events])?;
     if let Some(page) = &c.page {
         tx.prepare_cached("INSERT INTO session_pages (session_id, track) VALUES (?1, ?2)")?
-            .execute(params![s.session_id, page])?;
+            .execute(params![s.session_id, page.encode()])?;
     }
     Ok(())
 }

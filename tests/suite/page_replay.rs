@@ -285,3 +285,57 @@ fn sample_pages_are_drawn_close_to_their_screenshots() {
         );
     }
 }
+
+/// A page with no screenshot at a width gets one drawn from the first replay of it: masked,
+/// labelled as reconstructed in the figure, the PNG footer and its text chunks, and replaced
+/// by an uploaded screenshot.
+#[test]
+fn a_page_without_a_screenshot_gets_a_background_drawn_from_a_replay() {
+    use sightline::access::heatmaps::HeatmapRequest;
+    use sightline::export::png::{ExportFacts, footer_lines, text_chunks};
+    use sightline::heatmap::RenderParams;
+    use sightline::heatmap::segment::Segment;
+    let fx = Fixture::with_all_roles();
+    import(&fx, "canary.json", canary_recording().to_string());
+    let ux = fx.unlock(UX);
+    let page = ux.pages().unwrap()[0].page.clone();
+    let request = HeatmapRequest {
+        page: page.clone(),
+        viewport: "desktop".into(),
+        params: RenderParams::default(),
+        segment: Segment::default(),
+    };
+    let heatmap = ux.heatmap(&request).unwrap();
+    let shot = heatmap.screenshot.clone().expect("a background was drawn");
+    assert!(shot.reconstructed);
+    assert_eq!(shot.css_width, 1024);
+    let image = image::load_from_memory(&shot.png).unwrap().to_rgba8();
+    assert_eq!(image.width(), 1024);
+    assert!(
+        image.pixels().any(|p| p.0 != [255, 255, 255, 255]),
+        "the page is drawn, not blank"
+    );
+    let facts = ExportFacts {
+        dataset: "test".into(),
+        user: "uma".into(),
+        time: "2026-11-30T00:00:00Z".into(),
+    };
+    let label = "reconstructed from a recording, text masked";
+    assert!(footer_lines(&heatmap, &facts)[1].contains(label));
+    assert!(
+        text_chunks(&heatmap, &facts)
+            .iter()
+            .any(|(k, v)| k == "Background" && v.contains(label))
+    );
+    ux.lock().unwrap();
+    // An uploaded screenshot takes its place.
+    let png = sightline::sample::assets::screenshot_png("inbox", 1440).unwrap();
+    let mut engineer = fx.unlock(ENGINEER);
+    engineer
+        .import_screenshot_bytes("https://app.test/inbox", 1024, "inbox.png", png)
+        .unwrap();
+    engineer.lock().unwrap();
+    let ux = fx.unlock(UX);
+    let heatmap = ux.heatmap(&request).unwrap();
+    assert!(!heatmap.screenshot.unwrap().reconstructed);
+}

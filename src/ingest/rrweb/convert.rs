@@ -36,9 +36,8 @@ pub struct Converted {
     pub pages: Vec<String>,
     /// What was read, kept and dropped.
     pub counts: Counts,
-    /// The masked page replay ([`crate::dom::DomTrack::encode`]), when the recording had a
-    /// page snapshot.
-    pub page: Option<Vec<u8>>,
+    /// The masked page replay, when the recording had a page snapshot.
+    pub page: Option<crate::dom::DomTrack>,
 }
 
 struct State<'a> {

@@ -2,10 +2,9 @@
 //! scrolls) fed in time order to [`DomCapture`], which masks as it builds. Runs on the
 //! preparing thread of an import, beside [`super::convert`].
 
-use serde_json::Value;
-
 use crate::dom::DomTrack;
 use crate::dom::capture::{DomCapture, TextPolicy};
+use crate::dom::raw;
 use crate::ingest::rrweb::split::Recording;
 use crate::privacy::masking::Masking;
 
@@ -43,7 +42,8 @@ pub fn capture(
     for i in order {
         let event = &recording.events[i];
         let t = times[i];
-        match (event.kind, event.data.source) {
+        let (event_kind, source) = (event.kind, event.data.source);
+        match (event_kind, source) {
             (Some(3), Some(3)) => {
                 if let (Some(id), Some(x), Some(y)) = (event.data.id, event.data.x, event.data.y) {
                     dom.scroll(t, id, x, y);
@@ -51,15 +51,13 @@ pub fn capture(
             }
             _ => {
                 let Some(text) = by_index[i] else { continue };
-                let Ok(value) = serde_json::from_str::<Value>(text) else {
+                let Ok(event) = serde_json::from_str::<raw::Event<'_>>(text) else {
                     continue;
                 };
-                let Some(data) = value.get("data") else {
-                    continue;
-                };
-                match (event.kind, event.data.source) {
+                let data = &event.data;
+                match (event_kind, source) {
                     (Some(2), _) => {
-                        if let Some(node) = data.get("node") {
+                        if let Some(node) = &data.node {
                             dom.snapshot(t, node);
                         }
                     }

@@ -211,6 +211,7 @@ pub fn timeline_ui(ui: &mut egui::Ui, p: &mut PlayerViewState) {
             (MarkKind::Navigation, "navigations"),
             (MarkKind::Input, "inputs"),
             (MarkKind::Custom, "custom and errors"),
+            (MarkKind::PageChange, "page changes"),
         ] {
             ui.label(RichText::new("|").color(mark_color(kind)).strong());
             ui.label(RichText::new(name).small().color(theme::weak(ui.visuals())));
