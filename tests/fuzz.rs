@@ -94,6 +94,8 @@ static CASES: AtomicU64 = AtomicU64::new(0);
 /// run is known to reach past the parsers' first checks.
 static ACCEPTED: AtomicU64 = AtomicU64::new(0);
 static SLOWEST_US: AtomicU64 = AtomicU64::new(0);
+/// Cases whose recording had a page to capture, so the page checks are known to run.
+static PAGES: AtomicU64 = AtomicU64::new(0);
 static MOST_BYTES: AtomicUsize = AtomicUsize::new(0);
 
 /// The importers share two in-memory databases; one case at a time.
@@ -143,6 +145,7 @@ fn check_page(recording: &rrweb::Recording, start_ms: i64) -> Result<(), TestCas
     let Some(track) = rrweb::page::capture(recording, masking(), start_ms, TextPolicy::Mask) else {
         return Ok(());
     };
+    PAGES.fetch_add(1, Ordering::Relaxed);
     let kept = String::from_utf8(track.encode()).unwrap_or_default();
     for canary in CANARIES {
         prop_assert!(
@@ -414,7 +417,8 @@ fn node() -> impl Strategy<Value = serde_json::Value> {
         ]),
     )
         .prop_map(|(id, kind, tag, attributes)| {
-            serde_json::json!({"id": id, "type": kind, "tagName": tag, "attributes": attributes, "childNodes": []})
+            serde_json::json!({"id": id, "type": kind, "tagName": tag, "attributes": attributes, "childNodes": [],
+                "textContent": "Jane: ana@example.org 555 123 4567 4111111111111111"})
         });
     leaf.prop_recursive(6, 64, 6, |inner| {
         (number(), proptest::collection::vec(inner, 0..6)).prop_map(|(id, children)| {
@@ -443,8 +447,13 @@ fn event() -> impl Strategy<Value = serde_json::Value> {
             serde_json::json!({"type": kind, "timestamp": ts, "data": {
                 "source": source, "type": source, "id": id, "x": x, "y": y,
                 "href": "https://app.test/u/jane.doe/reset/Xk9fPqLmZrTwYb3nVcQa8sDe?e=ana@example.org",
-                "width": x, "height": y, "node": node, "positions": positions,
-                "adds": [{"parentId": id, "node": node}], "removes": [{"id": id}],
+                "width": x, "height": y, "positions": positions,
+                // A snapshot's document, so the page capture reaches the generated nodes.
+                "node": {"type": 0, "id": 1, "childNodes": [
+                    {"type": 2, "id": 2, "tagName": "html", "attributes": {}, "childNodes": [
+                        {"type": 2, "id": 3, "tagName": "body", "attributes": {}, "childNodes": [node.clone()]}]}]},
+                "adds": [{"parentId": id, "node": node}, {"parentId": 3, "node": node}], "removes": [{"id": id}],
+                "texts": [{"id": id, "value": "ana@example.org 5551234567"}],
                 "attributes": [{"id": id, "attributes": {"class": "rr-mask"}}],
                 "text": "ana@example.org", "tag": "t\u{1b}[2J", "plugin": "rrweb/console@1",
                 "payload": {"level": "error"}
@@ -610,7 +619,12 @@ fn importers_survive_mutated_fixtures() {
 
 #[test]
 fn importers_survive_generated_recordings() {
+    let pages_before = PAGES.load(Ordering::Relaxed);
     run("generated recordings", recording_file());
+    assert!(
+        PAGES.load(Ordering::Relaxed) > pages_before,
+        "no generated recording had a page: the page checks never ran"
+    );
 }
 
 #[test]

@@ -116,7 +116,7 @@ impl Action {
             Action::ListSessions => Some(Capability::ListSessions),
             Action::ListPages => Some(Capability::ViewHeatmaps),
             Action::Import => Some(Capability::ImportData),
-            Action::ReplaySession => Some(Capability::ReplaySession),
+            Action::ReplaySession | Action::ExportSessionFrame => Some(Capability::ReplaySession),
             Action::ManageMasking => Some(Capability::ImportData),
             Action::ViewHeatmap | Action::ViewElements | Action::ViewOverview => {
                 Some(Capability::ViewHeatmaps)

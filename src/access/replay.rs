@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use rusqlite::OptionalExtension;
 
 use crate::access::heatmaps::Screenshot;
-use crate::access::{Capability, SessionSummary, Workspace};
+use crate::access::{Action, Capability, SessionSummary, Workspace};
 use crate::dataset::db::sql_error;
 use crate::dom::DomTrack;
 use crate::error::{Error, Result};
@@ -71,7 +71,10 @@ impl Workspace {
             let Ok(page_id) = self.page_id(&page) else {
                 continue;
             };
-            if let Some(shot) = self.screenshot(page_id, &viewport)? {
+            // A page drawn from another session's replay is not this session's page.
+            if let Some(shot) = self.screenshot(page_id, &viewport)?
+                && !shot.reconstructed
+            {
                 screenshots.insert((page, viewport), shot);
             }
         }
@@ -103,8 +106,9 @@ impl Workspace {
 
 impl Workspace {
     /// The stored page track of a session. Private: callers reach it through a logged
-    /// opening ([`Workspace::replay`]).
-    pub(crate) fn page_track(&self, session_id: &str) -> Result<Option<DomTrack>> {
+    /// opening ([`Workspace::replay`]). A damaged track reads as none, so the replay still
+    /// opens (on the screenshot).
+    fn page_track(&self, session_id: &str) -> Result<Option<DomTrack>> {
         let Some(rec) = self.recordings.as_ref() else {
             return Ok(None);
         };
@@ -116,7 +120,7 @@ impl Workspace {
             )
             .optional()
             .map_err(|e| sql_error("recordings.db", e))?;
-        blob.map(|b| DomTrack::decode(&b)).transpose()
+        Ok(blob.and_then(|b| DomTrack::decode(&b).ok()))
     }
 }
 
@@ -143,6 +147,28 @@ impl Workspace {
         out: &std::path::Path,
     ) -> Result<FrameWritten> {
         let data = self.replay(session_id, purpose)?;
+        let file = out
+            .file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+        let object = format!(
+            "frame of session {session_id} at {at_ms} ms to {}",
+            crate::privacy::pii::redact(&file).0
+        );
+        self.gate(Action::ExportSessionFrame, &object, purpose)?;
+        let written = self.write_frame(&data, at_ms, mode, out);
+        match written {
+            Ok(w) => Ok(w),
+            Err(e) => self.failed(Action::ExportSessionFrame, &object, e),
+        }
+    }
+
+    fn write_frame(
+        &self,
+        data: &ReplayData,
+        at_ms: i64,
+        mode: FrameMode,
+        out: &std::path::Path,
+    ) -> Result<FrameWritten> {
         let source = crate::replay::frame::FrameSource {
             events: &data.events,
             page: data.page.as_ref(),

@@ -74,6 +74,8 @@ pub enum Action {
     AcknowledgeAnomaly,
     /// The compliance report was exported.
     ExportReport,
+    /// A frame of a replay was written to a file.
+    ExportSessionFrame,
     /// A format-1 dataset was upgraded to signed membership, policy and log.
     UpgradeDataset,
 }
@@ -117,6 +119,7 @@ impl Action {
             Action::ViewAnomalies => "view-anomalies",
             Action::AcknowledgeAnomaly => "acknowledge-anomaly",
             Action::ExportReport => "export-compliance-report",
+            Action::ExportSessionFrame => "export-session-frame",
             Action::UpgradeDataset => "upgrade-dataset",
         }
     }

@@ -145,6 +145,11 @@ pub(crate) fn delete_heatmap_refs(core: &Connection, refs: &[i64]) -> rusqlite::
             [r],
         )?;
         sessions += core.execute("DELETE FROM heatmap_sessions WHERE ref = ?1", [r])? as u64;
+        // A page drawn from the session's replay goes with it.
+        core.execute(
+            "DELETE FROM screenshots WHERE source = 'reconstructed' AND source_ref = ?1",
+            [r],
+        )?;
     }
     if !refs.is_empty() {
         // Selectors no session's row uses any more go too.

@@ -275,13 +275,15 @@ pub fn purge(
         detail.cutoffs.push(("access log".into(), rfc3339(cut)));
     }
     if let Some(cut) = cutoff(now_ms, policy.recordings_days) {
-        let ids: Vec<String> = {
+        let (ids, refs): (Vec<String>, Vec<Option<i64>>) = {
             let mut stmt = rec
-                .prepare("SELECT id FROM sessions WHERE started_at_ms < ?1")
+                .prepare("SELECT id, heatmap_ref FROM sessions WHERE started_at_ms < ?1")
                 .map_err(|e| sql_error(REC, e))?;
-            stmt.query_map([cut], |r| r.get(0))
+            let rows: Vec<(String, Option<i64>)> = stmt
+                .query_map([cut], |r| Ok((r.get(0)?, r.get(1)?)))
                 .and_then(Iterator::collect)
-                .map_err(|e| sql_error(REC, e))?
+                .map_err(|e| sql_error(REC, e))?;
+            rows.into_iter().unzip()
         };
         let tx = rec.unchecked_transaction().map_err(|e| sql_error(REC, e))?;
         for id in &ids {
@@ -296,6 +298,14 @@ pub fn purge(
         for id in &ids {
             core.execute("DELETE FROM page_sessions WHERE session_id = ?1", [id])
                 .map_err(|e| sql_error(CORE, e))?;
+        }
+        // Pages drawn from purged replays go with them, even while their points stay.
+        for r in refs.iter().flatten() {
+            core.execute(
+                "DELETE FROM screenshots WHERE source = 'reconstructed' AND source_ref = ?1",
+                [r],
+            )
+            .map_err(|e| sql_error(CORE, e))?;
         }
         detail.removed.push(("replays".into(), ids.len() as u64));
         detail.cutoffs.push(("recordings".into(), rfc3339(cut)));

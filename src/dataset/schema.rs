@@ -215,6 +215,9 @@ const CORE: &[&str] = &["
     -- Where a page image came from: an uploaded screenshot, or a page drawn from a recording's
     -- masked DOM for a page and width that had none.
     ALTER TABLE screenshots ADD COLUMN source TEXT NOT NULL DEFAULT 'screenshot';
+    -- For a drawn page, the heatmap ref of the session it came from: erasure and retention
+    -- remove the image with the session's points.
+    ALTER TABLE screenshots ADD COLUMN source_ref INTEGER;
 "];
 
 /// Migrations of `recordings.db`.

@@ -12,7 +12,7 @@ use crate::dom::mask::mask_text;
 use crate::dom::raw::{self, AttributeValue, Attributes};
 use crate::dom::{DomChange, DomNode, DomOp, DomTrack, css};
 use crate::privacy::identifiers;
-use crate::privacy::masking::{Effects, Element, Masking};
+use crate::privacy::masking::{Effects, Element, Masking, RuleRef};
 use crate::session::MASKED_VALUE;
 
 /// Class given to media replaced by a box.
@@ -40,6 +40,23 @@ pub enum TextPolicy {
 struct Known {
     tag: String,
     effects: Effects,
+    parent: Option<i64>,
+    kids: Vec<i64>,
+    /// An element's attributes as recorded (values only while capturing, for re-checking
+    /// the masking rules when they change; never stored).
+    attrs: Vec<(String, Option<String>)>,
+}
+
+impl Known {
+    fn new(tag: &str, effects: Effects, parent: Option<i64>) -> Known {
+        Known {
+            tag: tag.to_owned(),
+            effects,
+            parent,
+            kids: Vec::new(),
+            attrs: Vec::new(),
+        }
+    }
 }
 
 /// Builds a session's [`DomTrack`] from its content events, in time order.
@@ -113,6 +130,32 @@ impl<'a> DomCapture<'a> {
         self.changes.push(DomChange { t, op });
     }
 
+    fn know(&mut self, id: i64, known: Known) {
+        if let Some(p) = known.parent.and_then(|p| self.known.get_mut(&p)) {
+            p.kids.push(id);
+        }
+        self.known.insert(id, known);
+        self.nodes += 1;
+    }
+
+    /// Forgets a node and everything under it.
+    fn forget(&mut self, id: i64) {
+        let Some(k) = self.known.remove(&id) else {
+            return;
+        };
+        if let Some(p) = k.parent.and_then(|p| self.known.get_mut(&p)) {
+            p.kids.retain(|c| *c != id);
+        }
+        self.nodes = self.nodes.saturating_sub(1);
+        let mut stack = k.kids;
+        while let Some(c) = stack.pop() {
+            if let Some(k) = self.known.remove(&c) {
+                self.nodes = self.nodes.saturating_sub(1);
+                stack.extend(k.kids);
+            }
+        }
+    }
+
     /// A full snapshot (`data.node` of a type 2 event).
     pub fn snapshot(&mut self, t: i64, document: &raw::Node<'_>) {
         self.known.clear();
@@ -134,8 +177,9 @@ impl<'a> DomCapture<'a> {
     pub fn mutation(&mut self, t: i64, data: &raw::Data<'_>) {
         for r in &data.removes {
             if let Some(id) = r.id
-                && self.known.remove(&id).is_some()
+                && self.known.contains_key(&id)
             {
+                self.forget(id);
                 self.push(t, DomOp::Remove { id });
             }
         }
@@ -149,7 +193,13 @@ impl<'a> DomCapture<'a> {
             if up.effects.block.is_some() || self.nodes >= MAX_NODES {
                 continue;
             }
-            if let Some(node) = self.node(node, up.effects, Some(&up.tag), 1) {
+            // An add of a node already on the page moves it (and its subtree).
+            if let Some(id) = node.id
+                && self.known.contains_key(&id)
+            {
+                self.forget(id);
+            }
+            if let Some(node) = self.node(node, up.effects, Some((parent, &up.tag)), 1) {
                 let next = a.next_id;
                 self.push(t, DomOp::Add { parent, next, node });
             }
@@ -160,15 +210,24 @@ impl<'a> DomCapture<'a> {
                 continue;
             };
             let raw = x.value.as_deref().unwrap_or_default();
-            let s = if k.tag == "#style" {
-                css::sanitise_sheet(raw, self.key())
-            } else {
-                self.text(raw)
+            let s = match k.tag.as_str() {
+                "#style" => css::sanitise_sheet(raw, self.key()),
+                "#field" if !raw.is_empty() => MASKED_VALUE.to_owned(),
+                "#field" => String::new(),
+                _ => self.text(raw),
             };
             self.push(t, DomOp::Text { id, s });
         }
         for m in &data.attributes {
             let Some(id) = m.id else { continue };
+            if self
+                .known
+                .get(&id)
+                .is_none_or(|k| k.effects.block.is_some())
+            {
+                continue;
+            }
+            self.recheck(t, id, &m.attributes);
             let Some(k) = self.known.get(&id).cloned() else {
                 continue;
             };
@@ -246,13 +305,19 @@ impl<'a> DomCapture<'a> {
         &mut self,
         raw: &raw::Node<'_>,
         inherited: Effects,
-        parent_tag: Option<&str>,
+        parent: Option<(i64, &str)>,
         depth: usize,
     ) -> Option<DomNode> {
+        let parent_tag = parent.map(|(_, tag)| tag);
+        let parent_id = parent.map(|(id, _)| id);
         if depth > MAX_DEPTH || self.nodes >= MAX_NODES {
             return None;
         }
         let id = raw.id?;
+        // An id can be on the page once: a second node with it is left out with its subtree.
+        if self.known.contains_key(&id) {
+            return None;
+        }
         match raw.kind? {
             3 => {
                 if inherited.block.is_some() {
@@ -267,18 +332,15 @@ impl<'a> DomCapture<'a> {
                 } else {
                     self.text(raw_text)
                 };
-                let tag = if style { "#style" } else { "#text" };
-                self.known.insert(
-                    id,
-                    Known {
-                        tag: tag.into(),
-                        effects: inherited,
-                    },
-                );
-                self.nodes += 1;
+                let tag = match parent_tag {
+                    Some("style") => "#style",
+                    Some("textarea") => "#field",
+                    _ => "#text",
+                };
+                self.know(id, Known::new(tag, inherited, parent_id));
                 Some(DomNode::Text { id, s })
             }
-            2 => self.element(id, raw, inherited, depth),
+            2 => self.element(id, raw, inherited, parent_id, depth),
             _ => None,
         }
     }
@@ -288,6 +350,7 @@ impl<'a> DomCapture<'a> {
         id: i64,
         raw: &raw::Node<'_>,
         inherited: Effects,
+        parent: Option<i64>,
         depth: usize,
     ) -> Option<DomNode> {
         let tag = tag_of(raw)?;
@@ -320,19 +383,20 @@ impl<'a> DomCapture<'a> {
             TextPolicy::KeepForFidelityTest => Effects::default(),
         };
         effects.inherit(&inherited);
-        let recorder_block = attrs.has("rr_width") || attrs.has("rr_height");
-        let blocked = effects.block.is_some() || recorder_block;
-        self.nodes += 1;
+        if attrs.has("rr_width") || attrs.has("rr_height") {
+            effects.block = effects.block.or(Some(RuleRef::Recorder));
+        }
+        let blocked = effects.block.is_some();
 
         // A stylesheet link becomes a <style> with its captured text; other links go.
         if tag == "link" {
             let css = attrs.text("_cssText")?;
-            return Some(self.style_element(id, css, effects));
+            return Some(self.style_element(id, css, effects, parent));
         }
         if tag == "style"
             && let Some(css) = attrs.text("_cssText")
         {
-            return Some(self.style_element(id, css, effects));
+            return Some(self.style_element(id, css, effects, parent));
         }
 
         let media = MEDIA.contains(&tag.as_str());
@@ -388,17 +452,13 @@ impl<'a> DomCapture<'a> {
         if !style.is_empty() {
             a.push(("style".into(), style));
         }
-        self.known.insert(
-            id,
-            Known {
-                tag: out_tag.clone(),
-                effects,
-            },
-        );
+        let mut known = Known::new(&out_tag, effects, parent);
+        known.attrs = pairs;
+        self.know(id, known);
         let mut children = Vec::new();
         if !(media || blocked) {
             for child in &raw.children {
-                if let Some(c) = self.node(child, effects, Some(&tag), depth + 1) {
+                if let Some(c) = self.node(child, effects, Some((id, &tag)), depth + 1) {
                     children.push(c);
                 }
             }
@@ -411,14 +471,14 @@ impl<'a> DomCapture<'a> {
         })
     }
 
-    fn style_element(&mut self, id: i64, css: &str, effects: Effects) -> DomNode {
-        self.known.insert(
-            id,
-            Known {
-                tag: "style".into(),
-                effects,
-            },
-        );
+    fn style_element(
+        &mut self,
+        id: i64,
+        css: &str,
+        effects: Effects,
+        parent: Option<i64>,
+    ) -> DomNode {
+        self.know(id, Known::new("style", effects, parent));
         DomNode::Element {
             id,
             t: "style".into(),
@@ -428,6 +488,76 @@ impl<'a> DomCapture<'a> {
                 id: -id - 1,
                 s: css::sanitise_sheet(css, self.key()),
             }],
+        }
+    }
+
+    /// An element's attributes changed: the masking rules are tested again (sticky, as the
+    /// importer's mirror does). An element that comes under a block rule loses everything
+    /// inside it; one under an ignore rule shows no value from then on.
+    fn recheck(&mut self, t: i64, id: i64, changes: &Attributes<'_>) {
+        if self.policy == TextPolicy::KeepForFidelityTest {
+            return;
+        }
+        let Some(k) = self.known.get_mut(&id) else {
+            return;
+        };
+        if k.tag.starts_with('#') {
+            return;
+        }
+        for (name, value) in &changes.0 {
+            let name = name.to_ascii_lowercase();
+            k.attrs.retain(|(n, _)| *n != name);
+            if let AttributeValue::Text(v) = value {
+                let v = (v.len() <= 256).then(|| v.to_string());
+                k.attrs.push((name, v));
+            }
+        }
+        let classes: Vec<String> = k
+            .attrs
+            .iter()
+            .find(|(n, _)| n == "class")
+            .and_then(|(_, v)| v.as_deref())
+            .unwrap_or_default()
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect();
+        let element = Element {
+            tag: &k.tag,
+            id: k
+                .attrs
+                .iter()
+                .find(|(n, _)| n == "id")
+                .and_then(|(_, v)| v.as_deref()),
+            classes: &classes,
+            attributes: &k.attrs,
+        };
+        let mut now = self.masking.effects(&element);
+        now.inherit(&k.effects);
+        let (was_blocked, was_ignored) = (k.effects.block.is_some(), k.effects.ignore.is_some());
+        k.effects = now;
+        let kids = k.kids.clone();
+        if now.block.is_some() && !was_blocked {
+            for kid in kids {
+                self.forget(kid);
+                self.push(t, DomOp::Remove { id: kid });
+            }
+            self.push(
+                t,
+                DomOp::Attr {
+                    id,
+                    name: "value".into(),
+                    value: None,
+                },
+            );
+        } else if now.ignore.is_some() && !was_ignored {
+            self.push(
+                t,
+                DomOp::Attr {
+                    id,
+                    name: "value".into(),
+                    value: None,
+                },
+            );
         }
     }
 

@@ -53,13 +53,24 @@ fn tokenize(css: &str) -> Vec<Token> {
                 }
                 out.push(Token::Str(s));
             }
-            '(' if other.to_ascii_lowercase().ends_with("url") => {
+            '(' if other.len() >= 3
+                && other.is_char_boundary(other.len() - 3)
+                && other[other.len() - 3..].eq_ignore_ascii_case("url") =>
+            {
                 let keep = other.len() - 3;
                 other.truncate(keep);
                 flush(&mut other, &mut out);
                 // Skip to the closing parenthesis, strings included.
-                let (mut quote, mut depth) = (None, 0usize);
+                let (mut quote, mut depth, mut escaped) = (None, 0usize, false);
                 for (_, d) in chars.by_ref() {
+                    if escaped {
+                        escaped = false;
+                        continue;
+                    }
+                    if d == '\\' {
+                        escaped = true;
+                        continue;
+                    }
                     match (quote, d) {
                         (None, '(') => depth += 1,
                         (None, ')') if depth > 0 => depth -= 1,
@@ -106,9 +117,10 @@ fn selector(text: &str, key: &[u8; 32]) -> String {
             '.' => "class",
             _ => continue,
         };
+        // Names may start with an escape (`#\31 2345` is the id "12345"): hashed all the same.
         if !chars
             .peek()
-            .is_some_and(|n| n.is_alphabetic() || matches!(n, '_' | '-'))
+            .is_some_and(|n| n.is_alphabetic() || matches!(n, '_' | '-' | '\\'))
         {
             continue;
         }
@@ -119,9 +131,7 @@ fn selector(text: &str, key: &[u8; 32]) -> String {
                 chars.next();
             } else if n == '\\' {
                 chars.next();
-                if let Some(e) = chars.next() {
-                    name.push(e);
-                }
+                name.push(unescape(&mut chars));
             } else {
                 break;
             }
@@ -129,6 +139,29 @@ fn selector(text: &str, key: &[u8; 32]) -> String {
         out.push_str(&identifiers::css_ident(key, kind, &name));
     }
     out
+}
+
+/// The character a CSS escape stands for, after its `\\`: up to six hex digits and one
+/// optional space (`\\31 ` is "1"), or the next character as written.
+fn unescape(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) -> char {
+    let mut hex = String::new();
+    while hex.len() < 6
+        && let Some(&h) = chars.peek()
+        && h.is_ascii_hexdigit()
+    {
+        hex.push(h);
+        chars.next();
+    }
+    if hex.is_empty() {
+        return chars.next().unwrap_or('\u{FFFD}');
+    }
+    if chars.peek().is_some_and(|c| c.is_whitespace()) {
+        chars.next();
+    }
+    u32::from_str_radix(&hex, 16)
+        .ok()
+        .and_then(char::from_u32)
+        .unwrap_or('\u{FFFD}')
 }
 
 fn segment_text(tokens: &[Token]) -> String {
@@ -256,6 +289,16 @@ mod tests {
         assert!(!out.contains("555") && !out.contains("Call"), "{out}");
         assert!(out.contains("\"Helvetica Neue\""), "{out}");
         assert!(out.contains("[type=\"email\"]"), "{out}");
+    }
+
+    #[test]
+    fn escaped_names_and_escaped_urls_leave_nothing_readable() {
+        let out = sanitise_sheet(
+            "#\\35 551234567, .\\32 xl\\:jane{background:url(\"a\\\"jane.png\")}",
+            &KEY,
+        );
+        assert!(!out.contains("551234567") && !out.contains("jane"), "{out}");
+        assert!(out.contains("{background:none}"), "{out}");
     }
 
     #[test]

@@ -3,13 +3,17 @@
 //! tolerated as rrweb's own replayer does: an add whose parent has not arrived waits for it,
 //! a missing sibling means "at the end", anything else is skipped.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 
 use crate::dom::{DomNode, DomOp};
 
 /// Deepest nesting written out (matches what capture keeps, plus room for adds).
 const MAX_DEPTH: usize = 512;
+/// Most adds kept waiting for a parent that has not arrived.
+const MAX_WAITING: usize = 10_000;
+/// Most nodes written out as HTML.
+const MAX_HTML_NODES: usize = 400_000;
 
 #[derive(Debug, Clone)]
 enum Kind {
@@ -34,6 +38,8 @@ pub struct LiveDom {
     root: Option<i64>,
     /// Adds waiting for their parent, by parent id.
     waiting: HashMap<i64, Vec<(Option<i64>, DomNode)>>,
+    /// How many adds wait (bounded by [`MAX_WAITING`]).
+    waiting_count: usize,
     /// Scroll offsets of elements inside the page.
     scrolls: HashMap<i64, (f32, f32)>,
 }
@@ -110,6 +116,7 @@ impl LiveDom {
             DomOp::Snapshot { root } => {
                 self.nodes.clear();
                 self.waiting.clear();
+                self.waiting_count = 0;
                 self.scrolls.clear();
                 self.root = Some(root.id());
                 self.insert(root.clone(), None);
@@ -145,56 +152,82 @@ impl LiveDom {
         }
     }
 
+    /// Adds a subtree under `parent` before `next`, then every add that was waiting for one
+    /// of its nodes: a work list, not recursion, so a long chain of waiting adds cannot
+    /// exhaust the stack.
     fn add(&mut self, parent: i64, next: Option<i64>, node: DomNode) {
-        if !self.nodes.contains_key(&parent) {
-            self.waiting.entry(parent).or_default().push((next, node));
-            return;
-        }
-        let id = node.id();
-        if self.nodes.contains_key(&id) {
-            self.remove(id);
-        }
-        self.insert(node, Some(parent));
-        if let Some(p) = self.nodes.get_mut(&parent) {
-            let at = next
-                .and_then(|n| p.children.iter().position(|c| *c == n))
-                .unwrap_or(p.children.len());
-            p.children.insert(at, id);
+        let mut work = vec![(parent, next, node)];
+        while let Some((parent, next, node)) = work.pop() {
+            if !self.nodes.contains_key(&parent) {
+                if self.waiting_count < MAX_WAITING {
+                    self.waiting_count += 1;
+                    self.waiting.entry(parent).or_default().push((next, node));
+                }
+                continue;
+            }
+            let id = node.id();
+            if self.nodes.contains_key(&id) {
+                // A move: the node leaves its old place (with its subtree) first.
+                self.remove(id);
+                if !self.nodes.contains_key(&parent) {
+                    // The parent was inside what moved: nowhere to put it.
+                    continue;
+                }
+            }
+            let inserted = self.insert(node, Some(parent));
+            if inserted.is_empty() {
+                continue;
+            }
+            if let Some(p) = self.nodes.get_mut(&parent) {
+                let at = next
+                    .and_then(|n| p.children.iter().position(|c| *c == n))
+                    .unwrap_or(p.children.len());
+                p.children.insert(at, id);
+            }
+            for done in inserted {
+                if let Some(adds) = self.waiting.remove(&done) {
+                    self.waiting_count = self.waiting_count.saturating_sub(adds.len());
+                    work.extend(adds.into_iter().map(|(n, node)| (done, n, node)));
+                }
+            }
         }
     }
 
-    /// Inserts a subtree (its root not yet linked into a parent's children), then any adds
-    /// that were waiting for one of its nodes.
-    fn insert(&mut self, node: DomNode, parent: Option<i64>) {
+    /// Inserts a subtree whose root the caller links into its parent; returns the ids
+    /// inserted. A node whose id is already in the tree is left out with its subtree, so an
+    /// id can never be in two places (which would make writing the page explode).
+    fn insert(&mut self, node: DomNode, parent: Option<i64>) -> Vec<i64> {
         let mut stack = vec![(node, parent)];
         let mut inserted = Vec::new();
         while let Some((node, parent)) = stack.pop() {
             let id = node.id();
+            if self.nodes.contains_key(&id) {
+                continue;
+            }
             let (kind, children) = match node {
                 DomNode::Element { t, a, c, .. } => (Kind::Element { tag: t, attrs: a }, c),
                 DomNode::Text { s, .. } => (Kind::Text(s), Vec::new()),
             };
-            let child_ids = children.iter().map(DomNode::id).collect();
             self.nodes.insert(
                 id,
                 Node {
                     parent,
                     kind,
-                    children: child_ids,
+                    children: Vec::new(),
                 },
             );
+            // The subtree's root is linked by the caller; the others by their parent here.
+            if !inserted.is_empty()
+                && let Some(p) = parent.and_then(|p| self.nodes.get_mut(&p))
+            {
+                p.children.push(id);
+            }
             inserted.push(id);
             for c in children.into_iter().rev() {
                 stack.push((c, Some(id)));
             }
         }
-        for id in inserted {
-            if let Some(adds) = self.waiting.remove(&id) {
-                for (next, node) in adds {
-                    self.add(id, next, node);
-                }
-            }
-        }
+        inserted
     }
 
     fn remove(&mut self, id: i64) {
@@ -219,13 +252,19 @@ impl LiveDom {
 
     /// Scroll offsets of elements, keyed as written in the HTML (`data-sl-scroll`).
     pub fn element_scrolls(&self) -> Vec<ElementScroll> {
-        let mut out: Vec<ElementScroll> = self
-            .scrolls
+        let marked: HashSet<i64> = self.scrolls.keys().copied().collect();
+        self.element_scrolls_of(&marked)
+    }
+
+    /// The offsets of every element in `marked` that is on the page (0 where it has not
+    /// scrolled yet), so a reused layout is set back as well as forward.
+    pub fn element_scrolls_of(&self, marked: &HashSet<i64>) -> Vec<ElementScroll> {
+        let mut out: Vec<ElementScroll> = marked
             .iter()
-            .map(|(id, (x, y))| ElementScroll {
-                key: *id,
-                x: *x,
-                y: *y,
+            .filter(|id| self.nodes.contains_key(id))
+            .map(|id| {
+                let (x, y) = self.scrolls.get(id).copied().unwrap_or((0.0, 0.0));
+                ElementScroll { key: *id, x, y }
             })
             .collect();
         out.sort_by_key(|s| s.key);
@@ -301,7 +340,15 @@ impl LiveDom {
     /// The page as HTML, with the styles for replaced content, and `data-sl-scroll` on the
     /// elements that scrolled.
     pub fn to_html(&self) -> String {
+        let marked: HashSet<i64> = self.scrolls.keys().copied().collect();
+        self.to_html_marking(&marked)
+    }
+
+    /// The page as HTML, with `data-sl-scroll` on every element of `marked` (the elements
+    /// that scroll at any time of the session, so a layout can be reused across scrolls).
+    pub fn to_html_marking(&self, marked: &HashSet<i64>) -> String {
         let mut out = String::with_capacity(64 * self.nodes.len() + 256);
+        let mut written = HashSet::new();
         out.push_str("<!DOCTYPE html>");
         let Some(root) = self.root else {
             out.push_str("<html><body></body></html>");
@@ -313,6 +360,10 @@ impl LiveDom {
             let Some(node) = self.nodes.get(&id) else {
                 continue;
             };
+            // Each node once, and a bounded page, whatever the tree holds.
+            if !closing && (written.len() >= MAX_HTML_NODES || !written.insert(id)) {
+                continue;
+            }
             match &node.kind {
                 Kind::Text(s) => {
                     let parent_tag = node.parent.and_then(|p| match &self.nodes.get(&p)?.kind {
@@ -344,7 +395,7 @@ impl LiveDom {
                         escape_attr(&mut out, v);
                         out.push('"');
                     }
-                    if self.scrolls.contains_key(&id) {
+                    if marked.contains(&id) {
                         let _ = write!(out, " data-sl-scroll=\"{id}\"");
                     }
                     out.push('>');
@@ -431,6 +482,64 @@ mod tests {
             ),
         });
         assert!(!dom.to_html().contains("</style><script>"));
+    }
+
+    #[test]
+    fn a_repeated_id_is_kept_once_so_the_page_stays_linear() {
+        // Each level holds the same id twice: written naively, 2^depth nodes.
+        let mut inner = text(999, "•");
+        for level in 0..40 {
+            inner = el(
+                1000 + level,
+                "div",
+                vec![el(5, "b", vec![]), el(5, "i", vec![]), inner],
+            );
+        }
+        let mut dom = LiveDom::default();
+        dom.apply(&DomOp::Snapshot {
+            root: el(1, "html", vec![inner]),
+        });
+        let html = dom.to_html();
+        assert_eq!(html.matches("<b>").count() + html.matches("<i>").count(), 1);
+        assert!(html.len() < 4_000, "{}", html.len());
+        // Moving an ancestor under its own descendant is refused, not a cycle.
+        dom.apply(&DomOp::Add {
+            parent: 1000,
+            next: None,
+            node: el(1039, "div", vec![]),
+        });
+        assert!(dom.to_html().len() < 4_000);
+    }
+
+    #[test]
+    fn a_long_chain_of_waiting_adds_needs_no_deep_stack() {
+        let mut dom = LiveDom::default();
+        dom.apply(&DomOp::Snapshot {
+            root: el(1, "html", vec![]),
+        });
+        // Node i waits for node i + 1; the last one's parent arrives at the end.
+        let n = MAX_WAITING as i64;
+        for i in 0..n {
+            dom.apply(&DomOp::Add {
+                parent: 100 + i + 1,
+                next: None,
+                node: el(100 + i, "div", vec![]),
+            });
+        }
+        dom.apply(&DomOp::Add {
+            parent: 1,
+            next: None,
+            node: el(100 + n, "div", vec![]),
+        });
+        // All were placed, one under the other, without recursion.
+        assert_eq!(dom.len(), MAX_WAITING + 2);
+        // An add whose parent never comes waits, counted against the bound.
+        dom.apply(&DomOp::Add {
+            parent: -5,
+            next: None,
+            node: el(-6, "div", vec![]),
+        });
+        assert_eq!(dom.waiting_count, 1);
     }
 
     #[test]

@@ -2,6 +2,8 @@
 //! changes after it. Checkpoints are taken at every new page and every [`CHECKPOINT_EVERY`]
 //! changes, so a seek applies at most that many.
 
+use std::collections::HashSet;
+
 use crate::dom::live::LiveDom;
 use crate::dom::{DomOp, DomTrack};
 
@@ -12,6 +14,8 @@ pub const CHECKPOINT_EVERY: usize = 128;
 #[derive(Debug, Clone)]
 pub struct DomReplay {
     track: DomTrack,
+    /// Elements that scroll at some time of the session.
+    scrolled: HashSet<i64>,
     /// `(i, dom)`: `dom` is the tree after the first `i` changes.
     checkpoints: Vec<(usize, LiveDom)>,
 }
@@ -40,19 +44,36 @@ impl DomReplay {
                 .changes
                 .get(i + 1)
                 .is_some_and(|n| matches!(n.op, DomOp::Snapshot { .. }));
-            if since >= CHECKPOINT_EVERY
-                || (matches!(c.op, DomOp::Snapshot { .. }) && !next_is_page)
-            {
+            // A big page is copied less often: the copies cost at most 1/16 node per change.
+            let every = CHECKPOINT_EVERY.max(dom.len() / 16);
+            if since >= every || (matches!(c.op, DomOp::Snapshot { .. }) && !next_is_page) {
                 checkpoints.push((i + 1, dom.clone()));
                 since = 0;
             }
         }
-        DomReplay { track, checkpoints }
+        let scrolled = track
+            .changes
+            .iter()
+            .filter_map(|c| match c.op {
+                DomOp::Scroll { id, .. } => Some(id),
+                _ => None,
+            })
+            .collect();
+        DomReplay {
+            track,
+            scrolled,
+            checkpoints,
+        }
     }
 
     /// The track.
     pub fn track(&self) -> &DomTrack {
         &self.track
+    }
+
+    /// Elements that scroll at some time of the session.
+    pub fn scrolled(&self) -> &HashSet<i64> {
+        &self.scrolled
     }
 
     /// How many changes happened at or before `t_ms`.

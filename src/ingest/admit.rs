@@ -136,8 +136,9 @@ pub(super) fn import_session(
         recordings: consent.recordings,
     };
     batch.begin(ctx)?;
-    if let Some(heatmap_ref) = store::store(ctx.core, ctx.rec, &record)? {
-        batch.confirm.push(heatmap_ref);
+    let heatmap_ref = store::store(ctx.core, ctx.rec, &record)?;
+    if let Some(r) = heatmap_ref {
+        batch.confirm.push(r);
     }
     store::record_latency(
         ctx.core,
@@ -150,9 +151,11 @@ pub(super) fn import_session(
         report.replays_stored += 1;
         if let Some(track) = &converted.page {
             report.pages_stored += 1;
-            batch
-                .backgrounds
-                .offer(ctx.core, &converted.events, track)?;
+            if let Some(r) = heatmap_ref {
+                batch
+                    .backgrounds
+                    .offer(ctx.core, &converted.events, track, r)?;
+            }
         }
     } else {
         report.drop_session("no recording consent (points kept)");

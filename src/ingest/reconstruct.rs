@@ -25,6 +25,7 @@ const DEFAULT_HEIGHT: u32 = 900;
 
 /// A page to draw.
 struct Job {
+    source_ref: i64,
     page_id: i64,
     viewport: &'static str,
     width: u32,
@@ -34,6 +35,7 @@ struct Job {
 
 /// A drawn page.
 struct Drawn {
+    source_ref: i64,
     page_id: i64,
     viewport: &'static str,
     width: u32,
@@ -84,6 +86,7 @@ fn draw(job: Job) -> Option<Drawn> {
         .write_to(&mut Cursor::new(&mut png), image::ImageFormat::Png)
         .ok()?;
     Some(Drawn {
+        source_ref: job.source_ref,
         page_id: job.page_id,
         viewport: job.viewport,
         width: job.width,
@@ -117,11 +120,14 @@ impl Backgrounds {
     }
 
     /// Queues each page load of `track` whose page and viewport class have no image yet.
+    /// `source_ref` is the session's heatmap ref: only sessions consenting to both purposes
+    /// are drawn, so erasure and retention can find the image by it.
     pub fn offer(
         &mut self,
         core: &Connection,
         events: &[SessionEvent],
         track: &DomTrack,
+        source_ref: i64,
     ) -> Result<()> {
         for change in &track.changes {
             if !matches!(change.op, DomOp::Snapshot { .. }) {
@@ -153,6 +159,7 @@ impl Backgrounds {
             let mut dom = LiveDom::default();
             dom.apply(&change.op);
             let job = Job {
+                source_ref,
                 page_id,
                 viewport,
                 width,
@@ -179,9 +186,9 @@ impl Backgrounds {
         for d in self.drawn.iter() {
             stored += core
                 .execute(
-                    "INSERT OR IGNORE INTO screenshots (page_id, viewport, css_width, width_px, height_px, png, format, source)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'png', ?7)",
-                    params![d.page_id, d.viewport, d.width, d.size.0, d.size.1, d.png, RECONSTRUCTED],
+                    "INSERT OR IGNORE INTO screenshots (page_id, viewport, css_width, width_px, height_px, png, format, source, source_ref)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'png', ?7, ?8)",
+                    params![d.page_id, d.viewport, d.width, d.size.0, d.size.1, d.png, RECONSTRUCTED, d.source_ref],
                 )
                 .map_err(|e| sql_error("core.db", e))?;
         }

@@ -92,10 +92,13 @@ impl PageDoc {
         (self.width, self.height)
     }
 
-    /// The laid-out height of the whole page.
+    /// The laid-out height of the whole page (0 if the renderer fails to tell).
     pub fn content_height(&self) -> f32 {
         let root: &BaseDocument = &self.doc;
-        root.root_element().final_layout().size.height
+        guard("measuring the page", || {
+            root.root_element().final_layout().size.height
+        })
+        .unwrap_or(0.0)
     }
 
     /// Paints the viewport at `view` (only the visible part is drawn).

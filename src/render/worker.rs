@@ -51,12 +51,15 @@ pub fn draw(
     if !page.dom.has_page() {
         return Ok(None);
     }
-    let size = (request.width.max(1), request.height.max(1));
+    let size = (
+        request.width.clamp(1, crate::render::MAX_SIDE),
+        request.height.clamp(1, crate::render::MAX_SIDE),
+    );
     let reuse = matches!(doc, Some((v, d)) if *v == page.layout_version && d.size() == size);
     if !reuse {
         *doc = None;
-        let loaded =
-            PageDoc::load(&page.dom.to_html(), size.0, size.1).map_err(|e| e.to_string())?;
+        let html = page.dom.to_html_marking(replay.scrolled());
+        let loaded = PageDoc::load(&html, size.0, size.1).map_err(|e| e.to_string())?;
         *doc = Some((page.layout_version, loaded));
     }
     let Some((_, d)) = doc.as_mut() else {
@@ -65,7 +68,7 @@ pub fn draw(
     let view = View {
         scroll_x: request.scroll_x,
         scroll_y: request.scroll_y,
-        element_scrolls: page.dom.element_scrolls(),
+        element_scrolls: page.dom.element_scrolls_of(replay.scrolled()),
     };
     let frame = d.paint(&view).map_err(|e| e.to_string());
     if frame.is_err() {

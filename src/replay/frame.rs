@@ -58,7 +58,8 @@ pub fn compose(data: &FrameSource<'_>, at_ms: i64, mode: FrameMode) -> Result<Ca
                         .into(),
                 )
             })?;
-            let page = DomReplay::new(track).at(at_ms);
+            let replay = DomReplay::new(track);
+            let page = replay.at(at_ms);
             if !page.dom.has_page() {
                 return Err(Error::Invalid(
                     "No page had been recorded yet at that moment.".into(),
@@ -67,9 +68,9 @@ pub fn compose(data: &FrameSource<'_>, at_ms: i64, mode: FrameMode) -> Result<Ca
             let view = View {
                 scroll_x: state.scroll.0,
                 scroll_y: state.scroll.1,
-                element_scrolls: page.dom.element_scrolls(),
+                element_scrolls: page.dom.element_scrolls_of(replay.scrolled()),
             };
-            render::render_once(&page.dom.to_html(), w, h, &view)?
+            render::render_once(&page.dom.to_html_marking(replay.scrolled()), w, h, &view)?
         }
         FrameMode::Screenshot => screenshot_frame(data, &state, w, h)?,
     };

@@ -207,6 +207,19 @@ fn frames_from_the_cli_for_the_roles_that_replay() {
     let fx = Fixture::with_all_roles();
     let (name, text) = assets::RECORDINGS[0];
     import(&fx, name, text.to_owned());
+    // The screenshot mode shows an uploaded screenshot (never a page drawn from a replay).
+    let mut engineer = fx.unlock(ENGINEER);
+    for page in ["inbox", "conversation"] {
+        engineer
+            .import_screenshot_bytes(
+                &format!("http://app.parley.example/{page}.html"),
+                1440,
+                "shot.png",
+                assets::screenshot_png(page, 1440).unwrap(),
+            )
+            .unwrap();
+    }
+    engineer.lock().unwrap();
     let id = fx.unlock(LEAD).sessions(None).unwrap()[0].id.clone();
     let state = fx.tmp.path().join("cli-state");
     let path = fx.path.to_str().unwrap();
@@ -253,6 +266,12 @@ fn frames_from_the_cli_for_the_roles_that_replay() {
         .filter(|e| e.outcome == "allowed")
         .collect();
     assert_eq!(opened.len(), 2, "one logged opening per frame");
+    let exported: Vec<_> = log
+        .iter()
+        .filter(|e| e.action == "export-session-frame" && e.outcome == "allowed")
+        .collect();
+    assert_eq!(exported.len(), 2, "each file written is logged");
+    assert!(exported.iter().all(|e| e.object.ends_with("to frame.png")));
     assert!(
         log.iter()
             .any(|e| e.user == UX.0 && e.action == "replay-session" && e.outcome == "denied")
@@ -338,4 +357,112 @@ fn a_page_without_a_screenshot_gets_a_background_drawn_from_a_replay() {
     let ux = fx.unlock(UX);
     let heatmap = ux.heatmap(&request).unwrap();
     assert!(!heatmap.screenshot.unwrap().reconstructed);
+}
+
+fn import_with_manifest(fx: &Fixture, recordings: &str) {
+    let manifest = sightline::ingest::manifest::Manifest::parse(
+        "manifest.csv",
+        format!(
+            "session,subject,started_at,region,consent_heatmaps,consent_recordings,variant,cohort\n\
+             canary.json,ana.canary@example.org,2026-11-20T10:00:00Z,EU-DE,yes,{recordings},A,paid\n"
+        )
+        .as_bytes(),
+    )
+    .unwrap();
+    let options = sightline::ingest::ImportOptions {
+        manifest: Some(manifest),
+        assume_consent: None,
+    };
+    let mut ws = fx.unlock(ENGINEER);
+    let input = ImportInput::Memory {
+        name: "canary.json".into(),
+        text: canary_recording().to_string(),
+    };
+    let report = ws
+        .import_inputs(&[input], &options, &mut |_| {}, &AtomicBool::new(false))
+        .unwrap();
+    assert_eq!(report.heatmap_sessions, 1, "{report:?}");
+    ws.lock().unwrap();
+}
+
+fn background(fx: &Fixture) -> Option<sightline::access::heatmaps::Screenshot> {
+    use sightline::access::heatmaps::HeatmapRequest;
+    let ux = fx.unlock(UX);
+    let page = ux.pages().unwrap()[0].page.clone();
+    let request = HeatmapRequest {
+        page,
+        viewport: "desktop".into(),
+        params: sightline::heatmap::RenderParams::default(),
+        segment: sightline::heatmap::segment::Segment::default(),
+    };
+    let shot = ux.heatmap(&request).unwrap().screenshot;
+    ux.lock().unwrap();
+    shot
+}
+
+/// A person who kept heatmaps but not recordings gives no page image; one who kept both
+/// does, and erasing them erases it; another session's replay never shows it as its
+/// screenshot.
+#[test]
+fn backgrounds_follow_consent_and_erasure() {
+    let without = Fixture::with_all_roles();
+    import_with_manifest(&without, "no");
+    assert!(background(&without).is_none());
+
+    let fx = Fixture::with_all_roles();
+    import_with_manifest(&fx, "yes");
+    assert!(background(&fx).is_some_and(|s| s.reconstructed));
+    let lead = fx.unlock(LEAD);
+    let id = lead.sessions(None).unwrap()[0].id.clone();
+    let data = lead.replay(&id, "check").unwrap();
+    assert!(
+        data.screenshots.values().all(|s| !s.reconstructed),
+        "a drawn page is not offered as the session's screenshot"
+    );
+    lead.erase_subject("ana.canary@example.org").unwrap();
+    lead.lock().unwrap();
+    assert!(background(&fx).is_none(), "erased with the session");
+}
+
+/// rrweb's own blocks and blocks that start later: nothing added under a recorder-blocked
+/// element is kept, an element that comes under a block rule loses its content, and typing
+/// into a textarea shows the fixed mask.
+#[test]
+fn blocks_hold_for_later_changes_and_textareas_stay_masked() {
+    use sightline::dom::capture::{DomCapture, TextPolicy};
+    use sightline::dom::raw;
+    let masking = sightline::privacy::masking::Masking::defaults([3; 32]);
+    let mut capture = DomCapture::new(&masking, TextPolicy::Mask);
+    let snapshot: raw::Event<'_> = serde_json::from_str(
+        r#"{"data": {"node": {"type": 0, "id": 1, "childNodes": [{"type": 2, "id": 2, "tagName": "html", "attributes": {}, "childNodes": [
+            {"type": 2, "id": 3, "tagName": "body", "attributes": {}, "childNodes": [
+                {"type": 2, "id": 4, "tagName": "div", "attributes": {"class": "x", "rr_width": "100px", "rr_height": "20px"}, "childNodes": []},
+                {"type": 2, "id": 5, "tagName": "div", "attributes": {"class": "card"}, "childNodes": [
+                    {"type": 3, "id": 6, "textContent": "Jane Canary"}]},
+                {"type": 2, "id": 7, "tagName": "textarea", "attributes": {}, "childNodes": [
+                    {"type": 3, "id": 8, "textContent": ""}]}
+            ]}]}]}}}"#,
+    )
+    .unwrap();
+    capture.snapshot(0, snapshot.data.node.as_ref().unwrap());
+    let mutation: raw::Event<'_> = serde_json::from_str(
+        r#"{"data": {"adds": [{"parentId": 4, "node": {"type": 3, "id": 9, "textContent": "under a recorder block"}}],
+            "texts": [{"id": 8, "value": "call 5551234567"}],
+            "attributes": [{"id": 5, "attributes": {"class": "card rr-block"}}]}}"#,
+    )
+    .unwrap();
+    capture.mutation(10, &mutation.data);
+    let track = capture.finish(0);
+    let replay = DomReplay::new(track);
+    let html = replay.at(100).dom.to_html();
+    assert!(
+        !html.contains("under") && !html.contains("••••• • ••••• •••••"),
+        "{html}"
+    );
+    assert!(
+        !html.contains("●••• ●•••••"),
+        "the newly blocked card is empty: {html}"
+    );
+    assert!(html.contains("<textarea>••••</textarea>"), "{html}");
+    assert!(!html.contains("○○○○○○○○○○"), "{html}");
 }

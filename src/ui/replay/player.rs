@@ -234,7 +234,8 @@ pub fn frame_ui(ui: &mut egui::Ui, p: &mut PlayerViewState) {
     let page = state.page.clone().unwrap_or_default();
     let class = device_class(vw as u32).to_owned();
     let (sx, sy) = state.scroll;
-    let mut drawn = false;
+    // What the frame shows, for the accessibility tree (and the tests reading it).
+    let mut drawn: Option<&str> = None;
     if p.mode == PlayerMode::Page
         && let Some(pages) = &mut p.page
     {
@@ -253,7 +254,7 @@ pub fn frame_ui(ui: &mut egui::Ui, p: &mut PlayerViewState) {
                     Rect::from_min_max(pos2(0.0, 0.0), pos2(1.0, 1.0)),
                     Color32::WHITE,
                 );
-                drawn = true;
+                drawn = Some("Masked page");
             }
             waiting @ (PageFrame::Drawing | PageFrame::NoPage) => {
                 let text = if matches!(waiting, PageFrame::NoPage) {
@@ -269,7 +270,7 @@ pub fn frame_ui(ui: &mut egui::Ui, p: &mut PlayerViewState) {
                     FontId::proportional(15.0),
                     theme::CANVAS_INK,
                 );
-                drawn = true;
+                drawn = Some(text.trim_end_matches('…'));
             }
             PageFrame::Failed(why) => {
                 p.page_note = Some(format!("{why} Showing the screenshot instead."));
@@ -278,7 +279,7 @@ pub fn frame_ui(ui: &mut egui::Ui, p: &mut PlayerViewState) {
             }
         }
     }
-    let what = if drawn { "Masked page" } else { "Screenshot" };
+    let what = drawn.unwrap_or("Screenshot");
     outer_response.widget_info(|| {
         egui::WidgetInfo::labeled(
             egui::Role::Image,
@@ -286,7 +287,7 @@ pub fn frame_ui(ui: &mut egui::Ui, p: &mut PlayerViewState) {
             format!("{what} at {}", super::list::clock(t)),
         )
     });
-    if drawn {
+    if drawn.is_some() {
     } else {
         match p.shots.get_mut(&(page.clone(), class.clone())) {
             Some(shot) => {
