@@ -347,7 +347,7 @@ pub enum MaskingCommand {
         selector: Option<String>,
         /// block (nothing inside kept), mask (text and values replaced) or ignore (input
         /// events dropped, clicks kept as on a masked field).
-        #[arg(long, value_parser = ["block", "mask", "ignore"])]
+        #[arg(long, value_parser = ["block", "mask", "ignore", "unmask"])]
         effect: String,
     },
     /// Add a path rule: every match of a regular expression in page URLs' paths is replaced

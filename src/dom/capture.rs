@@ -126,6 +126,15 @@ impl<'a> DomCapture<'a> {
         }
     }
 
+    /// A text node's text: as written (PII redacted) under an unmask rule, masked otherwise.
+    fn text_under(&self, s: &str, effects: &Effects) -> String {
+        if self.policy == TextPolicy::Mask && effects.shows_text() {
+            crate::privacy::pii::redact(s).0.into_owned()
+        } else {
+            self.text(s)
+        }
+    }
+
     fn push(&mut self, t: i64, op: DomOp) {
         self.changes.push(DomChange { t, op });
     }
@@ -214,7 +223,10 @@ impl<'a> DomCapture<'a> {
                 "#style" => css::sanitise_sheet(raw, self.key()),
                 "#field" if !raw.is_empty() => MASKED_VALUE.to_owned(),
                 "#field" => String::new(),
-                _ => self.text(raw),
+                _ => {
+                    let effects = k.effects;
+                    self.text_under(raw, &effects)
+                }
             };
             self.push(t, DomOp::Text { id, s });
         }
@@ -330,7 +342,7 @@ impl<'a> DomCapture<'a> {
                 } else if parent_tag == Some("textarea") && !raw_text.is_empty() {
                     MASKED_VALUE.to_owned()
                 } else {
-                    self.text(raw_text)
+                    self.text_under(raw_text, &inherited)
                 };
                 let tag = match parent_tag {
                     Some("style") => "#style",
@@ -385,6 +397,12 @@ impl<'a> DomCapture<'a> {
         effects.inherit(&inherited);
         if attrs.has("rr_width") || attrs.has("rr_height") {
             effects.block = effects.block.or(Some(RuleRef::Recorder));
+        }
+        // Fields and editable areas hold what people write: an unmask rule never reaches in.
+        if matches!(tag.as_str(), "input" | "textarea" | "select" | "option")
+            || attrs.has("contenteditable")
+        {
+            effects.mask = effects.mask.or(Some(RuleRef::Recorder));
         }
         let blocked = effects.block.is_some();
 

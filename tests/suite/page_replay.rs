@@ -466,3 +466,61 @@ fn blocks_hold_for_later_changes_and_textareas_stay_masked() {
     assert!(html.contains("<textarea>••••</textarea>"), "{html}");
     assert!(!html.contains("○○○○○○○○○○"), "{html}");
 }
+
+/// An unmask rule shows static chrome as written, and nothing a person wrote: fields,
+/// editable areas and masked regions inside it stay masked, and PII in its text is redacted.
+#[test]
+fn unmask_rules_show_chrome_and_nothing_people_wrote() {
+    use sightline::privacy::masking::{Effect, Marker, MaskingRule};
+    let fx = Fixture::with_all_roles();
+    let mut ws = fx.unlock(ENGINEER);
+    ws.add_masking_rule(&MaskingRule {
+        marker: Marker::Selector("nav".into()),
+        effect: Effect::Unmask,
+    })
+    .unwrap();
+    ws.lock().unwrap();
+    let t = |ms: i64| 1_700_000_000_000i64 + ms;
+    let recording = serde_json::json!([
+        {"type": 4, "timestamp": t(0), "data": {"href": "https://app.test/inbox", "width": 1024, "height": 700}},
+        {"type": 2, "timestamp": t(1), "data": {"node": {"type": 0, "id": 1, "childNodes": [
+            {"type": 2, "id": 2, "tagName": "html", "attributes": {}, "childNodes": [
+                {"type": 2, "id": 3, "tagName": "body", "attributes": {}, "childNodes": [
+                    {"type": 2, "id": 4, "tagName": "nav", "attributes": {}, "childNodes": [
+                        {"type": 3, "id": 5, "textContent": "Inbox Pricing, mail ana.canary@example.org"},
+                        {"type": 2, "id": 6, "tagName": "span", "attributes": {"class": "rr-mask"}, "childNodes": [
+                            {"type": 3, "id": 7, "textContent": "meet me at the clinic"}]},
+                        {"type": 2, "id": 8, "tagName": "div", "attributes": {"contenteditable": "true"}, "childNodes": [
+                            {"type": 3, "id": 9, "textContent": "Jane Canary typed this"}]},
+                        {"type": 2, "id": 10, "tagName": "textarea", "attributes": {}, "childNodes": [
+                            {"type": 3, "id": 11, "textContent": "canarytoken draft"}]}
+                    ]},
+                    {"type": 2, "id": 12, "tagName": "p", "attributes": {}, "childNodes": [
+                        {"type": 3, "id": 13, "textContent": "Outside the chrome"}]}
+                ]}]}]}}},
+        {"type": 3, "timestamp": t(50), "data": {"source": 2, "type": 2, "id": 12, "x": 5, "y": 5}}
+    ]);
+    import(&fx, "unmask.json", recording.to_string());
+    let lead = fx.unlock(LEAD);
+    let id = lead.sessions(None).unwrap()[0].id.clone();
+    let track = lead.replay(&id, "check").unwrap().page.unwrap();
+    lead.lock().unwrap();
+    let html = DomReplay::new(track).at(100).dom.to_html();
+    assert!(html.contains("Inbox Pricing, mail "), "{html}");
+    for hidden in [
+        "ana.canary@example.org",
+        "clinic",
+        "Jane Canary",
+        "canarytoken",
+        "Outside",
+    ] {
+        assert!(!html.contains(hidden), "{hidden} shown: {html}");
+    }
+    let (plain, wal) = files(&fx);
+    for canary in CANARIES {
+        assert!(
+            !contains(&plain, canary) && !contains(&wal, canary),
+            "{canary}"
+        );
+    }
+}

@@ -4,7 +4,9 @@
 //! - **block**: nothing inside is kept; events on it are dropped and it is named only as
 //!   `[blocked element]`;
 //! - **mask**: text and values inside are replaced; interactions are kept;
-//! - **ignore**: input events on it are dropped; clicks are kept as on `[masked field]`.
+//! - **ignore**: input events on it are dropped; clicks are kept as on `[masked field]`;
+//! - **unmask**: the page replay shows its text as written (PII redacted), unless a mask or
+//!   block rule, a field or an editable area inside says otherwise; events are unchanged.
 //!
 //! The rules live in `core.db` (`masking_rules`) and are part of the signed policy.
 
@@ -27,6 +29,10 @@ pub enum Effect {
     Mask,
     /// Keep clicks on the element, drop its input events.
     Ignore,
+    /// Static UI chrome (navigation, headings, buttons) whose text the page replay may show
+    /// as written: never fields, never content a person wrote (a `mask` or `block` rule, a
+    /// field or an editable area inside wins), and PII shapes are still redacted.
+    Unmask,
 }
 
 impl Effect {
@@ -36,12 +42,13 @@ impl Effect {
             Effect::Block => "block",
             Effect::Mask => "mask",
             Effect::Ignore => "ignore",
+            Effect::Unmask => "unmask",
         }
     }
 
     /// From the CLI's name.
     pub fn parse(s: &str) -> Option<Effect> {
-        [Effect::Block, Effect::Mask, Effect::Ignore]
+        [Effect::Block, Effect::Mask, Effect::Ignore, Effect::Unmask]
             .into_iter()
             .find(|e| e.as_str() == s)
     }
@@ -201,6 +208,8 @@ pub struct Effects {
     pub mask: Option<RuleRef>,
     /// The ignoring rule.
     pub ignore: Option<RuleRef>,
+    /// The unmasking rule (page replay text only).
+    pub unmask: Option<RuleRef>,
 }
 
 /// A rule of the set, or the recorder itself (rrweb marks elements it blocked).
@@ -222,6 +231,12 @@ impl Effects {
         self.block = self.block.or(other.block);
         self.mask = self.mask.or(other.mask);
         self.ignore = self.ignore.or(other.ignore);
+        self.unmask = self.unmask.or(other.unmask);
+    }
+
+    /// Whether the page replay may show this element's text as written.
+    pub fn shows_text(&self) -> bool {
+        self.unmask.is_some() && self.mask.is_none() && self.block.is_none()
     }
 }
 
@@ -309,6 +324,7 @@ impl Masking {
                 Effect::Block => &mut out.block,
                 Effect::Mask => &mut out.mask,
                 Effect::Ignore => &mut out.ignore,
+                Effect::Unmask => &mut out.unmask,
             };
             if slot.is_none() && matcher.matches(e) {
                 *slot = Some(RuleRef::Rule(i));
@@ -324,6 +340,7 @@ impl Masking {
             (before.block, after.block),
             (before.mask, after.mask),
             (before.ignore, after.ignore),
+            (before.unmask, after.unmask),
         ] {
             if let (None, Some(rule)) = (was, now) {
                 self.tally(rule, tallies).elements += 1;

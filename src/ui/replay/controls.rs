@@ -127,6 +127,11 @@ pub fn controls_ui(ui: &mut egui::Ui, p: &mut PlayerViewState) {
         {
             p.mode = PlayerMode::Screenshot;
         }
+        if p.page.is_none()
+            && let Some(note) = &p.page_note
+        {
+            ui.label(RichText::new(note).small().color(theme::weak(ui.visuals())));
+        }
         if p.mode == PlayerMode::Page {
             ui.label(
                 RichText::new(" masked ")
