@@ -252,13 +252,13 @@ fn draw_layer(
                 }
             }
             if heatmap.screenshot.as_ref().is_some_and(|s| s.reconstructed) {
-                let at = view
-                    .screen_from_image([8.0, 8.0])
-                    .max(view.panel.min + vec2(8.0, 8.0));
                 let text = format!("Page {}", crate::heatmap::figure::RECONSTRUCTED_LABEL);
                 let galley =
                     painter.layout_no_wrap(text, FontId::proportional(13.0), Color32::WHITE);
-                let r = Rect::from_min_size(at, galley.size() + vec2(12.0, 6.0));
+                // Bottom left of the visible part: the top is where floor notices go.
+                let size = galley.size() + vec2(12.0, 6.0);
+                let at = pos2(view.panel.left() + 8.0, view.panel.bottom() - 8.0 - size.y);
+                let r = Rect::from_min_size(at, size);
                 painter.rect_filled(r, 4.0, Color32::from_black_alpha(180));
                 painter.galley(r.min + vec2(6.0, 3.0), galley, Color32::WHITE);
             }
