@@ -298,13 +298,7 @@ impl Workspace {
     /// Writes the compliance report to `out` as one HTML file (compliance lead); logged.
     /// Returns the bytes written.
     pub fn export_report(&self, out: &std::path::Path) -> Result<usize> {
-        let file = out
-            .file_name()
-            .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-        let object = format!(
-            "compliance report to {}",
-            crate::privacy::pii::redact(&file).0
-        );
+        let object = format!("compliance report to {}", Workspace::export_file_label(out));
         self.gate(Action::ExportReport, &object, "")?;
         let written = self.report_html().and_then(|html| {
             crate::fsutil::write_atomically(out, |w| {

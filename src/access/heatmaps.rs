@@ -166,9 +166,6 @@ impl Workspace {
         table: &PngTable,
         out: &std::path::Path,
     ) -> Result<usize> {
-        let file = out
-            .file_name()
-            .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
         let with = match table {
             PngTable::None => String::new(),
             PngTable::TopElements(n) => format!(" with the top {n} elements"),
@@ -177,7 +174,7 @@ impl Workspace {
         let object = format!(
             "{}{with} to {}",
             describe(&heatmap.request),
-            crate::privacy::pii::redact(&file).0
+            Workspace::export_file_label(out)
         );
         self.gate(Action::ExportHeatmap, &object, "")?;
         let r = &heatmap.request;

@@ -147,12 +147,9 @@ impl Workspace {
         out: &std::path::Path,
     ) -> Result<FrameWritten> {
         let data = self.replay(session_id, purpose)?;
-        let file = out
-            .file_name()
-            .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
         let object = format!(
             "frame of session {session_id} at {at_ms} ms to {}",
-            crate::privacy::pii::redact(&file).0
+            Workspace::export_file_label(out)
         );
         self.gate(Action::ExportSessionFrame, &object, purpose)?;
         let written = self.write_frame(&data, at_ms, mode, out);

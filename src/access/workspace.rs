@@ -310,6 +310,14 @@ impl Workspace {
         }
     }
 
+    /// How the log names an export's file: its name only, PII redacted.
+    pub(crate) fn export_file_label(out: &std::path::Path) -> String {
+        let file = out
+            .file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+        crate::privacy::pii::redact(&file).0.into_owned()
+    }
+
     /// Logs that an allowed action did not complete, and passes the error on.
     pub(crate) fn failed<T>(&self, action: Action, object: &str, err: Error) -> Result<T> {
         // The original error matters more than a failure to log it.
