@@ -55,10 +55,14 @@ pub struct ElementScroll {
     pub y: f32,
 }
 
-/// The page's own styles for what capture replaced.
+/// The page's own styles for what capture replaced, and two stand-ins for what Blitz lays
+/// out unlike browsers (measured against the sample screenshots, `docs/BENCHMARKS.md`):
+/// fields take the font's normal line height, and a legend sits on its fieldset's border.
 pub const REPLACED_STYLE: &str = "\
 .sl-media{display:inline-block;background:#d8dadf;min-width:8px;min-height:8px;\
-vertical-align:middle}.sl-blocked{background:#c9ccd3!important;color:transparent!important}";
+vertical-align:middle}.sl-blocked{background:#c9ccd3!important;color:transparent!important}\
+input,select{line-height:normal!important}\
+fieldset>legend{position:relative;top:-1.1em;margin-bottom:-1.1em}";
 
 fn escape_text(out: &mut String, s: &str) {
     for c in s.chars() {

@@ -296,7 +296,7 @@ fn sample_pages_are_drawn_close_to_their_screenshots() {
         for r in &at {
             eprintln!("{} at {} px: {:.1}%", r.page, r.width, r.share() * 100.0);
         }
-        let floor = if width == 1440 { 0.90 } else { 0.75 };
+        let floor = if width == 1440 { 0.90 } else { 0.80 };
         assert!(
             share >= floor,
             "{width} px: {:.1}% of tiles agree",
