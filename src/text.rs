@@ -51,6 +51,21 @@ pub fn json_inert(json: &str) -> Cow<'_, str> {
     out.into()
 }
 
+/// Appends `text` to `out` with the five HTML-significant characters escaped (valid in text
+/// and in quoted attribute values alike).
+pub fn escape_html_into(out: &mut String, text: &str) {
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -73,7 +73,7 @@ fn bench_page(seeks: usize, hours: f64) -> Result<ExitCode> {
         t.frames,
         t.fps()
     )])?;
-    let before = resident_mb();
+    let before = bench::resident_mb().unwrap_or(0.0);
     let track = page_bench::long_track(hours)?;
     let changes = track.changes.len();
     let replay = crate::dom::seek::DomReplay::new(track);
@@ -97,24 +97,13 @@ fn bench_page(seeks: usize, hours: f64) -> Result<ExitCode> {
         }
         t_ms += 60_000;
     }
-    let after = resident_mb();
+    let after = bench::resident_mb().unwrap_or(0.0);
     let peak = bench::peak_resident_mb().map_or_else(|| "unknown".into(), |mb| format!("{mb:.0}"));
     output::lines([format!(
         "long_hours={hours} long_changes={changes} long_frames={frames} long_replay_mb={:.0} process_peak_mb={peak} fidelity_min={min:.3}",
         after - before
     )])?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// Resident memory now, in MB (Linux; 0 elsewhere).
-fn resident_mb() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            let line = s.lines().find(|l| l.starts_with("VmRSS:"))?.to_owned();
-            line.split_whitespace().nth(1)?.parse::<f64>().ok()
-        })
-        .map_or(0.0, |kb| kb / 1024.0)
 }
 
 /// `sightline bench overview`: the path an analyst waits for after sign-in, from the

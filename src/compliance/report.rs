@@ -59,16 +59,7 @@ pub struct Trust {
 pub fn escape(text: &str) -> String {
     let text = crate::text::inert(text);
     let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
+    crate::text::escape_html_into(&mut out, &text);
     out
 }
 

@@ -36,7 +36,7 @@ pub enum TextPolicy {
 }
 
 /// What is known of a kept node, to place later changes.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 struct Known {
     tag: String,
     effects: Effects,
@@ -196,10 +196,11 @@ impl<'a> DomCapture<'a> {
             let (Some(parent), Some(node)) = (a.parent_id, &a.node) else {
                 continue;
             };
-            let Some(up) = self.known.get(&parent).cloned() else {
+            let Some((tag, effects)) = self.known.get(&parent).map(|k| (k.tag.clone(), k.effects))
+            else {
                 continue;
             };
-            if up.effects.block.is_some() || self.nodes >= MAX_NODES {
+            if effects.block.is_some() || self.nodes >= MAX_NODES {
                 continue;
             }
             // An add of a node already on the page moves it (and its subtree).
@@ -208,7 +209,7 @@ impl<'a> DomCapture<'a> {
             {
                 self.forget(id);
             }
-            if let Some(node) = self.node(node, up.effects, Some((parent, &up.tag)), 1) {
+            if let Some(node) = self.node(node, effects, Some((parent, &tag)), 1) {
                 let next = a.next_id;
                 self.push(t, DomOp::Add { parent, next, node });
             }
@@ -240,10 +241,12 @@ impl<'a> DomCapture<'a> {
                 continue;
             }
             self.recheck(t, id, &m.attributes);
-            let Some(k) = self.known.get(&id).cloned() else {
+            // The rules again, after the change: a newly blocked element takes nothing more.
+            let Some((tag, effects)) = self.known.get(&id).map(|k| (k.tag.clone(), k.effects))
+            else {
                 continue;
             };
-            if k.effects.block.is_some() {
+            if effects.block.is_some() {
                 continue;
             }
             for (name, value) in &m.attributes.0 {
@@ -252,7 +255,7 @@ impl<'a> DomCapture<'a> {
                     continue;
                 }
                 let value = match value {
-                    AttributeValue::Text(v) => self.attribute(&k.tag, &name, v, &k.effects, None),
+                    AttributeValue::Text(v) => self.attribute(&tag, &name, v, &effects, None),
                     AttributeValue::Removed => None,
                     // A style diff object cannot be merged safely here: left as it was.
                     AttributeValue::Other => continue,

@@ -7,6 +7,7 @@ use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 
 use crate::dom::{DomNode, DomOp};
+use crate::text::escape_html_into;
 
 /// Deepest nesting written out (matches what capture keeps, plus room for adds).
 const MAX_DEPTH: usize = 512;
@@ -63,28 +64,6 @@ pub const REPLACED_STYLE: &str = "\
 vertical-align:middle}.sl-blocked{background:#c9ccd3!important;color:transparent!important}\
 input,select{line-height:normal!important}\
 fieldset>legend{position:relative;top:-1.1em;margin-bottom:-1.1em}";
-
-fn escape_text(out: &mut String, s: &str) {
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            c => out.push(c),
-        }
-    }
-}
-
-fn escape_attr(out: &mut String, s: &str) {
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            '<' => out.push_str("&lt;"),
-            c => out.push(c),
-        }
-    }
-}
 
 const VOID: &[&str] = &[
     "area", "br", "col", "embed", "hr", "img", "input", "link", "source", "track", "wbr",
@@ -256,20 +235,10 @@ impl LiveDom {
 
     /// Scroll offsets of elements, keyed as written in the HTML (`data-sl-scroll`).
     pub fn element_scrolls(&self) -> Vec<ElementScroll> {
-        let marked: HashSet<i64> = self.scrolls.keys().copied().collect();
-        self.element_scrolls_of(&marked)
-    }
-
-    /// The offsets of every element in `marked` that is on the page (0 where it has not
-    /// scrolled yet), so a reused layout is set back as well as forward.
-    pub fn element_scrolls_of(&self, marked: &HashSet<i64>) -> Vec<ElementScroll> {
-        let mut out: Vec<ElementScroll> = marked
+        let mut out: Vec<ElementScroll> = self
+            .scrolls
             .iter()
-            .filter(|id| self.nodes.contains_key(id))
-            .map(|id| {
-                let (x, y) = self.scrolls.get(id).copied().unwrap_or((0.0, 0.0));
-                ElementScroll { key: *id, x, y }
-            })
+            .map(|(&key, &(x, y))| ElementScroll { key, x, y })
             .collect();
         out.sort_by_key(|s| s.key);
         out
@@ -377,7 +346,7 @@ impl LiveDom {
                     if parent_tag == Some("style") {
                         out.push_str(&s.replace("</", "<\\/"));
                     } else {
-                        escape_text(&mut out, s);
+                        escape_html_into(&mut out, s);
                     }
                 }
                 Kind::Element { tag, attrs } => {
@@ -396,7 +365,7 @@ impl LiveDom {
                             continue;
                         }
                         let _ = write!(out, " {n}=\"");
-                        escape_attr(&mut out, v);
+                        escape_html_into(&mut out, v);
                         out.push('"');
                     }
                     if marked.contains(&id) {

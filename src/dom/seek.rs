@@ -2,9 +2,9 @@
 //! changes after it. Checkpoints are taken at every new page and every [`CHECKPOINT_EVERY`]
 //! changes, so a seek applies at most that many.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
-use crate::dom::live::LiveDom;
+use crate::dom::live::{ElementScroll, LiveDom};
 use crate::dom::{DomOp, DomTrack};
 
 /// Changes between checkpoints.
@@ -25,8 +25,6 @@ pub struct DomReplay {
 pub struct PageAt {
     /// Which layout this is: equal values have equal HTML (scrolls aside).
     pub layout_version: usize,
-    /// Every change up to the moment, scrolls included.
-    pub applied: usize,
     /// The tree.
     pub dom: LiveDom,
 }
@@ -76,6 +74,35 @@ impl DomReplay {
         &self.scrolled
     }
 
+    /// The offset of every element that scrolls in the session after `applied` changes: its
+    /// last scroll since the page loaded, 0 before one (so a reused layout is set back as well
+    /// as forward). Read from the track, without rebuilding the tree.
+    pub fn scrolls_at(&self, applied: usize) -> Vec<ElementScroll> {
+        let mut last: HashMap<i64, (f32, f32)> = HashMap::new();
+        for c in self.track.changes[..applied.min(self.track.changes.len())]
+            .iter()
+            .rev()
+        {
+            match c.op {
+                DomOp::Snapshot { .. } => break,
+                DomOp::Scroll { id, x, y } => {
+                    last.entry(id).or_insert((x, y));
+                }
+                _ => {}
+            }
+        }
+        let mut out: Vec<ElementScroll> = self
+            .scrolled
+            .iter()
+            .map(|&key| {
+                let (x, y) = last.get(&key).copied().unwrap_or((0.0, 0.0));
+                ElementScroll { key, x, y }
+            })
+            .collect();
+        out.sort_by_key(|s| s.key);
+        out
+    }
+
     /// How many changes happened at or before `t_ms`.
     pub fn applied_at(&self, t_ms: i64) -> usize {
         self.track.changes.partition_point(|c| c.t <= t_ms)
@@ -101,14 +128,8 @@ impl DomReplay {
         }
         PageAt {
             layout_version: self.layout_version(applied),
-            applied,
             dom,
         }
-    }
-
-    /// Bytes held, roughly: the checkpoints' nodes (for the memory budget of long sessions).
-    pub fn approx_heap_bytes(&self) -> usize {
-        self.checkpoints.iter().map(|(_, d)| d.len() * 160).sum()
     }
 }
 
@@ -169,10 +190,20 @@ mod tests {
             let at = replay.at(t);
             assert_eq!(at.dom.to_html(), played.to_html(), "at {t}");
             assert_eq!(at.dom.element_scrolls(), played.element_scrolls());
+            let from_track: Vec<_> = replay
+                .scrolls_at(replay.applied_at(t))
+                .into_iter()
+                .filter(|s| (s.x, s.y) != (0.0, 0.0))
+                .collect();
+            let played_moved: Vec<_> = played
+                .element_scrolls()
+                .into_iter()
+                .filter(|s| (s.x, s.y) != (0.0, 0.0))
+                .collect();
+            assert_eq!(from_track, played_moved, "scrolls at {t}");
         }
         // A scroll does not change the layout version.
-        let v = replay.at(10);
-        assert_eq!(v.applied, 3);
-        assert_eq!(v.layout_version, 2);
+        assert_eq!(replay.applied_at(10), 3);
+        assert_eq!(replay.at(10).layout_version, 2);
     }
 }

@@ -16,7 +16,8 @@ use crate::dom::live::LiveDom;
 use crate::dom::{DomOp, DomTrack};
 use crate::error::Result;
 use crate::render::PageDoc;
-use crate::session::{EventKind, SessionEvent, device_class};
+use crate::replay::PlayerState;
+use crate::session::{SessionEvent, device_class};
 
 /// What a page image's `source` column says for drawn pages.
 pub const RECONSTRUCTED: &str = "reconstructed";
@@ -58,21 +59,17 @@ impl Default for Backgrounds {
     }
 }
 
-/// The page pattern and viewport open at `t_ms`.
-fn page_at(events: &[SessionEvent], t_ms: i64) -> (Option<&str>, Option<(u32, u32)>) {
-    let (mut page, mut viewport) = (None, None);
-    for e in events.iter().take_while(|e| e.t_ms <= t_ms) {
-        match e.kind {
-            EventKind::Navigation => page = e.url.as_deref(),
-            EventKind::Viewport => {
-                if let (Some(w), Some(h)) = (e.width, e.height) {
-                    viewport = Some((w, h));
-                }
-            }
-            _ => {}
-        }
+/// The page pattern and viewport open at `t_ms`, as the player would show them.
+fn page_at(events: &[SessionEvent], t_ms: i64) -> (Option<String>, Option<(u32, u32)>) {
+    let mut state = PlayerState::default();
+    for (i, e) in events
+        .iter()
+        .enumerate()
+        .take_while(|(_, e)| e.t_ms <= t_ms)
+    {
+        state.apply(i, e);
     }
-    (page, viewport)
+    (state.page, state.viewport)
 }
 
 fn draw(job: Job) -> Option<Drawn> {
@@ -140,7 +137,7 @@ impl Backgrounds {
                 continue;
             }
             let viewport = device_class(width);
-            if !self.known.insert((page.to_owned(), viewport)) {
+            if !self.known.insert((page.clone(), viewport)) {
                 continue;
             }
             let page_id: Option<(i64, bool)> = core

@@ -77,11 +77,15 @@ pub fn is_ui_name(name: &str) -> bool {
 /// A name as selectors keep it: as written when it is UI vocabulary, otherwise `kind:` and
 /// four hex digits of a keyed hash (stable within the dataset, meaningless outside it).
 fn kept_or_hashed(key: &[u8; 32], kind: &str, name: &str) -> String {
+    kept_or_hashed_with(key, kind, ':', name)
+}
+
+fn kept_or_hashed_with(key: &[u8; 32], kind: &str, separator: char, name: &str) -> String {
     if is_ui_name(name) {
         name.to_owned()
     } else {
         let digest = hmac_sha256(key, format!("{kind}\0{name}").as_bytes());
-        format!("{kind}:{}", hex::encode(&digest[..2]))
+        format!("{kind}{separator}{}", hex::encode(&digest[..2]))
     }
 }
 
@@ -89,12 +93,7 @@ fn kept_or_hashed(key: &[u8; 32], kind: &str, name: &str) -> String {
 /// so rules still match): as written when it is UI vocabulary, otherwise `kind-` and four hex
 /// digits of the same keyed hash selectors use, which is a valid CSS identifier.
 pub fn css_ident(key: &[u8; 32], kind: &str, name: &str) -> String {
-    if is_ui_name(name) {
-        name.to_owned()
-    } else {
-        let digest = hmac_sha256(key, format!("{kind}\0{name}").as_bytes());
-        format!("{kind}-{}", hex::encode(&digest[..2]))
-    }
+    kept_or_hashed_with(key, kind, '-', name)
 }
 
 /// The selector of one element: `tag[role=…]#id.class.class`, identifiers hashed.

@@ -47,20 +47,23 @@ pub fn draw(
     doc: &mut Option<(usize, PageDoc)>,
     request: &FrameRequest,
 ) -> Result<Option<Frame>, String> {
-    let page = replay.at(request.t_ms);
-    if !page.dom.has_page() {
-        return Ok(None);
-    }
+    let applied = replay.applied_at(request.t_ms);
+    let version = replay.layout_version(applied);
     let size = (
         request.width.clamp(1, crate::render::MAX_SIDE),
         request.height.clamp(1, crate::render::MAX_SIDE),
     );
-    let reuse = matches!(doc, Some((v, d)) if *v == page.layout_version && d.size() == size);
+    // While only scrolls change (playback, mostly), the tree is not rebuilt at all.
+    let reuse = matches!(doc, Some((v, d)) if *v == version && d.size() == size);
     if !reuse {
         *doc = None;
+        let page = replay.at(request.t_ms);
+        if !page.dom.has_page() {
+            return Ok(None);
+        }
         let html = page.dom.to_html_marking(replay.scrolled());
         let loaded = PageDoc::load(&html, size.0, size.1).map_err(|e| e.to_string())?;
-        *doc = Some((page.layout_version, loaded));
+        *doc = Some((version, loaded));
     }
     let Some((_, d)) = doc.as_mut() else {
         return Err("The page could not be drawn.".into());
@@ -68,7 +71,7 @@ pub fn draw(
     let view = View {
         scroll_x: request.scroll_x,
         scroll_y: request.scroll_y,
-        element_scrolls: page.dom.element_scrolls_of(replay.scrolled()),
+        element_scrolls: replay.scrolls_at(applied),
     };
     let frame = d.paint(&view).map_err(|e| e.to_string());
     if frame.is_err() {

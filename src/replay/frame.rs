@@ -68,7 +68,7 @@ pub fn compose(data: &FrameSource<'_>, at_ms: i64, mode: FrameMode) -> Result<Ca
             let view = View {
                 scroll_x: state.scroll.0,
                 scroll_y: state.scroll.1,
-                element_scrolls: page.dom.element_scrolls_of(replay.scrolled()),
+                element_scrolls: replay.scrolls_at(replay.applied_at(at_ms)),
             };
             render::render_once(&page.dom.to_html_marking(replay.scrolled()), w, h, &view)?
         }

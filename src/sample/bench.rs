@@ -142,8 +142,17 @@ pub fn timed_heatmap(xs: &[f32], ys: &[f32], width: usize, height: usize) -> Hea
 
 /// The process's peak resident memory so far, in MB (Linux; `None` elsewhere).
 pub fn peak_resident_mb() -> Option<f64> {
+    status_mb("VmHWM:")
+}
+
+/// The process's resident memory now, in MB (Linux; `None` elsewhere).
+pub fn resident_mb() -> Option<f64> {
+    status_mb("VmRSS:")
+}
+
+fn status_mb(field: &str) -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let line = status.lines().find(|l| l.starts_with(field))?;
     let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kb / 1024.0)
 }
