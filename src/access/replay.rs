@@ -35,6 +35,8 @@ pub struct ReplayData {
     pub survey: Option<SurveyAnswer>,
     /// The masked page replay, when the import kept one.
     pub page: Option<DomTrack>,
+    /// A page was kept but cannot be read (damaged, or written by another build).
+    pub page_unreadable: bool,
 }
 
 impl Workspace {
@@ -93,22 +95,27 @@ impl Workspace {
             )
             .optional()
             .map_err(|e| sql_error("recordings.db", e))?;
-        let page = self.page_track(session_id)?;
+        let (page, page_unreadable) = match self.page_track(session_id)? {
+            Some(Ok(track)) => (Some(track), false),
+            Some(Err(_)) => (None, true),
+            None => (None, false),
+        };
         Ok(ReplayData {
             session,
             events,
             screenshots,
             survey,
             page,
+            page_unreadable,
         })
     }
 }
 
 impl Workspace {
     /// The stored page track of a session. Private: callers reach it through a logged
-    /// opening ([`Workspace::replay`]). A damaged track reads as none, so the replay still
-    /// opens (on the screenshot).
-    fn page_track(&self, session_id: &str) -> Result<Option<DomTrack>> {
+    /// opening ([`Workspace::replay`]). A damaged track is an inner error, so the replay still
+    /// opens (on the screenshot) and says why.
+    fn page_track(&self, session_id: &str) -> Result<Option<Result<DomTrack>>> {
         let Some(rec) = self.recordings.as_ref() else {
             return Ok(None);
         };
@@ -120,7 +127,7 @@ impl Workspace {
             )
             .optional()
             .map_err(|e| sql_error("recordings.db", e))?;
-        Ok(blob.and_then(|b| DomTrack::decode(&b).ok()))
+        Ok(blob.map(|b| DomTrack::decode(&b)))
     }
 }
 

@@ -25,6 +25,7 @@ pub(super) struct OpenedReplay {
     survey: Option<SurveyAnswer>,
     purpose: String,
     page: Option<DomReplay>,
+    page_unreadable: bool,
 }
 
 /// The view's first state: the session list, read once through the gate.
@@ -52,6 +53,7 @@ fn open(ws: &Workspace, id: &str, purpose: String) -> Result<OpenedReplay, Error
         survey: data.survey,
         purpose,
         page: data.page.map(DomReplay::new),
+        page_unreadable: data.page_unreadable,
     })
 }
 
@@ -157,9 +159,15 @@ impl SightlineApp {
                     .map(|(key, pixels, css)| (key, PlayerShot::new(pixels, css)))
                     .collect();
                 let page = o.page.map(|r| (r, ctx.clone()));
-                state.player = Some(PlayerViewState::new(
-                    o.session, o.replay, shots, o.survey, o.purpose, page,
-                ));
+                let mut player =
+                    PlayerViewState::new(o.session, o.replay, shots, o.survey, o.purpose, page);
+                if o.page_unreadable {
+                    player.page_note = Some(
+                        "The recorded page of this session cannot be read: screenshot only."
+                            .to_owned(),
+                    );
+                }
+                state.player = Some(player);
             }
             Err(e) => state.error = Some(super::explain(&e)),
         }

@@ -54,8 +54,7 @@ pub fn compose(data: &FrameSource<'_>, at_ms: i64, mode: FrameMode) -> Result<Ca
         FrameMode::Page => {
             let track = data.page.cloned().ok_or_else(|| {
                 Error::Invalid(
-                    "This session has no recorded page (it was imported without one); use --mode screenshot."
-                        .into(),
+                    "This session has no readable recorded page; use --mode screenshot.".into(),
                 )
             })?;
             let replay = DomReplay::new(track);

@@ -524,3 +524,22 @@ fn unmask_rules_show_chrome_and_nothing_people_wrote() {
         );
     }
 }
+
+/// Someone who can write recordings.db garbles a stored page: the replay still opens, on the
+/// screenshot, and says the page cannot be read.
+#[test]
+fn a_garbled_page_track_leaves_the_replay_open() {
+    let fx = Fixture::with_all_roles();
+    import(&fx, "canary.json", canary_recording().to_string());
+    let rec = fx.raw(sightline::dataset::Tier::Recordings);
+    let changed = rec
+        .execute("UPDATE session_pages SET track = x'7b22636861'", [])
+        .unwrap();
+    assert_eq!(changed, 1);
+    drop(rec);
+    let lead = fx.unlock(LEAD);
+    let id = lead.sessions(None).unwrap()[0].id.clone();
+    let data = lead.replay(&id, "check").unwrap();
+    assert!(data.page.is_none() && data.page_unreadable);
+    assert!(!data.events.is_empty());
+}
