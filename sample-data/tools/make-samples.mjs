@@ -3,18 +3,21 @@
 //   ../screenshots/<page>-<width>.png   full-page screenshots at CSS widths 1440, 768, 390
 //   ../layouts/<page>-<width>.json      element boxes (page CSS px) for the synthetic session generator
 //   ../recordings/<visit>.json          real rrweb recordings of scripted visits (one JSON array per visit)
+//   ../fidelity/<page>-<width>.json     [Meta, FullSnapshot] of one page load per screenshot, recorded with rrweb's
+//                                       text masking and blocking off (only passwords masked), for comparing the
+//                                       replayed page with the screenshot
 //   ../manifest.csv, ../consent.csv, ../surveys.csv   fictional subjects, consent and survey answers
 //
 // Usage (from this folder):
 //   npm ci && node make-samples.mjs                 # everything
-//   node make-samples.mjs screenshots|recordings|tables   # only one part
+//   node make-samples.mjs screenshots|recordings|fidelity|tables   # only one part
 //   node make-samples.mjs recordings mobile         # only the visits whose file name contains 'mobile'
 // Dependencies may live elsewhere: SAMPLES_DEPS_DIR=/tmp/deps node make-samples.mjs
 // (a folder whose node_modules holds playwright-core and rrweb at the versions in package.json).
 // Needs a Chromium binary (CHROMIUM=/usr/bin/chromium by default); never downloads a browser.
 // The site is served from http://127.0.0.1:8765 only (PORT to override), loopback only. Chromium maps the
 // app's own host, app.parley.example, to that server (--host-resolver-rules), so pages are loaded as
-// http://app.parley.example/<page>.html and that is the href the recordings carry.
+// http://app.parley.example/<page>.html and that is the href the recordings (and fidelity files) carry.
 //
 // This script is not part of the Rust build.
 
@@ -300,19 +303,32 @@ class Human {
 }
 
 // ---------- recordings ----------
-const RECORDER = `
+// The in-page starter: rrweb.record() with `options` (JSON-serialisable) once the DOM is parsed.
+function recorderScript(options) {
+  return `
 (function () {
   if (window.top !== window || location.protocol !== 'http:') return;
   function start() {
     if (window.__rrStarted) return;
     window.__rrStarted = true;
-    rrweb.record({
-      emit: function (event) { window.__sightlineEmit(JSON.stringify(event)); },
-      maskInputOptions: { password: true }
-    });
+    rrweb.record(Object.assign({
+      emit: function (event) { window.__sightlineEmit(JSON.stringify(event)); }
+    }, ${JSON.stringify(options)}));
   }
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start); else start();
 })();`;
+}
+// rrweb's defaults (mask text in .rr-mask, block .rr-block) with only password values masked.
+const RECORDER = recorderScript({ maskInputOptions: { password: true } });
+
+// A context like the screenshots' with rrweb injected into every page load; `events` collects what it emits.
+async function recordingContext(browser, width, recorder) {
+  const ctx = await browser.newContext(contextOptions(width));
+  const events = [];
+  await ctx.exposeBinding('__sightlineEmit', (_src, json) => { events.push(JSON.parse(json)); });
+  await ctx.addInitScript({ content: readFileSync(RRWEB_UMD, 'utf8') + '\n;' + recorder });
+  return { ctx, events };
+}
 
 // started_at for each visit: the recording's timestamps are shifted by one constant so the first event
 // falls at this instant (relative timing is untouched). Keep in sync with ../manifest.csv.
@@ -479,11 +495,7 @@ function tables() {
 }
 
 async function record(browser, visit) {
-  const userScript = readFileSync(RRWEB_UMD, 'utf8');
-  const ctx = await browser.newContext(contextOptions(visit.width));
-  const events = [];
-  await ctx.exposeBinding('__sightlineEmit', (_src, json) => { events.push(JSON.parse(json)); });
-  await ctx.addInitScript({ content: userScript + '\n;' + RECORDER });
+  const { ctx, events } = await recordingContext(browser, visit.width, RECORDER);
   const page = await ctx.newPage();
   page.on('pageerror', (e) => console.warn(`  page error (${visit.file}): ${e.message}`));
   await page.goto(`${APP_BASE}/${visit.start}.html`, { waitUntil: 'load' });
@@ -505,6 +517,37 @@ async function record(browser, visit) {
   console.log(`recorded ${visit.file}: ${events.length} events, ${(events.at(-1).timestamp - events[0].timestamp) / 1000}s`);
 }
 
+// ---------- fidelity snapshots ----------
+// rrweb's text masking and blocking are switched off (a class nothing in the site carries), only password values
+// are masked: the replayed page must look like the screenshot. Sightline's importer never reads these files.
+const FIDELITY_RECORDER = recorderScript({
+  maskTextClass: 'sl-fidelity-never-matches', blockClass: 'sl-fidelity-never-matches', maskInputOptions: { password: true },
+});
+
+async function fidelity(browser) {
+  mkdirSync(join(ROOT, 'fidelity'), { recursive: true });
+  for (const width of WIDTHS) {
+    for (const name of PAGES) {
+      const { ctx, events } = await recordingContext(browser, width, FIDELITY_RECORDER); // one fresh page load
+      const page = await ctx.newPage();
+      page.on('pageerror', (e) => console.warn(`  page error (${name}-${width}): ${e.message}`));
+      await page.goto(`${APP_BASE}/${name}.html`, { waitUntil: 'load' });
+      await page.waitForFunction(() => window.__rrStarted === true);
+      await page.evaluate(() => document.fonts.ready);
+      const first = (type) => events.find((e) => e.type === type);
+      for (let i = 0; i < 50 && !(first(4) && first(2)); i++) await sleep(100); // bindings deliver asynchronously
+      await ctx.close();
+      const meta = first(4), full = first(2);
+      if (!meta || !full) throw new Error(`${name}-${width}: no Meta or FullSnapshot recorded`);
+      if (meta.data.href !== `${APP_BASE}/${name}.html`) throw new Error(`${name}-${width}: Meta href ${meta.data.href}`);
+      if (meta.data.width !== width) throw new Error(`${name}-${width}: Meta width ${meta.data.width}`);
+      const json = JSON.stringify([meta, full]) + '\n';
+      writeFileSync(join(ROOT, 'fidelity', `${name}-${width}.json`), json);
+      console.log(`fidelity ${name}-${width}: ${meta.data.width}x${meta.data.height}, ${Buffer.byteLength(json)} bytes`);
+    }
+  }
+}
+
 async function main() {
   const what = process.argv[2] || 'all';
   const only = process.argv[3];
@@ -519,6 +562,7 @@ async function main() {
       mkdirSync(join(ROOT, 'recordings'), { recursive: true });
       for (const [i, v] of VISITS.entries()) if (!only || v.file.includes(only)) { seed = 20261101 + i; await record(browser, v); }
     }
+    if (what === 'all' || what === 'fidelity') await fidelity(browser);
   } finally {
     await browser.close();
     server.close();

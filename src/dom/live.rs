@@ -62,8 +62,43 @@ pub struct ElementScroll {
 pub const REPLACED_STYLE: &str = "\
 .sl-media{display:inline-block;background:#d8dadf;min-width:8px;min-height:8px;\
 vertical-align:middle}.sl-blocked{background:#c9ccd3!important;color:transparent!important}\
-input,select{line-height:normal!important}\
+select{line-height:normal!important;display:inline-block;white-space:nowrap}\
+input:not([type=checkbox]):not([type=radio]){vertical-align:top}\
+.sl-size{display:block!important;height:0!important;overflow:hidden!important;\
+visibility:hidden!important;padding:0!important;margin:0!important;border:0!important}\
 fieldset>legend{position:relative;top:-1.1em;margin-bottom:-1.1em}";
+
+/// The class of the hidden options that give a drawn `select` its width.
+const SIZER_CLASS: &str = "sl-size";
+
+/// Collapsed table borders as separated borders with no spacing: Blitz lays collapsed borders
+/// out as unpainted gaps and each row a pixel taller than browsers do, while separated
+/// borders with no spacing draw the cells' borders at the browser's row pitch (a border on
+/// both sides of two cells is drawn twice as thick).
+fn separate_borders(css: &str) -> std::borrow::Cow<'_, str> {
+    const FROM: &str = "border-collapse";
+    let lower = css.to_ascii_lowercase();
+    if !lower.contains(FROM) {
+        return std::borrow::Cow::Borrowed(css);
+    }
+    let mut out = String::with_capacity(css.len() + 32);
+    let mut rest = 0;
+    for (at, _) in lower.match_indices(FROM) {
+        if at < rest {
+            continue;
+        }
+        let after = &lower[at + FROM.len()..];
+        let value = after.trim_start().strip_prefix(':').map(str::trim_start);
+        if let Some(v) = value.filter(|v| v.starts_with("collapse")) {
+            let end = lower.len() - v.len() + "collapse".len();
+            out.push_str(&css[rest..at]);
+            out.push_str("border-collapse:separate;border-spacing:0");
+            rest = end;
+        }
+    }
+    out.push_str(&css[rest..]);
+    std::borrow::Cow::Owned(out)
+}
 
 const VOID: &[&str] = &[
     "area", "br", "col", "embed", "hr", "img", "input", "link", "source", "track", "wbr",
@@ -244,27 +279,21 @@ impl LiveDom {
         out
     }
 
-    /// How an element is written for the renderer: a field showing its placeholder gets it as
-    /// a grey value, and a `select` becomes a read-only field showing its chosen option
-    /// (Blitz draws neither).
+    /// How an element is written for the renderer, and what replaces its children: a field
+    /// showing its placeholder gets it as a grey value, and a `select` shows its chosen option
+    /// followed by an arrow, sized by its widest option as browsers size it (Blitz draws
+    /// neither a placeholder nor a select's value).
     fn as_drawn<'a>(
         &self,
         tag: &'a str,
         attrs: &'a [(String, String)],
         children: &[i64],
-    ) -> (&'a str, std::borrow::Cow<'a, [(String, String)]>) {
+    ) -> (std::borrow::Cow<'a, [(String, String)]>, Option<String>) {
         let get = |name: &str| {
             attrs
                 .iter()
                 .find(|(n, _)| n == name)
                 .map(|(_, v)| v.as_str())
-        };
-        let grey = |attrs: &mut Vec<(String, String)>| match attrs
-            .iter_mut()
-            .find(|(n, _)| n == "style")
-        {
-            Some((_, v)) => v.push_str(";color:#757575"),
-            None => attrs.push(("style".into(), "color:#757575".into())),
         };
         match tag {
             "input" if get("value").is_none_or(str::is_empty) && get("placeholder").is_some() => {
@@ -273,41 +302,58 @@ impl LiveDom {
                     "value".into(),
                     get("placeholder").unwrap_or_default().to_owned(),
                 ));
-                grey(&mut out);
-                ("input", std::borrow::Cow::Owned(out))
+                match out.iter_mut().find(|(n, _)| n == "style") {
+                    Some((_, v)) => v.push_str(";color:#757575"),
+                    None => out.push(("style".into(), "color:#757575".into())),
+                }
+                (std::borrow::Cow::Owned(out), None)
             }
             "select" => {
-                let options: Vec<&Node> = children
+                let options: Vec<(bool, String)> = children
                     .iter()
                     .filter_map(|c| self.nodes.get(c))
-                    .filter(|n| matches!(&n.kind, Kind::Element { tag, .. } if tag == "option"))
+                    .filter_map(|n| match &n.kind {
+                        Kind::Element { tag, attrs } if tag == "option" => Some((
+                            attrs.iter().any(|(a, _)| a == "selected"),
+                            self.text_of(&n.children),
+                        )),
+                        _ => None,
+                    })
                     .collect();
                 let chosen = options
                     .iter()
-                    .find(|n| matches!(&n.kind, Kind::Element { attrs, .. } if attrs.iter().any(|(a, _)| a == "selected")))
-                    .or(options.first());
-                let text: String = chosen
-                    .map(|n| {
-                        n.children
-                            .iter()
-                            .filter_map(|c| match &self.nodes.get(c)?.kind {
-                                Kind::Text(t) => Some(t.as_str()),
-                                Kind::Element { .. } => None,
-                            })
-                            .collect()
-                    })
+                    .find(|(selected, _)| *selected)
+                    .or(options.first())
+                    .map(|(_, text)| text.trim())
                     .unwrap_or_default();
-                let mut out: Vec<(String, String)> = attrs
+                let mut inner = String::new();
+                escape_html_into(&mut inner, chosen);
+                inner.push_str(" ▾");
+                for (_, text) in &options {
+                    let _ = write!(inner, "<option class=\"{SIZER_CLASS}\">");
+                    escape_html_into(&mut inner, text.trim());
+                    inner.push_str(" ▾</option>");
+                }
+                let kept: Vec<(String, String)> = attrs
                     .iter()
                     .filter(|(n, _)| matches!(n.as_str(), "id" | "class" | "style" | "disabled"))
                     .cloned()
                     .collect();
-                out.push(("type".into(), "text".into()));
-                out.push(("value".into(), format!("{} ▾", text.trim())));
-                ("input", std::borrow::Cow::Owned(out))
+                (std::borrow::Cow::Owned(kept), Some(inner))
             }
-            _ => (tag, std::borrow::Cow::Borrowed(attrs)),
+            _ => (std::borrow::Cow::Borrowed(attrs), None),
         }
+    }
+
+    /// The text directly under these nodes.
+    fn text_of(&self, children: &[i64]) -> String {
+        children
+            .iter()
+            .filter_map(|c| match &self.nodes.get(c)?.kind {
+                Kind::Text(t) => Some(t.as_str()),
+                Kind::Element { .. } => None,
+            })
+            .collect()
     }
 
     /// The page as HTML, with the styles for replaced content, and `data-sl-scroll` on the
@@ -344,7 +390,7 @@ impl LiveDom {
                         Kind::Text(_) => None,
                     });
                     if parent_tag == Some("style") {
-                        out.push_str(&s.replace("</", "<\\/"));
+                        out.push_str(&separate_borders(s).replace("</", "<\\/"));
                     } else {
                         escape_html_into(&mut out, s);
                     }
@@ -358,14 +404,18 @@ impl LiveDom {
                         continue;
                     }
                     // What Blitz does not draw itself: placeholders and selects.
-                    let (tag, attrs) = self.as_drawn(tag, attrs, &node.children);
+                    let (attrs, inner) = self.as_drawn(tag, attrs, &node.children);
                     let _ = write!(out, "<{tag}");
                     for (n, v) in attrs.iter() {
                         if !valid_name(n) {
                             continue;
                         }
                         let _ = write!(out, " {n}=\"");
-                        escape_html_into(&mut out, v);
+                        if n == "style" {
+                            escape_html_into(&mut out, &separate_borders(v));
+                        } else {
+                            escape_html_into(&mut out, v);
+                        }
                         out.push('"');
                     }
                     if marked.contains(&id) {
@@ -375,10 +425,14 @@ impl LiveDom {
                     if tag == "head" {
                         let _ = write!(out, "<style>{REPLACED_STYLE}</style>");
                     }
-                    if VOID.contains(&tag) || depth >= MAX_DEPTH {
+                    if VOID.contains(&tag.as_str()) || depth >= MAX_DEPTH {
                         continue;
                     }
                     stack.push((id, depth, true));
+                    if let Some(inner) = inner {
+                        out.push_str(&inner);
+                        continue;
+                    }
                     for c in node.children.iter().rev() {
                         stack.push((*c, depth + 1, false));
                     }
@@ -517,7 +571,75 @@ mod tests {
 
     #[test]
     fn unused_classes_are_named() {
-        // The styles name the classes capture gives.
+        // The styles name the classes capture gives, and the select sizers.
         assert!(REPLACED_STYLE.contains(MEDIA_CLASS) && REPLACED_STYLE.contains(BLOCKED_CLASS));
+        assert!(REPLACED_STYLE.contains(&format!(".{SIZER_CLASS}{{")));
+    }
+
+    #[test]
+    fn a_select_shows_its_chosen_option_over_sizers_of_every_option() {
+        let option = |id: i64, label: &str, selected: bool| DomNode::Element {
+            id,
+            t: "option".into(),
+            a: if selected {
+                vec![("selected".into(), String::new())]
+            } else {
+                vec![]
+            },
+            c: vec![text(id + 100, label)],
+        };
+        let select = DomNode::Element {
+            id: 3,
+            t: "select".into(),
+            a: vec![("id".into(), "k".into()), ("onchange".into(), "x()".into())],
+            c: vec![option(4, "•• ••••", false), option(5, "○○ <•>", true)],
+        };
+        let mut dom = LiveDom::default();
+        dom.apply(&DomOp::Snapshot {
+            root: el(1, "html", vec![el(2, "body", vec![select])]),
+        });
+        let html = dom.to_html();
+        let sizer = |label: &str| format!("<option class=\"{SIZER_CLASS}\">{label} ▾</option>");
+        let expected = format!(
+            "<select id=\"k\">○○ &lt;•&gt; ▾{}{}</select>",
+            sizer("•• ••••"),
+            sizer("○○ &lt;•&gt;")
+        );
+        assert!(html.contains(&expected), "{html}");
+        // The options are written once, as sizers, never as the page's own.
+        assert_eq!(html.matches("<option").count(), 2);
+    }
+
+    #[test]
+    fn collapsed_table_borders_are_drawn_separated_with_no_spacing() {
+        assert_eq!(
+            separate_borders(
+                "table{BORDER-COLLAPSE :  collapse;width:1px}td{border-collapse:separate}"
+            ),
+            "table{border-collapse:separate;border-spacing:0;width:1px}td{border-collapse:separate}"
+        );
+        assert_eq!(separate_borders("a{color:red}"), "a{color:red}");
+        // Non-ASCII text before the declaration keeps its bytes.
+        assert_eq!(
+            separate_borders("/*é*/t{border-collapse:collapse}"),
+            "/*é*/t{border-collapse:separate;border-spacing:0}"
+        );
+        let mut dom = LiveDom::default();
+        dom.apply(&DomOp::Snapshot {
+            root: el(
+                1,
+                "html",
+                vec![DomNode::Element {
+                    id: 2,
+                    t: "table".into(),
+                    a: vec![("style".into(), "border-collapse:collapse".into())],
+                    c: vec![],
+                }],
+            ),
+        });
+        assert!(
+            dom.to_html()
+                .contains("<table style=\"border-collapse:separate;border-spacing:0\">")
+        );
     }
 }

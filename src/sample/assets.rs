@@ -58,6 +58,13 @@ macro_rules! per_page_width {
 
 per_page_width!(layout_json, &'static str, include_str, "layouts", ".json");
 per_page_width!(
+    fidelity_json,
+    &'static str,
+    include_str,
+    "fidelity",
+    ".json"
+);
+per_page_width!(
     screenshot_png,
     &'static [u8],
     include_bytes,

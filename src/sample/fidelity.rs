@@ -1,7 +1,8 @@
-//! How closely the page replay draws the sample pages: each page load in the sample
-//! recordings is captured with its text kept (this comparison only; imports always mask),
-//! drawn at its width, and compared with the Chromium screenshot of the same page in 16×16
-//! tiles: a tile agrees when its mean colour is within 12 levels in every channel.
+//! How closely the page replay draws the sample pages: each page's fidelity recording
+//! (`sample-data/fidelity/`, recorded with the recorder's masking off) is captured with its
+//! text kept (this comparison only; imports always mask), drawn at its width, and compared
+//! with the Chromium screenshot of the same page in 16×16 tiles: a tile agrees when its mean
+//! colour is within 12 levels in every channel.
 
 use crate::dom::DomOp;
 use crate::dom::capture::TextPolicy;
@@ -70,49 +71,35 @@ fn viewport_height(width: u32) -> u32 {
     if width <= 400 { 844 } else { 900 }
 }
 
-/// Every sample page load with a screenshot at its width, drawn and compared (first load of
-/// each page and width).
+/// Every sample page at every width, captured from its fidelity recording (one page load
+/// recorded with the recorder's own text masking and blocking off, so that the text the
+/// screenshot shows is in the page) and compared with its screenshot.
 pub fn sample_fidelity() -> Result<Vec<PageFidelity>> {
     let masking = Masking::defaults([0; 32]);
-    let mut out: Vec<PageFidelity> = Vec::new();
-    for (name, text) in assets::RECORDINGS {
-        for recording in rrweb::split_all(name, text.as_bytes())? {
-            let hrefs: Vec<(String, u32)> = recording
-                .events
-                .iter()
-                .filter(|e| e.kind == Some(4))
-                .filter_map(|e| {
-                    let href = e.data.href.clone()?;
-                    Some((href, e.data.width? as u32))
-                })
-                .collect();
-            let Some(track) =
-                page::capture(&recording, &masking, 0, TextPolicy::KeepForFidelityTest)
-            else {
+    let mut out = Vec::new();
+    for width in assets::WIDTHS {
+        for page in assets::PAGES {
+            let (Some(json), Some(png)) = (
+                assets::fidelity_json(page, width),
+                assets::screenshot_png(page, width),
+            ) else {
                 continue;
             };
-            let snapshots = track.changes.iter().filter_map(|c| match &c.op {
-                DomOp::Snapshot { .. } => Some(&c.op),
-                _ => None,
-            });
-            for ((href, width), op) in hrefs.iter().zip(snapshots) {
-                let page = href
-                    .rsplit('/')
-                    .next()
-                    .unwrap_or_default()
-                    .trim_end_matches(".html")
-                    .to_owned();
-                if out.iter().any(|f| f.page == page && f.width == *width) {
-                    continue;
-                }
-                let Some(png) = assets::screenshot_png(&page, *width) else {
-                    continue;
-                };
-                out.push(compare(&page, *width, op, png)?);
+            let name = format!("fidelity/{page}-{width}.json");
+            for recording in rrweb::split_all(&name, json.as_bytes())? {
+                let snapshot =
+                    page::capture(&recording, &masking, 0, TextPolicy::KeepForFidelityTest)
+                        .and_then(|track| {
+                            track.changes.into_iter().find_map(|c| match c.op {
+                                op @ DomOp::Snapshot { .. } => Some(op),
+                                _ => None,
+                            })
+                        })
+                        .ok_or_else(|| Error::Format(format!("{name} holds no page snapshot")))?;
+                out.push(compare(page, width, &snapshot, png)?);
             }
         }
     }
-    out.sort_by(|a, b| (b.width, &a.page).cmp(&(a.width, &b.page)));
     Ok(out)
 }
 
