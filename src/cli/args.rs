@@ -539,7 +539,7 @@ pub enum BenchCommand {
         /// Timed runs after one warm-up run.
         #[arg(long, default_value_t = 5)]
         runs: usize,
-        /// Also write the points (little-endian f32 x,y pairs) for benches/compare_scipy.py.
+        /// Also write the points (little-endian f32 x,y pairs), to time other tools on them.
         #[arg(long)]
         dump_points: Option<PathBuf>,
     },

@@ -253,23 +253,27 @@ fn bench_heatmap(
             Ok(())
         })?;
     }
-    let (mut overlay, mut recolour) = (Vec::new(), Vec::new());
+    let mut runs_done = Vec::new();
     for run in 0..=runs {
         let t = bench::timed_heatmap(&xs, &ys, width, height);
         if run > 0 {
             output::lines([format!(
-                "run={run} points={points} width={width} height={height} overlay_ms={:.1} recolour_ms={:.2}",
-                t.overlay_ms, t.recolour_ms
+                "run={run} points={points} width={width} height={height} bin_ms={:.1} blur_ms={:.1} normalise_ms={:.1} colour_ms={:.1} overlay_ms={:.1} recolour_ms={:.2}",
+                t.bin_ms, t.blur_ms, t.normalise_ms, t.colour_ms, t.overlay_ms, t.recolour_ms
             )])?;
-            overlay.push(t.overlay_ms);
-            recolour.push(t.recolour_ms);
+            runs_done.push(t);
         }
     }
+    let step = |f: fn(&bench::HeatmapTiming) -> f64| median(runs_done.iter().map(f).collect());
     let peak = bench::peak_resident_mb().map_or_else(|| "unknown".into(), |mb| format!("{mb:.0}"));
     output::lines([format!(
-        "points={points} width={width} height={height} runs={runs} peak_mb={peak} recolour_ms={:.2} median_ms={:.1}",
-        median(recolour),
-        median(overlay)
+        "points={points} width={width} height={height} runs={runs} peak_mb={peak} bin_ms={:.1} blur_ms={:.1} normalise_ms={:.1} colour_ms={:.1} recolour_ms={:.2} median_ms={:.1}",
+        step(|t| t.bin_ms),
+        step(|t| t.blur_ms),
+        step(|t| t.normalise_ms),
+        step(|t| t.colour_ms),
+        step(|t| t.recolour_ms),
+        step(|t| t.overlay_ms),
     )])?;
     Ok(ExitCode::SUCCESS)
 }

@@ -364,7 +364,7 @@ pub fn text_chunks(heatmap: &Heatmap, facts: &ExportFacts) -> Vec<(String, Strin
     let r = &heatmap.request;
     let params = serde_json::json!({
         "kind": r.params.kind,
-        "kernel": "gaussian, 3 box passes",
+        "kernel": crate::heatmap::blur::KERNEL,
         "sigma_px": round2(r.params.sigma_px),
         "normalisation": r.params.normalisation,
         "colormap": r.params.colormap,

@@ -91,10 +91,7 @@ impl RenderParams {
     /// One line for legends and footers.
     pub fn describe(&self) -> String {
         let kernel = if self.kind.uses_points() {
-            format!(
-                "Gaussian kernel (3 box passes), sigma {:.0} px, ",
-                self.sigma_px
-            )
+            format!("{}, sigma {:.0} px, ", blur::KERNEL, self.sigma_px)
         } else {
             String::new()
         };
@@ -181,4 +178,73 @@ pub fn difference(a: &Grid, sessions_a: usize, b: &Grid, sessions_b: usize) -> G
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One click at integer page coordinates, drawn at scales `num / den`, lands in the pixel
+    /// `floor(page × num / den)` (worked out in integers) whether or not it is blurred, on
+    /// either side of every boundary the work is split at: the binning's 32-row bands, the
+    /// blur's 16-line strips, the threads' halves and the 256- and 2048-row texture bands.
+    #[test]
+    fn a_single_point_lands_in_its_pixel_at_every_scale_and_boundary() {
+        let (w, h) = (40usize, 2200usize);
+        let rows = [
+            0usize, 15, 16, 31, 32, 33, 255, 256, 1099, 1100, 2047, 2048, 2199,
+        ];
+        let cols = [0usize, 15, 16, 17, 39];
+        for (num, den) in [(1usize, 2usize), (1, 1), (3, 2), (2, 1), (3, 1)] {
+            let scale = num as f32 / den as f32;
+            for &py in &rows {
+                for &px in &cols {
+                    // The smallest page coordinate whose pixel is at or past the one named
+                    // (at 3/2 not every pixel is reached from whole page pixels).
+                    let page = |p: usize| (p * den).div_ceil(num);
+                    let (x, y) = (page(px), page(py));
+                    let (px, py) = ((x * num / den), (y * num / den));
+                    if px >= w || py >= h {
+                        continue;
+                    }
+                    for sigma in [0.0f32, 8.0] {
+                        let d = point_density(
+                            &[x as f32],
+                            &[y as f32],
+                            scale,
+                            (w, h),
+                            sigma,
+                            Normalisation::Max,
+                        );
+                        let at = py * w + px;
+                        let (peak, _) = d
+                            .grid
+                            .cells
+                            .iter()
+                            .enumerate()
+                            .fold((0, f32::MIN), |b, (i, &v)| if v > b.1 { (i, v) } else { b });
+                        assert_eq!(
+                            (peak % w, peak / w),
+                            (px, py),
+                            "scale {scale}, sigma {sigma}, page ({x}, {y})"
+                        );
+                        assert_eq!(d.levels.levels[at], 255);
+                        for band in [256usize, 2048] {
+                            let y0 = py / band * band;
+                            let mut out = Vec::new();
+                            let palette = Palette::new(ColorMap::Viridis, 1.0).colors;
+                            colormap::colorize_region(
+                                &d.levels.levels,
+                                w,
+                                (0, y0, w, (y0 + band).min(h)),
+                                &palette,
+                                &mut out,
+                            );
+                            assert_eq!(out[(py - y0) * w + px], palette[255]);
+                        }
+                    }
+                }
+            }
+        }
+    }
 }

@@ -99,29 +99,48 @@ pub fn heatmap_points(n: usize, width: usize, height: usize) -> (Vec<f32>, Vec<f
     (xs, ys)
 }
 
-/// What one heatmap run measured.
+/// What one heatmap run measured, step by step (ms).
 #[derive(Debug, Clone, Copy)]
 pub struct HeatmapTiming {
-    /// Points → coloured overlay (bin, blur, normalise, colour), in ms.
+    /// Points counted into the grid.
+    pub bin_ms: f64,
+    /// The Gaussian blur.
+    pub blur_ms: f64,
+    /// Densities to colour levels (p99 normalisation).
+    pub normalise_ms: f64,
+    /// Levels to RGBA through the palette.
+    pub colour_ms: f64,
+    /// Points → coloured overlay: the four steps.
     pub overlay_ms: f64,
-    /// Recolouring a 1440 × 1000 visible region with a new palette, in ms.
+    /// Recolouring a 1440 × 1000 visible region with a new palette.
     pub recolour_ms: f64,
 }
 
-/// One timed run of the heatmap pipeline over `xs`/`ys` at `width × height`.
+/// One timed run of the heatmap pipeline over `xs`/`ys` at `width × height`, each step as
+/// [`crate::heatmap::point_density`] runs it.
 pub fn timed_heatmap(xs: &[f32], ys: &[f32], width: usize, height: usize) -> HeatmapTiming {
-    use crate::heatmap::{ColorMap, Normalisation, Palette, colormap, point_density};
-    let start = Instant::now();
-    let density = point_density(xs, ys, 1.0, (width, height), 12.0, Normalisation::P99);
-    let rgba = density.colorize(&Palette::new(ColorMap::Viridis, 0.65));
-    let overlay_ms = start.elapsed().as_secs_f64() * 1000.0;
+    use crate::heatmap::{ColorMap, Normalisation, Palette, blur, colormap, grid, levels};
+    let ms = |t: Instant| t.elapsed().as_secs_f64() * 1000.0;
+    let palette = Palette::new(ColorMap::Viridis, 0.65);
+    let t = Instant::now();
+    let (mut density, _) = grid::bin(xs, ys, 1.0, width, height);
+    let bin_ms = ms(t);
+    let t = Instant::now();
+    blur::gaussian(&mut density, 12.0);
+    let blur_ms = ms(t);
+    let t = Instant::now();
+    let levels = levels::levels(&density, Normalisation::P99);
+    let normalise_ms = ms(t);
+    let t = Instant::now();
+    let rgba = colormap::colorize(&levels.levels, width, &palette.colors);
+    let colour_ms = ms(t);
     std::hint::black_box(&rgba);
     drop(rgba);
     let palette = Palette::new(ColorMap::Inferno, 0.5).premultiplied();
     let mut out = Vec::new();
-    let start = Instant::now();
+    let t = Instant::now();
     colormap::colorize_region(
-        &density.levels.levels,
+        &levels.levels,
         width,
         (
             0,
@@ -132,10 +151,14 @@ pub fn timed_heatmap(xs: &[f32], ys: &[f32], width: usize, height: usize) -> Hea
         &palette,
         &mut out,
     );
-    let recolour_ms = start.elapsed().as_secs_f64() * 1000.0;
+    let recolour_ms = ms(t);
     std::hint::black_box(&out);
     HeatmapTiming {
-        overlay_ms,
+        bin_ms,
+        blur_ms,
+        normalise_ms,
+        colour_ms,
+        overlay_ms: bin_ms + blur_ms + normalise_ms + colour_ms,
         recolour_ms,
     }
 }
