@@ -115,7 +115,7 @@ fn bench_overview(
     device: &Device,
 ) -> Result<ExitCode> {
     use crate::heatmap::segment::Segment;
-    use crate::sample::demo;
+    use crate::sample::{bench, demo};
     let temporary = dataset.is_none();
     let dir = dataset.unwrap_or_else(|| {
         std::env::temp_dir().join(format!("sightline-bench-overview-{}", std::process::id()))
@@ -124,8 +124,11 @@ fn bench_overview(
         if !dir.join("header.json").is_file() {
             let started = std::time::Instant::now();
             demo::build(&dir, sessions, device, &mut |_, _| {})?;
+            // Nothing else has run yet in this process: its peak is the build's.
+            let peak =
+                bench::peak_resident_mb().map_or_else(|| "unknown".into(), |mb| format!("{mb:.0}"));
             output::lines([format!(
-                "built sessions={sessions} seconds={:.1}",
+                "built sessions={sessions} seconds={:.1} peak_mb={peak}",
                 started.elapsed().as_secs_f64()
             )])?;
         }
@@ -300,8 +303,10 @@ fn bench_import(sessions: usize, runs: usize, device: &Device) -> Result<ExitCod
         }
     }
     let median = median(times);
+    // The generated inputs are held in memory for the timing: `mb` of the peak is theirs.
+    let peak = bench::peak_resident_mb().map_or_else(|| "unknown".into(), |mb| format!("{mb:.0}"));
     output::lines([format!(
-        "sessions={sessions} mb={mb:.2} median_seconds={median:.3} mb_per_s={:.1}",
+        "sessions={sessions} mb={mb:.2} median_seconds={median:.3} peak_mb={peak} mb_per_s={:.1}",
         mb / median
     )])?;
     Ok(ExitCode::SUCCESS)

@@ -2,9 +2,10 @@
 //! spaces and punctuation stay, so masked lines wrap about where the real ones did while no
 //! character of the original survives.
 
-/// Replaces lower-case letters by `•`, other letters by `●`, digits by `○`; anything else
-/// (spaces, punctuation, symbols) is kept. Marks and other non-spacing characters are
-/// dropped so that combining sequences cannot carry a letter through.
+/// Replaces lower-case letters by `•`, other letters by `●`, digits by `○`, and symbols and
+/// emoji by `▪` (which one it was is content; that one was there keeps the line's length);
+/// spaces and punctuation are kept. Marks, joiners, variation selectors and controls are
+/// dropped so that combining sequences cannot carry a character through.
 pub fn mask_text(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
@@ -16,10 +17,39 @@ pub fn mask_text(text: &str) -> String {
             out.push('●');
         } else if c.is_whitespace() || c.is_ascii_punctuation() || is_general_punctuation(c) {
             out.push(c);
+        } else if !(c.is_control() || is_non_spacing(c)) {
+            out.push(SYMBOL);
         }
-        // Everything else (marks, symbols, private-use, emoji) could carry meaning: dropped.
     }
     out
+}
+
+/// What a symbol, an emoji or any other visible character becomes.
+pub const SYMBOL: char = '▪';
+
+/// Characters drawn with (or between) their neighbours, not on their own: combining marks,
+/// joiners and variation selectors.
+fn is_non_spacing(c: char) -> bool {
+    matches!(
+        c,
+        '\u{0300}'..='\u{036F}'
+            | '\u{0483}'..='\u{0489}'
+            | '\u{0591}'..='\u{05C7}'
+            | '\u{0610}'..='\u{061A}'
+            | '\u{064B}'..='\u{065F}'
+            | '\u{0900}'..='\u{0903}'
+            | '\u{093A}'..='\u{094F}'
+            | '\u{1AB0}'..='\u{1AFF}'
+            | '\u{1DC0}'..='\u{1DFF}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{2060}'..='\u{206F}'
+            | '\u{20D0}'..='\u{20FF}'
+            | '\u{FE00}'..='\u{FE0F}'
+            | '\u{FE20}'..='\u{FE2F}'
+            | '\u{FEFF}'
+            | '\u{E0000}'..='\u{E007F}'
+            | '\u{E0100}'..='\u{E01EF}'
+    )
 }
 
 /// Typographic punctuation that shapes lines but carries no content.
@@ -42,5 +72,8 @@ mod tests {
         // Non-Latin letters and digits, and combining marks.
         assert_eq!(mask_text("Ünïcode ٣ 日本"), "●•••••• ○ ●●");
         assert_eq!(mask_text("e\u{301}"), "•");
+        // Symbols keep their place, not their meaning; a joined emoji is one per base.
+        assert_eq!(mask_text("✓ 5€ → 👍\u{1F3FD}"), "▪ ○▪ ▪ ▪▪");
+        assert_eq!(mask_text("👨\u{200D}👩 ❤\u{FE0F}"), "▪▪ ▪");
     }
 }

@@ -56,8 +56,8 @@ impl Purposes {
     }
 }
 
-/// One thing to import: a file, or text already in memory (generated sessions, bundled
-/// sample data).
+/// One thing to import: a file, text already in memory (bundled sample data), or a stream of
+/// recordings made one at a time as the import reaches them (generated sessions).
 #[derive(Debug, Clone)]
 pub enum ImportInput {
     /// A file on disk.
@@ -69,6 +69,40 @@ pub enum ImportInput {
         /// The content.
         text: String,
     },
+    /// Recordings made on demand, in order: only the ones being imported are in memory.
+    Stream(std::sync::Arc<RecordingStream>),
+}
+
+/// Named recordings (`name`, text) made one at a time, with how many there will be.
+pub struct RecordingStream {
+    count: usize,
+    items: std::sync::Mutex<Box<dyn Iterator<Item = (String, String)> + Send>>,
+}
+
+impl ImportInput {
+    /// A stream of `count` recordings from `items`.
+    pub fn stream(
+        count: usize,
+        items: impl Iterator<Item = (String, String)> + Send + 'static,
+    ) -> ImportInput {
+        ImportInput::Stream(std::sync::Arc::new(RecordingStream {
+            count,
+            items: std::sync::Mutex::new(Box::new(items)),
+        }))
+    }
+}
+
+impl RecordingStream {
+    /// The next recording, if any.
+    fn next(&self) -> Option<(String, String)> {
+        self.items.lock().ok()?.next()
+    }
+}
+
+impl std::fmt::Debug for RecordingStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "RecordingStream({} recordings)", self.count)
+    }
 }
 
 impl ImportInput {
@@ -76,6 +110,15 @@ impl ImportInput {
         match self {
             ImportInput::File(path) => display_name(path),
             ImportInput::Memory { name, .. } => pii::redact(name).0.into_owned(),
+            ImportInput::Stream(s) => format!("{} generated recordings", s.count),
+        }
+    }
+
+    /// How many files it counts as: one, or a stream's recordings.
+    fn files(&self) -> usize {
+        match self {
+            ImportInput::File(_) | ImportInput::Memory { .. } => 1,
+            ImportInput::Stream(s) => s.count,
         }
     }
 
@@ -91,6 +134,9 @@ impl ImportInput {
                 })
             }
             ImportInput::Memory { text, .. } => Ok(text.as_str().into()),
+            ImportInput::Stream(_) => Err(Error::Format(format!(
+                "{name}: a stream is read one recording at a time"
+            ))),
         }
     }
 
@@ -100,6 +146,7 @@ impl ImportInput {
                 .extension()
                 .is_some_and(|e| e.eq_ignore_ascii_case("csv")),
             ImportInput::Memory { name, .. } => name.to_ascii_lowercase().ends_with(".csv"),
+            ImportInput::Stream(_) => false,
         }
     }
 }
@@ -377,7 +424,7 @@ pub(crate) fn run(
         now_ms,
     };
     let mut report = ImportReport {
-        files: inputs.len(),
+        files: inputs.iter().map(ImportInput::files).sum(),
         rescrubbed,
         ..ImportReport::default()
     };
@@ -411,6 +458,7 @@ fn run_inputs(
     // Consent and survey tables first, so that sessions find their consent and scores.
     let (tables, recordings): (Vec<&ImportInput>, Vec<&ImportInput>) =
         inputs.iter().partition(|i| i.is_csv());
+    let files_total = inputs.iter().map(ImportInput::files).sum();
     let mut done = 0;
     let mut file_done = |batch: &mut Batch, done: &mut usize| -> Result<()> {
         if batch.due() {
@@ -419,7 +467,7 @@ fn run_inputs(
         *done += 1;
         progress(ImportProgress {
             files_done: *done,
-            files_total: inputs.len(),
+            files_total,
             sessions_stored: batch.committed,
         });
         Ok(())

@@ -52,6 +52,23 @@ pub(super) fn start<'scope>(
             if cancel.load(Ordering::Relaxed) {
                 return;
             }
+            if let ImportInput::Stream(stream) = input {
+                // Each recording is made when the last one has been handed over.
+                while let Some((name, text)) = stream.next() {
+                    if cancel.load(Ordering::Relaxed) {
+                        return;
+                    }
+                    let name = super::pii::redact(&name).0.into_owned();
+                    let result = match prepare_file(&name, &text, masking, cancel, &tx) {
+                        Ok(result) => result,
+                        Err(Stop) => return,
+                    };
+                    if tx.send(Item::FileEnd { name, result }).is_err() {
+                        return;
+                    }
+                }
+                continue;
+            }
             let name = input.name();
             let result = match input.text(&name) {
                 Ok(text) => match prepare_file(&name, &text, masking, cancel, &tx) {

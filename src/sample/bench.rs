@@ -28,7 +28,7 @@ pub fn inputs(sessions: usize) -> (Vec<ImportInput>, u64) {
         .iter()
         .map(|i| match i {
             ImportInput::Memory { text, .. } => text.len() as u64,
-            ImportInput::File(_) => 0,
+            ImportInput::File(_) | ImportInput::Stream(_) => 0,
         })
         .sum();
     (inputs, bytes)

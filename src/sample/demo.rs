@@ -77,19 +77,24 @@ pub fn build(
     }
 
     progress("Generating sessions", 0.1);
+    // The manifest and surveys are needed before the import starts; the recordings are made
+    // again, one at a time, as the import reaches them, so memory does not grow with their
+    // number.
     let mut manifest_csv = assets::MANIFEST.to_owned();
     let mut surveys_csv = assets::SURVEYS.to_owned();
-    let mut generated = Vec::with_capacity(sessions);
+    let mut count = 0;
     for s in generate(SEED, sessions) {
         manifest_csv.push_str(&format!("\n{}", s.manifest_row));
         if let Some(row) = &s.survey_row {
             surveys_csv.push_str(&format!("\n{row}"));
         }
-        generated.push(ImportInput::Memory {
-            name: s.name,
-            text: serde_json::to_string(&s.events).unwrap_or_default(),
-        });
+        count += 1;
     }
+    let generated = ImportInput::stream(
+        count,
+        generate(SEED, sessions)
+            .map(|s| (s.name, serde_json::to_string(&s.events).unwrap_or_default())),
+    );
     let mut inputs = vec![
         ImportInput::Memory {
             name: "consent.csv".into(),
@@ -108,19 +113,18 @@ pub fn build(
                 text: (*text).to_owned(),
             }),
     );
-    inputs.extend(generated);
+    inputs.push(generated);
     let options = ImportOptions {
         manifest: Some(Manifest::parse("manifest.csv", manifest_csv.as_bytes())?),
         assume_consent: None,
     };
-    let total = inputs.len().max(1) as f32;
     let report = engineer.import_inputs(
         &inputs,
         &options,
         &mut |p| {
             progress(
                 "Importing sessions",
-                0.1 + 0.9 * p.files_done as f32 / total,
+                0.1 + 0.9 * p.files_done as f32 / p.files_total.max(1) as f32,
             )
         },
         &AtomicBool::new(false),

@@ -914,3 +914,46 @@ fn a_cancelled_import_keeps_what_it_committed_and_says_so() {
         "everything reported as stored was committed"
     );
 }
+
+/// Generated sessions stream into an import one at a time: when the import reports a file
+/// done, only the few in flight beyond it have been made, so memory follows the largest
+/// session, not the number of sessions.
+#[test]
+fn a_stream_of_recordings_is_made_as_the_import_reaches_them() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let fx = Fixture::with_all_roles();
+    let made = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&made);
+    let sessions: Vec<_> = sightline::sample::generate::generate(7, 40).collect();
+    let count = sessions.len();
+    let stream = sightline::ingest::ImportInput::stream(
+        count,
+        sessions.into_iter().map(move |s| {
+            counter.fetch_add(1, Ordering::SeqCst);
+            (s.name, serde_json::to_string(&s.events).unwrap())
+        }),
+    );
+    let mut ws = fx.unlock(ENGINEER);
+    let mut ahead = 0;
+    let report = ws
+        .import_inputs(
+            &[stream],
+            &assumed(),
+            &mut |p| {
+                assert_eq!(p.files_total, count);
+                ahead = ahead.max(made.load(Ordering::SeqCst) - p.files_done);
+            },
+            &AtomicBool::new(false),
+        )
+        .unwrap();
+    ws.lock().unwrap();
+    assert_eq!(report.files, count);
+    assert_eq!(report.recordings, count);
+    assert_eq!(made.load(Ordering::SeqCst), count);
+    // Four converted sessions wait in the channel, one is being converted, one being stored.
+    assert!(
+        ahead <= 6,
+        "{ahead} recordings were made ahead of the import"
+    );
+}
