@@ -181,7 +181,12 @@ pub fn thresholds(per_page: &HashMap<String, Vec<u32>>) -> HashMap<String, u32> 
 pub fn excessive(reversals: &BTreeMap<String, u32>, thresholds: &HashMap<String, u32>) -> bool {
     reversals
         .iter()
-        .any(|(page, &n)| n > 0 && n >= thresholds.get(page).copied().unwrap_or(FEW_SESSIONS_FLOOR))
+        .any(|(page, &n)| excessive_on(page, n, thresholds))
+}
+
+/// Whether `n` reversals on `page` reach its threshold.
+pub fn excessive_on(page: &str, n: u32, thresholds: &HashMap<String, u32>) -> bool {
+    n > 0 && n >= thresholds.get(page).copied().unwrap_or(FEW_SESSIONS_FLOOR)
 }
 
 /// The frustration score, 0–100: weighted points `p` of the signals, scored `100 p / (p + 10)`

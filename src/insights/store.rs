@@ -162,9 +162,31 @@ pub fn insert_elements(
 
 /// Settles every session's excessive-scrolling flag and frustration score against the current
 /// medians of reversals per page (heatmap sessions, and replay-only ones when `rec` is open).
+///
+/// Rows are read as they stream: what is kept per session is a few numbers (the reversals
+/// per page as indices into the page list, then which sessions scroll excessively, then the
+/// scores that changed), so memory stays small next to the number of sessions.
 pub fn rescore(core: &Connection, rec: Option<&Connection>) -> Result<()> {
-    let mut per_page: HashMap<String, Vec<u32>> = HashMap::new();
-    let mut by_ref: HashMap<i64, BTreeMap<String, u32>> = HashMap::new();
+    let mut pages: Vec<String> = Vec::new();
+    let mut page_index: HashMap<String, u32> = HashMap::new();
+    let mut per_page: Vec<Vec<u32>> = Vec::new();
+    // (ref, page, reversals) of every heatmap session's page.
+    let mut reversals: Vec<(i64, u32, u32)> = Vec::new();
+    // Counts `n` reversals on `page`; returns the page's index.
+    let mut count = |page: String, n: u32| -> u32 {
+        let i = match page_index.get(&page) {
+            Some(&i) => i,
+            None => {
+                let i = pages.len() as u32;
+                pages.push(page.clone());
+                page_index.insert(page, i);
+                per_page.push(Vec::new());
+                i
+            }
+        };
+        per_page[i as usize].push(n);
+        i
+    };
     {
         let mut stmt = core
             .prepare(
@@ -172,61 +194,64 @@ pub fn rescore(core: &Connection, rec: Option<&Connection>) -> Result<()> {
                  JOIN pages p ON p.id = d.page_id WHERE d.reversals IS NOT NULL",
             )
             .map_err(|e| sql_error(CORE, e))?;
-        let rows = stmt
-            .query_map([], |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, u32>(2)?,
-                ))
-            })
-            .map_err(|e| sql_error(CORE, e))?;
-        for row in rows {
-            let (r, page, n) = row.map_err(|e| sql_error(CORE, e))?;
-            per_page.entry(page.clone()).or_default().push(n);
-            by_ref.entry(r).or_default().insert(page, n);
+        let mut rows = stmt.query([]).map_err(|e| sql_error(CORE, e))?;
+        while let Some(row) = rows.next().map_err(|e| sql_error(CORE, e))? {
+            let (r, page, n): (i64, String, u32) =
+                (|| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))()
+                    .map_err(|e| sql_error(CORE, e))?;
+            reversals.push((r, count(page, n), n));
         }
     }
-    let replay_only = match rec {
-        Some(rec) => replay_only_reversals(rec)?,
-        None => Vec::new(),
-    };
-    for (_, reversals) in &replay_only {
-        for (page, &n) in reversals {
-            per_page.entry(page.clone()).or_default().push(n);
+    if let Some(rec) = rec {
+        let mut stmt = rec
+            .prepare(
+                "SELECT page_reversals FROM sessions WHERE heatmap_ref IS NULL AND error_clicks IS NOT NULL",
+            )
+            .map_err(|e| sql_error(REC, e))?;
+        let mut rows = stmt.query([]).map_err(|e| sql_error(REC, e))?;
+        while let Some(row) = rows.next().map_err(|e| sql_error(REC, e))? {
+            let text: Option<String> = row.get(0).map_err(|e| sql_error(REC, e))?;
+            for (page, n) in reversals_from_json(text.as_deref()) {
+                count(page, n);
+            }
         }
     }
+    let per_page: HashMap<String, Vec<u32>> = pages.iter().cloned().zip(per_page).collect();
     let thresholds = signals::thresholds(&per_page);
-    let scored = rescore_core(core, &by_ref, &thresholds)?;
+    drop(per_page);
+    let excessive: std::collections::HashSet<i64> = reversals
+        .iter()
+        .filter(|&&(_, page, n)| signals::excessive_on(&pages[page as usize], n, &thresholds))
+        .map(|&(r, _, _)| r)
+        .collect();
+    drop(reversals);
+    let scored = rescore_core(core, &excessive)?;
     if let Some(rec) = rec {
         rescore_recordings(rec, &scored, &thresholds)?;
     }
     Ok(())
 }
 
-fn replay_only_reversals(rec: &Connection) -> Result<Vec<(String, BTreeMap<String, u32>)>> {
-    let mut stmt = rec
-        .prepare(
-            "SELECT id, page_reversals FROM sessions WHERE heatmap_ref IS NULL AND error_clicks IS NOT NULL",
-        )
-        .map_err(|e| sql_error(REC, e))?;
-    stmt.query_map([], |r| {
-        let text: Option<String> = r.get(1)?;
-        Ok((r.get(0)?, reversals_from_json(text.as_deref())))
+/// The four counted signals of a session row, from column `at` on.
+fn counted(row: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<SessionSignals> {
+    Ok(SessionSignals {
+        rage_bursts: row.get(at)?,
+        dead_clicks: row.get(at + 1)?,
+        error_clicks: row.get(at + 2)?,
+        quick_backs: row.get(at + 3)?,
+        reversals: BTreeMap::new(),
     })
-    .and_then(Iterator::collect)
-    .map_err(|e| sql_error(REC, e))
 }
 
-/// Scores heatmap sessions; returns (excessive, score) by ref for their replays.
+/// Scores heatmap sessions (`excessive`: those that scroll excessively somewhere); returns
+/// (excessive, score) by ref for their replays.
 fn rescore_core(
     core: &Connection,
-    by_ref: &HashMap<i64, BTreeMap<String, u32>>,
-    thresholds: &HashMap<String, u32>,
+    excessive: &std::collections::HashSet<i64>,
 ) -> Result<HashMap<i64, (bool, u8)>> {
-    // The stored flag and score, so only rows whose pair changes are written.
-    type Stored = (Option<bool>, Option<u8>);
-    let rows: Vec<(i64, SessionSignals, Stored)> = {
+    let mut out = HashMap::new();
+    let mut changed: Vec<(i64, bool, u8)> = Vec::new();
+    {
         let mut stmt = core
             .prepare(
                 "SELECT ref, rage_bursts, dead_clicks, error_clicks, quick_backs, excessive_scroll,
@@ -234,24 +259,19 @@ fn rescore_core(
                  FROM heatmap_sessions WHERE rage_bursts IS NOT NULL",
             )
             .map_err(|e| sql_error(CORE, e))?;
-        stmt.query_map([], |r| {
-            let heatmap_ref: i64 = r.get(0)?;
-            Ok((
-                heatmap_ref,
-                SessionSignals {
-                    rage_bursts: r.get(1)?,
-                    dead_clicks: r.get(2)?,
-                    error_clicks: r.get(3)?,
-                    quick_backs: r.get(4)?,
-                    reversals: by_ref.get(&heatmap_ref).cloned().unwrap_or_default(),
-                },
-                (r.get(5)?, r.get(6)?),
-            ))
-        })
-        .and_then(Iterator::collect)
-        .map_err(|e| sql_error(CORE, e))?
-    };
-    let mut out = HashMap::with_capacity(rows.len());
+        let mut rows = stmt.query([]).map_err(|e| sql_error(CORE, e))?;
+        while let Some(row) = rows.next().map_err(|e| sql_error(CORE, e))? {
+            let (r, s, before): (i64, SessionSignals, (Option<bool>, Option<u8>)) =
+                (|| Ok((row.get(0)?, counted(row, 1)?, (row.get(5)?, row.get(6)?))))()
+                    .map_err(|e| sql_error(CORE, e))?;
+            let flag = excessive.contains(&r);
+            let score = signals::frustration(&s, flag);
+            if before != (Some(flag), Some(score)) {
+                changed.push((r, flag, score));
+            }
+            out.insert(r, (flag, score));
+        }
+    }
     let tx = core
         .unchecked_transaction()
         .map_err(|e| sql_error(CORE, e))?;
@@ -261,14 +281,9 @@ fn rescore_core(
                 "UPDATE heatmap_sessions SET excessive_scroll = ?2, frustration = ?3 WHERE ref = ?1",
             )
             .map_err(|e| sql_error(CORE, e))?;
-        for (r, s, before) in rows {
-            let excessive = signals::excessive(&s.reversals, thresholds);
-            let score = signals::frustration(&s, excessive);
-            if before != (Some(excessive), Some(score)) {
-                set.execute(params![r, excessive, score])
-                    .map_err(|e| sql_error(CORE, e))?;
-            }
-            out.insert(r, (excessive, score));
+        for (r, flag, score) in changed {
+            set.execute(params![r, flag, score])
+                .map_err(|e| sql_error(CORE, e))?;
         }
     }
     tx.commit().map_err(|e| sql_error(CORE, e))?;
@@ -280,13 +295,8 @@ fn rescore_recordings(
     scored: &HashMap<i64, (bool, u8)>,
     thresholds: &HashMap<String, u32>,
 ) -> Result<()> {
-    type Row = (
-        String,
-        Option<i64>,
-        SessionSignals,
-        (Option<bool>, Option<u8>),
-    );
-    let rows: Vec<Row> = {
+    let mut changed: Vec<(String, bool, u8)> = Vec::new();
+    {
         let mut stmt = rec
             .prepare(
                 "SELECT id, heatmap_ref, rage_clicks, dead_clicks, error_clicks, quick_backs, page_reversals,
@@ -294,24 +304,39 @@ fn rescore_recordings(
                  FROM sessions WHERE error_clicks IS NOT NULL",
             )
             .map_err(|e| sql_error(REC, e))?;
-        stmt.query_map([], |r| {
-            let text: Option<String> = r.get(6)?;
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                SessionSignals {
-                    rage_bursts: r.get(2)?,
-                    dead_clicks: r.get(3)?,
-                    error_clicks: r.get(4)?,
-                    quick_backs: r.get(5)?,
-                    reversals: reversals_from_json(text.as_deref()),
-                },
-                (r.get(7)?, r.get(8)?),
-            ))
-        })
-        .and_then(Iterator::collect)
-        .map_err(|e| sql_error(REC, e))?
-    };
+        let mut rows = stmt.query([]).map_err(|e| sql_error(REC, e))?;
+        while let Some(row) = rows.next().map_err(|e| sql_error(REC, e))? {
+            type Row = (
+                String,
+                Option<i64>,
+                SessionSignals,
+                Option<String>,
+                (Option<bool>, Option<u8>),
+            );
+            let (id, heatmap_ref, mut s, text, before): Row = (|| {
+                Ok((
+                    row.get(0)?,
+                    row.get(1)?,
+                    counted(row, 2)?,
+                    row.get(6)?,
+                    (row.get(7)?, row.get(8)?),
+                ))
+            })()
+            .map_err(|e| sql_error(REC, e))?;
+            // A replay with heatmap points is scored once, in core.db, so both tiers agree.
+            let (flag, score) = match heatmap_ref.and_then(|r| scored.get(&r).copied()) {
+                Some(pair) => pair,
+                None => {
+                    s.reversals = reversals_from_json(text.as_deref());
+                    let flag = signals::excessive(&s.reversals, thresholds);
+                    (flag, signals::frustration(&s, flag))
+                }
+            };
+            if before != (Some(flag), Some(score)) {
+                changed.push((id, flag, score));
+            }
+        }
+    }
     let tx = rec.unchecked_transaction().map_err(|e| sql_error(REC, e))?;
     {
         let mut set = tx
@@ -319,18 +344,9 @@ fn rescore_recordings(
                 "UPDATE sessions SET excessive_scroll = ?2, frustration = ?3 WHERE id = ?1",
             )
             .map_err(|e| sql_error(REC, e))?;
-        for (id, heatmap_ref, s, before) in rows {
-            // A replay with heatmap points is scored once, in core.db, so both tiers agree.
-            let (excessive, score) = heatmap_ref
-                .and_then(|r| scored.get(&r).copied())
-                .unwrap_or_else(|| {
-                    let excessive = signals::excessive(&s.reversals, thresholds);
-                    (excessive, signals::frustration(&s, excessive))
-                });
-            if before != (Some(excessive), Some(score)) {
-                set.execute(params![id, excessive, score])
-                    .map_err(|e| sql_error(REC, e))?;
-            }
+        for (id, flag, score) in changed {
+            set.execute(params![id, flag, score])
+                .map_err(|e| sql_error(REC, e))?;
         }
     }
     tx.commit().map_err(|e| sql_error(REC, e))?;
