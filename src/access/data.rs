@@ -38,7 +38,10 @@ impl Workspace {
         progress: &mut dyn FnMut(ImportProgress),
         cancel: &AtomicBool,
     ) -> Result<ImportReport> {
-        let object = format!("{} file(s)", files.len());
+        let object = format!(
+            "{} file(s)",
+            files.iter().map(ImportInput::files).sum::<usize>()
+        );
         let purpose = match &options.assume_consent {
             Some((p, reason)) => format!(
                 "consent assumed for {}{}: {reason}",

@@ -42,22 +42,30 @@ fn bench_page(seeks: usize, hours: f64) -> Result<ExitCode> {
     let pages = fidelity::sample_fidelity()?;
     for p in &pages {
         output::lines([format!(
-            "fidelity page={} width={} tiles={} agreeing={} share={:.3}",
+            "fidelity page={} width={} tiles={} agreeing={} share={:.3} content_share={:.3}",
             p.page,
             p.width,
             p.tiles,
             p.agreeing,
-            p.share()
+            p.share(),
+            p.content_agreeing as f64 / p.content_tiles.max(1) as f64
         )])?;
     }
     for width in [1440, 768, 390] {
-        let (agreeing, tiles) = pages
-            .iter()
-            .filter(|p| p.width == width)
-            .fold((0, 0), |(a, t), p| (a + p.agreeing, t + p.tiles));
+        let at = pages.iter().filter(|p| p.width == width);
+        let (agreeing, tiles, content_agreeing, content_tiles) =
+            at.fold((0, 0, 0, 0), |(a, t, ca, ct), p| {
+                (
+                    a + p.agreeing,
+                    t + p.tiles,
+                    ca + p.content_agreeing,
+                    ct + p.content_tiles,
+                )
+            });
         output::lines([format!(
-            "fidelity_width={width} tiles={tiles} share={:.3}",
-            agreeing as f64 / tiles.max(1) as f64
+            "fidelity_width={width} tiles={tiles} share={:.3} content_tiles={content_tiles} content_share={:.3}",
+            agreeing as f64 / tiles.max(1) as f64,
+            content_agreeing as f64 / content_tiles.max(1) as f64
         )])?;
     }
     let min = pages

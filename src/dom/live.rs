@@ -56,14 +56,19 @@ pub struct ElementScroll {
     pub y: f32,
 }
 
-/// The page's own styles for what capture replaced, and two stand-ins for what Blitz lays
-/// out unlike browsers (measured against the sample screenshots, `docs/BENCHMARKS.md`):
-/// fields take the font's normal line height, and a legend sits on its fieldset's border.
+/// The page's own styles for what capture replaced, and stand-ins for what Blitz lays out
+/// unlike browsers (measured against the sample screenshots, `docs/BENCHMARKS.md`): a select
+/// is inline-block at the normal line height, sized by its hidden options; an input other
+/// than a box or a button sits at the top of its line (Blitz puts its baseline at its bottom
+/// edge); a legend sits on its fieldset's border. The input rule is in `:where` so any rule
+/// of the page wins over it.
 pub const REPLACED_STYLE: &str = "\
 .sl-media{display:inline-block;background:#d8dadf;min-width:8px;min-height:8px;\
 vertical-align:middle}.sl-blocked{background:#c9ccd3!important;color:transparent!important}\
 select{line-height:normal!important;display:inline-block;white-space:nowrap}\
-input:not([type=checkbox]):not([type=radio]){vertical-align:top}\
+:where(input:not([type=checkbox]):not([type=radio]):not([type=submit]):not([type=button])\
+:not([type=reset]):not([type=image]):not([type=range]):not([type=color]):not([type=file]))\
+{vertical-align:top}\
 .sl-size{display:block!important;height:0!important;overflow:hidden!important;\
 visibility:hidden!important;padding:0!important;margin:0!important;border:0!important}\
 fieldset>legend{position:relative;top:-1.1em;margin-bottom:-1.1em}";
@@ -89,7 +94,13 @@ fn separate_borders(css: &str) -> std::borrow::Cow<'_, str> {
         }
         let after = &lower[at + FROM.len()..];
         let value = after.trim_start().strip_prefix(':').map(str::trim_start);
-        if let Some(v) = value.filter(|v| v.starts_with("collapse")) {
+        // `collapse` as a whole word (not `collapsed`, not `collapse\9`).
+        let whole = |v: &&str| {
+            v.strip_prefix("collapse").is_some_and(|rest| {
+                !rest.starts_with(|c: char| c.is_ascii_alphanumeric() || "-_\\".contains(c))
+            })
+        };
+        if let Some(v) = value.filter(whole) {
             let end = lower.len() - v.len() + "collapse".len();
             out.push_str(&css[rest..at]);
             out.push_str("border-collapse:separate;border-spacing:0");
@@ -309,17 +320,32 @@ impl LiveDom {
                 (std::borrow::Cow::Owned(out), None)
             }
             "select" => {
-                let options: Vec<(bool, String)> = children
-                    .iter()
-                    .filter_map(|c| self.nodes.get(c))
-                    .filter_map(|n| match &n.kind {
-                        Kind::Element { tag, attrs } if tag == "option" => Some((
+                // Options, also those one group down.
+                let mut options: Vec<(bool, String)> = Vec::new();
+                for n in children.iter().filter_map(|c| self.nodes.get(c)) {
+                    let Kind::Element { tag, attrs } = &n.kind else {
+                        continue;
+                    };
+                    match tag.as_str() {
+                        "option" => options.push((
                             attrs.iter().any(|(a, _)| a == "selected"),
                             self.text_of(&n.children),
                         )),
-                        _ => None,
-                    })
-                    .collect();
+                        "optgroup" => {
+                            for o in n.children.iter().filter_map(|c| self.nodes.get(c)) {
+                                if let Kind::Element { tag, attrs } = &o.kind
+                                    && tag == "option"
+                                {
+                                    options.push((
+                                        attrs.iter().any(|(a, _)| a == "selected"),
+                                        self.text_of(&o.children),
+                                    ));
+                                }
+                            }
+                        }
+                        _ => {}
+                    }
+                }
                 let chosen = options
                     .iter()
                     .find(|(selected, _)| *selected)
@@ -336,7 +362,12 @@ impl LiveDom {
                 }
                 let kept: Vec<(String, String)> = attrs
                     .iter()
-                    .filter(|(n, _)| matches!(n.as_str(), "id" | "class" | "style" | "disabled"))
+                    .filter(|(n, _)| {
+                        matches!(
+                            n.as_str(),
+                            "id" | "class" | "style" | "disabled" | "hidden" | "dir" | "lang"
+                        )
+                    })
                     .cloned()
                     .collect();
                 (std::borrow::Cow::Owned(kept), Some(inner))
@@ -608,6 +639,32 @@ mod tests {
         assert!(html.contains(&expected), "{html}");
         // The options are written once, as sizers, never as the page's own.
         assert_eq!(html.matches("<option").count(), 2);
+
+        // Options in a group count too.
+        let grouped = DomNode::Element {
+            id: 20,
+            t: "select".into(),
+            a: vec![("hidden".into(), String::new())],
+            c: vec![DomNode::Element {
+                id: 21,
+                t: "optgroup".into(),
+                a: vec![],
+                c: vec![option(22, "•••", false), option(23, "●●●●●", false)],
+            }],
+        };
+        let mut dom = LiveDom::default();
+        dom.apply(&DomOp::Snapshot {
+            root: el(1, "html", vec![el(2, "body", vec![grouped])]),
+        });
+        let html = dom.to_html();
+        assert!(
+            html.contains(&format!(
+                "<select hidden=\"\">••• ▾{}{}</select>",
+                sizer("•••"),
+                sizer("●●●●●")
+            )),
+            "{html}"
+        );
     }
 
     #[test]
@@ -619,6 +676,10 @@ mod tests {
             "table{border-collapse:separate;border-spacing:0;width:1px}td{border-collapse:separate}"
         );
         assert_eq!(separate_borders("a{color:red}"), "a{color:red}");
+        assert_eq!(
+            separate_borders("t{border-collapse:collapsed}"),
+            "t{border-collapse:collapsed}"
+        );
         // Non-ASCII text before the declaration keeps its bytes.
         assert_eq!(
             separate_borders("/*é*/t{border-collapse:collapse}"),

@@ -27,26 +27,32 @@ pub fn mask_text(text: &str) -> String {
 /// What a symbol, an emoji or any other visible character becomes.
 pub const SYMBOL: char = '▪';
 
-/// Characters drawn with (or between) their neighbours, not on their own: combining marks,
-/// joiners and variation selectors.
+/// Characters drawn with (or between) their neighbours, or not at all: combining marks,
+/// joiners, variation selectors, skin-tone modifiers, soft hyphens and direction controls.
 fn is_non_spacing(c: char) -> bool {
     matches!(
         c,
-        '\u{0300}'..='\u{036F}'
+        '\u{00AD}'
+            | '\u{0300}'..='\u{036F}'
             | '\u{0483}'..='\u{0489}'
             | '\u{0591}'..='\u{05C7}'
             | '\u{0610}'..='\u{061A}'
             | '\u{064B}'..='\u{065F}'
             | '\u{0900}'..='\u{0903}'
             | '\u{093A}'..='\u{094F}'
+            | '\u{0E31}'
+            | '\u{0E34}'..='\u{0E3A}'
+            | '\u{0E47}'..='\u{0E4E}'
             | '\u{1AB0}'..='\u{1AFF}'
             | '\u{1DC0}'..='\u{1DFF}'
             | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
             | '\u{2060}'..='\u{206F}'
             | '\u{20D0}'..='\u{20FF}'
             | '\u{FE00}'..='\u{FE0F}'
             | '\u{FE20}'..='\u{FE2F}'
             | '\u{FEFF}'
+            | '\u{1F3FB}'..='\u{1F3FF}'
             | '\u{E0000}'..='\u{E007F}'
             | '\u{E0100}'..='\u{E01EF}'
     )
@@ -73,7 +79,8 @@ mod tests {
         assert_eq!(mask_text("Ünïcode ٣ 日本"), "●•••••• ○ ●●");
         assert_eq!(mask_text("e\u{301}"), "•");
         // Symbols keep their place, not their meaning; a joined emoji is one per base.
-        assert_eq!(mask_text("✓ 5€ → 👍\u{1F3FD}"), "▪ ○▪ ▪ ▪▪");
+        assert_eq!(mask_text("✓ 5€ → 👍\u{1F3FD}"), "▪ ○▪ ▪ ▪");
+        assert_eq!(mask_text("Bundes\u{AD}tag \u{202E}ab"), "●•••••••• ••");
         assert_eq!(mask_text("👨\u{200D}👩 ❤\u{FE0F}"), "▪▪ ▪");
     }
 }

@@ -115,7 +115,7 @@ impl ImportInput {
     }
 
     /// How many files it counts as: one, or a stream's recordings.
-    fn files(&self) -> usize {
+    pub(crate) fn files(&self) -> usize {
         match self {
             ImportInput::File(_) | ImportInput::Memory { .. } => 1,
             ImportInput::Stream(s) => s.count,
@@ -458,7 +458,7 @@ fn run_inputs(
     // Consent and survey tables first, so that sessions find their consent and scores.
     let (tables, recordings): (Vec<&ImportInput>, Vec<&ImportInput>) =
         inputs.iter().partition(|i| i.is_csv());
-    let files_total = inputs.iter().map(ImportInput::files).sum();
+    let files_total: usize = inputs.iter().map(ImportInput::files).sum();
     let mut done = 0;
     let mut file_done = |batch: &mut Batch, done: &mut usize| -> Result<()> {
         if batch.due() {
@@ -467,7 +467,8 @@ fn run_inputs(
         *done += 1;
         progress(ImportProgress {
             files_done: *done,
-            files_total,
+            // A stream that makes more than it said it would still never passes 100%.
+            files_total: files_total.max(*done),
             sessions_stored: batch.committed,
         });
         Ok(())

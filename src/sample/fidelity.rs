@@ -29,6 +29,11 @@ pub struct PageFidelity {
     pub tiles: usize,
     /// Tiles that agree.
     pub agreeing: usize,
+    /// Tiles where the screenshot is not plain white (a blank drawing agrees with every other
+    /// tile).
+    pub content_tiles: usize,
+    /// Of those, the tiles that agree.
+    pub content_agreeing: usize,
 }
 
 impl PageFidelity {
@@ -38,9 +43,15 @@ impl PageFidelity {
     }
 }
 
-/// Tiles of two RGBA images of the same width compared over their common height:
-/// `(agreeing, compared)`.
-pub fn tile_agreement(a: &[u8], b: &[u8], width: usize, height: usize) -> (usize, usize) {
+/// Tiles of a drawing `a` and a screenshot `b` of the same width compared over their common
+/// height: `(agreeing, compared)` over all tiles, then over the tiles where the screenshot is
+/// not plain white.
+pub fn tile_agreement(
+    a: &[u8],
+    b: &[u8],
+    width: usize,
+    height: usize,
+) -> ((usize, usize), (usize, usize)) {
     let mean = |img: &[u8], tx: usize, ty: usize| {
         let mut sum = [0f64; 3];
         for y in ty * TILE..(ty + 1) * TILE {
@@ -53,17 +64,19 @@ pub fn tile_agreement(a: &[u8], b: &[u8], width: usize, height: usize) -> (usize
         }
         sum.map(|s| s / (TILE * TILE) as f64)
     };
-    let (mut agree, mut total) = (0, 0);
+    let close = |x: [f64; 3], y: [f64; 3]| (0..3).all(|c| (x[c] - y[c]).abs() <= TOLERANCE);
+    let (mut all, mut content) = ((0, 0), (0, 0));
     for ty in 0..height / TILE {
         for tx in 0..width / TILE {
             let (ma, mb) = (mean(a, tx, ty), mean(b, tx, ty));
-            total += 1;
-            if (0..3).all(|c| (ma[c] - mb[c]).abs() <= TOLERANCE) {
-                agree += 1;
+            let agrees = usize::from(close(ma, mb));
+            all = (all.0 + agrees, all.1 + 1);
+            if !close(mb, [255.0; 3]) {
+                content = (content.0 + agrees, content.1 + 1);
             }
         }
     }
-    (agree, total)
+    (all, content)
 }
 
 /// The viewport height the screenshots were taken at, by width.
@@ -122,11 +135,14 @@ fn compare(page: &str, width: u32, snapshot: &DomOp, png: &[u8]) -> Result<PageF
     let height = shot.height() as usize;
     let mut rgba = drawn.rgba;
     rgba.resize(width as usize * height * 4, 255);
-    let (agreeing, tiles) = tile_agreement(&rgba, shot.as_raw(), width as usize, height);
+    let ((agreeing, tiles), (content_agreeing, content_tiles)) =
+        tile_agreement(&rgba, shot.as_raw(), width as usize, height);
     Ok(PageFidelity {
         page: page.to_owned(),
         width,
         tiles,
         agreeing,
+        content_tiles,
+        content_agreeing,
     })
 }

@@ -280,7 +280,10 @@ fn frames_from_the_cli_for_the_roles_that_replay() {
 
 /// The sample pages drawn from their own recordings (recorded with the recorder's masking
 /// off, text kept for this comparison only) against the Chromium screenshots, in 16×16 tiles
-/// within 12 levels of mean colour: 90% at every width, every page at every width.
+/// within 12 levels of mean colour: all five pages at every width, 90% of the tiles at each
+/// width, and no page under 80%. A blank drawing would score 86.8%, 78.9% and 72.0%, so the
+/// tiles where the screenshot is not (near) white are held too: 80% per width, a guard at the
+/// level reached (82–87%; docs/BENCHMARKS.md).
 #[test]
 fn sample_pages_are_drawn_close_to_their_screenshots() {
     let results = sightline::sample::fidelity::sample_fidelity().unwrap();
@@ -293,7 +296,22 @@ fn sample_pages_are_drawn_close_to_their_screenshots() {
         let share = agreeing as f64 / tiles as f64;
         for r in &at {
             eprintln!("{} at {} px: {:.1}%", r.page, r.width, r.share() * 100.0);
+            assert!(
+                r.share() >= 0.80,
+                "{} at {width} px: {:.1}%",
+                r.page,
+                r.share() * 100.0
+            );
         }
+        let (content_agreeing, content_tiles) = at.iter().fold((0, 0), |(a, t), r| {
+            (a + r.content_agreeing, t + r.content_tiles)
+        });
+        let content = content_agreeing as f64 / content_tiles as f64;
+        assert!(
+            content >= 0.80,
+            "{width} px: {:.1}% of the tiles with content agree",
+            content * 100.0
+        );
         assert!(
             share >= 0.90,
             "{width} px: {:.1}% of tiles agree",
