@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension};
 
 use crate::dataset::db::sql_error;
 use crate::error::{Error, Result};
@@ -149,17 +149,48 @@ fn texts(conn: &Connection, file: &'static str, sql: &str) -> Result<Vec<(String
 fn leak(what: &str, id: &str, text: &str) -> Option<Anomaly> {
     let found = pii::find(text);
     let (_, kind) = found.first()?;
-    Some(Anomaly {
+    Some(leak_of(what, id, kind.placeholder(), found.len()))
+}
+
+fn leak_of(what: &str, id: &str, placeholder: &str, matches: usize) -> Anomaly {
+    Anomaly {
         key: format!("pii:{what}:{id}"),
         severity: Severity::High,
         explanation: format!(
-            "Text looking like {} in {what} {id} ({} match{}). Erase or edit it.",
-            kind.placeholder(),
-            found.len(),
-            if found.len() == 1 { "" } else { "es" }
+            "Text looking like {placeholder} in {what} {id} ({matches} match{}). Erase or edit it.",
+            if matches == 1 { "" } else { "es" }
         ),
         acknowledged: None,
-    })
+    }
+}
+
+/// What the PII scan finds in a replay's free text (targets, values, URLs, details): the
+/// first kind's placeholder and how many matches. Stored at import (`session_pii`).
+pub fn session_pii(events: &[crate::session::SessionEvent]) -> (Option<&'static str>, usize) {
+    let text: Vec<&str> = events
+        .iter()
+        .flat_map(|e| [&e.target, &e.value, &e.url, &e.detail])
+        .filter_map(|f| f.as_deref())
+        .collect();
+    let found = pii::find(&text.join("\n"));
+    (found.first().map(|(_, k)| k.placeholder()), found.len())
+}
+
+/// The version of the PII detectors whose results `session_pii` keeps: raise it when
+/// `privacy::pii::find` learns a new shape, and every replay is scanned again.
+pub const SCAN_VERSION: &str = "1";
+
+/// Records a replay's scan (in the import's or the view's transaction).
+pub fn store_session_pii(
+    rec: &Connection,
+    session_id: &str,
+    (kind, matches): (Option<&str>, usize),
+) -> rusqlite::Result<()> {
+    rec.prepare_cached(
+        "INSERT OR REPLACE INTO session_pii (session_id, kind, matches) VALUES (?1, ?2, ?3)",
+    )?
+    .execute(rusqlite::params![session_id, kind, matches as i64])
+    .map(drop)
 }
 
 /// Stored free text that still looks like PII: page patterns and annotation notes (core.db);
@@ -193,21 +224,49 @@ pub fn pii_leaks(
         out.extend(leak("annotations of page", &id, &notes.join("\n")));
     }
     if let Some(rec) = rec {
+        if stop.load(std::sync::atomic::Ordering::Relaxed) {
+            return Err(Error::Busy("The anomaly scan was stopped.".into()));
+        }
+        let kept_version: Option<String> = rec
+            .query_row(
+                "SELECT value FROM meta WHERE key = 'pii_scan_version'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| sql_error("recordings.db", e))?;
+        if kept_version.as_deref() != Some(SCAN_VERSION) {
+            rec.execute_batch(&format!(
+                "DELETE FROM session_pii;
+                 INSERT OR REPLACE INTO meta (key, value) VALUES ('pii_scan_version', '{SCAN_VERSION}');"
+            ))
+            .map_err(|e| sql_error("recordings.db", e))?;
+        }
+        // Replays scanned at import are read from their stored result; the others (stored
+        // before, or rewritten by a rescrub) are scanned now and their result kept.
         for (id, events) in texts(
             rec,
             "recordings.db",
-            "SELECT session_id, events FROM session_events",
+            "SELECT e.session_id, e.events FROM session_events e
+             LEFT JOIN session_pii p ON p.session_id = e.session_id WHERE p.session_id IS NULL",
         )? {
             if stop.load(std::sync::atomic::Ordering::Relaxed) {
                 return Err(Error::Busy("The anomaly scan was stopped.".into()));
             }
             let events: Vec<SessionEvent> = serde_json::from_str(&events).unwrap_or_default();
-            let text: Vec<&str> = events
-                .iter()
-                .flat_map(|e| [&e.target, &e.value, &e.url, &e.detail])
-                .filter_map(|f| f.as_deref())
-                .collect();
-            out.extend(leak("session", &id, &text.join("\n")));
+            store_session_pii(rec, &id, session_pii(&events))
+                .map_err(|e| sql_error("recordings.db", e))?;
+        }
+        let mut stmt = rec
+            .prepare("SELECT session_id, kind, matches FROM session_pii WHERE matches > 0")
+            .map_err(|e| sql_error("recordings.db", e))?;
+        let found: Vec<(String, Option<String>, i64)> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .and_then(Iterator::collect)
+            .map_err(|e| sql_error("recordings.db", e))?;
+        for (id, kind, matches) in found {
+            let kind = kind.unwrap_or_else(|| "[text]".into());
+            out.push(leak_of("session", &id, &kind, matches.max(0) as usize));
         }
         let sql = "SELECT CAST(id AS TEXT), comment FROM surveys";
         for (id, comment) in texts(rec, "recordings.db", sql)? {

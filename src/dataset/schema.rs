@@ -317,6 +317,17 @@ const RECORDINGS: &[&str] = &[
         track BLOB NOT NULL
     ) STRICT;
 ",
+    "
+    -- What the PII scan found in each replay's stored text (crate::compliance::anomaly), kept
+    -- from the import so the Compliance view reads it instead of every session's events; a
+    -- session without a row is scanned when the view next opens (older replays, rescrubbed).
+    CREATE TABLE session_pii (
+        session_id TEXT PRIMARY KEY REFERENCES sessions(id) ON DELETE CASCADE,
+        kind TEXT,
+        matches INTEGER NOT NULL
+    ) STRICT;
+    INSERT OR REPLACE INTO meta (key, value) VALUES ('pii_scan_version', '1');
+",
 ];
 
 fn migrations(tier: Tier) -> &'static [&'static str] {

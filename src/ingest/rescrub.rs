@@ -153,6 +153,10 @@ fn rewrite(
                     "UPDATE session_events SET events = ?1 WHERE session_id = ?2",
                     params![events_new, id],
                 )
+                // Scanned again for PII when the Compliance view next opens.
+                .and_then(|_| {
+                    rec_tx.execute("DELETE FROM session_pii WHERE session_id = ?1", [&id])
+                })
                 .and_then(|_| {
                     rec_tx.execute(
                         "UPDATE sessions SET pages = ?1 WHERE id = ?2",

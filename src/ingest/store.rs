@@ -399,6 +399,11 @@ fn store_replay(
         ])?;
     tx.prepare_cached("INSERT INTO session_events (session_id, events) VALUES (?1, ?2)")?
         .execute(params![s.session_id, events])?;
+    crate::compliance::anomaly::store_session_pii(
+        tx,
+        &s.session_id,
+        crate::compliance::anomaly::session_pii(&c.events),
+    )?;
     if let Some(page) = &c.page {
         tx.prepare_cached("INSERT INTO session_pages (session_id, track) VALUES (?1, ?2)")?
             .execute(params![s.session_id, page.encode()])?;

@@ -715,3 +715,63 @@ fn consent_rates_count_every_decision_refused_sessions_included_once() {
     let html = std::fs::read_to_string(&out).unwrap();
     assert!(html.contains(&heatmaps.counted()), "the report agrees");
 }
+
+/// The PII scan of a replay's text is done at import and kept: opening the anomalies reads the
+/// kept result rather than every session's events. A replay without one (stored by an older
+/// version, or rewritten by a rescrub) is scanned when the view opens, and all are scanned
+/// again when the detectors' version changes.
+#[test]
+fn replay_text_is_scanned_at_import_and_the_result_kept() {
+    let fx = Fixture::with_all_roles();
+    import(&fx, session("s-1", "p-1", DAY, "m"), Vec::new());
+    import(&fx, session("s-2", "p-2", DAY, "m"), Vec::new());
+    let rec = fx.raw(Tier::Recordings);
+    let kept = |rec: &rusqlite::Connection| -> Vec<(String, i64)> {
+        let mut st = rec
+            .prepare("SELECT session_id, matches FROM session_pii ORDER BY session_id")
+            .unwrap();
+        st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    // Both scanned before anyone opened the anomalies (imports redact, so nothing found).
+    let rows = kept(&rec);
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert!(rows.iter().all(|(_, n)| *n == 0), "{rows:?}");
+    // Text stored by an older version, which redacted less: no kept result for it.
+    let planted = &rows[0].0;
+    rec.execute(
+        "UPDATE session_events
+         SET events = CAST(replace(CAST(events AS TEXT), 'button#send', 'call +1 555 0142') AS BLOB)
+         WHERE session_id = ?1",
+        [planted],
+    )
+    .unwrap();
+    rec.execute("DELETE FROM session_pii WHERE session_id = ?1", [planted])
+        .unwrap();
+    let leaks = |fx: &Fixture| -> Vec<String> {
+        let lead = fx.unlock(LEAD);
+        let found = lead
+            .anomalies()
+            .unwrap()
+            .into_iter()
+            .filter(|a| a.key.starts_with("pii:session:"))
+            .map(|a| a.key)
+            .collect();
+        lead.lock().unwrap();
+        found
+    };
+    assert_eq!(leaks(&fx), vec![format!("pii:session:{planted}")]);
+    assert_eq!(kept(&rec).len(), 2, "the view keeps what it scanned");
+    // Found again from the kept result, and again after the detectors change.
+    assert_eq!(leaks(&fx).len(), 1);
+    rec.execute(
+        "UPDATE meta SET value = 'old' WHERE key = 'pii_scan_version'",
+        [],
+    )
+    .unwrap();
+    rec.execute("UPDATE session_pii SET matches = 0", [])
+        .unwrap();
+    assert_eq!(leaks(&fx).len(), 1);
+}
