@@ -542,6 +542,15 @@ pub enum BenchCommand {
         /// Also write the points (little-endian f32 x,y pairs), to time other tools on them.
         #[arg(long)]
         dump_points: Option<PathBuf>,
+        /// Time the path from the encrypted store instead: unlock, then the first coloured
+        /// overlay through the gate, on a dataset of `--points` clicks on one page (built once
+        /// and kept; run again for a fresh process).
+        #[arg(long)]
+        from_store: bool,
+        /// Where the --from-store dataset is kept (default: a folder in the temp directory
+        /// named by the point count and size).
+        #[arg(long, requires = "from_store")]
+        dataset: Option<PathBuf>,
     },
 }
 

@@ -13,7 +13,8 @@ use crate::error::Result;
 use crate::ingest::{ImportInput, ImportOptions, Purposes};
 use crate::sample::generate::generate;
 
-const USER: &str = "bench-engineer";
+/// The data engineer of a bench dataset.
+pub(crate) const USER: &str = "bench-engineer";
 const PASSWORD: &str = "bench-password-1";
 
 /// The inputs of one run: generated sessions as JSON text, and their total size in bytes.

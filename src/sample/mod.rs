@@ -8,3 +8,4 @@ pub mod fidelity;
 pub mod generate;
 pub mod page_bench;
 pub mod rng;
+pub mod store_bench;

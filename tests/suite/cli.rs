@@ -638,3 +638,43 @@ fn elements_and_frustrated_sessions_are_listed_from_the_cli() {
     let some: Vec<serde_json::Value> = serde_json::from_slice(&some.stdout).unwrap();
     assert_eq!(some.len(), expected);
 }
+
+/// `bench heatmap --from-store` builds its dataset once and then times a fresh process on it,
+/// printing the figures docs/BENCHMARKS.md quotes; every point it stored is drawn.
+#[test]
+fn the_cold_heatmap_bench_builds_once_and_reports_from_the_store() {
+    let tmp = tempfile::tempdir().unwrap();
+    let state = tmp.path().join("state");
+    let dataset = tmp.path().join("store");
+    let args = [
+        "bench",
+        "heatmap",
+        "--from-store",
+        "--points",
+        "6000",
+        "--width",
+        "400",
+        "--height",
+        "800",
+        "--dataset",
+        dataset.to_str().unwrap(),
+    ];
+    let first = sightline(&state, &args, &[]);
+    assert!(first.status.success(), "{}", stderr(&first));
+    assert!(
+        stdout(&first).contains("built points=6000 sessions=6"),
+        "{}",
+        stdout(&first)
+    );
+    let second = sightline(&state, &args, &[]);
+    let text = stdout(&second);
+    assert!(second.status.success(), "{}", stderr(&second));
+    assert!(!text.contains("built"), "{text}");
+    assert!(text.contains("page_cache=fresh process"), "{text}");
+    assert!(text.contains("points_drawn=6000 "), "{text}");
+    let last = text.lines().last().unwrap();
+    assert!(
+        last.contains("bytes_per_point=") && last.contains("first_heatmap_ms="),
+        "{last}"
+    );
+}
