@@ -53,18 +53,34 @@ pub fn area_subjects(
     attrs: &HashMap<u32, SessionAttrs>,
 ) -> Vec<usize> {
     let mut seen: Vec<HashSet<u32>> = vec![HashSet::new(); areas.len()];
+    // A session's points come together: its subject is looked up once, and an area that has
+    // just counted that subject skips the set (two hashes a point were most of the time).
+    let mut last: Option<(u32, Option<u32>)> = None;
+    let mut last_counted: Vec<Option<u32>> = vec![None; areas.len()];
     for (x, y, r) in points {
         let (ix, iy) = (x * image_from_page, y * image_from_page);
         if !(ix >= 0.0 && iy >= 0.0) {
             continue;
         }
         let (ix, iy) = (ix as usize, iy as usize);
-        for (area, set) in areas.iter().zip(&mut seen) {
-            if (area.x..area.x + area.size).contains(&ix)
+        let subject = match last {
+            Some((at, subject)) if at == r => subject,
+            _ => {
+                let subject = attrs.get(&r).map(|a| a.subject);
+                last = Some((r, subject));
+                subject
+            }
+        };
+        let Some(subject) = subject else {
+            continue;
+        };
+        for ((area, set), counted) in areas.iter().zip(&mut seen).zip(&mut last_counted) {
+            if *counted != Some(subject)
+                && (area.x..area.x + area.size).contains(&ix)
                 && (area.y..area.y + area.size).contains(&iy)
-                && let Some(a) = attrs.get(&r)
             {
-                set.insert(a.subject);
+                set.insert(subject);
+                *counted = Some(subject);
             }
         }
     }
