@@ -246,16 +246,23 @@ impl Workspace {
         self.gate(Action::ViewAnomalies, "anomalies", "")?;
         // Restricted regions come from the policy: never scan with ones changed by hand.
         self.require_policy(PolicyKind::Policy)?;
-        self.anomalies_ungated(stop)
+        self.anomalies_ungated(stop, false)
     }
 
-    fn anomalies_ungated(&self, stop: &AtomicBool) -> Result<Vec<compliance::anomaly::Anomaly>> {
+    /// `full`: every replay's text is scanned again rather than its kept result read (the
+    /// report, which a compliance lead exports on purpose, does this).
+    fn anomalies_ungated(
+        &self,
+        stop: &AtomicBool,
+        full: bool,
+    ) -> Result<Vec<compliance::anomaly::Anomaly>> {
         let (_, restricted) = self.compliance_settings();
         let mut all = compliance::anomaly::region_spikes(&self.core, &restricted)?;
         all.extend(compliance::anomaly::pii_leaks(
             &self.core,
             self.recordings.as_ref(),
             stop,
+            full,
         )?);
         all.extend(compliance::anomaly::access(&self.core)?);
         let mut stmt = self
@@ -327,7 +334,7 @@ impl Workspace {
         let consent =
             compliance::consent::dashboard(&self.core, self.policy().consent_target_percent)?;
         let log = crate::access::log::read(&self.core, &crate::access::LogQuery::default())?;
-        let anomalies = self.anomalies_ungated(&AtomicBool::new(false))?;
+        let anomalies = self.anomalies_ungated(&AtomicBool::new(false), true)?;
         let input = compliance::report::ReportInput {
             dataset: (self.dataset_name(), self.dataset_id()),
             made_by: (self.user(), crate::clock::rfc3339(self.device.now_ms())),

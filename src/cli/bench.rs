@@ -62,18 +62,20 @@ fn bench_page(seeks: usize, hours: f64) -> Result<ExitCode> {
     }
     for width in [1440, 768, 390] {
         let at = pages.iter().filter(|p| p.width == width);
-        let (agreeing, tiles, content_agreeing, content_tiles) =
-            at.fold((0, 0, 0, 0), |(a, t, ca, ct), p| {
+        let (agreeing, tiles, content_agreeing, content_tiles, blank) =
+            at.fold((0, 0, 0, 0, 0), |(a, t, ca, ct, b), p| {
                 (
                     a + p.agreeing,
                     t + p.tiles,
                     ca + p.content_agreeing,
                     ct + p.content_tiles,
+                    b + p.blank_agreeing,
                 )
             });
         output::lines([format!(
-            "fidelity_width={width} tiles={tiles} share={:.3} content_tiles={content_tiles} content_share={:.3}",
+            "fidelity_width={width} tiles={tiles} share={:.3} blank_share={:.3} content_tiles={content_tiles} content_share={:.3}",
             agreeing as f64 / tiles.max(1) as f64,
+            blank as f64 / tiles.max(1) as f64,
             content_agreeing as f64 / content_tiles.max(1) as f64
         )])?;
     }

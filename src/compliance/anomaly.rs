@@ -176,6 +176,35 @@ pub fn session_pii(events: &[crate::session::SessionEvent]) -> (Option<&'static 
     (found.first().map(|(_, k)| k.placeholder()), found.len())
 }
 
+/// Scans the replays `sql` selects (session id, events, kept matches), reading one at a time:
+/// (id, kept matches, what the scan finds now).
+type Scanned = (String, Option<i64>, (Option<&'static str>, usize));
+fn scan_sessions(
+    rec: &Connection,
+    sql: &str,
+    stop: &std::sync::atomic::AtomicBool,
+) -> Result<Vec<Scanned>> {
+    use crate::session::SessionEvent;
+    let failed = |e| sql_error("recordings.db", e);
+    let mut stmt = rec.prepare(sql).map_err(failed)?;
+    let mut rows = stmt.query([]).map_err(failed)?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next().map_err(failed)? {
+        if stop.load(std::sync::atomic::Ordering::Relaxed) {
+            return Err(Error::Busy("The anomaly scan was stopped.".into()));
+        }
+        let id: String = row.get(0).map_err(failed)?;
+        let events: Vec<SessionEvent> = match row.get_ref(1).map_err(failed)? {
+            rusqlite::types::ValueRef::Text(t) | rusqlite::types::ValueRef::Blob(t) => {
+                serde_json::from_slice(t).unwrap_or_default()
+            }
+            _ => Vec::new(),
+        };
+        out.push((id, row.get(2).map_err(failed)?, session_pii(&events)));
+    }
+    Ok(out)
+}
+
 /// The version of the PII detectors whose results `session_pii` keeps: raise it when
 /// `privacy::pii::find` learns a new shape, and every replay is scanned again.
 pub const SCAN_VERSION: &str = "1";
@@ -200,9 +229,9 @@ pub fn pii_leaks(
     core: &Connection,
     rec: Option<&Connection>,
     stop: &std::sync::atomic::AtomicBool,
+    full: bool,
 ) -> Result<Vec<Anomaly>> {
     use crate::heatmap::annotation::Shape;
-    use crate::session::SessionEvent;
     let mut out = Vec::new();
     for (id, text) in texts(
         core,
@@ -243,19 +272,30 @@ pub fn pii_leaks(
             .map_err(|e| sql_error("recordings.db", e))?;
         }
         // Replays scanned at import are read from their stored result; the others (stored
-        // before, or rewritten by a rescrub) are scanned now and their result kept.
-        for (id, events) in texts(
-            rec,
-            "recordings.db",
-            "SELECT e.session_id, e.events FROM session_events e
-             LEFT JOIN session_pii p ON p.session_id = e.session_id WHERE p.session_id IS NULL",
-        )? {
-            if stop.load(std::sync::atomic::Ordering::Relaxed) {
-                return Err(Error::Busy("The anomaly scan was stopped.".into()));
+        // before, or rewritten by a rescrub) are scanned now and their result kept. A full scan
+        // (the compliance report) reads every replay and names a kept result that said less
+        // than the text holds: whoever holds the recordings key could have written it.
+        let sql = if full {
+            "SELECT e.session_id, e.events, p.matches FROM session_events e
+             LEFT JOIN session_pii p ON p.session_id = e.session_id"
+        } else {
+            "SELECT e.session_id, e.events, p.matches FROM session_events e
+             LEFT JOIN session_pii p ON p.session_id = e.session_id WHERE p.session_id IS NULL"
+        };
+        for (id, kept, found) in scan_sessions(rec, sql, stop)? {
+            if let Some(kept) = kept.filter(|&k| (k.max(0) as usize) < found.1) {
+                out.push(Anomaly {
+                    key: format!("pii-kept:session:{id}"),
+                    severity: Severity::High,
+                    explanation: format!(
+                        "The kept PII scan of session {id} said {kept} match(es), its stored text \
+                         holds {}: the kept result was changed outside Sightline.",
+                        found.1
+                    ),
+                    acknowledged: None,
+                });
             }
-            let events: Vec<SessionEvent> = serde_json::from_str(&events).unwrap_or_default();
-            store_session_pii(rec, &id, session_pii(&events))
-                .map_err(|e| sql_error("recordings.db", e))?;
+            store_session_pii(rec, &id, found).map_err(|e| sql_error("recordings.db", e))?;
         }
         let mut stmt = rec
             .prepare("SELECT session_id, kind, matches FROM session_pii WHERE matches > 0")

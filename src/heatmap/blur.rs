@@ -184,7 +184,7 @@ impl Lines {
 }
 
 /// The largest sigma one recursive pass is run at: above it the filter's poles come so close to
-/// 1 that `f32` arithmetic moves them (at σ 150 the kernel is 4% off and its mass 3%).
+/// 1 that `f32` arithmetic moves them.
 const MAX_PASS_SIGMA: f32 = 64.0;
 
 /// Blurs `grid` in place with a Gaussian of standard deviation `sigma` pixels. A larger sigma

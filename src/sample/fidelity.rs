@@ -34,6 +34,8 @@ pub struct PageFidelity {
     pub content_tiles: usize,
     /// Of those, the tiles that agree.
     pub content_agreeing: usize,
+    /// The tiles a blank white drawing would have agreeing: the measure's floor.
+    pub blank_agreeing: usize,
 }
 
 impl PageFidelity {
@@ -137,6 +139,8 @@ fn compare(page: &str, width: u32, snapshot: &DomOp, png: &[u8]) -> Result<PageF
     rgba.resize(width as usize * height * 4, 255);
     let ((agreeing, tiles), (content_agreeing, content_tiles)) =
         tile_agreement(&rgba, shot.as_raw(), width as usize, height);
+    let blank = vec![255u8; rgba.len()];
+    let ((blank_agreeing, _), _) = tile_agreement(&blank, shot.as_raw(), width as usize, height);
     Ok(PageFidelity {
         page: page.to_owned(),
         width,
@@ -144,5 +148,6 @@ fn compare(page: &str, width: u32, snapshot: &DomOp, png: &[u8]) -> Result<PageF
         agreeing,
         content_tiles,
         content_agreeing,
+        blank_agreeing,
     })
 }

@@ -775,3 +775,45 @@ fn replay_text_is_scanned_at_import_and_the_result_kept() {
         .unwrap();
     assert_eq!(leaks(&fx).len(), 1);
 }
+
+/// Attack story: someone holding the recordings key leaves a phone number in a replay's text
+/// and writes "nothing found" as its kept scan result, so the Compliance view stays quiet. The
+/// compliance report scans every replay's text again: it names the leak and the forged
+/// result, and the view shows the leak from then on.
+#[test]
+fn a_forged_kept_scan_result_is_caught_by_the_report() {
+    let fx = Fixture::with_all_roles();
+    import(&fx, session("s-1", "p-1", DAY, "m"), Vec::new());
+    let rec = fx.raw(Tier::Recordings);
+    let id: String = rec
+        .query_row("SELECT session_id FROM session_pii", [], |r| r.get(0))
+        .unwrap();
+    rec.execute(
+        "UPDATE session_events
+         SET events = CAST(replace(CAST(events AS TEXT), 'button#send', 'call +1 555 0142') AS BLOB)",
+        [],
+    )
+    .unwrap();
+    rec.execute("UPDATE session_pii SET matches = 0, kind = NULL", [])
+        .unwrap();
+    let keys = |lead: &sightline::access::Workspace| -> Vec<String> {
+        lead.anomalies()
+            .unwrap()
+            .into_iter()
+            .map(|a| a.key)
+            .filter(|k| k.contains(":session:"))
+            .collect()
+    };
+    let lead = fx.unlock(LEAD);
+    assert!(keys(&lead).is_empty(), "the view reads the kept result");
+    let out = fx.tmp.path().join("report.html");
+    lead.export_report(&out).unwrap();
+    let html = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        html.contains(&format!("pii-kept:session:{id}"))
+            || html.contains("changed outside Sightline"),
+        "the forged result is named"
+    );
+    assert!(html.contains(&format!("session {id}")), "the leak is named");
+    assert_eq!(keys(&lead), vec![format!("pii:session:{id}")]);
+}
