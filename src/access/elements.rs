@@ -121,8 +121,8 @@ impl Workspace {
     }
 
     /// The heatmap sessions of `segment` that visited the page, on a device of the viewport
-    /// class, with their subject buckets. Read from `page_sessions` (small rows), not from the point chunks, whose large
-    /// rows would each cost an encrypted page read.
+    /// class, with their subject buckets. Read from `page_sessions` (small rows), not from
+    /// the point blocks, whose points would all have to be decoded.
     fn page_refs(
         &self,
         page_id: i64,

@@ -2,6 +2,7 @@
 //! points and screenshots, decoded in a few large reads and cached while unlocked (shared with
 //! forks), and saved annotations.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -9,6 +10,7 @@ use rusqlite::{OptionalExtension, params};
 
 use crate::access::Workspace;
 use crate::dataset::db::sql_error;
+use crate::dataset::points::Stream;
 use crate::error::{Error, Result};
 use crate::heatmap::annotation::Shape;
 use crate::heatmap::figure::Screenshot;
@@ -17,16 +19,7 @@ use crate::heatmap::segment::SessionAttrs;
 
 const CORE: &str = "core.db";
 
-/// Points of one page, viewport class and kind, as stored: page CSS px and session refs.
-#[derive(Debug, Default)]
-pub struct PointSet {
-    /// x per point.
-    pub xs: Vec<f32>,
-    /// y per point.
-    pub ys: Vec<f32>,
-    /// The aggregated session each point came from.
-    pub refs: Vec<u32>,
-}
+pub use crate::dataset::points::PointSet;
 
 type PointKey = (i64, String, &'static str);
 /// A screenshot by page id and viewport class; `None` remembers that there is none.
@@ -145,8 +138,9 @@ impl Workspace {
         rows.map(|r| r.map_err(|e| sql_error(CORE, e))).collect()
     }
 
-    /// The points of a page, viewport class and kind: from the cache, or read in one pass
-    /// over their chunks.
+    /// The points of a page, viewport class and kind (click, move, rage or dead): from the
+    /// cache, or read in one pass over the page's blocks (clicks bring their rage and dead
+    /// clicks along).
     pub(super) fn points(
         &self,
         page_id: i64,
@@ -163,64 +157,34 @@ impl Workspace {
         {
             return Ok(set);
         }
-        // Sized first from the chunks' counts (stored before their blobs, so no blob is read):
-        // vectors grown by doubling had the kernel zero every new block, a third of a cold
-        // heatmap's time.
-        let expected: i64 = self
-            .core
-            .prepare_cached(
-                "SELECT COALESCE(SUM(c.count), 0) FROM point_chunks c
-                 JOIN heatmap_sessions h ON h.ref = c.ref
-                 WHERE c.page_id = ?1 AND c.viewport = ?2 AND c.kind = ?3 AND h.pending = 0",
-            )
-            .and_then(|mut st| st.query_row(params![page_id, viewport, kind], |r| r.get(0)))
-            .map_err(|e| sql_error(CORE, e))?;
-        let mut stmt = self
-            .core
-            .prepare_cached(
-                "SELECT c.xs, c.ys, c.refs FROM point_chunks c JOIN heatmap_sessions h ON h.ref = c.ref
-                 WHERE c.page_id = ?1 AND c.viewport = ?2 AND c.kind = ?3 AND h.pending = 0",
-            )
-            .map_err(|e| sql_error(CORE, e))?;
-        let mut rows = stmt
-            .query(params![page_id, viewport, kind])
-            .map_err(|e| sql_error(CORE, e))?;
-        let mut set = PointSet::default();
-        // A damaged count cannot ask for more than the chunks can hold.
-        let capacity = usize::try_from(expected).unwrap_or(0).min(1 << 31);
-        set.xs.reserve_exact(capacity);
-        set.ys.reserve_exact(capacity);
-        set.refs.reserve_exact(capacity);
-        let floats = |b: &[u8], out: &mut Vec<f32>| {
-            out.extend(
-                b.chunks_exact(4)
-                    .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])),
-            );
+        let stream = if kind == "move" {
+            Stream::Move
+        } else {
+            Stream::Click
         };
-        while let Some(row) = rows.next().map_err(|e| sql_error(CORE, e))? {
-            let get = |i| {
-                row.get_ref(i)
-                    .map_err(|e| sql_error(CORE, e))?
-                    .as_blob()
-                    .map_err(|_| Error::Integrity("A heatmap point chunk is damaged.".into()))
-            };
-            let (xs, ys, refs) = (get(0)?, get(1)?, get(2)?);
-            // A chunk whose columns disagree is damaged; its points are not guessed at.
-            if xs.len() != ys.len() || xs.len() != refs.len() {
-                continue;
+        let read =
+            crate::dataset::points::read(&self.core, &(page_id, viewport.to_owned(), stream))
+                .map_err(|e| sql_error(CORE, e))?;
+        let sets = match stream {
+            Stream::Move => vec![("move", read.all)],
+            Stream::Click => vec![
+                ("click", read.all),
+                ("rage", read.rage),
+                ("dead", read.dead),
+            ],
+        };
+        let mut wanted = Arc::new(PointSet::default());
+        let mut cache = self.cache.points.lock().ok();
+        for (name, set) in sets {
+            let set = Arc::new(set);
+            if name == kind {
+                wanted = set.clone();
             }
-            floats(xs, &mut set.xs);
-            floats(ys, &mut set.ys);
-            set.refs.extend(
-                refs.chunks_exact(4)
-                    .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])),
-            );
+            if let Some(cache) = &mut cache {
+                cache.insert((page_id, viewport.to_owned(), name), set);
+            }
         }
-        let set = Arc::new(set);
-        if let Ok(mut cache) = self.cache.points.lock() {
-            cache.insert(key, set.clone());
-        }
-        Ok(set)
+        Ok(wanted)
     }
 
     pub(crate) fn screenshot(&self, page_id: i64, viewport: &str) -> Result<Option<Screenshot>> {
@@ -273,29 +237,38 @@ impl Workspace {
     }
 }
 
-/// The points of `set` whose session is in the segment, copied into plain vectors (the engine
-/// takes slices), and the distinct sessions those are.
-pub(super) fn select(set: &PointSet, keep: &dyn Fn(u32) -> bool) -> (Vec<f32>, Vec<f32>, Vec<u32>) {
+/// The points of `set` whose session is in the segment (borrowed when that is all of them:
+/// the engine takes slices), and the distinct sessions those are.
+pub(super) fn select<'a>(
+    set: &'a PointSet,
+    keep: &dyn Fn(u32) -> bool,
+) -> (Cow<'a, [f32]>, Cow<'a, [f32]>, Vec<u32>) {
     // Session refs are dense row ids, so a table indexed by ref decides each session once
-    // without hashing ten million points: 0 unseen, 1 kept, 2 left out.
-    let mut verdict = vec![0u8; set.refs.iter().copied().max().map_or(0, |m| m as usize + 1)];
-    let (mut xs, mut ys) = (
-        Vec::with_capacity(set.xs.len()),
-        Vec::with_capacity(set.ys.len()),
-    );
+    // without hashing: 0 unseen, 1 kept, 2 left out.
+    let top = set.runs.iter().map(|r| r.session).max();
+    let mut verdict = vec![0u8; top.map_or(0, |m| m as usize + 1)];
     let mut sessions = Vec::new();
-    for ((&x, &y), &r) in set.xs.iter().zip(&set.ys).zip(&set.refs) {
-        let v = &mut verdict[r as usize];
+    for run in &set.runs {
+        let v = &mut verdict[run.session as usize];
         if *v == 0 {
-            *v = if keep(r) { 1 } else { 2 };
+            *v = if keep(run.session) { 1 } else { 2 };
             if *v == 1 {
-                sessions.push(r);
+                sessions.push(run.session);
             }
         }
-        if *v == 1 {
-            xs.push(x);
-            ys.push(y);
+    }
+    if set.runs.iter().all(|r| verdict[r.session as usize] == 1) {
+        return (Cow::Borrowed(&set.xs), Cow::Borrowed(&set.ys), sessions);
+    }
+    let (mut xs, mut ys) = (Vec::new(), Vec::new());
+    let mut at = 0usize;
+    for run in &set.runs {
+        let range = at..at + run.len as usize;
+        at = range.end;
+        if verdict[run.session as usize] == 1 {
+            xs.extend_from_slice(set.xs.get(range.clone()).unwrap_or_default());
+            ys.extend_from_slice(set.ys.get(range).unwrap_or_default());
         }
     }
-    (xs, ys, sessions)
+    (Cow::Owned(xs), Cow::Owned(ys), sessions)
 }

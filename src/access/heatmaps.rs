@@ -2,6 +2,7 @@
 //! segments filtered, the k-anonymity floor enforced, annotations saved, and every
 //! computation logged.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use rusqlite::params;
@@ -245,8 +246,8 @@ impl Workspace {
         let (xs, ys, mut members) = match &points {
             Some(set) => select(set, &in_segment),
             None => (
-                Vec::new(),
-                Vec::new(),
+                Cow::Borrowed(&[][..]),
+                Cow::Borrowed(&[][..]),
                 depths.iter().map(|(r, _)| *r).collect(),
             ),
         };
@@ -330,13 +331,7 @@ impl Workspace {
                     8,
                 );
                 if let Some(set) = &points {
-                    let kept = set
-                        .xs
-                        .iter()
-                        .zip(&set.ys)
-                        .zip(&set.refs)
-                        .filter(|(_, r)| in_segment(**r))
-                        .map(|((x, y), r)| (*x, *y, *r));
+                    let kept = set.iter().filter(|(_, _, r)| in_segment(*r));
                     let people = k_floor::area_subjects(&areas, image_from_page, kept, &attrs);
                     heatmap.top_areas = areas
                         .into_iter()
@@ -378,7 +373,7 @@ impl Workspace {
                 heatmap.markers_withheld.push(kind);
                 continue;
             }
-            for (&x, &y) in mx.iter().zip(&my) {
+            for (&x, &y) in mx.iter().zip(my.iter()) {
                 let (x, y) = (x * image_from_page, y * image_from_page);
                 if seen.insert(((x / MARKER_CELL) as i64, (y / MARKER_CELL) as i64, rage)) {
                     heatmap.markers.push(ClickMarker { x, y, rage });

@@ -40,7 +40,7 @@ pub fn erase(core: &Connection, rec: &Connection, subject: &str) -> Result<Recei
     let tx = core
         .unchecked_transaction()
         .map_err(|e| sql_error(CORE, e))?;
-    let (points_sessions, chunks) =
+    let (points_sessions, points) =
         delete_heatmap_refs(&tx, &refs).map_err(|e| sql_error(CORE, e))?;
     for (id, _) in &sessions {
         tx.execute("DELETE FROM page_sessions WHERE session_id = ?1", [id])
@@ -91,7 +91,7 @@ pub fn erase(core: &Connection, rec: &Connection, subject: &str) -> Result<Recei
         removed: vec![
             ("replays".into(), replays),
             ("heatmap sessions".into(), points_sessions),
-            ("point chunks".into(), chunks),
+            ("heatmap points".into(), points),
             ("survey answers".into(), surveys),
             ("consent records".into(), consent),
         ],

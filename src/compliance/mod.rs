@@ -133,11 +133,11 @@ pub fn scrub(conn: &Connection, file: &'static str) -> Result<()> {
 }
 
 /// Deletes heatmap sessions `refs` and everything aggregated from them in core.db; returns
-/// (sessions, point chunks) removed.
+/// (sessions, points) removed.
 pub(crate) fn delete_heatmap_refs(core: &Connection, refs: &[i64]) -> rusqlite::Result<(u64, u64)> {
-    let (mut sessions, mut chunks) = (0u64, 0u64);
+    let points = crate::dataset::points::remove_sessions(core, refs)?;
+    let mut sessions = 0u64;
     for r in refs {
-        chunks += core.execute("DELETE FROM point_chunks WHERE ref = ?1", [r])? as u64;
         core.execute("DELETE FROM page_depths WHERE ref = ?1", [r])?;
         core.execute("DELETE FROM element_clicks WHERE ref = ?1", [r])?;
         core.execute(
@@ -158,5 +158,5 @@ pub(crate) fn delete_heatmap_refs(core: &Connection, refs: &[i64]) -> rusqlite::
             [],
         )?;
     }
-    Ok((sessions, chunks))
+    Ok((sessions, points))
 }

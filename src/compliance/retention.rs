@@ -324,7 +324,7 @@ pub fn purge(
         let tx = core
             .unchecked_transaction()
             .map_err(|e| sql_error(CORE, e))?;
-        let (sessions, chunks) = delete_heatmap_refs(&tx, &refs).map_err(|e| sql_error(CORE, e))?;
+        let (sessions, points) = delete_heatmap_refs(&tx, &refs).map_err(|e| sql_error(CORE, e))?;
         // The latency of imports older than the cut-off ages out with the points.
         tx.execute("DELETE FROM session_latency WHERE day < ?1", [&day])
             .map_err(|e| sql_error(CORE, e))?;
@@ -334,7 +334,7 @@ pub fn purge(
                 .map_err(|e| sql_error(REC, e))?;
         }
         detail.removed.push(("heatmap sessions".into(), sessions));
-        detail.removed.push(("point chunks".into(), chunks));
+        detail.removed.push(("heatmap points".into(), points));
         detail
             .cutoffs
             .push(("heatmap points".into(), format!("{day} (days before it)")));

@@ -13,6 +13,7 @@ pub(crate) mod header;
 mod keys;
 pub(crate) mod keyslot;
 mod lock;
+pub mod points;
 mod recovery;
 mod role;
 pub mod schema;

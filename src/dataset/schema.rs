@@ -218,7 +218,27 @@ const CORE: &[&str] = &["
     -- For a drawn page, the heatmap ref of the session it came from: erasure and retention
     -- remove the image with the session's points.
     ALTER TABLE screenshots ADD COLUMN source_ref INTEGER;
+", "
+    -- Heatmap points in blocks that span sessions (crate::dataset::points): quantised,
+    -- bit-packed coordinates, session refs run-length encoded, rage and dead clicks as flags.
+    -- The step's code (`POINT_BLOCKS`) moves `point_chunks` into them and drops it.
+    CREATE TABLE point_blocks (
+        id INTEGER PRIMARY KEY,
+        page_id INTEGER NOT NULL REFERENCES pages(id),
+        viewport TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        count INTEGER NOT NULL,
+        min_ref INTEGER NOT NULL,
+        max_ref INTEGER NOT NULL,
+        data BLOB NOT NULL
+    ) STRICT;
+    CREATE INDEX point_blocks_by_page ON point_blocks (page_id, viewport, kind);
+    CREATE INDEX point_blocks_by_ref ON point_blocks (max_ref, min_ref);
 "];
+
+/// The core.db version whose step also converts `point_chunks` into point blocks (in Rust, in
+/// the step's transaction).
+const POINT_BLOCKS: u32 = 13;
 
 /// Migrations of `recordings.db`.
 const RECORDINGS: &[&str] = &[
@@ -356,6 +376,9 @@ pub fn migrate(conn: &Connection, tier: Tier) -> Result<()> {
                 return Ok(Some(version));
             };
             conn.execute_batch(&format!("{step}; PRAGMA user_version = {};", version + 1))?;
+            if tier == Tier::Core && version + 1 == POINT_BLOCKS {
+                crate::dataset::points::convert_chunks(conn)?;
+            }
             Ok(None)
         })();
         match step {
@@ -378,5 +401,76 @@ pub fn migrate(conn: &Connection, tier: Tier) -> Result<()> {
                 return Err(sql_error(file, e));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dataset::points::{self, DEAD, RAGE, Run, Stream};
+
+    fn floats(v: &[f32]) -> Vec<u8> {
+        v.iter().flat_map(|f| f.to_le_bytes()).collect()
+    }
+
+    #[test]
+    fn point_chunks_become_blocks_with_rage_and_dead_as_flags() {
+        let conn = Connection::open_in_memory().unwrap();
+        for step in &CORE[..POINT_BLOCKS as usize - 1] {
+            conn.execute_batch(step).unwrap();
+        }
+        conn.execute_batch(&format!("PRAGMA user_version = {}", POINT_BLOCKS - 1))
+            .unwrap();
+        conn.execute_batch(
+            "INSERT INTO pages (id, pattern) VALUES (1, '/a');
+             INSERT INTO heatmap_sessions (ref, day, device, viewport_width, region, variant, cohort)
+             VALUES (1, 'd', 'desktop', 1440, '', '', ''), (2, 'd', 'desktop', 1440, '', '', '');",
+        )
+        .unwrap();
+        let chunk = |kind: &str, r: i64, xs: &[f32], ys: &[f32]| {
+            let refs: Vec<u8> = xs.iter().flat_map(|_| (r as u32).to_le_bytes()).collect();
+            conn.execute(
+                "INSERT INTO point_chunks (page_id, viewport, kind, ref, count, xs, ys, refs)
+                 VALUES (1, 'desktop', ?1, ?2, ?3, ?4, ?5, ?6)",
+                rusqlite::params![kind, r, xs.len() as i64, floats(xs), floats(ys), refs],
+            )
+            .unwrap();
+        };
+        chunk("click", 2, &[5.0, 6.0, 7.0], &[50.0, 60.0, 70.0]);
+        chunk("rage", 2, &[6.0, 7.0], &[60.0, 70.0]);
+        chunk("dead", 2, &[7.0], &[70.0]);
+        chunk("click", 1, &[1.0], &[10.0]);
+        chunk("move", 1, &[3.0, 4.0], &[30.0, 40.0]);
+
+        migrate(&conn, Tier::Core).unwrap();
+
+        let gone: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_schema WHERE name = 'point_chunks'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(gone, 0);
+        let clicks = points::read(&conn, &(1, "desktop".into(), Stream::Click)).unwrap();
+        assert_eq!(
+            clicks.all.runs,
+            [Run { session: 1, len: 1 }, Run { session: 2, len: 3 }]
+        );
+        // No screenshot: a quarter-pixel grid, read back at the quantum's middle.
+        assert_eq!(clicks.all.xs, [1.125, 5.125, 6.125, 7.125]);
+        assert_eq!(clicks.rage.xs, [6.125, 7.125]);
+        assert_eq!(clicks.dead.ys, [70.125]);
+        let moves = points::read(&conn, &(1, "desktop".into(), Stream::Move)).unwrap();
+        assert_eq!(moves.all.ys, [30.125, 40.125]);
+        let flags: Vec<u8> = conn
+            .query_row(
+                "SELECT data FROM point_blocks WHERE kind = 'click'",
+                [],
+                |r| r.get::<_, Vec<u8>>(0),
+            )
+            .map(|d| points::Block::decode(&d).unwrap().flags)
+            .unwrap();
+        assert_eq!(flags, [0, 0, RAGE, RAGE | DEAD]);
     }
 }

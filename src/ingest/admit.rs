@@ -136,7 +136,7 @@ pub(super) fn import_session(
         recordings: consent.recordings,
     };
     batch.begin(ctx)?;
-    let heatmap_ref = store::store(ctx.core, ctx.rec, &record)?;
+    let heatmap_ref = store::store(ctx.core, ctx.rec, &record, &mut batch.points)?;
     if let Some(r) = heatmap_ref {
         batch.confirm.push(r);
     }

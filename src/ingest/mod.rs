@@ -325,6 +325,8 @@ struct Batch {
     committed: usize,
     /// Backgrounds for pages without a screenshot, drawn while the import runs.
     backgrounds: reconstruct::Backgrounds,
+    /// The batch's points, written as blocks when it commits.
+    points: crate::dataset::points::Writer,
 }
 
 /// Most sessions in one batch.
@@ -354,9 +356,13 @@ impl Batch {
 
     /// Commits points, then replays, then marks the points complete.
     fn commit(&mut self, ctx: &Context<'_>) -> Result<()> {
-        if self.open_since.take().is_none() {
+        if self.open_since.is_none() {
             return Ok(());
         }
+        self.points
+            .flush(ctx.core)
+            .map_err(|e| crate::dataset::db::sql_error("core.db", e))?;
+        self.open_since = None;
         ctx.core
             .execute_batch("COMMIT")
             .map_err(|e| crate::dataset::db::sql_error("core.db", e))?;
@@ -378,6 +384,7 @@ impl Batch {
         }
         self.sessions = 0;
         self.confirm.clear();
+        self.points.discard();
     }
 }
 
@@ -434,6 +441,7 @@ pub(crate) fn run(
         confirm: Vec::new(),
         committed: 0,
         backgrounds: reconstruct::Backgrounds::new(),
+        points: crate::dataset::points::Writer::default(),
     };
     let result = run_inputs(&ctx, inputs, &mut batch, &mut report, progress, cancel)
         .and_then(|()| batch.commit(&ctx));
@@ -442,6 +450,15 @@ pub(crate) fn run(
         return Err(e);
     }
     report.backgrounds_drawn = batch.backgrounds.store(core)?;
+    // Each batch left a partly filled block per page: merged now, so blocks fill their pages.
+    let compacted = core
+        .unchecked_transaction()
+        .and_then(|tx| {
+            crate::dataset::points::compact(&tx)?;
+            tx.commit()
+        })
+        .map_err(|e| crate::dataset::db::sql_error("core.db", e));
+    compacted?;
     // Pages' medians moved with the new sessions: every score is settled against them.
     crate::insights::store::rescore(core, Some(rec))?;
     Ok(report)

@@ -210,7 +210,7 @@ fn merge_page(tx: &Connection, from: i64, into: i64) -> rusqlite::Result<()> {
         params![from, into],
     )?;
     for table in [
-        "point_chunks",
+        "point_blocks",
         "page_sessions",
         "page_depths",
         "element_clicks",

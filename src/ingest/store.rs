@@ -1,4 +1,4 @@
-//! Writing converted sessions: heatmap points (core.db, columnar chunks) and, in recordings.db,
+//! Writing converted sessions: heatmap points (core.db, point blocks) and, in recordings.db,
 //! the subject's link to them and the masked replay where kept. Points stay pending (invisible)
 //! until the recordings side has committed; a crash in between is repaired by [`reconcile`]
 //! at the next import.
@@ -10,6 +10,7 @@ use zeroize::Zeroizing;
 
 use crate::dataset::crypto::random_key;
 use crate::dataset::db::sql_error;
+use crate::dataset::points::{DEAD, RAGE, SessionPoints, Stream, Writer};
 use crate::error::Result;
 use crate::ingest::rrweb::Converted;
 use crate::privacy::masking::{MaskingRule, default_rules};
@@ -173,13 +174,6 @@ fn page_id(core: &Connection, pattern: &str) -> rusqlite::Result<i64> {
         .query_row([pattern], |r| r.get(0))
 }
 
-#[derive(Default)]
-struct Chunk {
-    xs: Vec<u8>,
-    ys: Vec<u8>,
-    count: i64,
-}
-
 /// Runs `f` inside a savepoint: on its own a transaction, inside an import batch a nested one,
 /// so that a failing session never leaves half its rows.
 fn savepoint<T>(
@@ -202,11 +196,19 @@ fn savepoint<T>(
 
 /// Stores one session. Its points are written as pending when a replay follows; the returned
 /// heatmap ref must be confirmed with [`confirm`] once both databases have committed.
-pub fn store(core: &Connection, rec: &Connection, s: &SessionRecord<'_>) -> Result<Option<i64>> {
-    let heatmap_ref = if s.heatmaps {
-        Some(savepoint(core, |c| store_points(c, s)).map_err(|e| sql_error(CORE, e))?)
+///
+/// Its points go to `points`, written as blocks before the batch commits.
+pub fn store(
+    core: &Connection,
+    rec: &Connection,
+    s: &SessionRecord<'_>,
+    points: &mut Writer,
+) -> Result<Option<i64>> {
+    let (heatmap_ref, session_points) = if s.heatmaps {
+        let (r, p) = savepoint(core, |c| store_points(c, s)).map_err(|e| sql_error(CORE, e))?;
+        (Some(r), Some(p))
     } else {
-        None
+        (None, None)
     };
     if let Some(r) = heatmap_ref {
         // The subject's link to its points lives with the recordings (core.db holds no
@@ -224,6 +226,13 @@ pub fn store(core: &Connection, rec: &Connection, s: &SessionRecord<'_>) -> Resu
             savepoint(core, |c| link_pages(c, &s.converted.pages, &s.session_id))
                 .map_err(|e| sql_error(CORE, e))?;
         }
+    }
+    if let (Some(r), Some(p)) = (heatmap_ref, session_points) {
+        // Refs are row ids; one past u32 would be a dataset of four billion sessions.
+        let r = u32::try_from(r).map_err(|_| {
+            crate::error::Error::Integrity("core.db has run out of heatmap session refs.".into())
+        })?;
+        points.add(core, r, p).map_err(|e| sql_error(CORE, e))?;
     }
     Ok(heatmap_ref)
 }
@@ -289,7 +298,7 @@ fn link_pages(tx: &Connection, pages: &[String], key: &str) -> rusqlite::Result<
     Ok(())
 }
 
-fn store_points(tx: &Connection, s: &SessionRecord<'_>) -> rusqlite::Result<i64> {
+fn store_points(tx: &Connection, s: &SessionRecord<'_>) -> rusqlite::Result<(i64, SessionPoints)> {
     let c = s.converted;
     let day = crate::clock::day(s.started_at_ms);
     let signals = &s.signals;
@@ -298,46 +307,37 @@ fn store_points(tx: &Connection, s: &SessionRecord<'_>) -> rusqlite::Result<i64>
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)")?.execute(params![day, device_class(c.viewport_width), c.viewport_width, s.region, s.variant, s.cohort, true, s.survey_score, s.subject_group,
              signals.rage_bursts, signals.dead_clicks, signals.error_clicks, signals.quick_backs])?;
     let heatmap_ref = tx.last_insert_rowid();
-    let mut chunks: BTreeMap<(String, &'static str, &'static str), Chunk> = BTreeMap::new();
-    let (mut page, mut width) = (None::<String>, c.viewport_width);
+    let mut by_pattern: BTreeMap<(&str, &'static str, Stream), Vec<(f32, f32, u8)>> =
+        BTreeMap::new();
+    let (mut page, mut width) = (None::<&str>, c.viewport_width);
     for e in &c.events {
         match e.kind {
-            EventKind::Navigation => page.clone_from(&e.url),
+            EventKind::Navigation => page = e.url.as_deref(),
             EventKind::Viewport => width = e.width.unwrap_or(width),
             _ => {}
         }
-        let Some(p) = &page else { continue };
-        let kind = match e.kind {
-            EventKind::Click | EventKind::Tap if !e.accidental => "click",
-            EventKind::Move => "move",
+        let Some(p) = page else { continue };
+        let stream = match e.kind {
+            EventKind::Click | EventKind::Tap if !e.accidental => Stream::Click,
+            EventKind::Move => Stream::Move,
             _ => continue,
         };
         let (Some(x), Some(y)) = (e.x, e.y) else {
             continue;
         };
-        // Rage and dead clicks are also kept as their own kinds, drawn as markers.
-        let click = kind == "click";
-        let kinds = [
-            Some(kind),
-            (click && e.rage).then_some("rage"),
-            (click && e.dead).then_some("dead"),
-        ];
-        for kind in kinds.into_iter().flatten() {
-            let chunk = chunks
-                .entry((p.clone(), device_class(width), kind))
-                .or_default();
-            chunk.xs.extend_from_slice(&x.to_le_bytes());
-            chunk.ys.extend_from_slice(&y.to_le_bytes());
-            chunk.count += 1;
-        }
+        let flags = if stream == Stream::Click {
+            u8::from(e.rage) * RAGE | u8::from(e.dead) * DEAD
+        } else {
+            0
+        };
+        by_pattern
+            .entry((p, device_class(width), stream))
+            .or_default()
+            .push((x, y, flags));
     }
-    for ((pattern, viewport, kind), chunk) in &chunks {
-        let id = page_id(tx, pattern)?;
-        let refs: Vec<u8> =
-            std::iter::repeat_n((heatmap_ref as u32).to_le_bytes(), chunk.count as usize)
-                .flatten()
-                .collect();
-        tx.prepare_cached("INSERT INTO point_chunks (page_id, viewport, kind, ref, count, xs, ys, refs) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")?.execute(params![id, viewport, kind, heatmap_ref, chunk.count, chunk.xs, chunk.ys, refs])?;
+    let mut points = SessionPoints::new();
+    for ((pattern, viewport, stream), list) in by_pattern {
+        points.insert((page_id(tx, pattern)?, viewport.to_owned(), stream), list);
     }
     let depths = crate::ingest::depth::page_depths(&c.events);
     for pattern in &c.pages {
@@ -360,7 +360,7 @@ fn store_points(tx: &Connection, s: &SessionRecord<'_>) -> rusqlite::Result<i64>
     }
     let elements = crate::insights::elements::of_session(&c.events, c.viewport_width);
     crate::insights::store::insert_elements(tx, heatmap_ref, &elements)?;
-    Ok(heatmap_ref)
+    Ok((heatmap_ref, points))
 }
 
 fn store_replay(
@@ -460,17 +460,18 @@ pub fn reconcile(core: &Connection, rec: &Connection) -> Result<usize> {
             .optional()
             .map_err(|e| sql_error(REC, e))?
             .is_some();
-        let sql = if has_replay {
-            "UPDATE heatmap_sessions SET pending = 0 WHERE ref = ?1"
-        } else {
-            removed += 1;
-            "DELETE FROM point_chunks WHERE ref = ?1;"
-        };
         let tx = core
             .unchecked_transaction()
             .map_err(|e| sql_error(CORE, e))?;
-        tx.execute(sql, [r]).map_err(|e| sql_error(CORE, e))?;
-        if !has_replay {
+        if has_replay {
+            tx.execute(
+                "UPDATE heatmap_sessions SET pending = 0 WHERE ref = ?1",
+                [r],
+            )
+            .map_err(|e| sql_error(CORE, e))?;
+        } else {
+            removed += 1;
+            crate::dataset::points::remove_sessions(&tx, &[r]).map_err(|e| sql_error(CORE, e))?;
             for cleanup in [
                 "DELETE FROM page_depths WHERE ref = ?1",
                 "DELETE FROM page_sessions WHERE session_id = 'h' || ?1",

@@ -676,7 +676,7 @@ fn native_sessions_consent_and_survey_tables_work_together() {
     // The accidental tap is not a heatmap point: n-1 has one tap and n-2 one click.
     let clicks: i64 = core
         .query_row(
-            "SELECT sum(count) FROM point_chunks WHERE kind = 'click'",
+            "SELECT sum(count) FROM point_blocks WHERE kind = 'click'",
             [],
             |r| r.get(0),
         )

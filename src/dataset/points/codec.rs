@@ -1,0 +1,408 @@
+//! The byte format of one point block: many sessions' points on one page, viewport class and
+//! kind, quantised to a pixel grid and bit-packed (ARCHITECTURE.md, "Point blocks").
+//!
+//! ```text
+//! u8 version (1) · u8 grid (quanta per CSS px) · u8 bits_x · u8 bits_y
+//! zigzag varint min_x · zigzag varint min_y          (in quanta)
+//! varint points · varint runs
+//! runs × (zigzag varint session − previous session · varint length)
+//! varint rage · rage × varint (index − previous index)
+//! varint dead · dead × varint (index − previous index)
+//! points × (bits_x of x − min_x, bits_y of y − min_y), least significant bit first
+//! ```
+//!
+//! Session refs cost a few bytes per run instead of four per point, rage and dead clicks are
+//! indices into the block's clicks instead of copies, and a 1440×4000 page at 1 quantum per px
+//! packs a point into 23 bits.
+
+use std::fmt;
+
+const VERSION: u8 = 1;
+/// A block never claims more points than this, so a damaged count cannot ask for gigabytes.
+pub const MAX_POINTS: usize = 1 << 20;
+
+/// Consecutive points of one session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Run {
+    /// The heatmap session (`heatmap_sessions.ref`).
+    pub session: u32,
+    /// How many points.
+    pub len: u32,
+}
+
+/// A rage click (bit of [`Block::flags`]).
+pub const RAGE: u8 = 1;
+/// A dead click (bit of [`Block::flags`]).
+pub const DEAD: u8 = 2;
+
+/// One block, decoded: quantised coordinates (`x = (qx + ½) / grid` CSS px).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Block {
+    /// Quanta per CSS px.
+    pub grid: u8,
+    /// Sessions in point order.
+    pub runs: Vec<Run>,
+    /// x per point, in quanta.
+    pub qx: Vec<i32>,
+    /// y per point, in quanta.
+    pub qy: Vec<i32>,
+    /// [`RAGE`] | [`DEAD`] per point.
+    pub flags: Vec<u8>,
+}
+
+/// A block that does not decode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Damaged;
+
+impl fmt::Display for Damaged {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a heatmap point block is damaged")
+    }
+}
+
+impl Block {
+    /// An empty block on `grid`.
+    pub fn new(grid: u8) -> Block {
+        Block {
+            grid: grid.max(1),
+            ..Block::default()
+        }
+    }
+
+    /// Points held.
+    pub fn len(&self) -> usize {
+        self.qx.len()
+    }
+
+    /// Whether it holds no point.
+    pub fn is_empty(&self) -> bool {
+        self.qx.is_empty()
+    }
+
+    /// Appends a point of `session` (page CSS px); non-finite coordinates are not stored.
+    pub fn push(&mut self, session: u32, x: f32, y: f32, flags: u8) {
+        if !(x.is_finite() && y.is_finite()) {
+            return;
+        }
+        let g = f64::from(self.grid);
+        // Floor, so a point keeps its pixel on any screenshot whose scale divides the grid.
+        let q = |v: f32| (f64::from(v) * g).floor().clamp(-1e9, 1e9) as i32;
+        self.push_quantised(session, q(x), q(y), flags);
+    }
+
+    /// Appends a point already on this block's grid.
+    pub fn push_quantised(&mut self, session: u32, qx: i32, qy: i32, flags: u8) {
+        match self.runs.last_mut() {
+            Some(run) if run.session == session => run.len += 1,
+            _ => self.runs.push(Run { session, len: 1 }),
+        }
+        self.qx.push(qx);
+        self.qy.push(qy);
+        self.flags.push(flags & (RAGE | DEAD));
+    }
+
+    /// The lowest and highest session held.
+    pub fn sessions(&self) -> Option<(u32, u32)> {
+        let min = self.runs.iter().map(|r| r.session).min()?;
+        let max = self.runs.iter().map(|r| r.session).max()?;
+        Some((min, max))
+    }
+
+    /// The block's bytes.
+    pub fn encode(&self) -> Vec<u8> {
+        let range = |v: &[i32]| {
+            let min = v.iter().copied().min().unwrap_or(0);
+            let max = v.iter().copied().max().unwrap_or(0);
+            (min, bits_for(max.abs_diff(min)))
+        };
+        let ((min_x, bits_x), (min_y, bits_y)) = (range(&self.qx), range(&self.qy));
+        let n = self.len();
+        let mut out = Vec::with_capacity(32 + self.runs.len() * 4 + n * (bits_x + bits_y) / 8);
+        out.extend_from_slice(&[VERSION, self.grid, bits_x as u8, bits_y as u8]);
+        put_varint(&mut out, zigzag(i64::from(min_x)));
+        put_varint(&mut out, zigzag(i64::from(min_y)));
+        put_varint(&mut out, n as u64);
+        put_varint(&mut out, self.runs.len() as u64);
+        let mut previous = 0i64;
+        for run in &self.runs {
+            put_varint(&mut out, zigzag(i64::from(run.session) - previous));
+            put_varint(&mut out, u64::from(run.len));
+            previous = i64::from(run.session);
+        }
+        for flag in [RAGE, DEAD] {
+            let marked: Vec<usize> = (0..n).filter(|&i| self.flags[i] & flag != 0).collect();
+            put_varint(&mut out, marked.len() as u64);
+            let mut previous = 0;
+            for i in marked {
+                put_varint(&mut out, (i - previous) as u64);
+                previous = i;
+            }
+        }
+        let mut bits = BitWriter::new(&mut out);
+        for (&x, &y) in self.qx.iter().zip(&self.qy) {
+            bits.put(u64::from(x.abs_diff(min_x)), bits_x);
+            bits.put(u64::from(y.abs_diff(min_y)), bits_y);
+        }
+        bits.finish();
+        out
+    }
+
+    /// Decodes `bytes` into `self`, reusing its buffers.
+    pub fn decode_into(&mut self, bytes: &[u8]) -> Result<(), Damaged> {
+        let mut r = Reader { bytes, at: 0 };
+        let [version, grid, bits_x, bits_y] = r.array()?;
+        let (bits_x, bits_y) = (usize::from(bits_x), usize::from(bits_y));
+        if version != VERSION || grid == 0 || bits_x > 32 || bits_y > 32 {
+            return Err(Damaged);
+        }
+        let min_x = i32::try_from(unzigzag(r.varint()?)).map_err(|_| Damaged)?;
+        let min_y = i32::try_from(unzigzag(r.varint()?)).map_err(|_| Damaged)?;
+        let n = r.count(MAX_POINTS)?;
+        let n_runs = r.count(n)?;
+        self.grid = grid;
+        self.runs.clear();
+        let (mut session, mut total) = (0i64, 0usize);
+        for _ in 0..n_runs {
+            session += unzigzag(r.varint()?);
+            let len = r.count(n - total)?;
+            total += len;
+            self.runs.push(Run {
+                session: u32::try_from(session).map_err(|_| Damaged)?,
+                len: len as u32,
+            });
+        }
+        if total != n {
+            return Err(Damaged);
+        }
+        self.flags.clear();
+        self.flags.resize(n, 0);
+        for flag in [RAGE, DEAD] {
+            let marked = r.count(n)?;
+            let mut i = 0usize;
+            for k in 0..marked {
+                let step = r.count(n)?;
+                i = i.checked_add(step).ok_or(Damaged)?;
+                // Indices rise strictly (the first may be 0).
+                if (k > 0 && step == 0) || i >= n {
+                    return Err(Damaged);
+                }
+                self.flags[i] |= flag;
+            }
+        }
+        let payload = &bytes[r.at..];
+        if payload.len() < (n * (bits_x + bits_y)).div_ceil(8) {
+            return Err(Damaged);
+        }
+        self.qx.clear();
+        self.qy.clear();
+        self.qx.reserve(n);
+        self.qy.reserve(n);
+        let mut bits = BitReader {
+            bytes: payload,
+            at: 0,
+        };
+        let offset = |min: i32, v: u64| {
+            (i64::from(min) + v as i64).clamp(i32::MIN.into(), i32::MAX.into()) as i32
+        };
+        for _ in 0..n {
+            self.qx.push(offset(min_x, bits.get(bits_x)));
+            self.qy.push(offset(min_y, bits.get(bits_y)));
+        }
+        Ok(())
+    }
+
+    /// Decodes a block.
+    pub fn decode(bytes: &[u8]) -> Result<Block, Damaged> {
+        let mut block = Block::default();
+        block.decode_into(bytes)?;
+        Ok(block)
+    }
+}
+
+/// Bits needed for values up to `max`.
+fn bits_for(max: u32) -> usize {
+    (32 - max.leading_zeros()) as usize
+}
+
+fn zigzag(v: i64) -> u64 {
+    ((v << 1) ^ (v >> 63)) as u64
+}
+
+fn unzigzag(v: u64) -> i64 {
+    ((v >> 1) as i64) ^ -((v & 1) as i64)
+}
+
+fn put_varint(out: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        out.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+struct Reader<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl Reader<'_> {
+    fn array<const N: usize>(&mut self) -> Result<[u8; N], Damaged> {
+        let got = self.bytes.get(self.at..self.at + N).ok_or(Damaged)?;
+        self.at += N;
+        got.try_into().map_err(|_| Damaged)
+    }
+
+    fn varint(&mut self) -> Result<u64, Damaged> {
+        let mut v = 0u64;
+        for shift in (0..64).step_by(7) {
+            let byte = *self.bytes.get(self.at).ok_or(Damaged)?;
+            self.at += 1;
+            v |= u64::from(byte & 0x7f) << shift;
+            if byte & 0x80 == 0 {
+                return Ok(v);
+            }
+        }
+        Err(Damaged)
+    }
+
+    /// A varint that must be at most `max`.
+    fn count(&mut self, max: usize) -> Result<usize, Damaged> {
+        usize::try_from(self.varint()?)
+            .ok()
+            .filter(|&v| v <= max)
+            .ok_or(Damaged)
+    }
+}
+
+struct BitWriter<'a> {
+    out: &'a mut Vec<u8>,
+    acc: u64,
+    held: usize,
+}
+
+impl<'a> BitWriter<'a> {
+    fn new(out: &'a mut Vec<u8>) -> Self {
+        BitWriter {
+            out,
+            acc: 0,
+            held: 0,
+        }
+    }
+
+    /// Appends the low `bits` (≤ 32) of `v`.
+    fn put(&mut self, v: u64, bits: usize) {
+        self.acc |= v << self.held;
+        self.held += bits;
+        while self.held >= 8 {
+            self.out.push(self.acc as u8);
+            self.acc >>= 8;
+            self.held -= 8;
+        }
+    }
+
+    fn finish(self) {
+        if self.held > 0 {
+            self.out.push(self.acc as u8);
+        }
+    }
+}
+
+struct BitReader<'a> {
+    bytes: &'a [u8],
+    /// Position in bits.
+    at: usize,
+}
+
+impl BitReader<'_> {
+    /// The next `bits` (≤ 32) bits; the caller has checked that they are there.
+    #[inline]
+    fn get(&mut self, bits: usize) -> u64 {
+        let byte = self.at / 8;
+        // Eight bytes at once where the block has them, else the tail copied into a word.
+        let word = match self.bytes.get(byte..byte + 8) {
+            Some(w) => u64::from_le_bytes(w.try_into().unwrap_or([0; 8])),
+            None => {
+                let mut w = [0u8; 8];
+                let tail = self.bytes.get(byte..).unwrap_or(&[]);
+                w[..tail.len()].copy_from_slice(tail);
+                u64::from_le_bytes(w)
+            }
+        };
+        self.at += bits;
+        (word >> (self.at - bits) % 8) & ((1u64 << bits) - 1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Block {
+        let mut b = Block::new(4);
+        for (i, s) in [7u32, 7, 7, 3, 3, 9000, 7].iter().enumerate() {
+            let flags = match i {
+                1 => RAGE | DEAD,
+                4 => DEAD,
+                _ => 0,
+            };
+            b.push(*s, i as f32 * 10.3 - 2.0, 4000.0 - i as f32 * 0.26, flags);
+        }
+        b
+    }
+
+    #[test]
+    fn a_block_decodes_to_what_was_encoded() {
+        let b = sample();
+        assert_eq!(
+            b.runs,
+            [
+                Run { session: 7, len: 3 },
+                Run { session: 3, len: 2 },
+                Run {
+                    session: 9000,
+                    len: 1
+                },
+                Run { session: 7, len: 1 }
+            ]
+        );
+        assert_eq!(Block::decode(&b.encode()), Ok(b.clone()));
+        assert_eq!(b.qx[0], -8, "negative coordinates keep their sign");
+        assert_eq!(b.qy[1], ((4000.0f32 - 0.26) * 4.0).floor() as i32);
+        let empty = Block::new(2);
+        assert_eq!(Block::decode(&empty.encode()), Ok(empty));
+    }
+
+    #[test]
+    fn a_point_of_a_page_this_size_packs_into_23_bits() {
+        let mut b = Block::new(1);
+        for i in 0..10_000u32 {
+            b.push(
+                i / 1000,
+                (i * 7919 % 1440) as f32,
+                (i * 104_729 % 4000) as f32,
+                0,
+            );
+        }
+        let bytes = b.encode().len();
+        assert!(bytes <= 10_000 * 23 / 8 + 64, "{bytes} bytes");
+    }
+
+    #[test]
+    fn every_damaged_form_is_refused_not_guessed() {
+        let good = sample().encode();
+        for cut in 0..good.len() {
+            assert_eq!(Block::decode(&good[..cut]), Err(Damaged), "cut at {cut}");
+        }
+        let mut wrong_version = good.clone();
+        wrong_version[0] = 2;
+        assert_eq!(Block::decode(&wrong_version), Err(Damaged));
+        // A count of 2^40 points with no bits per point must not allocate.
+        let mut huge = vec![VERSION, 1, 0, 0, 0, 0];
+        put_varint(&mut huge, 1 << 40);
+        assert_eq!(Block::decode(&huge), Err(Damaged));
+        // Runs that do not add up to the points.
+        let mut b = sample();
+        b.runs[0].len += 1;
+        assert_eq!(Block::decode(&b.encode()), Err(Damaged));
+    }
+}
