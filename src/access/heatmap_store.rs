@@ -21,7 +21,7 @@ const CORE: &str = "core.db";
 
 pub use crate::dataset::points::PointSet;
 
-type PointKey = (i64, String, &'static str);
+type PointKey = crate::dataset::points::Key;
 /// A screenshot by page id and viewport class; `None` remembers that there is none.
 type ShotCache = HashMap<(i64, String), Option<Screenshot>>;
 
@@ -138,16 +138,15 @@ impl Workspace {
         rows.map(|r| r.map_err(|e| sql_error(CORE, e))).collect()
     }
 
-    /// The points of a page, viewport class and kind (click, move, rage or dead): from the
-    /// cache, or read in one pass over the page's blocks (clicks bring their rage and dead
-    /// clicks along).
+    /// The points of a page, viewport class and stream (clicks carry their rage and dead
+    /// flags): from the cache, or read in one pass over the page's blocks.
     pub(super) fn points(
         &self,
         page_id: i64,
         viewport: &str,
-        kind: &'static str,
+        stream: Stream,
     ) -> Result<Arc<PointSet>> {
-        let key = (page_id, viewport.to_owned(), kind);
+        let key = (page_id, viewport.to_owned(), stream);
         if let Some(set) = self
             .cache
             .points
@@ -157,34 +156,17 @@ impl Workspace {
         {
             return Ok(set);
         }
-        let stream = if kind == "move" {
-            Stream::Move
-        } else {
-            Stream::Click
-        };
-        let read =
-            crate::dataset::points::read(&self.core, &(page_id, viewport.to_owned(), stream))
-                .map_err(|e| sql_error(CORE, e))?;
-        let sets = match stream {
-            Stream::Move => vec![("move", read.all)],
-            Stream::Click => vec![
-                ("click", read.all),
-                ("rage", read.rage),
-                ("dead", read.dead),
-            ],
-        };
-        let mut wanted = Arc::new(PointSet::default());
-        let mut cache = self.cache.points.lock().ok();
-        for (name, set) in sets {
-            let set = Arc::new(set);
-            if name == kind {
-                wanted = set.clone();
-            }
-            if let Some(cache) = &mut cache {
-                cache.insert((page_id, viewport.to_owned(), name), set);
-            }
+        // A block that does not decode is left out, as a damaged row always was: the rest of
+        // the page still draws.
+        let set = Arc::new(
+            crate::dataset::points::read(&self.core, &key)
+                .map_err(|e| sql_error(CORE, e))?
+                .points,
+        );
+        if let Ok(mut cache) = self.cache.points.lock() {
+            cache.insert(key, set.clone());
         }
-        Ok(wanted)
+        Ok(set)
     }
 
     pub(crate) fn screenshot(&self, page_id: i64, viewport: &str) -> Result<Option<Screenshot>> {

@@ -3,6 +3,7 @@
 //! computation logged.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use rusqlite::params;
@@ -10,13 +11,14 @@ use rusqlite::params;
 use crate::access::{Action, Workspace};
 
 use crate::dataset::db::sql_error;
+use crate::dataset::points::{DEAD, RAGE, Stream};
 use crate::error::{Error, Result};
 use crate::export::png::{self, ExportFacts};
 use crate::heatmap::annotation::Shape;
 use crate::heatmap::areas::top_areas;
 use crate::heatmap::k_floor;
 use crate::heatmap::profile::{self, SessionDepth};
-use crate::heatmap::segment::Segment;
+use crate::heatmap::segment::{Segment, SessionAttrs};
 use crate::heatmap::{Density, Kind, Normalisation, difference, levels};
 
 use super::heatmap_store::select;
@@ -238,10 +240,10 @@ impl Workspace {
             .filter(|(r, _)| attrs.get(r).is_some_and(|a| a.device == viewport) && in_segment(*r))
             .collect();
         let kind = request.params.kind;
-        let points = if kind.uses_points() {
-            Some(self.points(page_id, viewport, kind.as_str())?)
-        } else {
-            None
+        let points = match kind {
+            Kind::Click => Some(self.points(page_id, viewport, Stream::Click)?),
+            Kind::Move => Some(self.points(page_id, viewport, Stream::Move)?),
+            Kind::Scroll | Kind::Attention => None,
         };
         let (xs, ys, mut members) = match &points {
             Some(set) => select(set, &in_segment),
@@ -331,7 +333,7 @@ impl Workspace {
                     8,
                 );
                 if let Some(set) = &points {
-                    let kept = set.iter().filter(|(_, _, r)| in_segment(*r));
+                    let kept = set.sessions().filter(|(r, _, _)| in_segment(*r));
                     let people = k_floor::area_subjects(&areas, image_from_page, kept, &attrs);
                     heatmap.top_areas = areas
                         .into_iter()
@@ -360,26 +362,14 @@ impl Workspace {
             return Ok(heatmap);
         }
         heatmap.density = Some(Arc::new(density));
-        // Dead first, so rage markers (which are often dead too) are drawn on top. One marker
-        // per 8-pixel cell and kind keeps thousands of repeats from hiding the page.
-        let mut seen = std::collections::HashSet::new();
-        for (kind, rage) in [("dead", false), ("rage", true)] {
-            let set = self.points(page_id, viewport, kind)?;
-            let (mx, my, made_by) = select(&set, &in_segment);
-            if mx.is_empty() {
-                continue;
-            }
-            if k_floor::subjects(&made_by, &attrs) < k {
-                heatmap.markers_withheld.push(kind);
-                continue;
-            }
-            for (&x, &y) in mx.iter().zip(my.iter()) {
-                let (x, y) = (x * image_from_page, y * image_from_page);
-                if seen.insert(((x / MARKER_CELL) as i64, (y / MARKER_CELL) as i64, rage)) {
-                    heatmap.markers.push(ClickMarker { x, y, rage });
-                }
-            }
-        }
+        let clicks = match (&points, kind) {
+            (Some(set), Kind::Click) => set.clone(),
+            _ => self.points(page_id, viewport, Stream::Click)?,
+        };
+        let (markers, withheld) =
+            click_markers(&clicks, &in_segment, &attrs, k, image_from_page, size);
+        heatmap.markers = markers;
+        heatmap.markers_withheld = withheld;
         Ok(heatmap)
     }
 }
@@ -406,4 +396,67 @@ fn describe(r: &HeatmapRequest) -> String {
         r.params.kind.as_str(),
         r.segment.describe()
     )
+}
+
+/// Rage and dead click markers of the segment's sessions, in image px, and the kinds withheld
+/// because fewer than `k` people made them. Dead first, so rage markers (which are often dead
+/// too) are drawn on top; one marker per 8-pixel cell and kind keeps thousands of repeats from
+/// hiding the page.
+fn click_markers(
+    clicks: &PointSet,
+    keep: &dyn Fn(u32) -> bool,
+    attrs: &HashMap<u32, SessionAttrs>,
+    k: usize,
+    image_from_page: f32,
+    (width, height): (usize, usize),
+) -> (Vec<ClickMarker>, Vec<&'static str>) {
+    let (mut markers, mut withheld) = (Vec::new(), Vec::new());
+    if clicks.flags.is_empty() {
+        return (markers, withheld);
+    }
+    let columns = (width as f32 / MARKER_CELL).ceil() as usize;
+    let rows = (height as f32 / MARKER_CELL).ceil() as usize;
+    for (kind, flag, rage) in [("dead", DEAD, false), ("rage", RAGE, true)] {
+        // One bit per cell: a set per point was a sixth of a cold heatmap's time.
+        let mut taken = vec![false; columns * rows];
+        let (mut found, mut made_by) = (Vec::new(), Vec::new());
+        for (session, range) in clicks.ranges() {
+            let mut made = false;
+            for i in range {
+                if clicks.flags.get(i).is_none_or(|f| f & flag == 0) {
+                    continue;
+                }
+                if !made {
+                    if !keep(session) {
+                        break;
+                    }
+                    made = true;
+                    made_by.push(session);
+                }
+                let (x, y) = (
+                    clicks.xs[i] * image_from_page,
+                    clicks.ys[i] * image_from_page,
+                );
+                if !(x >= 0.0 && y >= 0.0) {
+                    continue;
+                }
+                let (cx, cy) = ((x / MARKER_CELL) as usize, (y / MARKER_CELL) as usize);
+                if cx < columns
+                    && cy < rows
+                    && !std::mem::replace(&mut taken[cy * columns + cx], true)
+                {
+                    found.push(ClickMarker { x, y, rage });
+                }
+            }
+        }
+        if found.is_empty() {
+            continue;
+        }
+        if k_floor::subjects(&made_by, attrs) < k {
+            withheld.push(kind);
+        } else {
+            markers.extend(found);
+        }
+    }
+    (markers, withheld)
 }

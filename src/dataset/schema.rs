@@ -452,17 +452,20 @@ mod tests {
             )
             .unwrap();
         assert_eq!(gone, 0);
-        let clicks = points::read(&conn, &(1, "desktop".into(), Stream::Click)).unwrap();
+        let clicks = points::read(&conn, &(1, "desktop".into(), Stream::Click))
+            .unwrap()
+            .points;
         assert_eq!(
-            clicks.all.runs,
+            clicks.runs,
             [Run { session: 1, len: 1 }, Run { session: 2, len: 3 }]
         );
         // No screenshot: a quarter-pixel grid, read back at the quantum's middle.
-        assert_eq!(clicks.all.xs, [1.125, 5.125, 6.125, 7.125]);
-        assert_eq!(clicks.rage.xs, [6.125, 7.125]);
-        assert_eq!(clicks.dead.ys, [70.125]);
-        let moves = points::read(&conn, &(1, "desktop".into(), Stream::Move)).unwrap();
-        assert_eq!(moves.all.ys, [30.125, 40.125]);
+        assert_eq!(clicks.xs, [1.125, 5.125, 6.125, 7.125]);
+        assert_eq!(clicks.flags, [0, 0, RAGE, RAGE | DEAD]);
+        let moves = points::read(&conn, &(1, "desktop".into(), Stream::Move))
+            .unwrap()
+            .points;
+        assert_eq!(moves.ys, [30.125, 40.125]);
         let flags: Vec<u8> = conn
             .query_row(
                 "SELECT data FROM point_blocks WHERE kind = 'click'",

@@ -89,9 +89,10 @@ const BAND_ROWS: usize = 32;
 /// number of points that fell outside it (or were not finite).
 ///
 /// Random increments over a grid of tens of megabytes would miss the cache on nearly every
-/// point, so binning is a two-pass radix partition: each thread sorts its share of the points
-/// into per-band lists of cell offsets (sequential writes), then each thread counts whole
-/// bands, whose cells stay in cache. Counts are exact up to 2^24 per pixel.
+/// point, so binning is a radix partition: each thread sorts its share of the points by band
+/// into one array of cell offsets (counted first, so the array is exactly as large as it must
+/// be: in a fresh process every page touched is one the kernel has to zero), then each thread
+/// counts whole bands, whose cells stay in cache. Counts are exact up to 2^24 per pixel.
 pub fn bin(
     xs: &[f32],
     ys: &[f32],
@@ -107,7 +108,7 @@ pub fn bin(
     let bands = height.div_ceil(BAND_ROWS);
     let parts = threads().min(n.div_ceil(1 << 16)).max(1);
     let per = n.div_ceil(parts).max(1);
-    let scattered: Vec<(Vec<Vec<u32>>, usize)> = std::thread::scope(|s| {
+    let scattered: Vec<Scattered> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..parts)
             .map(|p| {
                 let (from, to) = ((p * per).min(n), ((p + 1) * per).min(n));
@@ -120,7 +121,7 @@ pub fn bin(
             .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
             .collect()
     });
-    let outside = scattered.iter().map(|(_, o)| o).sum();
+    let outside = scattered.iter().map(|s| s.outside).sum();
     let band_len = BAND_ROWS * width;
     let mut chunks: Vec<(usize, &mut [f32])> =
         grid.cells.chunks_mut(band_len).enumerate().collect();
@@ -132,8 +133,8 @@ pub fn bin(
             let scattered = &scattered;
             s.spawn(move || {
                 for (band, cells) in mine {
-                    for (lists, _) in scattered {
-                        for &i in &lists[band] {
+                    for part in scattered {
+                        for &i in &part.offsets[part.starts[band]..part.starts[band + 1]] {
                             cells[i as usize] += 1.0;
                         }
                     }
@@ -144,32 +145,54 @@ pub fn bin(
     (grid, outside)
 }
 
-/// Sorts points into per-band lists of offsets within their band.
+/// One thread's share of the points, sorted by band.
+struct Scattered {
+    /// Offsets of the points' cells within their band, band after band.
+    offsets: Vec<u32>,
+    /// Where each band's offsets start in `offsets`, and the end.
+    starts: Vec<usize>,
+    /// Points outside the grid or not finite.
+    outside: usize,
+}
+
+/// Sorts points into band order: counts per band, then places each point's offset.
 fn scatter(
     xs: &[f32],
     ys: &[f32],
     image_from_page: f32,
     (width, height): (usize, usize),
     bands: usize,
-) -> (Vec<Vec<u32>>, usize) {
-    // Reserving four times the even share costs only address space (untouched pages are never
-    // resident) and spares most bands the copies of growing on skewed pages.
-    let expected = xs.len() / bands * 4 + 16;
-    let mut lists: Vec<Vec<u32>> = (0..bands).map(|_| Vec::with_capacity(expected)).collect();
-    let mut outside = 0;
+) -> Scattered {
     let (w, h) = (width as f32, height as f32);
-    for (&x, &y) in xs.iter().zip(ys) {
+    // The comparisons are false for NaN, so NaN counts as outside too.
+    let cell = |x: f32, y: f32| {
         let (ix, iy) = (x * image_from_page, y * image_from_page);
-        // The comparisons are false for NaN, so NaN lands here too.
-        if ix >= 0.0 && iy >= 0.0 && ix < w && iy < h {
-            let (row, col) = (iy as usize, ix as usize);
-            let offset = (row % BAND_ROWS) * width + col;
-            lists[row / BAND_ROWS].push(offset as u32);
-        } else {
-            outside += 1;
+        (ix >= 0.0 && iy >= 0.0 && ix < w && iy < h).then(|| (iy as usize, ix as usize))
+    };
+    let mut starts = vec![0usize; bands + 1];
+    for (&x, &y) in xs.iter().zip(ys) {
+        if let Some((row, _)) = cell(x, y) {
+            starts[row / BAND_ROWS + 1] += 1;
         }
     }
-    (lists, outside)
+    for b in 0..bands {
+        starts[b + 1] += starts[b];
+    }
+    let inside = starts[bands];
+    let mut offsets = vec![0u32; inside];
+    let mut next = starts.clone();
+    for (&x, &y) in xs.iter().zip(ys) {
+        if let Some((row, col)) = cell(x, y) {
+            let band = row / BAND_ROWS;
+            offsets[next[band]] = ((row % BAND_ROWS) * width + col) as u32;
+            next[band] += 1;
+        }
+    }
+    Scattered {
+        offsets,
+        starts,
+        outside: xs.len().min(ys.len()) - inside,
+    }
 }
 
 #[cfg(test)]

@@ -44,44 +44,39 @@ pub fn compare_refusal(
     })
 }
 
-/// For each area, how many distinct subjects have a point in it. `points` yields each kept
-/// point as (page x, page y, session ref).
-pub fn area_subjects(
+/// For each area, how many distinct subjects have a point in it. `runs` yields each kept
+/// session's points together: (session ref, page xs, page ys).
+pub fn area_subjects<'a>(
     areas: &[Area],
     image_from_page: f32,
-    points: impl Iterator<Item = (f32, f32, u32)>,
+    runs: impl Iterator<Item = (u32, &'a [f32], &'a [f32])>,
     attrs: &HashMap<u32, SessionAttrs>,
 ) -> Vec<usize> {
     let mut seen: Vec<HashSet<u32>> = vec![HashSet::new(); areas.len()];
-    // A session's points come together: its subject is looked up once, and an area that has
-    // just counted that subject skips the set (two hashes a point were most of the time).
-    let mut last: Option<(u32, Option<u32>)> = None;
-    let mut last_counted: Vec<Option<u32>> = vec![None; areas.len()];
-    for (x, y, r) in points {
-        let (ix, iy) = (x * image_from_page, y * image_from_page);
-        if !(ix >= 0.0 && iy >= 0.0) {
+    // Image-pixel bounds as floats: `x · scale` lies in [x0, x1) exactly when its pixel does.
+    let bounds: Vec<[f32; 4]> = areas
+        .iter()
+        .map(|a| {
+            let (x, y, size) = (a.x as f32, a.y as f32, a.size as f32);
+            [x, x + size, y, y + size]
+        })
+        .collect();
+    let mut hit = vec![false; areas.len()];
+    // A session's subject is looked up once, and its points are only tested (no set is
+    // touched per point): hashing per point was most of a cold heatmap's area counting.
+    for (r, xs, ys) in runs {
+        let Some(subject) = attrs.get(&r).map(|a| a.subject) else {
             continue;
+        };
+        hit.fill(false);
+        for (&x, &y) in xs.iter().zip(ys) {
+            let (ix, iy) = (x * image_from_page, y * image_from_page);
+            for (h, b) in hit.iter_mut().zip(&bounds) {
+                *h |= (ix >= b[0]) & (ix < b[1]) & (iy >= b[2]) & (iy < b[3]);
+            }
         }
-        let (ix, iy) = (ix as usize, iy as usize);
-        let subject = match last {
-            Some((at, subject)) if at == r => subject,
-            _ => {
-                let subject = attrs.get(&r).map(|a| a.subject);
-                last = Some((r, subject));
-                subject
-            }
-        };
-        let Some(subject) = subject else {
-            continue;
-        };
-        for ((area, set), counted) in areas.iter().zip(&mut seen).zip(&mut last_counted) {
-            if *counted != Some(subject)
-                && (area.x..area.x + area.size).contains(&ix)
-                && (area.y..area.y + area.size).contains(&iy)
-            {
-                set.insert(subject);
-                *counted = Some(subject);
-            }
+        for (set, _) in seen.iter_mut().zip(&hit).filter(|(_, h)| **h) {
+            set.insert(subject);
         }
     }
     seen.into_iter().map(|s| s.len()).collect()

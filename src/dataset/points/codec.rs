@@ -6,8 +6,8 @@
 //! zigzag varint min_x · zigzag varint min_y          (in quanta)
 //! varint points · varint runs
 //! runs × (zigzag varint session − previous session · varint length)
-//! varint rage · rage × varint (index − previous index)
-//! varint dead · dead × varint (index − previous index)
+//! rage marks · dead marks      each: varint count, then if any, a bitmap of `points` bits
+//!                               where count > points / 8, else count × varint (index − previous)
 //! points × (bits_x of x − min_x, bits_y of y − min_y), least significant bit first
 //! ```
 //!
@@ -132,10 +132,18 @@ impl Block {
         for flag in [RAGE, DEAD] {
             let marked: Vec<usize> = (0..n).filter(|&i| self.flags[i] & flag != 0).collect();
             put_varint(&mut out, marked.len() as u64);
-            let mut previous = 0;
-            for i in marked {
-                put_varint(&mut out, (i - previous) as u64);
-                previous = i;
+            if is_bitmap(marked.len(), n) {
+                let start = out.len();
+                out.resize(start + n.div_ceil(8), 0);
+                for i in marked {
+                    out[start + i / 8] |= 1 << (i % 8);
+                }
+            } else {
+                let mut previous = 0;
+                for i in marked {
+                    put_varint(&mut out, (i - previous) as u64);
+                    previous = i;
+                }
             }
         }
         let mut bits = BitWriter::new(&mut out);
@@ -149,64 +157,20 @@ impl Block {
 
     /// Decodes `bytes` into `self`, reusing its buffers.
     pub fn decode_into(&mut self, bytes: &[u8]) -> Result<(), Damaged> {
-        let mut r = Reader { bytes, at: 0 };
-        let [version, grid, bits_x, bits_y] = r.array()?;
-        let (bits_x, bits_y) = (usize::from(bits_x), usize::from(bits_y));
-        if version != VERSION || grid == 0 || bits_x > 32 || bits_y > 32 {
-            return Err(Damaged);
-        }
-        let min_x = i32::try_from(unzigzag(r.varint()?)).map_err(|_| Damaged)?;
-        let min_y = i32::try_from(unzigzag(r.varint()?)).map_err(|_| Damaged)?;
-        let n = r.count(MAX_POINTS)?;
-        let n_runs = r.count(n)?;
-        self.grid = grid;
-        self.runs.clear();
-        let (mut session, mut total) = (0i64, 0usize);
-        for _ in 0..n_runs {
-            session += unzigzag(r.varint()?);
-            let len = r.count(n - total)?;
-            total += len;
-            self.runs.push(Run {
-                session: u32::try_from(session).map_err(|_| Damaged)?,
-                len: len as u32,
-            });
-        }
-        if total != n {
-            return Err(Damaged);
-        }
+        let h = Header::parse(bytes)?;
+        self.grid = h.grid;
+        self.runs.clone_from(&h.runs);
         self.flags.clear();
-        self.flags.resize(n, 0);
-        for flag in [RAGE, DEAD] {
-            let marked = r.count(n)?;
-            let mut i = 0usize;
-            for k in 0..marked {
-                let step = r.count(n)?;
-                i = i.checked_add(step).ok_or(Damaged)?;
-                // Indices rise strictly (the first may be 0).
-                if (k > 0 && step == 0) || i >= n {
-                    return Err(Damaged);
-                }
-                self.flags[i] |= flag;
-            }
-        }
-        let payload = &bytes[r.at..];
-        if payload.len() < (n * (bits_x + bits_y)).div_ceil(8) {
-            return Err(Damaged);
-        }
+        self.flags.resize(h.n, 0);
+        h.flags_into(bytes, &mut self.flags);
         self.qx.clear();
         self.qy.clear();
-        self.qx.reserve(n);
-        self.qy.reserve(n);
-        let mut bits = BitReader {
-            bytes: payload,
-            at: 0,
-        };
-        let offset = |min: i32, v: u64| {
-            (i64::from(min) + v as i64).clamp(i32::MIN.into(), i32::MAX.into()) as i32
-        };
-        for _ in 0..n {
-            self.qx.push(offset(min_x, bits.get(bits_x)));
-            self.qy.push(offset(min_y, bits.get(bits_y)));
+        self.qx.reserve(h.n);
+        self.qy.reserve(h.n);
+        let mut bits = BitReader::at(&bytes[h.payload_at..], 0);
+        for _ in 0..h.n {
+            self.qx.push(h.x(bits.get(h.bits.0)));
+            self.qy.push(h.y(bits.get(h.bits.1)));
         }
         Ok(())
     }
@@ -217,6 +181,161 @@ impl Block {
         block.decode_into(bytes)?;
         Ok(block)
     }
+}
+
+/// Where a flag's marks are in a block.
+#[derive(Debug, Clone, Copy)]
+enum Marks {
+    None,
+    /// `count` varint index steps from byte `at`.
+    List { at: usize, count: usize },
+    /// One bit per point from byte `at`.
+    Bitmap { at: usize },
+}
+
+/// Whether `marked` of `n` points are stored as a bitmap (smaller than a list of steps).
+fn is_bitmap(marked: usize, n: usize) -> bool {
+    marked > 0 && marked * 8 > n
+}
+
+/// A block's header, checked whole: everything but the coordinates, which can then be read
+/// from any point on (so threads can each decode their own blocks into their own slices).
+#[derive(Debug, Clone)]
+pub struct Header {
+    /// Quanta per CSS px.
+    pub grid: u8,
+    /// Points held.
+    pub n: usize,
+    /// Sessions in point order.
+    pub runs: Vec<Run>,
+    bits: (usize, usize),
+    min: (i32, i32),
+    marks: [Marks; 2],
+    payload_at: usize,
+}
+
+impl Header {
+    /// Parses and checks every part of `bytes` but the coordinates' values.
+    pub fn parse(bytes: &[u8]) -> Result<Header, Damaged> {
+        let mut r = Reader { bytes, at: 0 };
+        let [version, grid, bits_x, bits_y] = r.array()?;
+        let bits = (usize::from(bits_x), usize::from(bits_y));
+        if version != VERSION || grid == 0 || bits.0 > 32 || bits.1 > 32 {
+            return Err(Damaged);
+        }
+        let min_x = i32::try_from(unzigzag(r.varint()?)).map_err(|_| Damaged)?;
+        let min_y = i32::try_from(unzigzag(r.varint()?)).map_err(|_| Damaged)?;
+        let n = r.count(MAX_POINTS)?;
+        let n_runs = r.count(n)?;
+        let mut runs = Vec::with_capacity(n_runs);
+        let (mut session, mut total) = (0i64, 0usize);
+        for _ in 0..n_runs {
+            session += unzigzag(r.varint()?);
+            let len = r.count(n - total)?;
+            total += len;
+            runs.push(Run {
+                session: u32::try_from(session).map_err(|_| Damaged)?,
+                len: len as u32,
+            });
+        }
+        if total != n {
+            return Err(Damaged);
+        }
+        let mut marks = [Marks::None; 2];
+        for m in &mut marks {
+            let count = r.count(n)?;
+            let at = r.at;
+            if count == 0 {
+                continue;
+            }
+            if is_bitmap(count, n) {
+                let map = r.bytes.get(at..at + n.div_ceil(8)).ok_or(Damaged)?;
+                let ones: u32 = map.iter().map(|b| b.count_ones()).sum();
+                let stray = n % 8 != 0 && map.last().is_some_and(|b| b >> (n % 8) != 0);
+                if ones as usize != count || stray {
+                    return Err(Damaged);
+                }
+                r.at += map.len();
+                *m = Marks::Bitmap { at };
+            } else {
+                let mut i = 0usize;
+                for k in 0..count {
+                    let step = r.count(n)?;
+                    i = i.checked_add(step).ok_or(Damaged)?;
+                    // Indices rise strictly (the first may be 0).
+                    if (k > 0 && step == 0) || i >= n {
+                        return Err(Damaged);
+                    }
+                }
+                *m = Marks::List { at, count };
+            }
+        }
+        if bytes.len() - r.at < (n * (bits.0 + bits.1)).div_ceil(8) {
+            return Err(Damaged);
+        }
+        Ok(Header {
+            grid,
+            n,
+            runs,
+            bits,
+            min: (min_x, min_y),
+            marks,
+            payload_at: r.at,
+        })
+    }
+
+    /// Whether any point is a rage or dead click.
+    pub fn has_flags(&self) -> bool {
+        self.marks.iter().any(|m| !matches!(m, Marks::None))
+    }
+
+    /// Sets each point's [`RAGE`] and [`DEAD`] bits in `out` (`n` long, cleared).
+    pub fn flags_into(&self, bytes: &[u8], out: &mut [u8]) {
+        for (m, flag) in self.marks.iter().zip([RAGE, DEAD]) {
+            match *m {
+                Marks::None => {}
+                Marks::Bitmap { at } => {
+                    for (i, o) in out.iter_mut().enumerate().take(self.n) {
+                        *o |= ((bytes[at + i / 8] >> (i % 8)) & 1) * flag;
+                    }
+                }
+                Marks::List { at, count } => {
+                    let mut r = Reader { bytes, at };
+                    let mut i = 0usize;
+                    for _ in 0..count {
+                        // Checked by `parse`.
+                        i += r.count(self.n).unwrap_or(0);
+                        if let Some(o) = out.get_mut(i) {
+                            *o |= flag;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Points `from..from + xs.len()` in page CSS px (the middle of their quantum).
+    pub fn points_into(&self, bytes: &[u8], from: usize, xs: &mut [f32], ys: &mut [f32]) {
+        let per = self.bits.0 + self.bits.1;
+        let mut bits = BitReader::at(&bytes[self.payload_at..], from * per);
+        let g = f32::from(self.grid);
+        for (x, y) in xs.iter_mut().zip(ys.iter_mut()) {
+            *x = (self.x(bits.get(self.bits.0)) as f32 + 0.5) / g;
+            *y = (self.y(bits.get(self.bits.1)) as f32 + 0.5) / g;
+        }
+    }
+
+    fn x(&self, v: u64) -> i32 {
+        offset(self.min.0, v)
+    }
+
+    fn y(&self, v: u64) -> i32 {
+        offset(self.min.1, v)
+    }
+}
+
+fn offset(min: i32, v: u64) -> i32 {
+    (i64::from(min) + v as i64).clamp(i32::MIN.into(), i32::MAX.into()) as i32
 }
 
 /// Bits needed for values up to `max`.
@@ -313,7 +432,11 @@ struct BitReader<'a> {
     at: usize,
 }
 
-impl BitReader<'_> {
+impl<'a> BitReader<'a> {
+    fn at(bytes: &'a [u8], at: usize) -> Self {
+        BitReader { bytes, at }
+    }
+
     /// The next `bits` (≤ 32) bits; the caller has checked that they are there.
     #[inline]
     fn get(&mut self, bits: usize) -> u64 {
@@ -370,6 +493,32 @@ mod tests {
         assert_eq!(b.qy[1], ((4000.0f32 - 0.26) * 4.0).floor() as i32);
         let empty = Block::new(2);
         assert_eq!(Block::decode(&empty.encode()), Ok(empty));
+    }
+
+    #[test]
+    fn sparse_marks_are_listed_and_dense_ones_mapped() {
+        let mut b = Block::new(1);
+        for i in 0..100u32 {
+            let dead = if i % 2 == 0 { DEAD } else { 0 };
+            let rage = if i == 37 || i == 99 { RAGE } else { 0 };
+            b.push(i / 10, i as f32, 0.0, dead | rage);
+        }
+        let bytes = b.encode();
+        assert_eq!(Block::decode(&bytes), Ok(b.clone()));
+        let h = Header::parse(&bytes).unwrap();
+        assert!(matches!(h.marks[0], Marks::List { count: 2, .. }));
+        assert!(matches!(h.marks[1], Marks::Bitmap { .. }));
+        // Points read from the middle of a block land where they were.
+        let (mut xs, mut ys) = ([0.0f32; 3], [0.0f32; 3]);
+        h.points_into(&bytes, 41, &mut xs, &mut ys);
+        assert_eq!((xs, ys), ([41.5, 42.5, 43.5], [0.5; 3]));
+        // A bitmap with a bit past the last point is damaged.
+        let mut stray = bytes.clone();
+        let Marks::Bitmap { at } = h.marks[1] else {
+            unreachable!()
+        };
+        stray[at + 12] |= 0x80;
+        assert_eq!(Block::decode(&stray), Err(Damaged));
     }
 
     #[test]

@@ -143,6 +143,8 @@ pub struct PointSet {
     pub ys: Vec<f32>,
     /// Sessions in point order.
     pub runs: Vec<Run>,
+    /// [`RAGE`] | [`DEAD`] per point; empty where no point has either.
+    pub flags: Vec<u8>,
 }
 
 impl PointSet {
@@ -156,98 +158,129 @@ impl PointSet {
         self.xs.is_empty()
     }
 
-    /// Each point with its session.
-    pub fn iter(&self) -> impl Iterator<Item = (f32, f32, u32)> + '_ {
-        self.runs
-            .iter()
-            .flat_map(|r| std::iter::repeat_n(r.session, r.len as usize))
-            .zip(self.xs.iter().zip(&self.ys))
-            .map(|(s, (&x, &y))| (x, y, s))
+    /// Each run's session with the index range of its points.
+    pub fn ranges(&self) -> impl Iterator<Item = (u32, std::ops::Range<usize>)> + '_ {
+        self.runs.iter().scan(0usize, |at, r| {
+            let range = *at..*at + r.len as usize;
+            *at = range.end;
+            Some((r.session, range))
+        })
+    }
+
+    /// Each run's session with its points.
+    pub fn sessions(&self) -> impl Iterator<Item = (u32, &[f32], &[f32])> + '_ {
+        self.ranges().map(|(s, range)| {
+            let xs = self.xs.get(range.clone()).unwrap_or_default();
+            let ys = self.ys.get(range).unwrap_or_default();
+            (s, xs, ys)
+        })
     }
 
     fn push_run(&mut self, session: u32, len: u32) {
         match self.runs.last_mut() {
             Some(r) if r.session == session => r.len += len,
-            _ if len > 0 => self.runs.push(Run { session, len }),
-            _ => {}
+            _ => self.runs.push(Run { session, len }),
         }
     }
 }
 
-/// What [`read`] gives: the stream's points, and for clicks the rage and dead ones among them.
+/// What [`read`] gives.
 #[derive(Debug, Default)]
 pub struct PageStream {
     /// Every point.
-    pub all: PointSet,
-    /// Rage clicks.
-    pub rage: PointSet,
-    /// Dead clicks.
-    pub dead: PointSet,
+    pub points: PointSet,
     /// Blocks that did not decode (left out, not guessed at).
     pub damaged: usize,
 }
 
 /// Reads every block of `key`, leaving out sessions still pending (an import not yet confirmed).
+///
+/// Headers are read first, so each point's place is known; then every core decodes its share
+/// of the blocks straight into the output. In a fresh process most of a read's time is the
+/// kernel zeroing the pages it writes, and that work splits across cores too.
 pub fn read(conn: &Connection, key: &Key) -> rusqlite::Result<PageStream> {
     let pending: HashSet<u32> = conn
         .prepare_cached("SELECT ref FROM heatmap_sessions WHERE pending = 1")?
         .query_map([], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
-    // Sized first from the blocks' counts (stored before their blobs, so no blob is read):
-    // vectors grown by doubling have the kernel zero every new block, which cost a third of a
-    // cold heatmap's time.
-    let expected: i64 = conn
-        .prepare_cached(
-            "SELECT COALESCE(SUM(count), 0) FROM point_blocks
-             WHERE page_id = ?1 AND viewport = ?2 AND kind = ?3",
-        )?
-        .query_row(params![key.0, key.1, key.2.as_str()], |r| r.get(0))?;
-    let mut out = PageStream::default();
-    let capacity = usize::try_from(expected).unwrap_or(0).min(1 << 31);
-    out.all.xs.reserve_exact(capacity);
-    out.all.ys.reserve_exact(capacity);
     let mut stmt = conn.prepare_cached(
         "SELECT data FROM point_blocks WHERE page_id = ?1 AND viewport = ?2 AND kind = ?3
          ORDER BY id",
     )?;
     let mut rows = stmt.query(params![key.0, key.1, key.2.as_str()])?;
-    let mut block = Block::default();
+    let mut out = PageStream::default();
+    // Each readable block, and the runs of it that are kept: (first point, length).
+    let mut blocks: Vec<(Vec<u8>, codec::Header, Vec<(usize, usize)>)> = Vec::new();
+    let mut total = 0usize;
     while let Some(row) = rows.next()? {
-        let decoded = match row.get_ref(0)?.as_blob() {
-            Ok(bytes) => block.decode_into(bytes),
-            Err(_) => Err(Damaged),
-        };
-        if decoded.is_err() {
+        let Ok(bytes) = row.get_ref(0)?.as_blob() else {
             out.damaged += 1;
             continue;
-        }
-        let g = f32::from(block.grid);
-        let at = |q: i32| (q as f32 + 0.5) / g;
-        let mut i = 0usize;
-        for run in &block.runs {
-            let range = i..i + run.len as usize;
-            i = range.end;
-            if pending.contains(&run.session) {
-                continue;
+        };
+        let Ok(header) = codec::Header::parse(bytes) else {
+            out.damaged += 1;
+            continue;
+        };
+        let mut kept = Vec::new();
+        let mut at = 0usize;
+        for run in &header.runs {
+            if !pending.contains(&run.session) {
+                kept.push((at, run.len as usize));
+                out.points.push_run(run.session, run.len);
+                total += run.len as usize;
             }
-            out.all
-                .xs
-                .extend(block.qx[range.clone()].iter().map(|&q| at(q)));
-            out.all
-                .ys
-                .extend(block.qy[range.clone()].iter().map(|&q| at(q)));
-            out.all.push_run(run.session, run.len);
-            for (flag, set) in [(RAGE, &mut out.rage), (DEAD, &mut out.dead)] {
-                let before = set.len();
-                for j in range.clone().filter(|&j| block.flags[j] & flag != 0) {
-                    set.xs.push(at(block.qx[j]));
-                    set.ys.push(at(block.qy[j]));
-                }
-                let added = (set.len() - before) as u32;
-                set.push_run(run.session, added);
-            }
+            at += run.len as usize;
         }
+        blocks.push((bytes.to_vec(), header, kept));
     }
+    let flagged = blocks.iter().any(|(_, h, _)| h.has_flags());
+    let set = &mut out.points;
+    set.xs = vec![0.0; total];
+    set.ys = vec![0.0; total];
+    set.flags = vec![0; if flagged { total } else { 0 }];
+    // Each block's slices of the output, then about an equal share of points per thread.
+    let mut jobs = Vec::with_capacity(blocks.len());
+    let (mut xs, mut ys, mut flags) = (&mut set.xs[..], &mut set.ys[..], &mut set.flags[..]);
+    for (bytes, header, kept) in &blocks {
+        let n: usize = kept.iter().map(|k| k.1).sum();
+        let (x, rest_x) = std::mem::take(&mut xs).split_at_mut(n);
+        let (y, rest_y) = std::mem::take(&mut ys).split_at_mut(n);
+        let (f, rest_f) = std::mem::take(&mut flags).split_at_mut(if flagged { n } else { 0 });
+        (xs, ys, flags) = (rest_x, rest_y, rest_f);
+        jobs.push((bytes.as_slice(), header, kept.as_slice(), x, y, f));
+    }
+    let threads = crate::heatmap::grid::threads().min(jobs.len()).max(1);
+    let share = total.div_ceil(threads).max(1);
+    std::thread::scope(|s| {
+        let mut jobs = jobs.into_iter().peekable();
+        while jobs.peek().is_some() {
+            let mut mine = Vec::new();
+            let mut points = 0;
+            while let Some(job) = jobs.next_if(|_| points < share) {
+                points += job.3.len();
+                mine.push(job);
+            }
+            s.spawn(move || {
+                let mut all_flags = Vec::new();
+                for (bytes, header, kept, xs, ys, flags) in mine {
+                    if !flags.is_empty() {
+                        all_flags.clear();
+                        all_flags.resize(header.n, 0);
+                        header.flags_into(bytes, &mut all_flags);
+                    }
+                    let mut to = 0;
+                    for &(from, len) in kept {
+                        let end = to + len;
+                        header.points_into(bytes, from, &mut xs[to..end], &mut ys[to..end]);
+                        if !flags.is_empty() {
+                            flags[to..end].copy_from_slice(&all_flags[from..from + len]);
+                        }
+                        to = end;
+                    }
+                }
+            });
+        }
+    });
     Ok(out)
 }
 
@@ -436,28 +469,23 @@ mod tests {
         let conn = core();
         write(&conn, &[(1, 5), (2, TARGET), (3, 4)]);
         assert_eq!(blocks(&conn), 2, "full blocks are written as they fill");
-        let got = read(&conn, &key(1, Stream::Click)).unwrap();
-        assert_eq!(got.all.len(), 9 + TARGET);
-        let runs: Vec<(u32, u32)> = got.all.runs.iter().map(|r| (r.session, r.len)).collect();
+        let got = read(&conn, &key(1, Stream::Click)).unwrap().points;
+        assert_eq!(got.len(), 9 + TARGET);
+        let runs: Vec<(u32, u32)> = got.runs.iter().map(|r| (r.session, r.len)).collect();
         assert_eq!(
             runs,
             [(1, 5), (2, TARGET as u32), (3, 4)],
             "a run split by a block joins up"
         );
-        let first: Vec<(f32, f32, u32)> = got.all.iter().take(2).collect();
         // Page 1 has no screenshot: a quarter-pixel grid, read back at the quantum's middle.
-        assert_eq!(first, [(10.125, 0.125, 1), (11.125, 1.125, 1)]);
-        assert_eq!(got.rage.len(), 2 + TARGET.div_ceil(3) + 2);
-        assert_eq!(got.rage.runs[0], Run { session: 1, len: 2 });
-        assert!(got.dead.is_empty());
-        assert!(
-            got.all
-                .xs
-                .iter()
-                .zip(&got.all.ys)
-                .all(|(x, y)| x.is_finite() && y.is_finite())
-        );
-        assert_eq!(read(&conn, &key(2, Stream::Click)).unwrap().all.len(), 0);
+        assert_eq!(got.xs[..2], [10.125, 11.125]);
+        assert_eq!(got.ys[..2], [0.125, 1.125]);
+        let (session, xs, _) = got.sessions().nth(1).unwrap();
+        assert_eq!((session, xs.len(), xs[0]), (2, TARGET, 20.125));
+        let rage = got.flags.iter().filter(|&&f| f == RAGE).count();
+        assert_eq!(rage, 2 + TARGET.div_ceil(3) + 2);
+        assert_eq!(got.flags[..4], [RAGE, 0, 0, RAGE]);
+        assert_eq!(read(&conn, &key(2, Stream::Click)).unwrap().points.len(), 0);
     }
 
     #[test]
@@ -466,9 +494,9 @@ mod tests {
         write(&conn, &[(1, 5), (2, 7)]);
         conn.execute("UPDATE heatmap_sessions SET pending = 1 WHERE ref = 2", [])
             .unwrap();
-        let got = read(&conn, &key(1, Stream::Click)).unwrap();
-        assert_eq!(got.all.runs, [Run { session: 1, len: 5 }]);
-        assert_eq!(got.all.len(), 5);
+        let got = read(&conn, &key(1, Stream::Click)).unwrap().points;
+        assert_eq!(got.runs, [Run { session: 1, len: 5 }]);
+        assert_eq!((got.len(), got.flags.len()), (5, 5));
     }
 
     #[test]
@@ -477,8 +505,8 @@ mod tests {
         write(&conn, &[(1, 5), (2, 7), (3, 4)]);
         write(&conn, &[(2, 3), (4, 1)]);
         assert_eq!(remove_sessions(&conn, &[2]).unwrap(), 10);
-        let got = read(&conn, &key(1, Stream::Click)).unwrap();
-        let runs: Vec<(u32, u32)> = got.all.runs.iter().map(|r| (r.session, r.len)).collect();
+        let got = read(&conn, &key(1, Stream::Click)).unwrap().points;
+        let runs: Vec<(u32, u32)> = got.runs.iter().map(|r| (r.session, r.len)).collect();
         assert_eq!(runs, [(1, 5), (3, 4), (4, 1)]);
         // Nothing of session 2 is left in any block's bytes either.
         let mut stmt = conn
@@ -520,14 +548,18 @@ mod tests {
         w.add(&conn, 7, moves).unwrap();
         w.flush(&conn).unwrap();
         assert_eq!(blocks(&conn), 7);
-        let before = read(&conn, &key(1, Stream::Click)).unwrap();
+        let before = read(&conn, &key(1, Stream::Click)).unwrap().points;
         assert_eq!(compact(&conn).unwrap(), 5);
         assert_eq!(blocks(&conn), 2, "one block per key");
-        let after = read(&conn, &key(1, Stream::Click)).unwrap();
-        assert_eq!((after.all.xs, after.all.ys), (before.all.xs, before.all.ys));
-        assert_eq!(after.all.runs, before.all.runs);
-        assert_eq!(after.rage.len(), before.rage.len());
-        assert_eq!(read(&conn, &key(2, Stream::Move)).unwrap().all.len(), 1);
+        let after = read(&conn, &key(1, Stream::Click)).unwrap().points;
+        assert_eq!((&after.xs, &after.ys), (&before.xs, &before.ys));
+        assert_eq!((&after.runs, &after.flags), (&before.runs, &before.flags));
+        let moves = read(&conn, &key(2, Stream::Move)).unwrap().points;
+        assert_eq!(
+            (moves.len(), moves.flags.len()),
+            (1, 0),
+            "no flags, no flag bytes"
+        );
     }
 
     #[test]
