@@ -27,16 +27,25 @@ pub fn top_areas(
 ) -> Vec<Area> {
     let size = size.max(1);
     let (cols, rows) = (width.div_ceil(size), height.div_ceil(size));
-    let mut cells = vec![0f64; cols * rows];
-    let mut total = 0.0;
     let (w, h) = (width as f32, height as f32);
-    for (&x, &y) in xs.iter().zip(ys) {
-        let (ix, iy) = (x * image_from_page, y * image_from_page);
-        if ix >= 0.0 && iy >= 0.0 && ix < w && iy < h {
-            cells[(iy as usize / size) * cols + ix as usize / size] += 1.0;
-            total += 1.0;
+    let points = xs.len().min(ys.len());
+    let parts = crate::heatmap::grid::par_ranges(points, |range| {
+        let mut cells = vec![0u32; cols * rows];
+        for (&x, &y) in xs[range.clone()].iter().zip(&ys[range]) {
+            let (ix, iy) = (x * image_from_page, y * image_from_page);
+            if ix >= 0.0 && iy >= 0.0 && ix < w && iy < h {
+                cells[(iy as usize / size) * cols + ix as usize / size] += 1;
+            }
+        }
+        cells
+    });
+    let mut cells = vec![0f64; cols * rows];
+    for part in parts {
+        for (c, p) in cells.iter_mut().zip(part) {
+            *c += f64::from(p);
         }
     }
+    let total: f64 = cells.iter().sum();
     let mut ranked: Vec<(usize, f64)> = cells
         .into_iter()
         .enumerate()

@@ -64,6 +64,23 @@ pub fn par_map<T: Sync, R: Send>(data: &[T], f: impl Fn(&[T]) -> R + Sync) -> Ve
     })
 }
 
+/// Maps `f` over about one share of `0..n` per core and returns the results in order.
+pub fn par_ranges<R: Send>(n: usize, f: impl Fn(std::ops::Range<usize>) -> R + Sync) -> Vec<R> {
+    let per = n.div_ceil(threads()).max(1);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..n.div_ceil(per).max(1))
+            .map(|i| {
+                let f = &f;
+                s.spawn(move || f(i * per..((i + 1) * per).min(n)))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    })
+}
+
 /// Runs `f(first_row, rows)` over bands of whole rows of `data` (row length `width`) on every
 /// core.
 pub fn par_rows<T: Send>(data: &mut [T], width: usize, f: impl Fn(usize, &mut [T]) + Sync) {
@@ -167,7 +184,7 @@ fn scatter(
     // The comparisons are false for NaN, so NaN counts as outside too.
     let cell = |x: f32, y: f32| {
         let (ix, iy) = (x * image_from_page, y * image_from_page);
-        (ix >= 0.0 && iy >= 0.0 && ix < w && iy < h).then(|| (iy as usize, ix as usize))
+        (ix >= 0.0 && iy >= 0.0 && ix < w && iy < h).then_some((iy as usize, ix as usize))
     };
     let mut starts = vec![0usize; bands + 1];
     for (&x, &y) in xs.iter().zip(ys) {

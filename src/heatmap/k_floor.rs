@@ -44,15 +44,14 @@ pub fn compare_refusal(
     })
 }
 
-/// For each area, how many distinct subjects have a point in it. `runs` yields each kept
+/// For each area, how many distinct subjects have a point in it. `runs` holds each kept
 /// session's points together: (session ref, page xs, page ys).
-pub fn area_subjects<'a>(
+pub fn area_subjects(
     areas: &[Area],
     image_from_page: f32,
-    runs: impl Iterator<Item = (u32, &'a [f32], &'a [f32])>,
+    runs: &[(u32, &[f32], &[f32])],
     attrs: &HashMap<u32, SessionAttrs>,
 ) -> Vec<usize> {
-    let mut seen: Vec<HashSet<u32>> = vec![HashSet::new(); areas.len()];
     // Image-pixel bounds as floats: `x · scale` lies in [x0, x1) exactly when its pixel does.
     let bounds: Vec<[f32; 4]> = areas
         .iter()
@@ -61,22 +60,32 @@ pub fn area_subjects<'a>(
             [x, x + size, y, y + size]
         })
         .collect();
-    let mut hit = vec![false; areas.len()];
-    // A session's subject is looked up once, and its points are only tested (no set is
-    // touched per point): hashing per point was most of a cold heatmap's area counting.
-    for (r, xs, ys) in runs {
-        let Some(subject) = attrs.get(&r).map(|a| a.subject) else {
-            continue;
-        };
-        hit.fill(false);
-        for (&x, &y) in xs.iter().zip(ys) {
-            let (ix, iy) = (x * image_from_page, y * image_from_page);
-            for (h, b) in hit.iter_mut().zip(&bounds) {
-                *h |= (ix >= b[0]) & (ix < b[1]) & (iy >= b[2]) & (iy < b[3]);
+    let parts = crate::heatmap::grid::par_ranges(runs.len(), |range| {
+        let mut seen: Vec<HashSet<u32>> = vec![HashSet::new(); areas.len()];
+        let mut hit = vec![false; areas.len()];
+        // A session's subject is looked up once, and its points are only tested (no set is
+        // touched per point): hashing per point was most of a cold heatmap's area counting.
+        for &(r, xs, ys) in &runs[range] {
+            let Some(subject) = attrs.get(&r).map(|a| a.subject) else {
+                continue;
+            };
+            hit.fill(false);
+            for (&x, &y) in xs.iter().zip(ys) {
+                let (ix, iy) = (x * image_from_page, y * image_from_page);
+                for (h, b) in hit.iter_mut().zip(&bounds) {
+                    *h |= (ix >= b[0]) & (ix < b[1]) & (iy >= b[2]) & (iy < b[3]);
+                }
+            }
+            for (set, _) in seen.iter_mut().zip(&hit).filter(|(_, h)| **h) {
+                set.insert(subject);
             }
         }
-        for (set, _) in seen.iter_mut().zip(&hit).filter(|(_, h)| **h) {
-            set.insert(subject);
+        seen
+    });
+    let mut seen: Vec<HashSet<u32>> = vec![HashSet::new(); areas.len()];
+    for part in parts {
+        for (all, some) in seen.iter_mut().zip(part) {
+            all.extend(some);
         }
     }
     seen.into_iter().map(|s| s.len()).collect()

@@ -307,8 +307,7 @@ fn store_points(tx: &Connection, s: &SessionRecord<'_>) -> rusqlite::Result<(i64
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)")?.execute(params![day, device_class(c.viewport_width), c.viewport_width, s.region, s.variant, s.cohort, true, s.survey_score, s.subject_group,
              signals.rage_bursts, signals.dead_clicks, signals.error_clicks, signals.quick_backs])?;
     let heatmap_ref = tx.last_insert_rowid();
-    let mut by_pattern: BTreeMap<(&str, &'static str, Stream), Vec<(f32, f32, u8)>> =
-        BTreeMap::new();
+    let mut by_pattern: BTreeMap<(&str, &'static str, Stream), Vec<_>> = BTreeMap::new();
     let (mut page, mut width) = (None::<&str>, c.viewport_width);
     for e in &c.events {
         match e.kind {
@@ -326,7 +325,7 @@ fn store_points(tx: &Connection, s: &SessionRecord<'_>) -> rusqlite::Result<(i64
             continue;
         };
         let flags = if stream == Stream::Click {
-            u8::from(e.rage) * RAGE | u8::from(e.dead) * DEAD
+            (u8::from(e.rage) * RAGE) | (u8::from(e.dead) * DEAD)
         } else {
             0
         };

@@ -188,9 +188,14 @@ impl Block {
 enum Marks {
     None,
     /// `count` varint index steps from byte `at`.
-    List { at: usize, count: usize },
+    List {
+        at: usize,
+        count: usize,
+    },
     /// One bit per point from byte `at`.
-    Bitmap { at: usize },
+    Bitmap {
+        at: usize,
+    },
 }
 
 /// Whether `marked` of `n` points are stored as a bitmap (smaller than a list of steps).
@@ -452,7 +457,7 @@ impl<'a> BitReader<'a> {
             }
         };
         self.at += bits;
-        (word >> (self.at - bits) % 8) & ((1u64 << bits) - 1)
+        (word >> ((self.at - bits) % 8)) & ((1u64 << bits) - 1)
     }
 }
 

@@ -193,6 +193,9 @@ pub struct PageStream {
     pub damaged: usize,
 }
 
+/// A block being read: its bytes, header, and the kept runs' (first point, length).
+type ReadBlock = (Vec<u8>, codec::Header, Vec<(usize, usize)>);
+
 /// Reads every block of `key`, leaving out sessions still pending (an import not yet confirmed).
 ///
 /// Headers are read first, so each point's place is known; then every core decodes its share
@@ -210,7 +213,7 @@ pub fn read(conn: &Connection, key: &Key) -> rusqlite::Result<PageStream> {
     let mut rows = stmt.query(params![key.0, key.1, key.2.as_str()])?;
     let mut out = PageStream::default();
     // Each readable block, and the runs of it that are kept: (first point, length).
-    let mut blocks: Vec<(Vec<u8>, codec::Header, Vec<(usize, usize)>)> = Vec::new();
+    let mut blocks: Vec<ReadBlock> = Vec::new();
     let mut total = 0usize;
     while let Some(row) = rows.next()? {
         let Ok(bytes) = row.get_ref(0)?.as_blob() else {
@@ -569,7 +572,7 @@ mod tests {
         assert_eq!(grid_for(Some(2.0)), 2);
         assert_eq!(grid_for(Some(1.5)), 3);
         assert_eq!(grid_for(Some(2.625)), 21);
-        assert_eq!(grid_for(Some(0.7071)), 4);
+        assert_eq!(grid_for(Some(0.7)), 4);
         let conn = core();
         conn.execute(
             "INSERT INTO screenshots (page_id, viewport, css_width, width_px, height_px, png)
