@@ -596,3 +596,68 @@ fn sessions_whose_person_is_unknown_count_as_one_person_until_an_import_fills_th
     let h = ws.heatmap(&request(Segment::default())).unwrap();
     assert_eq!((h.sessions, h.subjects), (6, 6));
 }
+
+#[test]
+fn erasing_one_person_takes_their_points_out_of_the_blocks_they_share() {
+    // Twelve people's clicks and moves land in shared point blocks (one batch, one page).
+    let fx = dataset(6, 6);
+    let stored = stored_sessions(&fx);
+    assert_eq!(stored.len(), 12);
+    assert!(stored.values().all(|&n| n == 12), "{stored:?}");
+    let ws = fx.unlock(ANALYST);
+    let before = ws.heatmap(&request(variant("B"))).unwrap();
+    assert_eq!(before.density.as_ref().unwrap().points, 36);
+    ws.lock().unwrap();
+
+    let ws = fx.unlock(LEAD);
+    let receipt = ws.erase_subject("u-100").unwrap();
+    let removed: std::collections::HashMap<_, _> = receipt.detail.removed.iter().cloned().collect();
+    // Their six clicks and six pointer moves.
+    assert_eq!(removed["heatmap points"], 12);
+    ws.lock().unwrap();
+
+    // The blocks were rewritten: one session fewer, every other session's points intact.
+    let after = stored_sessions(&fx);
+    assert_eq!(after.len(), 11);
+    assert!(after.iter().all(|(s, n)| stored.get(s) == Some(n)));
+
+    let ws = fx.unlock(ANALYST);
+    let b = ws.heatmap(&request(variant("B"))).unwrap();
+    assert_eq!((b.sessions, b.subjects), (5, 5));
+    assert_eq!(b.density.as_ref().unwrap().points, 30);
+    let a = ws.heatmap(&request(variant("A"))).unwrap();
+    assert_eq!(
+        a.density.as_ref().unwrap().points,
+        36,
+        "everyone else stays"
+    );
+    let mut moves = request(Segment::default());
+    moves.params.kind = Kind::Move;
+    let moved = ws.heatmap(&moves).unwrap();
+    assert_eq!(moved.density.as_ref().unwrap().points, 66);
+}
+
+/// Points per session as the stored blocks hold them (decoded from the raw core.db), checking
+/// that blocks are shared.
+fn stored_sessions(fx: &Fixture) -> std::collections::BTreeMap<u32, u32> {
+    let core = fx.raw_core();
+    let blobs: Vec<Vec<u8>> = core
+        .prepare("SELECT data FROM point_blocks")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let mut sessions = std::collections::BTreeMap::new();
+    for blob in blobs {
+        let block = sightline::dataset::points::Block::decode(&blob).unwrap();
+        assert!(
+            block.runs.len() > 1,
+            "one block per stream holds every session"
+        );
+        for run in block.runs {
+            *sessions.entry(run.session).or_insert(0) += run.len;
+        }
+    }
+    sessions
+}
