@@ -367,6 +367,7 @@ pub fn current_version(tier: Tier) -> u32 {
 pub fn migrate(conn: &Connection, tier: Tier) -> Result<()> {
     let file = tier_file(tier);
     let all = migrations(tier);
+    let mut shrink = false;
     loop {
         conn.execute_batch("BEGIN IMMEDIATE")
             .map_err(|e| sql_error(file, e))?;
@@ -377,7 +378,7 @@ pub fn migrate(conn: &Connection, tier: Tier) -> Result<()> {
             };
             conn.execute_batch(&format!("{step}; PRAGMA user_version = {};", version + 1))?;
             if tier == Tier::Core && version + 1 == POINT_BLOCKS {
-                crate::dataset::points::convert_chunks(conn)?;
+                shrink = crate::dataset::points::convert_chunks(conn)? > 0;
             }
             Ok(None)
         })();
@@ -393,6 +394,12 @@ pub fn migrate(conn: &Connection, tier: Tier) -> Result<()> {
                         "{file} has schema version {version}, made by a newer Sightline; this build knows up to {}.",
                         all.len()
                     )));
+                }
+                if shrink {
+                    // The old points' pages are free (and zeroed: secure_delete) but still in
+                    // the file, several times the size of the blocks that replaced them.
+                    conn.execute_batch("VACUUM; PRAGMA wal_checkpoint(TRUNCATE);")
+                        .map_err(|e| sql_error(file, e))?;
                 }
                 return Ok(());
             }
