@@ -3,6 +3,8 @@
 //! reading 10 million points back from point blocks (the store's part of a first heatmap;
 //! `sightline bench heatmap --from-store` times the whole cold path in a fresh process).
 
+#![allow(clippy::expect_used)]
+
 use std::time::Duration;
 
 #[global_allocator]
@@ -57,24 +59,26 @@ fn point_blocks(c: &mut Criterion) {
     use sightline::dataset::points::{self, SessionPoints, Stream, Writer};
     // A plain (unencrypted) in-memory core.db: this measures the blocks' decoding, not
     // SQLCipher's page reads.
-    let conn = rusqlite::Connection::open_in_memory().unwrap();
-    sightline::dataset::schema::migrate(&conn, sightline::dataset::Tier::Core).unwrap();
+    let conn = rusqlite::Connection::open_in_memory().expect("in-memory database");
+    sightline::dataset::schema::migrate(&conn, sightline::dataset::Tier::Core).expect("schema");
     conn.execute("INSERT INTO pages (id, pattern) VALUES (1, '/bench')", [])
-        .unwrap();
+        .expect("page");
     let (xs, ys) = bench::heatmap_points(10_000_000, W, H);
     let key = (1i64, "desktop".to_string(), Stream::Click);
     let mut writer = Writer::default();
     for (session, (xs, ys)) in xs.chunks(1000).zip(ys.chunks(1000)).enumerate() {
         let list = xs.iter().zip(ys).map(|(&x, &y)| (x, y, 0)).collect();
         let points = SessionPoints::from([(key.clone(), list)]);
-        writer.add(&conn, session as u32 + 1, points).unwrap();
+        writer
+            .add(&conn, session as u32 + 1, points)
+            .expect("points");
     }
-    writer.flush(&conn).unwrap();
+    writer.flush(&conn).expect("points");
     let mut group = c.benchmark_group("point_blocks");
     group.sample_size(10);
     group.measurement_time(Duration::from_secs(10));
     group.bench_function("read_10M_points", |b| {
-        b.iter(|| points::read(&conn, &key).unwrap().points.len());
+        b.iter(|| points::read(&conn, &key).expect("read").points.len());
     });
     group.finish();
 }
