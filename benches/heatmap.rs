@@ -61,8 +61,13 @@ fn point_blocks(c: &mut Criterion) {
     // SQLCipher's page reads.
     let conn = rusqlite::Connection::open_in_memory().expect("in-memory database");
     sightline::dataset::schema::migrate(&conn, sightline::dataset::Tier::Core).expect("schema");
-    conn.execute("INSERT INTO pages (id, pattern) VALUES (1, '/bench')", [])
-        .expect("page");
+    conn.execute_batch(
+        "INSERT INTO pages (id, pattern) VALUES (1, '/bench');
+         WITH RECURSIVE n(v) AS (SELECT 1 UNION ALL SELECT v + 1 FROM n WHERE v < 10000)
+         INSERT INTO heatmap_sessions (ref, day, device, viewport_width, region, variant, cohort)
+         SELECT v, '2026-11-01', 'desktop', 1440, '', '', '' FROM n;",
+    )
+    .expect("page and sessions");
     let (xs, ys) = bench::heatmap_points(10_000_000, W, H);
     let key = (1i64, "desktop".to_string(), Stream::Click);
     let mut writer = Writer::default();

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use rusqlite::{OptionalExtension, params};
 
-use crate::access::Workspace;
+use crate::access::{Notice, Workspace};
 use crate::dataset::db::sql_error;
 use crate::dataset::points::Stream;
 use crate::error::{Error, Result};
@@ -157,12 +157,16 @@ impl Workspace {
             return Ok(set);
         }
         // A block that does not decode is left out, as a damaged row always was: the rest of
-        // the page still draws.
-        let set = Arc::new(
-            crate::dataset::points::read(&self.core, &key)
-                .map_err(|e| sql_error(CORE, e))?
-                .points,
-        );
+        // the page still draws, and the user is told.
+        let read =
+            crate::dataset::points::read(&self.core, &key).map_err(|e| sql_error(CORE, e))?;
+        if read.damaged > 0 {
+            self.add_notice(Notice::warning(format!(
+                "{} of this page's stored point blocks could not be read and are left out of its heatmaps: core.db may be damaged. Restore it from a backup, or import the recordings again.",
+                read.damaged
+            )));
+        }
+        let set = Arc::new(read.points);
         if let Ok(mut cache) = self.cache.points.lock() {
             cache.insert(key, set.clone());
         }

@@ -437,10 +437,10 @@ fn click_markers(
                         made = true;
                         made_by.push(*session);
                     }
-                    let (x, y) = (
-                        clicks.xs[i] * image_from_page,
-                        clicks.ys[i] * image_from_page,
-                    );
+                    let (Some(&x), Some(&y)) = (clicks.xs.get(i), clicks.ys.get(i)) else {
+                        continue;
+                    };
+                    let (x, y) = (x * image_from_page, y * image_from_page);
                     if !(x >= 0.0 && y >= 0.0) {
                         continue;
                     }

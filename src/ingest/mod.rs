@@ -451,14 +451,12 @@ pub(crate) fn run(
     }
     report.backgrounds_drawn = batch.backgrounds.store(core)?;
     // Each batch left a partly filled block per page: merged now, so blocks fill their pages.
-    let compacted = core
-        .unchecked_transaction()
-        .and_then(|tx| {
-            crate::dataset::points::compact(&tx)?;
-            tx.commit()
-        })
-        .map_err(|e| crate::dataset::db::sql_error("core.db", e));
-    compacted?;
+    // Only an optimisation, after every batch committed: a failure rolls back, leaving the
+    // blocks as they were, and the import's report stands.
+    let _compacted = core.unchecked_transaction().and_then(|tx| {
+        crate::dataset::points::compact(&tx)?;
+        tx.commit()
+    });
     // Pages' medians moved with the new sessions: every score is settled against them.
     crate::insights::store::rescore(core, Some(rec))?;
     Ok(report)

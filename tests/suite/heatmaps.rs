@@ -661,3 +661,30 @@ fn stored_sessions(fx: &Fixture) -> std::collections::BTreeMap<u32, u32> {
     }
     sessions
 }
+
+#[test]
+fn a_damaged_point_block_is_left_out_and_the_analyst_is_told() {
+    // Someone holding the core key cuts the clicks' block short (or a disk error does).
+    let fx = dataset(6, 6);
+    let core = fx.raw_core();
+    let cut = core
+        .execute(
+            "UPDATE point_blocks SET data = substr(data, 1, 12) WHERE kind = 'click'",
+            [],
+        )
+        .unwrap();
+    assert_eq!(cut, 1);
+    drop(core);
+    let ws = fx.unlock(ANALYST);
+    let clicks = ws.heatmap(&request(Segment::default())).unwrap();
+    assert!(clicks.density.is_none(), "nothing is guessed from it");
+    let notices: Vec<String> = ws.notices().into_iter().map(|n| n.text).collect();
+    assert!(
+        notices.iter().any(|n| n.contains("could not be read")),
+        "{notices:?}"
+    );
+    // The moves' block is whole and still draws.
+    let mut moves = request(Segment::default());
+    moves.params.kind = Kind::Move;
+    assert_eq!(ws.heatmap(&moves).unwrap().density.unwrap().points, 72);
+}

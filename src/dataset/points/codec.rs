@@ -167,7 +167,7 @@ impl Block {
         self.qy.clear();
         self.qx.reserve(h.n);
         self.qy.reserve(h.n);
-        let mut bits = BitReader::at(&bytes[h.payload_at..], 0);
+        let mut bits = BitReader::at(bytes.get(h.payload_at..).unwrap_or_default(), 0);
         for _ in 0..h.n {
             self.qx.push(h.x(bits.get(h.bits.0)));
             self.qy.push(h.y(bits.get(h.bits.1)));
@@ -235,8 +235,12 @@ impl Header {
         let mut runs = Vec::with_capacity(n_runs);
         let (mut session, mut total) = (0i64, 0usize);
         for _ in 0..n_runs {
-            session += unzigzag(r.varint()?);
+            session = session.checked_add(unzigzag(r.varint()?)).ok_or(Damaged)?;
             let len = r.count(n - total)?;
+            // The encoder writes no empty run: one would count a session with no point here.
+            if len == 0 {
+                return Err(Damaged);
+            }
             total += len;
             runs.push(Run {
                 session: u32::try_from(session).map_err(|_| Damaged)?,
@@ -294,14 +298,17 @@ impl Header {
         self.marks.iter().any(|m| !matches!(m, Marks::None))
     }
 
-    /// Sets each point's [`RAGE`] and [`DEAD`] bits in `out` (`n` long, cleared).
-    pub fn flags_into(&self, bytes: &[u8], out: &mut [u8]) {
+    /// Sets each point's [`RAGE`] and [`DEAD`] bits in `out` (`n` long, cleared), from the
+    /// bytes this header was parsed from.
+    pub(super) fn flags_into(&self, bytes: &[u8], out: &mut [u8]) {
         for (m, flag) in self.marks.iter().zip([RAGE, DEAD]) {
             match *m {
                 Marks::None => {}
                 Marks::Bitmap { at } => {
+                    let map = bytes.get(at..).unwrap_or_default();
                     for (i, o) in out.iter_mut().enumerate().take(self.n) {
-                        *o |= ((bytes[at + i / 8] >> (i % 8)) & 1) * flag;
+                        let byte = map.get(i / 8).copied().unwrap_or(0);
+                        *o |= ((byte >> (i % 8)) & 1) * flag;
                     }
                 }
                 Marks::List { at, count } => {
@@ -319,10 +326,12 @@ impl Header {
         }
     }
 
-    /// Points `from..from + xs.len()` in page CSS px (the middle of their quantum).
-    pub fn points_into(&self, bytes: &[u8], from: usize, xs: &mut [f32], ys: &mut [f32]) {
+    /// Points `from..from + xs.len()` in page CSS px (the middle of their quantum), from the
+    /// bytes this header was parsed from.
+    pub(super) fn points_into(&self, bytes: &[u8], from: usize, xs: &mut [f32], ys: &mut [f32]) {
         let per = self.bits.0 + self.bits.1;
-        let mut bits = BitReader::at(&bytes[self.payload_at..], from * per);
+        let payload = bytes.get(self.payload_at..).unwrap_or_default();
+        let mut bits = BitReader::at(payload, from * per);
         let g = f32::from(self.grid);
         for (x, y) in xs.iter_mut().zip(ys.iter_mut()) {
             *x = (self.x(bits.get(self.bits.0)) as f32 + 0.5) / g;
@@ -554,6 +563,14 @@ mod tests {
         let mut huge = vec![VERSION, 1, 0, 0, 0, 0];
         put_varint(&mut huge, 1 << 40);
         assert_eq!(Block::decode(&huge), Err(Damaged));
+        // A run of no points, and a session step past i64.
+        // Two points; two runs: session 1 with none, session 2 with both; no marks.
+        let empty_run = [VERSION, 1, 0, 0, 0, 0, 2, 2, 2, 0, 2, 2, 0, 0];
+        assert_eq!(Block::decode(&empty_run), Err(Damaged));
+        let mut wrapping = vec![VERSION, 1, 0, 0, 0, 0, 2, 2, 10, 1];
+        put_varint(&mut wrapping, zigzag(i64::MAX));
+        wrapping.extend([1, 0, 0]);
+        assert_eq!(Block::decode(&wrapping), Err(Damaged));
         // Runs that do not add up to the points.
         let mut b = sample();
         b.runs[0].len += 1;

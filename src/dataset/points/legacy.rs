@@ -1,4 +1,4 @@
-//! The migration from `point_chunks` (schema 10 and before: one row per session, page and
+//! The migration from `point_chunks` (core.db schema 12 and before: one row per session, page and
 //! kind, f32 x and y and a u32 ref per point, rage and dead clicks stored again as kinds of
 //! their own) to point blocks.
 
