@@ -55,12 +55,22 @@ pub fn guard<T>(what: &str, f: impl FnOnce() -> T) -> Result<T> {
     })
 }
 
-fn font_context() -> FontContext {
+/// The system's fonts and the shipped one, found once per process: finding them (fontconfig
+/// reading every font directory) took longer than laying out a page. Each document gets a
+/// clone, which shares what was found.
+static FONTS: std::sync::LazyLock<std::sync::Mutex<FontContext>> = std::sync::LazyLock::new(|| {
     let mut fonts = FontContext::new();
     fonts
         .collection
         .register_fonts(fontique::Blob::from(SHIPPED_FONT.to_vec()), None);
-    fonts
+    std::sync::Mutex::new(fonts)
+});
+
+fn font_context() -> FontContext {
+    match FONTS.lock() {
+        Ok(fonts) => fonts.clone(),
+        Err(poisoned) => poisoned.into_inner().clone(),
+    }
 }
 
 /// A parsed, styled and laid-out page at one viewport size.
