@@ -5,7 +5,6 @@
 //! PostHog-compressed events take the slower detour through `serde_json::Value`.
 
 use std::collections::BTreeMap;
-use std::hash::{Hash, Hasher};
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -73,10 +72,12 @@ pub fn is_page_content(event: &Event) -> bool {
     }
 }
 
+/// A fast hash of an event's text (foldhash, fixed seed): it only tells repeated events within
+/// one recording apart, so it needs speed, not resistance to chosen collisions (a crafted
+/// collision could only drop an event of the crafter's own recording).
 fn fingerprint(text: &str) -> u64 {
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    text.hash(&mut h);
-    h.finish()
+    use std::hash::BuildHasher;
+    foldhash::fast::FixedState::with_seed(0).hash_one(text)
 }
 
 fn json_error(file: &str, e: &serde_json::Error, line_offset: usize) -> Error {
