@@ -359,16 +359,19 @@ impl Batch {
         if self.open_since.is_none() {
             return Ok(());
         }
+        // Until core.db has committed, a failure leaves the batch open for `rollback`.
         self.points
             .flush(ctx.core)
             .map_err(|e| crate::dataset::db::sql_error("core.db", e))?;
-        self.open_since = None;
         ctx.core
             .execute_batch("COMMIT")
             .map_err(|e| crate::dataset::db::sql_error("core.db", e))?;
-        ctx.rec
-            .execute_batch("COMMIT")
-            .map_err(|e| crate::dataset::db::sql_error("recordings.db", e))?;
+        self.open_since = None;
+        if let Err(e) = ctx.rec.execute_batch("COMMIT") {
+            // The points stay pending, so `reconcile` removes them at the next import.
+            let _rolled_back = ctx.rec.execute_batch("ROLLBACK");
+            return Err(crate::dataset::db::sql_error("recordings.db", e));
+        }
         store::confirm(ctx.core, &self.confirm)?;
         self.confirm.clear();
         self.committed += self.sessions;
