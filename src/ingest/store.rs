@@ -167,11 +167,35 @@ pub fn is_suppressed(rec: &Connection, key: &[u8; 32], subject: &str) -> Result<
     found.map(|r| r.is_some()).map_err(|e| sql_error(REC, e))
 }
 
-fn page_id(core: &Connection, pattern: &str) -> rusqlite::Result<i64> {
-    core.prepare_cached("INSERT OR IGNORE INTO pages (pattern) VALUES (?1)")?
-        .execute([pattern])?;
-    core.prepare_cached("SELECT id FROM pages WHERE pattern = ?1")?
-        .query_row([pattern], |r| r.get(0))
+/// The id of a page pattern, added when new.
+pub(crate) fn page_id(core: &Connection, pattern: &str) -> rusqlite::Result<i64> {
+    id_of(
+        core,
+        "SELECT id FROM pages WHERE pattern = ?1",
+        "INSERT INTO pages (pattern) VALUES (?1)",
+        pattern,
+    )
+}
+
+/// The id `select` finds for `key`, or the row id `insert` gives it. Looking up first costs
+/// one statement for the common case of a known key, where an `INSERT OR IGNORE` followed by
+/// the lookup cost two (page and element ids are asked for many times per session).
+pub(crate) fn id_of(
+    core: &Connection,
+    select: &str,
+    insert: &str,
+    key: &str,
+) -> rusqlite::Result<i64> {
+    use rusqlite::OptionalExtension;
+    if let Some(id) = core
+        .prepare_cached(select)?
+        .query_row([key], |r| r.get(0))
+        .optional()?
+    {
+        return Ok(id);
+    }
+    core.prepare_cached(insert)?.execute([key])?;
+    Ok(core.last_insert_rowid())
 }
 
 /// Runs `f` inside a savepoint: on its own a transaction, inside an import batch a nested one,
@@ -180,10 +204,12 @@ fn savepoint<T>(
     conn: &Connection,
     f: impl FnOnce(&Connection) -> rusqlite::Result<T>,
 ) -> rusqlite::Result<T> {
-    conn.execute_batch("SAVEPOINT session")?;
+    // Cached: an import opens three savepoints a session, and parsing them each time showed
+    // in its profile.
+    conn.prepare_cached("SAVEPOINT session")?.execute([])?;
     match f(conn) {
         Ok(v) => {
-            conn.execute_batch("RELEASE session")?;
+            conn.prepare_cached("RELEASE session")?.execute([])?;
             Ok(v)
         }
         Err(e) => {

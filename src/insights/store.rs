@@ -135,19 +135,12 @@ pub fn insert_elements(
     // Ids are looked up on their own and the row inserted from values: an INSERT … SELECT
     // that joined pages and elements on bound text was prepared again at every execution
     // (a third of the writer's time in an import).
-    let id_of = |insert: &str, select: &str, key: &str| -> rusqlite::Result<i64> {
-        core.prepare_cached(insert)?.execute([key])?;
-        core.prepare_cached(select)?.query_row([key], |r| r.get(0))
-    };
     for ((page, viewport, selector), v) in visits {
-        let page_id = id_of(
-            "INSERT OR IGNORE INTO pages (pattern) VALUES (?1)",
-            "SELECT id FROM pages WHERE pattern = ?1",
-            page,
-        )?;
-        let element_id = id_of(
-            "INSERT OR IGNORE INTO elements (selector) VALUES (?1)",
+        let page_id = crate::ingest::store::page_id(core, page)?;
+        let element_id = crate::ingest::store::id_of(
+            core,
             "SELECT id FROM elements WHERE selector = ?1",
+            "INSERT INTO elements (selector) VALUES (?1)",
             selector,
         )?;
         core.prepare_cached(

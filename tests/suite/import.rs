@@ -316,11 +316,8 @@ fn the_manifest_decides_per_purpose() {
     )
     .unwrap();
     // The PostHog windows are named by the fixture's window ids; use whatever they are.
-    let recordings = sightline::ingest::rrweb::split_all(
-        "p",
-        &std::fs::read(fixture("posthog-localhost-recording_snapshots.jsonl")).unwrap(),
-    )
-    .unwrap();
+    let bytes = std::fs::read(fixture("posthog-localhost-recording_snapshots.jsonl")).unwrap();
+    let recordings = sightline::ingest::rrweb::split_all("p", &bytes).unwrap();
     let ids: Vec<String> = recordings.iter().map(|r| r.source_id.clone()).collect();
     let text = std::fs::read_to_string(&manifest)
         .unwrap()
@@ -925,7 +922,7 @@ fn a_stream_of_recordings_is_made_as_the_import_reaches_them() {
     let fx = Fixture::with_all_roles();
     let made = Arc::new(AtomicUsize::new(0));
     let counter = Arc::clone(&made);
-    let sessions: Vec<_> = sightline::sample::generate::generate(7, 40).collect();
+    let sessions: Vec<_> = sightline::sample::generate::generate(7, 80).collect();
     let count = sessions.len();
     let stream = sightline::ingest::ImportInput::stream(
         count,
@@ -951,9 +948,10 @@ fn a_stream_of_recordings_is_made_as_the_import_reaches_them() {
     assert_eq!(report.files, count);
     assert_eq!(report.recordings, count);
     assert_eq!(made.load(Ordering::SeqCst), count);
-    // Four converted sessions wait in the channel, one is being converted, one being stored.
+    // At most 32 converted sessions wait for the writer (fewer when they are large), one is
+    // being converted, one being stored.
     assert!(
-        ahead <= 6,
-        "{ahead} recordings were made ahead of the import"
+        ahead <= 34 && ahead < count / 2,
+        "{ahead} of {count} recordings were made ahead of the import"
     );
 }

@@ -7,6 +7,7 @@ use std::collections::HashSet;
 
 use serde_json::Value;
 
+use crate::dom::raw;
 use crate::ingest::counts::Counts;
 use crate::ingest::rrweb::event::{Data, Event};
 use crate::ingest::rrweb::mirror::Mirror;
@@ -66,7 +67,7 @@ fn is_content(event: &Event) -> bool {
 }
 
 /// Converts the events of one recording.
-pub fn convert(recording: &Recording, masking: &Masking) -> Converted {
+pub fn convert(recording: &Recording<'_>, masking: &Masking) -> Converted {
     let mut state = State {
         masking,
         mirror: Mirror::default(),
@@ -80,9 +81,14 @@ pub fn convert(recording: &Recording, masking: &Masking) -> Converted {
     };
     // Stable sort by timestamp; events without one keep the time of the one before.
     let mut last_ts = 0i64;
-    let mut timed: Vec<(i64, &Event)> = Vec::with_capacity(recording.events.len());
+    let mut timed: Vec<(i64, usize)> = Vec::with_capacity(recording.events.len());
     let mut seen = HashSet::new();
-    for (event, print) in recording.events.iter().zip(&recording.fingerprints) {
+    for (i, (event, print)) in recording
+        .events
+        .iter()
+        .zip(&recording.fingerprints)
+        .enumerate()
+    {
         state.counts.events_read += 1;
         // Anything beyond ±10^13 ms (about the year 2286) is not a clock reading.
         let ts = event
@@ -96,11 +102,17 @@ pub fn convert(recording: &Recording, masking: &Masking) -> Converted {
             state.counts.duplicates_dropped += 1;
             continue;
         }
-        timed.push((ts, event));
+        timed.push((ts, i));
     }
     timed.sort_by_key(|(ts, _)| *ts);
-    for (ts, event) in timed {
-        state.event(ts, event);
+    let mut content: Vec<Option<&raw::Data<'_>>> = vec![None; recording.events.len()];
+    for (i, page) in &recording.content {
+        if let Some(slot) = content.get_mut(*i) {
+            *slot = Some(&page.data);
+        }
+    }
+    for (ts, i) in timed {
+        state.event(ts, &recording.events[i], content[i]);
     }
     state.finish()
 }
@@ -115,12 +127,13 @@ impl State<'_> {
         self.out.push((abs_ms, event));
     }
 
-    fn event(&mut self, ts: i64, event: &Event) {
+    /// `page` is the event's page content, for snapshots and mutations.
+    fn event(&mut self, ts: i64, event: &Event, page: Option<&raw::Data<'_>>) {
         let data = &event.data;
         match event.kind {
             Some(2) => {
                 self.mirror.clear();
-                if let Some(node) = &data.node {
+                if let Some(node) = page.and_then(|p| p.node.as_ref()) {
                     self.mirror
                         .add_tree(node, 0, self.masking, &mut self.counts.by_rule);
                 }
@@ -132,7 +145,7 @@ impl State<'_> {
                 }
                 self.counts.content_dropped += 1;
             }
-            Some(3) => self.incremental(ts, data),
+            Some(3) => self.incremental(ts, data, page),
             Some(4) => self.meta(ts, data),
             Some(5) => {
                 let tag = data.tag.as_deref().unwrap_or("custom");
@@ -195,9 +208,9 @@ impl State<'_> {
         true
     }
 
-    fn incremental(&mut self, ts: i64, data: &Data) {
+    fn incremental(&mut self, ts: i64, data: &Data, page: Option<&raw::Data<'_>>) {
         match data.source {
-            Some(0) => self.mutation(ts, data),
+            Some(0) => self.mutation(ts, page),
             Some(1 | 6 | 12) => self.positions(ts, data),
             Some(2) => self.interaction(ts, data),
             Some(3) => self.scroll(ts, data),
@@ -214,9 +227,10 @@ impl State<'_> {
         }
     }
 
-    fn mutation(&mut self, ts: i64, data: &Data) {
+    fn mutation(&mut self, ts: i64, data: Option<&raw::Data<'_>>) {
         self.counts.content_dropped += 1;
         self.mutations.push(ts);
+        let Some(data) = data else { return };
         for id in data.removes.iter().filter_map(|r| r.id) {
             self.mirror.remove(id);
         }

@@ -89,9 +89,6 @@ pub struct Data {
     /// Meta and ViewportResize.
     #[serde(default, deserialize_with = "num")]
     pub height: Option<f64>,
-    /// FullSnapshot: the document.
-    #[serde(default, deserialize_with = "lenient_node")]
-    pub node: Option<Node>,
     /// FullSnapshot: the scroll position.
     #[serde(rename = "initialOffset", default)]
     pub initial_offset: Option<Offset>,
@@ -113,15 +110,6 @@ pub struct Data {
     /// Mouse 0, pen 1, touch 2.
     #[serde(rename = "pointerType", default, deserialize_with = "int")]
     pub pointer_type: Option<i64>,
-    /// Mutation: added subtrees.
-    #[serde(default, deserialize_with = "list")]
-    pub adds: Vec<Add>,
-    /// Mutation: removed nodes.
-    #[serde(default, deserialize_with = "list")]
-    pub removes: Vec<Remove>,
-    /// Mutation: attribute changes.
-    #[serde(default, deserialize_with = "list")]
-    pub attributes: Vec<AttributeChange>,
     /// Custom: the tag.
     #[serde(default, deserialize_with = "text")]
     pub tag: Option<String>,
@@ -131,155 +119,6 @@ pub struct Data {
     /// Plugin payload (console level lives here).
     #[serde(default)]
     pub payload: Option<Value>,
-}
-
-/// A serialized DOM node: only what the mirror needs (no text, no attribute values but id,
-/// class and role).
-#[derive(Debug, Default, Deserialize)]
-pub struct Node {
-    /// Mirror id.
-    #[serde(default, deserialize_with = "int")]
-    pub id: Option<i64>,
-    /// NodeType: 0 document, 2 element, 3 text, …
-    #[serde(rename = "type", default, deserialize_with = "int")]
-    pub kind: Option<i64>,
-    /// Element tag.
-    #[serde(rename = "tagName", default, deserialize_with = "text")]
-    pub tag: Option<String>,
-    /// The attributes that matter.
-    #[serde(default)]
-    pub attributes: Attributes,
-    /// Children.
-    #[serde(rename = "childNodes", default, deserialize_with = "list")]
-    pub children: Vec<Node>,
-}
-
-/// An element's attributes as the mirror sees them. Values are held only while the mirror
-/// matches masking rules; none is ever stored.
-#[derive(Debug, Default)]
-pub struct Attributes {
-    /// Every attribute, with its value when it is a short string (masking rules test them).
-    pub pairs: Vec<(String, Option<String>)>,
-    /// Attributes a mutation removed (their value was `null`).
-    pub removed: Vec<String>,
-    /// `id`.
-    pub id: Option<String>,
-    /// `class`.
-    pub class: Option<String>,
-    /// `role`.
-    pub role: Option<String>,
-}
-
-impl Attributes {
-    /// Whether an attribute is present.
-    pub fn has(&self, name: &str) -> bool {
-        self.pairs.iter().any(|(n, _)| n == name)
-    }
-
-    /// Whether a mutation removed the attribute.
-    pub fn removed(&self, name: &str) -> bool {
-        self.removed.iter().any(|n| n == name)
-    }
-}
-
-/// Longest attribute value kept for matching.
-const MAX_ATTRIBUTE_VALUE: usize = 256;
-
-impl<'de> Deserialize<'de> for Attributes {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct AttributesVisitor;
-        impl<'de> Visitor<'de> for AttributesVisitor {
-            type Value = Attributes;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an attribute map")
-            }
-            read_as!('de, Attributes::default(); seq, unit, str, f64, i64, u64, bool);
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Attributes, A::Error> {
-                let mut out = Attributes::default();
-                while let Some(name) = map.next_key::<String>()? {
-                    // HTML attribute names are case-insensitive: `CLASS` is the class.
-                    let name = name.to_ascii_lowercase();
-                    let slot = match name.as_str() {
-                        "id" => Some(&mut out.id),
-                        "class" => Some(&mut out.class),
-                        "role" => Some(&mut out.role),
-                        _ => None,
-                    };
-                    let value = match map.next_value::<AttributeValue>()? {
-                        AttributeValue::Removed => {
-                            out.removed.push(name.clone());
-                            None
-                        }
-                        AttributeValue::Text(t) => Some(t),
-                        AttributeValue::Other => None,
-                    };
-                    if let Some(slot) = slot {
-                        slot.clone_from(&value);
-                    }
-                    // Long values (styles, data URLs) are not kept; value tests then match.
-                    let value = value.filter(|v| v.len() <= MAX_ATTRIBUTE_VALUE);
-                    out.pairs.push((name, value));
-                }
-                Ok(out)
-            }
-        }
-        d.deserialize_any(AttributesVisitor)
-    }
-}
-
-/// An attribute's value: text, `null` (a mutation removing it), or anything else.
-enum AttributeValue {
-    Text(String),
-    Removed,
-    Other,
-}
-
-impl<'de> Deserialize<'de> for AttributeValue {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = AttributeValue;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an attribute value")
-            }
-            read_as!('de, AttributeValue::Other; f64, i64, u64, bool, seq, map);
-            read_as!('de, AttributeValue::Removed; unit, none);
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(AttributeValue::Text(v.to_owned()))
-            }
-        }
-        d.deserialize_any(V)
-    }
-}
-
-/// One added subtree of a mutation.
-#[derive(Debug, Default, Deserialize)]
-pub struct Add {
-    /// Where it goes.
-    #[serde(rename = "parentId", default, deserialize_with = "int")]
-    pub parent_id: Option<i64>,
-    /// The subtree.
-    #[serde(default, deserialize_with = "lenient_node")]
-    pub node: Option<Node>,
-}
-
-/// One removed node of a mutation.
-#[derive(Debug, Default, Deserialize)]
-pub struct Remove {
-    /// Its id.
-    #[serde(default, deserialize_with = "int")]
-    pub id: Option<i64>,
-}
-
-/// One attribute change of a mutation.
-#[derive(Debug, Default, Deserialize)]
-pub struct AttributeChange {
-    /// The element.
-    #[serde(default, deserialize_with = "int")]
-    pub id: Option<i64>,
-    /// The attributes that changed.
-    #[serde(default)]
-    pub attributes: Attributes,
 }
 
 /// A scroll offset.
@@ -356,32 +195,6 @@ fn text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
         }
     }
     d.deserialize_any(TextOrNothing)
-}
-
-fn lenient_node<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Node>, D::Error> {
-    Lenient::<Node>::deserialize(d).map(|l| Some(l.0))
-}
-
-/// A JSON array of `T` (non-objects read as `T::default()`); anything else reads as empty.
-fn list<'de, D: Deserializer<'de>, T: Deserialize<'de> + Default>(
-    d: D,
-) -> Result<Vec<T>, D::Error> {
-    struct Items<T>(PhantomData<T>);
-    impl<'de, T: Deserialize<'de> + Default> Visitor<'de> for Items<T> {
-        type Value = Vec<T>;
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("an array")
-        }
-        read_as!('de, Vec::new(); map, str, f64, i64, u64, bool, unit);
-        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-            let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(4).min(4096));
-            while let Some(Lenient(item)) = seq.next_element::<Lenient<T>>()? {
-                out.push(item);
-            }
-            Ok(out)
-        }
-    }
-    d.deserialize_any(Items(PhantomData))
 }
 
 /// Any JSON value: an object is read as `T`, anything else as `T::default()`.

@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use crate::ingest::rrweb::event;
+use crate::dom::raw::{self, AttributeValue};
 use crate::privacy::identifiers;
 use crate::privacy::masking::{Effects, Element, Masking, RuleRef, Tallies};
 
@@ -17,6 +17,9 @@ pub const MASKED_FIELD_TARGET: &str = "[masked field]";
 
 /// Longest ancestor chain followed; deeper (or cyclic) chains count as unknown.
 const MAX_DEPTH: usize = 4096;
+/// Longest attribute value kept for matching; longer ones (styles, data URLs) count as
+/// present without a value. An `id` is matched in full whatever its length.
+const MAX_ATTRIBUTE_VALUE: usize = 256;
 
 /// One node as the mirror keeps it.
 #[derive(Debug, Clone, Default)]
@@ -64,27 +67,31 @@ impl Mirror {
     /// exhaust the stack; returns how many nodes were added.
     pub fn add_tree(
         &mut self,
-        root: &event::Node,
+        root: &raw::Node<'_>,
         parent: i64,
         masking: &Masking,
         tallies: &mut Tallies,
     ) -> usize {
         let mut stack = vec![(root, parent)];
         let mut added = 0;
-        while let Some((raw, parent)) = stack.pop() {
-            let Some(id) = raw.id else { continue };
+        while let Some((serialized, parent)) = stack.pop() {
+            let Some(id) = serialized.id else { continue };
             let mut node = Node {
                 parent,
-                kind: raw.kind,
-                tag: raw.tag.as_deref().unwrap_or("element").to_ascii_lowercase(),
+                kind: serialized.kind,
+                tag: serialized
+                    .tag
+                    .as_deref()
+                    .unwrap_or("element")
+                    .to_ascii_lowercase(),
                 ..Node::default()
             };
-            if raw.kind == Some(2) {
-                node.update(&raw.attributes, masking, tallies);
+            if serialized.kind == Some(2) {
+                node.update(&serialized.attributes, masking, tallies);
             }
             self.nodes.insert(id, node);
             added += 1;
-            for child in raw.children.iter().rev() {
+            for child in serialized.children.iter().rev() {
                 stack.push((child, id));
             }
         }
@@ -95,7 +102,7 @@ impl Mirror {
     pub fn set_attributes(
         &mut self,
         id: i64,
-        attributes: &event::Attributes,
+        attributes: &raw::Attributes<'_>,
         masking: &Masking,
         tallies: &mut Tallies,
     ) {
@@ -160,29 +167,34 @@ impl Mirror {
 }
 
 impl Node {
-    /// Merges `changes` (a missing value means the attribute was removed) and adds the rules
-    /// that name the node now.
-    fn update(&mut self, changes: &event::Attributes, masking: &Masking, tallies: &mut Tallies) {
-        for (name, value) in &changes.pairs {
-            self.attributes.retain(|(n, _)| n != name);
-            if !changes.removed(name) {
-                self.attributes.push((name.clone(), value.clone()));
+    /// Merges `changes` (`null` or `false` removes an attribute) and adds the rules that name
+    /// the node now.
+    fn update(&mut self, changes: &raw::Attributes<'_>, masking: &Masking, tallies: &mut Tallies) {
+        // The id is matched in full even when it is too long to keep as a value.
+        let mut full_id = None;
+        for (name, value) in &changes.0 {
+            // HTML attribute names are case-insensitive: `CLASS` is the class.
+            let name = name.to_ascii_lowercase();
+            self.attributes.retain(|(n, _)| *n != name);
+            let text = value.as_str();
+            if name == "class" {
+                self.classes = text
+                    .unwrap_or("")
+                    .split_whitespace()
+                    .map(str::to_owned)
+                    .collect();
+            }
+            if name == "id" {
+                full_id = text.map(str::to_owned);
+            }
+            if *value != AttributeValue::Removed {
+                let kept = text
+                    .filter(|t| t.len() <= MAX_ATTRIBUTE_VALUE)
+                    .map(str::to_owned);
+                self.attributes.push((name, kept));
             }
         }
-        if changes.has("class") {
-            self.classes = changes
-                .class
-                .as_deref()
-                .unwrap_or("")
-                .split_whitespace()
-                .map(str::to_owned)
-                .collect();
-        }
-        // The id is matched in full even when it is too long to keep as a value.
-        let id = changes
-            .id
-            .clone()
-            .or_else(|| self.value("id").map(str::to_owned));
+        let id = full_id.or_else(|| self.value("id").map(str::to_owned));
         let element = Element {
             tag: &self.tag,
             id: id.as_deref(),

@@ -1,6 +1,6 @@
 //! A recording's page replay: its content events (snapshots, mutations, inputs, element
 //! scrolls) fed in time order to [`DomCapture`], which masks as it builds. Runs on the
-//! preparing thread of an import, beside [`super::convert`].
+//! preparing thread of an import, after [`super::convert`], from the same decoded content.
 
 use crate::dom::DomTrack;
 use crate::dom::capture::{DomCapture, TextPolicy};
@@ -11,7 +11,7 @@ use crate::privacy::masking::Masking;
 /// The masked page track of `recording`, times from `start_ms` (the converted session's
 /// start); `None` when it holds no full snapshot.
 pub fn capture(
-    recording: &Recording,
+    recording: &Recording<'_>,
     masking: &Masking,
     start_ms: i64,
     policy: TextPolicy,
@@ -32,10 +32,10 @@ pub fn capture(
     }
     let mut order: Vec<usize> = (0..recording.events.len()).collect();
     order.sort_by_key(|&i| times[i]);
-    let mut by_index: Vec<Option<&str>> = vec![None; recording.events.len()];
-    for (i, text) in &recording.content {
+    let mut by_index: Vec<Option<&raw::Event<'_>>> = vec![None; recording.events.len()];
+    for (i, content) in &recording.content {
         if let Some(slot) = by_index.get_mut(*i) {
-            *slot = Some(text.as_str());
+            *slot = Some(content);
         }
     }
     let mut dom = DomCapture::new(masking, policy);
@@ -50,11 +50,8 @@ pub fn capture(
                 }
             }
             _ => {
-                let Some(text) = by_index[i] else { continue };
-                let Ok(event) = serde_json::from_str::<raw::Event<'_>>(text) else {
-                    continue;
-                };
-                let data = &event.data;
+                let Some(content) = by_index[i] else { continue };
+                let data = &content.data;
                 match (event_kind, source) {
                     (Some(2), _) => {
                         if let Some(node) = &data.node {

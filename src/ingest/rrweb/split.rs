@@ -10,6 +10,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use serde_json::value::RawValue;
 
+use crate::dom::raw;
 use crate::error::{Error, Result};
 use crate::ingest::rrweb::decode;
 use crate::ingest::rrweb::event::Event;
@@ -24,14 +25,23 @@ pub struct Pending<'a> {
     /// The identifier a manifest refers to.
     pub source_id: String,
     raws: Vec<&'a RawValue>,
-    decoded: Option<Recording>,
+    decoded: Option<Recording<'a>>,
     /// The file's inflation budget, shared by its recordings.
     budget: decode::Budget,
 }
 
-impl Pending<'_> {
+impl<'a> Pending<'a> {
+    /// About how many bytes its events' JSON text takes (for one decoded already, from the
+    /// less common layouts: a guess from its number of events).
+    pub fn text_len(&self) -> usize {
+        match &self.decoded {
+            Some(r) => r.events.len() * 256,
+            None => self.raws.iter().map(|r| r.get().len()).sum(),
+        }
+    }
+
     /// Decodes the events.
-    pub fn decode(self, file: &str) -> Result<Recording> {
+    pub fn decode(self, file: &str) -> Result<Recording<'a>> {
         if let Some(recording) = self.decoded {
             return Ok(recording);
         }
@@ -49,7 +59,7 @@ impl Pending<'_> {
 
 /// The events of one recording (one browser window).
 #[derive(Debug, Default)]
-pub struct Recording {
+pub struct Recording<'a> {
     /// Where it came from: `file`, `file#window`, or `file#name`.
     pub label: String,
     /// The identifier a manifest refers to: a window id, a session id, a name, or the file name.
@@ -58,9 +68,12 @@ pub struct Recording {
     pub events: Vec<Event>,
     /// A hash of each event's JSON text, to recognise exact duplicates.
     pub fingerprints: Vec<u64>,
-    /// The JSON text of the events that carry page content (snapshots, mutations, inputs), by
-    /// index in `events`: only a page replay reads them, through [`crate::dom::capture`].
-    pub content: Vec<(usize, String)>,
+    /// The events that carry page content (snapshots, mutations, inputs), by index in
+    /// `events`, read once with their strings borrowed from the file: the conversion's mirror
+    /// and the page replay ([`crate::dom::capture`]) both read them. They hold text and
+    /// attribute values as recorded, so they are never stored; what is kept is masked from
+    /// them.
+    pub content: Vec<(usize, raw::Event<'a>)>,
 }
 
 /// Whether an event carries page content a page replay needs.
@@ -99,34 +112,45 @@ fn json_error(file: &str, e: &serde_json::Error, line_offset: usize) -> Error {
 
 /// Decodes one event from its JSON text: directly when plain, through `Value` when packed or
 /// compressed.
-fn decode_one(
+fn decode_one<'a>(
     file: &str,
-    raw: &RawValue,
+    raw: &'a RawValue,
     budget: &mut decode::RecordingBudget,
-) -> Result<(Event, u64, Option<String>)> {
+) -> Result<(Event, u64, Option<raw::Event<'a>>)> {
     let text = raw.get();
     let print = fingerprint(text);
     if text.starts_with('"') || text.contains("\"cv\"") {
         let value: Value = serde_json::from_str(text).map_err(|e| json_error(file, &e, 0))?;
         let mut unpacked = decode::unpack_all(file, vec![value], budget)?;
         let value = unpacked.pop().unwrap_or(Value::Null);
-        let content = value.to_string();
-        let event = Event::deserialize(value).unwrap_or_default();
-        let content = is_page_content(&event).then_some(content);
+        let (event, content) = from_value(value);
         return Ok((event, print, content));
     }
     let event = serde_json::from_str::<Event>(text).map_err(|e| json_error(file, &e, 0))?;
-    let content = is_page_content(&event).then(|| text.to_owned());
+    // The typed event skips page content; it is read here once, borrowing from the file.
+    let content = is_page_content(&event)
+        .then(|| serde_json::from_str::<raw::Event<'a>>(text).ok())
+        .flatten();
     Ok((event, print, content))
 }
 
-type Decoded = (Vec<Event>, Vec<u64>, Vec<(usize, String)>);
+/// An event and its page content from a parsed value (packed or compressed events, the less
+/// common layouts): the content's strings are copied out of the value.
+fn from_value<'a>(value: Value) -> (Event, Option<raw::Event<'a>>) {
+    let event = Event::deserialize(&value).unwrap_or_default();
+    let content = is_page_content(&event)
+        .then(|| raw::Event::deserialize(value).ok())
+        .flatten();
+    (event, content)
+}
 
-fn decode_all(
+type Decoded<'a> = (Vec<Event>, Vec<u64>, Vec<(usize, raw::Event<'a>)>);
+
+fn decode_all<'a>(
     file: &str,
-    raws: &[&RawValue],
+    raws: &[&'a RawValue],
     budget: &mut decode::RecordingBudget,
-) -> Result<Decoded> {
+) -> Result<Decoded<'a>> {
     let mut events = Vec::with_capacity(raws.len());
     let mut prints = Vec::with_capacity(raws.len());
     let mut content = Vec::new();
@@ -177,7 +201,7 @@ pub fn split<'a>(file: &str, text: &'a str) -> Result<Vec<Pending<'a>>> {
 }
 
 /// Splits and decodes every recording at once (for callers that want them all).
-pub fn split_all(file: &str, bytes: &[u8]) -> Result<Vec<Recording>> {
+pub fn split_all<'a>(file: &str, bytes: &'a [u8]) -> Result<Vec<Recording<'a>>> {
     let text = std::str::from_utf8(bytes)
         .map_err(|e| Error::Format(format!("{file}: not UTF-8 text (byte {})", e.valid_up_to())))?;
     split(file, text)?
@@ -186,8 +210,8 @@ pub fn split_all(file: &str, bytes: &[u8]) -> Result<Vec<Recording>> {
         .collect()
 }
 
-impl From<Recording> for Pending<'_> {
-    fn from(r: Recording) -> Self {
+impl<'a> From<Recording<'a>> for Pending<'a> {
+    fn from(r: Recording<'a>) -> Self {
         Pending {
             label: r.label.clone(),
             source_id: r.source_id.clone(),
@@ -218,17 +242,16 @@ fn from_values(
     source_id: String,
     values: Vec<Value>,
     budget: &decode::Budget,
-) -> Result<Recording> {
+) -> Result<Recording<'static>> {
     let values = decode::unpack_all(file, values, &mut budget.recording())?;
     let mut prints = Vec::with_capacity(values.len());
     let mut events = Vec::with_capacity(values.len());
     let mut content = Vec::new();
     for v in values {
-        let text = v.to_string();
-        prints.push(fingerprint(&text));
-        let event = Event::deserialize(v).unwrap_or_default();
-        if is_page_content(&event) {
-            content.push((events.len(), text));
+        prints.push(fingerprint(&v.to_string()));
+        let (event, page) = from_value(v);
+        if let Some(page) = page {
+            content.push((events.len(), page));
         }
         events.push(event);
     }
@@ -241,7 +264,7 @@ fn from_values(
     })
 }
 
-fn from_object(file: &str, value: Value) -> Result<Vec<Recording>> {
+fn from_object(file: &str, value: Value) -> Result<Vec<Recording<'static>>> {
     // One budget for the whole file, shared by its recordings.
     let budget = decode::Budget::for_file();
     let Value::Object(mut map) = value else {
