@@ -4,6 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
+pub mod stored;
+
 /// The mask shown for every input value.
 pub const MASKED_VALUE: &str = "••••";
 

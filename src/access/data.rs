@@ -229,7 +229,7 @@ impl Workspace {
             .map_err(|e| sql_error("recordings.db", e))?;
         let blob =
             blob.ok_or_else(|| Error::Invalid(format!("There is no session '{session_id}'.")))?;
-        serde_json::from_slice(&blob).map_err(|_| {
+        crate::session::stored::decode(&blob).map_err(|_| {
             Error::Integrity(format!(
                 "the events of session {session_id} are unreadable."
             ))

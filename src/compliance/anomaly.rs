@@ -196,7 +196,7 @@ fn scan_sessions(
         let id: String = row.get(0).map_err(failed)?;
         let events: Vec<SessionEvent> = match row.get_ref(1).map_err(failed)? {
             rusqlite::types::ValueRef::Text(t) | rusqlite::types::ValueRef::Blob(t) => {
-                serde_json::from_slice(t).unwrap_or_default()
+                crate::session::stored::decode(t).unwrap_or_default()
             }
             _ => Vec::new(),
         };

@@ -11,7 +11,6 @@ use crate::dataset::db::sql_error;
 use crate::error::{Error, Result};
 use crate::privacy::identifiers;
 use crate::privacy::url::page_pattern;
-use crate::session::SessionEvent;
 
 const CORE: &str = "core.db";
 const REC: &str = "recordings.db";
@@ -128,9 +127,10 @@ fn rewrite(
                 .collect()
         })
         .map_err(|e| sql_error(REC, e))?;
-    for (id, events_json, pages_json) in rows {
-        let mut events: Vec<SessionEvent> = serde_json::from_slice(&events_json)
+    for (id, events_stored, pages_json) in rows {
+        let before = crate::session::stored::decode(&events_stored)
             .map_err(|_| Error::Integrity(format!("The stored events of {id} are damaged.")))?;
+        let mut events = before.clone();
         for e in &mut events {
             if let (Some(t), Some(rewrite)) = (&e.target, target) {
                 e.target = Some(rewrite(t));
@@ -145,13 +145,14 @@ fn rewrite(
         }
         let mut seen = std::collections::HashSet::new();
         pages.retain(|p| seen.insert(p.clone()));
-        let events_new = serde_json::to_vec(&events).map_err(|e| Error::Format(e.to_string()))?;
         let pages_new = serde_json::to_string(&pages).map_err(|e| Error::Format(e.to_string()))?;
-        if events_new != events_json || pages_new != pages_json {
+        // Compared as events, not bytes: events an older version stored as JSON are rewritten
+        // only when a rule changes them.
+        if events != before || pages_new != pages_json {
             rec_tx
                 .execute(
                     "UPDATE session_events SET events = ?1 WHERE session_id = ?2",
-                    params![events_new, id],
+                    params![crate::session::stored::encode(&events), id],
                 )
                 // Scanned again for PII when the Compliance view next opens.
                 .and_then(|_| {

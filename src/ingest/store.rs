@@ -397,7 +397,7 @@ fn store_replay(
     let clicks = c.events.iter().filter(|e| e.is_click()).count() as i64;
     let signals = &s.signals;
     let (rage, dead) = (signals.rage_bursts, signals.dead_clicks);
-    let events = serde_json::to_vec(&c.events).unwrap_or_default();
+    let events = crate::session::stored::encode(&c.events);
     tx.prepare_cached("INSERT INTO sessions (id, subject, started_at_ms, duration_ms, device, viewport_width, region, pages, clicks,
                                rage_clicks, source_key, dead_clicks, variant, cohort, heatmap_ref, survey_score,
                                error_clicks, quick_backs, page_reversals)

@@ -10,7 +10,6 @@ use crate::dataset::db::sql_error;
 use crate::error::Result;
 use crate::insights::elements;
 use crate::insights::signals::{self, SessionSignals};
-use crate::session::SessionEvent;
 
 const CORE: &str = "core.db";
 const REC: &str = "recordings.db";
@@ -62,7 +61,7 @@ pub fn backfill(core: &Connection, rec: &Connection) -> Result<usize> {
         let rec_tx = rec.unchecked_transaction()?;
         let core_tx = core.unchecked_transaction()?;
         for (id, heatmap_ref, width, events) in rows {
-            let events: Vec<SessionEvent> = serde_json::from_slice(&events).unwrap_or_default();
+            let events = crate::session::stored::decode(&events).unwrap_or_default();
             let s = signals::of_session(&events);
             rec_tx.execute(
                 "UPDATE sessions SET error_clicks = ?2, quick_backs = ?3, page_reversals = ?4 WHERE id = ?1",

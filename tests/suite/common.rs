@@ -304,3 +304,50 @@ pub fn assumed() -> sightline::ingest::ImportOptions {
         )),
     }
 }
+
+/// Rewrites the stored events of `session` (every session when `None`) as an older version
+/// stored them (JSON), with `from` replaced by `to` in every target: text an older, less
+/// careful version might have kept.
+pub fn plant_in_stored_events(
+    rec: &rusqlite::Connection,
+    session: Option<&str>,
+    from: &str,
+    to: &str,
+) {
+    let rows: Vec<(String, Vec<u8>)> = rec
+        .prepare("SELECT session_id, events FROM session_events")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    for (id, stored) in rows {
+        if session.is_some_and(|s| s != id) {
+            continue;
+        }
+        let mut events = sightline::session::stored::decode(&stored).unwrap();
+        for e in &mut events {
+            if let Some(t) = &mut e.target {
+                *t = t.replace(from, to);
+            }
+        }
+        rec.execute(
+            "UPDATE session_events SET events = ?1 WHERE session_id = ?2",
+            rusqlite::params![serde_json::to_vec(&events).unwrap(), id],
+        )
+        .unwrap();
+    }
+}
+
+/// Every session's stored events, as JSON text (whatever form they are stored in).
+pub fn stored_events_text(rec: &rusqlite::Connection) -> Vec<String> {
+    rec.prepare("SELECT events FROM session_events")
+        .unwrap()
+        .query_map([], |r| r.get::<_, Vec<u8>>(0))
+        .unwrap()
+        .map(|blob| {
+            let events = sightline::session::stored::decode(&blob.unwrap()).unwrap();
+            serde_json::to_string(&events).unwrap()
+        })
+        .collect()
+}

@@ -10,7 +10,8 @@ use sightline::error::Error;
 use sightline::ingest::{ImportInput, ImportOptions};
 
 use super::common::{
-    ANALYST, ENGINEER, Fixture, LEAD, UX, contains, files, files_of, sightline, stderr, stdout,
+    ANALYST, ENGINEER, Fixture, LEAD, UX, contains, files, files_of, plant_in_stored_events,
+    sightline, stderr, stdout,
 };
 
 const DAY: i64 = 86_400_000;
@@ -741,13 +742,7 @@ fn replay_text_is_scanned_at_import_and_the_result_kept() {
     assert!(rows.iter().all(|(_, n)| *n == 0), "{rows:?}");
     // Text stored by an older version, which redacted less: no kept result for it.
     let planted = &rows[0].0;
-    rec.execute(
-        "UPDATE session_events
-         SET events = CAST(replace(CAST(events AS TEXT), 'button#send', 'call +1 555 0142') AS BLOB)
-         WHERE session_id = ?1",
-        [planted],
-    )
-    .unwrap();
+    plant_in_stored_events(&rec, Some(planted), "button#send", "call +1 555 0142");
     rec.execute("DELETE FROM session_pii WHERE session_id = ?1", [planted])
         .unwrap();
     let leaks = |fx: &Fixture| -> Vec<String> {
@@ -788,12 +783,7 @@ fn a_forged_kept_scan_result_is_caught_by_the_report() {
     let id: String = rec
         .query_row("SELECT session_id FROM session_pii", [], |r| r.get(0))
         .unwrap();
-    rec.execute(
-        "UPDATE session_events
-         SET events = CAST(replace(CAST(events AS TEXT), 'button#send', 'call +1 555 0142') AS BLOB)",
-        [],
-    )
-    .unwrap();
+    plant_in_stored_events(&rec, None, "button#send", "call +1 555 0142");
     rec.execute("UPDATE session_pii SET matches = 0, kind = NULL", [])
         .unwrap();
     let keys = |lead: &sightline::access::Workspace| -> Vec<String> {

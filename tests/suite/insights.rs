@@ -195,7 +195,6 @@ pub(super) fn element_sessions() -> String {
 #[test]
 fn the_element_table_matches_the_stored_events_and_keeps_the_floor() {
     use sightline::heatmap::segment::Segment;
-    use sightline::session::SessionEvent;
     use std::collections::{HashMap, HashSet};
     let fx = Fixture::with_all_roles();
     import(&fx, element_sessions());
@@ -219,7 +218,7 @@ fn the_element_table_matches_the_stored_events_and_keeps_the_floor() {
     );
     let mut clicks: HashMap<String, Counted> = HashMap::new();
     for (s, events) in stored.iter().enumerate() {
-        let events: Vec<SessionEvent> = serde_json::from_slice(events).unwrap();
+        let events = sightline::session::stored::decode(events).unwrap();
         for e in events.iter().filter(|e| e.is_click()) {
             let c = clicks.entry(e.target.clone().unwrap()).or_default();
             c.0 += 1;

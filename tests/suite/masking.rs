@@ -388,13 +388,15 @@ fn the_first_import_after_the_upgrade_scrubs_what_older_versions_stored() {
     // The stored events hold no canary any more (the log keeps what it recorded; the test
     // reads events, pages and sessions, not the log).
     let rec = fx.raw(Tier::Recordings);
-    let stored: Vec<String> = rec
-        .prepare("SELECT CAST(events AS TEXT) || pages FROM session_events JOIN sessions ON sessions.id = session_id")
+    let mut stored = super::common::stored_events_text(&rec);
+    let pages: Vec<String> = rec
+        .prepare("SELECT pages FROM sessions")
         .unwrap()
         .query_map([], |r| r.get(0))
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
+    stored.extend(pages);
     drop(rec);
     // Nor do the files: rows, free pages and WAL.
     let (plain, wal) = files(&fx);
