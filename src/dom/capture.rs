@@ -255,8 +255,10 @@ impl<'a> DomCapture<'a> {
                     continue;
                 }
                 let value = match value {
-                    AttributeValue::Text(v) => self.attribute(&tag, &name, v, &effects, None),
-                    AttributeValue::Removed => None,
+                    AttributeValue::Text(v) | AttributeValue::Scalar(v) => {
+                        self.attribute(&tag, &name, v, &effects, None)
+                    }
+                    AttributeValue::Removed | AttributeValue::False => None,
                     // A style diff object cannot be merged safely here: left as it was.
                     AttributeValue::Other => continue,
                 };
@@ -528,7 +530,7 @@ impl<'a> DomCapture<'a> {
         for (name, value) in &changes.0 {
             let name = name.to_ascii_lowercase();
             k.attrs.retain(|(n, _)| *n != name);
-            if let AttributeValue::Text(v) = value {
+            if let AttributeValue::Text(v) | AttributeValue::Scalar(v) = value {
                 let v = (v.len() <= 256).then(|| v.to_string());
                 k.attrs.push((name, v));
             }

@@ -37,7 +37,7 @@ macro_rules! scalars_read_as {
 #[derive(Debug, Default, Deserialize)]
 pub struct Event<'a> {
     /// The payload.
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "lenient_data")]
     pub data: Data<'a>,
 }
 
@@ -45,7 +45,7 @@ pub struct Event<'a> {
 #[derive(Debug, Default, Deserialize)]
 pub struct Data<'a> {
     /// FullSnapshot: the document.
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "lenient")]
     pub node: Option<Node<'a>>,
     /// Mutation: added subtrees.
     #[serde(borrow, default, deserialize_with = "list")]
@@ -100,7 +100,7 @@ pub struct Add<'a> {
     #[serde(rename = "nextId", default, deserialize_with = "int")]
     pub next_id: Option<i64>,
     /// The subtree.
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "lenient")]
     pub node: Option<Node<'a>>,
 }
 
@@ -137,19 +137,24 @@ pub struct AttributeChange<'a> {
 /// An attribute's value.
 #[derive(Debug, Clone, PartialEq)]
 pub enum AttributeValue<'a> {
-    /// Text (numbers are read as their text, `true` as the empty string).
+    /// A JSON string.
     Text(Cow<'a, str>),
-    /// `null` or `false`: removed (in a mutation).
+    /// A number or `true`, as the text a page would see (`true` as the empty string). Kept
+    /// apart from strings so that masking rules testing a value can stay on the safe side.
+    Scalar(Cow<'a, str>),
+    /// `null`: removed (in a mutation).
     Removed,
+    /// `false`: a page removes the attribute, but a masking rule counts it as present.
+    False,
     /// Anything else (a style diff object, a list).
     Other,
 }
 
 impl AttributeValue<'_> {
-    /// The text, if it is text.
+    /// The text a page would see, for strings, numbers and `true`.
     pub fn as_str(&self) -> Option<&str> {
         match self {
-            AttributeValue::Text(t) => Some(t),
+            AttributeValue::Text(t) | AttributeValue::Scalar(t) => Some(t),
             _ => None,
         }
     }
@@ -194,19 +199,19 @@ impl<'de: 'a, 'a> Deserialize<'de> for AttributeValue<'a> {
                 Ok(AttributeValue::Text(Cow::Owned(v.to_owned())))
             }
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-                Ok(AttributeValue::Text(Cow::Owned(v.to_string())))
+                Ok(AttributeValue::Scalar(Cow::Owned(v.to_string())))
             }
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-                Ok(AttributeValue::Text(Cow::Owned(v.to_string())))
+                Ok(AttributeValue::Scalar(Cow::Owned(v.to_string())))
             }
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-                Ok(AttributeValue::Text(Cow::Owned(v.to_string())))
+                Ok(AttributeValue::Scalar(Cow::Owned(v.to_string())))
             }
             fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
                 Ok(if v {
-                    AttributeValue::Text(Cow::Borrowed(""))
+                    AttributeValue::Scalar(Cow::Borrowed(""))
                 } else {
-                    AttributeValue::Removed
+                    AttributeValue::False
                 })
             }
             fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
@@ -257,7 +262,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for Attributes<'a> {
 /// An integer, or absent for anything else.
 fn int<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
     Ok(match AttributeValue::deserialize(d)? {
-        AttributeValue::Text(t) => t
+        AttributeValue::Text(t) | AttributeValue::Scalar(t) => t
             .parse::<f64>()
             .ok()
             .filter(|n| n.fract() == 0.0 && n.abs() < 9.0e15)
@@ -269,9 +274,20 @@ fn int<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
 /// Text (numbers as their text), or absent for anything else.
 fn text<'de: 'a, 'a, D: Deserializer<'de>>(d: D) -> Result<Option<Cow<'a, str>>, D::Error> {
     Ok(match AttributeValue::deserialize(d)? {
-        AttributeValue::Text(t) => Some(t),
+        AttributeValue::Text(t) | AttributeValue::Scalar(t) => Some(t),
         _ => None,
     })
+}
+
+/// An object read as `T`; anything else reads as absent (as the typed events read it).
+fn lenient<'de: 'a, 'a, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<T>, D::Error> {
+    Ok(Lenient::<T>::deserialize(d)?.0)
+}
+
+fn lenient_data<'de: 'a, 'a, D: Deserializer<'de>>(d: D) -> Result<Data<'a>, D::Error> {
+    Ok(lenient(d)?.unwrap_or_default())
 }
 
 /// A list whose elements that do not fit are skipped; anything but a list is empty.

@@ -16,8 +16,8 @@ use crate::privacy::masking::Masking;
 /// Converted sessions waiting to be written, at most. A deep queue lets the preparing thread
 /// keep going while the writer commits a batch (4 sessions measured 10% slower than 32).
 const IN_FLIGHT: usize = 32;
-/// Bytes of recording text waiting to be written, at most; one session is always let through,
-/// however large.
+/// Bytes of recording text (as expanded, for compressed events) behind the sessions waiting
+/// to be written, at most; one session is always let through, however large.
 const IN_FLIGHT_BYTES: usize = 32 << 20;
 
 /// The bytes of recordings handed over and not yet taken by the writer.
@@ -223,7 +223,6 @@ fn prepare_file(
         if cancel.load(Ordering::Relaxed) {
             break;
         }
-        let bytes = p.text_len();
         // Decoded one at a time, so memory follows the largest session, not the file.
         let recording = match p.decode(name) {
             Ok(r) => r,
@@ -236,6 +235,9 @@ fn prepare_file(
             converted.started_at_ms,
             TextPolicy::Mask,
         );
+        // Charged at the JSON it came from, compressed events as they expanded: more than
+        // the masked session that is queued, so the bound holds.
+        let bytes = recording.text_bytes;
         let prepared = Prepared {
             source_id: recording.source_id,
             converted,

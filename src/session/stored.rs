@@ -33,6 +33,11 @@ const DEAD: u32 = 1 << 9;
 const ACCIDENTAL: u32 = 1 << 10;
 const KNOWN: u32 = (1 << 11) - 1;
 
+/// The string copies a decode may make, as a multiple of the stored bytes.
+const COPY_FACTOR: usize = 64;
+/// ... and at least this many bytes, for small sessions.
+const MIN_COPY_BUDGET: usize = 1 << 20;
+
 /// Kinds by their stored number. Append only: the numbers are on disk.
 const KINDS: [EventKind; 11] = [
     EventKind::Navigation,
@@ -140,16 +145,21 @@ pub fn decode(bytes: &[u8]) -> Result<Vec<SessionEvent>, Damaged> {
         let raw = r.take(len)?;
         strings.push(std::str::from_utf8(raw).map_err(|_| Damaged)?);
     }
-    let string = |i: u64| -> Result<String, Damaged> {
+    // Each use of a string copies it: the copies are capped, so a long string named by every
+    // event cannot ask for terabytes. Real sessions copy a few times their stored size.
+    let mut copy_budget = bytes.len().saturating_mul(COPY_FACTOR).max(MIN_COPY_BUDGET);
+    let mut string = |i: u64| -> Result<String, Damaged> {
         let i = usize::try_from(i).map_err(|_| Damaged)?;
-        strings.get(i).map(|s| (*s).to_owned()).ok_or(Damaged)
+        let s = strings.get(i).ok_or(Damaged)?;
+        copy_budget = copy_budget.checked_sub(s.len()).ok_or(Damaged)?;
+        Ok((*s).to_owned())
     };
     // An event takes at least three bytes: time, kind, mask.
     let n_events = r.count(3)?;
     let mut events = Vec::with_capacity(n_events);
     let mut t = 0i64;
     for _ in 0..n_events {
-        t = t.checked_add(unzigzag(r.varint()?)).ok_or(Damaged)?;
+        t = t.wrapping_add(unzigzag(r.varint()?));
         let kind = *KINDS.get(usize::from(r.byte()?)).ok_or(Damaged)?;
         let mask = u32::try_from(r.varint()?).map_err(|_| Damaged)?;
         if mask & !KNOWN != 0 {
@@ -191,8 +201,21 @@ pub fn decode(bytes: &[u8]) -> Result<Vec<SessionEvent>, Damaged> {
     Ok(events)
 }
 
+/// The stored number of `kind`: its place in [`KINDS`] (a test checks they agree).
 fn kind_number(kind: EventKind) -> u8 {
-    KINDS.iter().position(|k| *k == kind).unwrap_or(0) as u8
+    match kind {
+        EventKind::Navigation => 0,
+        EventKind::Viewport => 1,
+        EventKind::Move => 2,
+        EventKind::Click => 3,
+        EventKind::Tap => 4,
+        EventKind::Pointer => 5,
+        EventKind::Scroll => 6,
+        EventKind::ElementScroll => 7,
+        EventKind::Input => 8,
+        EventKind::Custom => 9,
+        EventKind::Error => 10,
+    }
 }
 
 fn zigzag(n: i64) -> u64 {
@@ -290,6 +313,30 @@ mod tests {
         }
         let stored = encode(&events);
         assert_eq!(decode(&stored), Ok(events));
+    }
+
+    #[test]
+    fn kind_numbers_follow_the_table() {
+        for (i, kind) in KINDS.iter().enumerate() {
+            assert_eq!(usize::from(kind_number(*kind)), i, "{kind:?}");
+        }
+    }
+
+    #[test]
+    fn a_long_string_named_by_every_event_is_refused_not_copied() {
+        let long = "a".repeat(1 << 16);
+        let mut forged = MAGIC.to_vec();
+        forged.push(VERSION);
+        put(&mut forged, 1);
+        put(&mut forged, long.len() as u64);
+        forged.extend_from_slice(long.as_bytes());
+        let events = 200_000u64;
+        put(&mut forged, events);
+        for _ in 0..events {
+            // No time step, a click, a target naming the long string.
+            forged.extend([0, 3, TARGET as u8, 0]);
+        }
+        assert_eq!(decode(&forged), Err(Damaged));
     }
 
     #[test]

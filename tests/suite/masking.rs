@@ -509,6 +509,84 @@ fn a_rule_needing_two_attributes_matches_when_a_mutation_adds_the_second() {
 }
 
 #[test]
+fn a_malformed_add_next_to_a_marker_does_not_lose_the_marker() {
+    // The trick: one add whose node is not an object, in the same mutation that marks the
+    // container. The mutation must still reach the mirror, so the click inside is blocked.
+    let fx = Fixture::with_all_roles();
+    let t = |ms: i64| 1_700_000_000_000i64 + ms;
+    let events = serde_json::json!([
+        {"type": 4, "timestamp": t(0), "data": {"href": "https://app.test/chat", "width": 1440, "height": 900}},
+        {"type": 2, "timestamp": t(1), "data": {"node": {"type": 0, "id": 1, "childNodes": [
+            {"type": 2, "id": 2, "tagName": "div", "attributes": {}, "childNodes": [
+                {"type": 2, "id": 3, "tagName": "button", "attributes": {}, "childNodes": []}
+            ]},
+            {"type": 2, "id": 4, "tagName": "button", "attributes": {"id": "send"}, "childNodes": []}
+        ]}}},
+        {"type": 3, "timestamp": t(10), "data": {"source": 0, "texts": [], "removes": [],
+            "adds": [{"parentId": 1, "node": 5}],
+            "attributes": [{"id": 2, "attributes": {"class": "secret-zone"}}]}},
+        {"type": 3, "timestamp": t(100), "data": {"source": 2, "type": 2, "id": 3, "x": 10, "y": 10}},
+        {"type": 3, "timestamp": t(900), "data": {"source": 2, "type": 2, "id": 4, "x": 300, "y": 300}}
+    ]);
+    let rule = MaskingRule {
+        marker: Marker::Class("secret-zone".into()),
+        effect: Effect::Block,
+    };
+    let (report, events) = import_events(&fx, Some(rule), events);
+    let clicked: Vec<_> = events
+        .iter()
+        .filter(|e| e.is_click())
+        .map(|e| e.target.as_deref())
+        .collect();
+    assert_eq!(clicked, [Some("button#send")], "{report:?}");
+    assert_eq!(
+        report.counts.by_rule["class secret-zone → block"].events_removed,
+        1
+    );
+}
+
+#[test]
+fn a_page_nested_too_deep_to_read_is_refused_not_imported_unmasked() {
+    // A snapshot deeper than the JSON reader follows: the file is refused, rather than
+    // imported without the mirror that decides what the rules cover.
+    let fx = Fixture::with_all_roles();
+    let t = |ms: i64| 1_700_000_000_000i64 + ms;
+    let mut node = serde_json::json!({"type": 2, "id": 1000, "tagName": "button",
+        "attributes": {"class": "secret-zone"}, "childNodes": []});
+    for depth in 0..150 {
+        node = serde_json::json!({"type": 2, "id": 2 + depth, "tagName": "div",
+            "attributes": {}, "childNodes": [node]});
+    }
+    let events = serde_json::json!([
+        {"type": 4, "timestamp": t(0), "data": {"href": "https://app.test/chat", "width": 1440, "height": 900}},
+        {"type": 2, "timestamp": t(1), "data": {"node": {"type": 0, "id": 1, "childNodes": [node]}}},
+        {"type": 3, "timestamp": t(100), "data": {"source": 2, "type": 2, "id": 1000, "x": 10, "y": 10}}
+    ]);
+    let rule = MaskingRule {
+        marker: Marker::Class("secret-zone".into()),
+        effect: Effect::Block,
+    };
+    let mut ws = fx.unlock(ENGINEER);
+    ws.add_masking_rule(&rule).unwrap();
+    let report = ws
+        .import_inputs(
+            &[ImportInput::Memory {
+                name: "deep.json".into(),
+                text: events.to_string(),
+            }],
+            &assumed(),
+            &mut |_| {},
+            &AtomicBool::new(false),
+        )
+        .unwrap();
+    ws.lock().unwrap();
+    assert_eq!(report.recordings, 0, "{report:?}");
+    assert_eq!(report.failed_files.len(), 1, "{report:?}");
+    let lead = fx.unlock(LEAD);
+    assert!(lead.sessions(None).unwrap().is_empty());
+}
+
+#[test]
 fn native_targets_with_pseudo_classes_still_meet_their_rules() {
     let fx = Fixture::with_all_roles();
     let text = r#"{"sightline": 1, "session": "n1", "subject": "u-1", "consent": {"heatmaps": true, "recordings": true}, "url": "https://app.test/pay", "viewport": {"width": 1440, "height": 900}}

@@ -41,6 +41,7 @@ impl Budget {
         RecordingBudget {
             left: self.per_recording,
             file: self.file_left.clone(),
+            spent: 0,
         }
     }
 }
@@ -50,14 +51,21 @@ impl Budget {
 pub struct RecordingBudget {
     left: u64,
     file: Arc<AtomicU64>,
+    spent: u64,
 }
 
 impl RecordingBudget {
+    /// How many bytes this recording's compressed events expanded to.
+    pub fn spent(&self) -> u64 {
+        self.spent
+    }
+
     fn limit(&self) -> u64 {
         self.left.min(self.file.load(Ordering::Relaxed))
     }
 
     fn spend(&mut self, n: u64) {
+        self.spent = self.spent.saturating_add(n);
         self.left = self.left.saturating_sub(n);
         let _ = self
             .file

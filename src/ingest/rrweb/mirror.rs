@@ -176,7 +176,12 @@ impl Node {
             // HTML attribute names are case-insensitive: `CLASS` is the class.
             let name = name.to_ascii_lowercase();
             self.attributes.retain(|(n, _)| *n != name);
-            let text = value.as_str();
+            // Only strings are kept as values: a number or `true` counts as present with no
+            // value, so that value tests match it, to be safe.
+            let text = match value {
+                AttributeValue::Text(t) => Some(t.as_ref()),
+                _ => None,
+            };
             if name == "class" {
                 self.classes = text
                     .unwrap_or("")

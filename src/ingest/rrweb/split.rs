@@ -31,28 +31,22 @@ pub struct Pending<'a> {
 }
 
 impl<'a> Pending<'a> {
-    /// About how many bytes its events' JSON text takes (for one decoded already, from the
-    /// less common layouts: a guess from its number of events).
-    pub fn text_len(&self) -> usize {
-        match &self.decoded {
-            Some(r) => r.events.len() * 256,
-            None => self.raws.iter().map(|r| r.get().len()).sum(),
-        }
-    }
-
     /// Decodes the events.
     pub fn decode(self, file: &str) -> Result<Recording<'a>> {
         if let Some(recording) = self.decoded {
             return Ok(recording);
         }
-        let (events, fingerprints, content) =
-            decode_all(file, &self.raws, &mut self.budget.recording())?;
+        let mut budget = self.budget.recording();
+        let (events, fingerprints, content) = decode_all(file, &self.raws, &mut budget)?;
+        let text_bytes = self.raws.iter().map(|r| r.get().len()).sum::<usize>()
+            + usize::try_from(budget.spent()).unwrap_or(usize::MAX);
         Ok(Recording {
             label: self.label,
             source_id: self.source_id,
             events,
             fingerprints,
             content,
+            text_bytes,
         })
     }
 }
@@ -74,6 +68,9 @@ pub struct Recording<'a> {
     /// attribute values as recorded, so they are never stored; what is kept is masked from
     /// them.
     pub content: Vec<(usize, raw::Event<'a>)>,
+    /// The bytes of JSON its events took, compressed ones as they expanded: what an import
+    /// charges against the memory of sessions in flight.
+    pub text_bytes: usize,
 }
 
 /// Whether an event carries page content a page replay needs.
@@ -123,25 +120,34 @@ fn decode_one<'a>(
         let value: Value = serde_json::from_str(text).map_err(|e| json_error(file, &e, 0))?;
         let mut unpacked = decode::unpack_all(file, vec![value], budget)?;
         let value = unpacked.pop().unwrap_or(Value::Null);
-        let (event, content) = from_value(value);
+        let (event, content) = from_value(file, value)?;
         return Ok((event, print, content));
     }
     let event = serde_json::from_str::<Event>(text).map_err(|e| json_error(file, &e, 0))?;
     // The typed event skips page content; it is read here once, borrowing from the file.
-    let content = is_page_content(&event)
-        .then(|| serde_json::from_str::<raw::Event<'a>>(text).ok())
-        .flatten();
+    // Content that cannot be read refuses the file: the mirror that decides what masking
+    // rules cover would miss it, and interactions on what it holds would go unmasked.
+    let content = if is_page_content(&event) {
+        Some(serde_json::from_str::<raw::Event<'a>>(text).map_err(|e| json_error(file, &e, 0))?)
+    } else {
+        None
+    };
     Ok((event, print, content))
 }
 
 /// An event and its page content from a parsed value (packed or compressed events, the less
 /// common layouts): the content's strings are copied out of the value.
-fn from_value<'a>(value: Value) -> (Event, Option<raw::Event<'a>>) {
+fn from_value<'a>(file: &str, value: Value) -> Result<(Event, Option<raw::Event<'a>>)> {
     let event = Event::deserialize(&value).unwrap_or_default();
-    let content = is_page_content(&event)
-        .then(|| raw::Event::deserialize(value).ok())
-        .flatten();
-    (event, content)
+    if !is_page_content(&event) {
+        return Ok((event, None));
+    }
+    let content = raw::Event::deserialize(value).map_err(|e| {
+        Error::Format(format!(
+            "{file}: a page snapshot or change is unreadable: {e}"
+        ))
+    })?;
+    Ok((event, Some(content)))
 }
 
 type Decoded<'a> = (Vec<Event>, Vec<u64>, Vec<(usize, raw::Event<'a>)>);
@@ -247,9 +253,12 @@ fn from_values(
     let mut prints = Vec::with_capacity(values.len());
     let mut events = Vec::with_capacity(values.len());
     let mut content = Vec::new();
+    let mut text_bytes = 0;
     for v in values {
-        prints.push(fingerprint(&v.to_string()));
-        let (event, page) = from_value(v);
+        let text = v.to_string();
+        text_bytes += text.len();
+        prints.push(fingerprint(&text));
+        let (event, page) = from_value(file, v)?;
         if let Some(page) = page {
             content.push((events.len(), page));
         }
@@ -261,6 +270,7 @@ fn from_values(
         events,
         fingerprints: prints,
         content,
+        text_bytes,
     })
 }
 
