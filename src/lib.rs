@@ -27,6 +27,7 @@ pub mod error;
 pub mod export;
 pub mod failpoint;
 pub mod fsutil;
+pub mod grid;
 pub mod heatmap;
 pub mod ingest;
 pub mod insights;

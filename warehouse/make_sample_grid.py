@@ -279,6 +279,29 @@ def main():
         )
     if not ok:
         sys.exit("the DuckDB grid differs from the grid of the native sessions")
+    write_bad_row_fixture()
+
+
+def write_bad_row_fixture():
+    """A copy of the k=5 grid whose fifth row claims more sessions than events: the test that
+    a malformed grid is refused naming its row."""
+    import duckdb
+
+    good = FIXTURES / "sample_grid_k5_50px.parquet"
+    bad = FIXTURES / "bad_row_grid.parquet"
+    duckdb.connect().execute(
+        f"""
+        COPY (
+          SELECT page, viewport_width, kind, segment_key, segment_value, day, x_bin, y_bin,
+                 bin_px, count, CASE WHEN rn = 5 THEN count + 3 ELSE sessions END AS sessions
+          FROM (SELECT *, row_number() OVER (ORDER BY kind, day, x_bin, y_bin) AS rn
+                FROM '{good}')
+          ORDER BY rn
+        ) TO '{bad}' (FORMAT PARQUET, COMPRESSION SNAPPY,
+          KV_METADATA {{'sightline.recipe': 'hand-edited: row 5 has more sessions than events'}})
+        """
+    )
+    print(f"{bad.relative_to(ROOT)}: row 5 has more sessions than events")
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@
 mod compliance;
 mod data;
 mod elements;
+mod grid;
 mod heatmap_store;
 pub mod heatmaps;
 mod listing;
@@ -25,6 +26,7 @@ pub use crate::audit::log::{ChainProblem, ChainReport, Head, LogEntry, LogQuery}
 pub use crate::audit::{Action, Outcome, log, throttle};
 pub use crate::dataset::Role;
 pub use elements::SegmentComparison;
+pub use grid::{GridReport, describe_source};
 pub use listing::{PageSummary, SessionSummary};
 pub use log_view::{LogFormat, VerifyReport};
 pub use matrix::Capability;

@@ -124,9 +124,16 @@ pub enum Command {
         /// The CSS width the screenshot was taken at.
         #[arg(long, value_name = "N", requires = "page")]
         css_width: Option<u32>,
+        /// Import a heatmap grid computed in a warehouse instead (Parquet or CSV; see
+        /// docs/FORMATS.md and warehouse/).
+        #[arg(long, value_name = "FILE", conflicts_with_all = ["page", "manifest", "assume_consent"])]
+        grid: Option<PathBuf>,
+        /// With --grid: how the grid was made, when the file does not say (kept as its source).
+        #[arg(long, value_name = "TEXT", requires = "grid")]
+        recipe: Option<String>,
         /// Recording files (rrweb JSON, PostHog JSONL, native JSONL) and consent/survey CSVs;
         /// with --page, one PNG or JPEG.
-        #[arg(required = true)]
+        #[arg(required_unless_present = "grid")]
         files: Vec<PathBuf>,
     },
     /// Build the demo dataset: one account per role (password sightline-demo), the sample

@@ -119,8 +119,25 @@ pub fn run(command: Command, device: &Device) -> Result<ExitCode> {
             json,
             page,
             css_width,
+            grid,
+            recipe,
             files,
         } => {
+            if let Some(grid) = grid {
+                if !files.is_empty() {
+                    return Err(Error::Invalid(
+                        "With --grid, give no other files: import recordings separately.".into(),
+                    ));
+                }
+                return with_workspace(&path, &auth, device, |ws| {
+                    let report = ws.import_grid(&grid, recipe.as_deref())?;
+                    if json {
+                        output::json(&report)
+                    } else {
+                        output::lines(output::grid_text(&report))
+                    }
+                });
+            }
             if let (Some(page), Some(css_width)) = (page, css_width) {
                 let [file] = files.as_slice() else {
                     return Err(Error::Invalid(

@@ -221,3 +221,29 @@ pub fn events_text(events: &[SessionEvent]) -> Vec<String> {
         })
         .collect()
 }
+
+/// A grid import's report: one line, then a line per layer.
+pub fn grid_text(report: &crate::access::GridReport) -> Vec<String> {
+    let mut lines = vec![format!(
+        "Stored {} layer(s) from {} rows ({} events).",
+        report.layers.len(),
+        report.rows,
+        report.events
+    )];
+    for layer in &report.layers {
+        let segment = if layer.segment_key.is_empty() {
+            String::from("everyone")
+        } else {
+            format!("{} = {}", layer.segment_key, layer.segment_value)
+        };
+        lines.push(format!(
+            "  {} ({}, {} px bins, {segment}): {}; source {}",
+            layer.page,
+            layer.viewport,
+            layer.bin_px,
+            layer.describe(),
+            crate::access::describe_source(&layer.source)
+        ));
+    }
+    lines
+}

@@ -234,6 +234,34 @@ const CORE: &[&str] = &["
     ) STRICT;
     CREATE INDEX point_blocks_by_page ON point_blocks (page_id, viewport, kind);
     CREATE INDEX point_blocks_by_ref ON point_blocks (max_ref, min_ref);
+", "
+    -- Heatmap grids computed in a warehouse (crate::grid): pre-binned, k-anonymous counts per
+    -- page, viewport class, kind and segment, one row per bin and day; `source` is the file's
+    -- provenance (name, recipe, parameters) as JSON.
+    CREATE TABLE grid_layers (
+        id INTEGER PRIMARY KEY,
+        page_id INTEGER NOT NULL REFERENCES pages(id),
+        viewport TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        segment_key TEXT NOT NULL,
+        segment_value TEXT NOT NULL,
+        bin_px INTEGER NOT NULL,
+        day_from TEXT NOT NULL,
+        day_to TEXT NOT NULL,
+        events INTEGER NOT NULL,
+        source TEXT NOT NULL,
+        imported_at_ms INTEGER NOT NULL
+    ) STRICT;
+    CREATE INDEX grid_layers_by_page ON grid_layers (page_id, viewport, kind);
+    CREATE TABLE grid_cells (
+        layer_id INTEGER NOT NULL REFERENCES grid_layers(id) ON DELETE CASCADE,
+        day TEXT NOT NULL,
+        x_bin INTEGER NOT NULL,
+        y_bin INTEGER NOT NULL,
+        count INTEGER NOT NULL,
+        sessions INTEGER NOT NULL,
+        PRIMARY KEY (layer_id, day, x_bin, y_bin)
+    ) STRICT, WITHOUT ROWID;
 "];
 
 /// The core.db version whose step also converts `point_chunks` into point blocks (in Rust, in

@@ -11,6 +11,8 @@ mod compliance;
 mod crash;
 /// The demo dataset: accounts, screenshots, sample and generated sessions.
 mod demo;
+/// Warehouse grids: the DuckDB-made fixtures import as layers; bad rows, k and overlaps refused.
+mod grid;
 /// The login screen and workbench frame, driven headless with egui_kittest.
 mod gui;
 /// Two commands in one frame: both are run.

@@ -1,0 +1,260 @@
+//! Checking a grid's rows before anything is stored, and grouping them into layers. The first
+//! row that breaks a rule refuses the whole file, by its number and the rule; its values are
+//! not repeated (a page or a segment value could hold what the rules keep out).
+
+use std::collections::{BTreeMap, HashSet};
+
+use super::{Cell, GridRow, Layer, MAX_BIN_PX, MAX_COORD_PX, SEGMENT_KEYS};
+use crate::dataset::points::Stream;
+use crate::error::{Error, Result};
+use crate::privacy::paths::PathRules;
+
+/// What the dataset asks of every row.
+pub struct Rules<'a> {
+    /// The dataset's k floor: the fewest sessions a bin may describe.
+    pub k: u64,
+    /// The dataset's URL cleaning, which a page must already have been through.
+    pub paths: &'a PathRules,
+}
+
+/// Longest segment value.
+const MAX_SEGMENT_VALUE: usize = 64;
+
+/// Checks every row of `file` and groups them into layers, one per page, viewport class,
+/// kind and segment.
+pub fn layers(rows: &[GridRow], rules: &Rules<'_>, file: &str) -> Result<Vec<Layer>> {
+    if rows.is_empty() {
+        return Err(Error::Format(format!(
+            "{file}: grid refused: it has no rows."
+        )));
+    }
+    let bin_px = rows[0].bin_px;
+    let mut seen = HashSet::new();
+    let mut grouped: BTreeMap<(String, &'static str, &'static str, String, String), Vec<Cell>> =
+        BTreeMap::new();
+    for (i, row) in rows.iter().enumerate() {
+        let refuse =
+            |why: &str| Error::Format(format!("{file}: grid refused at row {}: {why}.", i + 1));
+        if !(1..=MAX_BIN_PX).contains(&row.bin_px) {
+            return Err(refuse(&format!("`bin_px` must be 1 to {MAX_BIN_PX}")));
+        }
+        if row.bin_px != bin_px {
+            return Err(refuse("`bin_px` differs from the first row's"));
+        }
+        if !(1..=10_000).contains(&row.viewport_width) {
+            return Err(refuse("`viewport_width` must be 1 to 10000"));
+        }
+        let stream = match row.kind.as_str() {
+            "click" => Stream::Click,
+            "move" => Stream::Move,
+            _ => return Err(refuse("`kind` must be `click` or `move`")),
+        };
+        if !valid_day(&row.day) {
+            return Err(refuse("`day` must be a date, YYYY-MM-DD"));
+        }
+        for (bin, name) in [(row.x_bin, "x_bin"), (row.y_bin, "y_bin")] {
+            if bin < 0 || bin.saturating_mul(row.bin_px) >= MAX_COORD_PX {
+                return Err(refuse(&format!(
+                    "`{name}` must lie within {MAX_COORD_PX} px of the page's origin"
+                )));
+            }
+        }
+        if row.count < 1 {
+            return Err(refuse("`count` must be at least 1"));
+        }
+        if row.sessions < 1 || row.sessions > row.count {
+            return Err(refuse("`sessions` must be 1 to `count`"));
+        }
+        if (row.sessions as u64) < rules.k {
+            return Err(refuse(&format!(
+                "the bin describes fewer than {} sessions, the dataset's k floor",
+                rules.k
+            )));
+        }
+        let cleaned = rules.paths.page_pattern(&row.page, |_| {});
+        if cleaned != row.page {
+            return Err(refuse(&format!(
+                "the page is not a clean pattern (Sightline would store it as `{cleaned}`)"
+            )));
+        }
+        match row.segment_key.as_str() {
+            "" if row.segment_value.is_empty() => {}
+            "" => {
+                return Err(refuse(
+                    "`segment_value` must be empty without a `segment_key`",
+                ));
+            }
+            key if SEGMENT_KEYS.contains(&key) => {
+                if row.segment_value.is_empty()
+                    || row.segment_value.chars().count() > MAX_SEGMENT_VALUE
+                {
+                    return Err(refuse(&format!(
+                        "`segment_value` must be 1 to {MAX_SEGMENT_VALUE} characters"
+                    )));
+                }
+                if !crate::privacy::pii::find(&row.segment_value).is_empty() {
+                    return Err(refuse("`segment_value` looks like personal data"));
+                }
+            }
+            _ => {
+                return Err(refuse(&format!(
+                    "`segment_key` must be empty or one of {}",
+                    SEGMENT_KEYS.join(", ")
+                )));
+            }
+        }
+        let viewport = crate::session::device_class(row.viewport_width as u32);
+        let key = (
+            row.page.clone(),
+            viewport,
+            stream.as_str(),
+            row.segment_key.clone(),
+            row.segment_value.clone(),
+        );
+        if !seen.insert((key.clone(), row.day.clone(), row.x_bin, row.y_bin)) {
+            return Err(refuse(
+                "it repeats the page, viewport class, kind, segment, day and bin of an earlier row",
+            ));
+        }
+        grouped.entry(key).or_default().push(Cell {
+            day: row.day.clone(),
+            x_bin: row.x_bin as u32,
+            y_bin: row.y_bin as u32,
+            count: row.count as u64,
+            sessions: row.sessions as u64,
+        });
+    }
+    Ok(grouped
+        .into_iter()
+        .map(
+            |((page, viewport, kind, segment_key, segment_value), mut cells)| {
+                cells.sort();
+                Layer {
+                    page,
+                    viewport,
+                    stream: if kind == "click" {
+                        Stream::Click
+                    } else {
+                        Stream::Move
+                    },
+                    segment_key,
+                    segment_value,
+                    bin_px: bin_px as u32,
+                    cells,
+                }
+            },
+        )
+        .collect())
+}
+
+fn valid_day(day: &str) -> bool {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    day.len() == 10 && time::Date::parse(day, format).is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row() -> GridRow {
+        GridRow {
+            page: "https://shop.example/checkout".into(),
+            viewport_width: 1440,
+            kind: "click".into(),
+            segment_key: String::new(),
+            segment_value: String::new(),
+            day: "2026-11-10".into(),
+            x_bin: 3,
+            y_bin: 4,
+            bin_px: 50,
+            count: 9,
+            sessions: 6,
+        }
+    }
+
+    fn check(rows: &[GridRow]) -> Result<Vec<Layer>> {
+        let paths = PathRules::new(&[]).unwrap();
+        layers(
+            rows,
+            &Rules {
+                k: 5,
+                paths: &paths,
+            },
+            "g.parquet",
+        )
+    }
+
+    fn refused_at(rows: &[GridRow]) -> String {
+        check(rows).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn good_rows_group_into_layers_by_page_viewport_kind_and_segment() {
+        let mut moved = row();
+        moved.kind = "move".into();
+        let mut mobile = row();
+        mobile.viewport_width = 390;
+        let mut other_day = row();
+        other_day.day = "2026-11-11".into();
+        let layers = check(&[row(), moved, mobile, other_day]).unwrap();
+        assert_eq!(layers.len(), 3);
+        let desktop_clicks = layers
+            .iter()
+            .find(|l| l.viewport == "desktop" && l.stream == Stream::Click)
+            .unwrap();
+        assert_eq!(desktop_clicks.events(), 18);
+        assert_eq!(desktop_clicks.days(), Some(("2026-11-10", "2026-11-11")));
+    }
+
+    #[test]
+    fn every_rule_refuses_the_file_at_the_row_that_breaks_it() {
+        type Break = Box<dyn Fn(&mut GridRow)>;
+        let cases: Vec<(Break, &str)> = vec![
+            (Box::new(|r| r.sessions = 4), "fewer than 5 sessions"),
+            (
+                Box::new(|r| r.sessions = 10),
+                "`sessions` must be 1 to `count`",
+            ),
+            (Box::new(|r| r.count = 0), "`count` must be at least 1"),
+            (Box::new(|r| r.bin_px = 0), "`bin_px` must be 1 to 256"),
+            (Box::new(|r| r.bin_px = 40), "differs from the first row's"),
+            (Box::new(|r| r.x_bin = -1), "`x_bin` must lie within"),
+            (Box::new(|r| r.y_bin = 2000), "`y_bin` must lie within"),
+            (Box::new(|r| r.viewport_width = 0), "`viewport_width`"),
+            (Box::new(|r| r.kind = "rageclick".into()), "`kind`"),
+            (Box::new(|r| r.day = "2026-13-01".into()), "`day`"),
+            (
+                Box::new(|r| r.page = "https://shop.example/u/12345?t=1".into()),
+                "not a clean pattern (Sightline would store it as `https://shop.example/u/:id`)",
+            ),
+            (
+                Box::new(|r| r.segment_key = "email".into()),
+                "`segment_key`",
+            ),
+            (
+                Box::new(|r| r.segment_value = "B".into()),
+                "without a `segment_key`",
+            ),
+            (
+                Box::new(|r| {
+                    r.segment_key = "cohort".into();
+                    r.segment_value = "ana@example.org".into();
+                }),
+                "personal data",
+            ),
+            (Box::new(|r| r.x_bin = 3), "repeats"),
+        ];
+        for (break_it, why) in cases {
+            let mut bad = row();
+            bad.x_bin = 9;
+            break_it(&mut bad);
+            let message = refused_at(&[row(), bad]);
+            assert!(message.contains("row 2: "), "{why}: {message}");
+            assert!(message.contains(why), "{why}: {message}");
+            assert!(
+                !message.contains("ana@example.org") && !message.contains("12345"),
+                "{message}"
+            );
+        }
+    }
+}

@@ -1,0 +1,263 @@
+//! Reading a grid file: Parquet (found by its `PAR1` magic) through the `parquet` crate's row
+//! reader, or CSV with a header row. Columns are found by name, in any order; a missing column
+//! or a value of the wrong type names its row. Values are not judged here ([`super::check`]).
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use parquet::file::reader::{FileReader, SerializedFileReader};
+use parquet::record::Field;
+
+use super::{GridRow, Provenance};
+use crate::error::{Error, Result};
+
+/// The columns a grid has.
+const COLUMNS: &[&str] = &[
+    "page",
+    "viewport_width",
+    "kind",
+    "segment_key",
+    "segment_value",
+    "day",
+    "x_bin",
+    "y_bin",
+    "bin_px",
+    "count",
+    "sessions",
+];
+
+/// The most rows a grid file may hold (a month of a large site at 1 px bins is far less).
+pub const MAX_ROWS: usize = 20_000_000;
+
+/// Reads `path` (display name `file`) into rows and what the file says of its making.
+pub fn read_file(path: &Path, file: &str) -> Result<(Vec<GridRow>, Provenance)> {
+    let bytes = std::fs::read(path).map_err(Error::io("read", path))?;
+    read_bytes(bytes, file)
+}
+
+/// [`read_file`] for bytes in memory.
+pub fn read_bytes(bytes: Vec<u8>, file: &str) -> Result<(Vec<GridRow>, Provenance)> {
+    if bytes.starts_with(b"PAR1") {
+        // The parquet crate is not written for hostile input: a file it cannot handle must be
+        // refused, not end the process.
+        let name = file.to_owned();
+        return std::panic::catch_unwind(move || parquet_rows(bytes, &name))
+            .unwrap_or_else(|_| Err(refused(file, "it is not a Parquet file Sightline can read")));
+    }
+    let text = String::from_utf8(bytes)
+        .map_err(|_| refused(file, "it is neither Parquet nor UTF-8 CSV text"))?;
+    Ok((
+        csv_rows(&text, file)?,
+        Provenance {
+            file: file.to_owned(),
+            ..Provenance::default()
+        },
+    ))
+}
+
+fn refused(file: &str, why: &str) -> Error {
+    Error::Format(format!("{file}: grid refused: {why}."))
+}
+
+fn row_error(file: &str, row: usize, why: &str) -> Error {
+    Error::Format(format!("{file}: grid refused at row {row}: {why}."))
+}
+
+fn parquet_rows(bytes: Vec<u8>, file: &str) -> Result<(Vec<GridRow>, Provenance)> {
+    let reader = SerializedFileReader::new(bytes::Bytes::from(bytes))
+        .map_err(|_| refused(file, "its Parquet structure is damaged"))?;
+    let meta = reader.metadata().file_metadata();
+    let kv = |key: &str| -> Option<String> {
+        meta.key_value_metadata()?
+            .iter()
+            .find(|kv| kv.key == key)
+            .and_then(|kv| kv.value.clone())
+            .map(|v| v.chars().filter(|c| !c.is_control()).take(200).collect())
+    };
+    let provenance = Provenance {
+        file: file.to_owned(),
+        recipe: kv("sightline.recipe"),
+        params: kv("sightline.params"),
+    };
+    let total = usize::try_from(meta.num_rows()).unwrap_or(usize::MAX);
+    if total > MAX_ROWS {
+        return Err(refused(file, &format!("it has more than {MAX_ROWS} rows")));
+    }
+    let names: Vec<&str> = meta
+        .schema_descr()
+        .columns()
+        .iter()
+        .map(|c| c.name())
+        .collect();
+    if let Some(missing) = COLUMNS.iter().find(|c| !names.contains(c)) {
+        return Err(refused(file, &format!("it has no column `{missing}`")));
+    }
+    let iter = reader
+        .get_row_iter(None)
+        .map_err(|_| refused(file, "its rows cannot be read"))?;
+    let mut rows = Vec::with_capacity(total);
+    for (i, row) in iter.enumerate() {
+        let n = i + 1;
+        let row = row.map_err(|_| row_error(file, n, "the row cannot be read"))?;
+        let fields: HashMap<&str, &Field> = row
+            .get_column_iter()
+            .map(|(name, field)| (name.as_str(), field))
+            .collect();
+        let get = |name: &str| fields.get(name).copied().unwrap_or(&Field::Null);
+        let text = |name: &str| -> Result<String> {
+            match get(name) {
+                Field::Str(s) => Ok(s.clone()),
+                _ => Err(row_error(file, n, &format!("`{name}` is not text"))),
+            }
+        };
+        let int = |name: &str| -> Result<i64> {
+            match get(name) {
+                Field::Byte(v) => Ok(i64::from(*v)),
+                Field::Short(v) => Ok(i64::from(*v)),
+                Field::Int(v) => Ok(i64::from(*v)),
+                Field::Long(v) => Ok(*v),
+                Field::UByte(v) => Ok(i64::from(*v)),
+                Field::UShort(v) => Ok(i64::from(*v)),
+                Field::UInt(v) => Ok(i64::from(*v)),
+                Field::ULong(v) => i64::try_from(*v)
+                    .map_err(|_| row_error(file, n, &format!("`{name}` is out of range"))),
+                _ => Err(row_error(file, n, &format!("`{name}` is not an integer"))),
+            }
+        };
+        let day = match get("day") {
+            Field::Date(d) => day_from_epoch(i64::from(*d))
+                .ok_or_else(|| row_error(file, n, "`day` is out of range"))?,
+            Field::Str(s) => s.clone(),
+            _ => return Err(row_error(file, n, "`day` is not a date")),
+        };
+        rows.push(GridRow {
+            page: text("page")?,
+            viewport_width: int("viewport_width")?,
+            kind: text("kind")?,
+            segment_key: text("segment_key")?,
+            segment_value: text("segment_value")?,
+            day,
+            x_bin: int("x_bin")?,
+            y_bin: int("y_bin")?,
+            bin_px: int("bin_px")?,
+            count: int("count")?,
+            sessions: int("sessions")?,
+        });
+    }
+    Ok((rows, provenance))
+}
+
+/// `YYYY-MM-DD` of a day number since 1970-01-01.
+fn day_from_epoch(days: i64) -> Option<String> {
+    let date =
+        time::Date::from_julian_day(i32::try_from(days.checked_add(2_440_588)?).ok()?).ok()?;
+    Some(format!(
+        "{:04}-{:02}-{:02}",
+        date.year(),
+        u8::from(date.month()),
+        date.day()
+    ))
+}
+
+fn csv_rows(text: &str, file: &str) -> Result<Vec<GridRow>> {
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let headers = reader
+        .headers()
+        .map_err(|_| refused(file, "its header row cannot be read"))?
+        .clone();
+    let index: HashMap<&str, usize> = headers.iter().enumerate().map(|(i, h)| (h, i)).collect();
+    if let Some(missing) = COLUMNS.iter().find(|c| !index.contains_key(*c)) {
+        return Err(refused(file, &format!("it has no column `{missing}`")));
+    }
+    let mut rows = Vec::new();
+    for (i, record) in reader.records().enumerate() {
+        let n = i + 1;
+        if n > MAX_ROWS {
+            return Err(refused(file, &format!("it has more than {MAX_ROWS} rows")));
+        }
+        let record = record.map_err(|_| row_error(file, n, "the row cannot be read"))?;
+        let text = |name: &str| -> String {
+            index
+                .get(name)
+                .and_then(|&i| record.get(i))
+                .unwrap_or("")
+                .to_owned()
+        };
+        let int = |name: &str| -> Result<i64> {
+            text(name)
+                .parse()
+                .map_err(|_| row_error(file, n, &format!("`{name}` is not an integer")))
+        };
+        rows.push(GridRow {
+            page: text("page"),
+            viewport_width: int("viewport_width")?,
+            kind: text("kind"),
+            segment_key: text("segment_key"),
+            segment_value: text("segment_value"),
+            day: text("day"),
+            x_bin: int("x_bin")?,
+            y_bin: int("y_bin")?,
+            bin_px: int("bin_px")?,
+            count: int("count")?,
+            sessions: int("sessions")?,
+        });
+    }
+    Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEADER: &str = "page,viewport_width,kind,segment_key,segment_value,day,x_bin,y_bin,bin_px,count,sessions\n";
+
+    #[test]
+    fn csv_rows_are_read_by_column_name() {
+        let text = "sessions,page,viewport_width,kind,segment_key,segment_value,day,x_bin,y_bin,bin_px,count\n\
+                    7,https://shop.example/checkout,1440,click,,,2026-11-10,3,4,50,9\n";
+        let (rows, prov) = read_bytes(text.as_bytes().to_vec(), "g.csv").unwrap();
+        assert_eq!(prov.recipe, None);
+        assert_eq!(rows.len(), 1);
+        assert_eq!(
+            (
+                rows[0].x_bin,
+                rows[0].y_bin,
+                rows[0].count,
+                rows[0].sessions
+            ),
+            (3, 4, 9, 7)
+        );
+        assert_eq!(rows[0].day, "2026-11-10");
+    }
+
+    #[test]
+    fn a_missing_column_or_a_bad_number_is_refused_with_its_row() {
+        let e = read_bytes(b"page,kind\nx,click\n".to_vec(), "g.csv").unwrap_err();
+        assert!(e.to_string().contains("no column `viewport_width`"), "{e}");
+        let text = format!(
+            "{HEADER}https://a.test/,1440,click,,,2026-11-10,1,1,1,5,5\nhttps://a.test/,1440,click,,,2026-11-10,x,1,1,5,5\n"
+        );
+        let e = read_bytes(text.into_bytes(), "g.csv").unwrap_err();
+        assert!(
+            e.to_string().contains("row 2: `x_bin` is not an integer"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn damaged_parquet_is_refused_not_a_crash() {
+        let mut bytes = b"PAR1".to_vec();
+        bytes.extend([0u8; 64]);
+        bytes.extend(b"PAR1");
+        let e = read_bytes(bytes, "g.parquet").unwrap_err();
+        assert!(e.to_string().contains("grid refused"), "{e}");
+    }
+
+    #[test]
+    fn days_count_from_the_epoch() {
+        assert_eq!(day_from_epoch(0).as_deref(), Some("1970-01-01"));
+        assert_eq!(day_from_epoch(20_402).as_deref(), Some("2025-11-10"));
+    }
+}

@@ -1,0 +1,246 @@
+//! Grid layers in core.db: each layer's cells as rows, its provenance beside it. A new grid
+//! may not overlap what the dataset holds (local sessions on a page, viewport class and day,
+//! or a grid layer of the same segment), so no event is counted twice when layers and local
+//! points are drawn together.
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::{Layer, Provenance};
+use crate::dataset::db::sql_error;
+use crate::error::{Error, Result};
+
+const CORE: &str = "core.db";
+
+/// A stored layer, as lists show it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct LayerInfo {
+    /// Its id.
+    pub id: i64,
+    /// The page pattern.
+    pub page: String,
+    /// `desktop`, `tablet` or `mobile`.
+    pub viewport: String,
+    /// `click` or `move`.
+    pub kind: String,
+    /// `""` for everyone.
+    pub segment_key: String,
+    /// The segment's value.
+    pub segment_value: String,
+    /// Bin side in CSS px.
+    pub bin_px: u32,
+    /// First day.
+    pub day_from: String,
+    /// Last day.
+    pub day_to: String,
+    /// Events in all its cells.
+    pub events: u64,
+    /// Where it came from.
+    pub source: Provenance,
+}
+
+impl LayerInfo {
+    /// "warehouse grid, 2026-11-01…30, 12.4M clicks".
+    pub fn describe(&self) -> String {
+        let days = if self.day_from == self.day_to {
+            self.day_from.clone()
+        } else if self.day_from.get(..8) == self.day_to.get(..8) {
+            format!("{}…{}", self.day_from, self.day_to.get(8..).unwrap_or(""))
+        } else {
+            format!("{}…{}", self.day_from, self.day_to)
+        };
+        let noun = if self.kind == "click" {
+            "clicks"
+        } else {
+            "moves"
+        };
+        format!(
+            "warehouse grid, {days}, {} {noun}",
+            short_count(self.events)
+        )
+    }
+}
+
+fn short_count(n: u64) -> String {
+    match n {
+        0..1_000 => n.to_string(),
+        1_000..1_000_000 => format!("{:.1}k", n as f64 / 1e3),
+        _ => format!("{:.1}M", n as f64 / 1e6),
+    }
+}
+
+/// Refuses `layers` when any of their days is already described: by local sessions on the
+/// same page and viewport class, or by a stored layer of the same page, viewport class, kind
+/// and segment.
+pub fn check_overlaps(core: &Connection, layers: &[Layer], file: &str) -> Result<()> {
+    let failed = |e| sql_error(CORE, e);
+    for layer in layers {
+        let Some(page_id) = core
+            .query_row(
+                "SELECT id FROM pages WHERE pattern = ?1",
+                [&layer.page],
+                |r| r.get::<_, i64>(0),
+            )
+            .optional()
+            .map_err(failed)?
+        else {
+            continue;
+        };
+        let mut days: Vec<&str> = layer.cells.iter().map(|c| c.day.as_str()).collect();
+        days.dedup();
+        for day in days {
+            let local: bool = core
+                .query_row(
+                    "SELECT EXISTS (SELECT 1 FROM page_sessions ps
+                       JOIN heatmap_sessions h ON ps.session_id = 'h' || h.ref
+                      WHERE ps.page_id = ?1 AND h.day = ?2 AND h.device = ?3)",
+                    params![page_id, day, layer.viewport],
+                    |r| r.get(0),
+                )
+                .map_err(failed)?;
+            let grid: bool = core
+                .query_row(
+                    "SELECT EXISTS (SELECT 1 FROM grid_cells c
+                       JOIN grid_layers l ON l.id = c.layer_id
+                      WHERE l.page_id = ?1 AND l.viewport = ?2 AND l.kind = ?3
+                        AND l.segment_key = ?4 AND l.segment_value = ?5 AND c.day = ?6)",
+                    params![
+                        page_id,
+                        layer.viewport,
+                        layer.stream.as_str(),
+                        layer.segment_key,
+                        layer.segment_value,
+                        day
+                    ],
+                    |r| r.get(0),
+                )
+                .map_err(failed)?;
+            let held_by = match (local, grid) {
+                (true, _) => "local sessions",
+                (_, true) => "a grid imported before",
+                _ => continue,
+            };
+            return Err(Error::Invalid(format!(
+                "{file}: grid refused: {} ({}, {}) on {day} is already described by {held_by}; \
+                 counting it again would double its events.",
+                layer.page,
+                layer.viewport,
+                layer.stream.as_str()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Stores `layers` (checked, not overlapping) in one transaction; returns their ids.
+pub fn insert(
+    core: &Connection,
+    layers: &[Layer],
+    source: &Provenance,
+    now_ms: i64,
+) -> Result<Vec<i64>> {
+    let failed = |e| sql_error(CORE, e);
+    let tx = core.unchecked_transaction().map_err(failed)?;
+    let source_json = serde_json::to_string(source).unwrap_or_default();
+    let mut ids = Vec::with_capacity(layers.len());
+    for layer in layers {
+        let page_id = crate::ingest::store::page_id(&tx, &layer.page).map_err(failed)?;
+        let (from, to) = layer.days().unwrap_or_default();
+        tx.execute(
+            "INSERT INTO grid_layers (page_id, viewport, kind, segment_key, segment_value, bin_px,
+                                      day_from, day_to, events, source, imported_at_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            params![
+                page_id,
+                layer.viewport,
+                layer.stream.as_str(),
+                layer.segment_key,
+                layer.segment_value,
+                layer.bin_px,
+                from,
+                to,
+                i64::try_from(layer.events()).unwrap_or(i64::MAX),
+                source_json,
+                now_ms
+            ],
+        )
+        .map_err(failed)?;
+        let id = tx.last_insert_rowid();
+        let mut cell = tx
+            .prepare_cached(
+                "INSERT INTO grid_cells (layer_id, day, x_bin, y_bin, count, sessions)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )
+            .map_err(failed)?;
+        for c in &layer.cells {
+            cell.execute(params![
+                id,
+                c.day,
+                c.x_bin,
+                c.y_bin,
+                i64::try_from(c.count).unwrap_or(i64::MAX),
+                i64::try_from(c.sessions).unwrap_or(i64::MAX)
+            ])
+            .map_err(failed)?;
+        }
+        ids.push(id);
+    }
+    tx.commit().map_err(failed)?;
+    Ok(ids)
+}
+
+/// Every stored layer, by page.
+pub fn list(core: &Connection) -> Result<Vec<LayerInfo>> {
+    let mut stmt = core
+        .prepare(
+            "SELECT l.id, p.pattern, l.viewport, l.kind, l.segment_key, l.segment_value, l.bin_px,
+                    l.day_from, l.day_to, l.events, l.source
+               FROM grid_layers l JOIN pages p ON p.id = l.page_id
+              ORDER BY p.pattern, l.viewport, l.kind, l.segment_key, l.segment_value, l.id",
+        )
+        .map_err(|e| sql_error(CORE, e))?;
+    let rows = stmt
+        .query_map([], |r| {
+            Ok(LayerInfo {
+                id: r.get(0)?,
+                page: r.get(1)?,
+                viewport: r.get(2)?,
+                kind: r.get(3)?,
+                segment_key: r.get(4)?,
+                segment_value: r.get(5)?,
+                bin_px: r.get(6)?,
+                day_from: r.get(7)?,
+                day_to: r.get(8)?,
+                events: r.get::<_, i64>(9)?.max(0) as u64,
+                source: serde_json::from_str(&r.get::<_, String>(10)?).unwrap_or_default(),
+            })
+        })
+        .and_then(Iterator::collect)
+        .map_err(|e| sql_error(CORE, e))?;
+    Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_layer_describes_its_source_days_and_size() {
+        let info = LayerInfo {
+            id: 1,
+            page: "https://shop.example/checkout".into(),
+            viewport: "desktop".into(),
+            kind: "click".into(),
+            segment_key: String::new(),
+            segment_value: String::new(),
+            bin_px: 50,
+            day_from: "2026-11-01".into(),
+            day_to: "2026-11-30".into(),
+            events: 12_400_000,
+            source: Provenance::default(),
+        };
+        assert_eq!(
+            info.describe(),
+            "warehouse grid, 2026-11-01…30, 12.4M clicks"
+        );
+    }
+}

@@ -1,0 +1,183 @@
+//! Warehouse grids (issue #17): the DuckDB-made fixtures in `tests/fixtures/` (made by
+//! `warehouse/make_sample_grid.sh` from `grid_sample_heatmaps.csv`) import as layers with their
+//! source, and every way a grid could break the dataset's rules is refused whole, by row.
+
+use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
+
+use sightline::error::Error;
+use sightline::ingest::{ImportInput, ImportOptions};
+
+use super::common::{ANALYST, ENGINEER, Fixture, LEAD, UX};
+
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+fn logged(fx: &Fixture) -> Vec<(String, String, String)> {
+    fx.unlock(LEAD)
+        .access_log(&sightline::access::LogQuery::default())
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.object.contains("grid"))
+        .map(|e| (e.user, e.action, e.outcome))
+        .collect()
+}
+
+#[test]
+fn the_duckdb_grid_imports_as_layers_with_its_recipe_and_is_logged() {
+    let fx = Fixture::with_all_roles();
+    let mut ws = fx.unlock(ENGINEER);
+    let report = ws
+        .import_grid(&fixture("sample_grid_k5_50px.parquet"), None)
+        .unwrap();
+    ws.lock().unwrap();
+    assert_eq!(report.rows, 38);
+    assert_eq!(report.events, 754 + 18);
+    // Every role that sees heatmaps sees the layers, with where they came from.
+    for who in [ANALYST, UX, LEAD] {
+        let layers = fx.unlock(who).grid_layers().unwrap();
+        let described: Vec<String> = layers.iter().map(|l| l.describe()).collect();
+        assert_eq!(
+            described,
+            [
+                "warehouse grid, 2026-11-10…11, 754 clicks",
+                "warehouse grid, 2026-11-10…11, 18 moves"
+            ]
+        );
+        let source = &layers[0].source;
+        assert_eq!(source.recipe.as_deref(), Some("warehouse/duckdb_grid.sql"));
+        assert_eq!(
+            source.params.as_deref(),
+            Some("k=5 bin_px=50 from=2026-11-10 to=2026-11-12")
+        );
+        assert_eq!(
+            (
+                layers[0].page.as_str(),
+                layers[0].viewport.as_str(),
+                layers[0].bin_px
+            ),
+            ("https://shop.example/checkout", "desktop", 50)
+        );
+    }
+    let log = logged(&fx);
+    assert!(
+        log.iter().any(|(user, action, outcome)| user == "eddie"
+            && action == "import"
+            && outcome == "allowed"),
+        "{log:?}"
+    );
+}
+
+#[test]
+fn a_grid_row_below_the_k_floor_refuses_the_file_by_row_and_stores_nothing() {
+    // Made with k = 3; the dataset's floor is 5.
+    let fx = Fixture::with_all_roles();
+    let mut ws = fx.unlock(ENGINEER);
+    let err = ws
+        .import_grid(&fixture("sample_grid.parquet"), None)
+        .unwrap_err();
+    let message = err.to_string();
+    assert!(
+        message.contains("grid refused at row 1: the bin describes fewer than 5 sessions"),
+        "{message}"
+    );
+    assert!(ws.grid_layers().unwrap().is_empty());
+    ws.lock().unwrap();
+    let log = logged(&fx);
+    assert!(
+        log.iter().any(|(_, _, outcome)| outcome == "failed"),
+        "{log:?}"
+    );
+}
+
+#[test]
+fn a_malformed_grid_is_refused_naming_the_row() {
+    let fx = Fixture::with_all_roles();
+    let mut ws = fx.unlock(ENGINEER);
+    let err = ws
+        .import_grid(&fixture("bad_row_grid.parquet"), None)
+        .unwrap_err();
+    assert!(matches!(err, Error::Format(_)), "{err:?}");
+    assert!(
+        err.to_string()
+            .contains("grid refused at row 5: `sessions` must be 1 to `count`"),
+        "{err}"
+    );
+    assert!(ws.grid_layers().unwrap().is_empty());
+    // Not Parquet at all, and Parquet cut short: refused, not a crash.
+    let dir = tempfile_dir();
+    let cut = dir.join("cut_grid.parquet");
+    let bytes = std::fs::read(fixture("sample_grid_k5_50px.parquet")).unwrap();
+    std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+    let err = ws.import_grid(&cut, None).unwrap_err();
+    assert!(err.to_string().contains("grid refused"), "{err}");
+}
+
+fn tempfile_dir() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "sightline-grid-test-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn a_grid_overlapping_a_grid_or_local_sessions_is_refused() {
+    let fx = Fixture::with_all_roles();
+    let mut ws = fx.unlock(ENGINEER);
+    ws.import_grid(&fixture("sample_grid_k5_50px.parquet"), None)
+        .unwrap();
+    let err = ws
+        .import_grid(&fixture("sample_grid_k5_50px.parquet"), None)
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("on 2026-11-10 is already described by a grid imported before"),
+        "{err}"
+    );
+    assert_eq!(ws.grid_layers().unwrap().len(), 2);
+    ws.lock().unwrap();
+
+    // The same clicks imported as recordings first: the grid would count them twice.
+    let fx = Fixture::with_all_roles();
+    let mut ws = fx.unlock(ENGINEER);
+    let report = ws
+        .import_inputs(
+            &[ImportInput::File(fixture("grid_sample_sessions.jsonl"))],
+            &ImportOptions {
+                manifest: None,
+                assume_consent: None,
+            },
+            &mut |_| {},
+            &AtomicBool::new(false),
+        )
+        .unwrap();
+    assert_eq!(report.heatmap_sessions, 60, "{report:?}");
+    let err = ws
+        .import_grid(&fixture("sample_grid_k5_50px.parquet"), None)
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("is already described by local sessions"),
+        "{err}"
+    );
+    assert!(ws.grid_layers().unwrap().is_empty());
+}
+
+#[test]
+fn an_analyst_cannot_import_a_grid() {
+    let fx = Fixture::with_all_roles();
+    let mut ws = fx.unlock(ANALYST);
+    let err = ws
+        .import_grid(&fixture("sample_grid_k5_50px.parquet"), None)
+        .unwrap_err();
+    assert!(matches!(err, Error::Denied { .. }), "{err:?}");
+}
