@@ -245,13 +245,29 @@ impl Workspace {
             Kind::Move => Some(self.points(page_id, viewport, Stream::Move)?),
             Kind::Scroll | Kind::Attention => None,
         };
-        let (xs, ys, mut members) = match &points {
+        let (mut xs, mut ys, mut members) = match &points {
             Some(set) => select(set, &in_segment),
             None => (
                 Cow::Borrowed(&[][..]),
                 Cow::Borrowed(&[][..]),
                 depths.iter().map(|(r, _)| *r).collect(),
             ),
+        };
+        // Warehouse grid layers of the same page, viewport, kind and segment: k-anonymous bin by
+        // bin already, drawn beside the local points.
+        let drawn = match (kind, grid_segment(&request.segment, viewport)) {
+            (Kind::Click | Kind::Move, Some(segment)) => crate::grid::store::cells_for(
+                &self.core,
+                page_id,
+                viewport,
+                kind.as_str(),
+                segment,
+                (
+                    request.segment.from.as_deref(),
+                    request.segment.to.as_deref(),
+                ),
+            )?,
+            _ => Vec::new(),
         };
         let sessions = members.len();
         let subjects = k_floor::subjects(&members, &attrs);
@@ -264,10 +280,17 @@ impl Workspace {
                 s.width_px as f32 / s.css_width.max(1) as f32,
             ),
             None => {
+                // Grid bins reach to their lower edge.
+                let grid_bottom = drawn.iter().flat_map(|d| {
+                    d.cells
+                        .iter()
+                        .map(move |c| (c.1 as f32 + 1.0) * d.bin_px as f32)
+                });
                 let deepest = ys
                     .iter()
                     .copied()
                     .chain(depths.iter().map(|(_, d)| d.max_bottom_px))
+                    .chain(grid_bottom)
                     .filter(|y| y.is_finite())
                     .fold(800.0f32, f32::max);
                 let height = (deepest + 200.0).min(MAX_CANVAS_HEIGHT);
@@ -293,8 +316,19 @@ impl Workspace {
             fold_px: None,
             top_areas: Vec::new(),
             annotations: self.annotations(page_id, viewport)?,
+            grid_events: drawn.iter().flat_map(|d| d.cells.iter().map(|c| c.2)).sum(),
+            grid_sources: drawn
+                .iter()
+                .map(|d| crate::access::describe_source(&d.source))
+                .collect(),
         };
-        if subjects < k {
+        if subjects < k && !drawn.is_empty() {
+            // The local points are too few people to show; the grid is drawn without them.
+            (xs, ys) = (Cow::Borrowed(&[][..]), Cow::Borrowed(&[][..]));
+            (heatmap.sessions, heatmap.subjects) = (0, 0);
+            heatmap.below_floor = true;
+        }
+        if subjects < k && drawn.is_empty() {
             // No count at all: "3 sessions" next to "2 sessions" for a neighbouring segment
             // would be a figure from fewer than k people.
             heatmap.sessions = 0;
@@ -342,9 +376,23 @@ impl Workspace {
                         .map(|(a, _)| a)
                         .collect();
                 }
-                crate::heatmap::point_density(
+                let add_grids = |grid: &mut crate::heatmap::Grid| {
+                    let (mut events, mut outside) = (0u64, 0u64);
+                    for d in &drawn {
+                        events += d.cells.iter().map(|c| c.2).sum::<u64>();
+                        outside += crate::grid::draw::add_cells(
+                            grid,
+                            d.cells.iter().copied(),
+                            d.bin_px,
+                            image_from_page,
+                        );
+                    }
+                    ((events - outside) as usize, outside as usize)
+                };
+                crate::heatmap::point_density_with(
                     &xs,
                     &ys,
+                    add_grids,
                     image_from_page,
                     size,
                     p.sigma_px,
@@ -385,6 +433,28 @@ pub struct SegmentValues {
     pub cohorts: Vec<String>,
     /// Days with sessions.
     pub days: Vec<String>,
+}
+
+/// The grid segment `(key, value)` a request's segment is, when grid layers can answer it:
+/// everyone, or exactly one of region, variant or cohort. Survey bands and a device other than
+/// the viewport's cannot be told apart inside a grid.
+fn grid_segment<'a>(segment: &'a Segment, viewport: &str) -> Option<(&'a str, &'a str)> {
+    if segment.score.is_some() || segment.device.as_deref().is_some_and(|d| d != viewport) {
+        return None;
+    }
+    let set: Vec<(&str, &str)> = [
+        ("region", &segment.region),
+        ("variant", &segment.variant),
+        ("cohort", &segment.cohort),
+    ]
+    .into_iter()
+    .filter_map(|(key, value)| value.as_deref().map(|v| (key, v)))
+    .collect();
+    match set.as_slice() {
+        [] => Some(("", "")),
+        [one] => Some(*one),
+        _ => None,
+    }
 }
 
 /// The log's description of a request.

@@ -57,6 +57,9 @@ pub struct PageSummary {
     pub sessions: i64,
     /// The policy's floor, when the page's sessions come from fewer than k people.
     pub below_floor: Option<usize>,
+    /// Its warehouse grid layers, as lists show them ("desktop clicks: warehouse grid,
+    /// 2026-11-01…30, 12.4M clicks").
+    pub grids: Vec<String>,
 }
 
 impl PageSummary {
@@ -154,6 +157,7 @@ impl Workspace {
                         .unwrap_or_default(),
                     sessions: r.get(2)?,
                     below_floor: (r.get::<_, i64>(3)? < k as i64).then_some(k),
+                    grids: Vec::new(),
                 })
                 .map(|mut p: PageSummary| {
                     if p.below_floor.is_some() {
@@ -163,7 +167,24 @@ impl Workspace {
                 })
             })
             .map_err(|e| db::sql_error("core.db", e))?;
-        rows.map(|r| r.map_err(|e| db::sql_error("core.db", e)))
-            .collect()
+        let mut pages: Vec<PageSummary> = rows
+            .map(|r| r.map_err(|e| db::sql_error("core.db", e)))
+            .collect::<Result<_>>()?;
+        for layer in crate::grid::store::list(&self.core)? {
+            if let Some(p) = pages.iter_mut().find(|p| p.page == layer.page) {
+                let segment = if layer.segment_key.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({} {})", layer.segment_key, layer.segment_value)
+                };
+                p.grids.push(format!(
+                    "{} {}{segment}: {}",
+                    layer.viewport,
+                    layer.kind,
+                    layer.describe()
+                ));
+            }
+        }
+        Ok(pages)
     }
 }

@@ -179,14 +179,15 @@ pub fn pages_text(pages: &[PageSummary]) -> Vec<String> {
         "{:<48} {:>20}  viewports",
         "page", "heatmap sessions"
     )];
-    out.extend(pages.iter().map(|p| {
-        format!(
+    for p in pages {
+        out.push(format!(
             "{:<48} {:>20}  {}",
             p.page,
             p.sessions_label(),
             p.viewports.join(", ")
-        )
-    }));
+        ));
+        out.extend(p.grids.iter().map(|g| format!("    {g}")));
+    }
     out
 }
 

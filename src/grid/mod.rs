@@ -5,6 +5,7 @@
 //! grids").
 
 pub mod check;
+pub mod draw;
 pub mod read;
 pub mod store;
 

@@ -188,6 +188,68 @@ pub fn insert(
     Ok(ids)
 }
 
+/// What a heatmap draws from grid layers: each layer's bin side, its cells within the days
+/// asked for, and where it came from.
+pub struct Drawn {
+    /// Bin side in CSS px.
+    pub bin_px: u32,
+    /// `(x_bin, y_bin, count)`.
+    pub cells: Vec<(u32, u32, u64)>,
+    /// Where the layer came from.
+    pub source: Provenance,
+}
+
+/// The layers of `page_id`, `viewport`, `kind` and segment `(key, value)`, their cells within
+/// `from..=to` (days, inclusive; `None` is open).
+pub fn cells_for(
+    core: &Connection,
+    page_id: i64,
+    viewport: &str,
+    kind: &str,
+    (key, value): (&str, &str),
+    (from, to): (Option<&str>, Option<&str>),
+) -> Result<Vec<Drawn>> {
+    let failed = |e| sql_error(CORE, e);
+    let layers: Vec<(i64, u32, String)> = core
+        .prepare_cached(
+            "SELECT id, bin_px, source FROM grid_layers
+              WHERE page_id = ?1 AND viewport = ?2 AND kind = ?3
+                AND segment_key = ?4 AND segment_value = ?5 ORDER BY id",
+        )
+        .and_then(|mut st| {
+            st.query_map(params![page_id, viewport, kind, key, value], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })?
+            .collect()
+        })
+        .map_err(failed)?;
+    let mut out = Vec::with_capacity(layers.len());
+    for (id, bin_px, source) in layers {
+        let cells: Vec<(u32, u32, u64)> = core
+            .prepare_cached(
+                "SELECT x_bin, y_bin, sum(count) FROM grid_cells
+                  WHERE layer_id = ?1 AND day >= ?2 AND day <= ?3
+                  GROUP BY x_bin, y_bin",
+            )
+            .and_then(|mut st| {
+                st.query_map(
+                    params![id, from.unwrap_or(""), to.unwrap_or("9999-12-31")],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get::<_, i64>(2)?.max(0) as u64)),
+                )?
+                .collect()
+            })
+            .map_err(failed)?;
+        if !cells.is_empty() {
+            out.push(Drawn {
+                bin_px,
+                cells,
+                source: serde_json::from_str(&source).unwrap_or_default(),
+            });
+        }
+    }
+    Ok(out)
+}
+
 /// Every stored layer, by page.
 pub fn list(core: &Connection) -> Result<Vec<LayerInfo>> {
     let mut stmt = core

@@ -89,15 +89,27 @@ pub struct Heatmap {
     pub top_areas: Vec<Area>,
     /// Saved annotations for this page and viewport.
     pub annotations: Vec<Shape>,
+    /// Events drawn from warehouse grid layers (0 when none).
+    pub grid_events: u64,
+    /// Where those layers came from, in words.
+    pub grid_sources: Vec<String>,
 }
 
 impl Heatmap {
     /// The count as shown: sessions and people, or "fewer than k people" under the floor.
     pub fn count_label(&self) -> String {
-        if self.below_floor {
+        let local = if self.below_floor {
             k_floor::fewer_than(self.k)
         } else {
             format!("{} sessions from {} people", self.sessions, self.subjects)
+        };
+        if self.grid_events == 0 {
+            local
+        } else {
+            format!(
+                "{local}, plus {} events from a warehouse grid",
+                self.grid_events
+            )
         }
     }
 }

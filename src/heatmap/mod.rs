@@ -130,12 +130,37 @@ pub fn point_density(
     xs: &[f32],
     ys: &[f32],
     image_from_page: f32,
+    size: (usize, usize),
+    sigma_px: f32,
+    normalisation: Normalisation,
+) -> Density {
+    point_density_with(
+        xs,
+        ys,
+        |_| (0, 0),
+        image_from_page,
+        size,
+        sigma_px,
+        normalisation,
+    )
+}
+
+/// [`point_density`] with counts binned elsewhere added before the blur (warehouse grids):
+/// `extra` adds them to the grid and returns how many events it drew and how many fell
+/// outside.
+pub fn point_density_with(
+    xs: &[f32],
+    ys: &[f32],
+    extra: impl FnOnce(&mut Grid) -> (usize, usize),
+    image_from_page: f32,
     (width, height): (usize, usize),
     sigma_px: f32,
     normalisation: Normalisation,
 ) -> Density {
     let (mut grid, outside) = grid::bin(xs, ys, image_from_page, width, height);
-    let points = xs.len().min(ys.len()) - outside;
+    let (drawn, extra_outside) = extra(&mut grid);
+    let points = xs.len().min(ys.len()) - outside + drawn;
+    let outside = outside + extra_outside;
     blur::gaussian(&mut grid, sigma_px);
     let levels = levels::levels(&grid, normalisation);
     Density {

@@ -62,6 +62,19 @@ fn the_duckdb_grid_imports_as_layers_with_its_recipe_and_is_logged() {
             ("https://shop.example/checkout", "desktop", 50)
         );
     }
+    // The page list names the layers with their source.
+    let pages = fx.unlock(ANALYST).pages().unwrap();
+    let page = pages
+        .iter()
+        .find(|p| p.page == "https://shop.example/checkout")
+        .unwrap();
+    assert_eq!(
+        page.grids,
+        [
+            "desktop click: warehouse grid, 2026-11-10…11, 754 clicks",
+            "desktop move: warehouse grid, 2026-11-10…11, 18 moves"
+        ]
+    );
     let log = logged(&fx);
     assert!(
         log.iter().any(|(user, action, outcome)| user == "eddie"
@@ -180,4 +193,71 @@ fn an_analyst_cannot_import_a_grid() {
         .import_grid(&fixture("sample_grid_k5_50px.parquet"), None)
         .unwrap_err();
     assert!(matches!(err, Error::Denied { .. }), "{err:?}");
+}
+
+#[test]
+fn a_grid_layer_is_drawn_for_everyone_and_for_no_segment_it_cannot_answer() {
+    use sightline::heatmap::figure::HeatmapRequest;
+    use sightline::heatmap::segment::Segment;
+    use sightline::heatmap::{Kind, RenderParams};
+    let fx = Fixture::with_all_roles();
+    let mut ws = fx.unlock(ENGINEER);
+    ws.import_grid(&fixture("sample_grid_k5_50px.parquet"), None)
+        .unwrap();
+    ws.lock().unwrap();
+    let ux = fx.unlock(UX);
+    let request = HeatmapRequest {
+        page: "https://shop.example/checkout".into(),
+        viewport: "desktop".into(),
+        params: RenderParams {
+            kind: Kind::Click,
+            ..RenderParams::default()
+        },
+        segment: Segment::default(),
+    };
+    // No local session here: the grid alone is drawn, and the count says where it came from.
+    let heatmap = ux.heatmap(&request).unwrap();
+    let density = heatmap.density.as_ref().expect("drawn from the grid");
+    assert_eq!(heatmap.grid_events, 754);
+    // The canvas (no screenshot) reaches down to the grid's last bin: nothing falls off it.
+    assert_eq!((density.points, density.outside), (754, 0));
+    assert!(
+        heatmap
+            .count_label()
+            .ends_with("plus 754 events from a warehouse grid"),
+        "{}",
+        heatmap.count_label()
+    );
+    assert_eq!(
+        heatmap.grid_sources,
+        [
+            "sample_grid_k5_50px.parquet, made by warehouse/duckdb_grid.sql (k=5 bin_px=50 from=2026-11-10 to=2026-11-12)"
+        ]
+    );
+    // A day range keeps only its days' bins.
+    let one_day = HeatmapRequest {
+        segment: Segment {
+            from: Some("2026-11-11".into()),
+            to: Some("2026-11-11".into()),
+            ..Segment::default()
+        },
+        ..request.clone()
+    };
+    let day = ux.heatmap(&one_day).unwrap();
+    assert!(
+        day.grid_events > 0 && day.grid_events < 754,
+        "{}",
+        day.grid_events
+    );
+    // A survey band cannot be told apart inside a grid: nothing of it is drawn.
+    let banded = HeatmapRequest {
+        segment: Segment {
+            score: Some((4, 5)),
+            ..Segment::default()
+        },
+        ..request
+    };
+    let banded = ux.heatmap(&banded).unwrap();
+    assert_eq!(banded.grid_events, 0);
+    assert!(banded.density.is_none());
 }

@@ -18,6 +18,7 @@ fn a_lock_click_is_kept_when_the_view_asks_for_work_in_the_same_frame() {
         viewports: vec!["desktop".into()],
         sessions: 6,
         below_floor: None,
+        grids: Vec::new(),
     };
     let view = HeatmapViewState::new(vec![page], SegmentValues::default(), true);
     // The check for accessible names is the app harness's job; here only commands matter.

@@ -36,7 +36,7 @@ pub fn pages_ui(ui: &mut egui::Ui, s: &mut HeatmapViewState) -> bool {
                 .split_once("://")
                 .map_or(p.page.as_str(), |(_, rest)| rest);
             let selected = s.page.as_deref() == Some(p.page.as_str());
-            let text = format!(
+            let mut text = format!(
                 "{name}\n{} · {}",
                 p.sessions_label(),
                 if p.viewports.is_empty() {
@@ -45,6 +45,10 @@ pub fn pages_ui(ui: &mut egui::Ui, s: &mut HeatmapViewState) -> bool {
                     p.viewports.join(", ")
                 }
             );
+            for grid in &p.grids {
+                text.push('\n');
+                text.push_str(grid);
+            }
             if ui.add(egui::Button::selectable(selected, text)).clicked() && !selected {
                 chosen = Some(p.page.clone());
             }
