@@ -49,10 +49,16 @@ impl Workspace {
                         .collect(),
                 );
             }
+            // Shown in lists and exports: whatever the recipe's text holds is redacted first.
+            for text in [&mut source.recipe, &mut source.params]
+                .into_iter()
+                .flatten()
+            {
+                *text = redact_params(text);
+            }
             let paths = PathRules::new(&ingest::store::path_rules(core)?)?;
             let layers = check::layers(&rows, &check::Rules { k, paths: &paths }, &file)?;
-            grid::store::check_overlaps(core, &layers, &file)?;
-            let ids = grid::store::insert(core, &layers, &source, now)?;
+            let ids = grid::store::insert(core, &layers, &source, &file, now)?;
             let stored: Vec<LayerInfo> = grid::store::list(core)?
                 .into_iter()
                 .filter(|l| ids.contains(&l.id))
@@ -87,6 +93,32 @@ impl Workspace {
     }
 }
 
+/// `text` with personal data redacted, word by word; a `name=value` word whose value is a
+/// date or a number is kept as it is (the phone detector would take a date for a number).
+fn redact_params(text: &str) -> String {
+    let plain = |word: &str| {
+        word.split_once('=').is_some_and(|(name, value)| {
+            !name.is_empty()
+                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                && !value.is_empty()
+                && value
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || c == '-' || c == '.')
+                && value.len() <= 10
+        })
+    };
+    text.split(' ')
+        .map(|word| {
+            if plain(word) {
+                word.to_owned()
+            } else {
+                crate::privacy::pii::redact(word).0.into_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// How a provenance reads in a list or a report.
 pub fn describe_source(source: &Provenance) -> String {
     let mut out = source.file.clone();
@@ -97,4 +129,21 @@ pub fn describe_source(source: &Provenance) -> String {
         out.push_str(&format!(" ({params})"));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recipe_parameters_keep_dates_and_lose_personal_data() {
+        assert_eq!(
+            redact_params("k=5 bin_px=50 from=2026-11-10 to=2026-11-12"),
+            "k=5 bin_px=50 from=2026-11-10 to=2026-11-12"
+        );
+        let redacted = redact_params("k=5 by=ana@example.org note=+1-555-0142-9988");
+        assert!(!redacted.contains("ana@example.org"), "{redacted}");
+        assert!(!redacted.contains("555-0142"), "{redacted}");
+        assert!(redacted.starts_with("k=5 "), "{redacted}");
+    }
 }

@@ -101,6 +101,23 @@ impl Workspace {
         };
         let a = self.heatmap(request)?;
         let b = self.heatmap(&request_b)?;
+        // A grid's bins say nothing of which people two segments share, so their difference
+        // could be the clicks of one person, and their sessions are unknown: not compared.
+        if a.grid_events > 0 || b.grid_events > 0 {
+            let object = format!(
+                "{} vs [{}]",
+                describe(&a.request),
+                b.request.segment.describe()
+            );
+            return self.failed(
+                Action::ViewHeatmap,
+                &object,
+                Error::Invalid(
+                    "Warehouse grid layers cannot be compared yet: their bins do not say which                      people two segments share. Compare a period without grid layers."
+                        .into(),
+                ),
+            );
+        }
         // Side by side, two segments that differ by a few people show those people: refused,
         // and the refusal is logged.
         let attrs = self.session_attrs()?;
@@ -316,14 +333,19 @@ impl Workspace {
             fold_px: None,
             top_areas: Vec::new(),
             annotations: self.annotations(page_id, viewport)?,
-            grid_events: drawn.iter().flat_map(|d| d.cells.iter().map(|c| c.2)).sum(),
+            grid_events: drawn
+                .iter()
+                .flat_map(|d| d.cells.iter().map(|c| c.2))
+                .fold(0u64, u64::saturating_add),
             grid_sources: drawn
                 .iter()
                 .map(|d| crate::access::describe_source(&d.source))
                 .collect(),
         };
-        if subjects < k && !drawn.is_empty() {
-            // The local points are too few people to show; the grid is drawn without them.
+        // The local points are too few people to show; the grid is drawn without them, and
+        // nothing of them (markers or a note that markers were withheld) is said.
+        let local_withheld = subjects < k && !drawn.is_empty();
+        if local_withheld {
             (xs, ys) = (Cow::Borrowed(&[][..]), Cow::Borrowed(&[][..]));
             (heatmap.sessions, heatmap.subjects) = (0, 0);
             heatmap.below_floor = true;
@@ -379,7 +401,11 @@ impl Workspace {
                 let add_grids = |grid: &mut crate::heatmap::Grid| {
                     let (mut events, mut outside) = (0u64, 0u64);
                     for d in &drawn {
-                        events += d.cells.iter().map(|c| c.2).sum::<u64>();
+                        events = d
+                            .cells
+                            .iter()
+                            .map(|c| c.2)
+                            .fold(events, u64::saturating_add);
                         outside += crate::grid::draw::add_cells(
                             grid,
                             d.cells.iter().copied(),
@@ -387,7 +413,7 @@ impl Workspace {
                             image_from_page,
                         );
                     }
-                    ((events - outside) as usize, outside as usize)
+                    (events.saturating_sub(outside) as usize, outside as usize)
                 };
                 crate::heatmap::point_density_with(
                     &xs,
@@ -410,6 +436,9 @@ impl Workspace {
             return Ok(heatmap);
         }
         heatmap.density = Some(Arc::new(density));
+        if local_withheld {
+            return Ok(heatmap);
+        }
         let clicks = match (&points, kind) {
             (Some(set), Kind::Click) => set.clone(),
             _ => self.points(page_id, viewport, Stream::Click)?,

@@ -17,6 +17,10 @@ pub struct Rules<'a> {
     pub paths: &'a PathRules,
 }
 
+/// The most events one bin may hold: far beyond any real page, small enough that sums of
+/// millions of bins stay within 64 bits.
+const MAX_COUNT: i64 = 1_000_000_000_000;
+
 /// Longest segment value.
 const MAX_SEGMENT_VALUE: usize = 64;
 
@@ -59,8 +63,8 @@ pub fn layers(rows: &[GridRow], rules: &Rules<'_>, file: &str) -> Result<Vec<Lay
                 )));
             }
         }
-        if row.count < 1 {
-            return Err(refuse("`count` must be at least 1"));
+        if !(1..=MAX_COUNT).contains(&row.count) {
+            return Err(refuse("`count` must be 1 to 10^12"));
         }
         if row.sessions < 1 || row.sessions > row.count {
             return Err(refuse("`sessions` must be 1 to `count`"));
@@ -215,7 +219,7 @@ mod tests {
                 Box::new(|r| r.sessions = 10),
                 "`sessions` must be 1 to `count`",
             ),
-            (Box::new(|r| r.count = 0), "`count` must be at least 1"),
+            (Box::new(|r| r.count = 0), "`count` must be 1 to 10^12"),
             (Box::new(|r| r.bin_px = 0), "`bin_px` must be 1 to 256"),
             (Box::new(|r| r.bin_px = 40), "differs from the first row's"),
             (Box::new(|r| r.x_bin = -1), "`x_bin` must lie within"),

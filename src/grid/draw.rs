@@ -15,15 +15,17 @@ pub fn add_cells(
     image_from_page: f32,
 ) -> u64 {
     let side = bin_px as f32 * image_from_page;
-    let mut outside = 0;
+    let mut outside = 0u64;
     if !(side.is_finite() && side > 0.0) {
-        return cells.into_iter().map(|(_, _, n)| n).sum();
+        return cells
+            .into_iter()
+            .fold(0u64, |sum, (_, _, n)| sum.saturating_add(n));
     }
     for (x_bin, y_bin, count) in cells {
         let xs = coverage(x_bin as f32 * side, side, grid.width);
         let ys = coverage(y_bin as f32 * side, side, grid.height);
         if xs.is_empty() || ys.is_empty() {
-            outside += count;
+            outside = outside.saturating_add(count);
             continue;
         }
         let count = count as f32;

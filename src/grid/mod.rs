@@ -93,7 +93,9 @@ pub struct Cell {
 impl Layer {
     /// Events in all its cells.
     pub fn events(&self) -> u64 {
-        self.cells.iter().map(|c| c.count).sum()
+        self.cells
+            .iter()
+            .fold(0u64, |sum, c| sum.saturating_add(c.count))
     }
 
     /// Its first and last day.

@@ -28,6 +28,8 @@ const COLUMNS: &[&str] = &[
 
 /// The most rows a grid file may hold (a month of a large site at 1 px bins is far less).
 pub const MAX_ROWS: usize = 20_000_000;
+/// The longest text a field may hold (a page pattern is far shorter).
+const MAX_TEXT: usize = 2048;
 
 /// Reads `path` (display name `file`) into rows and what the file says of its making.
 pub fn read_file(path: &Path, file: &str) -> Result<(Vec<GridRow>, Provenance)> {
@@ -95,9 +97,14 @@ fn parquet_rows(bytes: Vec<u8>, file: &str) -> Result<(Vec<GridRow>, Provenance)
     let iter = reader
         .get_row_iter(None)
         .map_err(|_| refused(file, "its rows cannot be read"))?;
-    let mut rows = Vec::with_capacity(total);
+    // The metadata's row count is the file's word only: the vector grows as rows come, and
+    // the limit is checked on the rows themselves.
+    let mut rows = Vec::with_capacity(total.min(1 << 16));
     for (i, row) in iter.enumerate() {
         let n = i + 1;
+        if n > MAX_ROWS {
+            return Err(refused(file, &format!("it has more than {MAX_ROWS} rows")));
+        }
         let row = row.map_err(|_| row_error(file, n, "the row cannot be read"))?;
         let fields: HashMap<&str, &Field> = row
             .get_column_iter()
@@ -106,7 +113,8 @@ fn parquet_rows(bytes: Vec<u8>, file: &str) -> Result<(Vec<GridRow>, Provenance)
         let get = |name: &str| fields.get(name).copied().unwrap_or(&Field::Null);
         let text = |name: &str| -> Result<String> {
             match get(name) {
-                Field::Str(s) => Ok(s.clone()),
+                Field::Str(s) if s.len() <= MAX_TEXT => Ok(s.clone()),
+                Field::Str(_) => Err(row_error(file, n, &format!("`{name}` is too long"))),
                 _ => Err(row_error(file, n, &format!("`{name}` is not text"))),
             }
         };
@@ -183,7 +191,9 @@ fn csv_rows(text: &str, file: &str) -> Result<Vec<GridRow>> {
                 .get(name)
                 .and_then(|&i| record.get(i))
                 .unwrap_or("")
-                .to_owned()
+                .chars()
+                .take(MAX_TEXT)
+                .collect()
         };
         let int = |name: &str| -> Result<i64> {
             text(name)

@@ -88,12 +88,15 @@ pub fn check_overlaps(core: &Connection, layers: &[Layer], file: &str) -> Result
         let mut days: Vec<&str> = layer.cells.iter().map(|c| c.day.as_str()).collect();
         days.dedup();
         for day in days {
+            // A session is filed under the day it started and the viewport it began with, but
+            // its points may fall on the next day or, once resized, in another class: any local
+            // session on the page that day or the day before counts as an overlap.
             let local: bool = core
                 .query_row(
                     "SELECT EXISTS (SELECT 1 FROM page_sessions ps
                        JOIN heatmap_sessions h ON ps.session_id = 'h' || h.ref
-                      WHERE ps.page_id = ?1 AND h.day = ?2 AND h.device = ?3)",
-                    params![page_id, day, layer.viewport],
+                      WHERE ps.page_id = ?1 AND h.day IN (?2, date(?2, '-1 day')))",
+                    params![page_id, day],
                     |r| r.get(0),
                 )
                 .map_err(failed)?;
@@ -131,15 +134,19 @@ pub fn check_overlaps(core: &Connection, layers: &[Layer], file: &str) -> Result
     Ok(())
 }
 
-/// Stores `layers` (checked, not overlapping) in one transaction; returns their ids.
+/// Checks `layers` against what the dataset holds and stores them, in one write transaction
+/// (taken before the check, so two imports cannot both pass it); returns their ids.
 pub fn insert(
     core: &Connection,
     layers: &[Layer],
     source: &Provenance,
+    file: &str,
     now_ms: i64,
 ) -> Result<Vec<i64>> {
     let failed = |e| sql_error(CORE, e);
-    let tx = core.unchecked_transaction().map_err(failed)?;
+    let tx = rusqlite::Transaction::new_unchecked(core, rusqlite::TransactionBehavior::Immediate)
+        .map_err(failed)?;
+    check_overlaps(&tx, layers, file)?;
     let source_json = serde_json::to_string(source).unwrap_or_default();
     let mut ids = Vec::with_capacity(layers.len());
     for layer in layers {

@@ -105,6 +105,8 @@ impl Heatmap {
         };
         if self.grid_events == 0 {
             local
+        } else if self.below_floor && self.sessions == 0 && self.members.is_empty() {
+            format!("{} events from a warehouse grid", self.grid_events)
         } else {
             format!(
                 "{local}, plus {} events from a warehouse grid",

@@ -217,6 +217,7 @@ fn merge_page(tx: &Connection, from: i64, into: i64) -> rusqlite::Result<()> {
         "element_clicks",
         "screenshots",
         "annotations",
+        "grid_layers",
     ] {
         tx.execute(
             &format!("UPDATE OR IGNORE {table} SET page_id = ?1 WHERE page_id = ?2"),

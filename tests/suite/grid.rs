@@ -221,13 +221,7 @@ fn a_grid_layer_is_drawn_for_everyone_and_for_no_segment_it_cannot_answer() {
     assert_eq!(heatmap.grid_events, 754);
     // The canvas (no screenshot) reaches down to the grid's last bin: nothing falls off it.
     assert_eq!((density.points, density.outside), (754, 0));
-    assert!(
-        heatmap
-            .count_label()
-            .ends_with("plus 754 events from a warehouse grid"),
-        "{}",
-        heatmap.count_label()
-    );
+    assert_eq!(heatmap.count_label(), "754 events from a warehouse grid");
     assert_eq!(
         heatmap.grid_sources,
         [
@@ -260,4 +254,87 @@ fn a_grid_layer_is_drawn_for_everyone_and_for_no_segment_it_cannot_answer() {
     let banded = ux.heatmap(&banded).unwrap();
     assert_eq!(banded.grid_events, 0);
     assert!(banded.density.is_none());
+}
+
+/// Two people's sessions on the grid's page, a week after its days, each with a burst of
+/// rage clicks: fewer than the floor of 5.
+fn few_local_sessions_with_rage() -> String {
+    let mut out = String::new();
+    for (i, subject) in ["u-local-1", "u-local-2"].iter().enumerate() {
+        out.push_str(&format!(
+            "{{\"sightline\": 1, \"session\": \"local-{i}\", \"subject\": \"{subject}\", \
+             \"started_at\": \"2026-11-20T10:0{i}:00Z\", \"consent\": {{\"heatmaps\": true, \"recordings\": true}}, \
+             \"url\": \"https://shop.example/checkout\", \"viewport\": {{\"width\": 1440, \"height\": 900}}}}\n"
+        ));
+        for (t, x) in [
+            (1000, 400),
+            (1200, 401),
+            (1400, 402),
+            (1600, 400),
+            (5000, 900),
+        ] {
+            out.push_str(&format!(
+                "{{\"t\": {t}, \"kind\": \"click\", \"x\": {x}, \"y\": 300, \"target\": \"button#pay\"}}\n"
+            ));
+        }
+    }
+    out
+}
+
+#[test]
+fn local_sessions_below_the_floor_say_nothing_beside_a_grid_and_grids_are_not_compared() {
+    use sightline::heatmap::figure::HeatmapRequest;
+    use sightline::heatmap::segment::Segment;
+    use sightline::heatmap::{Kind, RenderParams};
+    let fx = Fixture::with_all_roles();
+    let mut ws = fx.unlock(ENGINEER);
+    ws.import_grid(&fixture("sample_grid_k5_50px.parquet"), None)
+        .unwrap();
+    let report = ws
+        .import_inputs(
+            &[ImportInput::Memory {
+                name: "local.jsonl".into(),
+                text: few_local_sessions_with_rage(),
+            }],
+            &ImportOptions {
+                manifest: None,
+                assume_consent: None,
+            },
+            &mut |_| {},
+            &AtomicBool::new(false),
+        )
+        .unwrap();
+    assert_eq!(report.heatmap_sessions, 2, "{report:?}");
+    ws.lock().unwrap();
+    let analyst = fx.unlock(ANALYST);
+    let request = HeatmapRequest {
+        page: "https://shop.example/checkout".into(),
+        viewport: "desktop".into(),
+        params: RenderParams {
+            kind: Kind::Click,
+            ..RenderParams::default()
+        },
+        segment: Segment::default(),
+    };
+    let heatmap = analyst.heatmap(&request).unwrap();
+    // The grid is drawn; of the two people nothing is: no points, no markers, and not even a
+    // note that their rage clicks were left out.
+    assert_eq!(heatmap.density.as_ref().unwrap().points, 754);
+    assert!(heatmap.markers.is_empty(), "{:?}", heatmap.markers);
+    assert!(
+        heatmap.markers_withheld.is_empty(),
+        "{:?}",
+        heatmap.markers_withheld
+    );
+    assert_eq!(
+        heatmap.count_label(),
+        "fewer than 5 people, plus 754 events from a warehouse grid"
+    );
+    // Two segments of a grid would differ by people nobody can count: refused, and logged.
+    let b = Segment {
+        region: Some("EU".into()),
+        ..Segment::default()
+    };
+    let err = analyst.heatmap_compare(&request, &b).unwrap_err();
+    assert!(err.to_string().contains("cannot be compared"), "{err}");
 }
