@@ -134,6 +134,34 @@ pub fn check_overlaps(core: &Connection, layers: &[Layer], file: &str) -> Result
     Ok(())
 }
 
+/// Whether the dataset holds any grid layer.
+pub fn any(core: &Connection) -> Result<bool> {
+    core.query_row("SELECT EXISTS (SELECT 1 FROM grid_layers)", [], |r| {
+        r.get(0)
+    })
+    .map_err(|e| sql_error(CORE, e))
+}
+
+/// Whether a grid layer already describes one of `pages` on `day` or the day after (a
+/// session's points may fall after midnight): that session's points would be counted twice.
+pub fn covers(core: &Connection, pages: &[String], day: &str) -> Result<bool> {
+    for page in pages {
+        let covered: bool = core
+            .prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM grid_cells c
+                   JOIN grid_layers l ON l.id = c.layer_id
+                   JOIN pages p ON p.id = l.page_id
+                  WHERE p.pattern = ?1 AND c.day IN (?2, date(?2, '+1 day')))",
+            )
+            .and_then(|mut st| st.query_row(params![page, day], |r| r.get(0)))
+            .map_err(|e| sql_error(CORE, e))?;
+        if covered {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
 /// Checks `layers` against what the dataset holds and stores them, in one write transaction
 /// (taken before the check, so two imports cannot both pass it); returns their ids.
 pub fn insert(

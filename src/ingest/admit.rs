@@ -117,6 +117,25 @@ pub(super) fn import_session(
         report.drop_session("consent refused");
         return Ok(());
     }
+    // A warehouse grid already counts this page and day: the session's points would be
+    // counted twice. Its replay is still kept when consented.
+    let in_grid = consent.heatmaps
+        && ctx.grids
+        && crate::grid::store::covers(
+            ctx.core,
+            &converted.pages,
+            &crate::clock::day(started_at_ms),
+        )?;
+    let consent = Purposes {
+        heatmaps: consent.heatmaps && !in_grid,
+        ..consent
+    };
+    if in_grid {
+        report.drop_session("heatmap points already in a warehouse grid");
+        if !consent.recordings {
+            return Ok(());
+        }
+    }
     let record = SessionRecord {
         converted,
         signals: crate::insights::signals::of_session(&converted.events),

@@ -338,3 +338,46 @@ fn local_sessions_below_the_floor_say_nothing_beside_a_grid_and_grids_are_not_co
     let err = analyst.heatmap_compare(&request, &b).unwrap_err();
     assert!(err.to_string().contains("cannot be compared"), "{err}");
 }
+
+#[test]
+fn recordings_imported_after_a_grid_keep_their_replays_but_not_its_points() {
+    let fx = Fixture::with_all_roles();
+    let mut ws = fx.unlock(ENGINEER);
+    ws.import_grid(&fixture("sample_grid_k5_50px.parquet"), None)
+        .unwrap();
+    // The same clicks as recordings: the grid counts them already.
+    let report = ws
+        .import_inputs(
+            &[ImportInput::File(fixture("grid_sample_sessions.jsonl"))],
+            &ImportOptions {
+                manifest: None,
+                assume_consent: None,
+            },
+            &mut |_| {},
+            &AtomicBool::new(false),
+        )
+        .unwrap();
+    assert_eq!(report.heatmap_sessions, 0, "{report:?}");
+    assert_eq!(report.replays_stored, 60, "{report:?}");
+    assert_eq!(
+        report.sessions_dropped["heatmap points already in a warehouse grid"],
+        60
+    );
+    ws.lock().unwrap();
+    use sightline::heatmap::figure::HeatmapRequest;
+    use sightline::heatmap::segment::Segment;
+    use sightline::heatmap::{Kind, RenderParams};
+    let heatmap = fx
+        .unlock(ANALYST)
+        .heatmap(&HeatmapRequest {
+            page: "https://shop.example/checkout".into(),
+            viewport: "desktop".into(),
+            params: RenderParams {
+                kind: Kind::Click,
+                ..RenderParams::default()
+            },
+            segment: Segment::default(),
+        })
+        .unwrap();
+    assert_eq!(heatmap.density.as_ref().unwrap().points, 754);
+}
