@@ -6,7 +6,7 @@ use std::path::Path;
 use crate::access::{Action, Outcome, PolicyKind, Workspace};
 use crate::error::Result;
 use crate::grid::store::LayerInfo;
-use crate::grid::{self, Provenance, check};
+use crate::grid::{self, check};
 use crate::ingest;
 use crate::privacy::paths::PathRules;
 
@@ -117,18 +117,6 @@ fn redact_params(text: &str) -> String {
         })
         .collect::<Vec<_>>()
         .join(" ")
-}
-
-/// How a provenance reads in a list or a report.
-pub fn describe_source(source: &Provenance) -> String {
-    let mut out = source.file.clone();
-    if let Some(recipe) = &source.recipe {
-        out.push_str(&format!(", made by {recipe}"));
-    }
-    if let Some(params) = &source.params {
-        out.push_str(&format!(" ({params})"));
-    }
-    out
 }
 
 #[cfg(test)]

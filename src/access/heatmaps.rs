@@ -283,6 +283,7 @@ impl Workspace {
                     request.segment.from.as_deref(),
                     request.segment.to.as_deref(),
                 ),
+                self.k_anonymity() as u64,
             )?,
             _ => Vec::new(),
         };
@@ -337,10 +338,7 @@ impl Workspace {
                 .iter()
                 .flat_map(|d| d.cells.iter().map(|c| c.2))
                 .fold(0u64, u64::saturating_add),
-            grid_sources: drawn
-                .iter()
-                .map(|d| crate::access::describe_source(&d.source))
-                .collect(),
+            grid_sources: drawn.iter().map(|d| d.source.describe()).collect(),
         };
         // The local points are too few people to show; the grid is drawn without them, and
         // nothing of them (markers or a note that markers were withheld) is said.

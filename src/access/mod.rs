@@ -26,7 +26,7 @@ pub use crate::audit::log::{ChainProblem, ChainReport, Head, LogEntry, LogQuery}
 pub use crate::audit::{Action, Outcome, log, throttle};
 pub use crate::dataset::Role;
 pub use elements::SegmentComparison;
-pub use grid::{GridReport, describe_source};
+pub use grid::GridReport;
 pub use listing::{PageSummary, SessionSummary};
 pub use log_view::{LogFormat, VerifyReport};
 pub use matrix::Capability;

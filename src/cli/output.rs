@@ -243,7 +243,7 @@ pub fn grid_text(report: &crate::access::GridReport) -> Vec<String> {
             layer.viewport,
             layer.bin_px,
             layer.describe(),
-            crate::access::describe_source(&layer.source)
+            layer.source.describe()
         ));
     }
     lines

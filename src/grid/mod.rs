@@ -56,6 +56,20 @@ pub struct Provenance {
     pub params: Option<String>,
 }
 
+impl Provenance {
+    /// How it reads in a list or a report: the file, then the recipe and its parameters.
+    pub fn describe(&self) -> String {
+        let mut out = self.file.clone();
+        if let Some(recipe) = &self.recipe {
+            out.push_str(&format!(", made by {recipe}"));
+        }
+        if let Some(params) = &self.params {
+            out.push_str(&format!(" ({params})"));
+        }
+        out
+    }
+}
+
 /// One layer: the rows of a file for one page, viewport class, kind and segment.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Layer {

@@ -235,7 +235,9 @@ pub struct Drawn {
 }
 
 /// The layers of `page_id`, `viewport`, `kind` and segment `(key, value)`, their cells within
-/// `from..=to` (days, inclusive; `None` is open).
+/// `from..=to` (days, inclusive; `None` is open) that describe at least `k` sessions. The
+/// import refused smaller bins already; the floor is applied again here because core.db is
+/// writable by anyone holding its key, and only the sealed policy's `k` is trusted.
 pub fn cells_for(
     core: &Connection,
     page_id: i64,
@@ -243,6 +245,7 @@ pub fn cells_for(
     kind: &str,
     (key, value): (&str, &str),
     (from, to): (Option<&str>, Option<&str>),
+    k: u64,
 ) -> Result<Vec<Drawn>> {
     let failed = |e| sql_error(CORE, e);
     let layers: Vec<(i64, u32, String)> = core
@@ -263,12 +266,17 @@ pub fn cells_for(
         let cells: Vec<(u32, u32, u64)> = core
             .prepare_cached(
                 "SELECT x_bin, y_bin, sum(count) FROM grid_cells
-                  WHERE layer_id = ?1 AND day >= ?2 AND day <= ?3
+                  WHERE layer_id = ?1 AND day >= ?2 AND day <= ?3 AND sessions >= ?4
                   GROUP BY x_bin, y_bin",
             )
             .and_then(|mut st| {
                 st.query_map(
-                    params![id, from.unwrap_or(""), to.unwrap_or("9999-12-31")],
+                    params![
+                        id,
+                        from.unwrap_or(""),
+                        to.unwrap_or("9999-12-31"),
+                        i64::try_from(k).unwrap_or(i64::MAX)
+                    ],
                     |r| Ok((r.get(0)?, r.get(1)?, r.get::<_, i64>(2)?.max(0) as u64)),
                 )?
                 .collect()

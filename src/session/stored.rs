@@ -2,7 +2,7 @@
 //! and the JSON that older versions wrote, still read.
 //!
 //! JSON took about 10 KB a session, serialised on the writer's thread and written twice
-//! through the WAL; this layout takes about a fifth. Strings stay plain UTF-8 in a table
+//! through the WAL; this layout takes under a third. Strings stay plain UTF-8 in a table
 //! (each once), so a search of the decrypted database for a canary still finds one.
 //!
 //! Layout (version 1), integers as LEB128 varints unless said otherwise:

@@ -6,6 +6,9 @@ use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 
 use sightline::error::Error;
+use sightline::heatmap::figure::HeatmapRequest;
+use sightline::heatmap::segment::Segment;
+use sightline::heatmap::{Kind, RenderParams};
 use sightline::ingest::{ImportInput, ImportOptions};
 
 use super::common::{ANALYST, ENGINEER, Fixture, LEAD, UX};
@@ -14,6 +17,19 @@ fn fixture(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures")
         .join(name)
+}
+
+/// A click heatmap of the fixtures' page, desktop, everyone.
+fn click_request() -> HeatmapRequest {
+    HeatmapRequest {
+        page: "https://shop.example/checkout".into(),
+        viewport: "desktop".into(),
+        params: RenderParams {
+            kind: Kind::Click,
+            ..RenderParams::default()
+        },
+        segment: Segment::default(),
+    }
 }
 
 fn logged(fx: &Fixture) -> Vec<(String, String, String)> {
@@ -197,24 +213,13 @@ fn an_analyst_cannot_import_a_grid() {
 
 #[test]
 fn a_grid_layer_is_drawn_for_everyone_and_for_no_segment_it_cannot_answer() {
-    use sightline::heatmap::figure::HeatmapRequest;
-    use sightline::heatmap::segment::Segment;
-    use sightline::heatmap::{Kind, RenderParams};
     let fx = Fixture::with_all_roles();
     let mut ws = fx.unlock(ENGINEER);
     ws.import_grid(&fixture("sample_grid_k5_50px.parquet"), None)
         .unwrap();
     ws.lock().unwrap();
     let ux = fx.unlock(UX);
-    let request = HeatmapRequest {
-        page: "https://shop.example/checkout".into(),
-        viewport: "desktop".into(),
-        params: RenderParams {
-            kind: Kind::Click,
-            ..RenderParams::default()
-        },
-        segment: Segment::default(),
-    };
+    let request = click_request();
     // No local session here: the grid alone is drawn, and the count says where it came from.
     let heatmap = ux.heatmap(&request).unwrap();
     let density = heatmap.density.as_ref().expect("drawn from the grid");
@@ -283,9 +288,6 @@ fn few_local_sessions_with_rage() -> String {
 
 #[test]
 fn local_sessions_below_the_floor_say_nothing_beside_a_grid_and_grids_are_not_compared() {
-    use sightline::heatmap::figure::HeatmapRequest;
-    use sightline::heatmap::segment::Segment;
-    use sightline::heatmap::{Kind, RenderParams};
     let fx = Fixture::with_all_roles();
     let mut ws = fx.unlock(ENGINEER);
     ws.import_grid(&fixture("sample_grid_k5_50px.parquet"), None)
@@ -307,15 +309,7 @@ fn local_sessions_below_the_floor_say_nothing_beside_a_grid_and_grids_are_not_co
     assert_eq!(report.heatmap_sessions, 2, "{report:?}");
     ws.lock().unwrap();
     let analyst = fx.unlock(ANALYST);
-    let request = HeatmapRequest {
-        page: "https://shop.example/checkout".into(),
-        viewport: "desktop".into(),
-        params: RenderParams {
-            kind: Kind::Click,
-            ..RenderParams::default()
-        },
-        segment: Segment::default(),
-    };
+    let request = click_request();
     let heatmap = analyst.heatmap(&request).unwrap();
     // The grid is drawn; of the two people nothing is: no points, no markers, and not even a
     // note that their rage clicks were left out.
@@ -364,20 +358,28 @@ fn recordings_imported_after_a_grid_keep_their_replays_but_not_its_points() {
         60
     );
     ws.lock().unwrap();
-    use sightline::heatmap::figure::HeatmapRequest;
-    use sightline::heatmap::segment::Segment;
-    use sightline::heatmap::{Kind, RenderParams};
-    let heatmap = fx
-        .unlock(ANALYST)
-        .heatmap(&HeatmapRequest {
-            page: "https://shop.example/checkout".into(),
-            viewport: "desktop".into(),
-            params: RenderParams {
-                kind: Kind::Click,
-                ..RenderParams::default()
-            },
-            segment: Segment::default(),
-        })
-        .unwrap();
+    let heatmap = fx.unlock(ANALYST).heatmap(&click_request()).unwrap();
     assert_eq!(heatmap.density.as_ref().unwrap().points, 754);
+}
+
+#[test]
+fn a_bin_an_insider_writes_below_the_floor_is_not_drawn() {
+    // The attacker holds core.db's key: they add a bin of one session straight into the grid,
+    // bypassing the import's checks.
+    let fx = Fixture::with_all_roles();
+    let mut ws = fx.unlock(ENGINEER);
+    ws.import_grid(&fixture("sample_grid_k5_50px.parquet"), None)
+        .unwrap();
+    ws.lock().unwrap();
+    let core = fx.raw(sightline::dataset::Tier::Core);
+    core.execute(
+        "INSERT INTO grid_cells (layer_id, day, x_bin, y_bin, count, sessions)
+         SELECT id, '2026-11-10', 27, 39, 500, 1 FROM grid_layers WHERE kind = 'click'",
+        [],
+    )
+    .unwrap();
+    drop(core);
+    let heatmap = fx.unlock(ANALYST).heatmap(&click_request()).unwrap();
+    // The forged bin's 500 clicks are not among those drawn.
+    assert_eq!(heatmap.grid_events, 754);
 }
