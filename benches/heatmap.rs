@@ -1,7 +1,8 @@
 //! Heatmap engine: 10 million points to a coloured 1440 × 4000 overlay (goal ≤ 100 ms on
 //! 2 cores), recolouring a 1440 × 1000 visible region with a new palette (goal ≤ 2 ms), and
 //! reading 10 million points back from point blocks (the store's part of a first heatmap;
-//! `sightline bench heatmap --from-store` times the whole cold path in a fresh process).
+//! `sightline bench heatmap --from-store` times the whole cold path in a fresh process), and
+//! the overlay of a 100-million-click warehouse grid (goal ≤ 100 ms).
 
 #![allow(clippy::expect_used)]
 
@@ -88,5 +89,30 @@ fn point_blocks(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, heatmap, point_blocks);
+/// A page described only by a warehouse grid of 100 million clicks at 50 px bins over 30 days
+/// (69,600 rows): its coloured overlay through the gate, from the encrypted store (goal
+/// ≤ 100 ms). `sightline bench heatmap --grid` times the same in a fresh process.
+fn grid_overlay(c: &mut Criterion) {
+    use sightline::audit::anchor::Keychain;
+    use sightline::device::Device;
+    use sightline::sample::{grid_bench, store_bench};
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let device = Device::new(tmp.path().join("state"), Keychain::unavailable("benchmark"));
+    let dir = tmp.path().join("grid");
+    grid_bench::build(&dir, 100_000_000, (W as u32, H as u32), 50, 30, &device).expect("grid");
+    let ws = store_bench::unlock(&dir, &device).expect("unlock");
+    let mut group = c.benchmark_group("grid");
+    group.sample_size(20);
+    group.measurement_time(Duration::from_secs(10));
+    group.bench_function("overlay_100M_clicks_50px_bins_1440x4000", |b| {
+        b.iter(|| {
+            store_bench::first_overlay(&ws, W as u32)
+                .expect("overlay")
+                .grid_events
+        });
+    });
+    group.finish();
+}
+
+criterion_group!(benches, heatmap, point_blocks, grid_overlay);
 criterion_main!(benches);

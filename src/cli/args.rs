@@ -534,9 +534,9 @@ pub enum BenchCommand {
     },
     /// Points to a coloured heatmap overlay, and recolouring a visible region.
     Heatmap {
-        /// How many points.
-        #[arg(long, default_value_t = 10_000_000)]
-        points: usize,
+        /// How many points (default 10,000,000; 100,000,000 clicks with --grid).
+        #[arg(long)]
+        points: Option<usize>,
         /// Overlay width in pixels.
         #[arg(long, default_value_t = 1440)]
         width: usize,
@@ -554,10 +554,21 @@ pub enum BenchCommand {
         /// and kept; run again for a fresh process).
         #[arg(long)]
         from_store: bool,
-        /// Where the --from-store dataset is kept (default: a folder in the temp directory
+        /// Where the --from-store or --grid dataset is kept (default: a folder in the temp directory
         /// named by the point count and size).
-        #[arg(long, requires = "from_store")]
+        #[arg(long)]
         dataset: Option<PathBuf>,
+        /// Time a page described only by a warehouse grid instead: the grid (`--points` clicks,
+        /// `--bin-px` bins, `--days` days) is imported once into a kept dataset, then each run
+        /// unlocks it in a fresh process and draws the first coloured overlay.
+        #[arg(long, conflicts_with = "from_store")]
+        grid: bool,
+        /// The grid's bin side in CSS px (with --grid).
+        #[arg(long, default_value_t = 50, requires = "grid")]
+        bin_px: u32,
+        /// Days the grid covers, 1–30 (with --grid).
+        #[arg(long, default_value_t = 30, requires = "grid")]
+        days: u32,
     },
 }
 

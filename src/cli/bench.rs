@@ -17,10 +17,36 @@ pub fn run(cmd: BenchCommand, device: &Device) -> Result<ExitCode> {
             points,
             width,
             height,
+            grid: true,
+            bin_px,
+            days,
+            dataset,
+            ..
+        } => bench_heatmap_grid(
+            points.map_or(100_000_000, |n| n as u64),
+            (width, height),
+            (bin_px, days),
+            dataset,
+            device,
+        ),
+        BenchCommand::Heatmap {
+            points,
+            width,
+            height,
             from_store: true,
             dataset,
             ..
-        } => bench_heatmap_from_store(points, (width, height), dataset, device),
+        } => bench_heatmap_from_store(
+            points.unwrap_or(10_000_000),
+            (width, height),
+            dataset,
+            device,
+        ),
+        BenchCommand::Heatmap {
+            dataset: Some(_), ..
+        } => Err(Error::Invalid(
+            "--dataset goes with --from-store or --grid.".into(),
+        )),
         BenchCommand::Heatmap {
             points,
             width,
@@ -28,7 +54,12 @@ pub fn run(cmd: BenchCommand, device: &Device) -> Result<ExitCode> {
             runs,
             dump_points,
             ..
-        } => bench_heatmap(points, (width, height), runs, dump_points.as_deref()),
+        } => bench_heatmap(
+            points.unwrap_or(10_000_000),
+            (width, height),
+            runs,
+            dump_points.as_deref(),
+        ),
         BenchCommand::Overview {
             sessions,
             dataset,
@@ -311,14 +342,10 @@ fn bench_heatmap_from_store(
     device: &Device,
 ) -> Result<ExitCode> {
     use crate::sample::store_bench;
-    let (w, h) = (
-        u32::try_from(width).unwrap_or(u32::MAX),
-        u32::try_from(height).unwrap_or(u32::MAX),
-    );
-    if !(1..=16_384).contains(&w) || !(1..=65_535).contains(&h) || points == 0 {
+    let (w, h) = bench_size(width, height)?;
+    if points == 0 {
         return Err(Error::Invalid(
-            "--from-store needs at least one point, a width of 1–16384 and a height of 1–65535."
-                .into(),
+            "--from-store needs at least one point.".into(),
         ));
     }
     let dir = dataset.unwrap_or_else(|| {
@@ -355,6 +382,67 @@ fn bench_heatmap_from_store(
         ),
     ])?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// `sightline bench heatmap --grid`: builds the grid dataset if it is missing (the grid's
+/// import timed on the spot), then times a cold open and the first overlay, as
+/// `--from-store` does.
+fn bench_heatmap_grid(
+    points: u64,
+    (width, height): (usize, usize),
+    (bin_px, days): (u32, u32),
+    dataset: Option<std::path::PathBuf>,
+    device: &Device,
+) -> Result<ExitCode> {
+    use crate::sample::{grid_bench, store_bench};
+    let (w, h) = bench_size(width, height)?;
+    let dir = dataset.unwrap_or_else(|| {
+        std::env::temp_dir().join(format!(
+            "sightline-bench-grid-{points}-{w}x{h}-{bin_px}px-{days}d"
+        ))
+    });
+    let page_cache = if dir.join("header.json").is_file() {
+        "fresh process, files possibly in the OS page cache"
+    } else {
+        let built = grid_bench::build(&dir, points, (w, h), bin_px, days, device)?;
+        output::lines([format!(
+            "built grid_rows={} grid_events={} grid_import_ms={:.1} seconds={:.1} dataset={}",
+            built.rows,
+            built.events,
+            built.import_ms,
+            built.seconds,
+            dir.display()
+        )])?;
+        "warm: built by this process (run again for a fresh process)"
+    };
+    let run = store_bench::cold_run(&dir, w, device)?;
+    output::lines([
+        format!("page_cache={page_cache}"),
+        format!(
+            "bin_px={bin_px} days={days} unlock_ms={:.1} heatmap_ms={:.1} colour_ms={:.1}",
+            run.unlock_ms, run.heatmap_ms, run.colour_ms
+        ),
+        format!(
+            "grid_events_drawn={} first_overlay_ms={:.1}",
+            run.grid_events,
+            run.heatmap_ms + run.colour_ms
+        ),
+    ])?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// An overlay size the store benches accept.
+fn bench_size(width: usize, height: usize) -> Result<(u32, u32)> {
+    let (w, h) = (
+        u32::try_from(width).unwrap_or(u32::MAX),
+        u32::try_from(height).unwrap_or(u32::MAX),
+    );
+    if !(1..=16_384).contains(&w) || !(1..=65_535).contains(&h) {
+        return Err(Error::Invalid(
+            "The overlay needs a width of 1–16384 and a height of 1–65535.".into(),
+        ));
+    }
+    Ok((w, h))
 }
 
 /// `sightline bench import`: one warm-up run, then `runs` timed runs, each into a fresh dataset.

@@ -263,25 +263,30 @@ pub fn cells_for(
         .map_err(failed)?;
     let mut out = Vec::with_capacity(layers.len());
     for (id, bin_px, source) in layers {
-        let cells: Vec<(u32, u32, u64)> = core
-            .prepare_cached(
-                "SELECT x_bin, y_bin, sum(count) FROM grid_cells
-                  WHERE layer_id = ?1 AND day >= ?2 AND day <= ?3 AND sessions >= ?4
-                  GROUP BY x_bin, y_bin",
-            )
-            .and_then(|mut st| {
-                st.query_map(
-                    params![
-                        id,
-                        from.unwrap_or(""),
-                        to.unwrap_or("9999-12-31"),
-                        i64::try_from(k).unwrap_or(i64::MAX)
-                    ],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get::<_, i64>(2)?.max(0) as u64)),
-                )?
-                .collect()
-            })
-            .map_err(failed)?;
+        // Summed here rather than with GROUP BY, which sorts every row first.
+        let mut sums: std::collections::HashMap<(u32, u32), u64> = Default::default();
+        core.prepare_cached(
+            "SELECT x_bin, y_bin, count FROM grid_cells
+              WHERE layer_id = ?1 AND day >= ?2 AND day <= ?3 AND sessions >= ?4",
+        )
+        .and_then(|mut st| {
+            let mut rows = st.query(params![
+                id,
+                from.unwrap_or(""),
+                to.unwrap_or("9999-12-31"),
+                i64::try_from(k).unwrap_or(i64::MAX)
+            ])?;
+            while let Some(r) = rows.next()? {
+                let sum = sums.entry((r.get(0)?, r.get(1)?)).or_default();
+                *sum = sum.saturating_add(r.get::<_, i64>(2)?.max(0) as u64);
+            }
+            Ok(())
+        })
+        .map_err(failed)?;
+        let mut cells: Vec<(u32, u32, u64)> =
+            sums.into_iter().map(|((x, y), n)| (x, y, n)).collect();
+        // In row order, so the drawing walks the grid's memory forwards.
+        cells.sort_unstable_by_key(|&(x, y, _)| (y, x));
         if !cells.is_empty() {
             out.push(Drawn {
                 bin_px,

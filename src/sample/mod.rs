@@ -6,6 +6,7 @@ pub mod bench;
 pub mod demo;
 pub mod fidelity;
 pub mod generate;
+pub mod grid_bench;
 pub mod page_bench;
 pub mod rng;
 pub mod store_bench;

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
-use crate::access::Role;
+use crate::access::{Role, Workspace};
 use crate::dataset::Dataset;
 use crate::device::Device;
 use crate::error::{Error, Result};
@@ -42,17 +42,7 @@ pub fn build(
     device: &Device,
 ) -> Result<Built> {
     let started = Instant::now();
-    let dataset = super::bench::fresh_dataset(dir, device)?;
-    let mut lead = dataset.unlock("bench-lead", PASSWORD, device)?;
-    lead.add_user(ANALYST, Role::Analyst, PASSWORD)?;
-    lead.lock()?;
-    let dataset = Dataset::open(dir)?;
-    let mut engineer = dataset.unlock(super::bench::USER, PASSWORD, device)?;
-    let mut png = Vec::new();
-    image::RgbaImage::from_pixel(width, height, image::Rgba([255, 255, 255, 255]))
-        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
-        .map_err(|e| Error::Format(format!("the bench screenshot: {e}")))?;
-    engineer.import_screenshot_bytes(PAGE, width, "bench.png", &png)?;
+    let mut engineer = with_screenshot(dir, (width, height), device)?;
     let sessions = points.div_ceil(CLICKS_PER_SESSION);
     let (w, h) = (f64::from(width), f64::from(height));
     let stream = ImportInput::stream(
@@ -73,6 +63,27 @@ pub fn build(
         sessions,
         seconds: started.elapsed().as_secs_f64(),
     })
+}
+
+/// A fresh dataset at `dir` with an analyst and a white screenshot of [`PAGE`] `width × height`,
+/// unlocked as its data engineer.
+pub(crate) fn with_screenshot(
+    dir: &Path,
+    (width, height): (u32, u32),
+    device: &Device,
+) -> Result<Workspace> {
+    let dataset = super::bench::fresh_dataset(dir, device)?;
+    let mut lead = dataset.unlock("bench-lead", PASSWORD, device)?;
+    lead.add_user(ANALYST, Role::Analyst, PASSWORD)?;
+    lead.lock()?;
+    let dataset = Dataset::open(dir)?;
+    let mut engineer = dataset.unlock(super::bench::USER, PASSWORD, device)?;
+    let mut png = Vec::new();
+    image::RgbaImage::from_pixel(width, height, image::Rgba([255, 255, 255, 255]))
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .map_err(|e| Error::Format(format!("the bench screenshot: {e}")))?;
+    engineer.import_screenshot_bytes(PAGE, width, "bench.png", &png)?;
+    Ok(engineer)
 }
 
 /// One native session of `clicks` clicks, most in a few dozen hot spots, two seconds apart
@@ -119,13 +130,29 @@ pub struct ColdRun {
     pub colour_ms: f64,
     /// Points drawn.
     pub points: usize,
+    /// Events drawn from warehouse grid layers.
+    pub grid_events: u64,
 }
 
 /// Times [`ColdRun`] on the dataset at `dir`, built for screenshots `width` wide.
 pub fn cold_run(dir: &Path, width: u32, device: &Device) -> Result<ColdRun> {
     let t = Instant::now();
-    let ws = Dataset::open(dir)?.unlock(ANALYST, PASSWORD, device)?;
+    let ws = unlock(dir, device)?;
     let unlock_ms = t.elapsed().as_secs_f64() * 1000.0;
+    Ok(ColdRun {
+        unlock_ms,
+        ..first_overlay(&ws, width)?
+    })
+}
+
+/// The bench dataset at `dir`, unlocked as its analyst.
+pub fn unlock(dir: &Path, device: &Device) -> Result<Workspace> {
+    Dataset::open(dir)?.unlock(ANALYST, PASSWORD, device)
+}
+
+/// The coloured overlay of [`PAGE`] at the viewport class of `width`, through the gate, timed
+/// (`unlock_ms` is 0).
+pub fn first_overlay(ws: &Workspace, width: u32) -> Result<ColdRun> {
     let request = HeatmapRequest {
         page: PAGE.into(),
         viewport: crate::session::device_class(width).into(),
@@ -138,7 +165,7 @@ pub fn cold_run(dir: &Path, width: u32, device: &Device) -> Result<ColdRun> {
     let density = heatmap.density.as_ref().ok_or_else(|| {
         Error::Invalid(
             "The bench page drew no heatmap: its sessions come from too few people for the \
-                 privacy floor (use at least 5,000 points, 1,000 a person)."
+             privacy floor (use at least 5,000 points, 1,000 a person)."
                 .into(),
         )
     })?;
@@ -147,9 +174,10 @@ pub fn cold_run(dir: &Path, width: u32, device: &Device) -> Result<ColdRun> {
     let colour_ms = t.elapsed().as_secs_f64() * 1000.0;
     std::hint::black_box(&rgba);
     Ok(ColdRun {
-        unlock_ms,
+        unlock_ms: 0.0,
         heatmap_ms,
         colour_ms,
         points: density.points,
+        grid_events: heatmap.grid_events,
     })
 }
