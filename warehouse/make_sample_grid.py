@@ -7,6 +7,15 @@ Writes, from one seeded generator (random.Random(17)), so every run gives the sa
   tests/fixtures/grid_sample_sessions.jsonl    the same sessions in Sightline's native JSONL
   tests/fixtures/sample_grid.parquet           warehouse/duckdb_grid.sql, k=3 bin_px=1
   tests/fixtures/sample_grid_k5_50px.parquet   warehouse/duckdb_grid.sql, k=5 bin_px=50
+  tests/fixtures/bad_row_grid.parquet          the k=5 grid with row 5 made wrong by hand
+
+and a second sample, every click on one of six buttons' exact pixels, each clicked by every
+session, so a 1 px grid at the dataset's k floor of 5 keeps every click:
+
+  tests/fixtures/grid_hotspot_heatmaps.csv     the `heatmaps` export, with a `variant` column
+  tests/fixtures/grid_hotspot_sessions.jsonl   the same sessions, native JSONL with variants
+  tests/fixtures/hotspot_grid.parquet          warehouse/duckdb_grid.sql, k=5 bin_px=1
+  tests/fixtures/hotspot_grid_variant.parquet  the same by segment variant (A and B)
 
 About 60 desktop sessions (viewport 1440 x 900) on https://shop.example/checkout, on
 2026-11-10 and 2026-11-11 (UTC). Every coordinate is a multiple of 16 CSS px and PostHog's
@@ -149,10 +158,10 @@ def check_pace(session):
     assert statistics.median(gaps) >= 400
 
 
-def write_csv(sessions, rng, path):
+def write_csv(sessions, rng, path, extra=()):
     with path.open("w", newline="") as f:
         w = csv.writer(f, lineterminator="\n")
-        w.writerow(CSV_COLUMNS)
+        w.writerow(CSV_COLUMNS + list(extra))
         for s in sessions:
             for t, kind, px, py, fixed in s["rows"]:
                 ts = s["start"] + timedelta(milliseconds=t)
@@ -172,6 +181,7 @@ def write_csv(sessions, rng, path):
                         weighted(rng, URL_VARIANTS),
                         kind,
                     ]
+                    + [s[column] for column in extra]
                 )
 
 
@@ -185,7 +195,7 @@ def native_events(s):
     return out
 
 
-def write_jsonl(sessions, path):
+def write_jsonl(sessions, path, extra=()):
     with path.open("w") as f:
         for s in sessions:
             header = {
@@ -197,25 +207,27 @@ def write_jsonl(sessions, path):
                 "url": PAGE,
                 "viewport": {"width": VIEWPORT[0], "height": VIEWPORT[1]},
             }
+            header.update({column: s[column] for column in extra})
             f.write(json.dumps(header) + "\n")
             for e in native_events(s):
                 f.write(json.dumps(e) + "\n")
 
 
-def expected_grid(sessions, k, bin_px):
+def expected_grid(sessions, k, bin_px, segment_key=""):
     """The grid computed from the native sessions: (rows, bins refused by k)."""
     bins = defaultdict(lambda: [0, set()])
     for s in sessions:
+        value = s[segment_key] if segment_key else ""
         for e in native_events(s):
             day = (s["start"] + timedelta(milliseconds=e["t"])).date()
-            key = (PAGE, VIEWPORT[0], e["kind"], "", "", day, e["x"] // bin_px, e["y"] // bin_px, bin_px)
+            key = (PAGE, VIEWPORT[0], e["kind"], segment_key, value, day, e["x"] // bin_px, e["y"] // bin_px, bin_px)
             bins[key][0] += 1
             bins[key][1].add(s["id"])
     rows = {key + (c, len(ids)) for key, (c, ids) in bins.items() if len(ids) >= k}
     return rows, len(bins) - len(rows)
 
 
-def run_recipe(csv_path, out_path, k, bin_px):
+def run_recipe(csv_path, out_path, k, bin_px, segment_key="", segment_column=None):
     con = duckdb.connect()
     params = {
         "input": str(csv_path),
@@ -225,7 +237,10 @@ def run_recipe(csv_path, out_path, k, bin_px):
         "k": k,
         "bin_px": bin_px,
         "team_id": TEAM_ID,
+        "segment_key": segment_key,
     }
+    if segment_column:
+        params["segment_column"] = segment_column
     for name, value in params.items():
         con.execute(f"SET VARIABLE {name} = ?", [value])
     con.execute(RECIPE.read_text())
@@ -237,6 +252,66 @@ def run_recipe(csv_path, out_path, k, bin_px):
     )
     con.close()
     return got, meta
+
+
+# The hotspot sample: 60 sessions, variant A or B (half of each day each), every click on one
+# of HOT_SPOTS' centres, each centre clicked at least once by every session, no moves.
+HOTSPOT_SESSIONS = 60
+HOTSPOT_RUNS = [
+    # (output file, k, bin_px, segment_key, segment_column)
+    ("hotspot_grid.parquet", 5, 1, "", None),
+    ("hotspot_grid_variant.parquet", 5, 1, "variant", "variant"),
+]
+
+
+def make_hotspot_sessions(rng):
+    sessions = []
+    for n in range(HOTSPOT_SESSIONS):
+        day = datetime.fromisoformat(DAYS[n % 2]).replace(tzinfo=timezone.utc)
+        start = day + timedelta(seconds=rng.randrange(8 * 3600, 21 * 3600))
+        sid = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+        spots = [c for c, _ in HOT_SPOTS]
+        rng.shuffle(spots)
+        spots += [weighted(rng, HOT_SPOTS) for _ in range(rng.randrange(7))]
+        rows, t = [], rng.randint(600, 3000)
+        for x, y in spots:
+            rows.append((t, "click", x, y, False))
+            t += 400 + int(rng.expovariate(1 / 1300))
+        sessions.append(
+            {
+                "id": sid,
+                "subject": f"h-{2000 + n}",
+                "start": start,
+                "rows": rows,
+                "variant": "AB"[(n // 2) % 2],
+            }
+        )
+    return sessions
+
+
+def hotspot_main(rng):
+    sessions = make_hotspot_sessions(rng)
+    csv_path = FIXTURES / "grid_hotspot_heatmaps.csv"
+    jsonl_path = FIXTURES / "grid_hotspot_sessions.jsonl"
+    write_csv(sessions, rng, csv_path, extra=("variant",))
+    write_jsonl(sessions, jsonl_path, extra=("variant",))
+    clicks = sum(len(s["rows"]) for s in sessions)
+    print(f"{jsonl_path.relative_to(ROOT)}: {len(sessions)} sessions, {clicks} clicks")
+    ok = True
+    for name, k, bin_px, segment_key, segment_column in HOTSPOT_RUNS:
+        out = FIXTURES / name
+        got, _ = run_recipe(csv_path, out, k, bin_px, segment_key, segment_column)
+        want, refused = expected_grid(sessions, k, bin_px, segment_key)
+        same = set(got) == want and len(got) == len(want)
+        ok &= same
+        kept = sum(r[9] for r in got)
+        print(
+            f"{out.relative_to(ROOT)}: k={k} bin_px={bin_px} segment={segment_key or 'everyone'}: "
+            f"{len(got)} rows, {kept} of {clicks} clicks, {refused} bins refused; "
+            f"{'matches' if same else 'DIFFERS FROM'} the native sessions"
+        )
+        ok &= refused == 0 and kept == clicks
+    return ok
 
 
 def main():
@@ -277,9 +352,10 @@ def main():
             f"{sum(e['kind'] == 'move' for e in native) - moves} moves in them); "
             f"metadata {meta}; {'matches' if same else 'DIFFERS FROM'} the native sessions"
         )
-    if not ok:
-        sys.exit("the DuckDB grid differs from the grid of the native sessions")
     write_bad_row_fixture()
+    ok &= hotspot_main(random.Random(1717))
+    if not ok:
+        sys.exit("a DuckDB grid differs from the grid of the native sessions")
 
 
 def write_bad_row_fixture():

@@ -298,11 +298,11 @@ impl Workspace {
                 s.width_px as f32 / s.css_width.max(1) as f32,
             ),
             None => {
-                // Grid bins reach to their lower edge.
+                // A bin reaches as deep as the deepest point it can hold, as points do.
                 let grid_bottom = drawn.iter().flat_map(|d| {
                     d.cells
                         .iter()
-                        .map(move |c| (c.1 as f32 + 1.0) * d.bin_px as f32)
+                        .map(move |c| (c.1 as f32 + 1.0) * d.bin_px as f32 - 1.0)
                 });
                 let deepest = ys
                     .iter()

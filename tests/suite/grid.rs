@@ -383,3 +383,67 @@ fn a_bin_an_insider_writes_below_the_floor_is_not_drawn() {
     // The forged bin's 500 clicks are not among those drawn.
     assert_eq!(heatmap.grid_events, 754);
 }
+
+fn import_recordings(fx: &Fixture, name: &str) -> sightline::ingest::ImportReport {
+    let mut ws = fx.unlock(ENGINEER);
+    let report = ws
+        .import_inputs(
+            &[ImportInput::File(fixture(name))],
+            &ImportOptions {
+                manifest: None,
+                assume_consent: None,
+            },
+            &mut |_| {},
+            &AtomicBool::new(false),
+        )
+        .unwrap();
+    ws.lock().unwrap();
+    report
+}
+
+#[test]
+fn the_duckdb_grid_draws_the_density_its_sessions_draw_as_recordings() {
+    // The same 60 sessions, once as recordings and once as the grid DuckDB made of their
+    // PostHog export (1 px bins, k = 5: every click is on a button every session pressed).
+    let recordings = Fixture::with_all_roles();
+    let report = import_recordings(&recordings, "grid_hotspot_sessions.jsonl");
+    assert_eq!(report.heatmap_sessions, 60, "{report:?}");
+    let local = recordings
+        .unlock(ANALYST)
+        .heatmap(&click_request())
+        .unwrap();
+    let grid = Fixture::with_all_roles();
+    let mut ws = grid.unlock(ENGINEER);
+    ws.import_grid(&fixture("hotspot_grid.parquet"), None)
+        .unwrap();
+    ws.lock().unwrap();
+    let warehouse = grid.unlock(ANALYST).heatmap(&click_request()).unwrap();
+    let (a, b) = (
+        local.density.as_ref().expect("local density"),
+        warehouse.density.as_ref().expect("grid density"),
+    );
+    assert_eq!((local.grid_events, warehouse.grid_events), (0, 557));
+    assert_eq!((a.points, b.points), (557, 557));
+    assert_eq!((a.grid.width, a.grid.height), (b.grid.width, b.grid.height));
+    let peak = a.grid.cells.iter().fold(0f32, |m, &v| m.max(v));
+    let worst = a
+        .grid
+        .cells
+        .iter()
+        .zip(&b.grid.cells)
+        .fold(0f32, |m, (x, y)| m.max((x - y).abs()));
+    assert!(peak > 0.0);
+    assert!(
+        worst <= 0.01 * peak,
+        "worst {worst} against a peak of {peak}"
+    );
+    let (mass_a, mass_b): (f64, f64) = (
+        a.grid.cells.iter().map(|&v| f64::from(v)).sum(),
+        b.grid.cells.iter().map(|&v| f64::from(v)).sum(),
+    );
+    assert!(
+        (mass_a - mass_b).abs() <= 0.01 * mass_a,
+        "{mass_a} {mass_b}"
+    );
+    assert_eq!(a.levels.levels, b.levels.levels);
+}
