@@ -101,27 +101,32 @@ impl Workspace {
         };
         let a = self.heatmap(request)?;
         let b = self.heatmap(&request_b)?;
-        // A grid's bins say nothing of which people two segments share, so their difference
-        // could be the clicks of one person, and their sessions are unknown: not compared.
-        if a.grid_events > 0 || b.grid_events > 0 {
-            let object = format!(
-                "{} vs [{}]",
-                describe(&a.request),
-                b.request.segment.describe()
-            );
-            return self.failed(
-                Action::ViewHeatmap,
-                &object,
-                Error::Invalid(
-                    "Warehouse grid layers cannot be compared yet: their bins do not say which                      people two segments share. Compare a period without grid layers."
-                        .into(),
-                ),
-            );
-        }
         // Side by side, two segments that differ by a few people show those people: refused,
-        // and the refusal is logged.
+        // and the refusal is logged. Local sessions withheld beside a grid are not drawn, and
+        // are not counted here either (a refusal would tell that they exist).
         let attrs = self.session_attrs()?;
-        if let Some(why) = k_floor::compare_refusal(&a.members, &b.members, &attrs, a.k) {
+        let drawn_members = |h: &Heatmap| -> Vec<u32> {
+            if h.below_floor && h.grid_events > 0 {
+                Vec::new()
+            } else {
+                h.members.to_vec()
+            }
+        };
+        let mut refusal =
+            k_floor::compare_refusal(&drawn_members(&a), &drawn_members(&b), &attrs, a.k);
+        let per_event = a.grid_events > 0 || b.grid_events > 0;
+        if refusal.is_none() && per_event && matches!(request.params.kind, Kind::Click | Kind::Move)
+        {
+            let page_id = self.page_id(&request.page)?;
+            let viewport = request.viewport.as_str();
+            refusal = crate::grid::store::compare_refusal(
+                &self.core,
+                &self.grid_query(page_id, request),
+                grid_segment(&request.segment, viewport),
+                grid_segment(&request_b.segment, viewport),
+            )?;
+        }
+        if let Some(why) = refusal {
             let object = format!(
                 "{} vs [{}]",
                 describe(&a.request),
@@ -131,7 +136,14 @@ impl Workspace {
         }
         let difference = match (&a.density, &b.density) {
             (Some(da), Some(db)) => {
-                let grid = difference(&da.grid, a.sessions, &db.grid, b.sessions);
+                // A grid has no count of its sessions (one person is in many bins): with grid
+                // layers, each side is divided by its events instead.
+                let (per_a, per_b) = if per_event {
+                    (da.points, db.points)
+                } else {
+                    (a.sessions, b.sessions)
+                };
+                let grid = difference(&da.grid, per_a, &db.grid, per_b);
                 let levels = levels::signed_levels(&grid);
                 Some(Arc::new(Density {
                     grid,
@@ -142,7 +154,12 @@ impl Workspace {
             }
             _ => None,
         };
-        Ok(Comparison { a, b, difference })
+        Ok(Comparison {
+            a,
+            b,
+            difference,
+            per_event,
+        })
     }
 
     /// Saves the annotations of a page and viewport (UX liaison, analyst, compliance lead).
@@ -275,15 +292,8 @@ impl Workspace {
         let drawn = match (kind, grid_segment(&request.segment, viewport)) {
             (Kind::Click | Kind::Move, Some(segment)) => crate::grid::store::cells_for(
                 &self.core,
-                page_id,
-                viewport,
-                kind.as_str(),
+                &self.grid_query(page_id, request),
                 segment,
-                (
-                    request.segment.from.as_deref(),
-                    request.segment.to.as_deref(),
-                ),
-                self.k_anonymity() as u64,
             )?,
             _ => Vec::new(),
         };
@@ -460,6 +470,27 @@ pub struct SegmentValues {
     pub cohorts: Vec<String>,
     /// Days with sessions.
     pub days: Vec<String>,
+}
+
+impl Workspace {
+    /// The grid cells a heatmap of `page_id` asks for: its viewport, kind and days, at the
+    /// sealed policy's floor.
+    fn grid_query<'a>(
+        &self,
+        page_id: i64,
+        request: &'a HeatmapRequest,
+    ) -> crate::grid::store::Query<'a> {
+        crate::grid::store::Query {
+            page_id,
+            viewport: &request.viewport,
+            kind: request.params.kind.as_str(),
+            days: (
+                request.segment.from.as_deref(),
+                request.segment.to.as_deref(),
+            ),
+            k: self.k_anonymity() as u64,
+        }
+    }
 }
 
 /// The grid segment `(key, value)` a request's segment is, when grid layers can answer it:

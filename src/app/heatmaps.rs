@@ -41,12 +41,12 @@ fn compute(
 ) -> Result<HeatmapResult, Error> {
     let stopped = || Error::Busy("The heatmap was stopped.".into());
     let segment_b = b;
-    let (a, b, difference) = match b {
+    let (a, b, difference, per_event) = match b {
         Some(segment) => {
             let c = ws.heatmap_compare(request, segment)?;
-            (c.a, Some(c.b), c.difference)
+            (c.a, Some(c.b), c.difference, c.per_event)
         }
-        None => (ws.heatmap(request)?, None, None),
+        None => (ws.heatmap(request)?, None, None, false),
     };
     // Decoding a tall screenshot is the next long step; a locked session skips it.
     if stop.is_set() {
@@ -77,6 +77,7 @@ fn compute(
         a,
         b,
         difference,
+        per_event,
         shot,
         elements,
         comparison,

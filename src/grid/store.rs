@@ -3,6 +3,8 @@
 //! or a grid layer of the same segment), so no event is counted twice when layers and local
 //! points are drawn together.
 
+use std::collections::HashMap;
+
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{Layer, Provenance};
@@ -234,55 +236,91 @@ pub struct Drawn {
     pub source: Provenance,
 }
 
-/// The layers of `page_id`, `viewport`, `kind` and segment `(key, value)`, their cells within
-/// `from..=to` (days, inclusive; `None` is open) that describe at least `k` sessions. The
-/// import refused smaller bins already; the floor is applied again here because core.db is
-/// writable by anyone holding its key, and only the sealed policy's `k` is trusted.
-pub fn cells_for(
-    core: &Connection,
-    page_id: i64,
-    viewport: &str,
-    kind: &str,
-    (key, value): (&str, &str),
-    (from, to): (Option<&str>, Option<&str>),
-    k: u64,
-) -> Result<Vec<Drawn>> {
-    let failed = |e| sql_error(CORE, e);
-    let layers: Vec<(i64, u32, String)> = core
-        .prepare_cached(
+/// Which layers and cells a heatmap asks for: a page, viewport class and kind, the days
+/// (inclusive; `None` is open) and the sealed policy's k floor.
+pub struct Query<'a> {
+    /// The page's id.
+    pub page_id: i64,
+    /// `desktop`, `tablet` or `mobile`.
+    pub viewport: &'a str,
+    /// `click` or `move`.
+    pub kind: &'a str,
+    /// First and last day.
+    pub days: (Option<&'a str>, Option<&'a str>),
+    /// Bins of fewer sessions are not drawn.
+    pub k: u64,
+}
+
+impl Query<'_> {
+    /// The ids and bin sides of the layers of segment `(key, value)`, and their provenance.
+    fn layers(
+        &self,
+        core: &Connection,
+        (key, value): (&str, &str),
+    ) -> Result<Vec<(i64, u32, String)>> {
+        core.prepare_cached(
             "SELECT id, bin_px, source FROM grid_layers
               WHERE page_id = ?1 AND viewport = ?2 AND kind = ?3
                 AND segment_key = ?4 AND segment_value = ?5 ORDER BY id",
         )
         .and_then(|mut st| {
-            st.query_map(params![page_id, viewport, kind, key, value], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-            })?
+            st.query_map(
+                params![self.page_id, self.viewport, self.kind, key, value],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )?
             .collect()
         })
-        .map_err(failed)?;
-    let mut out = Vec::with_capacity(layers.len());
-    for (id, bin_px, source) in layers {
-        // Summed here rather than with GROUP BY, which sorts every row first.
-        let mut sums: std::collections::HashMap<(u32, u32), u64> = Default::default();
+        .map_err(|e| sql_error(CORE, e))
+    }
+
+    /// Calls `each(day, x_bin, y_bin, count, sessions)` for the cells of `layer` within the
+    /// days that describe at least k sessions.
+    fn cells(
+        &self,
+        core: &Connection,
+        layer: i64,
+        mut each: impl FnMut(&str, u32, u32, u64, u64),
+    ) -> Result<()> {
         core.prepare_cached(
-            "SELECT x_bin, y_bin, count FROM grid_cells
+            "SELECT day, x_bin, y_bin, count, sessions FROM grid_cells
               WHERE layer_id = ?1 AND day >= ?2 AND day <= ?3 AND sessions >= ?4",
         )
         .and_then(|mut st| {
             let mut rows = st.query(params![
-                id,
-                from.unwrap_or(""),
-                to.unwrap_or("9999-12-31"),
-                i64::try_from(k).unwrap_or(i64::MAX)
+                layer,
+                self.days.0.unwrap_or(""),
+                self.days.1.unwrap_or("9999-12-31"),
+                i64::try_from(self.k).unwrap_or(i64::MAX)
             ])?;
             while let Some(r) = rows.next()? {
-                let sum = sums.entry((r.get(0)?, r.get(1)?)).or_default();
-                *sum = sum.saturating_add(r.get::<_, i64>(2)?.max(0) as u64);
+                let day = r.get_ref(0)?.as_str().unwrap_or_default();
+                each(
+                    day,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get::<_, i64>(3)?.max(0) as u64,
+                    r.get::<_, i64>(4)?.max(0) as u64,
+                );
             }
             Ok(())
         })
-        .map_err(failed)?;
+        .map_err(|e| sql_error(CORE, e))
+    }
+}
+
+/// The layers of segment `(key, value)` the query asks for, each with its cells summed over
+/// the days. The import refused bins under the floor already; the floor is applied again
+/// here because core.db is writable by anyone holding its key, and only the sealed policy's
+/// `k` is trusted.
+pub fn cells_for(core: &Connection, query: &Query, segment: (&str, &str)) -> Result<Vec<Drawn>> {
+    let mut out = Vec::new();
+    for (id, bin_px, source) in query.layers(core, segment)? {
+        // Summed here rather than with GROUP BY, which sorts every row first.
+        let mut sums: HashMap<(u32, u32), u64> = HashMap::new();
+        query.cells(core, id, |_, x, y, count, _| {
+            let sum = sums.entry((x, y)).or_default();
+            *sum = sum.saturating_add(count);
+        })?;
         let mut cells: Vec<(u32, u32, u64)> =
             sums.into_iter().map(|((x, y), n)| (x, y, n)).collect();
         // In row order, so the drawing walks the grid's memory forwards.
@@ -296,6 +334,65 @@ pub fn cells_for(
         }
     }
     Ok(out)
+}
+
+/// Why the grid layers of two segments may not be compared, if they may not. A segment is
+/// `None` when grid layers cannot answer it (nothing of it is drawn from a grid). Two values of
+/// one attribute share no session and compare freely; otherwise the sessions in one segment
+/// and not the other show in the difference, so in every bin both draw, on every day, the two
+/// must hold the same sessions or differ by at least k, and the bins must be the same size.
+pub fn compare_refusal(
+    core: &Connection,
+    query: &Query,
+    a: Option<(&str, &str)>,
+    b: Option<(&str, &str)>,
+) -> Result<Option<String>> {
+    let (Some(a), Some(b)) = (a, b) else {
+        return Ok(None);
+    };
+    if a.0 == b.0 && !a.0.is_empty() && a.1 != b.1 {
+        return Ok(None);
+    }
+    let sessions = |segment| -> Result<HashMap<(u32, String, u32, u32), u64>> {
+        let mut bins = HashMap::new();
+        for (id, bin_px, _) in query.layers(core, segment)? {
+            query.cells(core, id, |day, x, y, _, sessions| {
+                bins.insert((bin_px, day.to_owned(), x, y), sessions);
+            })?;
+        }
+        Ok(bins)
+    };
+    let (in_a, in_b) = (sessions(a)?, sessions(b)?);
+    if in_a.is_empty() || in_b.is_empty() {
+        // One side has no grid bin: the other's are drawn whole, each of k sessions or more.
+        return Ok(None);
+    }
+    let sizes = |bins: &HashMap<(u32, String, u32, u32), u64>| {
+        let mut sizes: Vec<u32> = bins.keys().map(|b| b.0).collect();
+        sizes.sort_unstable();
+        sizes.dedup();
+        sizes
+    };
+    if sizes(&in_a) != sizes(&in_b) {
+        return Ok(Some(
+            "Not compared: the two segments' warehouse grids have bins of different sizes, \
+             which cannot be matched bin by bin."
+                .into(),
+        ));
+    }
+    let few = in_a.iter().any(|(bin, &n)| {
+        in_b.get(bin)
+            .is_some_and(|&m| n != m && n.abs_diff(m) < query.k)
+    });
+    Ok(few.then(|| {
+        format!(
+            "Not compared: in some bins of the warehouse grid the two segments differ by \
+             fewer than {} sessions, so their difference would show those few. Compare two \
+             values of one attribute, or segments that differ by at least {} sessions \
+             everywhere.",
+            query.k, query.k
+        )
+    }))
 }
 
 /// Every stored layer, by page.

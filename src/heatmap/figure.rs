@@ -123,6 +123,9 @@ pub struct Comparison {
     pub a: Heatmap,
     /// Segment B.
     pub b: Heatmap,
-    /// A − B per session, when both are drawn.
+    /// A − B per session (per event when warehouse grid layers are drawn), when both are
+    /// drawn.
     pub difference: Option<Arc<Density>>,
+    /// Whether the difference is per event: grid layers do not count their sessions.
+    pub per_event: bool,
 }

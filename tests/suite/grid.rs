@@ -287,7 +287,7 @@ fn few_local_sessions_with_rage() -> String {
 }
 
 #[test]
-fn local_sessions_below_the_floor_say_nothing_beside_a_grid_and_grids_are_not_compared() {
+fn local_sessions_below_the_floor_say_nothing_beside_a_grid_not_even_in_a_compare() {
     let fx = Fixture::with_all_roles();
     let mut ws = fx.unlock(ENGINEER);
     ws.import_grid(&fixture("sample_grid_k5_50px.parquet"), None)
@@ -324,13 +324,136 @@ fn local_sessions_below_the_floor_say_nothing_beside_a_grid_and_grids_are_not_co
         heatmap.count_label(),
         "fewer than 5 people, plus 754 events from a warehouse grid"
     );
-    // Two segments of a grid would differ by people nobody can count: refused, and logged.
+    // Compared with a region nobody is in: the two people are not drawn on either side, so
+    // they are not counted either (a refusal "differ by fewer than 5 people" would tell that
+    // they exist).
     let b = Segment {
         region: Some("EU".into()),
         ..Segment::default()
     };
-    let err = analyst.heatmap_compare(&request, &b).unwrap_err();
-    assert!(err.to_string().contains("cannot be compared"), "{err}");
+    let compared = analyst.heatmap_compare(&request, &b).unwrap();
+    assert_eq!(compared.a.grid_events, 754);
+    assert!(compared.b.density.is_none());
+    assert!(compared.difference.is_none());
+}
+
+/// Imports the hot-spot sample's two DuckDB grids (everyone, and by variant) into one dataset.
+fn hotspot_grids() -> Fixture {
+    let fx = Fixture::with_all_roles();
+    let mut ws = fx.unlock(ENGINEER);
+    for name in ["hotspot_grid.parquet", "hotspot_grid_variant.parquet"] {
+        ws.import_grid(&fixture(name), None).unwrap();
+    }
+    ws.lock().unwrap();
+    fx
+}
+
+fn variant(v: &str) -> Segment {
+    Segment {
+        variant: Some(v.into()),
+        ..Segment::default()
+    }
+}
+
+#[test]
+fn grid_segments_compare_per_event() {
+    let fx = hotspot_grids();
+    let analyst = fx.unlock(ANALYST);
+    let a = HeatmapRequest {
+        segment: variant("A"),
+        ..click_request()
+    };
+    // Two values of one attribute share no session: compared, each side per event.
+    let compared = analyst.heatmap_compare(&a, &variant("B")).unwrap();
+    assert!(compared.per_event);
+    let (ea, eb) = (compared.a.grid_events, compared.b.grid_events);
+    assert!(ea > 0 && eb > 0 && ea + eb == 557, "{ea} {eb}");
+    let difference = compared.difference.as_ref().expect("a difference map");
+    let (da, db) = (
+        compared.a.density.as_ref().unwrap(),
+        compared.b.density.as_ref().unwrap(),
+    );
+    // Each pixel is A's share of A's events less B's share of B's.
+    let at = |d: &sightline::heatmap::Density, i: usize| d.grid.cells[i];
+    let busiest = (0..da.grid.cells.len())
+        .max_by(|&i, &j| at(da, i).total_cmp(&at(da, j)))
+        .unwrap();
+    let want = at(da, busiest) / ea as f32 - at(db, busiest) / eb as f32;
+    let got = difference.grid.cells[busiest];
+    assert!(
+        (got - want).abs() <= 1e-6 * want.abs().max(1e-9),
+        "{got} {want}"
+    );
+    // Everyone against variant A: every bin holds the 15 sessions of variant B besides A's
+    // on each day, at least the floor of 5, so it compares too.
+    let everyone = analyst
+        .heatmap_compare(&click_request(), &variant("A"))
+        .unwrap();
+    assert_eq!(everyone.a.grid_events, 557);
+    assert!(everyone.difference.is_some());
+}
+
+/// A CSV grid of the fixtures' page on 2026-11-10: `(segment_key, segment_value, x_bin,
+/// count, sessions)` rows at 10 px bins.
+fn csv_grid(dir: &std::path::Path, name: &str, rows: &[(&str, &str, u32, u32, u32)]) -> PathBuf {
+    let mut text = String::from(
+        "page,viewport_width,kind,segment_key,segment_value,day,x_bin,y_bin,bin_px,count,sessions\n",
+    );
+    for (key, value, x, count, sessions) in rows {
+        text.push_str(&format!(
+            "https://shop.example/checkout,1440,click,{key},{value},2026-11-10,{x},30,10,{count},{sessions}\n"
+        ));
+    }
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn grid_segments_that_differ_by_a_few_sessions_in_a_bin_are_not_compared() {
+    // The attacker's plan: variant A is everyone but two people in one bin; comparing the two
+    // would draw those two people's clicks alone.
+    let fx = Fixture::with_all_roles();
+    let dir = tempfile_dir();
+    let mut ws = fx.unlock(ENGINEER);
+    let everyone = csv_grid(
+        &dir,
+        "everyone_grid.csv",
+        &[("", "", 40, 30, 20), ("", "", 80, 9, 7)],
+    );
+    let a = csv_grid(
+        &dir,
+        "variant_grid.csv",
+        &[("variant", "A", 40, 24, 15), ("variant", "A", 80, 6, 5)],
+    );
+    for file in [&everyone, &a] {
+        ws.import_grid(file, Some("hand-written")).unwrap();
+    }
+    ws.lock().unwrap();
+    let analyst = fx.unlock(ANALYST);
+    let Err(err) = analyst.heatmap_compare(&click_request(), &variant("A")) else {
+        panic!("compared");
+    };
+    assert!(
+        err.to_string()
+            .contains("the two segments differ by fewer than 5 sessions"),
+        "{err}"
+    );
+    // Either side alone is drawn: each bin is of 5 sessions or more.
+    assert_eq!(analyst.heatmap(&click_request()).unwrap().grid_events, 39);
+    drop(analyst);
+    let log = logged_compares(&fx);
+    assert!(log.iter().any(|o| o == "failed"), "{log:?}");
+}
+
+fn logged_compares(fx: &Fixture) -> Vec<String> {
+    fx.unlock(LEAD)
+        .access_log(&sightline::access::LogQuery::default())
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.object.contains(" vs ["))
+        .map(|e| e.outcome)
+        .collect()
 }
 
 #[test]

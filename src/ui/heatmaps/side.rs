@@ -181,6 +181,14 @@ pub fn legend_ui(ui: &mut egui::Ui, s: &HeatmapViewState) {
         });
     });
     let weak = theme::weak(ui.visuals());
+    if difference {
+        let per = if loaded.result.per_event {
+            "A − B per event (warehouse grids do not count their sessions)"
+        } else {
+            "A − B per session"
+        };
+        ui.label(RichText::new(per).color(weak).small());
+    }
     let mut params = a.request.params;
     params.colormap = map;
     params.opacity = s.params.opacity;

@@ -51,6 +51,8 @@ pub struct HeatmapResult {
     pub b: Option<Heatmap>,
     /// A − B, when both are drawn.
     pub difference: Option<Arc<Density>>,
+    /// Whether A − B is per event (with warehouse grid layers) rather than per session.
+    pub per_event: bool,
     /// The screenshot, decoded off the UI thread.
     pub shot: Option<Arc<ShotPixels>>,
     /// Segment A's element table, or why it could not be read.
