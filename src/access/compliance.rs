@@ -335,6 +335,7 @@ impl Workspace {
             compliance::consent::dashboard(&self.core, self.policy().consent_target_percent)?;
         let log = crate::access::log::read(&self.core, &crate::access::LogQuery::default())?;
         let anomalies = self.anomalies_ungated(&AtomicBool::new(false), true)?;
+        let grids = crate::grid::store::list(&self.core)?;
         let input = compliance::report::ReportInput {
             dataset: (self.dataset_name(), self.dataset_id()),
             made_by: (self.user(), crate::clock::rfc3339(self.device.now_ms())),
@@ -357,6 +358,7 @@ impl Workspace {
             },
             imports: crate::insights::health::import_health(&self.core, "1970-01-01")?,
             watch: crate::insights::health::compliance_health(&self.core, "1970-01-01")?,
+            grids: &grids,
         };
         Ok(compliance::report::html(&input))
     }

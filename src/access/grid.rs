@@ -91,6 +91,27 @@ impl Workspace {
         self.gate(Action::ListPages, "grid layers", "")?;
         grid::store::list(&self.core)
     }
+
+    /// Removes the warehouse grid layer `id` and its bins (data engineer; logged). Returns
+    /// the layer as it was.
+    pub fn remove_grid_layer(&mut self, id: i64) -> Result<LayerInfo> {
+        let object = format!("warehouse grid layer {id}");
+        self.gate(Action::RemoveGridLayer, &object, "")?;
+        let removed = grid::store::remove(&self.core, id);
+        self.cache.clear();
+        let layer = removed.or_else(|e| self.failed(Action::RemoveGridLayer, &object, e))?;
+        let summary = format!(
+            "{object}: {} {} {} ({}), {} events",
+            layer.page, layer.viewport, layer.kind, layer.source.file, layer.events
+        );
+        self.log(
+            Action::RemoveGridLayer,
+            &summary,
+            "grid layer removed",
+            Outcome::Allowed,
+        )?;
+        Ok(layer)
+    }
 }
 
 /// `text` with personal data redacted, word by word; a `name=value` word whose value is a

@@ -227,13 +227,19 @@ impl Workspace {
                     .lines(*n),
             ),
         };
+        // The tables are counted from local sessions; a grid has no elements or signals.
+        let title = if heatmap.grid_events > 0 && !lines.is_empty() {
+            format!("{title} (local sessions only: warehouse grids count no elements)")
+        } else {
+            title.to_owned()
+        };
         let facts = ExportFacts {
             dataset: self.dataset_name().to_owned(),
             user: self.user.clone(),
             time: crate::clock::rfc3339(self.device.now_ms()),
         };
         let written = png::render(heatmap, shapes, &facts)
-            .map(|canvas| png::with_table(canvas, title, &lines))
+            .map(|canvas| png::with_table(canvas, &title, &lines))
             .and_then(|canvas| png::encode(&canvas, &png::text_chunks(heatmap, &facts)))
             .and_then(|bytes| {
                 crate::fsutil::write_atomically(out, |w| {

@@ -115,7 +115,7 @@ impl Action {
             }
             Action::ListSessions => Some(Capability::ListSessions),
             Action::ListPages => Some(Capability::ViewHeatmaps),
-            Action::Import => Some(Capability::ImportData),
+            Action::Import | Action::RemoveGridLayer => Some(Capability::ImportData),
             Action::ReplaySession | Action::ExportSessionFrame => Some(Capability::ReplaySession),
             Action::ManageMasking => Some(Capability::ImportData),
             Action::ViewHeatmap | Action::ViewElements | Action::ViewOverview => {

@@ -78,6 +78,8 @@ pub enum Action {
     ExportSessionFrame,
     /// A format-1 dataset was upgraded to signed membership, policy and log.
     UpgradeDataset,
+    /// A warehouse grid layer was removed.
+    RemoveGridLayer,
 }
 
 impl Action {
@@ -120,6 +122,7 @@ impl Action {
             Action::AcknowledgeAnomaly => "acknowledge-anomaly",
             Action::ExportReport => "export-compliance-report",
             Action::ExportSessionFrame => "export-session-frame",
+            Action::RemoveGridLayer => "remove-grid-layer",
             Action::UpgradeDataset => "upgrade-dataset",
         }
     }

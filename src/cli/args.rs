@@ -162,6 +162,19 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// List the warehouse grid layers with their ids and sources, or remove one.
+    Grids {
+        /// Dataset folder.
+        path: PathBuf,
+        #[command(flatten)]
+        auth: Auth,
+        /// Remove the layer with this id and its bins (data engineers; logged).
+        #[arg(long, value_name = "ID")]
+        remove: Option<i64>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// `sightline user …`

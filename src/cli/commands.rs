@@ -256,6 +256,31 @@ pub fn run(command: Command, device: &Device) -> Result<ExitCode> {
                 output::lines(output::pages_text(&pages))
             }
         }),
+        Command::Grids {
+            path,
+            auth,
+            remove,
+            json,
+        } => with_workspace(&path, &auth, device, |ws| match remove {
+            Some(id) => {
+                let layer = ws.remove_grid_layer(id)?;
+                if json {
+                    output::json(&layer)
+                } else {
+                    output::lines([format!("Removed {}", output::layer_line(&layer))])
+                }
+            }
+            None => {
+                let layers = ws.grid_layers()?;
+                if json {
+                    output::json(&layers)
+                } else if layers.is_empty() {
+                    output::lines(["No warehouse grid layers.".to_owned()])
+                } else {
+                    output::lines(layers.iter().map(output::layer_line))
+                }
+            }
+        }),
     }
 }
 

@@ -231,20 +231,29 @@ pub fn grid_text(report: &crate::access::GridReport) -> Vec<String> {
         report.rows,
         report.events
     )];
-    for layer in &report.layers {
-        let segment = if layer.segment_key.is_empty() {
-            String::from("everyone")
-        } else {
-            format!("{} = {}", layer.segment_key, layer.segment_value)
-        };
-        lines.push(format!(
-            "  {} ({}, {} px bins, {segment}): {}; source {}",
-            layer.page,
-            layer.viewport,
-            layer.bin_px,
-            layer.describe(),
-            layer.source.describe()
-        ));
-    }
+    lines.extend(
+        report
+            .layers
+            .iter()
+            .map(|layer| format!("  {}", layer_line(layer))),
+    );
     lines
+}
+
+/// "layer 3: https://… (desktop, 50 px bins, everyone): warehouse grid, …; source …".
+pub fn layer_line(layer: &crate::grid::store::LayerInfo) -> String {
+    let segment = if layer.segment_key.is_empty() {
+        String::from("everyone")
+    } else {
+        format!("{} = {}", layer.segment_key, layer.segment_value)
+    };
+    format!(
+        "layer {}: {} ({}, {} px bins, {segment}): {}; source {}",
+        layer.id,
+        layer.page,
+        layer.viewport,
+        layer.bin_px,
+        layer.describe(),
+        layer.source.describe()
+    )
 }

@@ -41,6 +41,8 @@ pub struct ReportInput<'a> {
     pub imports: crate::insights::health::ImportHealth,
     /// Denied attempts per week and the time to acknowledge anomalies.
     pub watch: crate::insights::health::ComplianceHealth,
+    /// The warehouse grid layers heatmaps draw beside local sessions.
+    pub grids: &'a [crate::grid::store::LayerInfo],
 }
 
 /// The trust section of the report.
@@ -52,6 +54,53 @@ pub struct Trust {
     pub problems: Vec<String>,
     /// Why this device cannot check for rollbacks.
     pub rollback_off: Option<String>,
+}
+
+/// Where the figures come from: local sessions, and each warehouse grid layer with its file,
+/// recipe and parameters.
+fn sources(h: &mut String, r: &ReportInput<'_>) {
+    let e = escape;
+    h.push_str(
+        "<h2 id=\"sources\">Sources of the figures</h2><p>Consent, access, import and anomaly \
+         figures in this report come from the sessions imported into this dataset and its access \
+         log. Heatmaps draw those local sessions and, for the pages below, warehouse grids: \
+         counts made outside Sightline by the recipe named, read from the file named.</p>",
+    );
+    if r.grids.is_empty() {
+        h.push_str(
+            "<p>No warehouse grid is imported: every heatmap figure comes from local sessions.</p>",
+        );
+        return;
+    }
+    h.push_str(
+        "<table><tr><th>Page</th><th>Viewport</th><th>Kind</th><th>Segment</th><th>Days</th>\
+         <th>Events</th><th>Bin</th><th>File</th><th>Recipe</th><th>Parameters</th><th>Imported</th></tr>",
+    );
+    for l in r.grids {
+        let segment = if l.segment_key.is_empty() {
+            "everyone".to_owned()
+        } else {
+            format!("{} = {}", l.segment_key, l.segment_value)
+        };
+        let _ = write!(
+            h,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{} to {}</td><td>{}</td><td>{} px</td>\
+             <td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            e(&l.page),
+            e(&l.viewport),
+            e(&l.kind),
+            e(&segment),
+            e(&l.day_from),
+            e(&l.day_to),
+            l.events,
+            l.bin_px,
+            e(&l.source.file),
+            e(l.source.recipe.as_deref().unwrap_or("not recorded")),
+            e(l.source.params.as_deref().unwrap_or("not recorded")),
+            e(&rfc3339(l.imported_at_ms)),
+        );
+    }
+    h.push_str("</table>");
 }
 
 /// Escapes text for HTML; control characters and bidirectional overrides become visible
@@ -177,7 +226,9 @@ pub fn html(r: &ReportInput<'_>) -> String {
     );
     h.push_str("<h2 id=\"processing\">Records of processing</h2><table><tr><th>Purpose</th><th>What is kept</th><th>Legal basis</th></tr>\
         <tr><td>Heatmaps</td><td>Pointer, click and scroll positions per page and viewport class, with segment attributes (day, device, region, variant, cohort, survey score); no subject in the aggregate store.</td><td>Consent per subject and jurisdiction</td></tr>\
-        <tr><td>Session recordings</td><td>Masked interaction events (inputs shown as ••••, no page text), page patterns, keyed subject pseudonyms.</td><td>Consent per subject and jurisdiction</td></tr></table>");
+        <tr><td>Session recordings</td><td>Masked interaction events (inputs shown as ••••, no page text), page patterns, keyed subject pseudonyms.</td><td>Consent per subject and jurisdiction</td></tr>\
+        <tr><td>Warehouse heatmap grids</td><td>Click and move counts per page, viewport class, segment, day and bin, counted in the team's warehouse, each bin of at least k sessions; no session, subject or URL query.</td><td>Applied in the warehouse before the recipe runs</td></tr></table>");
+    sources(&mut h, r);
     let days = |n: u32| {
         if n == 0 {
             "kept until erased".to_owned()
@@ -188,7 +239,7 @@ pub fn html(r: &ReportInput<'_>) -> String {
     let _ = write!(
         h,
         "<h2 id=\"retention\">Data classes and retention</h2><table><tr><th>Data class</th><th>Retention</th></tr>\
-         <tr><td>Session recordings</td><td>{}</td></tr><tr><td>Heatmap points, depths and signals</td><td>{}</td></tr>\
+         <tr><td>Session recordings</td><td>{}</td></tr><tr><td>Heatmap points, depths and signals, and warehouse grid bins</td><td>{}</td></tr>\
          <tr><td>Survey comments</td><td>{}</td></tr><tr><td>Access log (the hash chain continues from the last removed entry)</td><td>{}</td></tr></table>\
          <p>Purge when the dataset is opened: {}.</p>",
         days(r.policy.recordings_days),

@@ -209,7 +209,8 @@ pub fn due(
         if any(
             core,
             CORE,
-            "SELECT EXISTS(SELECT 1 FROM heatmap_sessions WHERE day < ?1)",
+            "SELECT EXISTS(SELECT 1 FROM heatmap_sessions WHERE day < ?1)
+                 OR EXISTS(SELECT 1 FROM grid_cells WHERE day < ?1)",
             day.into(),
         )? {
             return Ok(true);
@@ -328,6 +329,8 @@ pub fn purge(
         // The latency of imports older than the cut-off ages out with the points.
         tx.execute("DELETE FROM session_latency WHERE day < ?1", [&day])
             .map_err(|e| sql_error(CORE, e))?;
+        // Warehouse grid bins are heatmap points counted elsewhere: the same cut-off.
+        let bins = purge_grid_days(&tx, &day).map_err(|e| sql_error(CORE, e))?;
         tx.commit().map_err(|e| sql_error(CORE, e))?;
         for r in &refs {
             rec.execute("DELETE FROM subject_refs WHERE ref = ?1", [r])
@@ -335,6 +338,7 @@ pub fn purge(
         }
         detail.removed.push(("heatmap sessions".into(), sessions));
         detail.removed.push(("heatmap points".into(), points));
+        detail.removed.push(("warehouse grid bins".into(), bins));
         detail
             .cutoffs
             .push(("heatmap points".into(), format!("{day} (days before it)")));
@@ -356,4 +360,24 @@ pub fn purge(
         scrub(rec, REC)?;
     }
     Ok(detail)
+}
+
+/// Deletes the warehouse grid bins of days before `day`; a layer left without bins goes, and
+/// the others' first day and event count follow the bins they keep. Returns the bins deleted.
+fn purge_grid_days(tx: &Connection, day: &str) -> rusqlite::Result<u64> {
+    let bins = tx.execute("DELETE FROM grid_cells WHERE day < ?1", [day])?;
+    if bins > 0 {
+        tx.execute(
+            "DELETE FROM grid_layers
+              WHERE NOT EXISTS (SELECT 1 FROM grid_cells c WHERE c.layer_id = grid_layers.id)",
+            [],
+        )?;
+        tx.execute(
+            "UPDATE grid_layers SET
+                 day_from = (SELECT min(day) FROM grid_cells c WHERE c.layer_id = grid_layers.id),
+                 events = (SELECT sum(count) FROM grid_cells c WHERE c.layer_id = grid_layers.id)",
+            [],
+        )?;
+    }
+    Ok(bins as u64)
 }

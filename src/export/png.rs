@@ -255,8 +255,9 @@ pub fn scale_labels(heatmap: &Heatmap) -> (String, String) {
     }
 }
 
-/// The footer's lines (also used by the view's caption).
-pub fn footer_lines(heatmap: &Heatmap, facts: &ExportFacts) -> [String; 2] {
+/// The footer's lines (also used by the view's caption): what is shown, who exported it, and
+/// where its data came from.
+pub fn footer_lines(heatmap: &Heatmap, facts: &ExportFacts) -> [String; 3] {
     let r = &heatmap.request;
     [
         format!(
@@ -276,6 +277,7 @@ pub fn footer_lines(heatmap: &Heatmap, facts: &ExportFacts) -> [String; 2] {
             marker_count(heatmap, "dead", false),
             background_note(heatmap)
         ),
+        format!("Source: {}", heatmap.sources().join("; ")),
     ]
 }
 
@@ -388,6 +390,7 @@ pub fn text_chunks(heatmap: &Heatmap, facts: &ExportFacts) -> Vec<(String, Strin
         ("Kind", r.params.kind.as_str().to_owned()),
         ("Segment", r.segment.describe()),
         ("Sessions", heatmap.count_label()),
+        ("Source", heatmap.sources().join("; ")),
         ("Author", facts.user.clone()),
         ("Creation Time", facts.time.clone()),
         ("Render parameters", params.to_string()),

@@ -38,6 +38,8 @@ pub struct LayerInfo {
     pub events: u64,
     /// Where it came from.
     pub source: Provenance,
+    /// When it was imported (ms since the epoch).
+    pub imported_at_ms: i64,
 }
 
 impl LayerInfo {
@@ -395,12 +397,32 @@ pub fn compare_refusal(
     }))
 }
 
+/// Deletes layer `id` and its cells in one transaction; returns it as it was.
+pub fn remove(core: &Connection, id: i64) -> Result<LayerInfo> {
+    let failed = |e| sql_error(CORE, e);
+    let layer = list(core)?
+        .into_iter()
+        .find(|l| l.id == id)
+        .ok_or_else(|| {
+            Error::Invalid(format!(
+                "No warehouse grid layer {id}: `sightline grids` lists them."
+            ))
+        })?;
+    let tx = core.unchecked_transaction().map_err(failed)?;
+    tx.execute("DELETE FROM grid_cells WHERE layer_id = ?1", [id])
+        .map_err(failed)?;
+    tx.execute("DELETE FROM grid_layers WHERE id = ?1", [id])
+        .map_err(failed)?;
+    tx.commit().map_err(failed)?;
+    Ok(layer)
+}
+
 /// Every stored layer, by page.
 pub fn list(core: &Connection) -> Result<Vec<LayerInfo>> {
     let mut stmt = core
         .prepare(
             "SELECT l.id, p.pattern, l.viewport, l.kind, l.segment_key, l.segment_value, l.bin_px,
-                    l.day_from, l.day_to, l.events, l.source
+                    l.day_from, l.day_to, l.events, l.source, l.imported_at_ms
                FROM grid_layers l JOIN pages p ON p.id = l.page_id
               ORDER BY p.pattern, l.viewport, l.kind, l.segment_key, l.segment_value, l.id",
         )
@@ -419,6 +441,7 @@ pub fn list(core: &Connection) -> Result<Vec<LayerInfo>> {
                 day_to: r.get(8)?,
                 events: r.get::<_, i64>(9)?.max(0) as u64,
                 source: serde_json::from_str(&r.get::<_, String>(10)?).unwrap_or_default(),
+                imported_at_ms: r.get(11)?,
             })
         })
         .and_then(Iterator::collect)
@@ -444,6 +467,7 @@ mod tests {
             day_to: "2026-11-30".into(),
             events: 12_400_000,
             source: Provenance::default(),
+            imported_at_ms: 0,
         };
         assert_eq!(
             info.describe(),

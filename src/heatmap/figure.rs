@@ -98,20 +98,41 @@ pub struct Heatmap {
 impl Heatmap {
     /// The count as shown: sessions and people, or "fewer than k people" under the floor.
     pub fn count_label(&self) -> String {
-        let local = if self.below_floor {
-            k_floor::fewer_than(self.k)
-        } else {
-            format!("{} sessions from {} people", self.sessions, self.subjects)
-        };
-        if self.grid_events == 0 {
-            local
-        } else if self.below_floor && self.sessions == 0 && self.members.is_empty() {
-            format!("{} events from a warehouse grid", self.grid_events)
-        } else {
-            format!(
-                "{local}, plus {} events from a warehouse grid",
-                self.grid_events
+        match (self.local_label(), self.grid_events) {
+            (Some(local), 0) => local,
+            (None, events) => format!("{events} events from a warehouse grid"),
+            (Some(local), events) => {
+                format!("{local}, plus {events} events from a warehouse grid")
+            }
+        }
+    }
+
+    /// Where the figure's data came from, a line a source: the local sessions, and each
+    /// warehouse grid with its file, recipe and parameters. Exports carry these lines.
+    pub fn sources(&self) -> Vec<String> {
+        self.local_label()
+            .map(|local| format!("local sessions ({local})"))
+            .into_iter()
+            .chain(
+                self.grid_sources
+                    .iter()
+                    .map(|s| format!("warehouse grid ({s})")),
             )
+            .collect()
+    }
+
+    /// The local sessions' count, unless the figure is a warehouse grid's alone.
+    fn local_label(&self) -> Option<String> {
+        if self.grid_events > 0 && self.below_floor && self.sessions == 0 && self.members.is_empty()
+        {
+            None
+        } else if self.below_floor {
+            Some(k_floor::fewer_than(self.k))
+        } else {
+            Some(format!(
+                "{} sessions from {} people",
+                self.sessions, self.subjects
+            ))
         }
     }
 }

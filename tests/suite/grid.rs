@@ -570,3 +570,211 @@ fn the_duckdb_grid_draws_the_density_its_sessions_draw_as_recordings() {
     );
     assert_eq!(a.levels.levels, b.levels.levels);
 }
+
+/// `people` people's sessions on the fixtures' page on 2026-11-20, a week after the grids'
+/// days, each with three clicks.
+fn local_sessions(people: usize) -> String {
+    let mut out = String::new();
+    for i in 0..people {
+        out.push_str(&format!(
+            "{{\"sightline\": 1, \"session\": \"local-{i}\", \"subject\": \"u-local-{i}\", \
+             \"started_at\": \"2026-11-20T10:{i:02}:00Z\", \"consent\": {{\"heatmaps\": true, \"recordings\": false}}, \
+             \"url\": \"https://shop.example/checkout\", \"viewport\": {{\"width\": 1440, \"height\": 900}}}}\n"
+        ));
+        for (t, x) in [(1000, 300), (3000, 700), (6000, 1100)] {
+            out.push_str(&format!(
+                "{{\"t\": {t}, \"kind\": \"click\", \"x\": {x}, \"y\": 500}}\n"
+            ));
+        }
+    }
+    out
+}
+
+fn png_text(path: &std::path::Path) -> std::collections::HashMap<String, String> {
+    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(path).unwrap()));
+    let reader = decoder.read_info().unwrap();
+    reader
+        .info()
+        .utf8_text
+        .iter()
+        .map(|c| (c.keyword.clone(), c.get_text().unwrap()))
+        .collect()
+}
+
+#[test]
+fn exports_and_the_compliance_report_name_each_figures_source() {
+    let fx = Fixture::with_all_roles();
+    let mut ws = fx.unlock(ENGINEER);
+    ws.import_grid(&fixture("sample_grid_k5_50px.parquet"), None)
+        .unwrap();
+    ws.import_inputs(
+        &[ImportInput::Memory {
+            name: "local.jsonl".into(),
+            text: local_sessions(6),
+        }],
+        &ImportOptions {
+            manifest: None,
+            assume_consent: None,
+        },
+        &mut |_| {},
+        &AtomicBool::new(false),
+    )
+    .unwrap();
+    ws.lock().unwrap();
+    let grid_source = "warehouse grid (sample_grid_k5_50px.parquet, made by \
+                       warehouse/duckdb_grid.sql (k=5 bin_px=50 from=2026-11-10 to=2026-11-12))";
+    let dir = tempfile_dir();
+    // The local sessions and the grid together: the PNG names both.
+    let ux = fx.unlock(UX);
+    let heatmap = ux.heatmap(&click_request()).unwrap();
+    let out = dir.join("both.png");
+    ux.export_heatmap_with(
+        &heatmap,
+        &[],
+        &sightline::access::heatmaps::PngTable::TopElements(5),
+        &out,
+    )
+    .unwrap();
+    let text = png_text(&out);
+    assert_eq!(
+        text["Source"],
+        format!("local sessions (6 sessions from 6 people); {grid_source}")
+    );
+    let facts = sightline::export::png::ExportFacts {
+        dataset: "Test dataset".into(),
+        user: UX.0.into(),
+        time: String::new(),
+    };
+    assert_eq!(
+        sightline::export::png::footer_lines(&heatmap, &facts)[2],
+        format!("Source: {}", text["Source"])
+    );
+    // The grid's days alone: the grid is the only source.
+    let grid_days = HeatmapRequest {
+        segment: Segment {
+            from: Some("2026-11-10".into()),
+            to: Some("2026-11-11".into()),
+            ..Segment::default()
+        },
+        ..click_request()
+    };
+    let grid_only = ux.heatmap(&grid_days).unwrap();
+    let out = dir.join("grid.png");
+    ux.export_heatmap(&grid_only, &[], &out).unwrap();
+    assert_eq!(png_text(&out)["Source"], grid_source);
+    // A week later, only the local sessions.
+    let local_days = HeatmapRequest {
+        segment: Segment {
+            from: Some("2026-11-20".into()),
+            ..Segment::default()
+        },
+        ..click_request()
+    };
+    let local_only = ux.heatmap(&local_days).unwrap();
+    let out = dir.join("local.png");
+    ux.export_heatmap(&local_only, &[], &out).unwrap();
+    assert_eq!(
+        png_text(&out)["Source"],
+        "local sessions (6 sessions from 6 people)"
+    );
+    drop(ux);
+    // The compliance report lists the layer with its file, recipe and parameters.
+    let report = dir.join("report.html");
+    fx.unlock(LEAD).export_report(&report).unwrap();
+    let html = std::fs::read_to_string(&report).unwrap();
+    let sources = &html[html.find("id=\"sources\"").expect("a sources section")..];
+    for fact in [
+        "sample_grid_k5_50px.parquet",
+        "warehouse/duckdb_grid.sql",
+        "k=5 bin_px=50 from=2026-11-10 to=2026-11-12",
+        "2026-11-10 to 2026-11-11",
+        "<td>754</td>",
+    ] {
+        assert!(sources.contains(fact), "{fact} missing from the report");
+    }
+}
+
+#[test]
+fn warehouse_grid_bins_age_out_with_the_heatmap_points() {
+    let mut fx = Fixture::with_all_roles();
+    let day = 86_400_000;
+    let nov_21_noon = sightline::clock::parse_ms("2026-11-21T12:00:00Z").unwrap();
+    let clock = std::sync::Arc::new(sightline::clock::ManualClock::at(nov_21_noon));
+    fx.device = fx.device.clone().with_clock(clock.clone());
+    let mut ws = fx.unlock(ENGINEER);
+    ws.import_grid(&fixture("sample_grid_k5_50px.parquet"), None)
+        .unwrap();
+    ws.lock().unwrap();
+    let lead = fx.unlock(LEAD);
+    let mut policy = lead.retention_policy().unwrap();
+    policy.points_days = 10;
+    lead.set_retention_policy(&policy).unwrap();
+    let bins = |receipt: sightline::compliance::Receipt| {
+        receipt
+            .detail
+            .removed
+            .iter()
+            .find(|(what, _)| what == "warehouse grid bins")
+            .map_or(0, |(_, n)| *n)
+    };
+    // Ten days before 2026-11-21 is 2026-11-11: the bins of the 10th go, the 11th's stay.
+    assert!(bins(lead.purge("on demand").unwrap()) > 0);
+    let layers = lead.grid_layers().unwrap();
+    assert_eq!(layers[0].day_from, "2026-11-11");
+    let left = lead.heatmap(&click_request()).unwrap().grid_events;
+    assert!(left > 0 && left < 754, "{left}");
+    assert_eq!(layers[0].events, left);
+    // A day on, the rest goes, and the layers with it.
+    clock.advance_ms(day);
+    assert!(bins(lead.purge("on demand").unwrap()) > 0);
+    assert!(lead.grid_layers().unwrap().is_empty());
+    let heatmap = lead.heatmap(&click_request()).unwrap();
+    assert_eq!(heatmap.grid_events, 0);
+    assert!(heatmap.density.is_none());
+}
+
+#[test]
+fn a_grid_layer_is_removed_only_by_a_data_engineer_and_logged() {
+    let fx = Fixture::with_all_roles();
+    let mut ws = fx.unlock(ENGINEER);
+    ws.import_grid(&fixture("sample_grid_k5_50px.parquet"), None)
+        .unwrap();
+    ws.lock().unwrap();
+    let layers = fx.unlock(ANALYST).grid_layers().unwrap();
+    let click = layers.iter().find(|l| l.kind == "click").unwrap().id;
+    for who in [ANALYST, UX, LEAD] {
+        assert!(
+            matches!(
+                fx.unlock(who).remove_grid_layer(click),
+                Err(Error::Denied { .. })
+            ),
+            "{who:?}"
+        );
+    }
+    let mut ws = fx.unlock(ENGINEER);
+    let removed = ws.remove_grid_layer(click).unwrap();
+    assert_eq!(removed.events, 754);
+    assert!(ws.remove_grid_layer(click).is_err(), "gone already");
+    ws.lock().unwrap();
+    let analyst = fx.unlock(ANALYST);
+    let left: Vec<String> = analyst
+        .grid_layers()
+        .unwrap()
+        .iter()
+        .map(|l| l.kind.clone())
+        .collect();
+    assert_eq!(left, ["move"]);
+    assert_eq!(analyst.heatmap(&click_request()).unwrap().grid_events, 0);
+    drop(analyst);
+    let log: Vec<(String, String)> = fx
+        .unlock(LEAD)
+        .access_log(&sightline::access::LogQuery::default())
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action == "remove-grid-layer")
+        .map(|e| (e.user, e.outcome))
+        .collect();
+    for outcome in ["denied", "allowed", "failed"] {
+        assert!(log.iter().any(|(_, o)| o == outcome), "{outcome}: {log:?}");
+    }
+}
