@@ -678,3 +678,93 @@ fn the_cold_heatmap_bench_builds_once_and_reports_from_the_store() {
         "{last}"
     );
 }
+
+#[test]
+fn the_grid_bench_builds_once_and_draws_the_whole_grid() {
+    let tmp = tempfile::tempdir().unwrap();
+    let state = tmp.path().join("state");
+    let dataset = tmp.path().join("grid");
+    let args = [
+        "bench",
+        "heatmap",
+        "--grid",
+        "--points",
+        "500000",
+        "--width",
+        "400",
+        "--height",
+        "800",
+        "--days",
+        "3",
+        "--dataset",
+        dataset.to_str().unwrap(),
+    ];
+    let first = sightline(&state, &args, &[]);
+    assert!(first.status.success(), "{}", stderr(&first));
+    // 8 × 16 bins of 50 px, three days.
+    assert!(
+        stdout(&first).contains("built grid_rows=384 grid_events=500000 "),
+        "{}",
+        stdout(&first)
+    );
+    let second = sightline(&state, &args, &[]);
+    let text = stdout(&second);
+    assert!(second.status.success(), "{}", stderr(&second));
+    assert!(!text.contains("built"), "{text}");
+    let last = text.lines().last().unwrap();
+    assert!(
+        last.starts_with("grid_events_drawn=500000 first_overlay_ms="),
+        "{last}"
+    );
+}
+
+#[test]
+fn grid_layers_are_imported_listed_and_removed_from_scripts() {
+    let cli = Cli::new();
+    cli.add_user("eve", "data-engineer");
+    let grid = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/sample_grid_k5_50px.parquet");
+    let import = cli.run_as(
+        "eve",
+        &[
+            "import",
+            cli.p(),
+            "--as",
+            "eve",
+            "--grid",
+            grid.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert!(import.status.success(), "{}", stderr(&import));
+    let list = cli.run_as("ana", &["grids", cli.p(), "--as", "ana"], &[]);
+    assert!(list.status.success(), "{}", stderr(&list));
+    let text = stdout(&list);
+    assert!(
+        text.contains(
+            "layer 1: https://shop.example/checkout (desktop, 50 px bins, everyone): \
+             warehouse grid, 2026-11-10…11, 754 clicks; source sample_grid_k5_50px.parquet, \
+             made by warehouse/duckdb_grid.sql"
+        ),
+        "{text}"
+    );
+    // An analyst may not remove a layer: exit 4 (denied), and it stays.
+    let denied = cli.run_as(
+        "ana",
+        &["grids", cli.p(), "--as", "ana", "--remove", "1"],
+        &[],
+    );
+    assert_eq!(denied.status.code(), Some(4), "{}", stderr(&denied));
+    let removed = cli.run_as(
+        "eve",
+        &["grids", cli.p(), "--as", "eve", "--remove", "1", "--json"],
+        &[],
+    );
+    assert!(removed.status.success(), "{}", stderr(&removed));
+    let layer: serde_json::Value = serde_json::from_slice(&removed.stdout).unwrap();
+    assert_eq!(layer["events"], 754);
+    let list = cli.run_as("ana", &["grids", cli.p(), "--as", "ana", "--json"], &[]);
+    let layers: serde_json::Value = serde_json::from_slice(&list.stdout).unwrap();
+    assert_eq!(layers.as_array().unwrap().len(), 1);
+    assert_eq!(layers[0]["kind"], "move");
+}
