@@ -71,6 +71,17 @@ impl Workspace {
             v.cohorts.push(a.cohort.clone());
             v.days.push(a.day.clone());
         }
+        // Warehouse grids add the segments they were counted by and their days.
+        let (values, days) = crate::grid::store::segment_values(&self.core)?;
+        for (key, value) in values {
+            match key.as_str() {
+                "region" => v.regions.push(value),
+                "variant" => v.variants.push(value),
+                "cohort" => v.cohorts.push(value),
+                _ => {}
+            }
+        }
+        v.days.extend(days);
         for list in [&mut v.regions, &mut v.variants, &mut v.cohorts, &mut v.days] {
             list.retain(|s| !s.is_empty());
             list.sort();

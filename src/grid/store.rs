@@ -417,6 +417,22 @@ pub fn remove(core: &Connection, id: i64) -> Result<LayerInfo> {
     Ok(layer)
 }
 
+/// The segments the layers were counted by, `(key, value)`, and the days their bins hold.
+pub fn segment_values(core: &Connection) -> Result<(Vec<(String, String)>, Vec<String>)> {
+    let failed = |e| sql_error(CORE, e);
+    let segments = core
+        .prepare_cached(
+            "SELECT DISTINCT segment_key, segment_value FROM grid_layers WHERE segment_key != ''",
+        )
+        .and_then(|mut st| st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect())
+        .map_err(failed)?;
+    let days = core
+        .prepare_cached("SELECT DISTINCT day FROM grid_cells")
+        .and_then(|mut st| st.query_map([], |r| r.get(0))?.collect())
+        .map_err(failed)?;
+    Ok((segments, days))
+}
+
 /// Every stored layer, by page.
 pub fn list(core: &Connection) -> Result<Vec<LayerInfo>> {
     let mut stmt = core

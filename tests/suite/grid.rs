@@ -359,6 +359,10 @@ fn variant(v: &str) -> Segment {
 fn grid_segments_compare_per_event() {
     let fx = hotspot_grids();
     let analyst = fx.unlock(ANALYST);
+    // The segment pickers offer the grid's variants and days, with no local session.
+    let values = analyst.segment_values().unwrap();
+    assert_eq!(values.variants, ["A", "B"]);
+    assert_eq!(values.days, ["2026-11-10", "2026-11-11"]);
     let a = HeatmapRequest {
         segment: variant("A"),
         ..click_request()
