@@ -39,5 +39,6 @@ pub mod sample;
 pub mod session;
 pub mod text;
 pub mod ui;
+pub mod varint;
 
 pub use error::{Error, Result};

@@ -72,8 +72,8 @@ impl Workspace {
             v.days.push(a.day.clone());
         }
         // Warehouse grids add the segments they were counted by and their days.
-        let (values, days) = crate::grid::store::segment_values(&self.core)?;
-        for (key, value) in values {
+        let grids = crate::grid::store::segment_values(&self.core, self.k_anonymity() as u64)?;
+        for (key, value) in grids.segments {
             match key.as_str() {
                 "region" => v.regions.push(value),
                 "variant" => v.variants.push(value),
@@ -81,7 +81,7 @@ impl Workspace {
                 _ => {}
             }
         }
-        v.days.extend(days);
+        v.days.extend(grids.days);
         for list in [&mut v.regions, &mut v.variants, &mut v.cohorts, &mut v.days] {
             list.retain(|s| !s.is_empty());
             list.sort();
@@ -113,28 +113,17 @@ impl Workspace {
         let a = self.heatmap(request)?;
         let b = self.heatmap(&request_b)?;
         // Side by side, two segments that differ by a few people show those people: refused,
-        // and the refusal is logged. Local sessions withheld beside a grid are not drawn, and
-        // are not counted here either (a refusal would tell that they exist).
+        // and the refusal is logged. (Local sessions withheld beside a grid are no members.)
         let attrs = self.session_attrs()?;
-        let drawn_members = |h: &Heatmap| -> Vec<u32> {
-            if h.below_floor && h.grid_events > 0 {
-                Vec::new()
-            } else {
-                h.members.to_vec()
-            }
-        };
-        let mut refusal =
-            k_floor::compare_refusal(&drawn_members(&a), &drawn_members(&b), &attrs, a.k);
+        let mut refusal = k_floor::compare_refusal(&a.members, &b.members, &attrs, a.k);
         let per_event = a.grid_events > 0 || b.grid_events > 0;
         if refusal.is_none() && per_event && matches!(request.params.kind, Kind::Click | Kind::Move)
         {
             let page_id = self.page_id(&request.page)?;
-            let viewport = request.viewport.as_str();
             refusal = crate::grid::store::compare_refusal(
                 &self.core,
-                &self.grid_query(page_id, request),
-                grid_segment(&request.segment, viewport),
-                grid_segment(&request_b.segment, viewport),
+                self.grid_side(page_id, request),
+                self.grid_side(page_id, &request_b),
             )?;
         }
         if let Some(why) = refusal {
@@ -374,6 +363,8 @@ impl Workspace {
             (xs, ys) = (Cow::Borrowed(&[][..]), Cow::Borrowed(&[][..]));
             (heatmap.sessions, heatmap.subjects) = (0, 0);
             heatmap.below_floor = true;
+            // Not even counted in a compare: a refusal would tell that they exist.
+            heatmap.members = Arc::new(Vec::new());
         }
         if subjects < k && drawn.is_empty() {
             // No count at all: "3 sessions" next to "2 sessions" for a neighbouring segment
@@ -490,6 +481,17 @@ pub struct SegmentValues {
 }
 
 impl Workspace {
+    /// What a heatmap of `page_id` draws from grid layers, for a compare: its query and grid
+    /// segment, or `None` when grids cannot answer its segment.
+    fn grid_side<'a>(
+        &self,
+        page_id: i64,
+        request: &'a HeatmapRequest,
+    ) -> Option<(crate::grid::store::Query<'a>, (&'a str, &'a str))> {
+        grid_segment(&request.segment, &request.viewport)
+            .map(|segment| (self.grid_query(page_id, request), segment))
+    }
+
     /// The grid cells a heatmap of `page_id` asks for: its viewport, kind and days, at the
     /// sealed policy's floor.
     fn grid_query<'a>(

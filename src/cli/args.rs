@@ -168,7 +168,8 @@ pub enum Command {
         path: PathBuf,
         #[command(flatten)]
         auth: Auth,
-        /// Remove the layer with this id and its bins (data engineers; logged).
+        /// Remove the layer with this id and its bins (data engineers; logged). Recordings
+        /// imported after it kept no heatmap points for its days: those days then draw nothing.
         #[arg(long, value_name = "ID")]
         remove: Option<i64>,
         /// Print JSON.

@@ -210,7 +210,7 @@ pub fn due(
             core,
             CORE,
             "SELECT EXISTS(SELECT 1 FROM heatmap_sessions WHERE day < ?1)
-                 OR EXISTS(SELECT 1 FROM grid_cells WHERE day < ?1)",
+                 OR EXISTS(SELECT 1 FROM grid_layers WHERE day_from < ?1)",
             day.into(),
         )? {
             return Ok(true);
@@ -363,7 +363,8 @@ pub fn purge(
 }
 
 /// Deletes the warehouse grid bins of days before `day`; a layer left without bins goes, and
-/// the others' first day and event count follow the bins they keep. Returns the bins deleted.
+/// the others' first day and event count follow the bins they keep (`due` reads the first
+/// day; `total` cannot overflow on a forged count). Returns the bins deleted.
 fn purge_grid_days(tx: &Connection, day: &str) -> rusqlite::Result<u64> {
     let bins = tx.execute("DELETE FROM grid_cells WHERE day < ?1", [day])?;
     if bins > 0 {
@@ -375,7 +376,8 @@ fn purge_grid_days(tx: &Connection, day: &str) -> rusqlite::Result<u64> {
         tx.execute(
             "UPDATE grid_layers SET
                  day_from = (SELECT min(day) FROM grid_cells c WHERE c.layer_id = grid_layers.id),
-                 events = (SELECT sum(count) FROM grid_cells c WHERE c.layer_id = grid_layers.id)",
+                 events = (SELECT CAST(min(total(count), 9.0e18) AS INTEGER)
+                             FROM grid_cells c WHERE c.layer_id = grid_layers.id)",
             [],
         )?;
     }

@@ -338,61 +338,77 @@ pub fn cells_for(core: &Connection, query: &Query, segment: (&str, &str)) -> Res
     Ok(out)
 }
 
-/// Why the grid layers of two segments may not be compared, if they may not. A segment is
-/// `None` when grid layers cannot answer it (nothing of it is drawn from a grid). Two values of
-/// one attribute share no session and compare freely; otherwise the sessions in one segment
-/// and not the other show in the difference, so in every bin both draw, on every day, the two
-/// must hold the same sessions or differ by at least k, and the bins must be the same size.
+/// Sessions per bin, by `(day, x_bin, y_bin)`, with the bin side: `(bin_px, sessions)`.
+type BinSessions = HashMap<(String, u32, u32), (u32, u64)>;
+
+/// Why the grid layers of two segments may not be compared, if they may not. Each side is
+/// its query (its own days) and segment `(key, value)`, or `None` when grid layers cannot
+/// answer it (nothing of it is drawn from a grid).
+///
+/// The difference draws the sessions in one segment and not the other, which a grid cannot
+/// count unless one segment holds the other. So only these compare: the same segment, two
+/// values of one attribute (no session in both), and everyone against one value, where in
+/// every bin both draw on a day they share the two must hold the same sessions or differ by at
+/// least k (the sessions outside the value), at the same bin size. Two attributes (a region
+/// against a variant) overlap in ways no bin records: refused.
 pub fn compare_refusal(
     core: &Connection,
-    query: &Query,
-    a: Option<(&str, &str)>,
-    b: Option<(&str, &str)>,
+    a: Option<(Query, (&str, &str))>,
+    b: Option<(Query, (&str, &str))>,
 ) -> Result<Option<String>> {
-    let (Some(a), Some(b)) = (a, b) else {
+    let (Some((qa, sa)), Some((qb, sb))) = (a, b) else {
         return Ok(None);
     };
-    if a.0 == b.0 && !a.0.is_empty() && a.1 != b.1 {
+    if sa.0 == sb.0 {
+        // The same segment, or two values of one attribute.
         return Ok(None);
     }
-    let sessions = |segment| -> Result<HashMap<(u32, String, u32, u32), u64>> {
+    if !sa.0.is_empty() && !sb.0.is_empty() {
+        return Ok(Some(
+            "Not compared: warehouse grids of two different attributes overlap in ways no bin \
+             records, so their difference could show a few sessions. Compare two values of one \
+             attribute, or everyone against one value."
+                .into(),
+        ));
+    }
+    // Everyone against one value: sessions by (day, x, y), with the bin side.
+    let sessions = |query: &Query, segment| -> Result<BinSessions> {
         let mut bins = HashMap::new();
         for (id, bin_px, _) in query.layers(core, segment)? {
             query.cells(core, id, |day, x, y, _, sessions| {
-                bins.insert((bin_px, day.to_owned(), x, y), sessions);
+                bins.insert((day.to_owned(), x, y), (bin_px, sessions));
             })?;
         }
         Ok(bins)
     };
-    let (in_a, in_b) = (sessions(a)?, sessions(b)?);
-    if in_a.is_empty() || in_b.is_empty() {
-        // One side has no grid bin: the other's are drawn whole, each of k sessions or more.
-        return Ok(None);
-    }
-    let sizes = |bins: &HashMap<(u32, String, u32, u32), u64>| {
-        let mut sizes: Vec<u32> = bins.keys().map(|b| b.0).collect();
-        sizes.sort_unstable();
-        sizes.dedup();
-        sizes
+    let (in_a, in_b) = (sessions(&qa, sa)?, sessions(&qb, sb)?);
+    let bin_side = |bins: &BinSessions| -> HashMap<String, u32> {
+        bins.iter()
+            .map(|((day, _, _), &(px, _))| (day.clone(), px))
+            .collect()
     };
-    if sizes(&in_a) != sizes(&in_b) {
+    let (side_a, side_b) = (bin_side(&in_a), bin_side(&in_b));
+    if side_a
+        .iter()
+        .any(|(day, px)| side_b.get(day).is_some_and(|other| other != px))
+    {
         return Ok(Some(
-            "Not compared: the two segments' warehouse grids have bins of different sizes, \
-             which cannot be matched bin by bin."
+            "Not compared: on a day both draw, the two segments' warehouse grids have bins of \
+             different sizes, which cannot be matched bin by bin."
                 .into(),
         ));
     }
-    let few = in_a.iter().any(|(bin, &n)| {
+    let k = qa.k;
+    let few = in_a.iter().any(|(bin, &(_, n))| {
         in_b.get(bin)
-            .is_some_and(|&m| n != m && n.abs_diff(m) < query.k)
+            .is_some_and(|&(_, m)| n != m && n.abs_diff(m) < k)
     });
     Ok(few.then(|| {
         format!(
             "Not compared: in some bins of the warehouse grid the two segments differ by \
-             fewer than {} sessions, so their difference would show those few. Compare two \
-             values of one attribute, or segments that differ by at least {} sessions \
-             everywhere.",
-            query.k, query.k
+             fewer than {k} sessions, so their difference would show those few. Compare two \
+             values of one attribute, or everyone against a value that leaves out at least \
+             {k} sessions in every bin."
         )
     }))
 }
@@ -417,20 +433,32 @@ pub fn remove(core: &Connection, id: i64) -> Result<LayerInfo> {
     Ok(layer)
 }
 
-/// The segments the layers were counted by, `(key, value)`, and the days their bins hold.
-pub fn segment_values(core: &Connection) -> Result<(Vec<(String, String)>, Vec<String>)> {
+/// The segments the layers were counted by, `(key, value)`, and the days their bins hold,
+/// of bins that describe at least `k` sessions (only those are drawn).
+pub fn segment_values(core: &Connection, k: u64) -> Result<GridValues> {
     let failed = |e| sql_error(CORE, e);
+    let k = i64::try_from(k).unwrap_or(i64::MAX);
     let segments = core
         .prepare_cached(
-            "SELECT DISTINCT segment_key, segment_value FROM grid_layers WHERE segment_key != ''",
+            "SELECT DISTINCT segment_key, segment_value FROM grid_layers l
+              WHERE segment_key != ''
+                AND EXISTS (SELECT 1 FROM grid_cells c WHERE c.layer_id = l.id AND c.sessions >= ?1)",
         )
-        .and_then(|mut st| st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect())
+        .and_then(|mut st| st.query_map([k], |r| Ok((r.get(0)?, r.get(1)?)))?.collect())
         .map_err(failed)?;
     let days = core
-        .prepare_cached("SELECT DISTINCT day FROM grid_cells")
-        .and_then(|mut st| st.query_map([], |r| r.get(0))?.collect())
+        .prepare_cached("SELECT DISTINCT day FROM grid_cells WHERE sessions >= ?1")
+        .and_then(|mut st| st.query_map([k], |r| r.get(0))?.collect())
         .map_err(failed)?;
-    Ok((segments, days))
+    Ok(GridValues { segments, days })
+}
+
+/// What the segment pickers take from grid layers.
+pub struct GridValues {
+    /// `(key, value)` of the segments the layers were counted by.
+    pub segments: Vec<(String, String)>,
+    /// Days with bins.
+    pub days: Vec<String>,
 }
 
 /// Every stored layer, by page.

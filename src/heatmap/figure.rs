@@ -123,8 +123,8 @@ impl Heatmap {
 
     /// The local sessions' count, unless the figure is a warehouse grid's alone.
     fn local_label(&self) -> Option<String> {
-        if self.grid_events > 0 && self.below_floor && self.sessions == 0 && self.members.is_empty()
-        {
+        // Beside a grid, local sessions below the floor are not drawn and not mentioned.
+        if self.grid_events > 0 && self.below_floor {
             None
         } else if self.below_floor {
             Some(k_floor::fewer_than(self.k))

@@ -164,8 +164,8 @@ pub fn first_overlay(ws: &Workspace, width: u32) -> Result<ColdRun> {
     let heatmap_ms = t.elapsed().as_secs_f64() * 1000.0;
     let density = heatmap.density.as_ref().ok_or_else(|| {
         Error::Invalid(
-            "The bench page drew no heatmap: its sessions come from too few people for the \
-             privacy floor (use at least 5,000 points, 1,000 a person)."
+            "The bench page drew no heatmap: it is below the privacy floor (from the store, use \
+             at least 5,000 points, 1,000 a person)."
                 .into(),
         )
     })?;

@@ -16,6 +16,7 @@
 use std::collections::HashMap;
 
 use super::{EventKind, SessionEvent};
+use crate::varint::{self, put, unzigzag, zigzag};
 
 const MAGIC: &[u8; 4] = b"SLEV";
 const VERSION: u8 = 1;
@@ -218,22 +219,6 @@ fn kind_number(kind: EventKind) -> u8 {
     }
 }
 
-fn zigzag(n: i64) -> u64 {
-    ((n << 1) ^ (n >> 63)) as u64
-}
-
-fn unzigzag(n: u64) -> i64 {
-    ((n >> 1) as i64) ^ -((n & 1) as i64)
-}
-
-fn put(out: &mut Vec<u8>, mut n: u64) {
-    while n >= 0x80 {
-        out.push((n as u8) | 0x80);
-        n >>= 7;
-    }
-    out.push(n as u8);
-}
-
 struct Reader<'a>(&'a [u8]);
 
 impl<'a> Reader<'a> {
@@ -253,15 +238,9 @@ impl<'a> Reader<'a> {
     }
 
     fn varint(&mut self) -> Result<u64, Damaged> {
-        let mut n = 0u64;
-        for shift in (0..64).step_by(7) {
-            let b = self.byte()?;
-            n |= u64::from(b & 0x7f) << shift;
-            if b & 0x80 == 0 {
-                return Ok(n);
-            }
-        }
-        Err(Damaged)
+        let (n, len) = varint::read(self.0).ok_or(Damaged)?;
+        self.0 = &self.0[len..];
+        Ok(n)
     }
 
     /// A count of items of at least `min_bytes` each, no more than the bytes left can hold.

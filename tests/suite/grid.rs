@@ -320,9 +320,14 @@ fn local_sessions_below_the_floor_say_nothing_beside_a_grid_not_even_in_a_compar
         "{:?}",
         heatmap.markers_withheld
     );
+    // Not even "fewer than 5 people": the label reads as it would with nobody local.
+    assert_eq!(heatmap.count_label(), "754 events from a warehouse grid");
     assert_eq!(
-        heatmap.count_label(),
-        "fewer than 5 people, plus 754 events from a warehouse grid"
+        heatmap.sources(),
+        [
+            "warehouse grid (sample_grid_k5_50px.parquet, made by warehouse/duckdb_grid.sql \
+          (k=5 bin_px=50 from=2026-11-10 to=2026-11-12))"
+        ]
     );
     // Compared with a region nobody is in: the two people are not drawn on either side, so
     // they are not counted either (a refusal "differ by fewer than 5 people" would tell that
@@ -400,12 +405,22 @@ fn grid_segments_compare_per_event() {
 /// A CSV grid of the fixtures' page on 2026-11-10: `(segment_key, segment_value, x_bin,
 /// count, sessions)` rows at 10 px bins.
 fn csv_grid(dir: &std::path::Path, name: &str, rows: &[(&str, &str, u32, u32, u32)]) -> PathBuf {
+    csv_grid_binned(dir, name, 10, rows)
+}
+
+/// [`csv_grid`] at `bin_px` px bins.
+fn csv_grid_binned(
+    dir: &std::path::Path,
+    name: &str,
+    bin_px: u32,
+    rows: &[(&str, &str, u32, u32, u32)],
+) -> PathBuf {
     let mut text = String::from(
         "page,viewport_width,kind,segment_key,segment_value,day,x_bin,y_bin,bin_px,count,sessions\n",
     );
     for (key, value, x, count, sessions) in rows {
         text.push_str(&format!(
-            "https://shop.example/checkout,1440,click,{key},{value},2026-11-10,{x},30,10,{count},{sessions}\n"
+            "https://shop.example/checkout,1440,click,{key},{value},2026-11-10,{x},30,{bin_px},{count},{sessions}\n"
         ));
     }
     let path = dir.join(name);
@@ -448,6 +463,42 @@ fn grid_segments_that_differ_by_a_few_sessions_in_a_bin_are_not_compared() {
     drop(analyst);
     let log = logged_compares(&fx);
     assert!(log.iter().any(|o| o == "failed"), "{log:?}");
+}
+
+#[test]
+fn grids_of_two_attributes_or_two_bin_sizes_are_not_compared() {
+    // Region EU and variant A: 10 sessions each in the same bin, yet EU-but-not-A could be one
+    // session, and no bin records it.
+    let fx = Fixture::with_all_roles();
+    let dir = tempfile_dir();
+    let mut ws = fx.unlock(ENGINEER);
+    let region = csv_grid(&dir, "region_grid.csv", &[("region", "EU", 40, 30, 10)]);
+    let variant_a = csv_grid(&dir, "variant_grid.csv", &[("variant", "A", 40, 30, 10)]);
+    // Everyone at 20 px bins the same day: no bin of it matches the variant's 10 px bins.
+    let everyone = csv_grid_binned(&dir, "everyone_grid.csv", 20, &[("", "", 20, 90, 40)]);
+    for file in [&region, &variant_a, &everyone] {
+        ws.import_grid(file, Some("hand-written")).unwrap();
+    }
+    ws.lock().unwrap();
+    let analyst = fx.unlock(ANALYST);
+    let eu = HeatmapRequest {
+        segment: Segment {
+            region: Some("EU".into()),
+            ..Segment::default()
+        },
+        ..click_request()
+    };
+    let Err(err) = analyst.heatmap_compare(&eu, &variant("A")) else {
+        panic!("two attributes compared");
+    };
+    assert!(
+        err.to_string().contains("two different attributes"),
+        "{err}"
+    );
+    let Err(err) = analyst.heatmap_compare(&click_request(), &variant("A")) else {
+        panic!("two bin sizes compared");
+    };
+    assert!(err.to_string().contains("bins of different sizes"), "{err}");
 }
 
 fn logged_compares(fx: &Fixture) -> Vec<String> {

@@ -17,6 +17,8 @@
 
 use std::fmt;
 
+use crate::varint::{self, put, unzigzag, zigzag};
+
 const VERSION: u8 = 1;
 /// A block never claims more points than this, so a damaged count cannot ask for gigabytes.
 pub const MAX_POINTS: usize = 1 << 20;
@@ -119,19 +121,19 @@ impl Block {
         let n = self.len();
         let mut out = Vec::with_capacity(32 + self.runs.len() * 4 + n * (bits_x + bits_y) / 8);
         out.extend_from_slice(&[VERSION, self.grid, bits_x as u8, bits_y as u8]);
-        put_varint(&mut out, zigzag(i64::from(min_x)));
-        put_varint(&mut out, zigzag(i64::from(min_y)));
-        put_varint(&mut out, n as u64);
-        put_varint(&mut out, self.runs.len() as u64);
+        put(&mut out, zigzag(i64::from(min_x)));
+        put(&mut out, zigzag(i64::from(min_y)));
+        put(&mut out, n as u64);
+        put(&mut out, self.runs.len() as u64);
         let mut previous = 0i64;
         for run in &self.runs {
-            put_varint(&mut out, zigzag(i64::from(run.session) - previous));
-            put_varint(&mut out, u64::from(run.len));
+            put(&mut out, zigzag(i64::from(run.session) - previous));
+            put(&mut out, u64::from(run.len));
             previous = i64::from(run.session);
         }
         for flag in [RAGE, DEAD] {
             let marked: Vec<usize> = (0..n).filter(|&i| self.flags[i] & flag != 0).collect();
-            put_varint(&mut out, marked.len() as u64);
+            put(&mut out, marked.len() as u64);
             if is_bitmap(marked.len(), n) {
                 let start = out.len();
                 out.resize(start + n.div_ceil(8), 0);
@@ -141,7 +143,7 @@ impl Block {
             } else {
                 let mut previous = 0;
                 for i in marked {
-                    put_varint(&mut out, (i - previous) as u64);
+                    put(&mut out, (i - previous) as u64);
                     previous = i;
                 }
             }
@@ -357,22 +359,6 @@ fn bits_for(max: u32) -> usize {
     (32 - max.leading_zeros()) as usize
 }
 
-fn zigzag(v: i64) -> u64 {
-    ((v << 1) ^ (v >> 63)) as u64
-}
-
-fn unzigzag(v: u64) -> i64 {
-    ((v >> 1) as i64) ^ -((v & 1) as i64)
-}
-
-fn put_varint(out: &mut Vec<u8>, mut v: u64) {
-    while v >= 0x80 {
-        out.push((v as u8) | 0x80);
-        v >>= 7;
-    }
-    out.push(v as u8);
-}
-
 struct Reader<'a> {
     bytes: &'a [u8],
     at: usize,
@@ -386,16 +372,13 @@ impl Reader<'_> {
     }
 
     fn varint(&mut self) -> Result<u64, Damaged> {
-        let mut v = 0u64;
-        for shift in (0..64).step_by(7) {
-            let byte = *self.bytes.get(self.at).ok_or(Damaged)?;
-            self.at += 1;
-            v |= u64::from(byte & 0x7f) << shift;
-            if byte & 0x80 == 0 {
-                return Ok(v);
-            }
-        }
-        Err(Damaged)
+        let (v, len) = self
+            .bytes
+            .get(self.at..)
+            .and_then(varint::read)
+            .ok_or(Damaged)?;
+        self.at += len;
+        Ok(v)
     }
 
     /// A varint that must be at most `max`.
@@ -561,14 +544,14 @@ mod tests {
         assert_eq!(Block::decode(&wrong_version), Err(Damaged));
         // A count of 2^40 points with no bits per point must not allocate.
         let mut huge = vec![VERSION, 1, 0, 0, 0, 0];
-        put_varint(&mut huge, 1 << 40);
+        put(&mut huge, 1 << 40);
         assert_eq!(Block::decode(&huge), Err(Damaged));
         // A run of no points, and a session step past i64.
         // Two points; two runs: session 1 with none, session 2 with both; no marks.
         let empty_run = [VERSION, 1, 0, 0, 0, 0, 2, 2, 2, 0, 2, 2, 0, 0];
         assert_eq!(Block::decode(&empty_run), Err(Damaged));
         let mut wrapping = vec![VERSION, 1, 0, 0, 0, 0, 2, 2, 10, 1];
-        put_varint(&mut wrapping, zigzag(i64::MAX));
+        put(&mut wrapping, zigzag(i64::MAX));
         wrapping.extend([1, 0, 0]);
         assert_eq!(Block::decode(&wrapping), Err(Damaged));
         // Runs that do not add up to the points.
