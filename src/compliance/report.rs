@@ -73,8 +73,8 @@ fn sources(h: &mut String, r: &ReportInput<'_>) {
         return;
     }
     h.push_str(
-        "<table><tr><th>Page</th><th>Viewport</th><th>Kind</th><th>Segment</th><th>Days</th>\
-         <th>Events</th><th>Bin</th><th>File</th><th>Recipe</th><th>Parameters</th><th>Imported</th></tr>",
+        "<table><tr><th>Page and layer</th><th>Days</th><th>Events</th><th>Source: file, recipe \
+         and parameters</th><th>Imported</th></tr>",
     );
     for l in r.grids {
         let segment = if l.segment_key.is_empty() {
@@ -84,19 +84,17 @@ fn sources(h: &mut String, r: &ReportInput<'_>) {
         };
         let _ = write!(
             h,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{} to {}</td><td>{}</td><td>{} px</td>\
-             <td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td>{}<br><small>{} · {} · {} · {} px bins</small></td><td>{} to {}</td>\
+             <td>{}</td><td>{}</td><td>{}</td></tr>",
             e(&l.page),
             e(&l.viewport),
             e(&l.kind),
             e(&segment),
+            l.bin_px,
             e(&l.day_from),
             e(&l.day_to),
             l.events,
-            l.bin_px,
-            e(&l.source.file),
-            e(l.source.recipe.as_deref().unwrap_or("not recorded")),
-            e(l.source.params.as_deref().unwrap_or("not recorded")),
+            e(&l.source.describe()),
             e(&rfc3339(l.imported_at_ms)),
         );
     }
