@@ -639,37 +639,30 @@ fn elements_and_frustrated_sessions_are_listed_from_the_cli() {
     assert_eq!(some.len(), expected);
 }
 
+/// Runs a store bench twice on one kept dataset (`extra` arguments after `bench heatmap`,
+/// 400 × 800 px): the first run's output, which builds it, and the second's, which does not.
+fn bench_twice(extra: &[&str]) -> (String, String) {
+    let tmp = tempfile::tempdir().unwrap();
+    let state = tmp.path().join("state");
+    let dataset = tmp.path().join("bench");
+    let mut args = vec!["bench", "heatmap", "--width", "400", "--height", "800"];
+    args.extend_from_slice(extra);
+    args.extend(["--dataset", dataset.to_str().unwrap()]);
+    let first = sightline(&state, &args, &[]);
+    assert!(first.status.success(), "{}", stderr(&first));
+    let second = sightline(&state, &args, &[]);
+    assert!(second.status.success(), "{}", stderr(&second));
+    let text = stdout(&second);
+    assert!(!text.contains("built"), "{text}");
+    (stdout(&first), text)
+}
+
 /// `bench heatmap --from-store` builds its dataset once and then times a fresh process on it,
 /// printing the figures docs/BENCHMARKS.md quotes; every point it stored is drawn.
 #[test]
 fn the_cold_heatmap_bench_builds_once_and_reports_from_the_store() {
-    let tmp = tempfile::tempdir().unwrap();
-    let state = tmp.path().join("state");
-    let dataset = tmp.path().join("store");
-    let args = [
-        "bench",
-        "heatmap",
-        "--from-store",
-        "--points",
-        "6000",
-        "--width",
-        "400",
-        "--height",
-        "800",
-        "--dataset",
-        dataset.to_str().unwrap(),
-    ];
-    let first = sightline(&state, &args, &[]);
-    assert!(first.status.success(), "{}", stderr(&first));
-    assert!(
-        stdout(&first).contains("built points=6000 sessions=6"),
-        "{}",
-        stdout(&first)
-    );
-    let second = sightline(&state, &args, &[]);
-    let text = stdout(&second);
-    assert!(second.status.success(), "{}", stderr(&second));
-    assert!(!text.contains("built"), "{text}");
+    let (first, text) = bench_twice(&["--from-store", "--points", "6000"]);
+    assert!(first.contains("built points=6000 sessions=6"), "{first}");
     assert!(text.contains("page_cache=fresh process"), "{text}");
     assert!(text.contains("points_drawn=6000 "), "{text}");
     let last = text.lines().last().unwrap();
@@ -679,38 +672,15 @@ fn the_cold_heatmap_bench_builds_once_and_reports_from_the_store() {
     );
 }
 
+/// `bench heatmap --grid` does the same for a page described only by a warehouse grid.
 #[test]
 fn the_grid_bench_builds_once_and_draws_the_whole_grid() {
-    let tmp = tempfile::tempdir().unwrap();
-    let state = tmp.path().join("state");
-    let dataset = tmp.path().join("grid");
-    let args = [
-        "bench",
-        "heatmap",
-        "--grid",
-        "--points",
-        "500000",
-        "--width",
-        "400",
-        "--height",
-        "800",
-        "--days",
-        "3",
-        "--dataset",
-        dataset.to_str().unwrap(),
-    ];
-    let first = sightline(&state, &args, &[]);
-    assert!(first.status.success(), "{}", stderr(&first));
+    let (first, text) = bench_twice(&["--grid", "--points", "500000", "--days", "3"]);
     // 8 × 16 bins of 50 px, three days.
     assert!(
-        stdout(&first).contains("built grid_rows=384 grid_events=500000 "),
-        "{}",
-        stdout(&first)
+        first.contains("built grid_rows=384 grid_events=500000 "),
+        "{first}"
     );
-    let second = sightline(&state, &args, &[]);
-    let text = stdout(&second);
-    assert!(second.status.success(), "{}", stderr(&second));
-    assert!(!text.contains("built"), "{text}");
     let last = text.lines().last().unwrap();
     assert!(
         last.starts_with("grid_events_drawn=500000 first_overlay_ms="),

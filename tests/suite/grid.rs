@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 
+use sightline::access::Workspace;
 use sightline::error::Error;
 use sightline::heatmap::figure::HeatmapRequest;
 use sightline::heatmap::segment::Segment;
@@ -178,17 +179,10 @@ fn a_grid_overlapping_a_grid_or_local_sessions_is_refused() {
     // The same clicks imported as recordings first: the grid would count them twice.
     let fx = Fixture::with_all_roles();
     let mut ws = fx.unlock(ENGINEER);
-    let report = ws
-        .import_inputs(
-            &[ImportInput::File(fixture("grid_sample_sessions.jsonl"))],
-            &ImportOptions {
-                manifest: None,
-                assume_consent: None,
-            },
-            &mut |_| {},
-            &AtomicBool::new(false),
-        )
-        .unwrap();
+    let report = import(
+        &mut ws,
+        ImportInput::File(fixture("grid_sample_sessions.jsonl")),
+    );
     assert_eq!(report.heatmap_sessions, 60, "{report:?}");
     let err = ws
         .import_grid(&fixture("sample_grid_k5_50px.parquet"), None)
@@ -292,20 +286,13 @@ fn local_sessions_below_the_floor_say_nothing_beside_a_grid_not_even_in_a_compar
     let mut ws = fx.unlock(ENGINEER);
     ws.import_grid(&fixture("sample_grid_k5_50px.parquet"), None)
         .unwrap();
-    let report = ws
-        .import_inputs(
-            &[ImportInput::Memory {
-                name: "local.jsonl".into(),
-                text: few_local_sessions_with_rage(),
-            }],
-            &ImportOptions {
-                manifest: None,
-                assume_consent: None,
-            },
-            &mut |_| {},
-            &AtomicBool::new(false),
-        )
-        .unwrap();
+    let report = import(
+        &mut ws,
+        ImportInput::Memory {
+            name: "local.jsonl".into(),
+            text: few_local_sessions_with_rage(),
+        },
+    );
     assert_eq!(report.heatmap_sessions, 2, "{report:?}");
     ws.lock().unwrap();
     let analyst = fx.unlock(ANALYST);
@@ -518,17 +505,10 @@ fn recordings_imported_after_a_grid_keep_their_replays_but_not_its_points() {
     ws.import_grid(&fixture("sample_grid_k5_50px.parquet"), None)
         .unwrap();
     // The same clicks as recordings: the grid counts them already.
-    let report = ws
-        .import_inputs(
-            &[ImportInput::File(fixture("grid_sample_sessions.jsonl"))],
-            &ImportOptions {
-                manifest: None,
-                assume_consent: None,
-            },
-            &mut |_| {},
-            &AtomicBool::new(false),
-        )
-        .unwrap();
+    let report = import(
+        &mut ws,
+        ImportInput::File(fixture("grid_sample_sessions.jsonl")),
+    );
     assert_eq!(report.heatmap_sessions, 0, "{report:?}");
     assert_eq!(report.replays_stored, 60, "{report:?}");
     assert_eq!(
@@ -562,19 +542,23 @@ fn a_bin_an_insider_writes_below_the_floor_is_not_drawn() {
     assert_eq!(heatmap.grid_events, 754);
 }
 
+/// Imports one input as `ws` (no manifest, no assumed consent).
+fn import(ws: &mut Workspace, input: ImportInput) -> sightline::ingest::ImportReport {
+    ws.import_inputs(
+        &[input],
+        &ImportOptions {
+            manifest: None,
+            assume_consent: None,
+        },
+        &mut |_| {},
+        &AtomicBool::new(false),
+    )
+    .unwrap()
+}
+
 fn import_recordings(fx: &Fixture, name: &str) -> sightline::ingest::ImportReport {
     let mut ws = fx.unlock(ENGINEER);
-    let report = ws
-        .import_inputs(
-            &[ImportInput::File(fixture(name))],
-            &ImportOptions {
-                manifest: None,
-                assume_consent: None,
-            },
-            &mut |_| {},
-            &AtomicBool::new(false),
-        )
-        .unwrap();
+    let report = import(&mut ws, ImportInput::File(fixture(name)));
     ws.lock().unwrap();
     report
 }
@@ -662,19 +646,13 @@ fn exports_and_the_compliance_report_name_each_figures_source() {
     let mut ws = fx.unlock(ENGINEER);
     ws.import_grid(&fixture("sample_grid_k5_50px.parquet"), None)
         .unwrap();
-    ws.import_inputs(
-        &[ImportInput::Memory {
+    import(
+        &mut ws,
+        ImportInput::Memory {
             name: "local.jsonl".into(),
             text: local_sessions(6),
-        }],
-        &ImportOptions {
-            manifest: None,
-            assume_consent: None,
         },
-        &mut |_| {},
-        &AtomicBool::new(false),
-    )
-    .unwrap();
+    );
     ws.lock().unwrap();
     let grid_source = "warehouse grid (sample_grid_k5_50px.parquet, made by \
                        warehouse/duckdb_grid.sql (k=5 bin_px=50 from=2026-11-10 to=2026-11-12))";
