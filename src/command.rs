@@ -47,6 +47,14 @@ pub enum Command {
     StartImport,
     /// Stop the running import after the current session.
     CancelImport,
+    /// Choose a warehouse grid file (Parquet or CSV) to import.
+    PickGridFile,
+    /// Import this warehouse grid file in the background.
+    ImportGrid(PathBuf),
+    /// Ask to remove this warehouse grid layer (the view asks to confirm).
+    AskRemoveGridLayer(i64),
+    /// Remove this warehouse grid layer and its bins.
+    RemoveGridLayer(i64),
     /// Open the "New dataset" wizard.
     NewDataset,
     /// Create the dataset the wizard describes.

@@ -21,6 +21,24 @@ pub struct GridReport {
     pub layers: Vec<LayerInfo>,
 }
 
+impl GridReport {
+    /// What the CLI prints and the import view shows: the counts, then a line a layer.
+    pub fn summary_lines(&self) -> Vec<String> {
+        let mut lines = vec![format!(
+            "Stored {} layer(s) from {} rows ({} events).",
+            self.layers.len(),
+            self.rows,
+            self.events
+        )];
+        lines.extend(
+            self.layers
+                .iter()
+                .map(|layer| format!("  {}", layer.line())),
+        );
+        lines
+    }
+}
+
 impl Workspace {
     /// Imports a warehouse grid (Parquet or CSV, docs/FORMATS.md) as heatmap layers; `recipe`
     /// names how it was made when the file does not say. Nothing is stored unless every row

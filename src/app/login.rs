@@ -161,6 +161,7 @@ impl SightlineApp {
                     idle_lock: Duration::from_secs(60 * ws.idle_lock_minutes()),
                     view: ViewState::Overview(Box::default()),
                     import: None,
+                    grid_job: None,
                     revoke: None,
                     heatmap_job: None,
                     replay_job: None,

@@ -9,6 +9,7 @@ use views::explain;
 mod compliance;
 mod dialog;
 mod first_run;
+mod grid;
 mod heatmaps;
 mod import;
 mod jobs;
@@ -56,6 +57,8 @@ struct Workbench {
     idle_lock: Duration,
     view: ViewState,
     import: Option<RunningImport>,
+    /// A warehouse grid being read, checked and stored on a fork.
+    grid_job: Option<jobs::Job<Result<crate::access::GridReport, Error>>>,
     revoke: Option<RunningRevoke>,
     heatmap_job: Option<jobs::Job<Result<HeatmapResult, Error>>>,
     replay_job: Option<jobs::Job<Result<replay::OpenedReplay, Error>>>,
@@ -167,6 +170,7 @@ impl SightlineApp {
             ctx.request_repaint_after(Duration::from_millis(50));
         }
         self.poll_import();
+        self.poll_grid_import();
         self.poll_revoke();
         self.poll_heatmap(ctx);
         self.poll_replay(ctx);
@@ -260,6 +264,14 @@ impl SightlineApp {
             Command::CreateDataset => self.create_dataset(),
             Command::FinishNewDataset => self.finish_wizard(),
             Command::CancelImport => self.cancel_import(),
+            Command::PickGridFile => self.pick_grid_file(),
+            Command::ImportGrid(path) => self.start_grid_import(path),
+            Command::AskRemoveGridLayer(id) => {
+                if let Some(state) = self.import_state() {
+                    state.confirm_remove = Some(id);
+                }
+            }
+            Command::RemoveGridLayer(id) => self.remove_grid_layer(id),
             Command::RevokeUser(name) => self.start_revoke(name),
             Command::ComputeHeatmap => self.compute_heatmap(),
             Command::SaveAnnotations => self.save_annotations(),

@@ -72,10 +72,15 @@ impl SightlineApp {
                     .map(|entries| ViewState::AccessLog(Box::new(AccessLogState::new(entries))))
             }
             // Reading the masking rules is the gate for the view: data engineers only, logged.
-            View::Import => {
-                w.ws.masking_rules()
-                    .map(|_| ViewState::Import(Box::default()))
-            }
+            View::Import => w.ws.masking_rules().and_then(|_| {
+                Ok(ViewState::Import(Box::new(
+                    crate::ui::import::ImportViewState {
+                        grids: w.ws.grid_layers()?,
+                        grid_running: w.grid_job.is_some(),
+                        ..Default::default()
+                    },
+                )))
+            }),
             View::Users => w.ws.users().map(|users| {
                 ViewState::Users(Box::new(UsersState {
                     users,

@@ -134,7 +134,7 @@ pub fn run(command: Command, device: &Device) -> Result<ExitCode> {
                     if json {
                         output::json(&report)
                     } else {
-                        output::lines(output::grid_text(&report))
+                        output::lines(report.summary_lines())
                     }
                 });
             }
@@ -267,7 +267,7 @@ pub fn run(command: Command, device: &Device) -> Result<ExitCode> {
                 if json {
                     output::json(&layer)
                 } else {
-                    output::lines([format!("Removed {}", output::layer_line(&layer))])
+                    output::lines([format!("Removed {}", layer.line())])
                 }
             }
             None => {
@@ -277,7 +277,7 @@ pub fn run(command: Command, device: &Device) -> Result<ExitCode> {
                 } else if layers.is_empty() {
                     output::lines(["No warehouse grid layers.".to_owned()])
                 } else {
-                    output::lines(layers.iter().map(output::layer_line))
+                    output::lines(layers.iter().map(|l| l.line()))
                 }
             }
         }),

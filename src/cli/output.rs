@@ -222,38 +222,3 @@ pub fn events_text(events: &[SessionEvent]) -> Vec<String> {
         })
         .collect()
 }
-
-/// A grid import's report: one line, then a line per layer.
-pub fn grid_text(report: &crate::access::GridReport) -> Vec<String> {
-    let mut lines = vec![format!(
-        "Stored {} layer(s) from {} rows ({} events).",
-        report.layers.len(),
-        report.rows,
-        report.events
-    )];
-    lines.extend(
-        report
-            .layers
-            .iter()
-            .map(|layer| format!("  {}", layer_line(layer))),
-    );
-    lines
-}
-
-/// "layer 3: https://… (desktop, 50 px bins, everyone): warehouse grid, …; source …".
-pub fn layer_line(layer: &crate::grid::store::LayerInfo) -> String {
-    let segment = if layer.segment_key.is_empty() {
-        String::from("everyone")
-    } else {
-        format!("{} = {}", layer.segment_key, layer.segment_value)
-    };
-    format!(
-        "layer {}: {} ({}, {} px bins, {segment}): {}; source {}",
-        layer.id,
-        layer.page,
-        layer.viewport,
-        layer.bin_px,
-        layer.describe(),
-        layer.source.describe()
-    )
-}

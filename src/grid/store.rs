@@ -43,6 +43,24 @@ pub struct LayerInfo {
 }
 
 impl LayerInfo {
+    /// "layer 3: https://… (desktop, 50 px bins, everyone): warehouse grid, …; source …".
+    pub fn line(&self) -> String {
+        let segment = if self.segment_key.is_empty() {
+            String::from("everyone")
+        } else {
+            format!("{} = {}", self.segment_key, self.segment_value)
+        };
+        format!(
+            "layer {}: {} ({}, {} px bins, {segment}): {}; source {}",
+            self.id,
+            self.page,
+            self.viewport,
+            self.bin_px,
+            self.describe(),
+            self.source.describe()
+        )
+    }
+
     /// "warehouse grid, 2026-11-01…30, 12.4M clicks".
     pub fn describe(&self) -> String {
         let days = if self.day_from == self.day_to {

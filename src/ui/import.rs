@@ -1,6 +1,7 @@
 //! The import view (data engineer): choose recording files (or drop them on the window), a
 //! manifest, and whether consent was handled upstream (with a reason for the log); then a
-//! progress bar with Cancel, and the import report.
+//! progress bar with Cancel, and the import report. Below, the warehouse grids: import one,
+//! see the layers with their sources, remove one after confirming.
 
 use std::path::PathBuf;
 
@@ -31,6 +32,16 @@ pub struct ImportViewState {
     pub report: Option<ImportReport>,
     /// The last error.
     pub error: Option<String>,
+    /// The warehouse grid layers.
+    pub grids: Vec<crate::grid::store::LayerInfo>,
+    /// A grid import is running.
+    pub grid_running: bool,
+    /// What the last grid import or removal did.
+    pub grid_report: Option<Vec<String>>,
+    /// Why the last grid import or removal failed.
+    pub grid_error: Option<String>,
+    /// The layer the user asked to remove, waiting for confirmation.
+    pub confirm_remove: Option<i64>,
 }
 
 /// Draws the view.
@@ -124,5 +135,69 @@ pub fn import_ui(ui: &mut egui::Ui, state: &mut ImportViewState, out: &mut Vec<C
         for line in report.summary_lines() {
             ui.monospace(line);
         }
+    }
+    ui.add_space(theme::GAP);
+    ui.separator();
+    grids_ui(ui, state, out);
+}
+
+/// The warehouse grids: import one, the layers with their sources, removal with a confirmation.
+fn grids_ui(ui: &mut egui::Ui, state: &mut ImportViewState, out: &mut Vec<Command>) {
+    let visuals = ui.visuals().clone();
+    ui.strong("Warehouse grids");
+    ui.label(
+        RichText::new(
+            "Heatmap counts made in your warehouse, k-anonymous bin by bin (Parquet or CSV; \
+             the recipes are in warehouse/). Every row is checked; a bad row refuses the file.",
+        )
+        .color(theme::weak(&visuals)),
+    );
+    ui.horizontal(|ui| {
+        if ui
+            .add_enabled(!state.grid_running, egui::Button::new("Import a grid…"))
+            .clicked()
+        {
+            out.push(Command::PickGridFile);
+        }
+        if state.grid_running {
+            ui.spinner();
+            ui.label("Reading and checking the grid…");
+        }
+    });
+    if let Some(error) = &state.grid_error {
+        ui.label(RichText::new(error).color(theme::error(&visuals)));
+    }
+    for line in state.grid_report.iter().flatten() {
+        ui.monospace(line);
+    }
+    if state.grids.is_empty() {
+        ui.label(RichText::new("No grid layers yet.").color(theme::weak(&visuals)));
+    }
+    for layer in &state.grids {
+        ui.horizontal(|ui| {
+            if state.confirm_remove == Some(layer.id) {
+                ui.label(
+                    RichText::new(format!(
+                        "Remove layer {}? Recordings imported after it kept no heatmap points \
+                         for its days.",
+                        layer.id
+                    ))
+                    .color(theme::error(&visuals)),
+                );
+                if ui.button("Remove").clicked() {
+                    out.push(Command::RemoveGridLayer(layer.id));
+                }
+                if ui.button("Keep").clicked() {
+                    state.confirm_remove = None;
+                }
+            } else if ui
+                .small_button("Remove…")
+                .on_hover_text("Remove this layer and its bins (logged)")
+                .clicked()
+            {
+                out.push(Command::AskRemoveGridLayer(layer.id));
+            }
+        });
+        ui.label(RichText::new(layer.line()).small());
     }
 }

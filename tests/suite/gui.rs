@@ -441,6 +441,46 @@ fn a_data_engineer_imports_with_progress_and_sees_the_report() {
 }
 
 #[test]
+fn a_data_engineer_imports_a_grid_and_removes_a_layer_after_confirming() {
+    let fx = Fixture::with_all_roles();
+    let mut harness = signed_in_at(&fx, super::common::ENGINEER, "Import");
+    assert!(harness.query_by_label("No grid layers yet.").is_some());
+    let grid = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/sample_grid_k5_50px.parquet");
+    // What the file dialog hands over when the user picks the grid.
+    harness.state_mut().run(Command::ImportGrid(grid));
+    wait_for(&mut harness, "Stored 2 layer(s) from 38 rows (772 events).");
+    harness.run_steps(1);
+    let click_layer = "layer 1: https://shop.example/checkout (desktop, 50 px bins, everyone): \
+                       warehouse grid, 2026-11-10…11, 754 clicks";
+    // In the report and in the list of layers.
+    assert_eq!(harness.query_all_by_label_contains(click_layer).count(), 2);
+    // Remove… asks first; Keep leaves the layer.
+    harness.get_all_by_label("Remove…").next().unwrap().click();
+    harness.run_steps(2);
+    assert!(
+        harness
+            .query_by_label_contains("Remove layer 1? Recordings imported after it")
+            .is_some()
+    );
+    harness.get_by_label("Keep").click();
+    harness.run_steps(2);
+    assert!(harness.query_by_label_contains("Remove layer 1?").is_none());
+    harness.get_all_by_label("Remove…").next().unwrap().click();
+    harness.run_steps(2);
+    harness.get_by_label("Remove").click();
+    harness.run_steps(2);
+    // Said once, in the message; gone from the list.
+    assert!(harness.query_by_label_contains("Removed layer 1").is_some());
+    assert_eq!(harness.query_all_by_label_contains(click_layer).count(), 1);
+    assert_eq!(harness.get_all_by_label("Remove…").count(), 1);
+    drop(harness);
+    let layers = fx.unlock(LEAD).grid_layers().unwrap();
+    assert_eq!(layers.len(), 1);
+    assert_eq!(layers[0].kind, "move");
+}
+
+#[test]
 fn a_folder_adds_its_recordings_and_tables_only() {
     let fx = Fixture::with_all_roles();
     let folder = fx.tmp.path().join("drop");

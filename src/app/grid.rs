@@ -1,0 +1,121 @@
+//! The import view's warehouse grids: a grid file chosen and imported on a fork in the
+//! background, the layers listed, and a layer removed once the user confirms.
+
+use std::path::PathBuf;
+
+use super::dialog::{self, NO_DIALOG, Picked};
+use super::jobs::Scope;
+use super::{Screen, SightlineApp};
+use crate::ui::workbench::ViewState;
+
+impl SightlineApp {
+    /// Asks for a grid file, then imports it.
+    pub(super) fn pick_grid_file(&mut self) {
+        if self.import_state().is_none() {
+            return;
+        }
+        let picked = dialog::ask(|| {
+            rfd::FileDialog::new()
+                .set_title("A warehouse grid to import")
+                .add_filter("warehouse grid", &["parquet", "csv"])
+                .pick_file()
+        });
+        match picked {
+            Picked::Chosen(path) => self.start_grid_import(path),
+            Picked::Unavailable => {
+                if let Some(state) = self.import_state() {
+                    state.grid_error = Some(format!(
+                        "{NO_DIALOG} Use `sightline import --grid FILE` instead."
+                    ));
+                }
+            }
+            Picked::Cancelled => {}
+        }
+    }
+
+    /// Reads, checks and stores the grid at `path` on a fork, in the background.
+    pub(super) fn start_grid_import(&mut self, path: PathBuf) {
+        let Screen::Workbench(w) = &mut self.screen else {
+            return;
+        };
+        let ViewState::Import(state) = &mut w.view else {
+            return;
+        };
+        if w.grid_job.is_some() {
+            return;
+        }
+        let mut ws = match w.ws.fork() {
+            Ok(ws) => ws,
+            Err(e) => {
+                state.grid_error = Some(e.to_string());
+                return;
+            }
+        };
+        state.grid_error = None;
+        state.grid_report = None;
+        state.grid_running = true;
+        w.grid_job = Some(
+            self.jobs
+                .spawn("The grid import", Scope::Session, move |_| {
+                    let report = ws.import_grid(&path, None);
+                    drop(ws);
+                    report
+                }),
+        );
+    }
+
+    /// Takes a finished grid import's outcome into the view, and lists the layers again.
+    pub(super) fn poll_grid_import(&mut self) {
+        let Screen::Workbench(w) = &mut self.screen else {
+            return;
+        };
+        let Some(job) = &w.grid_job else { return };
+        let Some(finished) = job.finished("The grid import") else {
+            return;
+        };
+        w.grid_job = None;
+        let layers = w.ws.grid_layers();
+        let ViewState::Import(state) = &mut w.view else {
+            if let Err(e) = finished {
+                w.notices.push(crate::access::Notice::warning(format!(
+                    "The grid import failed: {e}"
+                )));
+            }
+            return;
+        };
+        state.grid_running = false;
+        match finished {
+            Ok(report) => {
+                state.grid_report = Some(report.summary_lines());
+            }
+            Err(e) => state.grid_error = Some(e.to_string()),
+        }
+        match layers {
+            Ok(layers) => state.grids = layers,
+            Err(e) => state.grid_error = Some(e.to_string()),
+        }
+    }
+
+    /// Removes layer `id` (the gate decides who may) and lists the layers again.
+    pub(super) fn remove_grid_layer(&mut self, id: i64) {
+        let Screen::Workbench(w) = &mut self.screen else {
+            return;
+        };
+        let removed = w.ws.remove_grid_layer(id);
+        let layers = w.ws.grid_layers();
+        let ViewState::Import(state) = &mut w.view else {
+            return;
+        };
+        state.confirm_remove = None;
+        match removed {
+            Ok(layer) => {
+                state.grid_error = None;
+                state.grid_report = Some(vec![format!("Removed {}", layer.line())]);
+            }
+            Err(e) => state.grid_error = Some(super::explain(&e)),
+        }
+        if let Ok(layers) = layers {
+            state.grids = layers;
+        }
+    }
+}
