@@ -49,8 +49,6 @@ pub enum Command {
     CancelImport,
     /// Choose a warehouse grid file (Parquet or CSV) to import.
     PickGridFile,
-    /// Import this warehouse grid file in the background.
-    ImportGrid(PathBuf),
     /// Ask to remove this warehouse grid layer (the view asks to confirm).
     AskRemoveGridLayer(i64),
     /// Remove this warehouse grid layer and its bins.

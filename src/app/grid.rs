@@ -25,7 +25,8 @@ impl SightlineApp {
             Picked::Unavailable => {
                 if let Some(state) = self.import_state() {
                     state.grid_error = Some(format!(
-                        "{NO_DIALOG} Use `sightline import --grid FILE` instead."
+                        "{NO_DIALOG} Drop a .parquet grid on the window, or use \
+                         `sightline import --grid FILE`."
                     ));
                 }
             }
@@ -42,6 +43,8 @@ impl SightlineApp {
             return;
         };
         if w.grid_job.is_some() {
+            state.grid_error =
+                Some("A grid import is running: add the next grid once it has finished.".into());
             return;
         }
         let mut ws = match w.ws.fork() {

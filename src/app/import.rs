@@ -100,7 +100,16 @@ impl SightlineApp {
     }
 
     /// Adds files (chosen or dropped) to the list; folders add the importable files inside.
+    /// A Parquet file is a warehouse grid: it is imported as one.
     pub(super) fn add_import_files(&mut self, paths: Vec<PathBuf>) {
+        let (grids, paths): (Vec<PathBuf>, Vec<PathBuf>) = paths.into_iter().partition(|p| {
+            p.is_file()
+                && p.extension()
+                    .is_some_and(|e| e.eq_ignore_ascii_case("parquet"))
+        });
+        for grid in grids {
+            self.start_grid_import(grid);
+        }
         let files = importable_files(paths);
         if let Some(state) = self.import_state() {
             for f in files {

@@ -265,7 +265,6 @@ impl SightlineApp {
             Command::FinishNewDataset => self.finish_wizard(),
             Command::CancelImport => self.cancel_import(),
             Command::PickGridFile => self.pick_grid_file(),
-            Command::ImportGrid(path) => self.start_grid_import(path),
             Command::AskRemoveGridLayer(id) => {
                 if let Some(state) = self.import_state() {
                     state.confirm_remove = Some(id);

@@ -144,11 +144,12 @@ pub fn import_ui(ui: &mut egui::Ui, state: &mut ImportViewState, out: &mut Vec<C
 /// The warehouse grids: import one, the layers with their sources, removal with a confirmation.
 fn grids_ui(ui: &mut egui::Ui, state: &mut ImportViewState, out: &mut Vec<Command>) {
     let visuals = ui.visuals().clone();
-    ui.strong("Warehouse grids");
+    ui.heading("Warehouse grids");
     ui.label(
         RichText::new(
             "Heatmap counts made in your warehouse, k-anonymous bin by bin (Parquet or CSV; \
-             the recipes are in warehouse/). Every row is checked; a bad row refuses the file.",
+             the recipes are in warehouse/). Drop a .parquet file on the window or choose one. \
+             Every row is checked; a bad row refuses the file.",
         )
         .color(theme::weak(&visuals)),
     );
@@ -178,9 +179,10 @@ fn grids_ui(ui: &mut egui::Ui, state: &mut ImportViewState, out: &mut Vec<Comman
             if state.confirm_remove == Some(layer.id) {
                 ui.label(
                     RichText::new(format!(
-                        "Remove layer {}? Recordings imported after it kept no heatmap points \
-                         for its days.",
-                        layer.id
+                        "Remove layer {} ({})? Recordings imported after it kept no heatmap \
+                         points for its days.",
+                        layer.id,
+                        layer.describe()
                     ))
                     .color(theme::error(&visuals)),
                 );
@@ -190,14 +192,16 @@ fn grids_ui(ui: &mut egui::Ui, state: &mut ImportViewState, out: &mut Vec<Comman
                 if ui.button("Keep").clicked() {
                     state.confirm_remove = None;
                 }
-            } else if ui
-                .small_button("Remove…")
-                .on_hover_text("Remove this layer and its bins (logged)")
-                .clicked()
-            {
-                out.push(Command::AskRemoveGridLayer(layer.id));
+            } else {
+                if ui
+                    .small_button("Remove…")
+                    .on_hover_text("Remove this layer and its bins (logged)")
+                    .clicked()
+                {
+                    out.push(Command::AskRemoveGridLayer(layer.id));
+                }
+                ui.label(RichText::new(layer.line()).small());
             }
         });
-        ui.label(RichText::new(layer.line()).small());
     }
 }

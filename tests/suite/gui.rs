@@ -447,10 +447,13 @@ fn a_data_engineer_imports_a_grid_and_removes_a_layer_after_confirming() {
     assert!(harness.query_by_label("No grid layers yet.").is_some());
     let grid = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/sample_grid_k5_50px.parquet");
-    // What the file dialog hands over when the user picks the grid.
-    harness.state_mut().run(Command::ImportGrid(grid));
+    // Dropped on the window: a Parquet file is imported as a grid, not listed as a recording.
+    harness
+        .state_mut()
+        .run(Command::AddImportFiles(vec![grid.clone()]));
     wait_for(&mut harness, "Stored 2 layer(s) from 38 rows (772 events).");
     harness.run_steps(1);
+    assert!(harness.query_by_label("No files chosen yet.").is_some());
     let click_layer = "layer 1: https://shop.example/checkout (desktop, 50 px bins, everyone): \
                        warehouse grid, 2026-11-10…11, 754 clicks";
     // In the report and in the list of layers.
@@ -460,12 +463,16 @@ fn a_data_engineer_imports_a_grid_and_removes_a_layer_after_confirming() {
     harness.run_steps(2);
     assert!(
         harness
-            .query_by_label_contains("Remove layer 1? Recordings imported after it")
+            .query_by_label_contains("Remove layer 1 (warehouse grid, 2026-11-10…11, 754 clicks)?")
             .is_some()
     );
     harness.get_by_label("Keep").click();
     harness.run_steps(2);
-    assert!(harness.query_by_label_contains("Remove layer 1?").is_none());
+    assert!(
+        harness
+            .query_by_label_contains("Remove layer 1 (")
+            .is_none()
+    );
     harness.get_all_by_label("Remove…").next().unwrap().click();
     harness.run_steps(2);
     harness.get_by_label("Remove").click();
