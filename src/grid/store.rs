@@ -381,15 +381,7 @@ pub fn compare_refusal(
         // The same segment, or two values of one attribute.
         return Ok(None);
     }
-    if !sa.0.is_empty() && !sb.0.is_empty() {
-        return Ok(Some(
-            "Not compared: warehouse grids of two different attributes overlap in ways no bin \
-             records, so their difference could show a few sessions. Compare two values of one \
-             attribute, or everyone against one value."
-                .into(),
-        ));
-    }
-    // Everyone against one value: sessions by (day, x, y), with the bin side.
+    // Sessions by (day, x, y), with the bin side.
     let sessions = |query: &Query, segment| -> Result<BinSessions> {
         let mut bins = HashMap::new();
         for (id, bin_px, _) in query.layers(core, segment)? {
@@ -400,6 +392,19 @@ pub fn compare_refusal(
         Ok(bins)
     };
     let (in_a, in_b) = (sessions(&qa, sa)?, sessions(&qb, sb)?);
+    if in_a.is_empty() || in_b.is_empty() {
+        // One side draws no grid bin: the other's are drawn whole, each of k sessions or more.
+        return Ok(None);
+    }
+    if !sa.0.is_empty() && !sb.0.is_empty() {
+        return Ok(Some(
+            "Not compared: warehouse grids of two different attributes overlap in ways no bin \
+             records, so their difference could show a few sessions. Compare two values of one \
+             attribute, or everyone against one value."
+                .into(),
+        ));
+    }
+    // Everyone against one value.
     let bin_side = |bins: &BinSessions| -> HashMap<String, u32> {
         bins.iter()
             .map(|((day, _, _), &(px, _))| (day.clone(), px))

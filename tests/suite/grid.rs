@@ -482,6 +482,20 @@ fn grids_of_two_attributes_or_two_bin_sizes_are_not_compared() {
         err.to_string().contains("two different attributes"),
         "{err}"
     );
+    // A cohort no grid was counted by draws no bin: the variant's grid is drawn whole.
+    let cohort = HeatmapRequest {
+        segment: Segment {
+            cohort: Some("trial".into()),
+            ..Segment::default()
+        },
+        ..click_request()
+    };
+    let compared = analyst.heatmap_compare(&cohort, &variant("A"));
+    assert!(
+        compared.as_ref().is_ok_and(|c| c.b.grid_events == 30),
+        "{:?}",
+        compared.err()
+    );
     let Err(err) = analyst.heatmap_compare(&click_request(), &variant("A")) else {
         panic!("two bin sizes compared");
     };
