@@ -57,7 +57,12 @@ impl Workspace {
         let now = self.device.now_ms();
         let core = &self.core;
         let result = (|| {
-            let (rows, mut source) = grid::read::read_file(path, &file)?;
+            let paths = PathRules::new(&ingest::store::path_rules(core)?)?;
+            let rules = check::Rules { k, paths: &paths };
+            // Each row is checked as it is read: a grid of millions of rows is never held whole.
+            let mut checker = check::Checker::new(&rules, &file);
+            let mut source =
+                grid::read::for_each_row(path, &file, &mut |n, row| checker.push(n, &row))?;
             if let Some(recipe) = recipe {
                 source.recipe = Some(
                     recipe
@@ -74,15 +79,15 @@ impl Workspace {
             {
                 *text = redact_params(text);
             }
-            let paths = PathRules::new(&ingest::store::path_rules(core)?)?;
-            let layers = check::layers(&rows, &check::Rules { k, paths: &paths }, &file)?;
+            let rows = checker.rows();
+            let layers = checker.finish()?;
             let ids = grid::store::insert(core, &layers, &source, &file, now)?;
             let stored: Vec<LayerInfo> = grid::store::list(core)?
                 .into_iter()
                 .filter(|l| ids.contains(&l.id))
                 .collect();
             Ok(GridReport {
-                rows: rows.len(),
+                rows,
                 events: layers.iter().map(grid::Layer::events).sum(),
                 layers: stored,
             })

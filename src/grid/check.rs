@@ -2,7 +2,8 @@
 //! row that breaks a rule refuses the whole file, by its number and the rule; its values are
 //! not repeated (a page or a segment value could hold what the rules keep out).
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashMap;
+use std::sync::Arc;
 
 use super::{Cell, GridRow, Layer, MAX_BIN_PX, MAX_COORD_PX, SEGMENT_KEYS};
 use crate::dataset::points::Stream;
@@ -24,25 +25,50 @@ const MAX_COUNT: i64 = 1_000_000_000_000;
 /// Longest segment value.
 const MAX_SEGMENT_VALUE: usize = 64;
 
-/// Checks every row of `file` and groups them into layers, one per page, viewport class,
-/// kind and segment.
-pub fn layers(rows: &[GridRow], rules: &Rules<'_>, file: &str) -> Result<Vec<Layer>> {
-    if rows.is_empty() {
-        return Err(Error::Format(format!(
-            "{file}: grid refused: it has no rows."
-        )));
+/// A layer's key while rows come in: page, viewport class, kind, segment key and value.
+type LayerKey = (String, &'static str, &'static str, String, String);
+
+/// Checks rows one at a time as they are read and groups them into layers, one per page,
+/// viewport class, kind and segment. What it keeps per row is one [`Cell`] and its row number
+/// (the day shared between cells), so millions of rows fit in memory.
+pub struct Checker<'a> {
+    rules: &'a Rules<'a>,
+    file: &'a str,
+    bin_px: Option<i64>,
+    index: HashMap<LayerKey, usize>,
+    layers: Vec<(LayerKey, Vec<(Cell, u32)>)>,
+    days: HashMap<String, Arc<str>>,
+    rows: usize,
+}
+
+impl<'a> Checker<'a> {
+    /// A checker for the rows of `file` under `rules`.
+    pub fn new(rules: &'a Rules<'a>, file: &'a str) -> Checker<'a> {
+        Checker {
+            rules,
+            file,
+            bin_px: None,
+            index: HashMap::new(),
+            layers: Vec::new(),
+            days: HashMap::new(),
+            rows: 0,
+        }
     }
-    let bin_px = rows[0].bin_px;
-    let mut seen = HashSet::new();
-    let mut grouped: BTreeMap<(String, &'static str, &'static str, String, String), Vec<Cell>> =
-        BTreeMap::new();
-    for (i, row) in rows.iter().enumerate() {
-        let refuse =
-            |why: &str| Error::Format(format!("{file}: grid refused at row {}: {why}.", i + 1));
+
+    /// Rows taken so far.
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    /// Checks row `n` (1 is the first) and files it under its layer; the first rule it breaks
+    /// refuses the file.
+    pub fn push(&mut self, n: usize, row: &GridRow) -> Result<()> {
+        let file = self.file;
+        let refuse = |why: &str| Error::Format(format!("{file}: grid refused at row {n}: {why}."));
         if !(1..=MAX_BIN_PX).contains(&row.bin_px) {
             return Err(refuse(&format!("`bin_px` must be 1 to {MAX_BIN_PX}")));
         }
-        if row.bin_px != bin_px {
+        if row.bin_px != *self.bin_px.get_or_insert(row.bin_px) {
             return Err(refuse("`bin_px` differs from the first row's"));
         }
         if !(1..=10_000).contains(&row.viewport_width) {
@@ -69,13 +95,13 @@ pub fn layers(rows: &[GridRow], rules: &Rules<'_>, file: &str) -> Result<Vec<Lay
         if row.sessions < 1 || row.sessions > row.count {
             return Err(refuse("`sessions` must be 1 to `count`"));
         }
-        if (row.sessions as u64) < rules.k {
+        if (row.sessions as u64) < self.rules.k {
             return Err(refuse(&format!(
                 "the bin describes fewer than {} sessions, the dataset's k floor",
-                rules.k
+                self.rules.k
             )));
         }
-        let cleaned = rules.paths.page_pattern(&row.page, |_| {});
+        let cleaned = self.rules.paths.page_pattern(&row.page, |_| {});
         if cleaned != row.page {
             return Err(refuse(&format!(
                 "the page is not a clean pattern (Sightline would store it as `{cleaned}`)"
@@ -115,40 +141,88 @@ pub fn layers(rows: &[GridRow], rules: &Rules<'_>, file: &str) -> Result<Vec<Lay
             row.segment_key.clone(),
             row.segment_value.clone(),
         );
-        if !seen.insert((key.clone(), row.day.clone(), row.x_bin, row.y_bin)) {
-            return Err(refuse(
-                "it repeats the page, viewport class, kind, segment, day and bin of an earlier row",
-            ));
-        }
-        grouped.entry(key).or_default().push(Cell {
-            day: row.day.clone(),
-            x_bin: row.x_bin as u32,
-            y_bin: row.y_bin as u32,
-            count: row.count as u64,
-            sessions: row.sessions as u64,
-        });
-    }
-    Ok(grouped
-        .into_iter()
-        .map(
-            |((page, viewport, kind, segment_key, segment_value), mut cells)| {
-                cells.sort();
-                Layer {
-                    page,
-                    viewport,
-                    stream: if kind == "click" {
-                        Stream::Click
-                    } else {
-                        Stream::Move
-                    },
-                    segment_key,
-                    segment_value,
-                    bin_px: bin_px as u32,
-                    cells,
-                }
+        let layer = match self.index.get(&key) {
+            Some(&i) => i,
+            None => {
+                self.layers.push((key.clone(), Vec::new()));
+                self.index.insert(key, self.layers.len() - 1);
+                self.layers.len() - 1
+            }
+        };
+        let day = match self.days.get(row.day.as_str()) {
+            Some(day) => Arc::clone(day),
+            None => {
+                let day: Arc<str> = Arc::from(row.day.as_str());
+                self.days.insert(row.day.clone(), Arc::clone(&day));
+                day
+            }
+        };
+        self.layers[layer].1.push((
+            Cell {
+                day,
+                x_bin: row.x_bin as u32,
+                y_bin: row.y_bin as u32,
+                count: row.count as u64,
+                sessions: row.sessions as u64,
             },
-        )
-        .collect())
+            u32::try_from(n).unwrap_or(u32::MAX),
+        ));
+        self.rows += 1;
+        Ok(())
+    }
+
+    /// The layers, by page, viewport class, kind and segment, each with its cells sorted; a
+    /// bin repeated on one day refuses the file, naming the later row.
+    pub fn finish(self) -> Result<Vec<Layer>> {
+        if self.rows == 0 {
+            return Err(Error::Format(format!(
+                "{}: grid refused: it has no rows.",
+                self.file
+            )));
+        }
+        let bin_px = self.bin_px.unwrap_or(1) as u32;
+        let mut layers = self.layers;
+        layers.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut out = Vec::with_capacity(layers.len());
+        for ((page, viewport, kind, segment_key, segment_value), mut cells) in layers {
+            cells.sort_unstable_by(|(a, ra), (b, rb)| {
+                (&a.day, a.x_bin, a.y_bin, ra).cmp(&(&b.day, b.x_bin, b.y_bin, rb))
+            });
+            if let Some(pair) = cells.windows(2).find(|w| {
+                (&w[0].0.day, w[0].0.x_bin, w[0].0.y_bin)
+                    == (&w[1].0.day, w[1].0.x_bin, w[1].0.y_bin)
+            }) {
+                return Err(Error::Format(format!(
+                    "{}: grid refused at row {}: it repeats the page, viewport class, kind, \
+                     segment, day and bin of an earlier row.",
+                    self.file, pair[1].1
+                )));
+            }
+            out.push(Layer {
+                page,
+                viewport,
+                stream: if kind == "click" {
+                    Stream::Click
+                } else {
+                    Stream::Move
+                },
+                segment_key,
+                segment_value,
+                bin_px,
+                cells: cells.into_iter().map(|(cell, _)| cell).collect(),
+            });
+        }
+        Ok(out)
+    }
+}
+
+/// Checks every row of `file` and groups them into layers ([`Checker`] over rows in memory).
+pub fn layers(rows: &[GridRow], rules: &Rules<'_>, file: &str) -> Result<Vec<Layer>> {
+    let mut checker = Checker::new(rules, file);
+    for (i, row) in rows.iter().enumerate() {
+        checker.push(i + 1, row)?;
+    }
+    checker.finish()
 }
 
 fn valid_day(day: &str) -> bool {

@@ -92,8 +92,8 @@ pub struct Layer {
 /// One bin of one day in a layer.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Cell {
-    /// `YYYY-MM-DD`.
-    pub day: String,
+    /// `YYYY-MM-DD`, shared by the cells of a day.
+    pub day: std::sync::Arc<str>,
     /// Bin column.
     pub x_bin: u32,
     /// Bin row.
@@ -114,8 +114,8 @@ impl Layer {
 
     /// Its first and last day.
     pub fn days(&self) -> Option<(&str, &str)> {
-        let first = self.cells.iter().map(|c| c.day.as_str()).min()?;
-        let last = self.cells.iter().map(|c| c.day.as_str()).max()?;
+        let first = self.cells.iter().map(|c| &*c.day).min()?;
+        let last = self.cells.iter().map(|c| &*c.day).max()?;
         Some((first, last))
     }
 }

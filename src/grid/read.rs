@@ -1,11 +1,14 @@
 //! Reading a grid file: Parquet (found by its `PAR1` magic) through the `parquet` crate's row
 //! reader, or CSV with a header row. Columns are found by name, in any order; a missing column
 //! or a value of the wrong type names its row. Values are not judged here ([`super::check`]).
+//! Rows are handed over one at a time, read from the file as they are needed, so a grid of
+//! millions of rows is never held whole.
 
 use std::collections::HashMap;
+use std::io::Read;
 use std::path::Path;
 
-use parquet::file::reader::{FileReader, SerializedFileReader};
+use parquet::file::reader::{ChunkReader, FileReader, SerializedFileReader};
 use parquet::record::Field;
 
 use super::{GridRow, Provenance};
@@ -31,30 +34,54 @@ pub const MAX_ROWS: usize = 20_000_000;
 /// The longest text a field may hold (a page pattern is far shorter).
 const MAX_TEXT: usize = 2048;
 
-/// Reads `path` (display name `file`) into rows and what the file says of its making.
-pub fn read_file(path: &Path, file: &str) -> Result<(Vec<GridRow>, Provenance)> {
-    let bytes = std::fs::read(path).map_err(Error::io("read", path))?;
-    read_bytes(bytes, file)
+/// What a row goes to: its number (1 is the first data row) and the row.
+pub type Each<'a> = &'a mut dyn FnMut(usize, GridRow) -> Result<()>;
+
+/// Reads `path` (display name `file`) row by row into `each`; returns what the file says of
+/// its making. The first error, the reader's or `each`'s, ends the reading.
+pub fn for_each_row(path: &Path, file: &str, each: Each<'_>) -> Result<Provenance> {
+    let mut magic = [0u8; 4];
+    let parquet = std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut magic))
+        .is_ok()
+        && &magic == b"PAR1";
+    let opened = std::fs::File::open(path).map_err(Error::io("read", path))?;
+    if parquet {
+        return guarded(file, || parquet_rows(opened, file, each));
+    }
+    csv_rows(std::io::BufReader::new(opened), file, each)?;
+    Ok(Provenance {
+        file: file.to_owned(),
+        ..Provenance::default()
+    })
 }
 
-/// [`read_file`] for bytes in memory.
+/// [`for_each_row`] for bytes in memory, collecting the rows.
 pub fn read_bytes(bytes: Vec<u8>, file: &str) -> Result<(Vec<GridRow>, Provenance)> {
-    if bytes.starts_with(b"PAR1") {
-        // The parquet crate is not written for hostile input: a file it cannot handle must be
-        // refused, not end the process.
-        let name = file.to_owned();
-        return std::panic::catch_unwind(move || parquet_rows(bytes, &name))
-            .unwrap_or_else(|_| Err(refused(file, "it is not a Parquet file Sightline can read")));
-    }
-    let text = String::from_utf8(bytes)
-        .map_err(|_| refused(file, "it is neither Parquet nor UTF-8 CSV text"))?;
-    Ok((
-        csv_rows(&text, file)?,
+    let mut rows = Vec::new();
+    let mut push = |_, row| {
+        rows.push(row);
+        Ok(())
+    };
+    let provenance = if bytes.starts_with(b"PAR1") {
+        guarded(file, || {
+            parquet_rows(bytes::Bytes::from(bytes), file, &mut push)
+        })?
+    } else {
+        csv_rows(bytes.as_slice(), file, &mut push)?;
         Provenance {
             file: file.to_owned(),
             ..Provenance::default()
-        },
-    ))
+        }
+    };
+    Ok((rows, provenance))
+}
+
+/// Runs `read`, turning a panic inside the parquet crate into a refusal: it is not written
+/// for hostile input, and a file it cannot handle must be refused, not end the process.
+fn guarded(file: &str, read: impl FnOnce() -> Result<Provenance>) -> Result<Provenance> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(read))
+        .unwrap_or_else(|_| Err(refused(file, "it is not a Parquet file Sightline can read")))
 }
 
 fn refused(file: &str, why: &str) -> Error {
@@ -65,8 +92,12 @@ fn row_error(file: &str, row: usize, why: &str) -> Error {
     Error::Format(format!("{file}: grid refused at row {row}: {why}."))
 }
 
-fn parquet_rows(bytes: Vec<u8>, file: &str) -> Result<(Vec<GridRow>, Provenance)> {
-    let reader = SerializedFileReader::new(bytes::Bytes::from(bytes))
+fn parquet_rows<R: ChunkReader + 'static>(
+    source: R,
+    file: &str,
+    each: Each<'_>,
+) -> Result<Provenance> {
+    let reader = SerializedFileReader::new(source)
         .map_err(|_| refused(file, "its Parquet structure is damaged"))?;
     let meta = reader.metadata().file_metadata();
     let kv = |key: &str| -> Option<String> {
@@ -97,9 +128,8 @@ fn parquet_rows(bytes: Vec<u8>, file: &str) -> Result<(Vec<GridRow>, Provenance)
     let iter = reader
         .get_row_iter(None)
         .map_err(|_| refused(file, "its rows cannot be read"))?;
-    // The metadata's row count is the file's word only: the vector grows as rows come, and
-    // the limit is checked on the rows themselves.
-    let mut rows = Vec::with_capacity(total.min(1 << 16));
+    // The metadata's row count is the file's word only: the limit is checked on the rows
+    // themselves.
     for (i, row) in iter.enumerate() {
         let n = i + 1;
         if n > MAX_ROWS {
@@ -138,21 +168,24 @@ fn parquet_rows(bytes: Vec<u8>, file: &str) -> Result<(Vec<GridRow>, Provenance)
             Field::Str(s) => s.clone(),
             _ => return Err(row_error(file, n, "`day` is not a date")),
         };
-        rows.push(GridRow {
-            page: text("page")?,
-            viewport_width: int("viewport_width")?,
-            kind: text("kind")?,
-            segment_key: text("segment_key")?,
-            segment_value: text("segment_value")?,
-            day,
-            x_bin: int("x_bin")?,
-            y_bin: int("y_bin")?,
-            bin_px: int("bin_px")?,
-            count: int("count")?,
-            sessions: int("sessions")?,
-        });
+        each(
+            n,
+            GridRow {
+                page: text("page")?,
+                viewport_width: int("viewport_width")?,
+                kind: text("kind")?,
+                segment_key: text("segment_key")?,
+                segment_value: text("segment_value")?,
+                day,
+                x_bin: int("x_bin")?,
+                y_bin: int("y_bin")?,
+                bin_px: int("bin_px")?,
+                count: int("count")?,
+                sessions: int("sessions")?,
+            },
+        )?;
     }
-    Ok((rows, provenance))
+    Ok(provenance)
 }
 
 /// `YYYY-MM-DD` of a day number since 1970-01-01.
@@ -167,10 +200,10 @@ fn day_from_epoch(days: i64) -> Option<String> {
     ))
 }
 
-fn csv_rows(text: &str, file: &str) -> Result<Vec<GridRow>> {
+fn csv_rows(source: impl Read, file: &str, each: Each<'_>) -> Result<()> {
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
-        .from_reader(text.as_bytes());
+        .from_reader(source);
     let headers = reader
         .headers()
         .map_err(|_| refused(file, "its header row cannot be read"))?
@@ -179,12 +212,12 @@ fn csv_rows(text: &str, file: &str) -> Result<Vec<GridRow>> {
     if let Some(missing) = COLUMNS.iter().find(|c| !index.contains_key(*c)) {
         return Err(refused(file, &format!("it has no column `{missing}`")));
     }
-    let mut rows = Vec::new();
     for (i, record) in reader.records().enumerate() {
         let n = i + 1;
         if n > MAX_ROWS {
             return Err(refused(file, &format!("it has more than {MAX_ROWS} rows")));
         }
+        // Not UTF-8, or a row with a stray quote: the csv reader says so.
         let record = record.map_err(|_| row_error(file, n, "the row cannot be read"))?;
         let text = |name: &str| -> String {
             index
@@ -200,21 +233,24 @@ fn csv_rows(text: &str, file: &str) -> Result<Vec<GridRow>> {
                 .parse()
                 .map_err(|_| row_error(file, n, &format!("`{name}` is not an integer")))
         };
-        rows.push(GridRow {
-            page: text("page"),
-            viewport_width: int("viewport_width")?,
-            kind: text("kind"),
-            segment_key: text("segment_key"),
-            segment_value: text("segment_value"),
-            day: text("day"),
-            x_bin: int("x_bin")?,
-            y_bin: int("y_bin")?,
-            bin_px: int("bin_px")?,
-            count: int("count")?,
-            sessions: int("sessions")?,
-        });
+        each(
+            n,
+            GridRow {
+                page: text("page"),
+                viewport_width: int("viewport_width")?,
+                kind: text("kind"),
+                segment_key: text("segment_key"),
+                segment_value: text("segment_value"),
+                day: text("day"),
+                x_bin: int("x_bin")?,
+                y_bin: int("y_bin")?,
+                bin_px: int("bin_px")?,
+                count: int("count")?,
+                sessions: int("sessions")?,
+            },
+        )?;
     }
-    Ok(rows)
+    Ok(())
 }
 
 #[cfg(test)]
@@ -252,6 +288,17 @@ mod tests {
         let e = read_bytes(text.into_bytes(), "g.csv").unwrap_err();
         assert!(
             e.to_string().contains("row 2: `x_bin` is not an integer"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn csv_that_is_not_utf8_is_refused_by_row() {
+        let mut bytes = HEADER.as_bytes().to_vec();
+        bytes.extend(b"https://a.test/\xff,1440,click,,,2026-11-10,1,1,1,5,5\n");
+        let e = read_bytes(bytes, "g.csv").unwrap_err();
+        assert!(
+            e.to_string().contains("row 1: the row cannot be read"),
             "{e}"
         );
     }

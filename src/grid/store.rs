@@ -107,7 +107,7 @@ pub fn check_overlaps(core: &Connection, layers: &[Layer], file: &str) -> Result
         else {
             continue;
         };
-        let mut days: Vec<&str> = layer.cells.iter().map(|c| c.day.as_str()).collect();
+        let mut days: Vec<&str> = layer.cells.iter().map(|c| &*c.day).collect();
         days.dedup();
         for day in days {
             // A session is filed under the day it started and the viewport it began with, but
