@@ -44,6 +44,17 @@ impl Workspace {
     /// names how it was made when the file does not say. Nothing is stored unless every row
     /// passes and none overlaps what the dataset holds.
     pub fn import_grid(&mut self, path: &Path, recipe: Option<&str>) -> Result<GridReport> {
+        self.import_grid_watched(path, recipe, &|_| {})
+    }
+
+    /// [`Workspace::import_grid`], telling `rows_read` how many rows have been read and
+    /// checked, every 65,536 rows and at the end (a grid may hold millions).
+    pub fn import_grid_watched(
+        &mut self,
+        path: &Path,
+        recipe: Option<&str>,
+        rows_read: &dyn Fn(usize),
+    ) -> Result<GridReport> {
         let name = path
             .file_name()
             .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
@@ -61,8 +72,13 @@ impl Workspace {
             let rules = check::Rules { k, paths: &paths };
             // Each row is checked as it is read: a grid of millions of rows is never held whole.
             let mut checker = check::Checker::new(&rules, &file);
-            let mut source =
-                grid::read::for_each_row(path, &file, &mut |n, row| checker.push(n, &row))?;
+            let mut source = grid::read::for_each_row(path, &file, &mut |n, row| {
+                if n % 65_536 == 0 {
+                    rows_read(n);
+                }
+                checker.push(n, &row)
+            })?;
+            rows_read(checker.rows());
             if let Some(recipe) = recipe {
                 source.recipe = Some(
                     recipe

@@ -2,11 +2,19 @@
 //! background, the layers listed, and a layer removed once the user confirms.
 
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::dialog::{self, NO_DIALOG, Picked};
-use super::jobs::Scope;
+use super::jobs::{self, Scope};
 use super::{Screen, SightlineApp};
 use crate::ui::workbench::ViewState;
+
+/// A grid import on its own thread, and how many rows it has read and checked.
+pub(super) struct RunningGrid {
+    job: jobs::Job<Result<crate::access::GridReport, crate::error::Error>>,
+    rows: Arc<AtomicUsize>,
+}
 
 impl SightlineApp {
     /// Asks for a grid file, then imports it.
@@ -57,14 +65,18 @@ impl SightlineApp {
         state.grid_error = None;
         state.grid_report = None;
         state.grid_running = true;
-        w.grid_job = Some(
-            self.jobs
-                .spawn("The grid import", Scope::Session, move |_| {
-                    let report = ws.import_grid(&path, None);
-                    drop(ws);
-                    report
-                }),
-        );
+        state.grid_rows = 0;
+        let rows = Arc::new(AtomicUsize::new(0));
+        let seen = Arc::clone(&rows);
+        let job = self
+            .jobs
+            .spawn("The grid import", Scope::Session, move |_| {
+                let report =
+                    ws.import_grid_watched(&path, None, &|n| seen.store(n, Ordering::Relaxed));
+                drop(ws);
+                report
+            });
+        w.grid_job = Some(RunningGrid { job, rows });
     }
 
     /// Takes a finished grid import's outcome into the view, and lists the layers again.
@@ -72,8 +84,12 @@ impl SightlineApp {
         let Screen::Workbench(w) = &mut self.screen else {
             return;
         };
-        let Some(job) = &w.grid_job else { return };
-        let Some(finished) = job.finished("The grid import") else {
+        let Some(running) = &w.grid_job else { return };
+        let Some(finished) = running.job.finished("The grid import") else {
+            let rows = running.rows.load(Ordering::Relaxed);
+            if let ViewState::Import(state) = &mut w.view {
+                state.grid_rows = rows;
+            }
             return;
         };
         w.grid_job = None;

@@ -58,7 +58,7 @@ struct Workbench {
     view: ViewState,
     import: Option<RunningImport>,
     /// A warehouse grid being read, checked and stored on a fork.
-    grid_job: Option<jobs::Job<Result<crate::access::GridReport, Error>>>,
+    grid_job: Option<grid::RunningGrid>,
     revoke: Option<RunningRevoke>,
     heatmap_job: Option<jobs::Job<Result<HeatmapResult, Error>>>,
     replay_job: Option<jobs::Job<Result<replay::OpenedReplay, Error>>>,

@@ -36,6 +36,8 @@ pub struct ImportViewState {
     pub grids: Vec<crate::grid::store::LayerInfo>,
     /// A grid import is running.
     pub grid_running: bool,
+    /// Rows the running grid import has read and checked.
+    pub grid_rows: usize,
     /// What the last grid import or removal did.
     pub grid_report: Option<Vec<String>>,
     /// Why the last grid import or removal failed.
@@ -162,7 +164,10 @@ fn grids_ui(ui: &mut egui::Ui, state: &mut ImportViewState, out: &mut Vec<Comman
         }
         if state.grid_running {
             ui.spinner();
-            ui.label("Reading and checking the grid…");
+            ui.label(format!(
+                "Reading and checking the grid: {} rows so far…",
+                state.grid_rows
+            ));
         }
     });
     if let Some(error) = &state.grid_error {

@@ -47,11 +47,16 @@ fn logged(fx: &Fixture) -> Vec<(String, String, String)> {
 fn the_duckdb_grid_imports_as_layers_with_its_recipe_and_is_logged() {
     let fx = Fixture::with_all_roles();
     let mut ws = fx.unlock(ENGINEER);
+    let read = std::cell::Cell::new(0);
     let report = ws
-        .import_grid(&fixture("sample_grid_k5_50px.parquet"), None)
+        .import_grid_watched(&fixture("sample_grid_k5_50px.parquet"), None, &|n| {
+            read.set(n)
+        })
         .unwrap();
     ws.lock().unwrap();
     assert_eq!(report.rows, 38);
+    // The rows read are told as the import goes, the last time when all are read.
+    assert_eq!(read.get(), 38);
     assert_eq!(report.events, 754 + 18);
     // Every role that sees heatmaps sees the layers, with where they came from.
     for who in [ANALYST, UX, LEAD] {
