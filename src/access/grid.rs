@@ -2,9 +2,10 @@
 //! the layers (every role that sees heatmaps).
 
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::access::{Action, Outcome, PolicyKind, Workspace};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::grid::store::LayerInfo;
 use crate::grid::{self, check};
 use crate::ingest;
@@ -44,16 +45,18 @@ impl Workspace {
     /// names how it was made when the file does not say. Nothing is stored unless every row
     /// passes and none overlaps what the dataset holds.
     pub fn import_grid(&mut self, path: &Path, recipe: Option<&str>) -> Result<GridReport> {
-        self.import_grid_watched(path, recipe, &|_| {})
+        self.import_grid_watched(path, recipe, &|_| {}, &AtomicBool::new(false))
     }
 
     /// [`Workspace::import_grid`], telling `rows_read` how many rows have been read and
-    /// checked, every 65,536 rows and at the end (a grid may hold millions).
+    /// checked, every 65,536 rows and at the end (a grid may hold millions). Once `stop` is
+    /// set (Lock) it ends before storing anything, and says so.
     pub fn import_grid_watched(
         &mut self,
         path: &Path,
         recipe: Option<&str>,
         rows_read: &dyn Fn(usize),
+        stop: &AtomicBool,
     ) -> Result<GridReport> {
         let name = path
             .file_name()
@@ -72,9 +75,13 @@ impl Workspace {
             let rules = check::Rules { k, paths: &paths };
             // Each row is checked as it is read: a grid of millions of rows is never held whole.
             let mut checker = check::Checker::new(&rules, &file);
+            let stopped = || Error::Busy("The grid import was stopped; nothing was stored.".into());
             let mut source = grid::read::for_each_row(path, &file, &mut |n, row| {
                 if n % 65_536 == 0 {
                     rows_read(n);
+                    if stop.load(Ordering::Relaxed) {
+                        return Err(stopped());
+                    }
                 }
                 checker.push(n, &row)
             })?;
@@ -97,6 +104,9 @@ impl Workspace {
             }
             let rows = checker.rows();
             let layers = checker.finish()?;
+            if stop.load(Ordering::Relaxed) {
+                return Err(stopped());
+            }
             let ids = grid::store::insert(core, &layers, &source, &file, now)?;
             let stored: Vec<LayerInfo> = grid::store::list(core)?
                 .into_iter()

@@ -70,9 +70,13 @@ impl SightlineApp {
         let seen = Arc::clone(&rows);
         let job = self
             .jobs
-            .spawn("The grid import", Scope::Session, move |_| {
-                let report =
-                    ws.import_grid_watched(&path, None, &|n| seen.store(n, Ordering::Relaxed));
+            .spawn("The grid import", Scope::Session, move |stop| {
+                let report = ws.import_grid_watched(
+                    &path,
+                    None,
+                    &|n| seen.store(n, Ordering::Relaxed),
+                    stop.flag(),
+                );
                 drop(ws);
                 report
             });
@@ -93,25 +97,37 @@ impl SightlineApp {
             return;
         };
         w.grid_job = None;
-        let layers = w.ws.grid_layers();
         let ViewState::Import(state) = &mut w.view else {
-            if let Err(e) = finished {
-                w.notices.push(crate::access::Notice::warning(format!(
-                    "The grid import failed: {e}"
-                )));
-            }
+            // The user went elsewhere while it ran: the outcome waits in the notices.
+            w.notices.push(match finished {
+                Ok(report) => crate::access::Notice::info(format!(
+                    "Grid import finished: {} layer(s), {} events.",
+                    report.layers.len(),
+                    report.events
+                )),
+                Err(e) => crate::access::Notice::warning(format!("The grid import failed: {e}")),
+            });
             return;
         };
         state.grid_running = false;
         match finished {
-            Ok(report) => {
-                state.grid_report = Some(report.summary_lines());
-            }
+            Ok(report) => state.grid_report = Some(report.summary_lines()),
             Err(e) => state.grid_error = Some(e.to_string()),
         }
+        let layers = w.ws.grid_layers();
+        Self::show_layers(state, layers);
+    }
+
+    /// The layers listed again; a pending confirmation is dropped (ids may be reused).
+    fn show_layers(
+        state: &mut crate::ui::import::ImportViewState,
+        layers: crate::error::Result<Vec<crate::grid::store::LayerInfo>>,
+    ) {
+        state.confirm_remove = None;
         match layers {
             Ok(layers) => state.grids = layers,
-            Err(e) => state.grid_error = Some(e.to_string()),
+            Err(e) if state.grid_error.is_none() => state.grid_error = Some(e.to_string()),
+            Err(_) => {}
         }
     }
 
@@ -125,7 +141,6 @@ impl SightlineApp {
         let ViewState::Import(state) = &mut w.view else {
             return;
         };
-        state.confirm_remove = None;
         match removed {
             Ok(layer) => {
                 state.grid_error = None;
@@ -133,8 +148,6 @@ impl SightlineApp {
             }
             Err(e) => state.grid_error = Some(super::explain(&e)),
         }
-        if let Ok(layers) = layers {
-            state.grids = layers;
-        }
+        Self::show_layers(state, layers);
     }
 }

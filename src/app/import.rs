@@ -102,6 +102,17 @@ impl SightlineApp {
     /// Adds files (chosen or dropped) to the list; folders add the importable files inside.
     /// A Parquet file is a warehouse grid: it is imported as one.
     pub(super) fn add_import_files(&mut self, paths: Vec<PathBuf>) {
+        if self.import_state().is_none() {
+            // Dropped elsewhere: said, not lost without a word.
+            if let Screen::Workbench(w) = &mut self.screen {
+                w.notices.push(Notice::info(
+                    "Files dropped outside the Import view are not imported: open Import \
+                     (data engineers) and drop them there."
+                        .to_owned(),
+                ));
+            }
+            return;
+        }
         let (grids, paths): (Vec<PathBuf>, Vec<PathBuf>) = paths.into_iter().partition(|p| {
             p.is_file()
                 && p.extension()

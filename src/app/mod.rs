@@ -190,7 +190,7 @@ impl SightlineApp {
             self.run(Command::AddImportFiles(dropped));
         }
         if let Screen::Workbench(w) = &self.screen
-            && (w.import.is_some() || w.revoke.is_some())
+            && (w.import.is_some() || w.revoke.is_some() || w.grid_job.is_some())
         {
             ctx.request_repaint_after(Duration::from_millis(100));
         }

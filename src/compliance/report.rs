@@ -94,7 +94,10 @@ fn sources(h: &mut String, r: &ReportInput<'_>) {
             e(&l.day_from),
             e(&l.day_to),
             l.events,
-            e(&l.source.describe()),
+            e(&match (&l.source.recipe, &l.source.params) {
+                (None, None) => format!("{}, recipe not recorded", l.source.file),
+                _ => l.source.describe(),
+            }),
             e(&rfc3339(l.imported_at_ms)),
         );
     }

@@ -184,19 +184,22 @@ impl<'a> Checker<'a> {
         let mut layers = self.layers;
         layers.sort_by(|a, b| a.0.cmp(&b.0));
         let mut out = Vec::with_capacity(layers.len());
+        let mut first_repeat: Option<u32> = None;
         for ((page, viewport, kind, segment_key, segment_value), mut cells) in layers {
             cells.sort_unstable_by(|(a, ra), (b, rb)| {
                 (&a.day, a.x_bin, a.y_bin, ra).cmp(&(&b.day, b.x_bin, b.y_bin, rb))
             });
-            if let Some(pair) = cells.windows(2).find(|w| {
-                (&w[0].0.day, w[0].0.x_bin, w[0].0.y_bin)
-                    == (&w[1].0.day, w[1].0.x_bin, w[1].0.y_bin)
-            }) {
-                return Err(Error::Format(format!(
-                    "{}: grid refused at row {}: it repeats the page, viewport class, kind, \
-                     segment, day and bin of an earlier row.",
-                    self.file, pair[1].1
-                )));
+            // Each repeat names its later row; the file is refused at the first of those.
+            let repeated = cells
+                .windows(2)
+                .filter(|w| {
+                    (&w[0].0.day, w[0].0.x_bin, w[0].0.y_bin)
+                        == (&w[1].0.day, w[1].0.x_bin, w[1].0.y_bin)
+                })
+                .map(|w| w[1].1)
+                .min();
+            if let Some(row) = repeated {
+                first_repeat = Some(first_repeat.map_or(row, |first| first.min(row)));
             }
             out.push(Layer {
                 page,
@@ -211,6 +214,13 @@ impl<'a> Checker<'a> {
                 bin_px,
                 cells: cells.into_iter().map(|(cell, _)| cell).collect(),
             });
+        }
+        if let Some(row) = first_repeat {
+            return Err(Error::Format(format!(
+                "{}: grid refused at row {row}: it repeats the page, viewport class, kind, \
+                 segment, day and bin of an earlier row.",
+                self.file
+            )));
         }
         Ok(out)
     }

@@ -1,14 +1,14 @@
 //! Reading a grid file: Parquet (found by its `PAR1` magic) through the `parquet` crate's row
 //! reader, or CSV with a header row. Columns are found by name, in any order; a missing column
 //! or a value of the wrong type names its row. Values are not judged here ([`super::check`]).
-//! Rows are handed over one at a time, read from the file as they are needed, so a grid of
-//! millions of rows is never held whole.
+//! Rows are handed over one at a time (a CSV file read as they are needed), so a grid of
+//! millions of rows is never held whole as rows.
 
 use std::collections::HashMap;
-use std::io::Read;
+use std::io::{Read, Seek};
 use std::path::Path;
 
-use parquet::file::reader::{ChunkReader, FileReader, SerializedFileReader};
+use parquet::file::reader::{FileReader, SerializedFileReader};
 use parquet::record::Field;
 
 use super::{GridRow, Provenance};
@@ -40,14 +40,20 @@ pub type Each<'a> = &'a mut dyn FnMut(usize, GridRow) -> Result<()>;
 /// Reads `path` (display name `file`) row by row into `each`; returns what the file says of
 /// its making. The first error, the reader's or `each`'s, ends the reading.
 pub fn for_each_row(path: &Path, file: &str, each: Each<'_>) -> Result<Provenance> {
+    let mut opened = std::fs::File::open(path).map_err(Error::io("read", path))?;
     let mut magic = [0u8; 4];
-    let parquet = std::fs::File::open(path)
-        .and_then(|mut f| f.read_exact(&mut magic))
-        .is_ok()
-        && &magic == b"PAR1";
-    let opened = std::fs::File::open(path).map_err(Error::io("read", path))?;
+    let parquet = opened.read_exact(&mut magic).is_ok() && &magic == b"PAR1";
+    opened
+        .seek(std::io::SeekFrom::Start(0))
+        .map_err(Error::io("read", path))?;
     if parquet {
-        return guarded(file, || parquet_rows(opened, file, each));
+        // Parquet is read whole (it is compressed, and the crate trusts the sizes a file
+        // claims when it reads from a file); its rows still go one by one.
+        let mut bytes = Vec::new();
+        opened
+            .read_to_end(&mut bytes)
+            .map_err(Error::io("read", path))?;
+        return guarded(file, || parquet_rows(bytes::Bytes::from(bytes), file, each));
     }
     csv_rows(std::io::BufReader::new(opened), file, each)?;
     Ok(Provenance {
@@ -92,11 +98,7 @@ fn row_error(file: &str, row: usize, why: &str) -> Error {
     Error::Format(format!("{file}: grid refused at row {row}: {why}."))
 }
 
-fn parquet_rows<R: ChunkReader + 'static>(
-    source: R,
-    file: &str,
-    each: Each<'_>,
-) -> Result<Provenance> {
+fn parquet_rows(source: bytes::Bytes, file: &str, each: Each<'_>) -> Result<Provenance> {
     let reader = SerializedFileReader::new(source)
         .map_err(|_| refused(file, "its Parquet structure is damaged"))?;
     let meta = reader.metadata().file_metadata();

@@ -158,10 +158,9 @@ pub fn check_overlaps(core: &Connection, layers: &[Layer], file: &str) -> Result
 
 /// Whether the dataset holds any grid layer.
 pub fn any(core: &Connection) -> Result<bool> {
-    core.query_row("SELECT EXISTS (SELECT 1 FROM grid_layers)", [], |r| {
-        r.get(0)
-    })
-    .map_err(|e| sql_error(CORE, e))
+    core.prepare_cached("SELECT EXISTS (SELECT 1 FROM grid_layers)")
+        .and_then(|mut st| st.query_row([], |r| r.get(0)))
+        .map_err(|e| sql_error(CORE, e))
 }
 
 /// Whether a grid layer already describes one of `pages` on `day` or the day after (a

@@ -118,9 +118,10 @@ pub(super) fn import_session(
         return Ok(());
     }
     // A warehouse grid already counts this page and day: the session's points would be
-    // counted twice. Its replay is still kept when consented.
+    // counted twice. Its replay is still kept when consented. Asked for every session, not
+    // once per import: a grid may be stored (by another window or process) while it runs.
     let in_grid = consent.heatmaps
-        && ctx.grids
+        && crate::grid::store::any(ctx.core)?
         && crate::grid::store::covers(
             ctx.core,
             &converted.pages,

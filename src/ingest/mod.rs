@@ -400,8 +400,6 @@ struct Context<'a> {
     options: &'a ImportOptions,
     /// When this import stores (the device's clock): survey answers keep it for retention.
     now_ms: i64,
-    /// The dataset holds warehouse grid layers (each session's pages are then checked).
-    grids: bool,
 }
 
 /// Runs an import into open connections. Called through the gate only.
@@ -427,7 +425,6 @@ pub(crate) fn run(
         crate::privacy::paths::PathRules::new(&store::path_rules(core)?)?,
         identifier_key,
     )?;
-    let grids = crate::grid::store::any(core)?;
     let ctx = Context {
         core,
         rec,
@@ -435,7 +432,6 @@ pub(crate) fn run(
         key,
         options,
         now_ms,
-        grids,
     };
     let mut report = ImportReport {
         files: inputs.iter().map(ImportInput::files).sum(),

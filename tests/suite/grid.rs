@@ -47,11 +47,27 @@ fn logged(fx: &Fixture) -> Vec<(String, String, String)> {
 fn the_duckdb_grid_imports_as_layers_with_its_recipe_and_is_logged() {
     let fx = Fixture::with_all_roles();
     let mut ws = fx.unlock(ENGINEER);
+    // Stopped (the workbench locked): nothing is stored, and the log says it failed.
+    let stopped = ws.import_grid_watched(
+        &fixture("sample_grid_k5_50px.parquet"),
+        None,
+        &|_| {},
+        &AtomicBool::new(true),
+    );
+    assert!(
+        matches!(&stopped, Err(Error::Busy(why)) if why.contains("nothing was stored")),
+        "{:?}",
+        stopped.map(|r| r.rows)
+    );
+    assert!(ws.grid_layers().unwrap().is_empty());
     let read = std::cell::Cell::new(0);
     let report = ws
-        .import_grid_watched(&fixture("sample_grid_k5_50px.parquet"), None, &|n| {
-            read.set(n)
-        })
+        .import_grid_watched(
+            &fixture("sample_grid_k5_50px.parquet"),
+            None,
+            &|n| read.set(n),
+            &AtomicBool::new(false),
+        )
         .unwrap();
     ws.lock().unwrap();
     assert_eq!(report.rows, 38);

@@ -488,6 +488,34 @@ fn a_data_engineer_imports_a_grid_and_removes_a_layer_after_confirming() {
 }
 
 #[test]
+fn a_grid_import_that_ends_elsewhere_and_a_drop_outside_import_are_told_in_the_notices() {
+    use sightline::command::View;
+    let fx = Fixture::with_all_roles();
+    let mut harness = signed_in_at(&fx, super::common::ENGINEER, "Import");
+    let grid = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/sample_grid_k5_50px.parquet");
+    harness
+        .state_mut()
+        .run(Command::AddImportFiles(vec![grid.clone()]));
+    // The user leaves for the heatmaps before it reports, and drops the file again there.
+    harness.state_mut().run(Command::Open(View::Heatmaps));
+    harness.state_mut().run(Command::AddImportFiles(vec![grid]));
+    wait_for(&mut harness, "2 notices");
+    harness.get_by_label("2 notices").click();
+    harness.run_steps(2);
+    assert!(
+        harness
+            .query_by_label_contains("Grid import finished: 2 layer(s), 772 events.")
+            .is_some()
+    );
+    assert!(
+        harness
+            .query_by_label_contains("Files dropped outside the Import view are not imported")
+            .is_some()
+    );
+}
+
+#[test]
 fn a_folder_adds_its_recordings_and_tables_only() {
     let fx = Fixture::with_all_roles();
     let folder = fx.tmp.path().join("drop");
