@@ -170,24 +170,30 @@ fn parquet_rows(source: bytes::Bytes, file: &str, each: Each<'_>) -> Result<Prov
             Field::Str(s) => s.clone(),
             _ => return Err(row_error(file, n, "`day` is not a date")),
         };
-        each(
-            n,
-            GridRow {
-                page: text("page")?,
-                viewport_width: int("viewport_width")?,
-                kind: text("kind")?,
-                segment_key: text("segment_key")?,
-                segment_value: text("segment_value")?,
-                day,
-                x_bin: int("x_bin")?,
-                y_bin: int("y_bin")?,
-                bin_px: int("bin_px")?,
-                count: int("count")?,
-                sessions: int("sessions")?,
-            },
-        )?;
+        each(n, grid_row(text, int, day)?)?;
     }
     Ok(provenance)
+}
+
+/// A row from its columns, read by name as text or as integers.
+fn grid_row(
+    text: impl Fn(&str) -> Result<String>,
+    int: impl Fn(&str) -> Result<i64>,
+    day: String,
+) -> Result<GridRow> {
+    Ok(GridRow {
+        page: text("page")?,
+        viewport_width: int("viewport_width")?,
+        kind: text("kind")?,
+        segment_key: text("segment_key")?,
+        segment_value: text("segment_value")?,
+        day,
+        x_bin: int("x_bin")?,
+        y_bin: int("y_bin")?,
+        bin_px: int("bin_px")?,
+        count: int("count")?,
+        sessions: int("sessions")?,
+    })
 }
 
 /// `YYYY-MM-DD` of a day number since 1970-01-01.
@@ -235,22 +241,7 @@ fn csv_rows(source: impl Read, file: &str, each: Each<'_>) -> Result<()> {
                 .parse()
                 .map_err(|_| row_error(file, n, &format!("`{name}` is not an integer")))
         };
-        each(
-            n,
-            GridRow {
-                page: text("page"),
-                viewport_width: int("viewport_width")?,
-                kind: text("kind"),
-                segment_key: text("segment_key"),
-                segment_value: text("segment_value"),
-                day: text("day"),
-                x_bin: int("x_bin")?,
-                y_bin: int("y_bin")?,
-                bin_px: int("bin_px")?,
-                count: int("count")?,
-                sessions: int("sessions")?,
-            },
-        )?;
+        each(n, grid_row(|name| Ok(text(name)), int, text("day"))?)?;
     }
     Ok(())
 }
