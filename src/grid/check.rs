@@ -236,8 +236,7 @@ pub fn layers(rows: &[GridRow], rules: &Rules<'_>, file: &str) -> Result<Vec<Lay
 }
 
 fn valid_day(day: &str) -> bool {
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    day.len() == 10 && time::Date::parse(day, format).is_ok()
+    day.len() == 10 && crate::clock::parse_ms(day).is_some()
 }
 
 #[cfg(test)]

@@ -165,8 +165,8 @@ fn parquet_rows(source: bytes::Bytes, file: &str, each: Each<'_>) -> Result<Prov
             }
         };
         let day = match get("day") {
-            Field::Date(d) => day_from_epoch(i64::from(*d))
-                .ok_or_else(|| row_error(file, n, "`day` is out of range"))?,
+            // Days since 1970-01-01; one out of range is refused by the checks as no date.
+            Field::Date(d) => crate::clock::day(i64::from(*d) * 86_400_000),
             Field::Str(s) => s.clone(),
             _ => return Err(row_error(file, n, "`day` is not a date")),
         };
@@ -194,18 +194,6 @@ fn grid_row(
         count: int("count")?,
         sessions: int("sessions")?,
     })
-}
-
-/// `YYYY-MM-DD` of a day number since 1970-01-01.
-fn day_from_epoch(days: i64) -> Option<String> {
-    let date =
-        time::Date::from_julian_day(i32::try_from(days.checked_add(2_440_588)?).ok()?).ok()?;
-    Some(format!(
-        "{:04}-{:02}-{:02}",
-        date.year(),
-        u8::from(date.month()),
-        date.day()
-    ))
 }
 
 fn csv_rows(source: impl Read, file: &str, each: Each<'_>) -> Result<()> {
@@ -303,11 +291,5 @@ mod tests {
         bytes.extend(b"PAR1");
         let e = read_bytes(bytes, "g.parquet").unwrap_err();
         assert!(e.to_string().contains("grid refused"), "{e}");
-    }
-
-    #[test]
-    fn days_count_from_the_epoch() {
-        assert_eq!(day_from_epoch(0).as_deref(), Some("1970-01-01"));
-        assert_eq!(day_from_epoch(20_402).as_deref(), Some("2025-11-10"));
     }
 }

@@ -33,6 +33,32 @@ fn click_request() -> HeatmapRequest {
     }
 }
 
+/// The fixture the session 9 tests share: DuckDB's k=5, 50 px grid of the sample data.
+const SAMPLE: &str = "sample_grid_k5_50px.parquet";
+
+/// A dataset with every role and these fixtures imported as grids.
+fn with_grids(names: &[&str]) -> Fixture {
+    let fx = Fixture::with_all_roles();
+    let mut ws = fx.unlock(ENGINEER);
+    for name in names {
+        ws.import_grid(&fixture(name), None).unwrap();
+    }
+    ws.lock().unwrap();
+    fx
+}
+
+/// Imports `path` as the data engineer, expecting a refusal: nothing is stored. Returns it.
+fn refused(fx: &Fixture, path: &std::path::Path) -> Error {
+    let mut ws = fx.unlock(ENGINEER);
+    let layers = ws.grid_layers().unwrap().len();
+    let Err(err) = ws.import_grid(path, None) else {
+        panic!("{} was imported", path.display());
+    };
+    assert_eq!(ws.grid_layers().unwrap().len(), layers, "stored: {err}");
+    ws.lock().unwrap();
+    err
+}
+
 fn logged(fx: &Fixture) -> Vec<(String, String, String)> {
     fx.unlock(LEAD)
         .access_log(&sightline::access::LogQuery::default())
@@ -48,12 +74,7 @@ fn the_duckdb_grid_imports_as_layers_with_its_recipe_and_is_logged() {
     let fx = Fixture::with_all_roles();
     let mut ws = fx.unlock(ENGINEER);
     // Stopped (the workbench locked): nothing is stored, and the log says it failed.
-    let stopped = ws.import_grid_watched(
-        &fixture("sample_grid_k5_50px.parquet"),
-        None,
-        &|_| {},
-        &AtomicBool::new(true),
-    );
+    let stopped = ws.import_grid_watched(&fixture(SAMPLE), None, &|_| {}, &AtomicBool::new(true));
     assert!(
         matches!(&stopped, Err(Error::Busy(why)) if why.contains("nothing was stored")),
         "{:?}",
@@ -63,7 +84,7 @@ fn the_duckdb_grid_imports_as_layers_with_its_recipe_and_is_logged() {
     let read = std::cell::Cell::new(0);
     let report = ws
         .import_grid_watched(
-            &fixture("sample_grid_k5_50px.parquet"),
+            &fixture(SAMPLE),
             None,
             &|n| read.set(n),
             &AtomicBool::new(false),
@@ -126,17 +147,11 @@ fn the_duckdb_grid_imports_as_layers_with_its_recipe_and_is_logged() {
 fn a_grid_row_below_the_k_floor_refuses_the_file_by_row_and_stores_nothing() {
     // Made with k = 3; the dataset's floor is 5.
     let fx = Fixture::with_all_roles();
-    let mut ws = fx.unlock(ENGINEER);
-    let err = ws
-        .import_grid(&fixture("sample_grid.parquet"), None)
-        .unwrap_err();
-    let message = err.to_string();
+    let message = refused(&fx, &fixture("sample_grid.parquet")).to_string();
     assert!(
         message.contains("grid refused at row 1: the bin describes fewer than 5 sessions"),
         "{message}"
     );
-    assert!(ws.grid_layers().unwrap().is_empty());
-    ws.lock().unwrap();
     let log = logged(&fx);
     assert!(
         log.iter().any(|(_, _, outcome)| outcome == "failed"),
@@ -147,55 +162,30 @@ fn a_grid_row_below_the_k_floor_refuses_the_file_by_row_and_stores_nothing() {
 #[test]
 fn a_malformed_grid_is_refused_naming_the_row() {
     let fx = Fixture::with_all_roles();
-    let mut ws = fx.unlock(ENGINEER);
-    let err = ws
-        .import_grid(&fixture("bad_row_grid.parquet"), None)
-        .unwrap_err();
+    let err = refused(&fx, &fixture("bad_row_grid.parquet"));
     assert!(matches!(err, Error::Format(_)), "{err:?}");
     assert!(
         err.to_string()
             .contains("grid refused at row 5: `sessions` must be 1 to `count`"),
         "{err}"
     );
-    assert!(ws.grid_layers().unwrap().is_empty());
-    // Not Parquet at all, and Parquet cut short: refused, not a crash.
-    let dir = tempfile_dir();
-    let cut = dir.join("cut_grid.parquet");
-    let bytes = std::fs::read(fixture("sample_grid_k5_50px.parquet")).unwrap();
+    // Parquet cut short: refused, not a crash.
+    let cut = fx.tmp.path().join("cut_grid.parquet");
+    let bytes = std::fs::read(fixture(SAMPLE)).unwrap();
     std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
-    let err = ws.import_grid(&cut, None).unwrap_err();
+    let err = refused(&fx, &cut);
     assert!(err.to_string().contains("grid refused"), "{err}");
-}
-
-fn tempfile_dir() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "sightline-grid-test-{}-{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 #[test]
 fn a_grid_overlapping_a_grid_or_local_sessions_is_refused() {
-    let fx = Fixture::with_all_roles();
-    let mut ws = fx.unlock(ENGINEER);
-    ws.import_grid(&fixture("sample_grid_k5_50px.parquet"), None)
-        .unwrap();
-    let err = ws
-        .import_grid(&fixture("sample_grid_k5_50px.parquet"), None)
-        .unwrap_err();
+    let fx = with_grids(&[SAMPLE]);
+    let err = refused(&fx, &fixture(SAMPLE));
     assert!(
         err.to_string()
             .contains("on 2026-11-10 is already described by a grid imported before"),
         "{err}"
     );
-    assert_eq!(ws.grid_layers().unwrap().len(), 2);
-    ws.lock().unwrap();
 
     // The same clicks imported as recordings first: the grid would count them twice.
     let fx = Fixture::with_all_roles();
@@ -205,34 +195,26 @@ fn a_grid_overlapping_a_grid_or_local_sessions_is_refused() {
         ImportInput::File(fixture("grid_sample_sessions.jsonl")),
     );
     assert_eq!(report.heatmap_sessions, 60, "{report:?}");
-    let err = ws
-        .import_grid(&fixture("sample_grid_k5_50px.parquet"), None)
-        .unwrap_err();
+    ws.lock().unwrap();
+    let err = refused(&fx, &fixture(SAMPLE));
     assert!(
         err.to_string()
             .contains("is already described by local sessions"),
         "{err}"
     );
-    assert!(ws.grid_layers().unwrap().is_empty());
 }
 
 #[test]
 fn an_analyst_cannot_import_a_grid() {
     let fx = Fixture::with_all_roles();
     let mut ws = fx.unlock(ANALYST);
-    let err = ws
-        .import_grid(&fixture("sample_grid_k5_50px.parquet"), None)
-        .unwrap_err();
+    let err = ws.import_grid(&fixture(SAMPLE), None).unwrap_err();
     assert!(matches!(err, Error::Denied { .. }), "{err:?}");
 }
 
 #[test]
 fn a_grid_layer_is_drawn_for_everyone_and_for_no_segment_it_cannot_answer() {
-    let fx = Fixture::with_all_roles();
-    let mut ws = fx.unlock(ENGINEER);
-    ws.import_grid(&fixture("sample_grid_k5_50px.parquet"), None)
-        .unwrap();
-    ws.lock().unwrap();
+    let fx = with_grids(&[SAMPLE]);
     let ux = fx.unlock(UX);
     let request = click_request();
     // No local session here: the grid alone is drawn, and the count says where it came from.
@@ -303,10 +285,8 @@ fn few_local_sessions_with_rage() -> String {
 
 #[test]
 fn local_sessions_below_the_floor_say_nothing_beside_a_grid_not_even_in_a_compare() {
-    let fx = Fixture::with_all_roles();
+    let fx = with_grids(&[SAMPLE]);
     let mut ws = fx.unlock(ENGINEER);
-    ws.import_grid(&fixture("sample_grid_k5_50px.parquet"), None)
-        .unwrap();
     let report = import(
         &mut ws,
         ImportInput::Memory {
@@ -350,17 +330,6 @@ fn local_sessions_below_the_floor_say_nothing_beside_a_grid_not_even_in_a_compar
     assert!(compared.difference.is_none());
 }
 
-/// Imports the hot-spot sample's two DuckDB grids (everyone, and by variant) into one dataset.
-fn hotspot_grids() -> Fixture {
-    let fx = Fixture::with_all_roles();
-    let mut ws = fx.unlock(ENGINEER);
-    for name in ["hotspot_grid.parquet", "hotspot_grid_variant.parquet"] {
-        ws.import_grid(&fixture(name), None).unwrap();
-    }
-    ws.lock().unwrap();
-    fx
-}
-
 fn variant(v: &str) -> Segment {
     Segment {
         variant: Some(v.into()),
@@ -370,7 +339,7 @@ fn variant(v: &str) -> Segment {
 
 #[test]
 fn grid_segments_compare_per_event() {
-    let fx = hotspot_grids();
+    let fx = with_grids(&["hotspot_grid.parquet", "hotspot_grid_variant.parquet"]);
     let analyst = fx.unlock(ANALYST);
     // The segment pickers offer the grid's variants and days, with no local session.
     let values = analyst.segment_values().unwrap();
@@ -441,15 +410,15 @@ fn grid_segments_that_differ_by_a_few_sessions_in_a_bin_are_not_compared() {
     // The attacker's plan: variant A is everyone but two people in one bin; comparing the two
     // would draw those two people's clicks alone.
     let fx = Fixture::with_all_roles();
-    let dir = tempfile_dir();
+    let dir = fx.tmp.path();
     let mut ws = fx.unlock(ENGINEER);
     let everyone = csv_grid(
-        &dir,
+        dir,
         "everyone_grid.csv",
         &[("", "", 40, 30, 20), ("", "", 80, 9, 7)],
     );
     let a = csv_grid(
-        &dir,
+        dir,
         "variant_grid.csv",
         &[("variant", "A", 40, 24, 15), ("variant", "A", 80, 6, 5)],
     );
@@ -478,12 +447,12 @@ fn grids_of_two_attributes_or_two_bin_sizes_are_not_compared() {
     // Region EU and variant A: 10 sessions each in the same bin, yet EU-but-not-A could be one
     // session, and no bin records it.
     let fx = Fixture::with_all_roles();
-    let dir = tempfile_dir();
+    let dir = fx.tmp.path();
     let mut ws = fx.unlock(ENGINEER);
-    let region = csv_grid(&dir, "region_grid.csv", &[("region", "EU", 40, 30, 10)]);
-    let variant_a = csv_grid(&dir, "variant_grid.csv", &[("variant", "A", 40, 30, 10)]);
+    let region = csv_grid(dir, "region_grid.csv", &[("region", "EU", 40, 30, 10)]);
+    let variant_a = csv_grid(dir, "variant_grid.csv", &[("variant", "A", 40, 30, 10)]);
     // Everyone at 20 px bins the same day: no bin of it matches the variant's 10 px bins.
-    let everyone = csv_grid_binned(&dir, "everyone_grid.csv", 20, &[("", "", 20, 90, 40)]);
+    let everyone = csv_grid_binned(dir, "everyone_grid.csv", 20, &[("", "", 20, 90, 40)]);
     for file in [&region, &variant_a, &everyone] {
         ws.import_grid(file, Some("hand-written")).unwrap();
     }
@@ -535,10 +504,8 @@ fn logged_compares(fx: &Fixture) -> Vec<String> {
 
 #[test]
 fn recordings_imported_after_a_grid_keep_their_replays_but_not_its_points() {
-    let fx = Fixture::with_all_roles();
+    let fx = with_grids(&[SAMPLE]);
     let mut ws = fx.unlock(ENGINEER);
-    ws.import_grid(&fixture("sample_grid_k5_50px.parquet"), None)
-        .unwrap();
     // The same clicks as recordings: the grid counts them already.
     let report = import(
         &mut ws,
@@ -559,11 +526,7 @@ fn recordings_imported_after_a_grid_keep_their_replays_but_not_its_points() {
 fn a_bin_an_insider_writes_below_the_floor_is_not_drawn() {
     // The attacker holds core.db's key: they add a bin of one session straight into the grid,
     // bypassing the import's checks.
-    let fx = Fixture::with_all_roles();
-    let mut ws = fx.unlock(ENGINEER);
-    ws.import_grid(&fixture("sample_grid_k5_50px.parquet"), None)
-        .unwrap();
-    ws.lock().unwrap();
+    let fx = with_grids(&[SAMPLE]);
     let core = fx.raw(sightline::dataset::Tier::Core);
     core.execute(
         "INSERT INTO grid_cells (layer_id, day, x_bin, y_bin, count, sessions)
@@ -609,11 +572,7 @@ fn the_duckdb_grid_draws_the_density_its_sessions_draw_as_recordings() {
         .unlock(ANALYST)
         .heatmap(&click_request())
         .unwrap();
-    let grid = Fixture::with_all_roles();
-    let mut ws = grid.unlock(ENGINEER);
-    ws.import_grid(&fixture("hotspot_grid.parquet"), None)
-        .unwrap();
-    ws.lock().unwrap();
+    let grid = with_grids(&["hotspot_grid.parquet"]);
     let warehouse = grid.unlock(ANALYST).heatmap(&click_request()).unwrap();
     let (a, b) = (
         local.density.as_ref().expect("local density"),
@@ -677,10 +636,8 @@ fn png_text(path: &std::path::Path) -> std::collections::HashMap<String, String>
 
 #[test]
 fn exports_and_the_compliance_report_name_each_figures_source() {
-    let fx = Fixture::with_all_roles();
+    let fx = with_grids(&[SAMPLE]);
     let mut ws = fx.unlock(ENGINEER);
-    ws.import_grid(&fixture("sample_grid_k5_50px.parquet"), None)
-        .unwrap();
     import(
         &mut ws,
         ImportInput::Memory {
@@ -691,7 +648,7 @@ fn exports_and_the_compliance_report_name_each_figures_source() {
     ws.lock().unwrap();
     let grid_source = "warehouse grid (sample_grid_k5_50px.parquet, made by \
                        warehouse/duckdb_grid.sql (k=5 bin_px=50 from=2026-11-10 to=2026-11-12))";
-    let dir = tempfile_dir();
+    let dir = fx.tmp.path();
     // The local sessions and the grid together: the PNG names both.
     let ux = fx.unlock(UX);
     let heatmap = ux.heatmap(&click_request()).unwrap();
@@ -764,15 +721,11 @@ fn exports_and_the_compliance_report_name_each_figures_source() {
 
 #[test]
 fn warehouse_grid_bins_age_out_with_the_heatmap_points() {
-    let mut fx = Fixture::with_all_roles();
+    let mut fx = with_grids(&[SAMPLE]);
     let day = 86_400_000;
     let nov_21_noon = sightline::clock::parse_ms("2026-11-21T12:00:00Z").unwrap();
     let clock = std::sync::Arc::new(sightline::clock::ManualClock::at(nov_21_noon));
     fx.device = fx.device.clone().with_clock(clock.clone());
-    let mut ws = fx.unlock(ENGINEER);
-    ws.import_grid(&fixture("sample_grid_k5_50px.parquet"), None)
-        .unwrap();
-    ws.lock().unwrap();
     let lead = fx.unlock(LEAD);
     let mut policy = lead.retention_policy().unwrap();
     policy.points_days = 10;
@@ -803,11 +756,7 @@ fn warehouse_grid_bins_age_out_with_the_heatmap_points() {
 
 #[test]
 fn a_grid_layer_is_removed_only_by_a_data_engineer_and_logged() {
-    let fx = Fixture::with_all_roles();
-    let mut ws = fx.unlock(ENGINEER);
-    ws.import_grid(&fixture("sample_grid_k5_50px.parquet"), None)
-        .unwrap();
-    ws.lock().unwrap();
+    let fx = with_grids(&[SAMPLE]);
     let layers = fx.unlock(ANALYST).grid_layers().unwrap();
     let click = layers.iter().find(|l| l.kind == "click").unwrap().id;
     for who in [ANALYST, UX, LEAD] {
