@@ -65,7 +65,9 @@ impl Workspace {
         let object = format!("warehouse grid {file}");
         self.gate(Action::Import, &object, "")?;
         // The path rules decide which pages a grid may name: never under rules changed by hand.
+        // So do the path rules and the k floor: never under a policy changed by hand.
         self.require_policy(PolicyKind::Masking)
+            .and_then(|()| self.require_policy(PolicyKind::Policy))
             .or_else(|e| self.failed(Action::Import, &object, e))?;
         let k = self.k_anonymity() as u64;
         let now = self.device.now_ms();
@@ -166,27 +168,38 @@ impl Workspace {
 /// `text` with personal data redacted, word by word; a `name=value` word whose value is a
 /// date or a number is kept as it is (the phone detector would take a date for a number).
 fn redact_params(text: &str) -> String {
-    let plain = |word: &str| {
+    // Kept as they are: `name=YYYY-MM-DD` and `name=` an integer of at most six digits (a
+    // longer one could be a phone number). Everything else is redacted as one text, so a
+    // number written with spaces is still found.
+    let kept = |word: &str| {
         word.split_once('=').is_some_and(|(name, value)| {
             !name.is_empty()
                 && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-                && !value.is_empty()
-                && value
-                    .chars()
-                    .all(|c| c.is_ascii_digit() || c == '-' || c == '.')
-                && value.len() <= 10
+                && ((value.len() == 10 && crate::clock::parse_ms(value).is_some())
+                    || (!value.is_empty()
+                        && value.len() <= 6
+                        && value.chars().all(|c| c.is_ascii_digit())))
         })
     };
-    text.split(' ')
-        .map(|word| {
-            if plain(word) {
-                word.to_owned()
-            } else {
-                crate::privacy::pii::redact(word).0.into_owned()
+    let words: Vec<&str> = text.split(' ').collect();
+    let masked: Vec<&str> = words
+        .iter()
+        .map(|&w| if kept(w) { "\u{1}" } else { w })
+        .collect();
+    let redacted = crate::privacy::pii::redact(&masked.join(" "))
+        .0
+        .into_owned();
+    let mut originals = words.into_iter().filter(|w| kept(w));
+    redacted
+        .split('\u{1}')
+        .enumerate()
+        .fold(String::new(), |mut out, (i, part)| {
+            if i > 0 {
+                out.push_str(originals.next().unwrap_or(""));
             }
+            out.push_str(part);
+            out
         })
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 #[cfg(test)]
@@ -203,5 +216,13 @@ mod tests {
         assert!(!redacted.contains("ana@example.org"), "{redacted}");
         assert!(!redacted.contains("555-0142"), "{redacted}");
         assert!(redacted.starts_with("k=5 "), "{redacted}");
+        // A long number is no parameter; one written with spaces is still found.
+        for text in ["tel=5550142998", "call +1 555 014 2998 k=5"] {
+            let redacted = redact_params(text);
+            assert!(
+                !redacted.contains("0142") && !redacted.contains("014 2998"),
+                "{redacted}"
+            );
+        }
     }
 }

@@ -71,7 +71,9 @@ impl Workspace {
             v.cohorts.push(a.cohort.clone());
             v.days.push(a.day.clone());
         }
-        // Warehouse grids add the segments they were counted by and their days.
+        // Warehouse grids add the segments they were counted by and their days, of bins at the
+        // floor: never under a policy changed by hand.
+        self.require_policy(crate::access::PolicyKind::Policy)?;
         let grids = crate::grid::store::segment_values(&self.core, self.k_anonymity() as u64)?;
         for (key, value) in grids.segments {
             match key.as_str() {
@@ -320,10 +322,15 @@ impl Workspace {
                         .iter()
                         .map(move |c| (c.1 as f32 + 1.0) * d.bin_px as f32 - 1.0)
                 });
-                let deepest = ys
-                    .iter()
-                    .copied()
-                    .chain(depths.iter().map(|(_, d)| d.max_bottom_px))
+                // Local sessions withheld beside a grid do not size the canvas either: its
+                // height would tell how far down those few people went.
+                let local_hidden = subjects < self.k_anonymity() && !drawn.is_empty();
+                let local = (!local_hidden).then_some(()).into_iter().flat_map(|()| {
+                    ys.iter()
+                        .copied()
+                        .chain(depths.iter().map(|(_, d)| d.max_bottom_px))
+                });
+                let deepest = local
                     .chain(grid_bottom)
                     .filter(|y| y.is_finite())
                     .fold(800.0f32, f32::max);
